@@ -1,0 +1,2 @@
+// Placeholder; the service replaces it.
+console.log('cc-metric-store-ts');

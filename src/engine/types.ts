@@ -1,0 +1,162 @@
+// The contract between the storage engine (assembly/ + src/engine/) and the
+// rest of the service. Everything here is runtime-neutral: it must work in
+// Node, Bun, Deno and a browser, so no Node types appear.
+
+export type Aggregation = 'sum' | 'avg' | null;
+
+export interface MetricConfig {
+  /** Seconds between samples, a whole number > 0. */
+  frequency: number;
+  aggregation: Aggregation;
+}
+
+/** Metric name -> configuration, in the order of the config file. */
+export type MetricTable = Record<string, MetricConfig>;
+
+export interface StoreOptions {
+  metrics: MetricTable;
+  /** Number of WASM instances the hosts are spread over (hash of cluster+host). Default 1. */
+  shards?: number;
+  /** Upper bound of one instance's linear memory in bytes. Default and maximum: 4 GiB. */
+  shardMemoryLimit?: number;
+  /** When true, ingest() also returns the WAL records of every accepted sample. */
+  wal?: boolean;
+}
+
+/** One series as it is exported for, or imported from, a checkpoint file. */
+export interface SeriesData {
+  frequency: number;
+  /** Timestamp (Unix seconds) of the first slot; slot i covers [start + i*f, start + (i+1)*f). */
+  start: number;
+  /** NaN marks a missing sample. */
+  values: Float32Array;
+}
+
+/** A level of the tree (a host, a socket, a hwthread, ...) with its series and children. */
+export interface LevelData {
+  metrics: Map<string, SeriesData>;
+  children: Map<string, LevelData>;
+}
+
+/** Column-wise samples, the shape a decoded current.wal comes in. */
+export interface SampleColumns {
+  count: number;
+  /** Unix seconds. */
+  ts: Float64Array;
+  value: Float32Array;
+  /** Index into `metrics`. */
+  metric: Uint32Array;
+  metrics: string[];
+  /** Index into `paths`; a path is the list of level names below the host ([] = host level). */
+  path: Uint32Array;
+  paths: string[][];
+}
+
+export interface IngestError {
+  /** 1-based line number inside the submitted body. */
+  line: number;
+  message: string;
+}
+
+/** WAL record bytes (formats.md, without the file header) for one host, in arrival order. */
+export interface WalAppend {
+  cluster: string;
+  host: string;
+  records: Uint8Array;
+  count: number;
+}
+
+export interface IngestResult {
+  /** Samples written into the store. */
+  accepted: number;
+  /** Lines skipped on purpose: unknown metric, rejected cluster/host name. */
+  skipped: number;
+  /** Samples that could not be stored: older than anything held, or a shard out of memory. */
+  dropped: number;
+  /** The first malformed line; every line before it was kept, nothing after it was read. */
+  error: IngestError | null;
+  /** Empty unless the store was created with `wal: true`. */
+  wal: WalAppend[];
+}
+
+export interface QueryRequest {
+  cluster: string;
+  from: number;
+  to: number;
+  queries: QuerySpec[];
+  'for-all-nodes'?: string[] | null;
+  'with-stats'?: boolean;
+  'with-data'?: boolean;
+  'with-padding'?: boolean;
+}
+
+export interface QuerySpec {
+  metric: string;
+  host: string;
+  type?: string | null;
+  'type-ids'?: string[] | null;
+  subtype?: string | null;
+  'subtype-ids'?: string[] | null;
+  resolution?: number;
+  'scale-by'?: number;
+  aggreg?: boolean;
+}
+
+export interface HealthResult {
+  State: 'full' | 'partial' | 'failed';
+  HealthMetrics: string;
+}
+
+export interface ShardStats {
+  memoryBytes: number;
+  usedBytes: number;
+  chunks: number;
+  samples: number;
+}
+
+/** A checkpoint export of one host; `commit()` marks exactly what was exported as saved. */
+export interface HostExport {
+  level: LevelData;
+  commit(): void;
+}
+
+/**
+ * The storage engine as the service sees it. Implemented by `Store` in
+ * src/engine/store.ts over one or more WASM instances. All methods are
+ * synchronous: a call runs to completion before any other request is served.
+ */
+export interface MetricStore {
+  readonly metrics: MetricTable;
+
+  /** Line protocol in, samples stored. `now` (Unix seconds) stamps lines without a timestamp. */
+  ingest(body: Uint8Array, defaultCluster: string, now?: number): IngestResult;
+
+  /** The whole /api/query answer as JSON bytes (behaviour.md section 4). */
+  query(req: QueryRequest): Uint8Array;
+
+  /** Frees every chunk under `selector` whose last step ends before `to`; returns the count. */
+  free(selector: string[], to: number): number;
+
+  /** Names of the children of the level at `selector` ([] = clusters). */
+  listChildren(selector: string[]): string[];
+
+  /** The /api/debug dump of a subtree as JSON text, or null when the selector names no level. */
+  debugDump(selector: string[]): string | null;
+
+  healthCheck(cluster: string, nodes: string[], metricNames: string[], now?: number): Record<string, HealthResult>;
+
+  /** Every host that holds a level, as [cluster, host]. */
+  hosts(): Array<[string, string]>;
+
+  /** Samples of one host that are not yet on disk (or all of them), ready for a checkpoint file. */
+  exportHost(cluster: string, host: string, opts: { unsavedOnly: boolean }): HostExport | null;
+
+  /** Adds the series of a checkpoint file below a host; the chunks count as saved. */
+  loadHost(cluster: string, host: string, level: LevelData): void;
+
+  /** Writes samples (a replayed WAL) below a host; samples older than `notBefore` are skipped. */
+  writeSamples(cluster: string, host: string, samples: SampleColumns, notBefore?: number): number;
+
+  /** Bytes of linear memory held by all shards, and per-shard detail. */
+  stats(): { memoryBytes: number; usedBytes: number; shards: ShardStats[] };
+}
