@@ -2,7 +2,9 @@
 
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openConnection } from '../../src/nats/connect.ts';
 import { startNatsIngest, type NatsIngest, type NatsIngestConfig, type NatsTuning } from '../../src/nats/index.ts';
+import { readNatsSettings } from '../../src/nats/settings.ts';
 import { Cleanup, fakeIngest, recordingLogger, waitFor, type FakeIngest, type RecordedLog } from './helpers/fake-ingest.ts';
 import { startNatsServer, type NatsServer } from './helpers/nats-server.ts';
 import { publisher } from './helpers/publisher.ts';
@@ -38,11 +40,11 @@ async function start(
 ): Promise<{ nats: NatsIngest; fake: FakeIngest; log: RecordedLog }> {
   const fake = fakeIngest();
   const log = recordingLogger();
-  const nats = await startNatsIngest({ config: configFor(address, subscriptions), ingest: fake.ingest, log, tuning });
-  expect(nats).not.toBeNull();
-  cleanup.add(nats!);
+  const started = await startNatsIngest({ config: configFor(address, subscriptions), ingest: fake.ingest, log, tuning });
+  if (!started) throw new Error('NATS should be on');
+  const nats = cleanup.add(started);
   await waitFor('connection', () => nats.counters().connected);
-  return { nats: nats!, fake, log };
+  return { nats, fake, log };
 }
 
 describe.each([
@@ -138,6 +140,48 @@ describe.each([
   });
 });
 
+describe('when the store falls behind or fails', () => {
+  it('bounds what waits for the store, and counts and logs every message it has to drop', async () => {
+    const { nats, fake, log } = await start(server.tcpUrl, [['burst', 'fritz']], { ...FAST, maxQueuedBytes: 1000 });
+    fake.delayMs = 20;
+    const pub = cleanup.add(await publisher(server.tcpUrl, server.user, server.password));
+    const line = (i: number) => {
+      const text = `cpu_load,hostname=h value=${i} ${1700000000 + i}`;
+      return text.replace('hostname=h', 'hostname=' + 'h'.repeat(99 - text.length + 1)); // 99 bytes each
+    };
+    for (let i = 0; i < 100; i++) pub.publish('burst', line(i));
+    await pub.flush();
+    await waitFor('100 messages received', () => nats.counters().messages === 100);
+    await nats.stop();
+
+    const c = nats.counters();
+    expect(c.messagesDropped).toBeGreaterThan(50);
+    // Nothing vanishes unaccounted: every message is either stored or counted as dropped.
+    expect(fake.stored.length + c.messagesDropped).toBe(100);
+    expect(c.linesAccepted).toBe(fake.stored.length);
+    // What is kept stays in order.
+    const values = fake.stored.map((s) => Number(/value=(\d+)/.exec(s.line)![1]));
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(log.text()).toMatch(/warn: NATS: dropped a message of 99 bytes from "burst" \(cluster-tag "fritz"\): \d+ messages \(\d+ bytes\) are still waiting for the store/);
+  });
+
+  it('logs a failed ingest (WAL I/O) and goes on with the next message', async () => {
+    const { nats, fake, log } = await start(server.tcpUrl, [['io', 'fritz']]);
+    const pub = cleanup.add(await publisher(server.tcpUrl, server.user, server.password));
+    fake.failWith = new Error('EIO: i/o error, write');
+    pub.publish('io', 'cpu_load,hostname=a value=1');
+    await pub.flush();
+    await waitFor('failure counted', () => nats.counters().ingestFailures === 1);
+    fake.failWith = null;
+    pub.publish('io', 'cpu_load,hostname=b value=2');
+    await pub.flush();
+    await waitFor('next message stored', () => fake.stored.length === 1);
+    expect(fake.stored[0]!.line).toBe('cpu_load,hostname=b value=2');
+    expect(log.text()).toContain('error: NATS: storing a message from subject "io" failed: EIO: i/o error, write');
+    expect(nats.counters()).toMatchObject({ messages: 2, ingestFailures: 1, linesAccepted: 1 });
+  });
+});
+
 describe('authentication and availability', () => {
   it('reports a wrong password as an authorization error, and does not throw', async () => {
     const fake = fakeIngest();
@@ -182,6 +226,21 @@ describe('authentication and availability', () => {
     await pub.flush();
     await waitFor('stored line', () => fake.stored.length === 1);
     expect(nats.counters().lastError).toBeNull();
+  });
+});
+
+describe('one process, one transport', () => {
+  it('refuses a TCP connection while a WebSocket one is open (the client library would mix them up)', async () => {
+    const { nats } = await start(server.wsUrl, [['guard', 'fritz']]);
+    const tcp = readNatsSettings(configFor(server.tcpUrl, [['guard', 'fritz']]));
+    if ('off' in tcp) throw new Error('NATS should be on');
+    await expect(
+      openConnection({ settings: tcp.connection, authenticators: [], reconnectDelay: () => 100, pingIntervalMs: 20_000, name: 'x' }),
+    ).rejects.toThrow('a websocket NATS connection is open in this process; a tcp one cannot be opened beside it');
+    await nats.stop();
+    // Once it is closed, TCP is fine.
+    const { nats: overTcp } = await start(server.tcpUrl, [['guard', 'fritz']]);
+    await overTcp.stop();
   });
 });
 

@@ -28,6 +28,8 @@ export interface NatsServerOptions {
   password?: string;
   /** Fixed TCP port (e.g. one a client already tries to reach); default: a free one. */
   tcpPort?: number;
+  /** Token authentication instead of user/password. */
+  token?: string;
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -40,7 +42,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const launch = async () => {
     const config = [
       `listen: "127.0.0.1:${ports.tcp}"`,
-      `authorization { user: "${user}", password: "${password}" }`,
+      options.token
+        ? `authorization { token: "${options.token}" }`
+        : `authorization { user: "${user}", password: "${password}" }`,
       `websocket { listen: "127.0.0.1:${ports.ws}", no_tls: true }`,
       `ports_file_dir: "${dir}"`,
     ].join('\n');

@@ -9,9 +9,10 @@ export function publisher(
   url: string,
   user: string,
   pass: string,
-  extra: { reconnect?: boolean; reconnectTimeWait?: number } = {},
+  extra: { reconnectTimeWait?: number; token?: string } = {},
 ): Promise<NatsConnection> {
-  const common = { servers: url, user, pass, maxReconnectAttempts: -1, ...extra };
+  const auth = extra.token ? { token: extra.token } : { user, pass };
+  const common = { servers: url, maxReconnectAttempts: -1, reconnectTimeWait: extra.reconnectTimeWait, ...auth };
   return url.startsWith('ws')
     ? wsconnect({ ...common, wsFactory: (u: string) => openWebSocket(u) })
     : connect(common);
