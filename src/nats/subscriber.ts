@@ -226,7 +226,10 @@ export class NatsSubscriber implements NatsIngest {
 
   private onStatus(status: Status): void {
     switch (status.type) {
+      // Over WebSocket the client announces disconnect (and later reconnect) again for every
+      // failed attempt; only the change of state counts.
       case 'disconnect':
+        if (!this.connected) break;
         this.connected = false;
         this.log.warn(`NATS: disconnected from ${status.server}; reconnecting`);
         break;
@@ -236,6 +239,7 @@ export class NatsSubscriber implements NatsIngest {
         this.backoff.failed();
         break;
       case 'reconnect':
+        if (this.connected) break;
         this.backoff.succeeded();
         this.markConnected(true);
         this.log.info(`NATS: reconnected to ${status.server}`);
