@@ -20,6 +20,8 @@ const DEFAULT_TUNING: Required<NatsTuning> = {
   drainTimeoutMs: 10_000,
 };
 
+const AUTH_HINT = ' (check nats.username / nats.password, nats.token or nats.creds-file-path)';
+
 /** While NATS stays unreachable, a reminder at most this often. */
 const STILL_DOWN_LOG_INTERVAL_MS = 60_000;
 
@@ -246,7 +248,11 @@ export class NatsSubscriber implements NatsIngest {
         break;
       case 'error':
         this.noteError(status.error);
-        this.log.error(`NATS: server reported an error: ${this.lastError}`);
+        this.log.error(
+          this.authorizationFailed
+            ? `NATS: ${this.lastError}${AUTH_HINT}`
+            : `NATS: server reported an error: ${this.lastError}`,
+        );
         break;
       case 'staleConnection':
         this.log.warn('NATS: the server stopped answering pings; reconnecting');
@@ -274,7 +280,7 @@ export class NatsSubscriber implements NatsIngest {
     this.backoff.failed();
     const retry = `; retrying in ${(this.backoff.delay() / 1000).toFixed(1)} s`;
     if (this.lastError !== previous) {
-      const hint = this.authorizationFailed ? ' (check nats.username / nats.password, nats.token or nats.creds-file-path)' : '';
+      const hint = this.authorizationFailed ? AUTH_HINT : '';
       const message = `NATS: cannot connect to ${where}: ${this.lastError}${hint}${retry}`;
       if (this.authorizationFailed) this.log.error(message);
       else this.log.warn(message);

@@ -122,3 +122,41 @@ async function waitForFlush(connection: { flush(): Promise<void> }): Promise<voi
     }
   }
 }
+
+describe('credentials rejected after a restart', () => {
+  it('reports the authorization failure, keeps trying, and recovers once the server takes the password again', async () => {
+    const fake = fakeIngest();
+    const log = recordingLogger();
+    const nats = cleanup.add((await startNatsIngest({
+      config: {
+        nats: { address: server.tcpUrl, username: server.user, password: server.password },
+        'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'auth.change', 'cluster-tag': 'fritz' }] },
+      },
+      ingest: fake.ingest,
+      log,
+      tuning: { reconnectInitialMs: 50, reconnectMaxMs: 200 },
+    }))!);
+    await waitFor('connection', () => nats.counters().connected);
+    const reconnectsBefore = nats.counters().reconnects;
+
+    await server.kill();
+    await server.restart({ password: 'changed-on-the-server' });
+    await waitFor('authorization failure', () => nats.counters().authorizationFailed, 15_000);
+    await sleep(600); // several attempts: the client gives up on the connection, the ingest starts a new one
+    expect(nats.counters()).toMatchObject({ connected: false, lastError: 'authorization failed: Authorization Violation' });
+    expect(log.text()).toContain(
+      'error: NATS: authorization failed: Authorization Violation (check nats.username / nats.password',
+    );
+    // The client gave that connection up; the ingest keeps trying with new ones, quietly.
+    expect(log.text()).toMatch(/debug: NATS: connecting to nats:\/\/\S+ failed again: authorization failed/);
+
+    await server.kill();
+    await server.restart();
+    await waitFor('connection again', () => nats.counters().connected, 15_000);
+    const pub = cleanup.add(await publisher(server.tcpUrl, server.user, server.password));
+    pub.publish('auth.change', 'cpu_load,hostname=a value=1');
+    await pub.flush();
+    await waitFor('stored line', () => fake.stored.length === 1);
+    expect(nats.counters()).toMatchObject({ authorizationFailed: false, lastError: null, reconnects: reconnectsBefore + 1 });
+  });
+});

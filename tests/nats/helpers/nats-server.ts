@@ -17,8 +17,8 @@ export interface NatsServer {
   password: string;
   /** SIGKILL, as a crash would; resolves once the process is gone. */
   kill(): Promise<void>;
-  /** Starts the server again on the same ports. */
-  restart(): Promise<void>;
+  /** Starts the server again on the same ports, optionally with another password. */
+  restart(options?: { password?: string }): Promise<void>;
   /** Stops the server and removes its temp dir. */
   stop(): Promise<void>;
 }
@@ -35,6 +35,7 @@ export interface NatsServerOptions {
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
   const user = options.user ?? 'collector';
   const password = options.password ?? 'pw-' + Math.random().toString(36).slice(2);
+  let currentPassword = password;
   const dir = await mkdtemp(join(tmpdir(), 'nats-server-'));
   let ports = { tcp: options.tcpPort ?? -1, ws: -1 };
   let child: ChildProcess | null = null;
@@ -44,7 +45,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       `listen: "127.0.0.1:${ports.tcp}"`,
       options.token
         ? `authorization { token: "${options.token}" }`
-        : `authorization { user: "${user}", password: "${password}" }`,
+        : `authorization { user: "${user}", password: "${currentPassword}" }`,
       `websocket { listen: "127.0.0.1:${ports.ws}", no_tls: true }`,
       `ports_file_dir: "${dir}"`,
     ].join('\n');
@@ -91,7 +92,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     user,
     password,
     kill: () => terminate('SIGKILL'),
-    restart: launch,
+    async restart(restartOptions = {}) {
+      currentPassword = restartOptions.password ?? password;
+      await launch();
+    },
     async stop() {
       await terminate('SIGTERM');
       await rm(dir, { recursive: true, force: true });
