@@ -1,6 +1,5 @@
 // NATS ingestion against a real nats-server, over ws:// and nats://.
 
-import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openConnection } from '../../src/nats/connect.ts';
 import { startNatsIngest, type NatsIngest, type NatsIngestConfig, type NatsTuning } from '../../src/nats/index.ts';
@@ -8,6 +7,7 @@ import { readNatsSettings } from '../../src/nats/settings.ts';
 import { Cleanup, fakeIngest, recordingLogger, waitFor, type FakeIngest, type RecordedLog } from './helpers/fake-ingest.ts';
 import { startNatsServer, type NatsServer } from './helpers/nats-server.ts';
 import { publisher } from './helpers/publisher.ts';
+import { freePort } from './helpers/free-port.ts';
 
 const FAST: NatsTuning = { reconnectInitialMs: 50, reconnectMaxMs: 200 };
 
@@ -243,14 +243,3 @@ describe('one process, one transport', () => {
     await overTcp.stop();
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
