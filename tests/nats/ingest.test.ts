@@ -202,6 +202,18 @@ describe('authentication and availability', () => {
     await nats.stop();
   });
 
+  it('insists on TLS for a tls:// address', async () => {
+    const log = recordingLogger();
+    const nats = cleanup.add(await startNatsIngest({
+      config: configFor(server.tcpUrl.replace('nats://', 'tls://'), [['tls', 'fritz']]),
+      ingest: fakeIngest().ingest,
+      log,
+      tuning: FAST,
+    }))!;
+    await waitFor('a failed attempt', () => nats.counters().lastError !== null);
+    expect(nats.counters()).toMatchObject({ connected: false, lastError: "server does not support 'tls'" });
+  });
+
   it('keeps retrying when no server is up at start, and connects once one is', async () => {
     const port = await freePort();
     const fake = fakeIngest();
