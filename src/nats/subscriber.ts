@@ -18,6 +18,7 @@ const DEFAULT_TUNING: Required<NatsTuning> = {
   maxQueuedBytes: 64 * 1024 * 1024,
   pingIntervalMs: 20_000,
   drainTimeoutMs: 10_000,
+  stopTimeoutMs: 60_000,
 };
 
 const AUTH_HINT = ' (check nats.username / nats.password, nats.token or nats.creds-file-path)';
@@ -134,7 +135,14 @@ export class NatsSubscriber implements NatsIngest {
       }
     }
     this.connected = false;
-    await Promise.all(this.feeds.map((f) => f.queue.idle()));
+    const ingested = await withTimeout(
+      Promise.all(this.feeds.map((f) => f.queue.idle())).then(() => {}),
+      this.tuning.stopTimeoutMs,
+    );
+    if (!ingested) {
+      const waiting = this.feeds.reduce((n, f) => n + f.queue.length, 0);
+      this.log.error(`NATS: stopped with ${waiting} received messages not yet stored: the store did not take them in time`);
+    }
     const t = this.tally;
     this.log.info(
       `NATS: stopped after ${t.messages} messages (${t.linesAccepted} lines stored, ${t.linesRejected} rejected, ` +
@@ -167,7 +175,7 @@ export class NatsSubscriber implements NatsIngest {
       }
       this.connection = connection;
       this.backoff.succeeded();
-      void this.watchStatus(connection);
+      this.watchStatus(connection).catch((err: unknown) => this.log.debug(`NATS: status updates ended: ${describe(err)}`));
       this.subscribeAll(connection);
       try {
         await connection.flush();
@@ -305,15 +313,15 @@ export class NatsSubscriber implements NatsIngest {
     this.lastError = this.authorizationFailed ? `authorization failed: ${describe(err)}` : describe(err);
   }
 
+  /** Waits between connection attempts; stop() cuts it short. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const wake = this;
-      function done() {
+      const done = () => {
         clearTimeout(timer);
-        wake.wakeUp = null;
+        this.wakeUp = null;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wakeUp = done;
     });
   }

@@ -53,6 +53,8 @@ export interface NatsTuning {
   pingIntervalMs?: number;
   /** How long stop() lets the server drain subscriptions, in ms. Default 10000. */
   drainTimeoutMs?: number;
+  /** How long stop() then waits for the store to take what was received, in ms. Default 60000. */
+  stopTimeoutMs?: number;
 }
 
 export interface NatsIngestOptions {

@@ -165,6 +165,20 @@ describe('when the store falls behind or fails', () => {
     expect(log.text()).toMatch(/warn: NATS: dropped a message of 99 bytes from "burst" \(cluster-tag "fritz"\): \d+ messages \(\d+ bytes\) are still waiting for the store/);
   });
 
+  it('stops within its bound even when the store hangs, and says what was left unstored', async () => {
+    const { nats, fake, log } = await start(server.tcpUrl, [['hang', 'fritz']], { ...FAST, stopTimeoutMs: 200 });
+    fake.delayMs = 60_000; // a disk that does not answer
+    const pub = cleanup.add(await publisher(server.tcpUrl, server.user, server.password));
+    for (let i = 0; i < 3; i++) pub.publish('hang', `cpu_load,hostname=h value=${i}`);
+    await pub.flush();
+    await waitFor('3 messages received', () => nats.counters().messages === 3);
+    const started = Date.now();
+    await nats.stop();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // One is in the hung ingest call, two wait behind it.
+    expect(log.text()).toContain('error: NATS: stopped with 2 received messages not yet stored');
+  });
+
   it('logs a failed ingest (WAL I/O) and goes on with the next message', async () => {
     const { nats, fake, log } = await start(server.tcpUrl, [['io', 'fritz']]);
     const pub = cleanup.add(await publisher(server.tcpUrl, server.user, server.password));
