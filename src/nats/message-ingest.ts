@@ -17,6 +17,12 @@ export interface IngestTally {
 /** Malformed lines logged per message at most; the rest are summed up in one line. */
 const MAX_LOGGED_LINES_PER_MESSAGE = 3;
 
+/**
+ * Each skip hands the rest of the message to the store again; past this many
+ * malformed lines the message is garbage and its rest is left unread (and logged).
+ */
+const MAX_MALFORMED_LINES_PER_MESSAGE = 100;
+
 export class MessageIngest {
   private readonly badLineLog = new LogLimiter(20, 10_000);
   private readonly failureLog = new LogLimiter(5, 10_000);
@@ -32,6 +38,7 @@ export class MessageIngest {
     let linesBefore = 0; // lines of `body` before `rest`
     const badLines: string[] = [];
     let badLineCount = 0;
+    let unreadBytes = 0;
     try {
       for (;;) {
         const result = await this.ingest(rest, clusterTag);
@@ -46,6 +53,10 @@ export class MessageIngest {
         }
         const next = lineStart(rest, error.line + 1);
         if (next < 0) break;
+        if (badLineCount >= MAX_MALFORMED_LINES_PER_MESSAGE) {
+          unreadBytes = rest.length - next;
+          break;
+        }
         rest = rest.subarray(next);
         linesBefore += error.line;
       }
@@ -58,7 +69,8 @@ export class MessageIngest {
     }
     if (badLineCount > 0) {
       this.tally.badMessages++;
-      const more = badLineCount > badLines.length ? `; ${badLineCount - badLines.length} more malformed lines` : '';
+      let more = badLineCount > badLines.length ? `; ${badLineCount - badLines.length} more malformed lines` : '';
+      if (unreadBytes > 0) more += `; gave up on the last ${unreadBytes} bytes of the message`;
       this.badLineLog.log(
         (m) => this.log.warn(m),
         `NATS: malformed line protocol in a message on subject "${subject}" (cluster-tag "${clusterTag}"), ` +

@@ -129,6 +129,17 @@ describe('MessageIngest', () => {
     );
   });
 
+  it('gives up on a message after 100 malformed lines, and says how much it left unread', async () => {
+    const log = recordingLogger();
+    const t = tally();
+    const fake = fakeIngest();
+    const body = 'x\n'.repeat(150) + 'a value=1\n';
+    await new MessageIngest(fake.ingest, t, log).handle('s', '', bytes(body));
+    expect(fake.calls).toBe(100);
+    expect(t).toMatchObject({ linesRejected: 100, linesAccepted: 0, badMessages: 1 });
+    expect(log.lines[0]!.message).toMatch(/; 97 more malformed lines; gave up on the last 110 bytes of the message$/);
+  });
+
   it('logs at most three malformed lines of one message and counts the rest', async () => {
     const log = recordingLogger();
     const t = tally();
