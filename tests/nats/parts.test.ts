@@ -1,5 +1,6 @@
 // The small parts of NATS ingestion, without a server.
 
+import { createInbox } from '@nats-io/nats-core';
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../../src/nats/backoff.ts';
 import { lineStart, quoteLine } from '../../src/nats/lines.ts';
@@ -146,5 +147,14 @@ describe('MessageIngest', () => {
     await new MessageIngest(fakeIngest().ingest, t, log).handle('s', '', bytes('x\ny\nz\nw\nv\n'));
     expect(t.linesRejected).toBe(5);
     expect(log.lines[0]!.message).toMatch(/line 3: invalid field format \[z\]; 2 more malformed lines$/);
+  });
+});
+
+describe('@nats-io/nuid on this Node', () => {
+  // It declares engines node >= 22 but needs only crypto.getRandomValues, which Node 20 has.
+  it('makes distinct 22-character ids', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => createInbox('x').slice(2)));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) expect(id).toMatch(/^[0-9A-Za-z]{22}$/);
   });
 });
