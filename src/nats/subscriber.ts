@@ -1,0 +1,351 @@
+// Keeps one NATS connection with every configured subscription alive for as
+// long as the store runs: connects in the background (the store serves HTTP
+// meanwhile), reconnects forever with backoff, logs every change of state, and
+// on stop drains the subscriptions and ingests what they still delivered.
+
+import type { Authenticator, Msg, NatsConnection, Status } from '@nats-io/nats-core';
+import { Backoff } from './backoff.ts';
+import { openConnection } from './connect.ts';
+import { LogLimiter } from './log-limiter.ts';
+import { MessageIngest, type IngestTally } from './message-ingest.ts';
+import { OrderedQueue } from './ordered-queue.ts';
+import type { NatsSettings, SubscriptionSettings } from './settings.ts';
+import type { Ingest, NatsCounters, NatsIngest, NatsLogger, NatsTuning } from './types.ts';
+
+const DEFAULT_TUNING: Required<NatsTuning> = {
+  reconnectInitialMs: 250,
+  reconnectMaxMs: 5_000,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  pingIntervalMs: 20_000,
+  drainTimeoutMs: 10_000,
+  stopTimeoutMs: 60_000,
+};
+
+const AUTH_HINT = ' (check nats.username / nats.password, nats.token or nats.creds-file-path)';
+
+/** While NATS stays unreachable, a reminder at most this often. */
+const STILL_DOWN_LOG_INTERVAL_MS = 60_000;
+
+interface QueuedMessage {
+  subject: string;
+  data: Uint8Array;
+}
+
+class SubscriptionFeed {
+  messages = 0;
+  readonly queue: OrderedQueue<QueuedMessage>;
+  readonly dropLog = new LogLimiter(5, 10_000);
+
+  constructor(
+    readonly settings: SubscriptionSettings,
+    maxQueuedBytes: number,
+    messageIngest: MessageIngest,
+    log: NatsLogger,
+  ) {
+    this.queue = new OrderedQueue<QueuedMessage>(
+      maxQueuedBytes,
+      (m) => m.data.byteLength,
+      (m) => messageIngest.handle(m.subject, settings.clusterTag, m.data),
+      (err) => log.error(`NATS: unexpected failure ingesting from "${settings.subject}": ${describe(err)}`),
+    );
+  }
+}
+
+export class NatsSubscriber implements NatsIngest {
+  private readonly tuning: Required<NatsTuning>;
+  private readonly backoff: Backoff;
+  private readonly feeds: SubscriptionFeed[];
+  private readonly tally: IngestTally & { messages: number; messagesDropped: number; reconnects: number };
+  private connection: NatsConnection | null = null;
+  private connected = false;
+  private everConnected = false;
+  private lastError: string | null = null;
+  private authorizationFailed = false;
+  private stopping = false;
+  private wakeUp: (() => void) | null = null;
+  private lastStillDownLog = 0;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly settings: NatsSettings,
+    private readonly authenticators: Authenticator[],
+    ingest: Ingest,
+    private readonly log: NatsLogger,
+    tuning: NatsTuning = {},
+  ) {
+    this.tuning = { ...DEFAULT_TUNING, ...tuning };
+    this.backoff = new Backoff(this.tuning.reconnectInitialMs, this.tuning.reconnectMaxMs);
+    this.tally = {
+      messages: 0,
+      messagesDropped: 0,
+      reconnects: 0,
+      linesAccepted: 0,
+      linesRejected: 0,
+      badMessages: 0,
+      ingestFailures: 0,
+    };
+    const messageIngest = new MessageIngest(ingest, this.tally, log);
+    this.feeds = settings.subscriptions.map(
+      (s) => new SubscriptionFeed(s, this.tuning.maxQueuedBytes, messageIngest, log),
+    );
+  }
+
+  start(): void {
+    this.loop ??= this.connectLoop();
+  }
+
+  counters(): NatsCounters {
+    return {
+      connected: this.connected,
+      server: this.connected && this.connection ? this.connection.getServer() : null,
+      messages: this.tally.messages,
+      linesAccepted: this.tally.linesAccepted,
+      linesRejected: this.tally.linesRejected,
+      badMessages: this.tally.badMessages,
+      messagesDropped: this.tally.messagesDropped,
+      ingestFailures: this.tally.ingestFailures,
+      reconnects: this.tally.reconnects,
+      lastError: this.lastError,
+      authorizationFailed: this.authorizationFailed,
+      subscriptions: this.feeds.map((f) => ({
+        subject: f.settings.subject,
+        clusterTag: f.settings.clusterTag,
+        messages: f.messages,
+        queuedMessages: f.queue.length,
+        queuedBytes: f.queue.bytes,
+      })),
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.wakeUp?.();
+    const connection = this.connection;
+    if (connection && !connection.isClosed()) {
+      if (this.connected) {
+        // Drain: the server stops sending, every message already sent is delivered, then the connection closes.
+        const drained = await withTimeout(connection.drain(), this.tuning.drainTimeoutMs).catch((err: unknown) => {
+          this.log.warn(`NATS: draining the subscriptions failed: ${describe(err)}`);
+          return false;
+        });
+        if (!drained) await connection.close().catch(() => {});
+      } else {
+        await connection.close().catch(() => {});
+      }
+    }
+    this.connected = false;
+    const ingested = await withTimeout(
+      Promise.all(this.feeds.map((f) => f.queue.idle())).then(() => {}),
+      this.tuning.stopTimeoutMs,
+    );
+    if (!ingested) {
+      const waiting = this.feeds.reduce((n, f) => n + f.queue.length, 0);
+      this.log.error(`NATS: stopped with ${waiting} received messages not yet stored: the store did not take them in time`);
+    }
+    const t = this.tally;
+    this.log.info(
+      `NATS: stopped after ${t.messages} messages (${t.linesAccepted} lines stored, ${t.linesRejected} rejected, ` +
+        `${t.messagesDropped} messages dropped)`,
+    );
+  }
+
+  private async connectLoop(): Promise<void> {
+    const where = this.settings.connection.servers.join(', ');
+    this.log.info(`NATS: connecting to ${where}`);
+    while (!this.stopping) {
+      let connection: NatsConnection;
+      try {
+        connection = await openConnection({
+          settings: this.settings.connection,
+          authenticators: this.authenticators,
+          reconnectDelay: () => this.backoff.delay(),
+          pingIntervalMs: this.tuning.pingIntervalMs,
+          name: 'cc-metric-store-ts',
+        });
+      } catch (err) {
+        if (this.stopping) break;
+        this.connectFailed(err, where);
+        await this.sleep(this.backoff.delay());
+        continue;
+      }
+      if (this.stopping) {
+        await connection.close().catch(() => {});
+        break;
+      }
+      this.connection = connection;
+      this.backoff.succeeded();
+      this.watchStatus(connection).catch((err: unknown) => this.log.debug(`NATS: status updates ended: ${describe(err)}`));
+      this.subscribeAll(connection);
+      try {
+        await connection.flush();
+        this.markConnected(this.everConnected);
+        this.log.info(
+          `NATS: connected to ${connection.getServer()}; subscribed to ` +
+            this.feeds.map((f) => `"${f.settings.subject}" (cluster-tag "${f.settings.clusterTag}")`).join(', '),
+        );
+      } catch (err) {
+        // Lost again before the subscriptions were confirmed; the client reconnects and resends them.
+        this.log.debug(`NATS: flush after subscribing failed: ${describe(err)}`);
+      }
+      const closedWith = await connection.closed();
+      this.connection = null;
+      this.connected = false;
+      if (this.stopping) break;
+      // The client gave up on this connection (e.g. the server rejected the credentials twice): start afresh.
+      this.connectFailed(closedWith ?? new Error('connection closed'), where);
+      await this.sleep(this.backoff.delay());
+    }
+  }
+
+  private subscribeAll(connection: NatsConnection): void {
+    for (const feed of this.feeds) {
+      connection.subscribe(feed.settings.subject, {
+        callback: (err, msg) => {
+          if (err) {
+            this.lastError = `subscription to "${feed.settings.subject}": ${describe(err)}`;
+            this.log.error(`NATS: ${this.lastError}`);
+            return;
+          }
+          this.receive(feed, msg);
+        },
+      });
+    }
+  }
+
+  private receive(feed: SubscriptionFeed, msg: Msg): void {
+    this.tally.messages++;
+    feed.messages++;
+    const data = msg.data;
+    if (feed.queue.push({ subject: msg.subject, data })) return;
+    this.tally.messagesDropped++;
+    feed.dropLog.log(
+      (m) => this.log.warn(m),
+      `NATS: dropped a message of ${data.byteLength} bytes from "${msg.subject}" (cluster-tag ` +
+        `"${feed.settings.clusterTag}"): ${feed.queue.length} messages (${feed.queue.bytes} bytes) ` +
+        `are still waiting for the store`,
+    );
+  }
+
+  private async watchStatus(connection: NatsConnection): Promise<void> {
+    for await (const status of connection.status()) {
+      if (this.stopping) continue;
+      this.onStatus(status);
+    }
+  }
+
+  private onStatus(status: Status): void {
+    switch (status.type) {
+      // Over WebSocket the client announces disconnect (and later reconnect) again for every
+      // failed attempt; only the change of state counts.
+      case 'disconnect':
+        if (!this.connected) break;
+        this.connected = false;
+        this.log.warn(`NATS: disconnected from ${status.server}; reconnecting`);
+        break;
+      case 'reconnecting':
+        // Announced before every attempt; the attempts after the first wait longer and longer.
+        if (this.backoff.failureCount > 0) this.stillDown(`attempt ${this.backoff.failureCount + 1}`);
+        this.backoff.failed();
+        break;
+      case 'reconnect':
+        if (this.connected) break;
+        this.backoff.succeeded();
+        this.markConnected(true);
+        this.log.info(`NATS: reconnected to ${status.server}`);
+        break;
+      case 'error':
+        this.noteError(status.error);
+        this.log.error(
+          this.authorizationFailed
+            ? `NATS: ${this.lastError}${AUTH_HINT}`
+            : `NATS: server reported an error: ${this.lastError}`,
+        );
+        break;
+      case 'staleConnection':
+        this.log.warn('NATS: the server stopped answering pings; reconnecting');
+        break;
+      case 'ldm':
+        this.log.info(`NATS: ${status.server} is going down (lame duck mode); moving to another server`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private markConnected(isReconnect: boolean): void {
+    if (isReconnect) this.tally.reconnects++;
+    this.connected = true;
+    this.everConnected = true;
+    this.lastError = null;
+    this.authorizationFailed = false;
+    this.lastStillDownLog = 0;
+  }
+
+  private connectFailed(err: unknown, where: string): void {
+    const previous = this.lastError;
+    this.noteError(err);
+    this.backoff.failed();
+    const retry = `; retrying in ${(this.backoff.delay() / 1000).toFixed(1)} s`;
+    if (this.lastError !== previous) {
+      const hint = this.authorizationFailed ? AUTH_HINT : '';
+      const message = `NATS: cannot connect to ${where}: ${this.lastError}${hint}${retry}`;
+      if (this.authorizationFailed) this.log.error(message);
+      else this.log.warn(message);
+      this.lastStillDownLog = Date.now();
+    } else {
+      this.stillDown(`attempt ${this.backoff.failureCount}`);
+      this.log.debug(`NATS: connecting to ${where} failed again: ${this.lastError}${retry}`);
+    }
+  }
+
+  private stillDown(detail: string): void {
+    const now = Date.now();
+    if (now - this.lastStillDownLog < STILL_DOWN_LOG_INTERVAL_MS) return;
+    if (this.lastStillDownLog !== 0) {
+      this.log.warn(`NATS: still not connected (${detail}${this.lastError ? `; ${this.lastError}` : ''})`);
+    }
+    this.lastStillDownLog = now;
+  }
+
+  private noteError(err: unknown): void {
+    this.authorizationFailed = isAuthorizationError(err);
+    this.lastError = this.authorizationFailed ? `authorization failed: ${describe(err)}` : describe(err);
+  }
+
+  /** Waits between connection attempts; stop() cuts it short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}
+
+function isAuthorizationError(err: unknown): boolean {
+  const name = err instanceof Error ? err.name : '';
+  return name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError';
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error && err.cause.message !== err.message ? ` (${err.cause.message})` : '';
+  return `${err.message}${cause}`;
+}
+
+async function withTimeout(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,107 @@
+// The face of NATS ingestion towards the service: what it is given (config,
+// an ingest function, a logger) and what it hands back (stop, counters).
+
+import type { IngestResult } from '../engine/types.ts';
+
+/**
+ * Writes one body of line protocol into the store and its WAL, exactly as
+ * POST /api/write does. Rejects only on I/O failure (e.g. the WAL append).
+ */
+export type Ingest = (body: Uint8Array, defaultCluster: string) => Promise<IngestResult>;
+
+/** The levels NATS ingestion logs at; any logger with these four methods fits. */
+export interface NatsLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** The `nats` section of config.json. */
+export interface NatsSection {
+  /** `nats://host:port`, `ws://host:port` or `wss://host:port`; several separated by commas. */
+  address: string;
+  username?: string;
+  password?: string;
+  /** A NATS credentials file (user JWT and NKey seed), as written by `nsc`. */
+  'creds-file-path'?: string;
+  token?: string;
+}
+
+/** One entry of `metric-store.nats-subscriptions`. */
+export interface NatsSubscriptionEntry {
+  'subscribe-to': string;
+  /** Default cluster of the lines received here; lines with a `cluster` tag keep theirs. */
+  'cluster-tag'?: string;
+}
+
+/** The parts of config.json NATS ingestion reads; the whole parsed file fits this type. */
+export interface NatsIngestConfig {
+  nats?: NatsSection | null;
+  'metric-store'?: { 'nats-subscriptions'?: NatsSubscriptionEntry[] | null } | null;
+}
+
+/** Knobs that are not in config.json: sensible defaults, smaller values in tests. */
+export interface NatsTuning {
+  /** First wait between connection attempts, in ms (doubled per failure). Default 250. */
+  reconnectInitialMs?: number;
+  /** Longest wait between connection attempts, in ms. Default 5000. */
+  reconnectMaxMs?: number;
+  /** Bytes a subscription may hold waiting for ingest before it drops messages. Default 64 MiB. */
+  maxQueuedBytes?: number;
+  /** Client ping interval in ms; a dead connection is noticed after about 3 of them. Default 20000. */
+  pingIntervalMs?: number;
+  /** How long stop() lets the server drain subscriptions, in ms. Default 10000. */
+  drainTimeoutMs?: number;
+  /** How long stop() then waits for the store to take what was received, in ms. Default 60000. */
+  stopTimeoutMs?: number;
+}
+
+export interface NatsIngestOptions {
+  config: NatsIngestConfig;
+  ingest: Ingest;
+  log: NatsLogger;
+  tuning?: NatsTuning;
+}
+
+export interface NatsSubscriptionCounters {
+  subject: string;
+  clusterTag: string;
+  messages: number;
+  /** Messages received and not yet ingested. */
+  queuedMessages: number;
+  queuedBytes: number;
+}
+
+/** Counters for the debug and health output; all totals since start. */
+export interface NatsCounters {
+  /** True while connected and every subscription is registered with the server. */
+  connected: boolean;
+  /** The server currently connected to, e.g. `127.0.0.1:4222`, or null. */
+  server: string | null;
+  /** Messages received over all subscriptions. */
+  messages: number;
+  /** Samples stored (one per accepted line). */
+  linesAccepted: number;
+  /** Lines not stored: malformed, unknown metric, bad cluster/host name, or too old. */
+  linesRejected: number;
+  /** Messages with at least one malformed line. */
+  badMessages: number;
+  /** Messages dropped unread because a subscription's queue was full. */
+  messagesDropped: number;
+  /** Messages whose ingest failed (store or WAL I/O); their lines may be partly stored. */
+  ingestFailures: number;
+  /** Successful reconnections after a lost connection. */
+  reconnects: number;
+  /** The last connection problem, or null once connected again. */
+  lastError: string | null;
+  /** True while the server rejects our credentials. */
+  authorizationFailed: boolean;
+  subscriptions: NatsSubscriptionCounters[];
+}
+
+export interface NatsIngest {
+  /** Drains the subscriptions, ingests what was received, closes the connection. */
+  stop(): Promise<void>;
+  counters(): NatsCounters;
+}
