@@ -14,7 +14,7 @@ import {
   writeStderr,
   writeStdout,
 } from '../runtime/index.ts';
-import { startService } from '../service/start.ts';
+import { type RunningService, startService } from '../service/start.ts';
 import { FlagError, parseFlags, usage } from './flags.ts';
 
 const PROGRAM = 'cc-metric-store';
@@ -55,7 +55,11 @@ async function run(configPath: string | undefined, dev: boolean, log: Logger): P
   const config = await loadConfig({ path: configPath, readTextFile });
   log.info(`configuration: ${config.source}`);
   const service = await startService({ config, log, dev });
+  stopOnSignal(service, log);
+}
 
+/** On SIGINT or SIGTERM: a graceful stop, then exit 0 (1 when stopping failed). */
+export function stopOnSignal(service: RunningService, log: Logger): void {
   onShutdownSignal(async (signal) => {
     log.info(`${signal} received, shutting down...`);
     try {
