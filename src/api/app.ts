@@ -3,6 +3,7 @@
 
 import { Hono, type Handler } from 'hono';
 import type { Authenticator } from '../auth/jwt.ts';
+import { DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
 import type { MetricStore } from '../engine/types.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { type Ingest, createIngest } from '../service/ingest.ts';
@@ -16,8 +17,6 @@ import { queryRoute } from './routes/query.ts';
 import { writeRoute } from './routes/write.ts';
 import { type SwaggerAssetReader, mountSwagger } from './swagger.ts';
 
-export const DEFAULT_MAX_BODY_SIZE = 256 * 1024 ** 2;
-
 export interface AppOptions {
   store: MetricStore;
   /** What /api/write calls; defaults to the store's own ingest. */
@@ -27,6 +26,7 @@ export interface AppOptions {
   log?: Logger;
   /** -dev: serve Swagger UI at /swagger/ from these files. */
   dev?: { readSwaggerAsset: SwaggerAssetReader } | false;
+  /** Largest request body in bytes (main.max-body-size). */
   maxBodySize?: number;
 }
 

@@ -3,7 +3,7 @@
 // with its defaults, plus our own keys, marked (ours).
 
 import type { Aggregation, MetricTable } from '../engine/types.ts';
-import { ConfigError, ObjectReader, describe } from './fields.ts';
+import { ObjectReader, describe } from './fields.ts';
 import type { MainConfig, MetricStoreConfig, NatsConfig, NatsSubscription, ServiceConfig } from './types.ts';
 
 export const DEFAULT_ADDR = '127.0.0.1:8082';
@@ -156,5 +156,3 @@ function readNats(nats: ObjectReader | null): NatsConfig | null {
     credsFilePath: nats.string('creds-file-path', ''),
   };
 }
-
-export { ConfigError };

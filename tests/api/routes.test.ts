@@ -29,6 +29,14 @@ describe('routing', () => {
     expect(((await json(res)) as { status: string }).status).toBe('Method Not Allowed');
   });
 
+  it('answers HEAD on the GET endpoints without a body', async () => {
+    const store = createTestStore({ debug: { '': '{"data":{}}' } });
+    const res = await call(createApp({ store }), '/api/debug', { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    expect(store.calls.debugDump).toHaveLength(1);
+  });
+
   it('ends every error body with a newline, as Go encodes it', async () => {
     const res = await call(createApp({ store: createTestStore() }), '/nowhere');
     expect((await res.text()).endsWith('}\n')).toBe(true);
