@@ -44,7 +44,7 @@ export const openApiDocument = {
     version: '1.0.0',
     description:
       'In-memory time-series store of ClusterCockpit. Every endpoint also answers without its trailing slash. ' +
-      'When main.jwt-public-key is set, every request needs "Authorization: Bearer <JWT>" signed with EdDSA (Ed25519).',
+      'When `main.jwt-public-key` is set, every request needs `Authorization: Bearer <JWT>` with a token signed with EdDSA (Ed25519).',
     license: { name: 'MIT License', url: 'https://opensource.org/licenses/MIT' },
   },
   servers: [{ url: '/' }],

@@ -23,7 +23,6 @@ export interface StartOptions {
 }
 
 export interface RunningService {
-  readonly store: MetricStore;
   /** Where the API listens, e.g. http://127.0.0.1:8082 */
   readonly url: string;
   /** Graceful: stop accepting, finish requests in flight, stop the extensions newest first. */
@@ -69,7 +68,6 @@ export async function startService(options: StartOptions): Promise<RunningServic
   await lifecycle.start([...extensions.flatMap((e) => (e.service ? [e.service] : [])), httpService]);
   const { protocol, host, port } = http!;
   return {
-    store,
     url: `${protocol}://${hostPort(host, port)}`,
     stop: () => lifecycle.stop(),
   };
