@@ -26,40 +26,28 @@ export function expectObject(value: unknown, path: string): JsonObject {
   return value as JsonObject;
 }
 
-export function optionalString(obj: JsonObject, key: string, path: string): string | null {
+/** `obj[key]` when it passes `accepts`, null when absent or null, else a 400 naming the field. */
+function optional<T>(obj: JsonObject, key: string, path: string, expected: string, accepts: (v: unknown) => boolean): T | null {
   const v = obj[key];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw wrongType(join(path, key), 'a string', v);
-  return v;
+  if (!accepts(v)) throw wrongType(join(path, key), expected, v);
+  return v as T;
 }
 
-export function optionalBoolean(obj: JsonObject, key: string, path: string): boolean | null {
-  const v = obj[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'boolean') throw wrongType(join(path, key), 'true or false', v);
-  return v;
-}
+export const optionalString = (obj: JsonObject, key: string, path: string) =>
+  optional<string>(obj, key, path, 'a string', (v) => typeof v === 'string');
 
-export function optionalNumber(obj: JsonObject, key: string, path: string): number | null {
-  const v = obj[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'number') throw wrongType(join(path, key), 'a number', v);
-  return v;
-}
+export const optionalBoolean = (obj: JsonObject, key: string, path: string) =>
+  optional<boolean>(obj, key, path, 'true or false', (v) => typeof v === 'boolean');
 
-export function optionalInteger(obj: JsonObject, key: string, path: string): number | null {
-  const v = obj[key];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw wrongType(join(path, key), 'an integer', v);
-  return v;
-}
+export const optionalNumber = (obj: JsonObject, key: string, path: string) =>
+  optional<number>(obj, key, path, 'a number', (v) => typeof v === 'number');
 
-export function optionalArray(obj: JsonObject, key: string, path: string): unknown[] | null {
-  const v = obj[key];
-  if (v === undefined || v === null) return null;
-  if (!Array.isArray(v)) throw wrongType(join(path, key), 'an array', v);
-  return v;
-}
+export const optionalInteger = (obj: JsonObject, key: string, path: string) =>
+  optional<number>(obj, key, path, 'an integer', (v) => Number.isSafeInteger(v));
+
+export const optionalArray = (obj: JsonObject, key: string, path: string) =>
+  optional<unknown[]>(obj, key, path, 'an array', Array.isArray);
 
 export function optionalStringArray(obj: JsonObject, key: string, path: string): string[] | null {
   const list = optionalArray(obj, key, path);
