@@ -1,0 +1,319 @@
+#!/usr/bin/env node
+// HTTP figures of the real server, started under the runtime(s) given:
+//
+//   node bench/http.bench.mjs [node] [bun] [deno] [--seconds 10] [--connections 8] [--bodies 12]
+//
+// - ingest: POST /api/write bodies of 230,400 lines each
+//   (10 metrics x 64 hosts x 72 hwthreads x 5 timestamps), 2 connections;
+// - queries/s under keep-alive load (GET /api/query?version=v2 with a body,
+//   as cc-backend sends it): one host's 24 h at 60 s (1,440 points), and the
+//   same span of a metric aggregated over 72 hwthreads.
+// Prints a Markdown table. The reference Go cc-metric-store on this machine
+// (wrk, 8 connections): 757,000 lines/s, 3,400 and 1,900 queries/s.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const METRICS = ['cpu_load', 'cpu_user', 'flops_any', 'flops_dp', 'flops_sp', 'mem_bw', 'ipc', 'clock', 'cpu_power', 'mem_used'];
+const HOSTS = 64;
+const HWTHREADS = 72;
+const STEPS_PER_BODY = 5;
+const FREQUENCY = 60;
+const DAY = 86_400;
+
+const { runtimes, seconds, connections, bodies, entry } = parseArgs(process.argv.slice(2));
+
+const rows = [];
+for (const runtime of runtimes) rows.push(await benchRuntime(runtime));
+console.log('\n| runtime | ingest (lines/s) | single-host query, 1,440 points (req/s) | 72 hwthreads aggregated (req/s) |');
+console.log('|---|---:|---:|---:|');
+for (const r of rows) console.log(`| ${r.runtime} | ${fmt(r.ingest)} | ${fmt(r.single)} | ${fmt(r.aggregated)} |`);
+
+async function benchRuntime(runtime) {
+  const dir = mkdtempSync(join(tmpdir(), 'ccms-bench-'));
+  const server = await startServer(runtime, dir);
+  try {
+    log(`${runtime}: listening on port ${server.port}`);
+    const end = Math.floor(Date.now() / 1000 / FREQUENCY) * FREQUENCY;
+    const start = end - DAY;
+
+    log(`${runtime}: loading 24 h of one host for the query figures`);
+    await preloadQueryHost(server.port, start);
+    const singleBody = JSON.stringify({ cluster: 'bench', from: start, to: end, queries: [{ metric: 'cpu_load', host: 'q0' }] });
+    const aggregatedBody = JSON.stringify({
+      cluster: 'bench',
+      from: start,
+      to: end,
+      queries: [{ metric: 'flops_any', host: 'q0', type: 'hwthread', 'type-ids': range(HWTHREADS).map(String), aggreg: true }],
+    });
+    await checkQuery(server.port, singleBody, 1440);
+    await checkQuery(server.port, aggregatedBody, 1440);
+
+    log(`${runtime}: ingest, ${bodies} bodies of ${METRICS.length * HOSTS * HWTHREADS * STEPS_PER_BODY} lines`);
+    const ingest = await benchIngest(server.port, start);
+    log(`${runtime}: ${fmt(ingest)} lines/s`);
+
+    const single = await loadTest(server.port, queryRequest(server.port, singleBody));
+    log(`${runtime}: single host ${fmt(single)} req/s`);
+    const aggregated = await loadTest(server.port, queryRequest(server.port, aggregatedBody));
+    log(`${runtime}: 72 hwthreads aggregated ${fmt(aggregated)} req/s`);
+    return { runtime, ingest, single, aggregated };
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// --- data -------------------------------------------------------------------
+
+/** One write body: every metric of every hwthread of every host at STEPS_PER_BODY timestamps. */
+function ingestBody(firstTs) {
+  const parts = [];
+  for (let step = 0; step < STEPS_PER_BODY; step++) {
+    const ts = firstTs + step * FREQUENCY;
+    for (let h = 0; h < HOSTS; h++) {
+      for (let t = 0; t < HWTHREADS; t++) {
+        for (let m = 0; m < METRICS.length; m++) {
+          parts.push(`${METRICS[m]},cluster=bench,hostname=h${h},type=hwthread,type-id=${t} value=${((h + t + m + step) % 97) * 0.5} ${ts}\n`);
+        }
+      }
+    }
+  }
+  return Buffer.from(parts.join(''));
+}
+
+async function preloadQueryHost(port, start) {
+  const batch = 60; // timestamps per request
+  for (let first = 0; first < DAY / FREQUENCY; first += batch) {
+    const parts = [];
+    for (let i = first; i < first + batch; i++) {
+      const ts = start + i * FREQUENCY;
+      parts.push(`cpu_load,cluster=bench,hostname=q0,type=node value=${(i % 50) * 0.25} ${ts}\n`);
+      for (let t = 0; t < HWTHREADS; t++) parts.push(`flops_any,cluster=bench,hostname=q0,type=hwthread,type-id=${t} value=${(i + t) % 13} ${ts}\n`);
+    }
+    const res = await roundTrip(port, writeRequest(port, Buffer.from(parts.join(''))));
+    if (res.status !== 200) throw new Error(`preload: HTTP ${res.status}: ${res.body}`);
+  }
+}
+
+async function checkQuery(port, body, points) {
+  const res = await roundTrip(port, queryRequest(port, body));
+  const answer = JSON.parse(res.body);
+  const data = answer.results?.[0]?.[0]?.data;
+  if (res.status !== 200 || !Array.isArray(data) || data.length !== points) {
+    throw new Error(`query check failed (HTTP ${res.status}): ${res.body.slice(0, 300)}`);
+  }
+}
+
+// --- load -------------------------------------------------------------------
+
+async function benchIngest(port, dayStart) {
+  // Timestamps after the preloaded day, in order, as collectors send them.
+  const prepared = range(bodies).map((i) => ingestBody(dayStart + DAY + i * STEPS_PER_BODY * FREQUENCY));
+  const lines = prepared.length * METRICS.length * HOSTS * HWTHREADS * STEPS_PER_BODY;
+  const sockets = await Promise.all(range(2).map(() => openConnection(port)));
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    sockets.map(async (conn) => {
+      while (next < prepared.length) {
+        const res = await conn.request(writeRequest(port, prepared[next++]));
+        if (res.status !== 200) throw new Error(`ingest: HTTP ${res.status}: ${res.body}`);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  sockets.forEach((c) => c.close());
+  return lines / elapsed;
+}
+
+/** Requests per second over `seconds`, `connections` keep-alive connections each sending the next request when the answer is in. */
+async function loadTest(port, request) {
+  const conns = await Promise.all(range(connections).map(() => openConnection(port)));
+  for (const c of conns) await c.request(request); // warm-up
+  let done = 0;
+  let failed = 0;
+  const until = performance.now() + seconds * 1000;
+  const started = performance.now();
+  await Promise.all(
+    conns.map(async (conn) => {
+      while (performance.now() < until) {
+        const res = await conn.request(request);
+        if (res.status === 200) done++;
+        else failed++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  conns.forEach((c) => c.close());
+  if (failed) log(`  ${failed} requests failed`);
+  return done / elapsed;
+}
+
+// --- HTTP/1.1 over node:net, keep-alive, minimal client cost --------------------
+
+function queryRequest(port, json) {
+  const body = Buffer.from(json);
+  return Buffer.concat([
+    Buffer.from(`GET /api/query?version=v2 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`),
+    body,
+  ]);
+}
+
+function writeRequest(port, body) {
+  return [Buffer.from(`POST /api/write?cluster=bench HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${body.length}\r\n\r\n`), body];
+}
+
+async function roundTrip(port, request) {
+  const conn = await openConnection(port);
+  try {
+    return await conn.request(request);
+  } finally {
+    conn.close();
+  }
+}
+
+function openConnection(port) {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', noDelay: true });
+    let buffer = Buffer.alloc(0);
+    let pending = null;
+    socket.on('data', (chunk) => {
+      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+      const parsed = parseResponse(buffer);
+      if (!parsed) return;
+      buffer = buffer.subarray(parsed.length);
+      const p = pending;
+      pending = null;
+      p.resolve(parsed);
+    });
+    socket.on('error', (e) => (pending ? pending.reject(e) : reject(e)));
+    socket.on('close', () => pending?.reject(new Error('connection closed by the server')));
+    socket.once('connect', () =>
+      resolve({
+        request(bytes) {
+          return new Promise((res, rej) => {
+            pending = { resolve: res, reject: rej };
+            for (const part of Array.isArray(bytes) ? bytes : [bytes]) socket.write(part);
+          });
+        },
+        close: () => socket.destroy(),
+      }),
+    );
+  });
+}
+
+/** A complete response at the start of `buf`, or null; supports Content-Length and chunked bodies. */
+function parseResponse(buf) {
+  const headEnd = buf.indexOf('\r\n\r\n');
+  if (headEnd < 0) return null;
+  const head = buf.subarray(0, headEnd).toString('latin1');
+  const status = Number(head.slice(9, 12));
+  const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+  if (length) {
+    const total = headEnd + 4 + Number(length[1]);
+    if (buf.length < total) return null;
+    return { status, body: buf.subarray(headEnd + 4, total).toString(), length: total };
+  }
+  if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+    const parts = [];
+    let at = headEnd + 4;
+    for (;;) {
+      const lineEnd = buf.indexOf('\r\n', at);
+      if (lineEnd < 0) return null;
+      const size = parseInt(buf.subarray(at, lineEnd).toString('latin1'), 16);
+      if (buf.length < lineEnd + 2 + size + 2) return null;
+      if (size === 0) return { status, body: Buffer.concat(parts).toString(), length: lineEnd + 4 };
+      parts.push(buf.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 2 + size + 2;
+    }
+  }
+  return { status, body: '', length: headEnd + 4 };
+}
+
+// --- the server -------------------------------------------------------------
+
+function serverCommand(runtime) {
+  const script = entry ?? (runtime === 'node' ? join(ROOT, 'dist/cli.js') : join(ROOT, 'src/cli.ts'));
+  if (runtime === 'node' && !existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
+  switch (runtime) {
+    case 'node':
+      return [process.execPath, script];
+    case 'bun':
+      return [join(ROOT, 'node_modules/bun/bin/bun.exe'), script];
+    case 'deno':
+      return [join(ROOT, 'node_modules/deno/deno'), 'run', '-A', script];
+    default:
+      throw new Error(`unknown runtime ${runtime}: use node, bun or deno`);
+  }
+}
+
+function startServer(runtime, dir) {
+  const config = {
+    main: { addr: '127.0.0.1:0' },
+    metrics: Object.fromEntries(
+      METRICS.map((m) => [m, { frequency: FREQUENCY, aggregation: ['cpu_load', 'mem_used'].includes(m) ? null : m === 'ipc' || m === 'clock' ? 'avg' : 'sum' }]),
+    ),
+    'metric-store': {
+      'retention-in-memory': '48h',
+      'memory-cap': 0,
+      checkpoints: { 'file-format': 'wal', directory: join(dir, 'checkpoints') },
+      cleanup: { mode: 'delete' },
+    },
+  };
+  const configPath = join(dir, 'config.json');
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const [cmd, ...args] = serverCommand(runtime);
+  const child = spawn(cmd, [...args, '-config', configPath, '-loglevel', 'info'], { cwd: dir, stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const match = /listening at [^\s]*:(\d+)/.exec(stderr);
+      if (!match || child.port) return;
+      child.port = Number(match[1]);
+      resolve({
+        port: child.port,
+        stop: () =>
+          new Promise((done) => {
+            child.once('exit', done);
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
+  });
+}
+
+// --- helpers ----------------------------------------------------------------
+
+function parseArgs(argv) {
+  const options = { runtimes: [], seconds: 10, connections: 8, bodies: 12, entry: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--seconds') options.seconds = Number(argv[++i]);
+    else if (arg === '--connections') options.connections = Number(argv[++i]);
+    else if (arg === '--bodies') options.bodies = Number(argv[++i]);
+    else if (arg === '--entry') options.entry = resolve(argv[++i]); // another entry script, e.g. a build elsewhere
+    else options.runtimes.push(arg);
+  }
+  if (options.runtimes.length === 0) options.runtimes.push('node');
+  return options;
+}
+
+function range(n) {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function fmt(n) {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function log(message) {
+  console.error(message);
+}

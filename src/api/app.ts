@@ -1,0 +1,78 @@
+// The HTTP API as a Hono app. Built by a factory so tests drive it through
+// app.fetch with any MetricStore, and the runtime layer serves it.
+
+import { Hono, type Handler } from 'hono';
+import type { Authenticator } from '../auth/jwt.ts';
+import { DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
+import type { MetricStore } from '../engine/types.ts';
+import { type Logger, silentLogger } from '../log.ts';
+import { type Ingest, createIngest } from '../service/ingest.ts';
+import { requireAuth } from './auth-middleware.ts';
+import { HttpError, errorResponse } from './errors.ts';
+import type { AppEnv, RouteDeps } from './routes/context.ts';
+import { debugRoute } from './routes/debug.ts';
+import { freeRoute } from './routes/free.ts';
+import { healthcheckRoute } from './routes/healthcheck.ts';
+import { queryRoute } from './routes/query.ts';
+import { writeRoute } from './routes/write.ts';
+import { type SwaggerAssetReader, mountSwagger } from './swagger.ts';
+
+export interface AppOptions {
+  store: MetricStore;
+  /** What /api/write calls; defaults to the store's own ingest. */
+  ingest?: Ingest;
+  /** Null or absent: no authentication. */
+  auth?: Authenticator | null;
+  log?: Logger;
+  /** -dev: serve Swagger UI at /swagger/ from these files. */
+  dev?: { readSwaggerAsset: SwaggerAssetReader } | false;
+  /** Largest request body in bytes (main.max-body-size). */
+  maxBodySize?: number;
+}
+
+type RouteFactory = (deps: RouteDeps) => Handler<AppEnv>;
+
+/** The five endpoints of the reference with their methods (reference: query is GET only; POST is ours). */
+export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[]; route: RouteFactory }> = [
+  { path: '/api/query', methods: ['GET', 'POST'], route: queryRoute },
+  { path: '/api/write', methods: ['POST'], route: writeRoute },
+  { path: '/api/free', methods: ['POST'], route: freeRoute },
+  { path: '/api/debug', methods: ['GET'], route: debugRoute },
+  { path: '/api/healthcheck', methods: ['GET'], route: healthcheckRoute },
+];
+
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const log = options.log ?? silentLogger;
+  const deps: RouteDeps = {
+    store: options.store,
+    ingest: options.ingest ?? createIngest(options.store),
+    log,
+    maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+  };
+  const app = new Hono<AppEnv>();
+  const guard = options.auth ? requireAuth(options.auth) : null;
+
+  for (const { path, methods, route } of API_ROUTES) {
+    const handler = route(deps);
+    for (const p of [path, `${path}/`]) {
+      if (guard) app.on([...methods], p, guard, handler);
+      else app.on([...methods], p, handler);
+      // HEAD is served by the GET handler; anything else on a known path is a 405.
+      const allow = methods.includes('GET') ? [...methods, 'HEAD'] : [...methods];
+      app.all(p, () => errorResponse(405, `method not allowed, use ${allow.join(' or ')}`, { allow: allow.join(', ') }));
+    }
+  }
+
+  if (options.dev) mountSwagger(app, options.dev.readSwaggerAsset);
+
+  app.notFound((c) => errorResponse(404, `no such endpoint: ${c.req.method} ${c.req.path}`));
+  app.onError((err) => {
+    if (err instanceof HttpError) {
+      log.warn(`REST ERROR : ${err.message}`);
+      return errorResponse(err.status, err.message, err.headers);
+    }
+    log.error(`REST ERROR : ${err.stack ?? err.message}`);
+    return errorResponse(500, err.message);
+  });
+  return app;
+}

@@ -1,0 +1,92 @@
+// Reading a request body exactly once, as bytes, within the size limit.
+//
+// Under @hono/node-server the body is read straight from the node:http
+// IncomingMessage (c.env.incoming): the adapter gives GET requests no body
+// stream, and cc-backend sends its queries as GET with a JSON body. Without an
+// IncomingMessage (app.fetch in tests) the Request body is read instead.
+
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './errors.ts';
+
+export interface BodySource {
+  incoming?: IncomingMessage | undefined;
+  request: Request;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function readBody({ incoming, request }: BodySource, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return incoming ? readIncoming(incoming, limit) : readStream(request.body, limit);
+}
+
+function tooLarge(limit: number): HttpError {
+  // The rest of the body is not read, so the connection cannot carry another request.
+  return new HttpError(413, `request body larger than ${limit} bytes (main.max-body-size)`, { connection: 'close' });
+}
+
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  if (incoming.readableEnded) return Promise.resolve(EMPTY);
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    const done = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('aborted', onAborted);
+    };
+    const onData = (chunk: Uint8Array) => {
+      length += chunk.byteLength;
+      if (length > limit) {
+        done();
+        incoming.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(concat(chunks, length));
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const onAborted = () => onError(new Error('client closed the connection before the body was complete'));
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('aborted', onAborted);
+  });
+}
+
+async function readStream(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array> {
+  if (!stream) return EMPTY;
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return concat(chunks, length);
+    length += value.byteLength;
+    if (length > limit) {
+      await reader.cancel();
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

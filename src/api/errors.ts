@@ -1,0 +1,40 @@
+// Every error answer has the reference's shape: {"status": "<HTTP status
+// text>", "error": "<message>"}, written like Go's json.Encoder (one line and a
+// newline), also for 401, 404, 405 and 413.
+
+/** Go's http.StatusText for the statuses this service answers with. */
+const STATUS_TEXT: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Request Entity Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function statusText(status: number): string {
+  return STATUS_TEXT[status] ?? `Status ${status}`;
+}
+
+/** An error that becomes an HTTP answer with this status and message. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export function badRequest(message: string): HttpError {
+  return new HttpError(400, message);
+}
+
+export function errorResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
+  const body = JSON.stringify({ status: statusText(status), error: message }) + '\n';
+  return new Response(body, { status, headers: { 'content-type': 'application/json', ...headers } });
+}

@@ -1,0 +1,44 @@
+// The /api/query body -> a QueryRequest with the reference's defaults
+// (with-stats, with-data and with-padding are true unless set).
+
+import type { QueryRequest, QuerySpec } from '../engine/types.ts';
+import {
+  expectObject,
+  optionalArray,
+  optionalBoolean,
+  optionalInteger,
+  optionalNumber,
+  optionalString,
+  optionalStringArray,
+  parseJsonBody,
+} from './json-input.ts';
+
+export function parseQueryRequest(body: Uint8Array): QueryRequest {
+  const req = expectObject(parseJsonBody(body, 'a query object'), '');
+  const queries = optionalArray(req, 'queries', '') ?? [];
+  return {
+    cluster: optionalString(req, 'cluster', '') ?? '',
+    from: optionalInteger(req, 'from', '') ?? 0,
+    to: optionalInteger(req, 'to', '') ?? 0,
+    queries: queries.map((q, i) => parseQuerySpec(q, `queries[${i}]`)),
+    'for-all-nodes': optionalStringArray(req, 'for-all-nodes', ''),
+    'with-stats': optionalBoolean(req, 'with-stats', '') ?? true,
+    'with-data': optionalBoolean(req, 'with-data', '') ?? true,
+    'with-padding': optionalBoolean(req, 'with-padding', '') ?? true,
+  };
+}
+
+function parseQuerySpec(value: unknown, path: string): QuerySpec {
+  const q = expectObject(value, path);
+  return {
+    metric: optionalString(q, 'metric', path) ?? '',
+    host: optionalString(q, 'host', path) ?? '',
+    type: optionalString(q, 'type', path),
+    'type-ids': optionalStringArray(q, 'type-ids', path),
+    subtype: optionalString(q, 'subtype', path),
+    'subtype-ids': optionalStringArray(q, 'subtype-ids', path),
+    resolution: optionalInteger(q, 'resolution', path) ?? 0,
+    'scale-by': optionalNumber(q, 'scale-by', path) ?? 0,
+    aggreg: optionalBoolean(q, 'aggreg', path) ?? false,
+  };
+}

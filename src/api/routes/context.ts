@@ -1,0 +1,25 @@
+import type { IncomingMessage } from 'node:http';
+import type { Context } from 'hono';
+import type { MetricStore } from '../../engine/types.ts';
+import type { Logger } from '../../log.ts';
+import type { Ingest } from '../../service/ingest.ts';
+import { readBody } from '../body.ts';
+
+/** What @hono/node-server passes as `env`; absent under app.fetch. */
+export interface AppBindings {
+  incoming?: IncomingMessage;
+}
+
+export type AppEnv = { Bindings: AppBindings | undefined };
+export type AppContext = Context<AppEnv>;
+
+export interface RouteDeps {
+  store: MetricStore;
+  ingest: Ingest;
+  log: Logger;
+  maxBodySize: number;
+}
+
+export function bodyOf(c: AppContext, deps: RouteDeps): Promise<Uint8Array> {
+  return readBody({ incoming: c.env?.incoming, request: c.req.raw }, deps.maxBodySize);
+}

@@ -1,0 +1,79 @@
+// The command: flags, configuration, start-up, and a graceful shutdown on
+// SIGINT/SIGTERM. Exit codes: 0 after a clean run or -version/-help,
+// 1 when start-up fails (bad config, port taken, ...), 2 for bad flags.
+
+import { loadConfig } from '../config/load.ts';
+import { createLogger, parseLogLevel, type Logger } from '../log.ts';
+import {
+  exitProcess,
+  onShutdownSignal,
+  projectRoot,
+  readTextFile,
+  runtimeName,
+  runtimeVersion,
+  writeStderr,
+  writeStdout,
+} from '../runtime/index.ts';
+import { type RunningService, startService } from '../service/start.ts';
+import { FlagError, parseFlags, usage } from './flags.ts';
+
+const PROGRAM = 'cc-metric-store';
+
+export async function main(args: readonly string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseFlags(args);
+  } catch (e) {
+    if (!(e instanceof FlagError)) throw e;
+    writeStderr(`${e.message}\n${usage(PROGRAM)}`);
+    exitProcess(2);
+  }
+  if (flags.help) {
+    writeStderr(usage(PROGRAM));
+    exitProcess(0);
+  }
+  if (flags.version) {
+    writeStdout(await versionText());
+    exitProcess(0);
+  }
+  const level = parseLogLevel(flags.loglevel);
+  if (!level) {
+    writeStderr(`invalid value "${flags.loglevel}" for -loglevel: use debug, info, warn, err or crit\n`);
+    exitProcess(2);
+  }
+  const log = createLogger({ level, date: flags.logdate, write: (line) => writeStderr(line + '\n') });
+
+  try {
+    await run(flags.config, flags.dev, log);
+  } catch (e) {
+    log.crit((e as Error).message);
+    exitProcess(1);
+  }
+}
+
+async function run(configPath: string | undefined, dev: boolean, log: Logger): Promise<void> {
+  const config = await loadConfig({ path: configPath, readTextFile });
+  log.info(`configuration: ${config.source}`);
+  const service = await startService({ config, log, dev });
+  stopOnSignal(service, log);
+}
+
+/** On SIGINT or SIGTERM: a graceful stop, then exit 0 (1 when stopping failed). */
+export function stopOnSignal(service: RunningService, log: Logger): void {
+  onShutdownSignal(async (signal) => {
+    log.info(`${signal} received, shutting down...`);
+    try {
+      await service.stop();
+      log.info('Graceful shutdown completed!');
+      exitProcess(0);
+    } catch (e) {
+      log.crit(`shutdown: ${(e as Error).message}`);
+      exitProcess(1);
+    }
+  });
+}
+
+async function versionText(): Promise<string> {
+  const pkg = JSON.parse((await readTextFile(`${projectRoot()}package.json`)) ?? '{}') as { version?: string };
+  return `Version:\t${pkg.version ?? 'unknown'}\nRuntime:\t${runtimeName()} ${runtimeVersion()}\n`;
+}

@@ -1,0 +1,71 @@
+// The validated configuration, with every default filled in. Keys keep the
+// meaning of config.json (see README "Configuration"); durations are seconds.
+
+import type { MetricTable } from '../engine/types.ts';
+
+export interface ServiceConfig {
+  /** Where it was read from; null for the embedded default. */
+  source: string | null;
+  main: MainConfig;
+  metrics: MetricTable;
+  metricStore: MetricStoreConfig;
+  /** The `nats` section, or null when there is none (NATS is then off). */
+  nats: NatsConfig | null;
+}
+
+export interface MainConfig {
+  /** `main.addr`, split into host and port. An empty host listens on every interface. */
+  addr: { host: string; port: number };
+  /** `https-cert-file` / `https-key-file`: HTTPS when both are set. */
+  httpsCertFile: string;
+  httpsKeyFile: string;
+  /** Drop root privileges to this user and group once the port is bound. */
+  user: string;
+  group: string;
+  /** cc-backend URL asked for busy nodes before retention frees data (`GET /api/jobs/used_nodes`). */
+  backendUrl: string;
+  /** Base64 raw Ed25519 public key; empty string = no authentication. */
+  jwtPublicKey: string;
+  /** (ours) Largest accepted request body in bytes. */
+  maxBodySize: number;
+  debug: { dumpToFile: string; gops: boolean };
+}
+
+export interface MetricStoreConfig {
+  /** Workers for checkpoint and archive work; 0 = automatic. */
+  numWorkers: number;
+  retentionInMemorySeconds: number;
+  checkpointIntervalSeconds: number;
+  /** Memory cap in GB; 0 = none. */
+  memoryCapGB: number;
+  checkpoints: {
+    fileFormat: 'json' | 'wal';
+    directory: string;
+    /** Bytes after which a host's WAL is rotated; 0 = unlimited. */
+    maxWalSize: number;
+  };
+  cleanup: {
+    mode: 'delete' | 'archive';
+    /** Where archived Parquet files go; set when mode is `archive`. */
+    directory: string;
+  };
+  debug: { dumpToFile: string; gops: boolean };
+  natsSubscriptions: NatsSubscription[];
+  /** (ours) WASM instances the hosts are spread over. */
+  shards: number;
+  /** (ours) Largest linear memory of one instance, in bytes. */
+  shardMemoryLimit: number;
+}
+
+export interface NatsSubscription {
+  subscribeTo: string;
+  /** Default cluster for lines received here; empty when lines carry their own. */
+  clusterTag: string;
+}
+
+export interface NatsConfig {
+  address: string;
+  username: string;
+  password: string;
+  credsFilePath: string;
+}

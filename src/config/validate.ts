@@ -1,0 +1,158 @@
+// config.json -> ServiceConfig: the reference's schemas (cc-metric-store
+// internal/config, cc-backend pkg/metricstore/configSchema.go, cc-lib nats)
+// with its defaults, plus our own keys, marked (ours).
+
+import type { Aggregation, MetricTable } from '../engine/types.ts';
+import { ObjectReader, describe } from './fields.ts';
+import type { MainConfig, MetricStoreConfig, NatsConfig, NatsSubscription, ServiceConfig } from './types.ts';
+
+export const DEFAULT_ADDR = '127.0.0.1:8082';
+export const DEFAULT_MAX_BODY_SIZE = 256 * 1024 ** 2;
+export const MAX_SHARD_MEMORY = 4 * 1024 ** 3;
+const HOUR = 3600;
+
+export const SECTIONS = ['main', 'metrics', 'metric-store', 'nats'] as const;
+
+/** Validates a parsed config.json (with `*-file` references already resolved). */
+export function validateConfig(raw: unknown, file: string): ServiceConfig {
+  const top = new ObjectReader(file, '', raw, SECTIONS);
+  for (const section of ['main', 'metrics', 'metric-store'] as const) top.require(section);
+  return {
+    source: file,
+    main: readMain(top.object('main', MAIN_KEYS)!),
+    metrics: readMetrics(top),
+    metricStore: readMetricStore(top.object('metric-store', METRIC_STORE_KEYS)!),
+    nats: readNats(top.object('nats', NATS_KEYS)),
+  };
+}
+
+const DEBUG_KEYS = ['dump-to-file', 'gops'] as const;
+
+const MAIN_KEYS = [
+  'addr',
+  'https-cert-file',
+  'https-key-file',
+  'user',
+  'group',
+  'backend-url',
+  'debug',
+  'jwt-public-key',
+  'max-body-size',
+] as const;
+
+function readMain(main: ObjectReader): MainConfig {
+  const debug = main.object('debug', DEBUG_KEYS);
+  const jwtPublicKey = main.string('jwt-public-key', '');
+  if (jwtPublicKey !== '' && !isBase64Ed25519Key(jwtPublicKey)) {
+    main.fail('jwt-public-key', 'expected the base64 encoding of a raw 32-byte Ed25519 public key');
+  }
+  return {
+    addr: parseAddr(main, main.string('addr', DEFAULT_ADDR)),
+    httpsCertFile: main.string('https-cert-file', ''),
+    httpsKeyFile: main.string('https-key-file', ''),
+    user: main.string('user', ''),
+    group: main.string('group', ''),
+    backendUrl: main.string('backend-url', ''),
+    jwtPublicKey,
+    maxBodySize: main.byteSize('max-body-size', DEFAULT_MAX_BODY_SIZE, 1),
+    debug: { dumpToFile: debug?.string('dump-to-file', '') ?? '', gops: debug?.boolean('gops', false) ?? false },
+  };
+}
+
+/** Go's net.Listen address: "host:port", ":port" (every interface) or "[v6]:port". */
+function parseAddr(main: ObjectReader, addr: string): MainConfig['addr'] {
+  const match = /^(\[[^\]]*\]|[^:]*):(\d{1,5})$/.exec(addr);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) main.fail('addr', `expected "host:port" like "${DEFAULT_ADDR}", got ${describe(addr)}`);
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** 32 bytes in standard base64 are 43 characters and one `=`. */
+function isBase64Ed25519Key(text: string): boolean {
+  return /^[A-Za-z0-9+/]{43}=$/.test(text);
+}
+
+const METRIC_KEYS = ['frequency', 'aggregation'] as const;
+
+function readMetrics(top: ObjectReader): MetricTable {
+  const table = top.object('metrics', null)!;
+  const result: MetricTable = {};
+  for (const name of table.keys()) {
+    const metric = table.object(name, METRIC_KEYS)!;
+    metric.require('frequency');
+    metric.require('aggregation');
+    const frequency = metric.integer('frequency', 0, 1);
+    result[name] = { frequency, aggregation: readAggregation(metric) };
+  }
+  return result;
+}
+
+function readAggregation(metric: ObjectReader): Aggregation {
+  const v = metric.raw('aggregation');
+  if (v === null || v === '') return null;
+  if (v === 'sum' || v === 'avg') return v;
+  return metric.fail('aggregation', `expected "sum", "avg" or null, got ${describe(v)}`);
+}
+
+const METRIC_STORE_KEYS = [
+  'num-workers',
+  'retention-in-memory',
+  'checkpoint-interval',
+  'memory-cap',
+  'checkpoints',
+  'debug',
+  'cleanup',
+  'nats-subscriptions',
+  'shards',
+  'shard-memory-limit',
+] as const;
+
+function readMetricStore(ms: ObjectReader): MetricStoreConfig {
+  ms.require('retention-in-memory');
+  ms.require('memory-cap');
+  const checkpoints = ms.object('checkpoints', ['file-format', 'directory', 'max-wal-size']);
+  const cleanup = ms.object('cleanup', ['mode', 'directory']);
+  const debug = ms.object('debug', DEBUG_KEYS);
+
+  const cleanupMode = cleanup?.oneOf('mode', ['archive', 'delete'] as const, 'delete') ?? 'delete';
+  if (cleanupMode === 'archive') cleanup!.require('directory');
+
+  return {
+    numWorkers: ms.integer('num-workers', 0, 0),
+    retentionInMemorySeconds: ms.duration('retention-in-memory', 48 * HOUR),
+    checkpointIntervalSeconds: ms.duration('checkpoint-interval', 12 * HOUR),
+    memoryCapGB: ms.integer('memory-cap', 0, 0),
+    checkpoints: {
+      fileFormat: checkpoints?.oneOf('file-format', ['json', 'wal'] as const, 'wal') ?? 'wal',
+      directory: checkpoints?.string('directory', './var/checkpoints') ?? './var/checkpoints',
+      maxWalSize: checkpoints?.integer('max-wal-size', 0, 0) ?? 0,
+    },
+    cleanup: { mode: cleanupMode, directory: cleanup?.string('directory', '') ?? '' },
+    debug: { dumpToFile: debug?.string('dump-to-file', '') ?? '', gops: debug?.boolean('gops', false) ?? false },
+    natsSubscriptions: readSubscriptions(ms),
+    shards: ms.integer('shards', 1, 1),
+    shardMemoryLimit: ms.byteSize('shard-memory-limit', MAX_SHARD_MEMORY, 64 * 1024, MAX_SHARD_MEMORY),
+  };
+}
+
+function readSubscriptions(ms: ObjectReader): NatsSubscription[] {
+  const list = ms.array('nats-subscriptions') ?? [];
+  return list.map((item, i) => {
+    const sub = new ObjectReader(ms.file, `${ms.field('nats-subscriptions')}[${i}]`, item, ['subscribe-to', 'cluster-tag']);
+    sub.require('subscribe-to');
+    return { subscribeTo: sub.string('subscribe-to', ''), clusterTag: sub.string('cluster-tag', '') };
+  });
+}
+
+const NATS_KEYS = ['address', 'username', 'password', 'creds-file-path'] as const;
+
+function readNats(nats: ObjectReader | null): NatsConfig | null {
+  if (!nats) return null;
+  nats.require('address');
+  return {
+    address: nats.string('address', ''),
+    username: nats.string('username', ''),
+    password: nats.string('password', ''),
+    credsFilePath: nats.string('creds-file-path', ''),
+  };
+}

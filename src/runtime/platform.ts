@@ -1,0 +1,62 @@
+// Process-level facts and controls on Node, Bun and Deno (all three provide
+// node:process; only the names and versions differ).
+
+import process from 'node:process';
+
+export type RuntimeName = 'node' | 'bun' | 'deno';
+
+export function runtimeName(): RuntimeName {
+  const versions = process.versions as Record<string, string | undefined>;
+  if (versions.bun) return 'bun';
+  if (versions.deno) return 'deno';
+  return 'node';
+}
+
+export function runtimeVersion(): string {
+  const versions = process.versions as Record<string, string | undefined>;
+  return versions[runtimeName()] ?? process.version;
+}
+
+/** Command-line arguments after the script. */
+export function commandLineArgs(): string[] {
+  return process.argv.slice(2);
+}
+
+export function writeStdout(text: string): void {
+  process.stdout.write(text);
+}
+
+export function writeStderr(text: string): void {
+  process.stderr.write(text);
+}
+
+export function exitProcess(code: number): never {
+  process.exit(code);
+}
+
+export type ShutdownSignal = 'SIGINT' | 'SIGTERM';
+
+/** Calls `handler` on the first SIGINT or SIGTERM; a second one ends the process at once. */
+export function onShutdownSignal(handler: (signal: ShutdownSignal) => void): void {
+  let received = false;
+  const listener = (signal: ShutdownSignal) => {
+    if (received) exitProcess(130);
+    received = true;
+    handler(signal);
+  };
+  process.on('SIGINT', listener);
+  process.on('SIGTERM', listener);
+}
+
+/**
+ * Like the reference: bind the port as root, then continue as `user`/`group`
+ * (when set). Group first, since a non-root user may no longer change it.
+ */
+export function dropPrivileges(user: string, group: string): void {
+  if (!user && !group) return;
+  if (typeof process.setgid !== 'function' || typeof process.setuid !== 'function') {
+    throw new Error(`dropping privileges to user "${user}" / group "${group}" is not supported on ${runtimeName()}`);
+  }
+  if (group) process.setgid(group);
+  if (user) process.setuid(user);
+}

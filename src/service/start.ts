@@ -1,0 +1,86 @@
+// Start-up and shutdown of the whole service, runtime-neutral apart from the
+// runtime layer it calls: store, extensions (persistence, NATS), HTTP API.
+
+import { createApp } from '../api/app.ts';
+import { type Authenticator, createJwtAuthenticator } from '../auth/jwt.ts';
+import type { ServiceConfig } from '../config/types.ts';
+import type { MetricStore } from '../engine/types.ts';
+import type { Logger } from '../log.ts';
+import { type RunningHttpServer, dropPrivileges, startHttpServer, swaggerAssetReader } from '../runtime/index.ts';
+import { EXTENSIONS, type Extension, type ExtensionContext, type ExtensionFactory } from './extensions.ts';
+import { type Ingest, type IngestObserver, createIngest } from './ingest.ts';
+import { Lifecycle, type Service } from './lifecycle.ts';
+import { openStore, storeOptions } from './open-store.ts';
+
+export interface StartOptions {
+  config: ServiceConfig;
+  log: Logger;
+  /** -dev: Swagger UI at /swagger/. */
+  dev?: boolean;
+  /** The store to serve; by default the engine built from the config. */
+  store?: MetricStore;
+  extensions?: readonly ExtensionFactory[];
+}
+
+export interface RunningService {
+  /** Where the API listens, e.g. http://127.0.0.1:8082 */
+  readonly url: string;
+  /** Graceful: stop accepting, finish requests in flight, stop the extensions newest first. */
+  stop(): Promise<void>;
+}
+
+export async function startService(options: StartOptions): Promise<RunningService> {
+  const { config, log } = options;
+  const auth = await authenticator(config, log);
+  const store = options.store ?? (await openStore(storeOptions(config)));
+
+  let ingest: Ingest | null = null;
+  const context: ExtensionContext = { config, store, log, ingest: (body, cluster) => ingest!(body, cluster) };
+  const extensions: Extension[] = [];
+  for (const create of options.extensions ?? EXTENSIONS) extensions.push(await create(context));
+  const observers = extensions.map((e) => e.observeIngest).filter((o): o is IngestObserver => o !== undefined);
+  ingest = createIngest(store, observers);
+
+  const app = createApp({
+    store,
+    ingest,
+    auth,
+    log,
+    dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
+    maxBodySize: config.main.maxBodySize,
+  });
+
+  let http: RunningHttpServer | null = null;
+  const httpService: Service = {
+    name: 'HTTP server',
+    async start() {
+      const { addr, httpsCertFile, httpsKeyFile } = config.main;
+      const tls = httpsCertFile && httpsKeyFile ? { certFile: httpsCertFile, keyFile: httpsKeyFile } : null;
+      http = await startHttpServer({ fetch: app.fetch, host: addr.host, port: addr.port, tls });
+      log.info(`${tls ? 'HTTPS' : 'HTTP'} server listening at ${hostPort(http.host, http.port)}...`);
+      if (options.dev) log.info(`Swagger UI at ${http.protocol}://${hostPort(http.host, http.port)}/swagger/`);
+      dropPrivileges(config.main.user, config.main.group);
+    },
+    stop: () => http?.close(),
+  };
+
+  const lifecycle = new Lifecycle(log);
+  await lifecycle.start([...extensions.flatMap((e) => (e.service ? [e.service] : [])), httpService]);
+  const { protocol, host, port } = http!;
+  return {
+    url: `${protocol}://${hostPort(host, port)}`,
+    stop: () => lifecycle.stop(),
+  };
+}
+
+async function authenticator(config: ServiceConfig, log: Logger): Promise<Authenticator | null> {
+  if (!config.main.jwtPublicKey) {
+    log.warn('no main.jwt-public-key configured: the API accepts every request without authentication');
+    return null;
+  }
+  return createJwtAuthenticator(config.main.jwtPublicKey);
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

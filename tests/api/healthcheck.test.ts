@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.ts';
+import { call, json } from '../support/app-client.ts';
+import { TEST_METRICS, createTestStore } from '../support/test-store.ts';
+
+const full = { State: 'full', HealthMetrics: '{"missing":[],"degraded":[]}' };
+
+describe('/api/healthcheck', () => {
+  it.each(['/api/healthcheck', '/api/healthcheck/'])('takes the reference body {cluster, nodes, metric-names} (%s)', async (path) => {
+    const store = createTestStore();
+    const body = JSON.stringify({ cluster: 'fritz', nodes: ['f0101', 'x9'], 'metric-names': ['cpu_load'] });
+    const res = await call(createApp({ store }), path, { body });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await json(res)).toEqual({ f0101: full, x9: { State: 'failed', HealthMetrics: '' } });
+    expect(store.calls.healthCheck).toEqual([{ cluster: 'fritz', nodes: ['f0101', 'x9'], metricNames: ['cpu_load'] }]);
+  });
+
+  it('answers 400 for an unknown field in the body', async () => {
+    const body = JSON.stringify({ cluster: 'fritz', nodes: ['f0101'], metrics: ['cpu_load'] });
+    const res = await call(createApp({ store: createTestStore() }), '/api/healthcheck', { body });
+    expect(res.status).toBe(400);
+    expect(await json(res)).toEqual({
+      status: 'Bad Request',
+      error: 'parsing request body failed: unknown field "metrics" (known: cluster, nodes, metric-names)',
+    });
+  });
+
+  it('answers 400 for a body of the wrong shape', async () => {
+    const res = await call(createApp({ store: createTestStore() }), '/api/healthcheck', { body: '{"nodes": "f0101"}' });
+    expect(res.status).toBe(400);
+    expect(await json(res)).toEqual({
+      status: 'Bad Request',
+      error: 'parsing request body failed: nodes: expected an array, got "f0101"',
+    });
+  });
+
+  it('takes ?cluster=&node= without a body and checks every configured metric', async () => {
+    const store = createTestStore();
+    const res = await call(createApp({ store }), '/api/healthcheck?cluster=fritz&node=f0101');
+    expect(res.status).toBe(200);
+    expect(await json(res)).toEqual({ f0101: full });
+    expect(store.calls.healthCheck).toEqual([{ cluster: 'fritz', nodes: ['f0101'], metricNames: Object.keys(TEST_METRICS) }]);
+  });
+
+  it('takes repeated and comma-separated node and metric parameters', async () => {
+    const store = createTestStore();
+    await call(createApp({ store }), '/api/healthcheck?cluster=fritz&node=f0101,f0102&node=f0103&metric=cpu_load');
+    expect(store.calls.healthCheck[0]).toEqual({ cluster: 'fritz', nodes: ['f0101', 'f0102', 'f0103'], metricNames: ['cpu_load'] });
+  });
+
+  it('answers 400 with neither a body nor cluster and node', async () => {
+    const res = await call(createApp({ store: createTestStore() }), '/api/healthcheck?cluster=fritz');
+    expect(res.status).toBe(400);
+    expect(((await json(res)) as { error: string }).error).toMatch(/\?cluster=\.\.&node=\.\./);
+  });
+});

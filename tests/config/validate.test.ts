@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../src/config/validate.ts';
+import { REFERENCE_CONFIG } from '../support/reference.ts';
+
+const reference = JSON.parse(readFileSync(REFERENCE_CONFIG, 'utf8'));
+
+/** The reference config with `patch` applied at a dotted path (undefined deletes). */
+function withChange(path: string, value: unknown): unknown {
+  const copy = structuredClone(reference);
+  const keys = path.split('.');
+  let node = copy;
+  for (const key of keys.slice(0, -1)) node = node[key];
+  if (value === undefined) delete node[keys.at(-1)!];
+  else node[keys.at(-1)!] = value;
+  return copy;
+}
+
+const validate = (raw: unknown) => () => validateConfig(raw, 'config.json');
+
+describe('config validation', () => {
+  it.each([
+    ['metric-store.retention-in-memory', '2 days', 'config.json: metric-store.retention-in-memory: expected a duration string like "48h", got "2 days"'],
+    ['metric-store.retention-in-memory', 48, 'config.json: metric-store.retention-in-memory: expected a duration string like "48h", got number 48'],
+    ['metric-store.checkpoint-interval', '0s', 'config.json: metric-store.checkpoint-interval: must be a positive duration, got "0s"'],
+    ['metric-store.memory-cap', '100GB', 'config.json: metric-store.memory-cap: expected an integer, got "100GB"'],
+    ['metric-store.checkpoints.file-format', 'bin', 'config.json: metric-store.checkpoints.file-format: expected one of "json", "wal", got "bin"'],
+    ['metric-store.cleanup.mode', 'shred', 'config.json: metric-store.cleanup.mode: expected one of "archive", "delete", got "shred"'],
+    ['metric-store.cleanup', { mode: 'archive' }, 'config.json: metric-store.cleanup.directory: is required'],
+    ['metric-store.nats-subscriptions', [{ 'cluster-tag': 'x' }], 'config.json: metric-store.nats-subscriptions[0].subscribe-to: is required'],
+    ['metric-store.nats-subscriptions', {}, 'config.json: metric-store.nats-subscriptions: expected an array, got an object'],
+    ['metric-store.retention-in-memory', undefined, 'config.json: metric-store.retention-in-memory: is required'],
+    ['metric-store.memory-cap', undefined, 'config.json: metric-store.memory-cap: is required'],
+    ['metric-store.shards', 0, 'config.json: metric-store.shards: must be at least 1, got 0'],
+    ['metric-store.shard-memory-limit', '8GiB', 'config.json: metric-store.shard-memory-limit: must be between 65536 and 4294967296 bytes, got 8589934592'],
+    ['main.addr', 'localhost', 'config.json: main.addr: expected "host:port" like "127.0.0.1:8082", got "localhost"'],
+    ['main.addr', 'localhost:99999', 'config.json: main.addr: expected "host:port" like "127.0.0.1:8082", got "localhost:99999"'],
+    ['main.jwt-public-key', 'not-a-key', 'config.json: main.jwt-public-key: expected the base64 encoding of a raw 32-byte Ed25519 public key'],
+    ['main.max-body-size', 'huge', 'config.json: main.max-body-size: expected a number of bytes or a size like "256MiB", got "huge"'],
+    ['main.debug', { gops: 'yes' }, 'config.json: main.debug.gops: expected true or false, got "yes"'],
+    ['metrics.cpu_load.frequency', 0, 'config.json: metrics.cpu_load.frequency: must be at least 1, got 0'],
+    ['metrics.cpu_load.frequency', 0.5, 'config.json: metrics.cpu_load.frequency: expected an integer, got number 0.5'],
+    ['metrics.cpu_load.aggregation', 'max', 'config.json: metrics.cpu_load.aggregation: expected "sum", "avg" or null, got "max"'],
+    ['metrics.cpu_load', { frequency: 60 }, 'config.json: metrics.cpu_load.aggregation: is required'],
+    ['metrics', [], 'config.json: metrics: expected an object, got an array'],
+    ['nats.address', undefined, 'config.json: nats.address: is required'],
+    ['main', undefined, 'config.json: main: is required'],
+    ['metric-store', undefined, 'config.json: metric-store: is required'],
+  ])('%s = %j -> %s', (path, value, message) => {
+    expect(validate(withChange(path, value))).toThrow(message);
+  });
+
+  it.each([
+    ['main.address', 'config.json: main.address: unknown key'],
+    ['metric-store.retention', 'config.json: metric-store.retention: unknown key'],
+    ['metric-store.checkpoints.interval', 'config.json: metric-store.checkpoints.interval: unknown key'],
+    ['metric-store.cleanup.keep', 'config.json: metric-store.cleanup.keep: unknown key'],
+    ['metrics.cpu_load.scope', 'config.json: metrics.cpu_load.scope: unknown key'],
+    ['nats.token', 'config.json: nats.token: unknown key'],
+    ['http-api', 'config.json: http-api: unknown key'],
+  ])('refuses the unknown key %s', (path, message) => {
+    expect(validate(withChange(path, 'x'))).toThrow(message);
+  });
+
+  it('lists the known keys with an unknown one', () => {
+    expect(validate(withChange('main.adress', 'x'))).toThrow(/known keys here: addr, https-cert-file,/);
+  });
+
+  it('fills in the reference defaults for optional keys', () => {
+    const minimal = { main: {}, metrics: {}, 'metric-store': { 'retention-in-memory': '1h', 'memory-cap': 0 } };
+    const config = validateConfig(minimal, 'config.json');
+    expect(config.main.addr).toEqual({ host: '127.0.0.1', port: 8082 });
+    expect(config.metricStore.checkpointIntervalSeconds).toBe(12 * 3600);
+    expect(config.metricStore.checkpoints).toEqual({ fileFormat: 'wal', directory: './var/checkpoints', maxWalSize: 0 });
+    expect(config.metricStore.cleanup).toEqual({ mode: 'delete', directory: '' });
+    expect(config.metricStore.natsSubscriptions).toEqual([]);
+    expect(config.nats).toBeNull();
+  });
+
+  it('accepts our own keys', () => {
+    const config = validateConfig(
+      withChange('metric-store', { ...reference['metric-store'], shards: 4, 'shard-memory-limit': '2GiB' }),
+      'config.json',
+    );
+    expect(config.metricStore.shards).toBe(4);
+    expect(config.metricStore.shardMemoryLimit).toBe(2 * 1024 ** 3);
+    expect(validateConfig(withChange('main.max-body-size', '1GiB'), 'config.json').main.maxBodySize).toBe(1024 ** 3);
+  });
+
+  it('accepts "" as no aggregation, like the reference', () => {
+    expect(validateConfig(withChange('metrics.cpu_load.aggregation', ''), 'x').metrics.cpu_load!.aggregation).toBeNull();
+  });
+
+  it('parses IPv6 and all-interfaces addresses', () => {
+    expect(validateConfig(withChange('main.addr', '[::1]:8082'), 'x').main.addr).toEqual({ host: '::1', port: 8082 });
+    expect(validateConfig(withChange('main.addr', ':0'), 'x').main.addr).toEqual({ host: '', port: 0 });
+  });
+});

@@ -1,0 +1,42 @@
+// How each runtime runs the service: Node the tsc output in dist/, Bun and
+// Deno the TypeScript sources, exactly as `npm start`, `bun run start` and
+// `deno task start` do.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export type Runtime = 'node' | 'bun' | 'deno';
+export const RUNTIMES: readonly Runtime[] = ['node', 'bun', 'deno'];
+
+const BUN = `${ROOT}node_modules/bun/bin/bun.exe`;
+const DENO = `${ROOT}node_modules/deno/deno`;
+
+/** Node cannot run TypeScript: global-setup compiles the test-store server to this file. */
+export const NODE_TEST_STORE_SERVER = `${ROOT}test-output/e2e/test-store-server.mjs`;
+
+function command(runtime: Runtime, script: string): string[] {
+  switch (runtime) {
+    case 'node':
+      return [process.execPath, script];
+    case 'bun':
+      return [BUN, script];
+    case 'deno':
+      return [DENO, 'run', '-A', script];
+  }
+}
+
+/** The service's own entry point on `runtime`. */
+export function cliCommand(runtime: Runtime): string[] {
+  return command(runtime, runtime === 'node' ? `${ROOT}dist/cli.js` : `${ROOT}src/cli.ts`);
+}
+
+/** The service around the test store on `runtime`. */
+export function testStoreServerCommand(runtime: Runtime): string[] {
+  const source = `${ROOT}tests/e2e/support/test-store-server.ts`;
+  return command(runtime, runtime === 'node' ? NODE_TEST_STORE_SERVER : source);
+}
+
+/** The engine is written in parallel; until it is merged, tests of the data path cannot run. */
+export const engineAvailable = existsSync(`${ROOT}src/engine/index.ts`);
