@@ -2,6 +2,7 @@
 // Browser-safe: no Node APIs.
 
 import type { LevelData, SampleColumns } from '../engine/types.ts';
+import type { ArchiveColumns } from '../persist/format/index.ts';
 
 export interface Series {
   /** Cluster, host, then the level names below the host; [cluster, host] is the host level. */
@@ -71,36 +72,23 @@ export function seriesFromSamples(
   return out;
 }
 
-/** Column-wise rows of a Parquet archive (formats.md), one row per non-missing sample. */
-export interface ArchiveRows {
-  count: number;
-  cluster: ArrayLike<string>;
-  hostname: ArrayLike<string>;
-  metric: ArrayLike<string>;
-  scope: ArrayLike<string>;
-  scope_id: ArrayLike<string>;
-  timestamp: ArrayLike<number>;
-  frequency: ArrayLike<number>;
-  value: ArrayLike<number>;
-}
-
 /**
  * Rows of a Parquet archive grouped by (cluster, hostname, level, metric, frequency) and
  * laid on a grid. The level name is the scope and its id joined again ("hwthread" + "3");
  * scope `node` is the host level.
  */
-export function seriesFromArchiveRows(rows: ArchiveRows, source: string, onProgress?: ProgressCallback): Series[] {
+export function seriesFromArchiveRows(rows: ArchiveColumns, source: string, onProgress?: ProgressCallback): Series[] {
   const keys = new Map<string, number>();
   const described: Array<{ path: string[]; metric: string; frequency: number }> = [];
   const groupOf = (i: number): number => {
-    const level = rows.scope[i] === 'node' ? '' : rows.scope[i] + rows.scope_id[i];
+    const level = rows.scope[i] === 'node' ? '' : rows.scope[i] + rows.scopeId[i];
     const key = `${rows.cluster[i]}\0${rows.hostname[i]}\0${level}\0${rows.metric[i]}\0${rows.frequency[i]}`;
     let id = keys.get(key);
     if (id === undefined) {
       id = described.length;
       keys.set(key, id);
       const path = level === '' ? [rows.cluster[i], rows.hostname[i]] : [rows.cluster[i], rows.hostname[i], level];
-      described.push({ path, metric: rows.metric[i], frequency: Number(rows.frequency[i]) });
+      described.push({ path, metric: rows.metric[i], frequency: rows.frequency[i] });
     }
     return id;
   };
@@ -194,7 +182,7 @@ function layOnGrid(
   frequency: number | undefined,
   metric: string,
 ): { frequency: number; start: number; values: Float32Array } {
-  const time = (i: number) => Number(ts[i]);
+  const time = (i: number) => ts[i];
   if (!isAscending(indices, time)) indices.sort((a, b) => time(a) - time(b) || a - b);
   const f = frequency && frequency > 0 ? frequency : inferFrequency(indices.map(time));
   const start = time(indices[0]);
