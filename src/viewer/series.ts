@@ -78,17 +78,19 @@ export function seriesFromSamples(
  * scope `node` is the host level.
  */
 export function seriesFromArchiveRows(rows: ArchiveColumns, source: string, onProgress?: ProgressCallback): Series[] {
-  const keys = new Map<string, number>();
+  // Nested maps keyed by the column strings themselves: millions of rows repeat a few
+  // hundred names, and a joined key string per row would cost more than the grid.
+  const root: Nested = new Map();
   const described: Array<{ path: string[]; metric: string; frequency: number }> = [];
+  const { cluster, hostname, scope, scopeId, metric, frequency } = rows;
   const groupOf = (i: number): number => {
-    const level = rows.scope[i] === 'node' ? '' : rows.scope[i] + rows.scopeId[i];
-    const key = `${rows.cluster[i]}\0${rows.hostname[i]}\0${level}\0${rows.metric[i]}\0${rows.frequency[i]}`;
-    let id = keys.get(key);
+    const byFrequency = below(below(below(below(below(root, cluster[i]), hostname[i]), scope[i]), scopeId[i]), metric[i]);
+    let id = byFrequency.get(frequency[i]) as number | undefined;
     if (id === undefined) {
       id = described.length;
-      keys.set(key, id);
-      const path = level === '' ? [rows.cluster[i], rows.hostname[i]] : [rows.cluster[i], rows.hostname[i], level];
-      described.push({ path, metric: rows.metric[i], frequency: rows.frequency[i] });
+      byFrequency.set(frequency[i], id);
+      const path = scope[i] === 'node' ? [cluster[i], hostname[i]] : [cluster[i], hostname[i], scope[i] + scopeId[i]];
+      described.push({ path, metric: metric[i], frequency: frequency[i] });
     }
     return id;
   };
@@ -156,6 +158,14 @@ export function seriesStats(values: ArrayLike<number>): SeriesStats {
   }
   if (count === 0) return { avg: NaN, min: NaN, max: NaN, count };
   return { avg: sum / count, min, max, count };
+}
+
+type Nested = Map<string | number, unknown>;
+
+function below(map: Nested, key: string): Nested {
+  let next = map.get(key) as Nested | undefined;
+  if (next === undefined) map.set(key, (next = new Map()));
+  return next;
 }
 
 /** Group id -> row indices, each list in ascending time order, groups in order of first appearance. */
