@@ -224,6 +224,41 @@ describe.each([
   }
 });
 
+describe('the viewer page, opening a folder and taking a drop', () => {
+  let page: Page;
+
+  beforeAll(async () => {
+    page = await context.newPage();
+    await page.goto(pathToFileURL(fileURLToPath(new URL('index.html', VIEWER_DIR))).href);
+  });
+
+  afterAll(async () => {
+    await page?.close();
+  });
+
+  it('names cluster and host of every file from the folder tree', async () => {
+    await page.setInputFiles('#folder-input', join(fixturesDir(), 'checkpoints-wal'));
+    await page.waitForFunction(() => /2 files read/.test(document.getElementById('progress-label')!.textContent ?? ''));
+    expect(await page.locator('#files tbody tr td:nth-child(3)').allTextContents()).toEqual(['fritz / f0201', 'fritz / f0201']);
+    await page.selectOption('#pick-level', '');
+    await page.selectOption('#pick-metric', 'cpu_load');
+    expect(await page.locator('#stats tbody tr td:nth-child(6)').allTextContents()).toEqual(['68 / 70']);
+  });
+
+  it('decodes files dropped on the page', async () => {
+    const json = (await readFile(join(fixturesDir(), 'checkpoints-json/fritz/f0202/1725620000.json'))).toString('base64');
+    await page.evaluate((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], '1725620000.json'));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, json);
+    await page.waitForFunction(() => document.querySelectorAll('#files tbody tr').length === 3);
+    expect(await page.locator('#files tbody tr:last-child').textContent()).toMatch(/1725620000\.json.*json.*unknown \/ unknown/);
+    expect(await page.locator('#pick-cluster option').allTextContents()).toEqual(['fritz', 'unknown']);
+  });
+});
+
 /** Sum of i mod 7 over i = 0..n-1. */
 function sumMod7(n: number): number {
   let s = 0;
