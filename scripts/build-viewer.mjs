@@ -1,6 +1,7 @@
 // Bundles the viewer page into build/viewer/: index.html, one classic script with the
 // decoding worker inside it, one stylesheet with uPlot's. No ES modules and no fetches,
-// so the page opens from file:// as well as from the store's /viewer/.
+// so the page opens from file:// as well as from the store's /viewer/. Beside it,
+// decoders.mjs: the decoding library (src/viewer/index.ts) as one ES module for other pages.
 import { build } from 'esbuild';
 import { mkdir, readFile, writeFile, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ export async function buildViewer({ outdir = at('build/viewer/'), minify = true 
     outfile: join(outdir, 'viewer.js'),
     define: { __VIEWER_WORKER__: JSON.stringify(worker.outputFiles[0].text) },
   });
+  await build({ ...common, format: 'esm', entryPoints: [at('src/viewer/index.ts')], outfile: join(outdir, 'decoders.mjs') });
   const css = [await readFile(at('node_modules/uplot/dist/uPlot.min.css'), 'utf8'), await readFile(at('viewer/viewer.css'), 'utf8')];
   await writeFile(join(outdir, 'viewer.css'), css.join('\n'));
   await copyFile(at('viewer/index.html'), join(outdir, 'index.html'));

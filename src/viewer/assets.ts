@@ -11,6 +11,7 @@ const CONTENT_TYPES = new Map([
   ['index.html', 'text/html; charset=utf-8'],
   ['viewer.js', 'text/javascript; charset=utf-8'],
   ['viewer.css', 'text/css; charset=utf-8'],
+  ['decoders.mjs', 'text/javascript; charset=utf-8'],
 ]);
 
 /** build/viewer/, the same from src/viewer/ (Bun, Deno) and dist/viewer/ (Node). */

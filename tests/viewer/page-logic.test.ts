@@ -93,12 +93,12 @@ describe('Catalog', () => {
 });
 
 describe('viewerAsset', () => {
-  it('maps the page and its two files below build/viewer/, and nothing else', () => {
+  it('maps the page and its files below build/viewer/, and nothing else', () => {
     expect(viewerAsset('')).toEqual({ file: new URL('index.html', VIEWER_DIR), contentType: 'text/html; charset=utf-8' });
     expect(viewerAsset('viewer.js')?.contentType).toBe('text/javascript; charset=utf-8');
     expect(viewerAsset('../engine.wasm')).toBeNull();
     expect(viewerAsset('constructor')).toBeNull();
     expect(fileURLToPath(VIEWER_DIR)).toBe(fileURLToPath(new URL('../../build/viewer/', import.meta.url)));
-    expect(VIEWER_FILES).toEqual(['index.html', 'viewer.js', 'viewer.css']);
+    expect(VIEWER_FILES).toEqual(['index.html', 'viewer.js', 'viewer.css', 'decoders.mjs']);
   });
 });

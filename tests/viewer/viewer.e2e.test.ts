@@ -22,6 +22,8 @@ const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 
 let work: string;
 let server: Server;
+/** http://127.0.0.1:<port>/viewer/ */
+let httpBase: string;
 let context: BrowserContext;
 let files: string[];
 
@@ -44,6 +46,7 @@ function serveViewer(): Promise<string> {
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
   await buildViewer();
+  httpBase = await serveViewer();
   work = await mkdtemp(join(tmpdir(), 'viewer-e2e-'));
   const parquet = join(work, '1725620000.parquet');
   await writeFile(parquet, await archiveFixtureHost());
@@ -78,7 +81,7 @@ describe('the viewer build', () => {
 });
 
 describe.each([
-  ['http', () => serveViewer()],
+  ['http', async () => httpBase],
   ['file', async () => pathToFileURL(fileURLToPath(new URL('index.html', VIEWER_DIR))).href],
 ])('the viewer page over %s', (scheme, address) => {
   let page: Page;
@@ -222,6 +225,27 @@ describe.each([
     );
     expect(painted).toBeGreaterThan(300);
   }
+});
+
+describe('decoders.mjs, the decoding library as one ES module', () => {
+  it('decodes a snapshot in a page that imports it from the store', async () => {
+    const page = await context.newPage();
+    try {
+      await page.goto(httpBase);
+      const bin = (await readFile(join(fixturesDir(), 'checkpoints-wal/fritz/f0201/1725620000.bin'))).toString('base64');
+      // A string, not a function: vitest would rewrite a dynamic import() in test code.
+      const got = await page.evaluate(`(async () => {
+        const { decodeFile, seriesStats } = await import('./decoders.mjs');
+        const bytes = Uint8Array.from(atob('${bin}'), (c) => c.charCodeAt(0));
+        const file = await decodeFile('1725620000.bin', bytes, { relativePath: 'fritz/f0201/1725620000.bin' });
+        const load = file.series.find((s) => s.metric === 'cpu_load');
+        return { kind: file.kind, n: file.series.length, path: load.path, stats: seriesStats(load.values) };
+      })()`);
+      expect(got).toEqual({ kind: 'bin', n: 8, path: ['fritz', 'f0201'], stats: { count: 58, min: 0, max: 29.5, avg: 874.5 / 58 } });
+    } finally {
+      await page.close();
+    }
+  });
 });
 
 describe('the viewer page, opening a folder and taking a drop', () => {
