@@ -48,7 +48,7 @@ let queue = Promise.resolve();
 
 function open(files: PickedFile[]): void {
   if (files.length === 0) return;
-  queue = queue.then(() => decodeAll(decodeOrder(files)));
+  queue = queue.then(() => decodeAll(decodeOrder(files))).catch((err) => reportError(`showing the files: ${err}`));
 }
 
 async function decodeAll(files: PickedFile[]): Promise<void> {
@@ -163,7 +163,7 @@ for (const select of [ui.pickCluster, ui.pickHost, ui.pickLevel, ui.pickMetric])
   select.addEventListener('change', refreshPicker);
 }
 ui.clear.addEventListener('click', () => {
-  queue = queue.then(clearAll);
+  queue = queue.then(clearAll).catch((err) => reportError(`clearing: ${err}`));
 });
 
 // Dragging over child elements fires enter/leave pairs; count them to know when the drag has left the page.

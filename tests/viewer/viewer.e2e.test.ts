@@ -227,6 +227,22 @@ describe.each([
   }
 });
 
+describe('the viewer page without Web Workers', () => {
+  it('decodes in the page instead', async () => {
+    const page = await context.newPage();
+    try {
+      await page.addInitScript(() => Reflect.deleteProperty(window, 'Worker'));
+      await page.goto(httpBase);
+      await page.setInputFiles('#file-input', files[2]);
+      await page.waitForFunction(() => /1 file read/.test(document.getElementById('progress-label')!.textContent ?? ''));
+      expect(await page.textContent('#progress-label')).toMatch(/read in this page; 2 series/);
+      expect(await page.locator('#stats tbody tr td:nth-child(9)').allTextContents()).toEqual(['9']);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
 describe('decoders.mjs, the decoding library as one ES module', () => {
   it('decodes a snapshot in a page that imports it from the store', async () => {
     const page = await context.newPage();
