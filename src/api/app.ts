@@ -16,6 +16,7 @@ import { healthcheckRoute } from './routes/healthcheck.ts';
 import { queryRoute } from './routes/query.ts';
 import { writeRoute } from './routes/write.ts';
 import { type SwaggerAssetReader, mountSwagger } from './swagger.ts';
+import { type ViewerFileReader, mountViewer } from './viewer.ts';
 
 export interface AppOptions {
   store: MetricStore;
@@ -28,6 +29,10 @@ export interface AppOptions {
   dev?: { readSwaggerAsset: SwaggerAssetReader } | false;
   /** Largest request body in bytes (main.max-body-size). */
   maxBodySize?: number;
+  /** Counters of the service shown by /api/debug without a selector. */
+  status?: () => Record<string, unknown>;
+  /** Serve the checkpoint viewer at /viewer/ from these files. */
+  viewer?: { readFile: ViewerFileReader } | false;
 }
 
 type RouteFactory = (deps: RouteDeps) => Handler<AppEnv>;
@@ -48,6 +53,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     ingest: options.ingest ?? createIngest(options.store),
     log,
     maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+    status: options.status,
   };
   const app = new Hono<AppEnv>();
   const guard = options.auth ? requireAuth(options.auth) : null;
@@ -64,6 +70,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   }
 
   if (options.dev) mountSwagger(app, options.dev.readSwaggerAsset);
+  if (options.viewer) mountViewer(app, options.viewer.readFile);
 
   app.notFound((c) => errorResponse(404, `no such endpoint: ${c.req.method} ${c.req.path}`));
   app.onError((err) => {

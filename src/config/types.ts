@@ -68,4 +68,6 @@ export interface NatsConfig {
   username: string;
   password: string;
   credsFilePath: string;
+  /** (ours) A NATS auth token, instead of user and password. */
+  token: string;
 }

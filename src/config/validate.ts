@@ -144,7 +144,7 @@ function readSubscriptions(ms: ObjectReader): NatsSubscription[] {
   });
 }
 
-const NATS_KEYS = ['address', 'username', 'password', 'creds-file-path'] as const;
+const NATS_KEYS = ['address', 'username', 'password', 'creds-file-path', 'token'] as const;
 
 function readNats(nats: ObjectReader | null): NatsConfig | null {
   if (!nats) return null;
@@ -154,5 +154,6 @@ function readNats(nats: ObjectReader | null): NatsConfig | null {
     username: nats.string('username', ''),
     password: nats.string('password', ''),
     credsFilePath: nats.string('creds-file-path', ''),
+    token: nats.string('token', ''),
   };
 }

@@ -36,6 +36,11 @@ export function packageDirectory(name: string): string {
   return dirname(require.resolve(`${name}/package.json`));
 }
 
+/** Reads a file named by a file: URL (the built viewer's files). */
+export function readUrlFile(file: URL): Promise<Uint8Array | null> {
+  return readBinaryFile(fileURLToPath(file));
+}
+
 /** Reads one file of the swagger-ui-dist package; names are checked by the caller. */
 export function swaggerAssetReader(): (name: string) => Promise<Uint8Array | null> {
   const dir = packageDirectory('swagger-ui-dist');

@@ -9,6 +9,7 @@ import type { MetricStore } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
 import type { Ingest, IngestObserver } from './ingest.ts';
 import type { Service } from './lifecycle.ts';
+import { natsExtension } from './nats-extension.ts';
 
 export interface ExtensionContext {
   config: ServiceConfig;
@@ -23,9 +24,11 @@ export interface Extension {
   service?: Service;
   /** Sees every ingest result before the sender is answered (for the WAL). */
   observeIngest?: IngestObserver;
+  /** Counters for the debug output (`/api/debug` without a selector), keyed by subsystem. */
+  status?: () => Record<string, unknown>;
 }
 
 export type ExtensionFactory = (context: ExtensionContext) => Extension | Promise<Extension>;
 
 /** Persistence first (it restores before anything is ingested), then NATS. */
-export const EXTENSIONS: ExtensionFactory[] = [];
+export const EXTENSIONS: ExtensionFactory[] = [natsExtension];

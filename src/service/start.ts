@@ -6,7 +6,13 @@ import { type Authenticator, createJwtAuthenticator } from '../auth/jwt.ts';
 import type { ServiceConfig } from '../config/types.ts';
 import type { MetricStore } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
-import { type RunningHttpServer, dropPrivileges, startHttpServer, swaggerAssetReader } from '../runtime/index.ts';
+import {
+  type RunningHttpServer,
+  dropPrivileges,
+  readUrlFile,
+  startHttpServer,
+  swaggerAssetReader,
+} from '../runtime/index.ts';
 import { EXTENSIONS, type Extension, type ExtensionContext, type ExtensionFactory } from './extensions.ts';
 import { type Ingest, type IngestObserver, createIngest } from './ingest.ts';
 import { Lifecycle, type Service } from './lifecycle.ts';
@@ -48,6 +54,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
     log,
     dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
     maxBodySize: config.main.maxBodySize,
+    viewer: { readFile: readUrlFile },
+    status: () => Object.assign({ store: store.stats() }, ...extensions.map((e) => e.status?.() ?? {})),
   });
 
   let http: RunningHttpServer | null = null;

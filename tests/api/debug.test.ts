@@ -27,4 +27,17 @@ describe('/api/debug', () => {
     expect(res.status).toBe(400);
     expect(await json(res)).toEqual({ status: 'Bad Request', error: 'not found: no level at selector "nowhere:n1"' });
   });
+
+  it('adds the service counters next to "data" when dumping the whole store', async () => {
+    const store = createTestStore({ debug: { '': '{"data":{"fritz":{}}}\n' } });
+    const status = () => ({ nats: { messages: 3, linesAccepted: 7 } });
+    const res = await call(createApp({ store, status }), '/api/debug');
+    expect(await json(res)).toEqual({ data: { fritz: {} }, service: { nats: { messages: 3, linesAccepted: 7 } } });
+  });
+
+  it('leaves a subtree dump as the reference has it', async () => {
+    const store = createTestStore({ debug: { 'fritz:f0101': dump } });
+    const res = await call(createApp({ store, status: () => ({ nats: {} }) }), '/api/debug?selector=fritz:f0101');
+    expect(await res.text()).toBe(dump);
+  });
 });

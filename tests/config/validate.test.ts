@@ -56,7 +56,7 @@ describe('config validation', () => {
     ['metric-store.checkpoints.interval', 'config.json: metric-store.checkpoints.interval: unknown key'],
     ['metric-store.cleanup.keep', 'config.json: metric-store.cleanup.keep: unknown key'],
     ['metrics.cpu_load.scope', 'config.json: metrics.cpu_load.scope: unknown key'],
-    ['nats.token', 'config.json: nats.token: unknown key'],
+    ['nats.user', 'config.json: nats.user: unknown key'],
     ['http-api', 'config.json: http-api: unknown key'],
   ])('refuses the unknown key %s', (path, message) => {
     expect(validate(withChange(path, 'x'))).toThrow(message);

@@ -18,6 +18,8 @@ export interface RouteDeps {
   ingest: Ingest;
   log: Logger;
   maxBodySize: number;
+  /** Counters of the service (store memory, NATS, ...) shown by /api/debug without a selector. */
+  status?: () => Record<string, unknown>;
 }
 
 export function bodyOf(c: AppContext, deps: RouteDeps): Promise<Uint8Array> {
