@@ -103,10 +103,18 @@ async function deleteFiles(opts: CleanupOptions, due: DueHost[], summary: Cleanu
 
 async function archiveCluster(opts: CleanupOptions, cluster: string, due: DueHost[], summary: CleanupSummary): Promise<void> {
   const dir = join(opts.archiveDir, cluster);
-  await mkdir(dir, { recursive: true });
-  const finalPath = await freeName(dir, opts.olderThan);
+  let finalPath: string;
+  let handle: FileHandle;
+  try {
+    await mkdir(dir, { recursive: true });
+    finalPath = await freeName(dir, opts.olderThan);
+    handle = await open(`${finalPath}.tmp`, 'w', 0o644);
+  } catch (err) {
+    summary.failed++;
+    opts.log.error(`cleanup: cannot create an archive for cluster ${cluster} in ${dir}, no checkpoint deleted: ${errorText(err)}`);
+    return;
+  }
   const tmpPath = `${finalPath}.tmp`;
-  const handle = await open(tmpPath, 'w', 0o644);
   const archived: Array<{ dir: string; name: string }> = [];
   let rows = 0;
   try {
