@@ -65,7 +65,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = { hosts: hosts.length, files: 0, failedFiles: 0, walSamples: 0, bytes: 0, seconds: 0 };
   log.info(`restore: ${hosts.length} hosts below ${opts.root}, loading data newer than ${new Date(opts.restorePoint * 1000).toISOString()}`);
 
-  const ahead = Math.max(1, opts.readAhead ?? 4);
+  const ahead = Math.max(1, opts.readAhead ?? 8);
   const reads: Array<Promise<HostFiles> | undefined> = [];
   const startRead = (i: number) => {
     if (i < hosts.length && !reads[i]) reads[i] = readHost(opts, hosts[i][0], hosts[i][1]);
@@ -137,7 +137,7 @@ async function readHost(opts: RestoreOptions, cluster: string, host: string): Pr
   const selected = await Promise.all(
     chosen.map(async (name) => {
       try {
-        return { name, bytes: new Uint8Array(await readFile(join(dir, name.name))) };
+        return { name, bytes: (await readFile(join(dir, name.name))) as Uint8Array };
       } catch (error) {
         return { name, bytes: null, error };
       }

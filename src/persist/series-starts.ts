@@ -27,44 +27,64 @@ export function startsOf(root: LevelData): Map<string, number> {
   return out;
 }
 
+/** Series starts mirrored on the level tree (no string keys on the restore path). */
+interface StartsTree {
+  metrics: Map<string, number>;
+  children: Map<string, StartsTree>;
+}
+
+const newTree = (): StartsTree => ({ metrics: new Map(), children: new Map() });
+
 /** Latest series starts per host, as held by the files on disk. */
 export class SeriesStarts {
-  private readonly hosts = new Map<string, Map<string, number>>();
+  private readonly hosts = new Map<string, StartsTree>();
 
-  private forHost(cluster: string, host: string): Map<string, number> {
+  private forHost(cluster: string, host: string): StartsTree {
     const k = `${cluster}\u0000${host}`;
-    let m = this.hosts.get(k);
-    if (!m) this.hosts.set(k, (m = new Map()));
-    return m;
+    let t = this.hosts.get(k);
+    if (!t) this.hosts.set(k, (t = newTree()));
+    return t;
   }
 
   /** Records a file written or loaded after every file recorded before it. */
   noteFile(cluster: string, host: string, root: LevelData): void {
-    const m = this.forHost(cluster, host);
-    forEachSeries(root, (path, metric, s) => {
-      const k = seriesKey(path, metric);
-      const prev = m.get(k);
-      if (prev === undefined || s.start > prev) m.set(k, s.start);
-    });
+    merge(this.forHost(cluster, host), root, false);
   }
 
   /** Records a full snapshot after whose writing the older files were trimmed below its starts. */
   noteFullSnapshot(cluster: string, host: string, root: LevelData): void {
-    const m = this.forHost(cluster, host);
-    forEachSeries(root, (path, metric, s) => m.set(seriesKey(path, metric), s.start));
+    merge(this.forHost(cluster, host), root, true);
   }
 
   /** True when a file with this content, written next, would start a series before the files already on disk. */
   breaksOrder(cluster: string, host: string, root: LevelData): boolean {
-    const m = this.hosts.get(`${cluster}\u0000${host}`);
-    if (!m) return false;
-    let broken = false;
-    forEachSeries(root, (path, metric, s) => {
-      const prev = m.get(seriesKey(path, metric));
-      if (prev !== undefined && s.start < prev) broken = true;
-    });
-    return broken;
+    const t = this.hosts.get(`${cluster}\u0000${host}`);
+    return t ? startsEarlier(t, root) : false;
   }
+}
+
+function merge(tree: StartsTree, level: LevelData, replace: boolean): void {
+  for (const [metric, s] of level.metrics) {
+    const prev = tree.metrics.get(metric);
+    if (replace || prev === undefined || s.start > prev) tree.metrics.set(metric, s.start);
+  }
+  for (const [name, child] of level.children) {
+    let sub = tree.children.get(name);
+    if (!sub) tree.children.set(name, (sub = newTree()));
+    merge(sub, child, replace);
+  }
+}
+
+function startsEarlier(tree: StartsTree, level: LevelData): boolean {
+  for (const [metric, s] of level.metrics) {
+    const prev = tree.metrics.get(metric);
+    if (prev !== undefined && s.start < prev) return true;
+  }
+  for (const [name, child] of level.children) {
+    const sub = tree.children.get(name);
+    if (sub && startsEarlier(sub, child)) return true;
+  }
+  return false;
 }
 
 /**
@@ -109,6 +129,7 @@ export function trimBelow(root: LevelData, limits: ReadonlyMap<string, number>):
  * series are cut to end before it. Returns the indices of the files changed.
  */
 export function repairOrder(roots: LevelData[]): number[] {
+  if (roots.length < 2) return [];
   const changed = new Set<number>();
   const latest = new Map<string, number>();
   for (let i = 0; i < roots.length; i++) {
