@@ -91,8 +91,9 @@ export class Checkpointer {
     const full = disk.starts.breaksOrder(cluster, host, exp.level);
     if (full) exp = store.exportHost(cluster, host, { unsavedOnly: false }) ?? exp;
 
-    const number = disk.nextNumber(cluster, host, from);
     const dir = join(this.opts.root, cluster, host);
+    if (disk.lastNumber(cluster, host) === undefined) await this.learnNumbers(cluster, host, dir);
+    const number = disk.nextNumber(cluster, host, from);
     const file: CheckpointFile = { from, to, root: exp.level };
     const bytes = encodeCheckpoint(file, this.opts.ext);
     await mkdir(dir, { recursive: true });
@@ -111,6 +112,14 @@ export class Checkpointer {
       disk.starts.noteFile(cluster, host, exp.level);
     }
     if (mark) await wal!.restart(mark);
+  }
+
+  /** A host restore did not see (restore skipped, or files put there since): never overwrite its files. */
+  private async learnNumbers(cluster: string, host: string, dir: string): Promise<void> {
+    for (const e of await listDir(dir)) {
+      const name = parseCheckpointName(e.name);
+      if (name) this.opts.disk.noteNumber(cluster, host, name.number);
+    }
   }
 
   /** Cuts the host's older files so that each of their series ends before the full snapshot's copy of it. */

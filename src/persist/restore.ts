@@ -53,10 +53,13 @@ interface HostFiles {
   dir: string;
   all: CheckpointName[];
   selected: Array<{ name: CheckpointName; bytes: Uint8Array | null; error?: unknown }>;
+  /** Bytes of the selected files. */
+  bytes: number;
   hasWal: boolean;
 }
 
 const WAL_CHUNK = 8 << 20;
+const READ_AHEAD_BYTES = 256 << 20;
 
 export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   const started = performance.now();
@@ -67,15 +70,23 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
 
   const ahead = Math.max(1, opts.readAhead ?? 8);
   const reads: Array<Promise<HostFiles> | undefined> = [];
+  // Bytes read but not loaded yet: hosts with huge files are not read far ahead.
+  let buffered = 0;
   const startRead = (i: number) => {
-    if (i < hosts.length && !reads[i]) reads[i] = readHost(opts, hosts[i][0], hosts[i][1]);
+    if (i >= hosts.length || reads[i] || buffered > READ_AHEAD_BYTES) return;
+    reads[i] = readHost(opts, hosts[i][0], hosts[i][1]).then((h) => {
+      buffered += h.bytes;
+      return h;
+    });
   };
   let lastReport = performance.now();
   const every = (opts.progressEvery ?? 5) * 1000;
   for (let i = 0; i < hosts.length; i++) {
-    for (let j = i; j < i + ahead; j++) startRead(j);
+    for (let j = i + 1; j < i + ahead; j++) startRead(j);
+    if (!reads[i]) reads[i] = readHost(opts, hosts[i][0], hosts[i][1]).then((h) => ((buffered += h.bytes), h));
     const files = await reads[i]!;
     reads[i] = undefined;
+    buffered -= files.bytes;
     await loadHost(opts, files, summary);
     if (performance.now() - lastReport >= every) {
       lastReport = performance.now();
@@ -143,7 +154,8 @@ async function readHost(opts: RestoreOptions, cluster: string, host: string): Pr
       }
     }),
   );
-  return { cluster, host, dir, all, selected, hasWal };
+  const bytes = selected.reduce((n, f) => n + (f.bytes?.length ?? 0), 0);
+  return { cluster, host, dir, all, selected, bytes, hasWal };
 }
 
 async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary): Promise<void> {

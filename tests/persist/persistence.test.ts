@@ -349,6 +349,19 @@ describe('checkpoints', () => {
     expect(again.samples()).toEqual(store.samples());
   });
 
+  it('does not overwrite a file that restore did not see', async () => {
+    const dir = join(env.checkpoints, 'fritz/a');
+    mkdirSync(dir, { recursive: true });
+    const t0 = env.clock.now;
+    const theirs = encodeBinSnapshot({ from: t0, to: t0, root: level({ mem_used: series(t0, [5]) }) });
+    writeFileSync(join(dir, `${t0}.bin`), theirs);
+    const p = open(new FakeStore({ metrics: TEST_METRICS, wal: true }));
+    await p.ingest(enc(line('cpu_load', 'a', t0, 1)), 'fritz');
+    await p.checkpoint();
+    expect(filesIn(dir)).toEqual([`${t0}.bin`, `${t0 + 1}.bin`]);
+    expect(Buffer.from(readFileSync(join(dir, `${t0}.bin`)))).toEqual(Buffer.from(theirs));
+  });
+
   it('stop() writes the final checkpoint and removes the WALs it covers', async () => {
     const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
     const p = open(store);
