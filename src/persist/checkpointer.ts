@@ -85,7 +85,7 @@ export class Checkpointer {
     let exp: HostExport | null = store.exportHost(cluster, host, { unsavedOnly: true });
     if (!exp) {
       // Nothing unsaved: whatever the log holds up to the mark is on disk already.
-      if (mark) await wal!.restart(mark);
+      if (mark) await this.restartWal(mark);
       return;
     }
     const full = disk.starts.breaksOrder(cluster, host, exp.level);
@@ -111,7 +111,16 @@ export class Checkpointer {
     } else {
       disk.starts.noteFile(cluster, host, exp.level);
     }
-    if (mark) await wal!.restart(mark);
+    if (mark) await this.restartWal(mark);
+  }
+
+  private async restartWal(mark: WalMark): Promise<void> {
+    try {
+      await this.opts.wal!.restart(mark);
+    } catch (err) {
+      // The snapshot is safe; the log only keeps records it no longer needs (replay is idempotent).
+      this.opts.log.warn(`checkpoint of ${mark.cluster}/${mark.host}: snapshot written, but its WAL was not started anew: ${errorText(err)}`);
+    }
   }
 
   /** A host restore did not see (restore skipped, or files put there since): never overwrite its files. */
