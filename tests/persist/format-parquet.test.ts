@@ -89,6 +89,11 @@ describe('Parquet archive', () => {
       ['frequency', 'INT64', 'REQUIRED'],
       ['value', 'FLOAT', 'REQUIRED'],
     ]);
+    for (const e of meta.schema.slice(1, 6)) {
+      expect(e.converted_type).toBe('UTF8');
+      expect(e.logical_type?.type).toBe('STRING');
+    }
+    expect(meta.created_by).toBe('cc-metric-store-ts');
     expect(meta.row_groups).toHaveLength(2);
     for (const rg of meta.row_groups) for (const c of rg.columns) expect(c.meta_data?.codec).toBe('ZSTD');
   });

@@ -11,7 +11,7 @@
 // restore speed is bounded by memcpy, not by this decoder.
 
 import type { LevelData, SeriesData } from '../../engine/types.ts';
-import { FormatError, copyFloat32s, decodeName, encodeName, getSafeInt64, putFloat32s, putInt64 } from './bytes.ts';
+import { FormatError, LITTLE_ENDIAN_HOST, copyFloat32s, decodeName, encodeName, getSafeInt64, putFloat32s, putInt64 } from './bytes.ts';
 import type { CheckpointFile } from './checkpoint-file.ts';
 
 export const BIN_SNAPSHOT_MAGIC = 0xcc5b0001;
@@ -90,7 +90,12 @@ export function readBinSnapshotHeader(bytes: Uint8Array): { from: number; to: nu
 /** Reads a whole snapshot (ours or the Go store's); throws a FormatError on truncation or garbage. */
 export function decodeBinSnapshot(bytes: Uint8Array): CheckpointFile {
   const { from, to } = readBinSnapshotHeader(bytes);
-  const reader = new LevelReader(bytes);
+  // First pass: validate the structure and count the values, so that every
+  // series becomes a view into one allocation (one memcpy per series, no
+  // per-series buffer for the garbage collector to track).
+  const counter = new LevelReader(bytes, null);
+  counter.scan(BIN_HEADER_SIZE, 0);
+  const reader = new LevelReader(bytes, LITTLE_ENDIAN_HOST ? new Float32Array(counter.values) : null);
   // Bytes after the host level are ignored, as the Go loader ignores them.
   return { from, to, root: reader.level(BIN_HEADER_SIZE, 0) };
 }
@@ -102,8 +107,24 @@ const MAX_DEPTH = 64;
 class LevelReader {
   readonly view: DataView;
   end = 0;
-  constructor(readonly bytes: Uint8Array) {
+  /** Values seen so far (the first pass counts them). */
+  values = 0;
+  private readonly pool8: Uint8Array | null;
+
+  /** Without a `pool`, each series gets a buffer of its own. */
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly pool: Float32Array | null,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pool8 = pool ? new Uint8Array(pool.buffer) : null;
+  }
+
+  private series(at: number, n: number): Float32Array {
+    if (!this.pool || !this.pool8) return copyFloat32s(this.bytes, at, n);
+    const first = this.values;
+    this.pool8.set(this.bytes.subarray(at, at + n * 4), first * 4);
+    return this.pool.subarray(first, first + n);
   }
 
   private need(at: number, n: number, what: string): void {
@@ -115,6 +136,34 @@ class LevelReader {
     const len = this.view.getUint16(at, true);
     this.need(at + 2, len, what);
     return [decodeName(this.bytes, at + 2, at + 2 + len), at + 2 + len];
+  }
+
+  /** Walks a level without building it: checks the bounds and counts the values. Returns its end. */
+  scan(at: number, depth: number): number {
+    if (depth > MAX_DEPTH) throw new FormatError(FORMAT, at, `levels nested deeper than ${MAX_DEPTH}`);
+    const view = this.view;
+    this.need(at, 4, 'metric count');
+    const nMetrics = view.getUint32(at, true);
+    at += 4;
+    for (let i = 0; i < nMetrics; i++) {
+      this.need(at, 2, 'metric name length');
+      at += 2 + view.getUint16(at, true);
+      this.need(at, 20, 'metric header');
+      const n = view.getUint32(at + 16, true);
+      at += 20;
+      this.need(at, n * 4, `${n} values`);
+      this.values += n;
+      at += n * 4;
+    }
+    this.need(at, 4, 'child count');
+    const nChildren = view.getUint32(at, true);
+    at += 4;
+    for (let i = 0; i < nChildren; i++) {
+      this.need(at, 2, 'child name length');
+      at += 2 + view.getUint16(at, true);
+      at = this.scan(at, depth + 1);
+    }
+    return at;
   }
 
   level(at: number, depth: number): LevelData {
@@ -133,7 +182,8 @@ class LevelReader {
       const n = this.view.getUint32(at + 16, true);
       at += 20;
       this.need(at, n * 4, `${n} values of metric ${name}`);
-      metrics.set(name, { frequency, start, values: copyFloat32s(this.bytes, at, n) });
+      metrics.set(name, { frequency, start, values: this.series(at, n) });
+      this.values += n;
       at += n * 4;
     }
     this.need(at, 4, 'child count');

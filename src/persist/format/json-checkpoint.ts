@@ -19,18 +19,20 @@ const textDecoder = new TextDecoder('utf-8', { fatal: true });
 export function encodeJsonCheckpoint(file: CheckpointFile): string {
   const parts: string[] = [];
   const header = `,"from":${Math.trunc(file.from)},"to":${Math.trunc(file.to)}}`;
-  writeLevel(file.root, header, parts);
+  // Metric values repeat a lot (idle counters, constant memory); their text is found once.
+  const texts = new Map<number, string>();
+  writeLevel(file.root, header, parts, texts);
   parts.push('\n');
   return parts.join('');
 }
 
-function writeLevel(level: LevelData, header: string, parts: string[]): void {
+function writeLevel(level: LevelData, header: string, parts: string[], texts: Map<number, string>): void {
   parts.push('{"metrics":{');
   let first = true;
   for (const name of [...level.metrics.keys()].sort()) {
     if (!first) parts.push(',');
     first = false;
-    writeSeries(name, level.metrics.get(name)!, parts);
+    writeSeries(name, level.metrics.get(name)!, parts, texts);
   }
   parts.push('},"children":{');
   first = true;
@@ -38,17 +40,31 @@ function writeLevel(level: LevelData, header: string, parts: string[]): void {
     if (!first) parts.push(',');
     first = false;
     parts.push(JSON.stringify(name), ':');
-    writeLevel(level.children.get(name)!, header, parts);
+    writeLevel(level.children.get(name)!, header, parts, texts);
   }
   parts.push('}', header);
 }
 
-function writeSeries(name: string, series: SeriesData, parts: string[]): void {
+function writeSeries(name: string, series: SeriesData, parts: string[], texts: Map<number, string>): void {
   const values = series.values;
   const text = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    text[i] = v !== v ? 'null' : float32ToText(v);
+    if (v !== v) {
+      text[i] = 'null';
+      continue;
+    }
+    if (Number.isInteger(v)) {
+      // Fast already; and the cache could not tell 0 from -0.
+      text[i] = float32ToText(v);
+      continue;
+    }
+    let t = texts.get(v);
+    if (t === undefined) {
+      t = float32ToText(v);
+      if (texts.size < 65536) texts.set(v, t);
+    }
+    text[i] = t;
   }
   parts.push(
     JSON.stringify(name),

@@ -1,0 +1,169 @@
+// Persistence figures: snapshot encode/write MB/s, .bin decode/restore MB/s,
+// WAL encode/decode/append, JSON, and (once the engine is merged) the ingest
+// rate with the WAL on versus off. Prints figures; asserts nothing.
+//
+//   node bench/persist.bench.mjs [hosts=100]
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(repo, 'test-output');
+mkdirSync(outDir, { recursive: true });
+
+async function bundle(entry, name) {
+  const outfile = join(outDir, name);
+  await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'error' });
+  return import(pathToFileURL(outfile).href);
+}
+
+const P = await bundle(join(repo, 'bench/persist-entry.ts'), 'bench-persist.mjs');
+const HOSTS = Number(process.argv[2] ?? 100);
+const SLOTS = 720; // 12 h at 60 s
+const T0 = 1725620030;
+
+/** A host as a cluster node looks: 10 node metrics, 64 hwthreads x 8, 2 sockets x 4. */
+function hostLevel(seed) {
+  const series = (k) => {
+    const values = new Float32Array(SLOTS);
+    for (let i = 0; i < SLOTS; i++) values[i] = (i % 97 === 13) ? NaN : Math.sin(seed + k + i / 50) * 100 + k;
+    return { frequency: 60, start: T0, values };
+  };
+  const level = (names, k0) => ({ metrics: new Map(names.map((n, j) => [n, series(k0 + j)])), children: new Map() });
+  const root = level(Array.from({ length: 10 }, (_, j) => `node_metric_${j}`), 0);
+  for (let t = 0; t < 64; t++) root.children.set(`hwthread${t}`, level(Array.from({ length: 8 }, (_, j) => `thread_metric_${j}`), 100 + t));
+  for (let s = 0; s < 2; s++) root.children.set(`socket${s}`, level(Array.from({ length: 4 }, (_, j) => `socket_metric_${j}`), 300 + s));
+  return root;
+}
+
+function time(fn) {
+  const t = performance.now();
+  const r = fn();
+  return [r, (performance.now() - t) / 1000];
+}
+async function timeAsync(fn) {
+  const t = performance.now();
+  const r = await fn();
+  return [r, (performance.now() - t) / 1000];
+}
+const mbs = (bytes, secs) => `${(bytes / 1e6 / secs).toFixed(0)} MB/s`;
+const line = (what, detail) => console.log(`${what.padEnd(44)} ${detail}`);
+
+const dir = mkdtempSync(join(tmpdir(), 'ccms-bench-'));
+try {
+  console.log(`persist bench: ${HOSTS} hosts x ${(10 + 64 * 8 + 2 * 4)} series x ${SLOTS} values`);
+  const levels = Array.from({ length: HOSTS }, (_, h) => hostLevel(h));
+
+  // .bin encode
+  const [bins, encSecs] = time(() => levels.map((root) => P.encodeBinSnapshot({ from: T0 - 30, to: T0 + 43200, root })));
+  const binBytes = bins.reduce((n, b) => n + b.length, 0);
+  line('.bin encode', `${mbs(binBytes, encSecs)} (${(binBytes / 1e6).toFixed(0)} MB)`);
+
+  // .bin write: encode + .tmp + fsync + rename + dir fsync, as the checkpointer does
+  for (const sync of [true, false]) {
+    const [, secs] = await timeAsync(async () => {
+      for (let h = 0; h < HOSTS; h++) {
+        const d = join(dir, sync ? 'sync' : 'nosync', 'fritz', `n${h}`);
+        mkdirSync(d, { recursive: true });
+        await P.writeFileAtomic(join(d, `${T0 - 30}.bin`), P.encodeBinSnapshot({ from: T0 - 30, to: T0 + 43200, root: levels[h] }), { sync });
+      }
+    });
+    line(`snapshot write (encode+write${sync ? '+fsync' : ''}+rename)`, mbs(binBytes, secs));
+  }
+
+  // .bin decode, one host at a time as restore does (best of 3: the first pass also warms up the JIT)
+  const jsonLevels = levels.slice(0, 10);
+  levels.length = 0; // let the garbage collector have the source trees
+  let decSecs = Infinity;
+  for (let rep = 0; rep < 3; rep++) {
+    decSecs = Math.min(decSecs, time(() => {
+      for (const b of bins) P.decodeBinSnapshot(b);
+    })[1]);
+  }
+  line('.bin decode', mbs(binBytes, decSecs));
+
+  // restore pipeline: readdir, read, decode, select, order check; loadHost is a no-op
+  const nullStore = { loadHost() {}, writeSamples: (_c, _h, s) => s.count, hosts: () => [], exportHost: () => null };
+  const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
+  let best = { secs: Infinity, rs: null };
+  for (let rep = 0; rep < 3; rep++) {
+    const [rs, secs] = await timeAsync(() =>
+      P.restore({ store: nullStore, root: join(dir, 'sync'), restorePoint: 0, log: quiet, disk: new P.DiskState(), sync: false }),
+    );
+    if (secs < best.secs) best = { secs, rs };
+  }
+  line('restore of .bin (read+decode; loadHost excluded)', `${mbs(best.rs.bytes, best.secs)} (${best.rs.files} files, best of 3)`);
+
+  // JSON
+  const [jsons, jEnc] = time(() => jsonLevels.map((root) => P.encodeJsonCheckpoint({ from: T0 - 30, to: T0 + 43200, root })));
+  const jBytes = jsons.reduce((n, s) => n + s.length, 0);
+  line('.json encode', `${mbs(jBytes, jEnc)} (${(jsons.length ? jBytes / jsons.length / 1e6 : 0).toFixed(1)} MB/host)`);
+  const [, jDec] = time(() => jsons.map((s) => P.decodeJsonCheckpoint(s)));
+  line('.json decode', mbs(jBytes, jDec));
+
+  // WAL encode / decode / append
+  const N = 500_000;
+  const samples = Array.from({ length: N }, (_, i) => ({ ts: T0 + 60 * Math.floor(i / 600), metric: `thread_metric_${i % 8}`, path: [`hwthread${(i >> 3) % 64}`], value: i * 0.5 }));
+  const [walRecords, wEnc] = time(() => P.encodeWalRecords(samples));
+  line('WAL encode (reference encoder)', `${(N / wEnc / 1e6).toFixed(2)} M records/s, ${mbs(walRecords.length, wEnc)}`);
+  const walFile = new Uint8Array(4 + walRecords.length);
+  walFile.set(P.walFileHeader());
+  walFile.set(walRecords, 4);
+  const [dec, wDec] = time(() => P.decodeWal(walFile));
+  line('WAL decode', `${(dec.samples.count / wDec / 1e6).toFixed(2)} M records/s, ${mbs(walFile.length, wDec)}`);
+
+  const perReq = 100;
+  const bodies = [];
+  for (let r = 0; r < N / perReq; r++) {
+    bodies.push({ cluster: 'fritz', host: `n${r % HOSTS}`, records: P.encodeWalRecords(samples.slice(r * perReq, (r + 1) * perReq)), count: perReq });
+  }
+  for (const fsync of [false, true]) {
+    const appender = new P.WalAppender({ root: join(dir, fsync ? 'wal-fsync' : 'wal'), log: quiet, fsync, maxOpenFiles: 1024, maxBytes: 0 });
+    const count = fsync ? Math.min(bodies.length, 500) : bodies.length;
+    const [, secs] = await timeAsync(async () => {
+      const inflight = [];
+      for (let r = 0; r < count; r++) {
+        inflight.push(appender.append([bodies[r]]));
+        if (inflight.length >= 64) await inflight.shift();
+      }
+      await Promise.all(inflight);
+    });
+    await appender.close();
+    line(`WAL append, ${perReq} samples/request${fsync ? ', fsync' : ''}`, `${((count * perReq) / secs / 1e6).toFixed(2)} M samples/s (${(count / secs).toFixed(0)} requests/s)`);
+  }
+
+  // Ingest with the WAL on versus off (needs the engine)
+  if (existsSync(join(repo, 'src/engine/index.ts'))) {
+    const E = await bundle(join(repo, 'src/engine/index.ts'), 'bench-engine.mjs');
+    const wasm = readFileSync(join(repo, 'build/engine.wasm'));
+    const metrics = { cpu_load: { frequency: 60, aggregation: null }, cpu_user: { frequency: 60, aggregation: 'avg' } };
+    const now = Math.floor(Date.now() / 1000);
+    const requests = Array.from({ length: 2000 }, (_, r) => {
+      const lines = [];
+      for (let t = 0; t < 64; t++) lines.push(`cpu_user,cluster=fritz,hostname=n${r % HOSTS},type=hwthread,type-id=${t} value=${r + t} ${now - 7200 + 60 * Math.floor(r / HOSTS)}`);
+      return new TextEncoder().encode(lines.join('\n'));
+    });
+    const rates = {};
+    for (const wal of [false, true]) {
+      const store = await E.createStore(wasm, { metrics, wal });
+      const p = P.openPersistence({ store, config: { 'retention-in-memory': '48h', checkpoints: { directory: join(dir, `ingest-${wal}`) } }, log: quiet, wal });
+      const [, secs] = await timeAsync(async () => {
+        const inflight = [];
+        for (const body of requests) {
+          inflight.push(p.ingest(body, 'fritz'));
+          if (inflight.length >= 16) await inflight.shift();
+        }
+        await Promise.all(inflight);
+      });
+      rates[wal] = (requests.length * 64) / secs;
+      line(`ingest, WAL ${wal ? 'on' : 'off'}`, `${(rates[wal] / 1e6).toFixed(2)} M samples/s`);
+    }
+    line('WAL cost', `${((1 - rates.true / rates.false) * 100).toFixed(1)} % of the ingest rate (target < 25 %)`);
+  } else {
+    line('ingest, WAL on vs off', 'skipped: the engine (src/engine/index.ts) is not merged yet');
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,16 @@
+// Durability: checkpoints, WAL, restore, retention, memory cap, cleanup/archive.
+// The service wires `openPersistence` in (see docs/format/checkpoints.md for the files).
+
+export { cleanupOnce, openPersistence } from './persistence.ts';
+export type { Persistence, PersistenceOptions } from './persistence.ts';
+export { ConfigError, parseDuration, resolveSettings } from './config.ts';
+export type { MetricStoreConfig, PersistSettings } from './config.ts';
+export type { PersistLogger } from './log.ts';
+export { consoleLogger } from './log.ts';
+export { WalWriteError } from './wal-appender.ts';
+export { backendNodeProvider } from './node-provider.ts';
+export type { NodeProvider, UsedNodes } from './node-provider.ts';
+export type { RestoreSummary } from './restore.ts';
+export type { CheckpointSummary } from './checkpointer.ts';
+export type { CleanupSummary } from './cleanup.ts';
+export type { MemoryCapResult, RetentionResult } from './retention.ts';

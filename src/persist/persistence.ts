@@ -1,0 +1,286 @@
+// The persistence layer as the service sees it: restore at start-up, the
+// durable write path (store.ingest + WAL append before the answer), and the
+// background work (checkpoints, retention, memory cap, cleanup) on cancellable,
+// unref'd timers. Work that touches the checkpoint files runs one job at a time.
+
+import type { IngestResult, MetricStore } from '../engine/types.ts';
+import { Checkpointer } from './checkpointer.ts';
+import type { CheckpointSummary } from './checkpointer.ts';
+import { cleanupCheckpoints } from './cleanup.ts';
+import type { CleanupSummary } from './cleanup.ts';
+import { resolveSettings } from './config.ts';
+import type { MetricStoreConfig, PersistSettings } from './config.ts';
+import { DiskState } from './disk-state.ts';
+import type { PersistLogger } from './log.ts';
+import { consoleLogger, errorText } from './log.ts';
+import { backendNodeProvider } from './node-provider.ts';
+import type { NodeProvider } from './node-provider.ts';
+import { restore } from './restore.ts';
+import type { RestoreSummary } from './restore.ts';
+import { enforceMemoryCap, freeOldData } from './retention.ts';
+import type { MemoryCapResult, RetentionResult } from './retention.ts';
+import { WalAppender } from './wal-appender.ts';
+
+export interface PersistenceOptions {
+  /** Must be created with `wal: true` unless `wal` below is false. */
+  store: MetricStore;
+  /** The `metric-store` section of config.json. */
+  config: MetricStoreConfig;
+  /** `main.backend-url`: hosts that cc-backend reports busy keep their data past retention. */
+  backendUrl?: string;
+  /** Overrides `backendUrl` (tests, other sources of busy hosts). */
+  nodeProvider?: NodeProvider;
+  log?: PersistLogger;
+  /** The clock, in Unix seconds. */
+  now?: () => number;
+  /** Log every accepted sample before answering. Default true; false only for measurements. */
+  wal?: boolean;
+  /** fdatasync each WAL batch before answering: survives power loss, costs a disk flush per batch. Default false. */
+  fsync?: boolean;
+  /** WAL file handles kept open at most. Default 1024. */
+  maxOpenWalFiles?: number;
+}
+
+export interface Persistence {
+  readonly settings: PersistSettings;
+  /** Loads the checkpoint files and replays the WALs. Call once, before serving. */
+  restore(): Promise<RestoreSummary>;
+  /**
+   * The write path for HTTP and NATS: stores the samples and appends their WAL
+   * records; resolves only once they are in the files. Rejects (the service
+   * answers 5xx) when the WAL cannot be written; the samples stay in memory
+   * and go into the next checkpoint.
+   */
+  ingest(body: Uint8Array, cluster: string, now?: number): Promise<IngestResult>;
+  /** Writes a checkpoint now (also what the timer and `stop` do). */
+  checkpoint(): Promise<CheckpointSummary>;
+  /** One cleanup pass (what the timer and `-cleanup-checkpoints` do). */
+  cleanupOnce(): Promise<CleanupSummary>;
+  /** One retention pass. */
+  retentionOnce(): Promise<RetentionResult>;
+  /** One memory-cap check. */
+  memoryCheckOnce(): MemoryCapResult;
+  /** Starts the timers. */
+  start(): void;
+  /** Stops the timers, waits for running work, writes the final checkpoint, closes the WAL. */
+  stop(): Promise<void>;
+}
+
+const MEMORY_CHECK_NORMAL = 5 * 60;
+const MEMORY_CHECK_FAST = 30;
+
+export function openPersistence(opts: PersistenceOptions): Persistence {
+  return new PersistenceImpl(opts);
+}
+
+/** `-cleanup-checkpoints`: one cleanup pass by the configuration alone, no store needed. */
+export async function cleanupOnce(config: MetricStoreConfig, opts: { log?: PersistLogger; now?: () => number } = {}): Promise<CleanupSummary> {
+  const settings = resolveSettings(config);
+  const now = opts.now ?? (() => Date.now() / 1000);
+  return runCleanup(settings, Math.floor(now()), opts.log ?? consoleLogger);
+}
+
+async function runCleanup(settings: PersistSettings, now: number, log: PersistLogger): Promise<CleanupSummary> {
+  const olderThan = now - settings.retention;
+  log.info(`cleanup (${settings.cleanupMode}): checkpoint files older than ${new Date(olderThan * 1000).toISOString()}`);
+  const summary = await cleanupCheckpoints({
+    root: settings.checkpointDir,
+    mode: settings.cleanupMode,
+    archiveDir: settings.archiveDir,
+    olderThan,
+    log,
+    sync: true,
+  });
+  log.info(
+    `cleanup done: ${summary.files} files ${settings.cleanupMode === 'archive' ? `archived (${summary.rows} samples)` : 'deleted'} in ${summary.seconds.toFixed(1)} s` +
+      (summary.failed ? `, ${summary.failed} failures` : ''),
+  );
+  return summary;
+}
+
+class PersistenceImpl implements Persistence {
+  readonly settings: PersistSettings;
+  private readonly store: MetricStore;
+  private readonly log: PersistLogger;
+  private readonly now: () => number;
+  private readonly disk = new DiskState();
+  private readonly wal: WalAppender | undefined;
+  private readonly checkpointer: Checkpointer;
+  private readonly provider: NodeProvider | undefined;
+  private lastCheckpoint: number;
+  private jobs: Promise<unknown> = Promise.resolve();
+  private timers: Array<{ cancel(): void }> = [];
+  private memoryTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(opts: PersistenceOptions) {
+    this.settings = resolveSettings(opts.config);
+    this.store = opts.store;
+    this.log = opts.log ?? consoleLogger;
+    this.now = opts.now ?? (() => Date.now() / 1000);
+    this.provider = opts.nodeProvider ?? (opts.backendUrl ? backendNodeProvider(opts.backendUrl) : undefined);
+    if (opts.wal !== false) {
+      this.wal = new WalAppender({
+        root: this.settings.checkpointDir,
+        log: this.log,
+        fsync: opts.fsync ?? false,
+        maxOpenFiles: opts.maxOpenWalFiles ?? 1024,
+        maxBytes: this.settings.maxWalBytes,
+        onOversize: (cluster, host, bytes) => {
+          this.log.info(`WAL of ${cluster}/${host} holds ${bytes} bytes (max-wal-size ${this.settings.maxWalBytes}): writing its snapshot now`);
+          void this.runJob(() => this.checkpointHosts([[cluster, host]])).catch((err) => this.log.error(`early snapshot of ${cluster}/${host}: ${errorText(err)}`));
+        },
+      });
+    }
+    this.checkpointer = new Checkpointer({
+      store: this.store,
+      root: this.settings.checkpointDir,
+      ext: this.settings.format === 'wal' ? 'bin' : 'json',
+      disk: this.disk,
+      log: this.log,
+      wal: this.wal,
+      workers: this.settings.workers,
+      sync: true,
+    });
+    this.lastCheckpoint = Math.floor(this.now());
+  }
+
+  async restore(): Promise<RestoreSummary> {
+    const now = Math.floor(this.now());
+    const summary = await this.runJob(() =>
+      restore({
+        store: this.store,
+        root: this.settings.checkpointDir,
+        restorePoint: now - this.settings.retention,
+        log: this.log,
+        disk: this.disk,
+        wal: this.wal,
+        sync: true,
+      }),
+    );
+    this.lastCheckpoint = Math.floor(this.now());
+    return summary;
+  }
+
+  async ingest(body: Uint8Array, cluster: string, now?: number): Promise<IngestResult> {
+    if (this.stopped) throw new Error('the store is shutting down');
+    const result = this.store.ingest(body, cluster, now ?? Math.floor(this.now()));
+    if (this.wal) {
+      if (result.accepted > 0 && result.wal.length === 0) {
+        throw new Error('the store returned no WAL records for accepted samples: create it with { wal: true }');
+      }
+      await this.wal.append(result.wal);
+    }
+    return result;
+  }
+
+  checkpoint(): Promise<CheckpointSummary> {
+    return this.runJob(async () => {
+      const summary = await this.checkpointHosts();
+      this.lastCheckpoint = Math.floor(this.now());
+      return summary;
+    });
+  }
+
+  private async checkpointHosts(hosts?: Array<[string, string]>): Promise<CheckpointSummary> {
+    const from = this.lastCheckpoint;
+    const to = Math.max(from, Math.floor(this.now()));
+    if (!hosts) this.log.info(`checkpoint: start (period from ${new Date(from * 1000).toISOString()})`);
+    const s = await this.checkpointer.run(from, to, hosts);
+    const mb = s.bytes / 1e6;
+    this.log.info(
+      `checkpoint done: ${s.files} files for ${s.hosts} hosts, ${mb.toFixed(1)} MB in ${s.seconds.toFixed(2)} s (${(mb / Math.max(s.seconds, 1e-6)).toFixed(0)} MB/s)` +
+        (s.fullSnapshots ? `, ${s.fullSnapshots} full snapshots` : '') +
+        (s.failed ? `, ${s.failed} hosts failed` : ''),
+    );
+    return s;
+  }
+
+  cleanupOnce(): Promise<CleanupSummary> {
+    return this.runJob(() => runCleanup(this.settings, Math.floor(this.now()), this.log));
+  }
+
+  async retentionOnce(): Promise<RetentionResult> {
+    const olderThan = Math.floor(this.now()) - this.settings.retention;
+    this.log.info(`retention: freeing data older than ${new Date(olderThan * 1000).toISOString()}`);
+    const r = await freeOldData(this.store, olderThan, this.provider);
+    this.log.info(`retention done: ${r.freed} chunks freed` + (r.kept ? `, ${r.kept} busy hosts kept` : ''));
+    return r;
+  }
+
+  memoryCheckOnce(): MemoryCapResult {
+    return enforceMemoryCap(this.store, this.settings.memoryCapBytes, Math.floor(this.now()), this.settings.retention, this.log);
+  }
+
+  start(): void {
+    if (this.stopped || this.timers.length > 0) return;
+    const every = (seconds: number, what: string, fn: () => Promise<unknown>) => {
+      this.timers.push(
+        repeat(seconds * 1000, () => {
+          fn().catch((err) => this.log.error(`${what}: ${errorText(err)}`));
+        }),
+      );
+    };
+    every(this.settings.checkpointInterval, 'checkpoint', () => this.checkpoint());
+    every(this.settings.retention / 2, 'retention', () => this.retentionOnce());
+    every(this.settings.retention, 'cleanup', () => this.cleanupOnce());
+    if (this.settings.memoryCapBytes > 0) this.scheduleMemoryCheck(MEMORY_CHECK_NORMAL);
+  }
+
+  private scheduleMemoryCheck(seconds: number): void {
+    this.memoryTimer = setTimeout(() => {
+      let next = MEMORY_CHECK_NORMAL;
+      try {
+        const r = this.memoryCheckOnce();
+        // Look more often while close to the cap, as the Go store does.
+        if (r.after > 0.8 * this.settings.memoryCapBytes) next = MEMORY_CHECK_FAST;
+      } catch (err) {
+        this.log.error(`memory check: ${errorText(err)}`);
+      }
+      if (!this.stopped) this.scheduleMemoryCheck(next);
+    }, seconds * 1000);
+    this.memoryTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) t.cancel();
+    this.timers = [];
+    if (this.memoryTimer) clearTimeout(this.memoryTimer);
+    try {
+      await this.checkpoint();
+    } finally {
+      await this.wal?.close();
+    }
+  }
+
+  /** Runs `fn` after every job queued before it; jobs touch the checkpoint files one at a time. */
+  private runJob<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.jobs.then(fn, fn);
+    this.jobs = p.catch(() => {});
+    return p;
+  }
+}
+
+// setTimeout holds at most 2^31-1 ms (~24.8 days); longer periods (a long
+// retention) are waited out in steps instead of firing at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function repeat(periodMs: number, fn: () => void): { cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let due = Date.now() + periodMs;
+  const arm = () => {
+    timer = setTimeout(tick, Math.min(Math.max(due - Date.now(), 0), MAX_TIMER_MS));
+    timer.unref();
+  };
+  const tick = () => {
+    if (Date.now() >= due) {
+      due = Date.now() + periodMs;
+      fn();
+    }
+    arm();
+  };
+  arm();
+  return { cancel: () => clearTimeout(timer) };
+}

@@ -1,0 +1,256 @@
+// Start-up restore: for every host directory, the checkpoint files a restart
+// needs (layout.ts selectRestoreFiles) are loaded oldest first, then
+// `current.wal` is replayed on top. Reading runs a few hosts ahead of loading;
+// the event loop gets a turn between hosts and between WAL chunks, so a huge
+// log never blocks the process for long. A torn or corrupt WAL tail is cut off
+// (replay stops quietly there) so that new records are appended after the last
+// whole one.
+
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MetricStore } from '../engine/types.ts';
+import type { CheckpointFile } from './format/checkpoint-file.ts';
+import { WalDecoder } from './format/wal.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-io.ts';
+import type { DiskState } from './disk-state.ts';
+import { listDir, writeFileAtomic, yieldToEventLoop } from './files.ts';
+import type { CheckpointName } from './layout.ts';
+import { WAL_FILE, parseCheckpointName, selectRestoreFiles, sortCheckpoints } from './layout.ts';
+import type { PersistLogger } from './log.ts';
+import { errorText } from './log.ts';
+import { repairOrder } from './series-starts.ts';
+import type { WalAppender } from './wal-appender.ts';
+
+export interface RestoreOptions {
+  store: MetricStore;
+  root: string;
+  /** Unix seconds; older files and WAL records are not loaded. */
+  restorePoint: number;
+  log: PersistLogger;
+  disk: DiskState;
+  wal?: WalAppender;
+  /** Flush repaired files before renaming them into place. */
+  sync: boolean;
+  /** Seconds between progress lines. */
+  progressEvery?: number;
+  /** How many hosts are read ahead of the one being loaded. */
+  readAhead?: number;
+}
+
+export interface RestoreSummary {
+  hosts: number;
+  files: number;
+  /** Files that could not be read or decoded (left in place). */
+  failedFiles: number;
+  walSamples: number;
+  bytes: number;
+  seconds: number;
+}
+
+interface HostFiles {
+  cluster: string;
+  host: string;
+  dir: string;
+  all: CheckpointName[];
+  selected: Array<{ name: CheckpointName; bytes: Uint8Array | null; error?: unknown }>;
+  /** Bytes of the selected files. */
+  bytes: number;
+  hasWal: boolean;
+}
+
+const WAL_CHUNK = 8 << 20;
+const READ_AHEAD_BYTES = 256 << 20;
+
+export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
+  const started = performance.now();
+  const { log } = opts;
+  const hosts = await enumerateHosts(opts.root, log);
+  const summary: RestoreSummary = { hosts: hosts.length, files: 0, failedFiles: 0, walSamples: 0, bytes: 0, seconds: 0 };
+  log.info(`restore: ${hosts.length} hosts below ${opts.root}, loading data newer than ${new Date(opts.restorePoint * 1000).toISOString()}`);
+
+  const ahead = Math.max(1, opts.readAhead ?? 8);
+  const reads: Array<Promise<HostFiles> | undefined> = [];
+  // Bytes read but not loaded yet: hosts with huge files are not read far ahead.
+  let buffered = 0;
+  const startRead = (i: number) => {
+    if (i >= hosts.length || reads[i] || buffered > READ_AHEAD_BYTES) return;
+    reads[i] = readHost(opts, hosts[i][0], hosts[i][1]).then((h) => {
+      buffered += h.bytes;
+      return h;
+    });
+  };
+  let lastReport = performance.now();
+  const every = (opts.progressEvery ?? 5) * 1000;
+  for (let i = 0; i < hosts.length; i++) {
+    for (let j = i + 1; j < i + ahead; j++) startRead(j);
+    if (!reads[i]) reads[i] = readHost(opts, hosts[i][0], hosts[i][1]).then((h) => ((buffered += h.bytes), h));
+    const files = await reads[i]!;
+    reads[i] = undefined;
+    buffered -= files.bytes;
+    await loadHost(opts, files, summary);
+    if (performance.now() - lastReport >= every) {
+      lastReport = performance.now();
+      log.info(`restore: ${i + 1}/${hosts.length} hosts, ${progress(summary, started)}`);
+    }
+    await yieldToEventLoop();
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  log.info(
+    `restore done: ${summary.hosts} hosts, ${summary.files} files, ${summary.walSamples} WAL samples, ${progress(summary, started)}` +
+      (summary.failedFiles ? `, ${summary.failedFiles} files unreadable` : ''),
+  );
+  return summary;
+}
+
+function progress(s: RestoreSummary, started: number): string {
+  const secs = (performance.now() - started) / 1000;
+  const mb = s.bytes / 1e6;
+  return `${mb.toFixed(1)} MB in ${secs.toFixed(1)} s (${(mb / Math.max(secs, 1e-6)).toFixed(0)} MB/s)`;
+}
+
+async function enumerateHosts(root: string, log: PersistLogger): Promise<Array<[string, string]>> {
+  const out: Array<[string, string]> = [];
+  for (const c of await listDir(root)) {
+    if (!c.isDirectory()) {
+      log.warn(`restore: ignoring ${join(root, c.name)}: only cluster directories belong there`);
+      continue;
+    }
+    for (const h of await listDir(join(root, c.name))) {
+      if (!h.isDirectory()) {
+        log.warn(`restore: ignoring ${join(root, c.name, h.name)}: only host directories belong there`);
+        continue;
+      }
+      out.push([c.name, h.name]);
+    }
+  }
+  out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+  return out;
+}
+
+async function readHost(opts: RestoreOptions, cluster: string, host: string): Promise<HostFiles> {
+  const dir = join(opts.root, cluster, host);
+  const names: CheckpointName[] = [];
+  let hasWal = false;
+  for (const e of await listDir(dir)) {
+    if (!e.isFile()) continue;
+    if (e.name === WAL_FILE) hasWal = true;
+    else if (e.name.endsWith('.tmp')) {
+      // Left by a write that a crash interrupted; the file it was meant to replace is intact.
+      await rm(join(dir, e.name), { force: true });
+    } else {
+      const parsed = parseCheckpointName(e.name);
+      if (parsed) names.push(parsed);
+      else if (/\.(json|bin)$/.test(e.name)) opts.log.warn(`restore: ignoring ${join(dir, e.name)}: no number in its name`);
+    }
+  }
+  const all = sortCheckpoints(names);
+  const chosen = selectRestoreFiles(all, opts.restorePoint);
+  const selected = await Promise.all(
+    chosen.map(async (name) => {
+      try {
+        return { name, bytes: (await readFile(join(dir, name.name))) as Uint8Array };
+      } catch (error) {
+        return { name, bytes: null, error };
+      }
+    }),
+  );
+  const bytes = selected.reduce((n, f) => n + (f.bytes?.length ?? 0), 0);
+  return { cluster, host, dir, all, selected, bytes, hasWal };
+}
+
+async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary): Promise<void> {
+  const { store, log, disk } = opts;
+  const loaded: Array<{ name: CheckpointName; file: CheckpointFile }> = [];
+  for (const { name, bytes, error } of h.selected) {
+    const path = join(h.dir, name.name);
+    if (!bytes) {
+      log.error(`restore: cannot read ${path}: ${errorText(error)}`);
+      summary.failedFiles++;
+      continue;
+    }
+    summary.bytes += bytes.length;
+    let file: CheckpointFile;
+    try {
+      file = decodeCheckpoint(bytes, name.ext);
+    } catch (err) {
+      log.error(`restore: skipping ${path}: ${errorText(err)}`);
+      summary.failedFiles++;
+      continue;
+    }
+    if (file.to !== 0 && file.to < opts.restorePoint) continue; // all of it is older than the restore point
+    loaded.push({ name, file });
+  }
+
+  const roots = loaded.map((l) => l.file.root);
+  for (const i of repairOrder(roots)) {
+    const { name, file } = loaded[i];
+    file.root = roots[i];
+    const path = join(h.dir, name.name);
+    log.warn(`restore: ${path} held series that a later file starts earlier (an interrupted full snapshot); trimming it`);
+    try {
+      await writeFileAtomic(path, encodeCheckpoint(file, name.ext), { sync: opts.sync });
+    } catch (err) {
+      log.error(`restore: cannot rewrite ${path}: ${errorText(err)}`);
+    }
+  }
+
+  for (const { name, file } of loaded) {
+    try {
+      store.loadHost(h.cluster, h.host, file.root);
+      disk.starts.noteFile(h.cluster, h.host, file.root);
+      summary.files++;
+    } catch (err) {
+      log.error(`restore: loading ${join(h.dir, name.name)} into the store failed: ${errorText(err)}`);
+      summary.failedFiles++;
+    }
+  }
+  if (h.all.length > 0) disk.noteNumber(h.cluster, h.host, h.all[h.all.length - 1].number);
+  if (h.hasWal) await replayWal(opts, h, summary);
+}
+
+async function replayWal(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary): Promise<void> {
+  const path = join(h.dir, WAL_FILE);
+  const { log } = opts;
+  let handle;
+  try {
+    handle = await open(path, 'r+');
+  } catch (err) {
+    log.error(`restore: cannot open ${path}: ${errorText(err)}`);
+    return;
+  }
+  const decoder = new WalDecoder();
+  let size = 0;
+  try {
+    size = (await handle.stat()).size;
+    const buf = new Uint8Array(Math.min(WAL_CHUNK, Math.max(size, 1)));
+    let at = 0;
+    while (at < size && !decoder.stop) {
+      const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - at), at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+      const batch = decoder.decode(buf.subarray(0, bytesRead), at >= size);
+      if (batch.count > 0) summary.walSamples += opts.store.writeSamples(h.cluster, h.host, batch, opts.restorePoint);
+      summary.bytes += bytesRead;
+      await yieldToEventLoop();
+    }
+    if (!decoder.stop) decoder.decode(new Uint8Array(0), true);
+    if (decoder.stop === 'bad-header') {
+      await handle.close();
+      handle = undefined;
+      const aside = `${path}.corrupt-${Date.now()}`;
+      await rename(path, aside);
+      log.error(`restore: ${path} is not a WAL (${decoder.reason}); moved aside to ${aside}`);
+      opts.wal?.validated(h.cluster, h.host, 0);
+      return;
+    }
+    if (decoder.validBytes < size) {
+      log.warn(`restore: ${path}: ${decoder.reason}; replay stopped there, cutting ${size - decoder.validBytes} bytes`);
+      await handle.truncate(decoder.validBytes);
+    }
+    opts.wal?.validated(h.cluster, h.host, decoder.validBytes);
+  } catch (err) {
+    log.error(`restore: replaying ${path} failed: ${errorText(err)}`);
+  } finally {
+    await handle?.close();
+  }
+}

@@ -1,0 +1,162 @@
+// Keeps the Go loader able to read what we write. The Go store appends the
+// series of each checkpoint file after those of the files before it and fails
+// the whole host (and so its start-up) when a series in a later file starts
+// before the same series in an earlier one (checkpoint.go loadFile). Our
+// checkpoints write every sample not yet on disk, so a late sample written into
+// data that an earlier file already holds would produce just that.
+//
+// The rule: per host we remember, for each series (level path + metric), the
+// start it has in the newest file that holds it. When an export would start a
+// series before that, the checkpoint writes a full snapshot of the host instead
+// (every sample it holds, so nothing is lost), and then trims each older file so
+// that its series end before the snapshot's start of the same series. Restore
+// applies the same trimming when it finds files that break the order (a crash
+// between the two steps), so the order holds again on disk.
+
+import type { LevelData } from '../engine/types.ts';
+import { forEachSeries } from './format/checkpoint-file.ts';
+
+export function seriesKey(path: readonly string[], metric: string): string {
+  return path.length === 0 ? `\u0000${metric}` : `${path.join('\u0000')}\u0000\u0000${metric}`;
+}
+
+/** Start of every series of a level tree, by seriesKey. */
+export function startsOf(root: LevelData): Map<string, number> {
+  const out = new Map<string, number>();
+  forEachSeries(root, (path, metric, s) => out.set(seriesKey(path, metric), s.start));
+  return out;
+}
+
+/** Series starts mirrored on the level tree (no string keys on the restore path). */
+interface StartsTree {
+  metrics: Map<string, number>;
+  children: Map<string, StartsTree>;
+}
+
+const newTree = (): StartsTree => ({ metrics: new Map(), children: new Map() });
+
+/** Latest series starts per host, as held by the files on disk. */
+export class SeriesStarts {
+  private readonly hosts = new Map<string, StartsTree>();
+
+  private forHost(cluster: string, host: string): StartsTree {
+    const k = `${cluster}\u0000${host}`;
+    let t = this.hosts.get(k);
+    if (!t) this.hosts.set(k, (t = newTree()));
+    return t;
+  }
+
+  /** Records a file written or loaded after every file recorded before it. */
+  noteFile(cluster: string, host: string, root: LevelData): void {
+    merge(this.forHost(cluster, host), root, false);
+  }
+
+  /** Records a full snapshot after whose writing the older files were trimmed below its starts. */
+  noteFullSnapshot(cluster: string, host: string, root: LevelData): void {
+    merge(this.forHost(cluster, host), root, true);
+  }
+
+  /** True when a file with this content, written next, would start a series before the files already on disk. */
+  breaksOrder(cluster: string, host: string, root: LevelData): boolean {
+    const t = this.hosts.get(`${cluster}\u0000${host}`);
+    return t ? startsEarlier(t, root) : false;
+  }
+}
+
+function merge(tree: StartsTree, level: LevelData, replace: boolean): void {
+  for (const [metric, s] of level.metrics) {
+    const prev = tree.metrics.get(metric);
+    if (replace || prev === undefined || s.start > prev) tree.metrics.set(metric, s.start);
+  }
+  for (const [name, child] of level.children) {
+    let sub = tree.children.get(name);
+    if (!sub) tree.children.set(name, (sub = newTree()));
+    merge(sub, child, replace);
+  }
+}
+
+function startsEarlier(tree: StartsTree, level: LevelData): boolean {
+  for (const [metric, s] of level.metrics) {
+    const prev = tree.metrics.get(metric);
+    if (prev !== undefined && s.start < prev) return true;
+  }
+  for (const [name, child] of level.children) {
+    const sub = tree.children.get(name);
+    if (sub && startsEarlier(sub, child)) return true;
+  }
+  return false;
+}
+
+/**
+ * Cuts every series of `root` that has a limit in `limits` so that it holds
+ * only samples stamped before that limit; drops series and levels left empty.
+ * Returns null when nothing had to change.
+ */
+export function trimBelow(root: LevelData, limits: ReadonlyMap<string, number>): LevelData | null {
+  let changed = false;
+  const walk = (level: LevelData, path: string[]): LevelData => {
+    const out: LevelData = { metrics: new Map(), children: new Map() };
+    for (const [metric, s] of level.metrics) {
+      const limit = limits.get(seriesKey(path, metric));
+      if (limit === undefined) {
+        out.metrics.set(metric, s);
+        continue;
+      }
+      const keep = Math.max(0, Math.min(s.values.length, Math.ceil((limit - s.start) / s.frequency)));
+      if (keep === s.values.length) {
+        out.metrics.set(metric, s);
+        continue;
+      }
+      changed = true;
+      if (keep > 0) out.metrics.set(metric, { frequency: s.frequency, start: s.start, values: s.values.slice(0, keep) });
+    }
+    for (const [name, child] of level.children) {
+      path.push(name);
+      const c = walk(child, path);
+      path.pop();
+      if (c.metrics.size > 0 || c.children.size > 0) out.children.set(name, c);
+      else if (child.metrics.size > 0 || child.children.size > 0) changed = true;
+    }
+    return out;
+  };
+  const result = walk(root, []);
+  return changed ? result : null;
+}
+
+/**
+ * Makes a host's files (in load order) loadable by the Go store: where a file
+ * starts a series before an earlier file does, the earlier files' copies of that
+ * series are cut to end before it. Returns the indices of the files changed.
+ */
+export function repairOrder(roots: LevelData[]): number[] {
+  if (roots.length < 2) return [];
+  const changed = new Set<number>();
+  const latest = new Map<string, number>();
+  for (let i = 0; i < roots.length; i++) {
+    const limits = new Map<string, number>();
+    forEachSeries(roots[i], (path, metric, s) => {
+      const k = seriesKey(path, metric);
+      const prev = latest.get(k);
+      if (prev !== undefined && s.start < prev) limits.set(k, s.start);
+    });
+    if (limits.size > 0) {
+      for (let j = 0; j < i; j++) {
+        const trimmed = trimBelow(roots[j], limits);
+        if (trimmed) {
+          roots[j] = trimmed;
+          changed.add(j);
+        }
+      }
+      // The trimmed copies now end before these starts; recompute what is latest.
+      latest.clear();
+      for (let j = 0; j < i; j++) forEachSeries(roots[j], (p, m, s) => bumpLatest(latest, seriesKey(p, m), s.start));
+    }
+    forEachSeries(roots[i], (path, metric, s) => bumpLatest(latest, seriesKey(path, metric), s.start));
+  }
+  return [...changed].sort((a, b) => a - b);
+}
+
+function bumpLatest(m: Map<string, number>, k: string, start: number): void {
+  const prev = m.get(k);
+  if (prev === undefined || start > prev) m.set(k, start);
+}

@@ -1,0 +1,144 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { backendNodeProvider, openPersistence } from '../../src/persist/index.ts';
+import { FakeStore, TEST_METRICS } from '../support/fake-store.ts';
+import { testEnv } from '../support/persist-env.ts';
+import type { TestEnv } from '../support/persist-env.ts';
+
+let env: TestEnv;
+let server: Server | undefined;
+const requests: string[] = [];
+let reply: { status: number; body: string } = { status: 200, body: '{}' };
+
+beforeEach(() => {
+  env = testEnv();
+  requests.length = 0;
+  reply = { status: 200, body: '{}' };
+});
+afterEach(async () => {
+  env.cleanup();
+  if (server) await new Promise((r) => server!.close(r));
+  server = undefined;
+});
+
+/** A stand-in for cc-backend's /api/jobs/used_nodes on 127.0.0.1, port chosen by the OS. */
+async function fakeBackend(): Promise<string> {
+  server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    res.writeHead(reply.status, { 'content-type': 'application/json' });
+    res.end(reply.body);
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+const H = 3600;
+const enc = (s: string) => new TextEncoder().encode(s);
+
+/** Hosts a and b (fritz) and c (alex), each with one sample 60 h ago and one now. */
+async function filledStore(): Promise<FakeStore> {
+  const store = new FakeStore({ metrics: TEST_METRICS, wal: false });
+  const now = env.clock.now;
+  for (const [cluster, host] of [['fritz', 'a'], ['fritz', 'b'], ['alex', 'c']]) {
+    store.ingest(enc(`cpu_load,cluster=${cluster},hostname=${host} value=1 ${now - 60 * H}\ncpu_load,cluster=${cluster},hostname=${host} value=2 ${now}`), cluster);
+  }
+  return store;
+}
+
+const oldestPerHost = (store: FakeStore) => {
+  const out: Record<string, number> = {};
+  for (const s of store.samples()) {
+    const k = `${s.cluster}/${s.host}`;
+    out[k] = Math.min(out[k] ?? Infinity, s.ts);
+  }
+  return out;
+};
+
+describe('retention', () => {
+  it('frees data older than now - retention except on hosts the backend reports busy', async () => {
+    const url = await fakeBackend();
+    reply = { status: 200, body: JSON.stringify({ fritz: ['a'], emmy: ['x'] }) };
+    const store = await filledStore();
+    const p = openPersistence({ store, config: env.config(), backendUrl: url, log: env.log, now: env.now, wal: false });
+    const r = await p.retentionOnce();
+    expect(requests).toEqual([`/api/jobs/used_nodes?ts=${env.clock.now - 48 * H}`]);
+    expect(r.kept).toBe(1);
+    const oldest = oldestPerHost(store);
+    expect(oldest['fritz/a']).toBeLessThan(env.clock.now - 48 * H);
+    expect(oldest['fritz/b']).toBeGreaterThanOrEqual(env.clock.now - 48 * H);
+    expect(oldest['alex/c']).toBeGreaterThanOrEqual(env.clock.now - 48 * H);
+  });
+
+  it('frees everything old when the backend reports no busy hosts', async () => {
+    const url = await fakeBackend();
+    reply = { status: 200, body: '{}' };
+    const store = await filledStore();
+    const p = openPersistence({ store, config: env.config(), backendUrl: url, log: env.log, now: env.now, wal: false });
+    await p.retentionOnce();
+    expect(Object.values(oldestPerHost(store)).every((ts) => ts >= env.clock.now - 48 * H)).toBe(true);
+  });
+
+  it('frees nothing when the backend cannot be asked, and says why', async () => {
+    const url = await fakeBackend();
+    reply = { status: 500, body: 'oops' };
+    const store = await filledStore();
+    const p = openPersistence({ store, config: env.config(), backendUrl: url, log: env.log, now: env.now, wal: false });
+    await expect(p.retentionOnce()).rejects.toThrow(/status 500/);
+    expect(oldestPerHost(store)['fritz/b']).toBeLessThan(env.clock.now - 48 * H);
+  });
+
+  it('rejects a malformed backend answer with a clear message', async () => {
+    const url = await fakeBackend();
+    reply = { status: 200, body: '{"fritz": "a"}' };
+    await expect(backendNodeProvider(url).usedNodes(1)).rejects.toThrow(/cluster "fritz" is not a list/);
+  });
+
+  it('without a backend, frees every host', async () => {
+    const store = await filledStore();
+    const p = openPersistence({ store, config: env.config(), log: env.log, now: env.now, wal: false });
+    const r = await p.retentionOnce();
+    expect(r.freed).toBe(3);
+  });
+});
+
+describe('memory cap', () => {
+  it('frees 75 %, then 50 %, then 25 % of the retention window until under the cap', async () => {
+    const store = new FakeStore({ metrics: TEST_METRICS, wal: false });
+    const now = env.clock.now;
+    // Host n<h> holds one sample h hours old: every host is one 4-byte slot.
+    const lines: string[] = [];
+    for (let h = 0; h <= 48; h++) lines.push(`cpu_load,cluster=fritz,hostname=n${h} value=${h} ${now - h * H}`);
+    store.ingest(enc(lines.join('\n')), 'fritz');
+    expect(store.stats().usedBytes).toBe(49 * 4);
+    // Freeing older than 36 h leaves 37 hosts (too many), older than 24 h leaves 25 (enough).
+    const p = openPersistence({ store, config: env.config({ 'memory-cap': (30 * 4) / 1e9 }), log: env.log, now: env.now, wal: false });
+    const r = p.memoryCheckOnce();
+    expect(r).toMatchObject({ before: 49 * 4, after: 25 * 4, freed: 24 });
+    expect(store.hosts().map(([, h]) => Number(h.slice(1))).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, h) => h));
+    expect(env.log.lines.some((l) => /exceeds the cap/.test(l))).toBe(true);
+  });
+
+  it('does nothing under the cap or without one', async () => {
+    const store = new FakeStore({ metrics: TEST_METRICS, wal: false });
+    store.ingest(enc(`cpu_load,cluster=fritz,hostname=a value=1 ${env.clock.now - 40 * H}`), 'fritz');
+    const p = openPersistence({ store, config: env.config({ 'memory-cap': 100 }), log: env.log, now: env.now, wal: false });
+    expect(p.memoryCheckOnce().freed).toBe(0);
+    const q = openPersistence({ store, config: env.config(), log: env.log, now: env.now, wal: false });
+    expect(q.memoryCheckOnce().freed).toBe(0);
+  });
+});
+
+describe('timers', () => {
+  it('start() and stop() leave no timer behind, even for a retention of months', async () => {
+    const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
+    const p = openPersistence({ store, config: env.config({ 'retention-in-memory': '2160h', 'memory-cap': 1 }), log: env.log, now: env.now });
+    p.start();
+    await new Promise((r) => setTimeout(r, 20));
+    // A month-long interval must not fire at once (setTimeout overflow).
+    expect(env.log.lines.filter((l) => /retention|cleanup|checkpoint:/.test(l))).toEqual([]);
+    await p.stop();
+    expect(env.log.lines.some((l) => /checkpoint done/.test(l))).toBe(true);
+  });
+});

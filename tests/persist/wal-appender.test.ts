@@ -1,0 +1,185 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync, statSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { decodeWal, encodeWalRecords, walFileHeader } from '../../src/persist/format/wal.ts';
+import type { WalSample } from '../../src/persist/format/wal.ts';
+import { WalAppender, WalWriteError } from '../../src/persist/wal-appender.ts';
+import type { PersistLogger } from '../../src/persist/log.ts';
+
+let root: string;
+const messages: string[] = [];
+const log: PersistLogger = { debug: () => {}, info: (m) => messages.push(m), warn: (m) => messages.push(m), error: (m) => messages.push(m) };
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'ccms-wal-'));
+  messages.length = 0;
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const appender = (over: Partial<ConstructorParameters<typeof WalAppender>[0]> = {}) =>
+  new WalAppender({ root, log, fsync: false, maxOpenFiles: 64, maxBytes: 0, ...over });
+
+const s = (ts: number, value: number, metric = 'cpu_load', path: string[] = []): WalSample => ({ ts, metric, path, value });
+const batch = (cluster: string, host: string, samples: WalSample[]) => ({ cluster, host, records: encodeWalRecords(samples), count: samples.length });
+const walOf = (cluster: string, host: string) => readFileSync(join(root, cluster, host, 'current.wal'));
+const valuesOf = (cluster: string, host: string) => {
+  const r = decodeWal(walOf(cluster, host));
+  expect(r.stop).toBe('end');
+  return Array.from(r.samples.value);
+};
+
+describe('WAL appender', () => {
+  it('writes the file header once, then the records of each call in order', async () => {
+    const wal = appender();
+    await wal.append([batch('fritz', 'f0201', [s(60, 1), s(120, 2)])]);
+    await wal.append([batch('fritz', 'f0201', [s(180, 3)]), batch('fritz', 'f0202', [s(60, 9)])]);
+    const bytes = walOf('fritz', 'f0201');
+    expect(Buffer.from(bytes.subarray(0, 4))).toEqual(Buffer.from(walFileHeader()));
+    const expected = Buffer.concat([walFileHeader(), encodeWalRecords([s(60, 1), s(120, 2)]), encodeWalRecords([s(180, 3)])]);
+    expect(Buffer.from(bytes)).toEqual(expected);
+    expect(valuesOf('fritz', 'f0202')).toEqual([9]);
+    await wal.close();
+  });
+
+  it('appends to an existing log across restarts of the appender', async () => {
+    let wal = appender();
+    await wal.append([batch('c', 'h', [s(60, 1)])]);
+    await wal.close();
+    wal = appender();
+    await wal.append([batch('c', 'h', [s(120, 2)])]);
+    await wal.close();
+    expect(valuesOf('c', 'h')).toEqual([1, 2]);
+  });
+
+  it('loses nothing under many concurrent batches over many hosts, with few open files', async () => {
+    const wal = appender({ maxOpenFiles: 3 });
+    const hosts = 10;
+    const perHost = 200;
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < perHost; i++) {
+      for (let h = 0; h < hosts; h++) calls.push(wal.append([batch('c', `h${h}`, [s(60 * i, i), s(60 * i, i + 0.5, 'mem_used', ['socket0'])])]));
+    }
+    await Promise.all(calls);
+    for (let h = 0; h < hosts; h++) {
+      const values = valuesOf('c', `h${h}`);
+      expect(values).toHaveLength(2 * perHost);
+      expect(values.filter((_, k) => k % 2 === 0)).toEqual(Array.from({ length: perHost }, (_, i) => i));
+    }
+    await wal.close();
+  });
+
+  it('cuts a torn tail off before appending, so new records stay reachable', async () => {
+    const dir = join(root, 'c', 'h');
+    mkdirSync(dir, { recursive: true });
+    const whole = Buffer.concat([walFileHeader(), encodeWalRecords([s(60, 1)])]);
+    const torn = encodeWalRecords([s(120, 2)]).subarray(0, 10);
+    writeFileSync(join(dir, 'current.wal'), Buffer.concat([whole, torn]));
+    const wal = appender();
+    await wal.append([batch('c', 'h', [s(180, 3)])]);
+    await wal.close();
+    expect(valuesOf('c', 'h')).toEqual([1, 3]);
+    expect(messages.some((m) => /cut short/.test(m))).toBe(true);
+  });
+
+  it('moves a file that is not a WAL aside instead of appending to it', async () => {
+    const dir = join(root, 'c', 'h');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'current.wal'), 'not a wal at all');
+    const wal = appender();
+    await wal.append([batch('c', 'h', [s(60, 5)])]);
+    await wal.close();
+    expect(valuesOf('c', 'h')).toEqual([5]);
+    expect(messages.some((m) => /moved aside/.test(m))).toBe(true);
+  });
+
+  it('restart after a mark keeps exactly the records appended after the mark', async () => {
+    const wal = appender();
+    await wal.append([batch('c', 'h', [s(60, 1), s(120, 2)])]);
+    const mark = wal.mark('c', 'h');
+    const late = wal.append([batch('c', 'h', [s(180, 3)])]);
+    await late;
+    await wal.restart(mark);
+    expect(valuesOf('c', 'h')).toEqual([3]);
+    await wal.append([batch('c', 'h', [s(240, 4)])]);
+    expect(valuesOf('c', 'h')).toEqual([3, 4]);
+    await wal.close();
+  });
+
+  it('restart with nothing after the mark removes the log; the next append starts a new one', async () => {
+    const wal = appender();
+    await wal.append([batch('c', 'h', [s(60, 1)])]);
+    const mark = wal.mark('c', 'h');
+    await wal.restart(mark);
+    expect(existsSync(join(root, 'c', 'h', 'current.wal'))).toBe(false);
+    await wal.append([batch('c', 'h', [s(120, 2)])]);
+    expect(valuesOf('c', 'h')).toEqual([2]);
+    await wal.close();
+  });
+
+  it('a mark taken before any log existed keeps everything written since', async () => {
+    const wal = appender();
+    const mark = wal.mark('c', 'h');
+    await wal.append([batch('c', 'h', [s(60, 1)])]);
+    await wal.restart(mark);
+    expect(valuesOf('c', 'h')).toEqual([1]);
+    await wal.close();
+  });
+
+  it('copies records that are a view into a larger buffer (engine memory may be reused)', async () => {
+    const wal = appender();
+    const big = new Uint8Array(1000);
+    const rec = encodeWalRecords([s(60, 7)]);
+    big.set(rec, 100);
+    const view = big.subarray(100, 100 + rec.length);
+    const p = wal.append([{ cluster: 'c', host: 'h', records: view, count: 1 }]);
+    big.fill(0);
+    await p;
+    expect(valuesOf('c', 'h')).toEqual([7]);
+    await wal.close();
+  });
+
+  it('reports a host whose log outgrows max-wal-size, once per log', async () => {
+    const over: string[] = [];
+    const wal = appender({ maxBytes: 100, onOversize: (c, h, n) => over.push(`${c}/${h}:${n > 100}`) });
+    for (let i = 0; i < 10; i++) await wal.append([batch('c', 'h', [s(60 * i, i)])]);
+    expect(over).toEqual(['c/h:true']);
+    await wal.close();
+  });
+
+  it('fails the write (never drops silently) when the file cannot be written', async () => {
+    const wal = appender();
+    // A directory where the host's directory should be makes open() fail.
+    mkdirSync(join(root, 'c'), { recursive: true });
+    writeFileSync(join(root, 'c', 'h'), 'a file, not a directory');
+    await expect(wal.append([batch('c', 'h', [s(60, 1)])])).rejects.toBeInstanceOf(WalWriteError);
+    await wal.close();
+  });
+
+  it('refuses cluster and host names that would leave the directory', async () => {
+    const wal = appender();
+    await expect(wal.append([batch('..', 'h', [s(60, 1)])])).rejects.toThrow(/unsafe cluster/);
+    await expect(wal.append([batch('c', 'a/b', [s(60, 1)])])).rejects.toThrow(/unsafe host/);
+    await wal.close();
+  });
+
+  it('with fsync on, still writes the same bytes', async () => {
+    const wal = appender({ fsync: true });
+    await wal.append([batch('c', 'h', [s(60, 1)])]);
+    await wal.close();
+    expect(valuesOf('c', 'h')).toEqual([1]);
+    expect(statSync(join(root, 'c', 'h', 'current.wal')).size).toBe(4 + encodeWalRecords([s(60, 1)]).length);
+  });
+
+  it('validated() from restore lets the appender skip its own check', async () => {
+    const dir = join(root, 'c', 'h');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'current.wal'), Buffer.concat([walFileHeader(), encodeWalRecords([s(60, 1)])]));
+    const wal = appender();
+    wal.validated('c', 'h', statSync(join(dir, 'current.wal')).size);
+    appendFileSync(join(dir, 'unrelated'), 'x');
+    await wal.append([batch('c', 'h', [s(120, 2)])]);
+    await wal.close();
+    expect(valuesOf('c', 'h')).toEqual([1, 2]);
+  });
+});
