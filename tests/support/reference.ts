@@ -1,12 +1,11 @@
 // Material from the reference's documentation (shared/reference/): the public
 // key of its config.json and the test token of its README, which must verify
-// against that key. The config file itself is copied to
-// tests/fixtures/reference-config.json so the tests do not depend on where
-// shared/ lies.
+// against that key.
 
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { sharedDir } from './shared.ts';
 
-export const REFERENCE_CONFIG = fileURLToPath(new URL('../fixtures/reference-config.json', import.meta.url));
+export const REFERENCE_CONFIG = join(sharedDir(), 'reference/config.json');
 
 export const REFERENCE_PUBLIC_KEY = 'kzfYrYy+TzpanWZHJ5qSdMj5uKUWgq74BWhQG6copP0=';
 
