@@ -1,0 +1,856 @@
+// InfluxDB line protocol, read the way influxdata/line-protocol/v2 (the
+// decoder the reference uses) reads it, one line at a time over bytes in
+// linear memory. Escaped tokens are unescaped in place (the input is our own
+// copy), so nothing is allocated per line.
+//
+// parseLine() leaves one sample in the `line*` globals, or reports a line to
+// skip (unknown metric, refused cluster/host name) or a malformed line.
+import { allocScratch, free } from "./alloc";
+import { isSafePathComponent, utf8Valid } from "./bytes";
+import { parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
+import { findMetric } from "./metrics";
+
+export const LINE_SAMPLE: i32 = 0;
+export const LINE_SKIP: i32 = 1;
+export const LINE_ERROR: i32 = 2;
+export const LINE_EOF: i32 = 3;
+
+// Character classes.
+const CC_MEAS: u8 = 1; // measurement names
+const CC_KEY: u8 = 2; // tag keys, tag values, field keys
+const CC_FVAL: u8 = 4; // unquoted field values
+const CC_COMMENT: u8 = 8;
+const CC_TIME: u8 = 16;
+const classes: usize = memory.data(256);
+
+export function initParser(): void {
+  for (let c = 0; c < 256; c++) {
+    const nonPrintable = c < 32 || c == 127;
+    let k: u8 = 0;
+    if (!nonPrintable && c != 44 && c != 32) k |= CC_MEAS;
+    if (!nonPrintable && c != 44 && c != 61 && c != 32) k |= CC_KEY;
+    if (c != 44 && c != 32 && c != 13 && c != 10) k |= CC_FVAL;
+    if (!nonPrintable) k |= CC_COMMENT;
+    if (c == 45 || (c >= 48 && c <= 57)) k |= CC_TIME;
+    store<u8>(classes + <usize>c, k);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function cls(c: u32): u8 {
+  return load<u8>(classes + <usize>c);
+}
+
+// Input.
+let pos: usize = 0;
+let end: usize = 0;
+export let lineNo: i32 = 1;
+let skipping = false;
+
+export function parserStart(ptr: usize, len: usize): void {
+  pos = ptr;
+  end = ptr + len;
+  lineNo = 1;
+  skipping = false;
+}
+
+// The parsed line.
+export let lineMetric: i32 = -1;
+export let lineClusterPtr: usize = 0;
+export let lineClusterLen: usize = 0;
+export let lineHostPtr: usize = 0;
+export let lineHostLen: usize = 0;
+export let lineValue: f32 = 0;
+export let lineTs: i64 = 0;
+export let lineHasTs = false;
+let defaultClusterPtr: usize = 0;
+let defaultClusterLen: usize = 0;
+
+export function setDefaultCluster(ptr: usize, len: usize): void {
+  defaultClusterPtr = ptr;
+  defaultClusterLen = len;
+}
+
+// Sub-level names: "type"+"type-id" and "stype"+"stype-id", assembled like the
+// reference does (a type tag after its id is put in front).
+export let typeBuf: usize = 0;
+export let typeLen: usize = 0;
+let typeCap: usize = 0;
+export let subBuf: usize = 0;
+export let subLen: usize = 0;
+let subCap: usize = 0;
+
+function growName(buf: usize, cap: usize, used: usize, need: usize): usize {
+  let n = cap < 64 ? <usize>64 : cap;
+  while (n < need) n <<= 1;
+  const p = allocScratch(n);
+  if (p == 0) return 0;
+  if (buf != 0) {
+    memory.copy(p, buf, used);
+    free(buf, cap);
+  }
+  grownCap = n;
+  return p;
+}
+let grownCap: usize = 0;
+
+function typeAdd(ptr: usize, len: usize, front: bool): bool {
+  if (typeLen + len > typeCap) {
+    const p = growName(typeBuf, typeCap, typeLen, typeLen + len);
+    if (p == 0) return false;
+    typeBuf = p;
+    typeCap = grownCap;
+  }
+  if (front) {
+    memory.copy(typeBuf + len, typeBuf, typeLen);
+    memory.copy(typeBuf, ptr, len);
+  } else {
+    memory.copy(typeBuf + typeLen, ptr, len);
+  }
+  typeLen += len;
+  return true;
+}
+
+function subAdd(ptr: usize, len: usize, front: bool): bool {
+  if (subLen + len > subCap) {
+    const p = growName(subBuf, subCap, subLen, subLen + len);
+    if (p == 0) return false;
+    subBuf = p;
+    subCap = grownCap;
+  }
+  if (front) {
+    memory.copy(subBuf + len, subBuf, subLen);
+    memory.copy(subBuf, ptr, len);
+  } else {
+    memory.copy(subBuf + subLen, ptr, len);
+  }
+  subLen += len;
+  return true;
+}
+
+// ---- errors ----
+
+export let errorLine: i32 = 0;
+export const errorMsg: usize = memory.data(1024);
+export let errorLen: usize = 0;
+
+function msgReset(): void {
+  errorLen = 0;
+}
+
+function msgAscii(s: string): void {
+  for (let i = 0; i < s.length && errorLen < 1000; i++) {
+    store<u8>(errorMsg + errorLen, <u8>s.charCodeAt(i));
+    errorLen++;
+  }
+}
+
+function msgRaw(ptr: usize, len: usize): void {
+  const n = min(len, 200);
+  for (let i: usize = 0; i < n && errorLen < 1000; i++) {
+    store<u8>(errorMsg + errorLen, load<u8>(ptr + i));
+    errorLen++;
+  }
+  if (len > n) msgAscii("...");
+}
+
+function msgHexByte(c: u32): void {
+  const d1 = c >> 4;
+  const d2 = c & 15;
+  msgAscii("\\x");
+  store<u8>(errorMsg + errorLen, <u8>(d1 < 10 ? 48 + d1 : 87 + d1));
+  store<u8>(errorMsg + errorLen + 1, <u8>(d2 < 10 ? 48 + d2 : 87 + d2));
+  errorLen += 2;
+}
+
+function msgQuotedByte(c: u32, quote: u32): void {
+  if (errorLen > 990) return;
+  if (c == quote || c == 92) {
+    store<u8>(errorMsg + errorLen, 92);
+    store<u8>(errorMsg + errorLen + 1, <u8>c);
+    errorLen += 2;
+  } else if (c == 10) msgAscii("\\n");
+  else if (c == 13) msgAscii("\\r");
+  else if (c == 9) msgAscii("\\t");
+  else if (c < 32 || c == 127) msgHexByte(c);
+  else {
+    store<u8>(errorMsg + errorLen, <u8>c);
+    errorLen++;
+  }
+}
+
+/** Like Go's %q of a byte string. */
+function msgQuoted(ptr: usize, len: usize): void {
+  msgAscii('"');
+  const n = min(len, 200);
+  for (let i: usize = 0; i < n; i++) msgQuotedByte(load<u8>(ptr + i), 34);
+  if (len > n) msgAscii("...");
+  msgAscii('"');
+}
+
+/** Like Go's %q of a single byte. */
+function msgQuotedChar(c: u32): void {
+  msgAscii("'");
+  msgQuotedByte(c, 39);
+  msgAscii("'");
+}
+
+function fail(): i32 {
+  errorLine = lineNo;
+  return LINE_ERROR;
+}
+
+// ---- scanning ----
+
+let tokPtr: usize = 0;
+let tokLen: usize = 0;
+let tokBad = false; // invalid UTF-8
+
+// @ts-ignore: decorator
+@inline function measEscapable(c: u32): bool {
+  return c == 32 || c == 44;
+}
+// @ts-ignore: decorator
+@inline function keyEscapable(c: u32): bool {
+  return c == 32 || c == 44 || c == 61;
+}
+
+/** Go's takeEsc: the bytes of class `mask`, backslash escapes included. */
+function takeEsc(mask: u8, meas: bool): void {
+  const start = pos;
+  let high: u32 = 0;
+  let escaped = false;
+  let p = pos;
+  while (p < end) {
+    const c = <u32>load<u8>(p);
+    if (c != 92) {
+      if ((cls(c) & mask) == 0) break;
+      high |= c;
+      p++;
+      continue;
+    }
+    if (p + 1 >= end) {
+      p = end;
+      break;
+    }
+    const n = <u32>load<u8>(p + 1);
+    if (meas ? measEscapable(n) : keyEscapable(n)) {
+      escaped = true;
+      p += 2;
+      continue;
+    }
+    p++;
+  }
+  pos = p;
+  tokPtr = start;
+  tokLen = p - start;
+  if (escaped && !skipping) {
+    let r = start;
+    let w = start;
+    while (r < p) {
+      const c = <u32>load<u8>(r);
+      if (c == 92 && r + 1 < p) {
+        const n = <u32>load<u8>(r + 1);
+        if (meas ? measEscapable(n) : keyEscapable(n)) {
+          store<u8>(w, <u8>n);
+          w++;
+          r += 2;
+          continue;
+        }
+      }
+      store<u8>(w, <u8>c);
+      w++;
+      r++;
+    }
+    tokLen = w - start;
+  }
+  tokBad = (high & 0x80) != 0 && !utf8Valid(tokPtr, tokLen);
+}
+
+function take(mask: u8): void {
+  const start = pos;
+  let p = pos;
+  while (p < end && (cls(load<u8>(p)) & mask) != 0) p++;
+  pos = p;
+  tokPtr = start;
+  tokLen = p - start;
+}
+
+// @ts-ignore: decorator
+@inline function atEnd(): bool {
+  return pos >= end;
+}
+// @ts-ignore: decorator
+@inline function cur(): u32 {
+  return <u32>load<u8>(pos);
+}
+// @ts-ignore: decorator
+@inline function isWhite(c: u32): bool {
+  return c == 32 || c == 13 || c == 10;
+}
+
+function discardSpaces(): void {
+  while (pos < end && load<u8>(pos) == 32) pos++;
+}
+
+/** Consumes an end of line (LF, CRLF, CR at the end of input, or the end itself). */
+function takeEOL(): bool {
+  if (pos >= end) return true;
+  const c = cur();
+  if (c == 10) {
+    pos++;
+    lineNo++;
+    return true;
+  }
+  if (c == 13) {
+    if (pos + 1 >= end) {
+      pos++;
+      return true;
+    }
+    if (load<u8>(pos + 1) == 10) {
+      pos += 2;
+      lineNo++;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Skips blank lines and comments. */
+function skipEmptyLines(): void {
+  while (true) {
+    const lineStart = pos;
+    discardSpaces();
+    if (pos >= end) return;
+    const c = cur();
+    if (c == 35) {
+      while (pos < end && (cls(load<u8>(pos)) & CC_COMMENT) != 0 && load<u8>(pos) != 13 && load<u8>(pos) != 10) pos++;
+      if (!takeEOL()) {
+        // A comment with a control character: the measurement parser reports it.
+        pos = lineStart;
+        return;
+      }
+    } else if (c == 10) {
+      lineNo++;
+      pos++;
+    } else if (c == 13) {
+      if (!takeEOL()) return;
+    } else {
+      return;
+    }
+  }
+}
+
+/** Recovery after an error in a skipped line: everything up to the next newline. */
+function consumeLine(): void {
+  while (pos < end && load<u8>(pos) != 10) pos++;
+  if (pos < end) {
+    pos++;
+    lineNo++;
+  }
+}
+
+function advanceTagComma(): i32 {
+  if (atEnd() || cur() != 44) return LINE_SAMPLE;
+  pos++;
+  if (atEnd()) {
+    msgAscii("expected tag key after comma; got end of input");
+    return fail();
+  }
+  if (isWhite(cur())) {
+    msgAscii("expected tag key after comma; got white space instead");
+    return fail();
+  }
+  return LINE_SAMPLE;
+}
+
+function badToken(): i32 {
+  msgAscii("invalid utf-8 sequence in token ");
+  msgQuoted(tokPtr, tokLen);
+  return fail();
+}
+
+// ---- tag handling (only when not skipping) ----
+
+// @ts-ignore: decorator
+@inline function keyIs(ptr: usize, len: usize, s: string): bool {
+  if (len != <usize>s.length) return false;
+  for (let i = 0; i < s.length; i++) {
+    if (<u32>load<u8>(ptr + <usize>i) != <u32>s.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function applyTag(kPtr: usize, kLen: usize, vPtr: usize, vLen: usize): bool {
+  switch (<i32>kLen) {
+    case 4: {
+      if (keyIs(kPtr, kLen, "host")) {
+        lineHostPtr = vPtr;
+        lineHostLen = vLen;
+      } else if (keyIs(kPtr, kLen, "type")) {
+        if (keyIs(vPtr, vLen, "node")) return true;
+        return typeAdd(vPtr, vLen, typeLen != 0);
+      }
+      return true;
+    }
+    case 5: {
+      if (keyIs(kPtr, kLen, "stype")) return subAdd(vPtr, vLen, subLen != 0);
+      return true;
+    }
+    case 7: {
+      if (keyIs(kPtr, kLen, "cluster")) {
+        lineClusterPtr = vPtr;
+        lineClusterLen = vLen;
+      } else if (keyIs(kPtr, kLen, "type-id")) {
+        return typeAdd(vPtr, vLen, false);
+      }
+      return true;
+    }
+    case 8: {
+      if (keyIs(kPtr, kLen, "hostname")) {
+        lineHostPtr = vPtr;
+        lineHostLen = vLen;
+      } else if (keyIs(kPtr, kLen, "stype-id")) {
+        return subAdd(vPtr, vLen, false);
+      }
+      return true;
+    }
+  }
+  return true;
+}
+
+// ---- sections ----
+
+function parseTags(): i32 {
+  while (true) {
+    if (!atEnd() && cur() == 32) {
+      discardSpaces();
+      return LINE_SAMPLE;
+    }
+    takeEsc(CC_KEY, false);
+    const kPtr = tokPtr;
+    const kLen = tokLen;
+    if (tokBad) return badToken();
+    if (kLen == 0 || atEnd() || cur() != 61) {
+      if (atEnd() && kLen == 0) msgAscii("expected tag key or field but found end of input instead");
+      else if (atEnd()) {
+        msgAscii("expected '=' after tag key ");
+        msgQuoted(kPtr, kLen);
+        msgAscii(", but got end of input instead");
+      } else if (kLen != 0) {
+        msgAscii("expected '=' after tag key ");
+        msgQuoted(kPtr, kLen);
+        msgAscii(", but got ");
+        msgQuotedChar(cur());
+        msgAscii(" instead");
+      } else if (cur() == 61) {
+        msgAscii("empty tag key");
+      } else {
+        msgAscii("expected tag key or field but found ");
+        msgQuotedChar(cur());
+        msgAscii(" instead");
+      }
+      return fail();
+    }
+    pos++;
+    takeEsc(CC_KEY, false);
+    const vPtr = tokPtr;
+    const vLen = tokLen;
+    if (tokBad) return badToken();
+    if (vLen == 0) {
+      msgAscii("expected tag value after tag key ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(", but none found");
+      return fail();
+    }
+    if (atEnd()) {
+      if (!skipping && !applyTag(kPtr, kLen, vPtr, vLen)) return noMemory();
+      return LINE_SAMPLE;
+    }
+    const r = advanceTagComma();
+    if (r != LINE_SAMPLE) return r;
+    if (!skipping && !applyTag(kPtr, kLen, vPtr, vLen)) return noMemory();
+  }
+  return LINE_SAMPLE;
+}
+
+function noMemory(): i32 {
+  msgAscii("out of memory while reading the line");
+  return fail();
+}
+
+const KIND_FLOAT: i32 = 0;
+const KIND_INT: i32 = 1;
+const KIND_UINT: i32 = 2;
+const KIND_STRING: i32 = 3;
+const KIND_BOOL: i32 = 4;
+
+/** Whether the section after the fields is a timestamp (else the line ended). */
+let timeFollows = false;
+
+function valueError(kPtr: usize, kLen: usize, reason: string): i32 {
+  msgAscii("cannot parse value for field key ");
+  msgQuoted(kPtr, kLen);
+  msgAscii(": ");
+  msgAscii(reason);
+  return fail();
+}
+
+function hostPrefix(): void {
+  msgAscii("host ");
+  msgRaw(lineHostPtr, lineHostLen);
+  msgAscii(": ");
+}
+
+function parseFields(): i32 {
+  timeFollows = false;
+  while (true) {
+    takeEsc(CC_KEY, false);
+    const kPtr = tokPtr;
+    const kLen = tokLen;
+    if (tokBad) return badToken();
+    if (kLen == 0) {
+      if (atEnd()) msgAscii("expected field key but none found");
+      else {
+        msgAscii("invalid character ");
+        msgQuotedChar(cur());
+        msgAscii(" found at start of field key");
+      }
+      return fail();
+    }
+    if (atEnd()) {
+      msgAscii("want '=' after field key ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(", found end of input");
+      return fail();
+    }
+    if (cur() != 61) {
+      msgAscii("want '=' after field key ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(", found ");
+      msgQuotedChar(cur());
+      return fail();
+    }
+    pos++;
+    if (atEnd()) {
+      msgAscii("expected value for field ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(", found end of input");
+      return fail();
+    }
+    const c = cur();
+    let kind = KIND_FLOAT;
+    let vPtr: usize = 0;
+    let vLen: usize = 0;
+    if (c == 34) {
+      pos++;
+      const start = pos;
+      let high: u32 = 0;
+      while (pos < end) {
+        const b = <u32>load<u8>(pos);
+        if (b == 34) break;
+        if (b == 92 && pos + 1 < end) {
+          const n = <u32>load<u8>(pos + 1);
+          if (n == 92 || n == 34 || n == 110 || n == 114 || n == 116) {
+            pos += 2;
+            continue;
+          }
+        }
+        if (b == 10) lineNo++;
+        high |= b;
+        pos++;
+      }
+      vPtr = start;
+      vLen = pos - start;
+      if ((high & 0x80) != 0 && !utf8Valid(vPtr, vLen)) {
+        tokPtr = vPtr;
+        tokLen = vLen;
+        return badToken();
+      }
+      if (atEnd()) {
+        msgAscii("expected closing quote for string field ");
+        msgQuoted(kPtr, kLen);
+        msgAscii(", found end of input");
+        return fail();
+      }
+      pos++;
+      kind = KIND_STRING;
+    } else if (c == 116 || c == 84 || c == 102 || c == 70) {
+      take(CC_FVAL);
+      vPtr = tokPtr;
+      vLen = tokLen;
+      kind = KIND_BOOL;
+    } else if (c == 45 || c == 46 || (c >= 48 && c <= 57)) {
+      take(CC_FVAL);
+      vPtr = tokPtr;
+      vLen = tokLen;
+      const last = <u32>load<u8>(vPtr + vLen - 1);
+      if (last == 105) {
+        kind = KIND_INT;
+        vLen--;
+      } else if (last == 117) {
+        kind = KIND_UINT;
+        vLen--;
+      }
+    } else if (c == 32 || c == 44) {
+      msgAscii("missing field value for field ");
+      msgQuoted(kPtr, kLen);
+      return fail();
+    } else {
+      take(CC_FVAL);
+      msgAscii("value for field ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(" (");
+      msgQuoted(tokPtr, tokLen);
+      msgAscii(") has unrecognized type");
+      return fail();
+    }
+
+    // What follows the value.
+    let more = false;
+    if (!atEnd()) {
+      const n = cur();
+      if (n == 44) {
+        pos++;
+        more = true;
+      } else if (!isWhite(n)) {
+        msgAscii("unexpected character ");
+        msgQuotedChar(n);
+        msgAscii(" after field ");
+        msgQuoted(kPtr, kLen);
+        return fail();
+      } else {
+        discardSpaces();
+        if (!takeEOL()) timeFollows = true;
+      }
+    }
+
+    if (!skipping) {
+      // The value is parsed first, then the reference checks key and kind.
+      let v: f32 = 0;
+      if (kind == KIND_FLOAT) {
+        const r = parseFloatToken(vPtr, vLen);
+        if (r == PF_RANGE) return valueError(kPtr, kLen, "line-protocol value out of range");
+        if (r == PF_NONNUMBER) {
+          msgAscii("cannot parse value for field key ");
+          msgQuoted(kPtr, kLen);
+          msgAscii(": non-number ");
+          msgQuoted(vPtr, vLen);
+          msgAscii(" cannot be represented as a line-protocol field value");
+          return fail();
+        }
+        if (r != PF_OK) return valueError(kPtr, kLen, "invalid float value syntax");
+        v = parsedValue;
+      } else if (kind == KIND_INT) {
+        const r = parseInt64(vPtr, vLen, true);
+        if (r == INT_RANGE) return valueError(kPtr, kLen, "line-protocol value out of range");
+        if (r != INT_OK) return valueError(kPtr, kLen, "invalid integer value syntax");
+        v = <f32><f64>parsedInt;
+      } else if (kind == KIND_UINT) {
+        const r = parseInt64(vPtr, vLen, false);
+        if (r == INT_RANGE) return valueError(kPtr, kLen, "line-protocol value out of range");
+        if (r != INT_OK) return valueError(kPtr, kLen, "invalid unsigned integer value syntax");
+        v = <f32><f64><u64>parsedInt;
+      } else if (kind == KIND_BOOL) {
+        if (!isBool(vPtr, vLen)) {
+          msgAscii("cannot parse value for field key ");
+          msgQuoted(kPtr, kLen);
+          msgAscii(": invalid bool value ");
+          msgQuoted(vPtr, vLen);
+          return fail();
+        }
+      }
+      if (!keyIs(kPtr, kLen, "value")) {
+        hostPrefix();
+        msgAscii("unknown field: '");
+        msgRaw(kPtr, kLen);
+        msgAscii("'");
+        return fail();
+      }
+      if (kind == KIND_STRING || kind == KIND_BOOL) {
+        hostPrefix();
+        msgAscii(kind == KIND_STRING ? "unsupported value type in message: String" : "unsupported value type in message: Bool");
+        return fail();
+      }
+      lineValue = v;
+    }
+    if (!more) return LINE_SAMPLE;
+  }
+  return LINE_SAMPLE;
+}
+
+function isBool(ptr: usize, len: usize): bool {
+  return keyIs(ptr, len, "t") || keyIs(ptr, len, "T") || keyIs(ptr, len, "true") || keyIs(ptr, len, "True") ||
+    keyIs(ptr, len, "TRUE") || keyIs(ptr, len, "f") || keyIs(ptr, len, "F") || keyIs(ptr, len, "false") ||
+    keyIs(ptr, len, "False") || keyIs(ptr, len, "FALSE");
+}
+
+const INT_OK: i32 = 0;
+const INT_SYNTAX: i32 = 1;
+const INT_RANGE: i32 = 2;
+let parsedInt: i64 = 0;
+
+/** strconv.ParseInt / ParseUint in base 10 (a sign only for signed). */
+function parseInt64(ptr: usize, len: usize, signed: bool): i32 {
+  if (len == 0) return INT_SYNTAX;
+  let i: usize = 0;
+  let neg = false;
+  const c0 = load<u8>(ptr);
+  if (signed && (c0 == 43 || c0 == 45)) {
+    neg = c0 == 45;
+    i = 1;
+    if (len == 1) return INT_SYNTAX;
+  }
+  let v: u64 = 0;
+  for (; i < len; i++) {
+    const c = <u32>load<u8>(ptr + i);
+    if (c < 48 || c > 57) return INT_SYNTAX;
+    const d = <u64>(c - 48);
+    // Like Go, an overflow is reported at the digit where it happens.
+    if (v > (0xffffffffffffffff - d) / 10) return INT_RANGE;
+    v = v * 10 + d;
+  }
+  if (signed) {
+    if (neg) {
+      if (v > 0x8000000000000000) return INT_RANGE;
+      parsedInt = -(<i64>v);
+    } else {
+      if (v > 0x7fffffffffffffff) return INT_RANGE;
+      parsedInt = <i64>v;
+    }
+  } else {
+    parsedInt = <i64>v;
+  }
+  return INT_OK;
+}
+
+function parseTime(): i32 {
+  const start = pos;
+  take(CC_TIME);
+  const tPtr = tokPtr;
+  const tLen = tokLen;
+  if (!atEnd()) {
+    if (!isWhite(cur())) {
+      while (pos < end && load<u8>(pos) != 10 && load<u8>(pos) != 13) pos++;
+      msgAscii("invalid timestamp (");
+      msgQuoted(start, pos - start);
+      msgAscii(")");
+      return fail();
+    }
+    discardSpaces();
+    if (!atEnd() && !takeEOL()) {
+      const extra = pos;
+      while (pos < end && load<u8>(pos) != 10 && load<u8>(pos) != 13) pos++;
+      msgAscii("unexpected text after timestamp (");
+      msgQuoted(extra, pos - extra);
+      msgAscii(")");
+      return fail();
+    }
+  }
+  if (skipping || tLen == 0) {
+    lineHasTs = false;
+    return LINE_SAMPLE;
+  }
+  const r = parseInt64(tPtr, tLen, true);
+  if (r != INT_OK) {
+    msgAscii("invalid timestamp (");
+    msgQuoted(tPtr, tLen);
+    msgAscii(r == INT_RANGE ? "): line-protocol value out of range" : "): invalid syntax");
+    return fail();
+  }
+  // The smallest unit (s, ms, us, ns) in which the number still fits a 64-bit nanosecond count.
+  const n = parsedInt;
+  let ts: i64;
+  if (n <= 9223372036 && n >= -9223372036) ts = n;
+  else if (n <= 9223372036854 && n >= -9223372036854) ts = floorDiv(n, 1000);
+  else if (n <= 9223372036854775 && n >= -9223372036854775) ts = floorDiv(n, 1000000);
+  else ts = floorDiv(n, 1000000000);
+  lineTs = ts;
+  lineHasTs = true;
+  return LINE_SAMPLE;
+}
+
+function floorDiv(a: i64, b: i64): i64 {
+  const q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/** Validates the rest of a line that is skipped; a malformed rest is ignored as the reference does. */
+function skipRest(fromTags: bool): void {
+  skipping = true;
+  let r = LINE_SAMPLE;
+  if (fromTags) r = parseTags();
+  if (r == LINE_SAMPLE) r = parseFields();
+  if (r == LINE_SAMPLE && timeFollows) r = parseTime();
+  skipping = false;
+  msgReset();
+  if (r != LINE_SAMPLE) consumeLine();
+}
+
+/**
+ * Reads the next line. LINE_SAMPLE: the line* globals hold a sample.
+ * LINE_SKIP: an unknown metric or refused name (the line is consumed).
+ * LINE_ERROR: errorLine/errorMsg describe it. LINE_EOF: nothing left.
+ */
+export function parseLine(): i32 {
+  msgReset();
+  skipEmptyLines();
+  if (atEnd()) return LINE_EOF;
+
+  // Measurement.
+  takeEsc(CC_MEAS, true);
+  if (tokBad) return badToken();
+  if (tokLen == 0) {
+    if (atEnd()) msgAscii("no measurement name found");
+    else {
+      msgAscii("invalid character ");
+      msgQuotedChar(cur());
+      msgAscii(" found at start of measurement name");
+    }
+    return fail();
+  }
+  if (load<u8>(tokPtr) == 35) {
+    msgAscii("invalid character found in comment line");
+    return fail();
+  }
+  const mPtr = tokPtr;
+  const mLen = tokLen;
+  const tc = advanceTagComma();
+  if (tc != LINE_SAMPLE) return tc;
+  lineMetric = findMetric(mPtr, mLen);
+  if (lineMetric < 0) {
+    skipRest(true);
+    return LINE_SKIP;
+  }
+
+  lineClusterPtr = defaultClusterPtr;
+  lineClusterLen = defaultClusterLen;
+  lineHostPtr = 0;
+  lineHostLen = 0;
+  typeLen = 0;
+  subLen = 0;
+  let r = parseTags();
+  if (r != LINE_SAMPLE) return r;
+  if (!isSafePathComponent(lineClusterPtr, lineClusterLen) || !isSafePathComponent(lineHostPtr, lineHostLen) ||
+    lineClusterLen > 255 || lineHostLen > 255) {
+    skipRest(false);
+    return LINE_SKIP;
+  }
+  if (typeLen == 0) subLen = 0;
+  r = parseFields();
+  if (r != LINE_SAMPLE) return r;
+  lineHasTs = false;
+  if (timeFollows) {
+    r = parseTime();
+    if (r != LINE_SAMPLE) return r;
+  }
+  if (typeLen > 255 || subLen > 255) {
+    msgAscii(typeLen > 255 ? "type name longer than 255 bytes" : "stype name longer than 255 bytes");
+    return fail();
+  }
+  return LINE_SAMPLE;
+}
+
+export function parserPos(): usize {
+  return pos;
+}
