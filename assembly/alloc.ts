@@ -15,6 +15,8 @@ let dataLimit: u64 = 0;
 const HARD_LIMIT: u64 = 0x1_0000_0000;
 
 export let bytesInUse: u64 = 0;
+/** The part of bytesInUse that is request/response scratch rather than stored data. */
+export let scratchInUse: u64 = 0;
 export let allocFailures: u32 = 0;
 
 export function allocInit(limitBytes: u64): void {
@@ -44,9 +46,9 @@ export function allocInit(limitBytes: u64): void {
 function grow(needEnd: u64, limit: u64): bool {
   if (needEnd > limit) return false;
   const have = heapEnd;
-  // Grow by at least an eighth of what we hold (min 1 MiB) to keep grow calls rare.
+  // Grow by at least 1/64 of what we hold (min 1 MiB): few grow calls, little slack.
   let want = needEnd - have;
-  let step = have >> 3;
+  let step = have >> 6;
   if (step < 0x10_0000) step = 0x10_0000;
   if (want < step) want = step;
   if (have + want > limit) want = limit - have;
@@ -91,7 +93,15 @@ export function alloc(size: usize): usize {
 
 /** A block for request or response bytes: may exceed the data limit, never 4 GiB. */
 export function allocScratch(size: usize): usize {
-  return allocWithLimit(size, HARD_LIMIT);
+  const p = allocWithLimit(size, HARD_LIMIT);
+  if (p != 0) scratchInUse += classSize(classOf(size));
+  return p;
+}
+
+export function freeScratch(ptr: usize, size: usize): void {
+  if (ptr == 0) return;
+  scratchInUse -= classSize(classOf(size));
+  free(ptr, size);
 }
 
 export function free(ptr: usize, size: usize): void {

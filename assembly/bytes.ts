@@ -86,3 +86,45 @@ export function utf8Valid(ptr: usize, len: usize): bool {
   }
   return true;
 }
+
+/** memory.copy for the short runs of the hot paths (a bulk-memory call costs more than a few loads). */
+// @ts-ignore: decorator
+@inline export function copySmall(dst: usize, src: usize, len: usize): void {
+  if (len > 32) {
+    memory.copy(dst, src, len);
+    return;
+  }
+  let i: usize = 0;
+  while (i + 8 <= len) {
+    store<u64>(dst + i, load<u64>(src + i));
+    i += 8;
+  }
+  while (i < len) {
+    store<u8>(dst + i, load<u8>(src + i));
+    i++;
+  }
+}
+
+/** A fast hash of a short name (not the shard hash: that one must match JavaScript). */
+export function nameHash(ptr: usize, len: usize): u32 {
+  let h: u64 = 0x9e3779b97f4a7c15 ^ <u64>len;
+  let i: usize = 0;
+  while (i + 8 <= len) {
+    h = (h ^ load<u64>(ptr + i)) * 0xff51afd7ed558ccd;
+    h ^= h >> 32;
+    i += 8;
+  }
+  if (i < len) {
+    let tail: u64 = 0;
+    let shift: u64 = 0;
+    while (i < len) {
+      tail |= <u64>load<u8>(ptr + i) << shift;
+      shift += 8;
+      i++;
+    }
+    h = (h ^ tail) * 0xff51afd7ed558ccd;
+    h ^= h >> 32;
+  }
+  h *= 0xc4ceb9fe1a85ec53;
+  return <u32>(h >> 32);
+}

@@ -2,14 +2,14 @@
 // as i32/u32/f64 only (timestamps as f64: whole seconds, exact up to 2^53);
 // strings and structured inputs are bytes the TypeScript face writes into the
 // I/O buffer (ioBuffer); answers are bytes in the response buffer.
-import { allocFailures, allocInit, allocScratch, bytesInUse, free, memoryBytes } from "./alloc";
+import { allocFailures, allocInit, allocScratch, bytesInUse, freeScratch, memoryBytes, scratchInUse } from "./alloc";
 import { chunkCount, sampleCount } from "./chunk";
 import {
   accepted, applyRecords, dropped, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr,
   resetCounters, setShards, skipped,
 } from "./ingest";
 import { initTree, L_HEADER, nameLen, parentOf } from "./level";
-import { errorLen, errorLine, errorMsg, initParser } from "./lineproto";
+import { errorLen, errorLine, errorMsg, initParser, setFastPath } from "./lineproto";
 import { configureMetrics, metricCount } from "./metrics";
 import { outLen, outPtr } from "./out";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";
@@ -42,7 +42,7 @@ export function ioBuffer(size: u32): usize {
     }
     const p = allocScratch(cap);
     if (p == 0) return 0;
-    if (ioPtr != 0) free(ioPtr, ioCap);
+    if (ioPtr != 0) freeScratch(ioPtr, ioCap);
     ioPtr = p;
     ioCap = cap;
   }
@@ -70,6 +70,11 @@ export function beginCall(): void {
 export function ingest(bodyLen: u32, clusterLen: u32, now: f64): i32 {
   ingestStart(ioPtr, <usize>bodyLen, ioPtr + <usize>bodyLen, <usize>clusterLen, toI64(Math.floor(now)));
   return ingestRun();
+}
+
+/** Tests only: read every line with the general parser. */
+export function useFastPath(on: bool): void {
+  setFastPath(on);
 }
 
 export function ingestResume(): i32 {
@@ -221,4 +226,7 @@ export function levelNameLength(level: usize): usize {
 }
 export function levelParent(level: usize): usize {
   return parentOf(level);
+}
+export function statScratch(): f64 {
+  return <f64>scratchInUse;
 }

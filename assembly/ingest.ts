@@ -3,8 +3,8 @@
 // compact per-shard outbox, which the TypeScript face copies into the owning
 // shard and applies there (applyRecords). Every stored sample can also be
 // logged as a WAL record.
-import { allocScratch, free } from "./alloc";
-import { bytesEqual, hostHash } from "./bytes";
+import { allocScratch, freeScratch } from "./alloc";
+import { bytesEqual, copySmall, hostHash } from "./bytes";
 import { WRITE_OK, writeSample } from "./chunk";
 import { childOrCreate, root, seriesSlot } from "./level";
 import {
@@ -12,7 +12,7 @@ import {
   lineMetric, lineTs, lineValue, parseLine, parserStart, setDefaultCluster, subBuf, subLen, typeBuf, typeLen,
 } from "./lineproto";
 import { metricCount, metricFreq } from "./metrics";
-import { walAppend, walEnabled, walRecordBound, walReserve } from "./wal";
+import { walAppend, walEnabled, walReserve } from "./wal";
 
 export const ST_DONE: i32 = 0;
 export const ST_FLUSH: i32 = 1;
@@ -43,7 +43,7 @@ export function storeSample(host: usize, level: usize, metric: i32, ts: i64, val
     dropped++;
     return;
   }
-  if (logWal && walEnabled && !walReserve(walRecordBound(metric, level, host))) {
+  if (logWal && walEnabled && !walReserve(metric, level, host)) {
     dropped++;
     return;
   }
@@ -106,7 +106,7 @@ function outboxReserve(shard: u32, n: usize): usize {
     if (p == 0) return 0;
     if (ptr != 0) {
       memory.copy(p, ptr, len);
-      free(ptr, cap);
+      freeScratch(ptr, cap);
     }
     ptr = p;
     store<u32>(outPtrs + at, <u32>p);
@@ -178,9 +178,9 @@ export function ingestRun(): i32 {
     }
     if (typeLen != prevTypeLen || subLen != prevSubLen || !bytesEqual(typeBuf, prevType, typeLen) ||
       !bytesEqual(subBuf, prevSub, subLen)) {
-      memory.copy(prevType, typeBuf, typeLen);
+      copySmall(prevType, typeBuf, typeLen);
       prevTypeLen = typeLen;
-      memory.copy(prevSub, subBuf, subLen);
+      copySmall(prevSub, subBuf, subLen);
       prevSubLen = subLen;
       pathEpoch++;
       curLevel = curShard == shardIndex ? pathLevel(curHost, typeBuf, typeLen, subBuf, subLen) : 0;
@@ -211,10 +211,10 @@ function sendSample(shard: u32, ts: i64): bool {
   if (sendHost) {
     store<u8>(p, REC_HOST);
     store<u16>(p + 1, <u16>lineClusterLen);
-    memory.copy(p + 3, lineClusterPtr, lineClusterLen);
+    copySmall(p + 3, lineClusterPtr, lineClusterLen);
     p += 3 + lineClusterLen;
     store<u16>(p, <u16>lineHostLen);
-    memory.copy(p + 2, lineHostPtr, lineHostLen);
+    copySmall(p + 2, lineHostPtr, lineHostLen);
     p += 2 + lineHostLen;
     store<u32>(outHostEpoch + at, hostEpoch);
   }
@@ -225,12 +225,12 @@ function sendSample(shard: u32, ts: i64): bool {
     p += 2;
     if (n >= 1) {
       store<u8>(p, <u8>typeLen);
-      memory.copy(p + 1, typeBuf, typeLen);
+      copySmall(p + 1, typeBuf, typeLen);
       p += 1 + typeLen;
     }
     if (n == 2) {
       store<u8>(p, <u8>subLen);
-      memory.copy(p + 1, subBuf, subLen);
+      copySmall(p + 1, subBuf, subLen);
       p += 1 + subLen;
     }
     store<u32>(outPathEpoch + at, pathEpoch);

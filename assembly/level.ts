@@ -3,7 +3,7 @@
 // kept in insertion order (that is the order listings and dumps show) and,
 // once there are more than a few, indexed by a hash of their names.
 import { alloc, allocZeroed, free } from "./alloc";
-import { bytesEqual, fnv1a, FNV_OFFSET } from "./bytes";
+import { bytesEqual, copySmall, nameHash } from "./bytes";
 import { metricCount } from "./metrics";
 
 // @ts-ignore: decorator
@@ -73,7 +73,7 @@ function newLevel(parent: usize, ptr: usize, len: usize, hash: u32): usize {
   store<u32>(l, <u32>parent, L_PARENT);
   store<u32>(l, hash, L_NAMEHASH);
   store<u32>(l, nextGeneration(), L_GEN);
-  memory.copy(l + L_HEADER, ptr, len);
+  copySmall(l + L_HEADER, ptr, len);
   return l;
 }
 
@@ -111,7 +111,7 @@ function rebuildHash(l: usize, cap: u32): bool {
 }
 
 export function findChild(l: usize, ptr: usize, len: usize): usize {
-  return findChildHashed(l, ptr, len, fnv1a(ptr, len, FNV_OFFSET));
+  return findChildHashed(l, ptr, len, nameHash(ptr, len));
 }
 
 export function findChildHashed(l: usize, ptr: usize, len: usize, hash: u32): usize {
@@ -137,7 +137,7 @@ export function findChildHashed(l: usize, ptr: usize, len: usize, hash: u32): us
 
 /** The child named by the bytes, created when missing; 0 when memory runs out. */
 export function childOrCreate(l: usize, ptr: usize, len: usize): usize {
-  const hash = fnv1a(ptr, len, FNV_OFFSET);
+  const hash = nameHash(ptr, len);
   const found = findChildHashed(l, ptr, len, hash);
   if (found != 0) return found;
   const n = childCount(l);

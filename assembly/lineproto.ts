@@ -5,8 +5,8 @@
 //
 // parseLine() leaves one sample in the `line*` globals, or reports a line to
 // skip (unknown metric, refused cluster/host name) or a malformed line.
-import { allocScratch, free } from "./alloc";
-import { isSafePathComponent, utf8Valid } from "./bytes";
+import { allocScratch, freeScratch } from "./alloc";
+import { copySmall, isSafePathComponent, utf8Valid } from "./bytes";
 import { parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
 import { findMetric } from "./metrics";
 
@@ -47,7 +47,15 @@ let end: usize = 0;
 export let lineNo: i32 = 1;
 let skipping = false;
 
+/** Off only to test that both paths read lines the same way. */
+export let fastPath = true;
+export function setFastPath(on: bool): void {
+  fastPath = on;
+}
+
 export function parserStart(ptr: usize, len: usize): void {
+  maskBase = 0xffffffff;
+  maskBits = 0;
   pos = ptr;
   end = ptr + len;
   lineNo = 1;
@@ -87,7 +95,7 @@ function growName(buf: usize, cap: usize, used: usize, need: usize): usize {
   if (p == 0) return 0;
   if (buf != 0) {
     memory.copy(p, buf, used);
-    free(buf, cap);
+    freeScratch(buf, cap);
   }
   grownCap = n;
   return p;
@@ -105,7 +113,7 @@ function typeAdd(ptr: usize, len: usize, front: bool): bool {
     memory.copy(typeBuf + len, typeBuf, typeLen);
     memory.copy(typeBuf, ptr, len);
   } else {
-    memory.copy(typeBuf + typeLen, ptr, len);
+    copySmall(typeBuf + typeLen, ptr, len);
   }
   typeLen += len;
   return true;
@@ -122,7 +130,7 @@ function subAdd(ptr: usize, len: usize, front: bool): bool {
     memory.copy(subBuf + len, subBuf, subLen);
     memory.copy(subBuf, ptr, len);
   } else {
-    memory.copy(subBuf + subLen, ptr, len);
+    copySmall(subBuf + subLen, ptr, len);
   }
   subLen += len;
   return true;
@@ -215,31 +223,73 @@ let tokBad = false; // invalid UTF-8
   return c == 32 || c == 44 || c == 61;
 }
 
+// Stop bytes of the fast scan: ',', '=', ' ', a backslash, or a byte outside
+// 0x20..0x7e (controls, DEL, the start of a multi-byte UTF-8 sequence). A
+// 64-bit mask of them is kept for the 64 bytes from maskBase; the input is
+// padded, so the vector loads may read past `end`.
+let maskBase: usize = 0;
+let maskBits: u64 = 0;
+
+// @ts-ignore: decorator
+@inline function stop16(v: v128): u64 {
+  let m = v128.or(i8x16.eq(v, i8x16.splat(44)), i8x16.eq(v, i8x16.splat(32)));
+  m = v128.or(m, v128.or(i8x16.eq(v, i8x16.splat(92)), i8x16.eq(v, i8x16.splat(61))));
+  m = v128.or(m, v128.or(i8x16.lt_u(v, i8x16.splat(32)), i8x16.gt_u(v, i8x16.splat(126))));
+  return <u64><u32>i8x16.bitmask(m);
+}
+
+/** The first stop byte at or after p (or `end`). */
+function nextStop(p: usize): usize {
+  let q = p;
+  while (q < end) {
+    if (q < maskBase || q >= maskBase + 64) {
+      maskBase = q;
+      maskBits = stop16(v128.load(q)) | (stop16(v128.load(q, 16)) << 16) |
+        (stop16(v128.load(q, 32)) << 32) | (stop16(v128.load(q, 48)) << 48);
+    }
+    const bits = maskBits >> <u64>(q - maskBase);
+    if (bits != 0) {
+      const r = q + <usize>ctz<u64>(bits);
+      return r < end ? r : end;
+    }
+    q = maskBase + 64;
+  }
+  return end;
+}
+
 /** Go's takeEsc: the bytes of class `mask`, backslash escapes included. */
 function takeEsc(mask: u8, meas: bool): void {
   const start = pos;
+  let p = nextStop(pos);
+  // '=' ends keys and values but belongs to a measurement name.
+  if (meas) while (p < end && load<u8>(p) == 61) p = nextStop(p + 1);
   let high: u32 = 0;
   let escaped = false;
-  let p = pos;
-  while (p < end) {
-    const c = <u32>load<u8>(p);
-    if (c != 92) {
-      if ((cls(c) & mask) == 0) break;
-      high |= c;
-      p++;
-      continue;
+  if (p < end) {
+    const c0 = <u32>load<u8>(p);
+    if (c0 == 92 || c0 >= 0x80) {
+      // Escapes or UTF-8: finish the token byte by byte.
+      while (p < end) {
+        const c = <u32>load<u8>(p);
+        if (c != 92) {
+          if ((cls(c) & mask) == 0) break;
+          high |= c;
+          p++;
+          continue;
+        }
+        if (p + 1 >= end) {
+          p = end;
+          break;
+        }
+        const n = <u32>load<u8>(p + 1);
+        if (meas ? measEscapable(n) : keyEscapable(n)) {
+          escaped = true;
+          p += 2;
+          continue;
+        }
+        p++;
+      }
     }
-    if (p + 1 >= end) {
-      p = end;
-      break;
-    }
-    const n = <u32>load<u8>(p + 1);
-    if (meas ? measEscapable(n) : keyEscapable(n)) {
-      escaped = true;
-      p += 2;
-      continue;
-    }
-    p++;
   }
   pos = p;
   tokPtr = start;
@@ -381,40 +431,51 @@ function badToken(): i32 {
   return true;
 }
 
+// Tag keys as little-endian words. Tokens lie in the padded input, so reading
+// up to 7 bytes past one is safe.
+const W_HOST: u32 = 0x74736f68; // "host"
+const W_TYPE: u32 = 0x65707974; // "type"
+const W_NODE: u32 = 0x65646f6e; // "node"
+const W_STYP: u32 = 0x70797473; // "styp"
+const W_CLUSTER: u64 = 0x0072657473756c63; // "cluster"
+const W_TYPE_ID: u64 = 0x0064692d65707974; // "type-id"
+const W_HOSTNAME: u64 = 0x656d616e74736f68; // "hostname"
+const W_STYPE_ID: u64 = 0x64692d6570797473; // "stype-id"
+const W_VALUE: u64 = 0x00000065756c6176; // "value"
+
+// @ts-ignore: decorator
+@inline function isValueKey(ptr: usize, len: usize): bool {
+  return len == 5 && (load<u64>(ptr) & 0xffffffffff) == W_VALUE;
+}
+
 function applyTag(kPtr: usize, kLen: usize, vPtr: usize, vLen: usize): bool {
-  switch (<i32>kLen) {
-    case 4: {
-      if (keyIs(kPtr, kLen, "host")) {
-        lineHostPtr = vPtr;
-        lineHostLen = vLen;
-      } else if (keyIs(kPtr, kLen, "type")) {
-        if (keyIs(vPtr, vLen, "node")) return true;
-        return typeAdd(vPtr, vLen, typeLen != 0);
-      }
-      return true;
+  if (kLen == 4) {
+    const k = load<u32>(kPtr);
+    if (k == W_HOST) {
+      lineHostPtr = vPtr;
+      lineHostLen = vLen;
+    } else if (k == W_TYPE) {
+      if (vLen == 4 && load<u32>(vPtr) == W_NODE) return true;
+      return typeAdd(vPtr, vLen, typeLen != 0);
     }
-    case 5: {
-      if (keyIs(kPtr, kLen, "stype")) return subAdd(vPtr, vLen, subLen != 0);
-      return true;
+  } else if (kLen == 7) {
+    const k = load<u64>(kPtr) & 0x00ffffffffffffff;
+    if (k == W_CLUSTER) {
+      lineClusterPtr = vPtr;
+      lineClusterLen = vLen;
+    } else if (k == W_TYPE_ID) {
+      return typeAdd(vPtr, vLen, false);
     }
-    case 7: {
-      if (keyIs(kPtr, kLen, "cluster")) {
-        lineClusterPtr = vPtr;
-        lineClusterLen = vLen;
-      } else if (keyIs(kPtr, kLen, "type-id")) {
-        return typeAdd(vPtr, vLen, false);
-      }
-      return true;
+  } else if (kLen == 8) {
+    const k = load<u64>(kPtr);
+    if (k == W_HOSTNAME) {
+      lineHostPtr = vPtr;
+      lineHostLen = vLen;
+    } else if (k == W_STYPE_ID) {
+      return subAdd(vPtr, vLen, false);
     }
-    case 8: {
-      if (keyIs(kPtr, kLen, "hostname")) {
-        lineHostPtr = vPtr;
-        lineHostLen = vLen;
-      } else if (keyIs(kPtr, kLen, "stype-id")) {
-        return subAdd(vPtr, vLen, false);
-      }
-      return true;
-    }
+  } else if (kLen == 5) {
+    if (load<u32>(kPtr) == W_STYP && load<u8>(kPtr + 4) == 101) return subAdd(vPtr, vLen, subLen != 0);
   }
   return true;
 }
@@ -660,7 +721,7 @@ function parseFields(): i32 {
           return fail();
         }
       }
-      if (!keyIs(kPtr, kLen, "value")) {
+      if (!isValueKey(kPtr, kLen)) {
         hostPrefix();
         msgAscii("unknown field: '");
         msgRaw(kPtr, kLen);
@@ -702,6 +763,14 @@ function parseInt64(ptr: usize, len: usize, signed: bool): i32 {
     if (len == 1) return INT_SYNTAX;
   }
   let v: u64 = 0;
+  if (len - i <= 18) {
+    // Up to 18 digits cannot overflow.
+    for (; i < len; i++) {
+      const d = <u32>load<u8>(ptr + i) - 48;
+      if (d > 9) return INT_SYNTAX;
+      v = v * 10 + <u64>d;
+    }
+  }
   for (; i < len; i++) {
     const c = <u32>load<u8>(ptr + i);
     if (c < 48 || c > 57) return INT_SYNTAX;
@@ -787,6 +856,137 @@ function skipRest(fromTags: bool): void {
   if (r != LINE_SAMPLE) consumeLine();
 }
 
+// ---- the common case, in one pass ----
+
+const FAST_POW10: usize = memory.data<f64>([
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+]);
+
+/**
+ * A line of the usual shape (ASCII, no escapes, tags, a single plain
+ * decimal or integer `value`, an optional plain timestamp) read in one pass.
+ * Anything else returns -1 with nothing consumed, and the general parser
+ * (which knows every rule and error) reads the line instead.
+ */
+function fastLine(): i32 {
+  let p = nextStop(pos);
+  if (p >= end || p == pos) return -1;
+  let c = <u32>load<u8>(p);
+  if ((c != 44 && c != 32) || load<u8>(pos) == 35) return -1;
+  const metric = findMetric(pos, p - pos);
+  if (metric < 0) return -1;
+  lineClusterPtr = defaultClusterPtr;
+  lineClusterLen = defaultClusterLen;
+  lineHostPtr = 0;
+  lineHostLen = 0;
+  typeLen = 0;
+  subLen = 0;
+  while (c == 44) {
+    const k = p + 1;
+    const eq = nextStop(k);
+    if (eq >= end || eq == k || load<u8>(eq) != 61) return -1;
+    const v = eq + 1;
+    p = nextStop(v);
+    if (p >= end || p == v) return -1;
+    c = <u32>load<u8>(p);
+    if (c != 44 && c != 32) return -1;
+    if (!applyTag(k, eq - k, v, p - v)) return -1;
+  }
+  if (!isSafePathComponent(lineClusterPtr, lineClusterLen) || !isSafePathComponent(lineHostPtr, lineHostLen) ||
+    lineClusterLen > 255 || lineHostLen > 255 || typeLen > 255 || subLen > 255) return -1;
+  p++;
+  while (p < end && load<u8>(p) == 32) p++;
+  if (p + 6 > end || !isValueKey(p, 5) || load<u8>(p + 5) != 61) return -1;
+  const vs = p + 6;
+  const ve = nextStop(vs);
+  if (ve == vs) return -1;
+
+  // The value: [-]digits[.digits] or [-]digits'i', at most 15 digits.
+  let q = vs;
+  let neg = false;
+  if (load<u8>(q) == 45) {
+    neg = true;
+    q++;
+  }
+  let mant: u64 = 0;
+  let digits = 0;
+  let frac = 0;
+  let dot = false;
+  while (q < ve) {
+    const d = <u32>load<u8>(q) - 48;
+    if (d <= 9) {
+      mant = mant * 10 + <u64>d;
+      digits++;
+      if (dot) frac++;
+    } else if (d == <u32>(46 - 48) && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+    q++;
+  }
+  if (digits == 0 || digits > 15) return -1;
+  let value: f64;
+  if (q == ve) {
+    value = <f64>mant / load<f64>(FAST_POW10 + (<usize>frac << 3));
+  } else if (q + 1 == ve && load<u8>(q) == 105 && !dot) {
+    value = <f64>mant;
+  } else {
+    return -1;
+  }
+  if (neg) value = -value;
+
+  // What follows: end of line, or spaces and a timestamp.
+  let hasTs = false;
+  let ts: i64 = 0;
+  p = ve;
+  if (p < end) {
+    c = <u32>load<u8>(p);
+    if (c == 32) {
+      while (p < end && load<u8>(p) == 32) p++;
+      if (p < end && load<u8>(p) != 10 && load<u8>(p) != 13) {
+        const ts0 = p;
+        let n: u64 = 0;
+        while (p < end) {
+          const d = <u32>load<u8>(p) - 48;
+          if (d > 9) break;
+          n = n * 10 + <u64>d;
+          p++;
+        }
+        const nd = p - ts0;
+        if (nd == 0 || nd > 18) return -1;
+        const t = <i64>n;
+        if (t <= 9223372036) ts = t;
+        else if (t <= 9223372036854) ts = t / 1000;
+        else if (t <= 9223372036854775) ts = t / 1000000;
+        else ts = t / 1000000000;
+        hasTs = true;
+      }
+    }
+    if (p < end) {
+      c = <u32>load<u8>(p);
+      if (c == 10) {
+        p++;
+        lineNo++;
+      } else if (c == 13 && p + 1 < end && load<u8>(p + 1) == 10) {
+        p += 2;
+        lineNo++;
+      } else if (c == 13 && p + 1 == end) {
+        p++;
+      } else {
+        return -1;
+      }
+    }
+  }
+  pos = p;
+  lineMetric = metric;
+  lineValue = <f32>value;
+  lineTs = ts;
+  lineHasTs = hasTs;
+  if (typeLen == 0) subLen = 0;
+  return LINE_SAMPLE;
+}
+
 /**
  * Reads the next line. LINE_SAMPLE: the line* globals hold a sample.
  * LINE_SKIP: an unknown metric or refused name (the line is consumed).
@@ -796,6 +996,7 @@ export function parseLine(): i32 {
   msgReset();
   skipEmptyLines();
   if (atEnd()) return LINE_EOF;
+  if (fastPath && fastLine() == LINE_SAMPLE) return LINE_SAMPLE;
 
   // Measurement.
   takeEsc(CC_MEAS, true);

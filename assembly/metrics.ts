@@ -1,6 +1,6 @@
 // The configured metrics: name -> (frequency, aggregation), fixed at start.
 import { alloc, allocZeroed } from "./alloc";
-import { bytesEqual, fnv1a, FNV_OFFSET } from "./bytes";
+import { bytesEqual, nameHash } from "./bytes";
 
 export const AGG_NONE: u8 = 0;
 export const AGG_SUM: u8 = 1;
@@ -62,7 +62,7 @@ export function configureMetrics(ptr: usize): bool {
     store<u8>(aggs + <usize>i, <u8>a);
     store<u32>(names + (<usize>i << 3), <u32>copy);
     store<u32>(names + (<usize>i << 3), <u32>len, 4);
-    let slot = fnv1a(copy, len, FNV_OFFSET) & tableMask;
+    let slot = nameHash(copy, len) & tableMask;
     while (load<u32>(table + (<usize>slot << 2)) != 0) slot = (slot + 1) & tableMask;
     store<u32>(table + (<usize>slot << 2), <u32>(i + 1));
   }
@@ -72,7 +72,7 @@ export function configureMetrics(ptr: usize): bool {
 
 /** Metric id of a name, or -1. */
 export function findMetric(ptr: usize, len: usize): i32 {
-  let slot = fnv1a(ptr, len, FNV_OFFSET) & tableMask;
+  let slot = nameHash(ptr, len) & tableMask;
   while (true) {
     const v = load<u32>(table + (<usize>slot << 2));
     if (v == 0) return -1;

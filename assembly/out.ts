@@ -1,7 +1,8 @@
 // The response buffer every answer is written into, and the number formats
 // of our JSON: 32-bit floats in their shortest round-trip form laid out the
 // way JavaScript prints numbers, NaN and infinities as null.
-import { allocScratch, free } from "./alloc";
+import { allocScratch, freeScratch } from "./alloc";
+import { copySmall } from "./bytes";
 import { ryu32, ryuDigits, ryuExponent } from "./ryu";
 
 export let outPtr: usize = 0;
@@ -37,7 +38,7 @@ export function outReserve(n: usize): bool {
   }
   if (outPtr != 0) {
     memory.copy(p, outPtr, outLen);
-    free(outPtr, outCap);
+    freeScratch(outPtr, outCap);
   }
   outPtr = p;
   outCap = cap;
@@ -83,10 +84,20 @@ const DIGIT_PAIRS: usize = memory.data<u8>([
 ]);
 
 // @ts-ignore: decorator
-@inline function decimalLength(v: u64): i32 {
-  let n = 1;
-  let x = v;
-  while (x >= 10) {
+@inline function decimalLength32(v: u32): i32 {
+  if (v < 100000) {
+    if (v < 100) return v < 10 ? 1 : 2;
+    return v < 1000 ? 3 : v < 10000 ? 4 : 5;
+  }
+  if (v < 10000000) return v < 1000000 ? 6 : 7;
+  return v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+}
+
+function decimalLength(v: u64): i32 {
+  if (v <= 0xffffffff) return decimalLength32(<u32>v);
+  let n = 10;
+  let x = v / 10000000000;
+  while (x > 0) {
     x /= 10;
     n++;
   }
@@ -94,7 +105,7 @@ const DIGIT_PAIRS: usize = memory.data<u8>([
 }
 
 /** Writes the digits of v (exactly `len` of them) ending at dst + len. */
-function putDigits(dst: usize, v: u64, len: i32): void {
+function putDigits32(dst: usize, v: u32, len: i32): void {
   let x = v;
   let pos = dst + <usize>len;
   while (x >= 100) {
@@ -111,6 +122,20 @@ function putDigits(dst: usize, v: u64, len: i32): void {
     pos -= 1;
     store<u8>(pos, <u8>(48 + x));
   }
+}
+
+function putDigits(dst: usize, v: u64, len: i32): void {
+  if (v <= 0xffffffff) {
+    putDigits32(dst, <u32>v, len);
+    return;
+  }
+  // The low 8 digits (zero-padded), then the rest.
+  const hi = v / 100000000;
+  const lo = <u32>(v - hi * 100000000);
+  const ll = decimalLength32(lo);
+  for (let i = 0; i < 8 - ll; i++) store<u8>(dst + <usize>(len - 8 + i), 48);
+  putDigits32(dst + <usize>(len - 8), lo, 8);
+  putDigits(dst, hi, len - 8);
 }
 
 export function writeU64(v: u64): void {
@@ -130,20 +155,44 @@ export function writeI64(v: i64): void {
   }
 }
 
+const POW10_F64: usize = memory.data<f64>([1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]);
+
 /**
- * A 32-bit float as JSON: null for NaN and infinities, otherwise the shortest
- * digits that read back to the same float, laid out like JavaScript's
- * Number#toString (plain for 1e-6 <= |x| < 1e21, exponent otherwise).
- * Needs 16 bytes reserved by the caller.
+ * r / 10^k (the nearest k-decimal form of x, 1 <= k <= 8, x below 2^24) in
+ * plain notation ("12.345", "0.05") at p; returns the end. Its integer part is
+ * that of x: r is never a multiple of 10^k (x would be an integer then).
  */
-export function putF32(x: f32): void {
-  const bits = reinterpret<u32>(x);
-  if ((bits & 0x7f800000) == 0x7f800000) {
-    store<u32>(outPtr + outLen, 0x6c6c756e); // "null"
-    outLen += 4;
-    return;
+function putFixed(p: usize, ax: f32, r: f64, k: i32, scale: f64): usize {
+  const ip = <u32>ax;
+  let fp = <u32>(r - <f64>ip * scale);
+  const il = decimalLength32(ip);
+  putDigits32(p, ip, il);
+  const q = p + <usize>il;
+  store<u8>(q, 46);
+  let i = k;
+  while (i >= 2) {
+    const d = fp / 100;
+    store<u16>(q + <usize>(i - 1), load<u16>(DIGIT_PAIRS + (<usize>(fp - d * 100) << 1)));
+    fp = d;
+    i -= 2;
   }
-  let p = outPtr + outLen;
+  if (i == 1) store<u8>(q + 1, <u8>(48 + fp));
+  return q + <usize>(k + 1);
+}
+
+/**
+ * A 32-bit float as JSON at p, returning the end: null for NaN and
+ * infinities, otherwise the shortest digits that read back to the same float,
+ * laid out like JavaScript's Number#toString (plain for 1e-6 <= |x| < 1e21,
+ * exponent otherwise). Writes at most 24 bytes.
+ */
+export function formatF32(at: usize, x: f32): usize {
+  const bits = reinterpret<u32>(x);
+  let p = at;
+  if ((bits & 0x7f800000) == 0x7f800000) {
+    store<u32>(p, 0x6c6c756e); // "null"
+    return p + 4;
+  }
   if (bits >> 31) {
     store<u8>(p, 45);
     p++;
@@ -151,23 +200,38 @@ export function putF32(x: f32): void {
   const ax = abs<f32>(x);
   if (ax == 0) {
     store<u8>(p, 48);
-    outLen = p + 1 - outPtr;
-    return;
+    return p + 1;
   }
   // Integers below 2^24 are exact and already shortest.
   if (ax < 16777216 && <f32><i32>ax == ax) {
-    const v = <u64><i32>ax;
-    const len = decimalLength(v);
-    putDigits(p, v, len);
-    outLen = p + <usize>len - outPtr;
-    return;
+    const v = <u32><i32>ax;
+    const len = decimalLength32(v);
+    putDigits32(p, v, len);
+    return p + <usize>len;
+  }
+  // Few decimals (the usual metric value): the first k for which the nearest
+  // k-decimal number reads back as x is the shortest, and the closest, form.
+  // It reads back as x when it lies strictly inside x's rounding interval
+  // (the products below are exact in 64 bits); one exactly on the edge is
+  // settled by a division. Not for powers of two: their interval is lopsided.
+  if ((bits & 0x7fffff) != 0 && ax >= 1e-3) {
+    const xd = <f64>ax;
+    const half = (<f64>reinterpret<f32>((bits & 0x7fffffff) + 1) - xd) * 0.5;
+    for (let k = 1; k <= 8; k++) {
+      const scale = load<f64>(POW10_F64 + (<usize>k << 3));
+      const t = xd * scale;
+      const r = nearest<f64>(t);
+      const d = abs<f64>(r - t);
+      const h = half * scale;
+      if (d < h || (d == h && <f32>(r / scale) == ax)) return putFixed(p, ax, r, k, scale);
+    }
   }
   ryu32(bits & 0x7fffffff);
-  let digits = ryuDigits;
-  const k = decimalLength(<u64>digits);
+  const digits = ryuDigits;
+  const k = decimalLength32(digits);
   const n = ryuExponent + k; // decimal point position
   if (k <= n && n <= 21) {
-    putDigits(p, <u64>digits, k);
+    putDigits32(p, digits, k);
     p += <usize>k;
     for (let i = k; i < n; i++) {
       store<u8>(p, 48);
@@ -175,8 +239,8 @@ export function putF32(x: f32): void {
     }
   } else if (0 < n && n <= 21) {
     // digits with the point after n of them
-    putDigits(p + 1, <u64>digits, k);
-    memory.copy(p, p + 1, <usize>n);
+    putDigits32(p + 1, digits, k);
+    for (let i = 0; i < n; i++) store<u8>(p + <usize>i, load<u8>(p + <usize>(i + 1)));
     store<u8>(p + <usize>n, 46);
     p += <usize>(k + 1);
   } else if (-6 < n && n <= 0) {
@@ -186,11 +250,11 @@ export function putF32(x: f32): void {
       store<u8>(p, 48);
       p++;
     }
-    putDigits(p, <u64>digits, k);
+    putDigits32(p, digits, k);
     p += <usize>k;
   } else {
     // d[.ddd]e±x
-    putDigits(p + 1, <u64>digits, k);
+    putDigits32(p + 1, digits, k);
     store<u8>(p, load<u8>(p + 1));
     if (k > 1) {
       store<u8>(p + 1, 46);
@@ -208,11 +272,16 @@ export function putF32(x: f32): void {
       store<u8>(p, 43);
     }
     p++;
-    const el = decimalLength(<u64>e);
-    putDigits(p, <u64>e, el);
+    const el = decimalLength32(<u32>e);
+    putDigits32(p, <u32>e, el);
     p += <usize>el;
   }
-  outLen = p - outPtr;
+  return p;
+}
+
+/** formatF32 at the end of the response; 24 bytes must be reserved. */
+export function putF32(x: f32): void {
+  outLen = formatF32(outPtr + outLen, x) - outPtr;
 }
 
 export function writeF32(x: f32): void {
@@ -276,12 +345,13 @@ export function writeJsonString(ptr: usize, len: usize): void {
  * as 32-bit floats, comma-separated, without brackets.
  */
 export function writeValues(values: usize, n: i32, scale: f64, pad: i32): void {
-  // 23 bytes is the longest number plus its comma.
-  if (!outReserve(<usize>pad * 5 + <usize>n * 24 + 2)) return;
+  // 24 bytes is the longest number, plus its comma.
+  if (!outReserve(<usize>pad * 5 + <usize>n * 25 + 2)) return;
+  let q = outPtr + outLen;
   for (let i = 0; i < pad; i++) {
-    store<u32>(outPtr + outLen, 0x6c6c756e);
-    store<u8>(outPtr + outLen + 4, 44);
-    outLen += 5;
+    store<u32>(q, 0x6c6c756e);
+    store<u8>(q + 4, 44);
+    q += 5;
   }
   const scaled = scale != 1;
   let prevBits: u64 = 0xffffffffffffffff;
@@ -294,16 +364,18 @@ export function writeValues(values: usize, n: i32, scale: f64, pad: i32): void {
     const bits = <u64>reinterpret<u32>(v);
     if (bits == prevBits) {
       // Flat stretches are common: copy the previous text.
-      memory.copy(outPtr + outLen, prevStart, prevLen);
-      outLen += prevLen;
+      copySmall(q, prevStart, prevLen);
+      q += prevLen;
     } else {
-      const s = outPtr + outLen;
-      putF32(v);
-      prevStart = s;
-      prevLen = outPtr + outLen - s;
+      const e = formatF32(q, v);
+      prevStart = q;
+      prevLen = e - q;
       prevBits = bits;
+      q = e;
     }
-    putByte(44);
+    store<u8>(q, 44);
+    q++;
   }
-  if (pad + n > 0) outLen--;
+  if (pad + n > 0) q--;
+  outLen = q - outPtr;
 }

@@ -2,7 +2,7 @@
 // is 8 bytes of static memory: declare one per use with
 //   const R = changetype<Region>(memory.data(8));
 // (no `new`: the engine manages all memory itself).
-import { allocScratch, free } from "./alloc";
+import { allocScratch, freeScratch } from "./alloc";
 
 // @ts-ignore: decorator
 @unmanaged
@@ -26,7 +26,7 @@ export function ensure(r: Region, need: usize, keep: usize): bool {
   if (p == 0) return false;
   if (r.ptr != 0) {
     if (keep > 0) memory.copy(p, r.ptr, keep);
-    free(r.ptr, r.cap);
+    freeScratch(r.ptr, r.cap);
   }
   r.ptr = p;
   r.cap = cap;

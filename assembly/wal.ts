@@ -2,7 +2,8 @@
 // in arrival order at the end of a call:
 //   u32 0xCC1DA7A1, u32 payloadLen, payload, u32 crc32(payload)
 //   payload := i64 ts, u16 metricLen, metric, u8 nSel, nSel x (u8 len, name), f32 value
-import { allocScratch, free } from "./alloc";
+import { allocScratch, freeScratch } from "./alloc";
+import { copySmall } from "./bytes";
 import { L_HEADER, L_WALCALL, L_WALSLOT, nameLen, parentOf } from "./level";
 import { metricNameLen, metricNamePtr } from "./metrics";
 
@@ -85,6 +86,8 @@ export function walBegin(): void {
   recLen = 0;
   recCount = 0;
   hostCount = 0;
+  scattered = false;
+  selLevel = 0;
 }
 
 function growTo(ptr: usize, cap: usize, used: usize, need: usize): usize {
@@ -94,15 +97,50 @@ function growTo(ptr: usize, cap: usize, used: usize, need: usize): usize {
   if (p == 0) return 0;
   if (ptr != 0) {
     memory.copy(p, ptr, used);
-    free(ptr, cap);
+    freeScratch(ptr, cap);
   }
   grownCap = newCap;
   return p;
 }
 let grownCap: usize = 0;
 
-/** Room for one more record of up to `bytes`; false when memory runs out. */
-export function walReserve(bytes: usize): bool {
+// The selector part of a record (u8 n, (u8 len, name)*) for the last level seen.
+const selBytes: usize = memory.data(8 * 256 + 8);
+let selLen: usize = 0;
+let selLevel: usize = 0;
+let selHost: usize = 0;
+const pathStack: usize = memory.data(8 * 4);
+
+function encodeSelector(host: usize, level: usize): void {
+  let depth = 0;
+  let l = level;
+  while (l != host && l != 0 && depth < 8) {
+    store<u32>(pathStack + (<usize>depth << 2), <u32>l);
+    depth++;
+    l = parentOf(l);
+  }
+  let p = selBytes;
+  store<u8>(p, <u8>depth);
+  p++;
+  for (let i = depth - 1; i >= 0; i--) {
+    const lv = <usize>load<u32>(pathStack + (<usize>i << 2));
+    const len = nameLen(lv);
+    store<u8>(p, <u8>len);
+    copySmall(p + 1, lv + L_HEADER, len);
+    p += 1 + len;
+  }
+  selLen = p - selBytes;
+  selLevel = level;
+  selHost = host;
+}
+
+/**
+ * Room for the record of one sample at `level` of `host`; false when memory
+ * runs out (the sample is then not stored either).
+ */
+export function walReserve(metric: i32, level: usize, host: usize): bool {
+  if (level != selLevel || host != selHost) encodeSelector(host, level);
+  const bytes: usize = 4 + 4 + 8 + 2 + metricNameLen(metric) + selLen + 4 + 4;
   if (recLen + bytes > recCap) {
     const p = growTo(recBuf, recCap, recLen, recLen + bytes);
     if (p == 0) return false;
@@ -115,8 +153,8 @@ export function walReserve(bytes: usize): bool {
     idxBuf = p;
     idxCap = grownCap;
   }
-  if ((<usize>hostCount + 1) * 4 > hostCap) {
-    const p = growTo(hostBuf, hostCap, <usize>hostCount * 4, (<usize>hostCount + 1) * 4);
+  if ((<usize>hostCount + 1) * 16 > hostCap) {
+    const p = growTo(hostBuf, hostCap, <usize>hostCount * 16, (<usize>hostCount + 1) * 16);
     if (p == 0) return false;
     hostBuf = p;
     hostCap = grownCap;
@@ -124,30 +162,28 @@ export function walReserve(bytes: usize): bool {
   return true;
 }
 
-/** Bytes a record for this metric and level needs at most. */
-export function walRecordBound(metric: i32, level: usize, host: usize): usize {
-  let n: usize = 4 + 4 + 8 + 2 + metricNameLen(metric) + 1 + 4 + 4;
-  let l = level;
-  while (l != host && l != 0) {
-    n += 1 + nameLen(l);
-    l = parentOf(l);
-  }
-  return n;
-}
+// Per host of the call (hostBuf, 16 bytes): u32 level, u32 first record offset,
+// u32 end of its last record, u32 count. While every host's records form one
+// run, walFinish needs no copying.
+let scattered = false;
 
-const pathStack: usize = memory.data(64 * 4);
-
-/** Appends the record of one stored sample; walReserve must have succeeded. */
+/** Appends the record of one stored sample; walReserve must have succeeded just before. */
 export function walAppend(host: usize, level: usize, metric: i32, ts: i64, value: f32): void {
   let slot: u32;
+  let h: usize;
   if (load<u32>(host, L_WALCALL) == walCall) {
     slot = load<u32>(host, L_WALSLOT);
+    h = hostBuf + (<usize>slot << 4);
+    if (<usize>load<u32>(h, 8) != recLen) scattered = true;
   } else {
     slot = hostCount;
-    store<u32>(hostBuf + (<usize>slot << 2), <u32>host);
     hostCount++;
     store<u32>(host, walCall, L_WALCALL);
     store<u32>(host, slot, L_WALSLOT);
+    h = hostBuf + (<usize>slot << 4);
+    store<u32>(h, <u32>host);
+    store<u32>(h, <u32>recLen, 4);
+    store<u32>(h, 0, 12);
   }
   store<u32>(idxBuf + (<usize>recCount << 3), slot);
   store<u32>(idxBuf + (<usize>recCount << 3), <u32>recLen, 4);
@@ -160,24 +196,10 @@ export function walAppend(host: usize, level: usize, metric: i32, ts: i64, value
   p += 8;
   const mlen = metricNameLen(metric);
   store<u16>(p, <u16>mlen);
-  memory.copy(p + 2, metricNamePtr(metric), mlen);
+  copySmall(p + 2, metricNamePtr(metric), mlen);
   p += 2 + mlen;
-  let depth = 0;
-  let l = level;
-  while (l != host && l != 0 && depth < 64) {
-    store<u32>(pathStack + (<usize>depth << 2), <u32>l);
-    depth++;
-    l = parentOf(l);
-  }
-  store<u8>(p, <u8>depth);
-  p++;
-  for (let i = depth - 1; i >= 0; i--) {
-    const lv = <usize>load<u32>(pathStack + (<usize>i << 2));
-    const len = nameLen(lv);
-    store<u8>(p, <u8>len);
-    memory.copy(p + 1, lv + L_HEADER, len);
-    p += 1 + len;
-  }
+  copySmall(p, selBytes, selLen);
+  p += selLen;
   store<f32>(p, value);
   p += 4;
   const payloadLen = p - (rec + 8);
@@ -185,9 +207,11 @@ export function walAppend(host: usize, level: usize, metric: i32, ts: i64, value
   store<u32>(p, crc32(rec + 8, payloadLen));
   p += 4;
   recLen = p - recBuf;
+  store<u32>(h, <u32>recLen, 8);
+  store<u32>(h, load<u32>(h, 12) + 1, 12);
 }
 
-/** Groups the call's records by host; returns the number of hosts (see walTable). */
+/** Groups the call's records by host; returns the number of hosts (see walTable), 0xffffffff when out of memory. */
 export function walFinish(): u32 {
   if (hostCount == 0) return 0;
   if (<usize>hostCount * 16 > tableCap) {
@@ -196,22 +220,18 @@ export function walFinish(): u32 {
     tableBuf = p;
     tableCap = grownCap;
   }
-  // Sizes and counts per host.
-  memory.fill(tableBuf, 0, <usize>hostCount * 16);
-  for (let i: u32 = 0; i < hostCount; i++) {
-    store<u32>(tableBuf + (<usize>i << 4), load<u32>(hostBuf + (<usize>i << 2)));
-  }
-  for (let r: u32 = 0; r < recCount; r++) {
-    const slot = load<u32>(idxBuf + (<usize>r << 3));
-    const off = load<u32>(idxBuf + (<usize>r << 3), 4);
-    const end = r + 1 < recCount ? load<u32>(idxBuf + (<usize>(r + 1) << 3), 4) : <u32>recLen;
-    const t = tableBuf + (<usize>slot << 4);
-    store<u32>(t, load<u32>(t, 8) + (end - off), 8);
-    store<u32>(t, load<u32>(t, 12) + 1, 12);
-  }
-  if (hostCount == 1) {
-    store<u32>(tableBuf, <u32>recBuf, 4);
-    return 1;
+  if (!scattered) {
+    // Each host's records are one run already.
+    for (let i: u32 = 0; i < hostCount; i++) {
+      const h = hostBuf + (<usize>i << 4);
+      const t = tableBuf + (<usize>i << 4);
+      const first = load<u32>(h, 4);
+      store<u32>(t, load<u32>(h));
+      store<u32>(t, <u32>recBuf + first, 4);
+      store<u32>(t, load<u32>(h, 8) - first, 8);
+      store<u32>(t, load<u32>(h, 12), 12);
+    }
+    return hostCount;
   }
   if (recLen > groupCap) {
     const p = growTo(groupBuf, groupCap, 0, recLen);
@@ -219,25 +239,27 @@ export function walFinish(): u32 {
     groupBuf = p;
     groupCap = grownCap;
   }
+  // Per host: sizes, then a write cursor (kept in hostBuf field 4).
   let off: u32 = <u32>groupBuf;
   for (let i: u32 = 0; i < hostCount; i++) {
+    const h = hostBuf + (<usize>i << 4);
     const t = tableBuf + (<usize>i << 4);
+    store<u32>(t, load<u32>(h));
     store<u32>(t, off, 4);
-    off += load<u32>(t, 8);
-  }
-  // Second pass: copy records to their host's running write position (kept in field 4 temporarily via a cursor array).
-  for (let i: u32 = 0; i < hostCount; i++) {
-    const t = tableBuf + (<usize>i << 4);
-    store<u32>(hostBuf + (<usize>i << 2), load<u32>(t, 4));
+    store<u32>(t, 0, 8);
+    store<u32>(t, load<u32>(h, 12), 12);
+    store<u32>(h, off, 4);
   }
   for (let r: u32 = 0; r < recCount; r++) {
     const slot = load<u32>(idxBuf + (<usize>r << 3));
-    const off2 = load<u32>(idxBuf + (<usize>r << 3), 4);
-    const end = r + 1 < recCount ? load<u32>(idxBuf + (<usize>(r + 1) << 3), 4) : <u32>recLen;
-    const cursorAt = hostBuf + (<usize>slot << 2);
-    const cursor = load<u32>(cursorAt);
-    memory.copy(<usize>cursor, recBuf + <usize>off2, <usize>(end - off2));
-    store<u32>(cursorAt, cursor + (end - off2));
+    const from = load<u32>(idxBuf + (<usize>r << 3), 4);
+    const to = r + 1 < recCount ? load<u32>(idxBuf + (<usize>(r + 1) << 3), 4) : <u32>recLen;
+    const h = hostBuf + (<usize>slot << 4);
+    const cursor = load<u32>(h, 4);
+    copySmall(<usize>cursor, recBuf + <usize>from, <usize>(to - from));
+    store<u32>(h, cursor + (to - from), 4);
+    const t = tableBuf + (<usize>slot << 4);
+    store<u32>(t, load<u32>(t, 8) + (to - from), 8);
   }
   return hostCount;
 }

@@ -12,6 +12,7 @@ export interface EngineExports {
   beginCall(): void;
   ingest(bodyLen: number, clusterLen: number, now: number): number;
   ingestResume(): number;
+  useFastPath(on: number): void;
   acceptedCount(): number;
   droppedCount(): number;
   skippedCount(): number;
@@ -46,6 +47,7 @@ export interface EngineExports {
   writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
   statMemory(): number;
   statUsed(): number;
+  statScratch(): number;
   statChunks(): number;
   statSamples(): number;
   statAllocFailures(): number;

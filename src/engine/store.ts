@@ -16,6 +16,7 @@ import { hostHash } from './shard-hash.ts';
 const MAX_PAGES = 65536;
 const INGEST_FLUSH = 1;
 const INGEST_ERROR = 2;
+const INPUT_PADDING = 128;
 
 export class Store implements MetricStore {
   readonly metrics: MetricTable;
@@ -98,7 +99,8 @@ export class Store implements MetricStore {
     const first = this.shards[0];
     for (const s of this.shards) s.x.beginCall();
     const cluster = utf8(defaultCluster);
-    const p = first.io(body.length + cluster.length);
+    // The parser scans 16 bytes at a time: the input is followed by padding.
+    const p = first.io(body.length + cluster.length + INPUT_PADDING);
     const mem = first.u8();
     mem.set(body, p);
     mem.set(cluster, p + body.length);
@@ -379,7 +381,8 @@ export class Store implements MetricStore {
   stats(): { memoryBytes: number; usedBytes: number; shards: ShardStats[] } {
     const shards = this.shards.map((s) => ({
       memoryBytes: s.x.memory.buffer.byteLength,
-      usedBytes: s.x.statUsed(),
+      // Stored data only; request and response buffers are left out.
+      usedBytes: s.x.statUsed() - s.x.statScratch(),
       chunks: s.x.statChunks(),
       samples: s.x.statSamples(),
     }));
