@@ -11,7 +11,7 @@ import {
 import { initTree, L_HEADER, nameLen, parentOf } from "./level";
 import { errorLen, errorLine, errorMsg, initParser, setFastPath } from "./lineproto";
 import { configureMetrics, metricCount } from "./metrics";
-import { outLen, outPtr } from "./out";
+import { formatF32, outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";
 import { rowCount, rowTable, runQuery, toI64 } from "./query";
 import { debugDump, freePath, healthCheck, listChildren, listHosts } from "./tree-ops";
@@ -187,7 +187,7 @@ export function commit(generation: u32, recordsOffset: u32, n: u32): bool {
 }
 
 /** cluster at [0, cLen), host after it, the tree at treeOffset; returns samples that found no room. */
-export function load(cLen: u32, hLen: u32, treeOffset: u32): u32 {
+export function loadHostTree(cLen: u32, hLen: u32, treeOffset: u32): u32 {
   return loadHost(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>treeOffset);
 }
 
@@ -229,4 +229,20 @@ export function levelParent(level: usize): usize {
 }
 export function statScratch(): f64 {
   return <f64>scratchInUse;
+}
+
+/** The n f32 values in the I/O buffer as JSON numbers, comma-separated, into the response. */
+export function formatFloats(n: i32): bool {
+  outReset();
+  if (!outReserveBytes(<usize>n * 25 + 1)) return false;
+  let q = outPtr;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      store<u8>(q, 44);
+      q++;
+    }
+    q = formatF32(q, load<f32>(ioPtr + (<usize>i << 2)));
+  }
+  setOutLen(q - outPtr);
+  return true;
 }

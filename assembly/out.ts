@@ -214,7 +214,7 @@ export function formatF32(at: usize, x: f32): usize {
   // It reads back as x when it lies strictly inside x's rounding interval
   // (the products below are exact in 64 bits); one exactly on the edge is
   // settled by a division. Not for powers of two: their interval is lopsided.
-  if ((bits & 0x7fffff) != 0 && ax >= 1e-3) {
+  if ((bits & 0x7fffff) != 0 && ax >= 1e-3 && ax < 16777216) {
     const xd = <f64>ax;
     const half = (<f64>reinterpret<f32>((bits & 0x7fffffff) + 1) - xd) * 0.5;
     for (let k = 1; k <= 8; k++) {

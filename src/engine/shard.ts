@@ -43,8 +43,9 @@ export interface EngineExports {
   exportRecordCount(): number;
   exportGen(): number;
   commit(generation: number, recordsOffset: number, n: number): number;
-  load(cLen: number, hLen: number, treeOffset: number): number;
+  loadHostTree(cLen: number, hLen: number, treeOffset: number): number;
   writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
+  formatFloats(n: number): number;
   statMemory(): number;
   statUsed(): number;
   statScratch(): number;

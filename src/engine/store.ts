@@ -365,7 +365,7 @@ export class Store implements MetricStore {
     const treeOffset = w.pos;
     encodeTree(w, level);
     s.put(w.result());
-    s.x.load(c.length, h.length, treeOffset);
+    s.x.loadHostTree(c.length, h.length, treeOffset);
   }
 
   writeSamples(cluster: string, host: string, samples: SampleColumns, notBefore?: number): number {

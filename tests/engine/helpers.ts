@@ -1,7 +1,8 @@
-// Shared set-up for the engine tests: one compiled module, stores on demand.
+// Shared set-up for the engine tests: one compiled module, stores on demand,
+// and ways to look at what a store holds.
 import { readFileSync } from 'node:fs';
 import { Store } from '../../src/engine/store.ts';
-import type { MetricTable, StoreOptions } from '../../src/engine/types.ts';
+import type { LevelData, MetricTable, QueryRequest, SeriesData, StoreOptions } from '../../src/engine/types.ts';
 
 const bytes = readFileSync(new URL('../../build/engine.wasm', import.meta.url));
 export const engineModule = new WebAssembly.Module(bytes);
@@ -25,6 +26,35 @@ export function lp(text: string): Uint8Array {
   return enc.encode(text);
 }
 
-export function queryJson(store: Store, req: Parameters<Store['query']>[0]): any {
+export function queryJson(store: Store, req: QueryRequest): any {
   return JSON.parse(new TextDecoder().decode(store.query(req)));
+}
+
+/** The level at `path` below a host, from a full export (undefined when absent). */
+export function levelOf(store: Store, cluster: string, host: string, path: string[] = []): LevelData | undefined {
+  let level = store.exportHost(cluster, host, { unsavedOnly: false })?.level;
+  for (const name of path) level = level?.children.get(name);
+  return level;
+}
+
+/** One series of a host (whole, as a checkpoint would hold it). */
+export function seriesOf(store: Store, cluster: string, host: string, path: string[], metric: string): SeriesData | undefined {
+  return levelOf(store, cluster, host, path)?.metrics.get(metric);
+}
+
+/** The samples of a series as [timestamp of the slot's middle, value] pairs, NaN slots left out. */
+export function samplesOf(store: Store, cluster: string, host: string, path: string[], metric: string): Array<[number, number]> {
+  const s = seriesOf(store, cluster, host, path, metric);
+  if (!s) return [];
+  const out: Array<[number, number]> = [];
+  s.values.forEach((v, i) => {
+    if (!Number.isNaN(v)) out.push([s.start + i * s.frequency + Math.floor(s.frequency / 2), v]);
+  });
+  return out;
+}
+
+/** A single-series read over [from, to) through the query path. */
+export function read(store: Store, cluster: string, host: string, metric: string, from: number, to: number, extra: Record<string, unknown> = {}): any {
+  const res = queryJson(store, { cluster, from, to, queries: [{ metric, host, ...extra }], 'with-padding': false } as QueryRequest);
+  return res.results[0][0];
 }
