@@ -123,24 +123,35 @@ const MSG_FRONT = "[METRICSTORE]> data from lower granularities does not align (
 const MSG_BACK = "[METRICSTORE]> data from lower granularities does not align (missing data after the end of the buffers)";
 const MSG_LEN = "[METRICSTORE]> data from lower granularities does not align (collected data length is different than expected data length)";
 
+/** An ASCII message inside a JSON string, escaped like Go's encoder (">" as \u003e). */
+function writeMessage(msg: string): void {
+  for (let i = 0; i < msg.length; i++) {
+    const c = msg.charCodeAt(i);
+    if (c == 62) writeAscii("\\u003e");
+    else if (c == 60) writeAscii("\\u003c");
+    else if (c == 38) writeAscii("\\u0026");
+    else writeByte(<u8>c);
+  }
+}
+
 function writeErrorEntry(code: i32): void {
   writeAscii('{"error":"');
-  if (code == R_BAD_RANGE) writeAscii("[METRICSTORE]> invalid time range");
+  if (code == R_BAD_RANGE) writeMessage("[METRICSTORE]> invalid time range");
   else if (code == R_UNKNOWN_METRIC) {
-    writeAscii("[METRICSTORE]> unknown metric: ");
+    writeMessage("[METRICSTORE]> unknown metric: ");
     writeJsonStringBody(qMetricPtr, qMetricLen);
-  } else if (code == R_MISSING_FRONT) writeAscii(MSG_FRONT);
-  else if (code == R_MISSING_BACK) writeAscii(MSG_BACK);
-  else if (code == R_LEN_MISMATCH) writeAscii(MSG_LEN);
-  else if (code == R_BAD_AGGREGATION) writeAscii("[METRICSTORE]> invalid aggregation");
+  } else if (code == R_MISSING_FRONT) writeMessage(MSG_FRONT);
+  else if (code == R_MISSING_BACK) writeMessage(MSG_BACK);
+  else if (code == R_LEN_MISMATCH) writeMessage(MSG_LEN);
+  else if (code == R_BAD_AGGREGATION) writeMessage("[METRICSTORE]> invalid aggregation");
   else if (code == R_BAD_RESOLUTION) {
     writeAscii("new sampling frequency (");
     writeI64(qResolution);
     writeAscii(") must be a multiple of old frequency (");
     writeI64(metricFreq(qMetric));
     writeAscii(")");
-  } else if (code == R_TOO_MANY_POINTS) writeAscii("[METRICSTORE]> too many points requested");
-  else writeAscii("[METRICSTORE]> out of memory");
+  } else if (code == R_TOO_MANY_POINTS) writeMessage("[METRICSTORE]> too many points requested");
+  else writeMessage("[METRICSTORE]> out of memory");
   writeAscii('","from":0,"to":0,"resolution":0,"avg":0,"min":0,"max":0}');
 }
 
