@@ -1,7 +1,8 @@
 // Memory of one shard: a bump region carved into size classes, each with its
 // own free list. Blocks carry no header (callers know their sizes), so a
 // 256-byte page of samples costs exactly 256 bytes. Nothing here traps: when
-// memory.grow is refused (or the shard's limit is reached) the caller gets 0.
+// memory.grow is refused, or stored data would pass the shard's limit, the
+// caller gets 0. Request/response scratch is not counted against the limit.
 
 // Size classes: 16-byte steps up to 128, then four classes per power of two.
 const CLASS_COUNT: i32 = 112;
@@ -9,9 +10,9 @@ const freeLists: usize = memory.data(CLASS_COUNT * 4, 16);
 
 let heapTop: u64 = 0;
 let heapEnd: u64 = 0;
-/** Data allocations stop at this many bytes of linear memory. */
+/** Stored data (levels, chunks, pages) may take at most this many bytes. */
 let dataLimit: u64 = 0;
-/** Scratch (request/response) buffers may go up to the hard 4 GiB. */
+/** Linear memory cannot grow past 4 GiB. */
 const HARD_LIMIT: u64 = 0x1_0000_0000;
 
 export let bytesInUse: u64 = 0;
@@ -25,6 +26,7 @@ export function allocInit(limitBytes: u64): void {
   dataLimit = limitBytes < HARD_LIMIT ? limitBytes : HARD_LIMIT;
   memory.fill(freeLists, 0, CLASS_COUNT * 4);
   bytesInUse = 0;
+  scratchInUse = 0;
 }
 
 // @ts-ignore: decorator
@@ -43,59 +45,57 @@ export function allocInit(limitBytes: u64): void {
   return <usize>(5 + sub) << (e - 2);
 }
 
-function grow(needEnd: u64, limit: u64): bool {
-  if (needEnd > limit) return false;
+function grow(needEnd: u64): bool {
+  if (needEnd > HARD_LIMIT) return false;
   const have = heapEnd;
   // Grow by at least 1/64 of what we hold (min 1 MiB): few grow calls, little slack.
   let want = needEnd - have;
   let step = have >> 6;
   if (step < 0x10_0000) step = 0x10_0000;
   if (want < step) want = step;
-  if (have + want > limit) want = limit - have;
-  let pages = <i32>((want + 0xffff) >> 16);
-  if (have + (<u64>pages << 16) > limit) pages = <i32>((limit - have) >> 16);
+  if (have + want > HARD_LIMIT) want = HARD_LIMIT - have;
+  const pages = <i32>((want + 0xffff) >> 16);
   if (memory.grow(pages) < 0) {
     // Try the bare minimum before giving up.
-    pages = <i32>((needEnd - have + 0xffff) >> 16);
-    if (memory.grow(pages) < 0) return false;
+    if (memory.grow(<i32>((needEnd - have + 0xffff) >> 16)) < 0) return false;
   }
   heapEnd = <u64>memory.size() << 16;
   return true;
 }
 
-function allocWithLimit(size: usize, limit: u64): usize {
+function allocBlock(size: usize, scratch: bool): usize {
   const cls = classOf(size);
-  const head = freeLists + (<usize>cls << 2);
-  const p = load<u32>(head);
   const csize = classSize(cls);
-  if (p != 0) {
-    store<u32>(head, load<u32>(<usize>p));
-    bytesInUse += csize;
-    return <usize>p;
+  if (!scratch && bytesInUse - scratchInUse + <u64>csize > dataLimit) {
+    allocFailures++;
+    return 0;
   }
-  const end = heapTop + <u64>csize;
-  if (end > heapEnd) {
-    if (!grow(end, limit)) {
+  const head = freeLists + (<usize>cls << 2);
+  let p = <usize>load<u32>(head);
+  if (p != 0) {
+    store<u32>(head, load<u32>(p));
+  } else {
+    const end = heapTop + <u64>csize;
+    if (end > heapEnd && !grow(end)) {
       allocFailures++;
       return 0;
     }
+    p = <usize>heapTop;
+    heapTop = end;
   }
-  const r = <usize>heapTop;
-  heapTop = end;
   bytesInUse += csize;
-  return r;
-}
-
-/** A block for stored data (levels, chunks, pages): bounded by the shard limit. */
-export function alloc(size: usize): usize {
-  return allocWithLimit(size, dataLimit);
-}
-
-/** A block for request or response bytes: may exceed the data limit, never 4 GiB. */
-export function allocScratch(size: usize): usize {
-  const p = allocWithLimit(size, HARD_LIMIT);
-  if (p != 0) scratchInUse += classSize(classOf(size));
+  if (scratch) scratchInUse += csize;
   return p;
+}
+
+/** A block for stored data (levels, chunks, pages): refused beyond the shard's data limit. */
+export function alloc(size: usize): usize {
+  return allocBlock(size, false);
+}
+
+/** A block for request or response bytes: not counted against the data limit. */
+export function allocScratch(size: usize): usize {
+  return allocBlock(size, true);
 }
 
 export function freeScratch(ptr: usize, size: usize): void {

@@ -153,8 +153,8 @@ export function walReserve(metric: i32, level: usize, host: usize): bool {
     idxBuf = p;
     idxCap = grownCap;
   }
-  if ((<usize>hostCount + 1) * 16 > hostCap) {
-    const p = growTo(hostBuf, hostCap, <usize>hostCount * 16, (<usize>hostCount + 1) * 16);
+  if ((<usize>hostCount + 1) * 32 > hostCap) {
+    const p = growTo(hostBuf, hostCap, <usize>hostCount * 32, (<usize>hostCount + 1) * 32);
     if (p == 0) return false;
     hostBuf = p;
     hostCap = grownCap;
@@ -162,9 +162,9 @@ export function walReserve(metric: i32, level: usize, host: usize): bool {
   return true;
 }
 
-// Per host of the call (hostBuf, 16 bytes): u32 level, u32 first record offset,
-// u32 end of its last record, u32 count. While every host's records form one
-// run, walFinish needs no copying.
+// Per host of the call (hostBuf, 32 bytes): u32 level, u32 first record offset,
+// u32 end of its last record, u32 count, u32 bytes, u32 copy cursor. While
+// every host's records form one run, walFinish needs no copying.
 let scattered = false;
 
 /** Appends the record of one stored sample; walReserve must have succeeded just before. */
@@ -173,17 +173,18 @@ export function walAppend(host: usize, level: usize, metric: i32, ts: i64, value
   let h: usize;
   if (load<u32>(host, L_WALCALL) == walCall) {
     slot = load<u32>(host, L_WALSLOT);
-    h = hostBuf + (<usize>slot << 4);
+    h = hostBuf + (<usize>slot << 5);
     if (<usize>load<u32>(h, 8) != recLen) scattered = true;
   } else {
     slot = hostCount;
     hostCount++;
     store<u32>(host, walCall, L_WALCALL);
     store<u32>(host, slot, L_WALSLOT);
-    h = hostBuf + (<usize>slot << 4);
+    h = hostBuf + (<usize>slot << 5);
     store<u32>(h, <u32>host);
     store<u32>(h, <u32>recLen, 4);
     store<u32>(h, 0, 12);
+    store<u32>(h, 0, 16);
   }
   store<u32>(idxBuf + (<usize>recCount << 3), slot);
   store<u32>(idxBuf + (<usize>recCount << 3), <u32>recLen, 4);
@@ -206,6 +207,7 @@ export function walAppend(host: usize, level: usize, metric: i32, ts: i64, value
   store<u32>(rec, <u32>payloadLen, 4);
   store<u32>(p, crc32(rec + 8, payloadLen));
   p += 4;
+  store<u32>(h, load<u32>(h, 16) + <u32>(p - rec), 16);
   recLen = p - recBuf;
   store<u32>(h, <u32>recLen, 8);
   store<u32>(h, load<u32>(h, 12) + 1, 12);
@@ -223,7 +225,7 @@ export function walFinish(): u32 {
   if (!scattered) {
     // Each host's records are one run already.
     for (let i: u32 = 0; i < hostCount; i++) {
-      const h = hostBuf + (<usize>i << 4);
+      const h = hostBuf + (<usize>i << 5);
       const t = tableBuf + (<usize>i << 4);
       const first = load<u32>(h, 4);
       store<u32>(t, load<u32>(h));
@@ -239,27 +241,27 @@ export function walFinish(): u32 {
     groupBuf = p;
     groupCap = grownCap;
   }
-  // Per host: sizes, then a write cursor (kept in hostBuf field 4).
+  // Per host: its place in the grouped output, then a write cursor.
   let off: u32 = <u32>groupBuf;
   for (let i: u32 = 0; i < hostCount; i++) {
-    const h = hostBuf + (<usize>i << 4);
+    const h = hostBuf + (<usize>i << 5);
     const t = tableBuf + (<usize>i << 4);
+    const bytes = load<u32>(h, 16);
     store<u32>(t, load<u32>(h));
     store<u32>(t, off, 4);
-    store<u32>(t, 0, 8);
+    store<u32>(t, bytes, 8);
     store<u32>(t, load<u32>(h, 12), 12);
-    store<u32>(h, off, 4);
+    store<u32>(h, off, 20);
+    off += bytes;
   }
   for (let r: u32 = 0; r < recCount; r++) {
     const slot = load<u32>(idxBuf + (<usize>r << 3));
     const from = load<u32>(idxBuf + (<usize>r << 3), 4);
     const to = r + 1 < recCount ? load<u32>(idxBuf + (<usize>(r + 1) << 3), 4) : <u32>recLen;
-    const h = hostBuf + (<usize>slot << 4);
-    const cursor = load<u32>(h, 4);
+    const h = hostBuf + (<usize>slot << 5);
+    const cursor = load<u32>(h, 20);
     copySmall(<usize>cursor, recBuf + <usize>from, <usize>(to - from));
-    store<u32>(h, cursor + (to - from), 4);
-    const t = tableBuf + (<usize>slot << 4);
-    store<u32>(t, load<u32>(t, 8) + (to - from), 8);
+    store<u32>(h, cursor + (to - from), 20);
   }
   return hostCount;
 }

@@ -13,7 +13,8 @@ import { jsonString } from './json-text.ts';
 import { EngineMemoryError, Shard, utf8 } from './shard.ts';
 import { hostHash } from './shard-hash.ts';
 
-const MAX_PAGES = 65536;
+/** Stored data of one shard: 4 GiB of linear memory less room for request/response buffers. */
+const MAX_DATA_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
 const INGEST_FLUSH = 1;
 const INGEST_ERROR = 2;
 const INPUT_PADDING = 128;
@@ -47,8 +48,8 @@ export class Store implements MetricStore {
     this.metricNames = Object.keys(options.metrics);
     this.metricIds = new Map(this.metricNames.map((n, i) => [n, i]));
     this.wal = options.wal === true;
-    const limit = options.shardMemoryLimit ?? MAX_PAGES * 65536;
-    const pages = Math.max(1, Math.min(MAX_PAGES, Math.floor(limit / 65536)));
+    const limit = Math.min(options.shardMemoryLimit ?? MAX_DATA_BYTES, MAX_DATA_BYTES);
+    const pages = Math.max(1, Math.floor(limit / 65536));
     const table = this.metricTable();
     this.shards = instances.map((inst, i) => {
       const s = new Shard(inst);
