@@ -124,7 +124,7 @@ benchIngest('ingest, WAL off, 4 shards', { shards: 4 }, 20);
   if (check.results[0][0].data.length !== 2880) throw new Error('expected 2880 points');
   console.log(`  query, one 2,880-point series:          ${fmt(time(() => store.query(one), 2000), 1)} us (JSON included)`);
   const noData = { ...one, 'with-data': false };
-  console.log(`  query, one 2,880-point series, stats:   ${fmt(time(() => store.query(noData), 2000), 1)} us`);
+  console.log(`  read + stats, 2,880 points (no data):   ${fmt(time(() => store.query(noData), 2000), 1)} us`);
   const agg = { cluster: 'fritz', from, to, queries: [{ metric: 'cpu_user', host: 'f0003' }] };
   const aggCheck = JSON.parse(new TextDecoder().decode(store.query(agg)));
   if (aggCheck.results[0][0].data.length !== 2880) throw new Error('expected 2880 aggregated points');
