@@ -9,7 +9,8 @@ import {
   resetCounters, setShards, skipped,
 } from "./ingest";
 import { initTree, L_HEADER, nameLen, parentOf } from "./level";
-import { errorLen, errorLine, errorMsg, initParser, setFastPath } from "./lineproto";
+import { errorLine, initParser, setFastPath } from "./lineproto";
+import { errorLen, errorMsg } from "./lp-message";
 import { configureMetrics, metricCount } from "./metrics";
 import { formatF32, outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";

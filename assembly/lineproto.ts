@@ -9,6 +9,8 @@ import { allocScratch, freeScratch } from "./alloc";
 import { copySmall, isSafePathComponent, utf8Valid } from "./bytes";
 import { parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
 import { findMetric } from "./metrics";
+import { floorDiv, INT_OK, INT_RANGE, isBool, parsedInt, parseInt64 } from "./lp-literals";
+import { msgAscii, msgQuoted, msgQuotedChar, msgRaw, msgReset } from "./lp-message";
 
 export const LINE_SAMPLE: i32 = 0;
 export const LINE_SKIP: i32 = 1;
@@ -139,69 +141,6 @@ function subAdd(ptr: usize, len: usize, front: bool): bool {
 // ---- errors ----
 
 export let errorLine: i32 = 0;
-export const errorMsg: usize = memory.data(1024);
-export let errorLen: usize = 0;
-
-function msgReset(): void {
-  errorLen = 0;
-}
-
-function msgAscii(s: string): void {
-  for (let i = 0; i < s.length && errorLen < 1000; i++) {
-    store<u8>(errorMsg + errorLen, <u8>s.charCodeAt(i));
-    errorLen++;
-  }
-}
-
-function msgRaw(ptr: usize, len: usize): void {
-  const n = min(len, 200);
-  for (let i: usize = 0; i < n && errorLen < 1000; i++) {
-    store<u8>(errorMsg + errorLen, load<u8>(ptr + i));
-    errorLen++;
-  }
-  if (len > n) msgAscii("...");
-}
-
-function msgHexByte(c: u32): void {
-  const d1 = c >> 4;
-  const d2 = c & 15;
-  msgAscii("\\x");
-  store<u8>(errorMsg + errorLen, <u8>(d1 < 10 ? 48 + d1 : 87 + d1));
-  store<u8>(errorMsg + errorLen + 1, <u8>(d2 < 10 ? 48 + d2 : 87 + d2));
-  errorLen += 2;
-}
-
-function msgQuotedByte(c: u32, quote: u32): void {
-  if (errorLen > 990) return;
-  if (c == quote || c == 92) {
-    store<u8>(errorMsg + errorLen, 92);
-    store<u8>(errorMsg + errorLen + 1, <u8>c);
-    errorLen += 2;
-  } else if (c == 10) msgAscii("\\n");
-  else if (c == 13) msgAscii("\\r");
-  else if (c == 9) msgAscii("\\t");
-  else if (c < 32 || c == 127) msgHexByte(c);
-  else {
-    store<u8>(errorMsg + errorLen, <u8>c);
-    errorLen++;
-  }
-}
-
-/** Like Go's %q of a byte string. */
-function msgQuoted(ptr: usize, len: usize): void {
-  msgAscii('"');
-  const n = min(len, 200);
-  for (let i: usize = 0; i < n; i++) msgQuotedByte(load<u8>(ptr + i), 34);
-  if (len > n) msgAscii("...");
-  msgAscii('"');
-}
-
-/** Like Go's %q of a single byte. */
-function msgQuotedChar(c: u32): void {
-  msgAscii("'");
-  msgQuotedByte(c, 39);
-  msgAscii("'");
-}
 
 function fail(): i32 {
   errorLine = lineNo;
@@ -421,15 +360,6 @@ function badToken(): i32 {
 }
 
 // ---- tag handling (only when not skipping) ----
-
-// @ts-ignore: decorator
-@inline function keyIs(ptr: usize, len: usize, s: string): bool {
-  if (len != <usize>s.length) return false;
-  for (let i = 0; i < s.length; i++) {
-    if (<u32>load<u8>(ptr + <usize>i) != <u32>s.charCodeAt(i)) return false;
-  }
-  return true;
-}
 
 // Tag keys as little-endian words. Tokens lie in the padded input, so reading
 // up to 7 bytes past one is safe.
@@ -740,59 +670,6 @@ function parseFields(): i32 {
   return LINE_SAMPLE;
 }
 
-function isBool(ptr: usize, len: usize): bool {
-  return keyIs(ptr, len, "t") || keyIs(ptr, len, "T") || keyIs(ptr, len, "true") || keyIs(ptr, len, "True") ||
-    keyIs(ptr, len, "TRUE") || keyIs(ptr, len, "f") || keyIs(ptr, len, "F") || keyIs(ptr, len, "false") ||
-    keyIs(ptr, len, "False") || keyIs(ptr, len, "FALSE");
-}
-
-const INT_OK: i32 = 0;
-const INT_SYNTAX: i32 = 1;
-const INT_RANGE: i32 = 2;
-let parsedInt: i64 = 0;
-
-/** strconv.ParseInt / ParseUint in base 10 (a sign only for signed). */
-function parseInt64(ptr: usize, len: usize, signed: bool): i32 {
-  if (len == 0) return INT_SYNTAX;
-  let i: usize = 0;
-  let neg = false;
-  const c0 = load<u8>(ptr);
-  if (signed && (c0 == 43 || c0 == 45)) {
-    neg = c0 == 45;
-    i = 1;
-    if (len == 1) return INT_SYNTAX;
-  }
-  let v: u64 = 0;
-  if (len - i <= 18) {
-    // Up to 18 digits cannot overflow.
-    for (; i < len; i++) {
-      const d = <u32>load<u8>(ptr + i) - 48;
-      if (d > 9) return INT_SYNTAX;
-      v = v * 10 + <u64>d;
-    }
-  }
-  for (; i < len; i++) {
-    const c = <u32>load<u8>(ptr + i);
-    if (c < 48 || c > 57) return INT_SYNTAX;
-    const d = <u64>(c - 48);
-    // Like Go, an overflow is reported at the digit where it happens.
-    if (v > (0xffffffffffffffff - d) / 10) return INT_RANGE;
-    v = v * 10 + d;
-  }
-  if (signed) {
-    if (neg) {
-      if (v > 0x8000000000000000) return INT_RANGE;
-      parsedInt = -(<i64>v);
-    } else {
-      if (v > 0x7fffffffffffffff) return INT_RANGE;
-      parsedInt = <i64>v;
-    }
-  } else {
-    parsedInt = <i64>v;
-  }
-  return INT_OK;
-}
-
 function parseTime(): i32 {
   const start = pos;
   take(CC_TIME);
@@ -837,11 +714,6 @@ function parseTime(): i32 {
   lineTs = ts;
   lineHasTs = true;
   return LINE_SAMPLE;
-}
-
-function floorDiv(a: i64, b: i64): i64 {
-  const q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
 /** Validates the rest of a line that is skipped; a malformed rest is ignored as the reference does. */
@@ -1052,6 +924,3 @@ export function parseLine(): i32 {
   return LINE_SAMPLE;
 }
 
-export function parserPos(): usize {
-  return pos;
-}
