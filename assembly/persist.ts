@@ -60,16 +60,21 @@ function exportSeries(head: usize, metric: i32, unsavedOnly: bool): bool {
     if (first == 0) return true;
     startSlot = cSaved(first);
   }
-  const s1 = cStart(first) + <i64>startSlot * f;
-  // Length of the grid.
-  let total: i64 = <i64>(cLen(first) - startSlot);
+  let s1 = cStart(first) + <i64>startSlot * f;
+  // The grid: slot 0 at s1, unless a later chunk reaches before it (a chunk
+  // squeezed into a gap may start up to a step early).
+  let lo: i64 = 0;
+  let hi: i64 = <i64>(cLen(first) - startSlot);
   let c = cNext(first);
   while (c != 0) {
     const k0 = floorDiv(cStart(c) - s1 + f / 2, f);
+    if (k0 < lo) lo = k0;
     const e = k0 + <i64>cLen(c);
-    if (e > total) total = e;
+    if (e > hi) hi = e;
     c = cNext(c);
   }
+  s1 += lo * f;
+  let total = hi - lo;
   let cut: i64 = 0;
   if (total > MAX_EXPORT_SLOTS) {
     cut = total - MAX_EXPORT_SLOTS;
@@ -91,7 +96,7 @@ function exportSeries(head: usize, metric: i32, unsavedOnly: bool): bool {
     let k0: i64;
     let j0 = 0;
     if (isFirst) {
-      k0 = -(<i64>startSlot);
+      k0 = -lo - <i64>startSlot;
       j0 = startSlot;
     } else {
       k0 = floorDiv(cStart(c) - s1 + f / 2, f);

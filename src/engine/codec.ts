@@ -126,8 +126,12 @@ export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): U
   return w.result();
 }
 
+/** Deeper trees than this are refused (the engine walks them recursively). */
+export const MAX_TREE_DEPTH = 64;
+
 /** A checkpoint tree for assembly/persist.ts loadLevel. */
-export function encodeTree(w: ByteWriter, level: LevelData): void {
+export function encodeTree(w: ByteWriter, level: LevelData, depth = 0): void {
+  if (depth > MAX_TREE_DEPTH) throw new Error(`checkpoint tree deeper than ${MAX_TREE_DEPTH} levels`);
   const series: Array<[string, SeriesData]> = [];
   for (const [name, s] of level.metrics) {
     if (!Number.isInteger(s.frequency) || s.frequency <= 0 || s.frequency > 0xffffffff) continue;
@@ -146,7 +150,7 @@ export function encodeTree(w: ByteWriter, level: LevelData): void {
   w.u32(level.children.size);
   for (const [name, child] of level.children) {
     w.str16(name);
-    encodeTree(w, child);
+    encodeTree(w, child, depth + 1);
   }
 }
 
