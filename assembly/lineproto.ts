@@ -801,12 +801,13 @@ function fastLine(): i32 {
   let value: f64;
   if (q == ve) {
     value = <f64>mant / load<f64>(FAST_POW10 + (<usize>frac << 3));
+    if (neg) value = -value;
   } else if (q + 1 == ve && load<u8>(q) == 105 && !dot) {
-    value = <f64>mant;
+    // An integer: "-0i" is plain zero.
+    value = <f64>(neg ? -(<i64>mant) : <i64>mant);
   } else {
     return -1;
   }
-  if (neg) value = -value;
 
   // What follows: end of line, or spaces and a timestamp.
   let hasTs = false;

@@ -78,7 +78,7 @@ describe('line protocol: values', () => {
     ['1.5', 1.5], ['-2', -2], ['4i', 4], ['-4i', -4], ['4u', 4], ['1e3', 1000], ['.5', 0.5], ['1.', 1],
     ['0x1p-2', 0.25], ['1_000.5', 1000.5], ['123456789012345678901234567890', Math.fround(1.2345678901234568e29)],
     ['9223372036854775807i', Math.fround(9223372036854775807)], ['18446744073709551615u', Math.fround(18446744073709551615)],
-    ['0.1', Math.fround(0.1)], ['3.4028235677973366e38', Infinity], ['1e-50', 0],
+    ['0.1', Math.fround(0.1)], ['3.4028235677973366e38', Infinity], ['1e-50', 0], ['-0', -0], ['-0i', 0], ['-0.0e0', -0],
   ];
   for (const [text, want] of values) {
     it(`reads value=${text}`, () => {
@@ -249,7 +249,7 @@ describe('line protocol: the one-pass reader agrees with the general one', () =>
           const j = rnd(k + 1);
           [tags[k], tags[j]] = [tags[j], tags[k]];
         }
-        const value = [`${rnd(1000)}.${rnd(1000)}`, `-${rnd(100)}`, `${rnd(50)}i`, `${rnd(9)}e${rnd(5)}`, `.${rnd(99)}`][rnd(5)];
+        const value = [`${rnd(1000)}.${rnd(1000)}`, `-${rnd(100)}`, `${rnd(50)}i`, `-${rnd(3)}i`, `${rnd(9)}e${rnd(5)}`, `.${rnd(99)}`, `-0.${rnd(9)}`][rnd(7)];
         const ts = [` ${T + rnd(20) * 60}`, ` ${(T + rnd(20) * 60) * 1000}`, '', `  ${T + rnd(20) * 60}`][rnd(4)];
         const end = ['\n', '\r\n', ' \n', '\n\n'][rnd(4)];
         lines.push(`${metrics[rnd(4)]},${tags.join(',')}${' '.repeat(1 + rnd(2))}value=${value}${ts}${end}`);
