@@ -5,6 +5,13 @@ import { engineModule, levelOf, lp, makeStore, METRICS, samplesOf, seriesOf } fr
 
 const T = 1725620400;
 
+/** A hexadecimal float literal (0x1.8p3) as a 64-bit number (exact for these tests). */
+function hexFloat(t: string): number {
+  const m = /^0x([0-9a-f]*)(?:\.([0-9a-f]*))?p([+-]?\d+)$/i.exec(t)!;
+  const frac = m[2] ?? '';
+  return Number(BigInt('0x' + (m[1] || '0') + frac)) * 2 ** (Number(m[3]) - 4 * frac.length);
+}
+
 function one(text: string, cluster = 'fritz', now = T + 1000) {
   const store = makeStore();
   const result = store.ingest(lp(text), cluster, now);
@@ -110,6 +117,43 @@ describe('line protocol: values', () => {
     const got = seriesOf(store, 'fritz', 'h', [], 'cpu_load')!.values;
     want.forEach((w, i) => {
       if (!Object.is(got[i], w)) throw new Error(`line ${i + 1} (${lines[i].trim()}): got ${got[i]}, want ${w}`);
+    });
+  });
+
+  it('rounds values at 32-bit rounding boundaries and at the ends of the range exactly', () => {
+    /** The exact decimal expansion of a 64-bit float. */
+    const exactDecimal = (x: number): string => {
+      const b = new DataView(new ArrayBuffer(8));
+      b.setFloat64(0, x);
+      const e = (b.getUint32(0) >>> 20) & 0x7ff;
+      const mant = (BigInt(b.getUint32(0) & 0xfffff) << 32n) | BigInt(b.getUint32(4));
+      const m = e === 0 ? mant : mant | (1n << 52n);
+      const p = (e === 0 ? 1 : e) - 1075;
+      if (p >= 0) return (m << BigInt(p)).toString();
+      const digits = (m * 5n ** BigInt(-p)).toString().padStart(-p + 1, '0');
+      return `${digits.slice(0, digits.length + p)}.${digits.slice(digits.length + p)}`;
+    };
+    const texts: string[] = [];
+    const f = new Float32Array(2);
+    const u = new Uint32Array(f.buffer);
+    let seed = 11;
+    for (let i = 0; i < 3000; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      u[0] = (seed % 0x7f000000) >>> 0;
+      u[1] = u[0] + 1;
+      const mid = (f[0] + f[1]) / 2; // exact in 64 bits: a tie between two 32-bit floats
+      const text = exactDecimal(mid);
+      texts.push(text, `${text}${text.includes('.') ? '' : '.'}000000000000000000001`);
+    }
+    texts.push('1e-45', '7e-46', '1.4e-45', '1.1754943e-38', '3.4028235e38', '3.40282357e38', '1e-310', '4.9e-324', '1e-400',
+      `0.${'0'.repeat(300)}1`, `1${'0'.repeat(300)}`, '1.7976931348623157e308', '0x1.fffffep127', '0x1p-149', '0x1p-150', '0x1.000001p-150');
+    const lines = texts.map((t, i) => `cpu_load,cluster=fritz,hostname=h value=${t} ${T + i * 60}\n`);
+    const { store, result } = one(lines.join(''));
+    expect(result.error).toBeNull();
+    const got = seriesOf(store, 'fritz', 'h', [], 'cpu_load')!.values;
+    texts.forEach((t, i) => {
+      const want = t.startsWith('0x') ? Math.fround(hexFloat(t)) : Math.fround(Number(t));
+      if (!Object.is(got[i], want)) throw new Error(`${t}: got ${got[i]}, want ${want}`);
     });
   });
 

@@ -77,6 +77,16 @@ describe('sharding', () => {
     expect(again).toMatchObject({ accepted: 2 * 9 * 10, dropped: 0 });
   });
 
+  it('keeps the lines before a malformed one, whichever shard they go to', () => {
+    const s = makeStore({ shards: 4 });
+    const lines = Array.from({ length: 40 }, (_, i) => `cpu_load,cluster=fritz,hostname=n${i} value=${i} ${T}`);
+    lines.splice(30, 0, 'cpu_load,cluster=fritz,hostname=bad value=x');
+    const r = s.ingest(lp(lines.join('\n')), 'fritz', T);
+    expect(r).toMatchObject({ accepted: 30, error: { line: 31 } });
+    expect(s.hosts()).toHaveLength(30);
+    expect(new Set(s.hosts().map((h) => h[1]))).toEqual(new Set(Array.from({ length: 30 }, (_, i) => `n${i}`)));
+  });
+
   it('emits the WAL records of every host, whichever shard holds it', () => {
     const body = workload(10, 3);
     const one = makeStore({ wal: true }).ingest(body, 'fritz', T);
