@@ -18,6 +18,9 @@ const MAX_DATA_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
 const INGEST_FLUSH = 1;
 const INGEST_ERROR = 2;
 const INPUT_PADDING = 128;
+/** Limits of the engine's record formats (assembly/ingest.ts). */
+const MAX_SHARDS = 256;
+const MAX_METRICS = 65535;
 
 export class Store implements MetricStore {
   readonly metrics: MetricTable;
@@ -397,7 +400,10 @@ export class Store implements MetricStore {
 
 function shardCount(options: StoreOptions): number {
   const n = options.shards ?? 1;
-  return Number.isInteger(n) && n >= 1 && n <= 256 ? n : 1;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) throw new RangeError(`shards must be a whole number from 1 to ${MAX_SHARDS}, not ${n}`);
+  const metrics = Object.keys(options.metrics).length;
+  if (metrics > MAX_METRICS) throw new RangeError(`at most ${MAX_METRICS} metrics can be configured, not ${metrics}`);
+  return n;
 }
 
 /** A generated query echoed as Go's APIQuery marshals it. */
