@@ -1,4 +1,249 @@
-// Placeholder entry point; the storage engine replaces it.
-export function version(): i32 {
-  return 1;
+// The exports of one shard of the storage engine. Numbers cross the boundary
+// as i32/u32/f64 only (timestamps as f64: whole seconds, exact up to 2^53);
+// strings and structured inputs are bytes the TypeScript face writes into the
+// I/O buffer (ioBuffer); answers are bytes in the response buffer.
+import { allocFailures, allocInit, allocScratch, bytesInUse, freeScratch, memoryBytes, scratchInUse } from "./alloc";
+import { chunkCount, sampleCount } from "./chunk";
+import {
+  accepted, applyRecords, dropped, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr,
+  resetCounters, setShards, skipped,
+} from "./ingest";
+import { initTree, L_HEADER, nameLen, parentOf } from "./level";
+import { errorLine, initParser, setFastPath } from "./lineproto";
+import { errorLen, errorMsg } from "./lp-message";
+import { configureMetrics, metricCount } from "./metrics";
+import { formatF32, outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
+import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";
+import { rowCount, rowTable, runQuery, toI64 } from "./query";
+import { debugDump, freePath, healthCheck, listChildren, listHosts } from "./tree-ops";
+import { walBegin, walFinish, walInit, walTable } from "./wal";
+
+let ioPtr: usize = 0;
+let ioCap: usize = 0;
+
+/** Sets up a shard; false when even the first allocations fail. */
+export function init(index: u32, count: u32, limitPages: u32, wal: u32): bool {
+  allocInit(<u64>limitPages << 16);
+  setShards(index, count);
+  initParser();
+  walInit(wal != 0);
+  return initTree();
+}
+
+/** A buffer of at least `size` bytes for the next call's input (0 when memory runs out). */
+export function ioBuffer(size: u32): usize {
+  if (<usize>size > ioCap) {
+    let cap = ioCap < 65536 ? <usize>65536 : ioCap;
+    while (cap < <usize>size) {
+      if (cap >= 0x4000_0000) {
+        cap = <usize>size;
+        break;
+      }
+      cap <<= 1;
+    }
+    const p = allocScratch(cap);
+    if (p == 0) return 0;
+    if (ioPtr != 0) freeScratch(ioPtr, ioCap);
+    ioPtr = p;
+    ioCap = cap;
+  }
+  return ioPtr;
+}
+
+/** The metric table (see metrics.ts) in the I/O buffer. */
+export function configure(): bool {
+  return configureMetrics(ioPtr);
+}
+
+export function metrics(): i32 {
+  return metricCount;
+}
+
+// ---- ingest ----
+
+/** Starts a call on every shard: counters and WAL records of the previous call are dropped. */
+export function beginCall(): void {
+  resetCounters();
+  walBegin();
+}
+
+/** Parses body (I/O buffer [0, bodyLen)) with the default cluster after it. 0 done, 1 flush outboxes, 2 error. */
+export function ingest(bodyLen: u32, clusterLen: u32, now: f64): i32 {
+  ingestStart(ioPtr, <usize>bodyLen, ioPtr + <usize>bodyLen, <usize>clusterLen, toI64(Math.floor(now)));
+  return ingestRun();
+}
+
+/** Tests only: read every line with the general parser. */
+export function useFastPath(on: bool): void {
+  setFastPath(on);
+}
+
+export function ingestResume(): i32 {
+  return ingestRun();
+}
+
+export function acceptedCount(): u32 {
+  return accepted;
+}
+export function droppedCount(): u32 {
+  return dropped;
+}
+export function skippedCount(): u32 {
+  return skipped;
+}
+export function errorLineNumber(): i32 {
+  return errorLine;
+}
+export function errorMessage(): usize {
+  return errorMsg;
+}
+export function errorMessageLength(): usize {
+  return errorLen;
+}
+export function outbox(shard: u32): usize {
+  return outboxPtr(shard);
+}
+export function outboxLength(shard: u32): usize {
+  return outboxLen(shard);
+}
+export function outboxClear(): void {
+  clearOutboxes();
+}
+
+/** Applies another shard's outbox, copied into the I/O buffer. */
+export function apply(len: u32): void {
+  applyRecords(ioPtr, <usize>len);
+}
+
+/** Groups the call's WAL records per host; see walTable (u32 host level, offset, length, count per host). */
+export function walGroups(): u32 {
+  return walFinish();
+}
+export function walTablePtr(): usize {
+  return walTable();
+}
+
+// ---- answers ----
+
+export function responsePtr(): usize {
+  return outPtr;
+}
+export function responseLength(): usize {
+  return outLen;
+}
+
+/** Answers the query command in the I/O buffer; false when memory ran out. */
+export function query(): bool {
+  return runQuery(ioPtr);
+}
+export function queryRows(): usize {
+  return rowTable.ptr;
+}
+export function queryRowCount(): i32 {
+  return rowCount;
+}
+
+/** Frees below the path in the I/O buffer; returns the number of chunks freed. */
+export function freeBefore(t: f64): i32 {
+  return freePath(ioPtr, toI64(t));
+}
+
+export function children(): bool {
+  return listChildren(ioPtr);
+}
+
+export function hosts(): void {
+  listHosts();
+}
+
+export function debug(mode: i32, depth: i32): bool {
+  return debugDump(ioPtr, mode, depth);
+}
+
+/** Path in the I/O buffer, then (at idsOffset) n i32 metric ids. */
+export function health(idsOffset: u32, n: i32, now: f64): bool {
+  return healthCheck(ioPtr, ioPtr + <usize>idsOffset, n, toI64(Math.floor(now)));
+}
+
+// ---- persistence ----
+
+/** 1 exported, 0 no such host, -1 out of memory. */
+export function exportHost(unsavedOnly: bool): i32 {
+  if (exportHostTree(ioPtr, unsavedOnly)) return 1;
+  return exportMissing ? 0 : -1;
+}
+export function exportRecords(): usize {
+  return commitRecords.ptr;
+}
+export function exportRecordCount(): u32 {
+  return commitCount;
+}
+export function exportGen(): u32 {
+  return exportGeneration;
+}
+
+/** Path in the I/O buffer, records (u32 chunk, u32 length) at recordsOffset. */
+export function commit(generation: u32, recordsOffset: u32, n: u32): bool {
+  return commitExport(ioPtr, generation, ioPtr + <usize>recordsOffset, n);
+}
+
+/** cluster at [0, cLen), host after it, the tree at treeOffset; returns samples that found no room. */
+export function loadHostTree(cLen: u32, hLen: u32, treeOffset: u32): u32 {
+  return loadHost(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>treeOffset);
+}
+
+/** WAL replay; offsets into the I/O buffer (see persist.ts writeColumns). */
+export function writeSamples(cLen: u32, hLen: u32, header: u32, ts: u32, value: u32, metric: u32, path: u32, notBefore: f64): u32 {
+  const nb: i64 = isNaN(notBefore) ? i64.MIN_VALUE : toI64(notBefore);
+  return writeColumns(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>header,
+    ioPtr + <usize>ts, ioPtr + <usize>value, ioPtr + <usize>metric, ioPtr + <usize>path, nb);
+}
+
+// ---- statistics ----
+
+export function statMemory(): f64 {
+  return <f64>memoryBytes();
+}
+export function statUsed(): f64 {
+  return <f64>bytesInUse;
+}
+export function statChunks(): f64 {
+  return <f64>chunkCount;
+}
+export function statSamples(): f64 {
+  return <f64>sampleCount;
+}
+export function statAllocFailures(): u32 {
+  return allocFailures;
+}
+
+// ---- level names (for the WAL groups) ----
+
+export function levelNamePtr(level: usize): usize {
+  return level + L_HEADER;
+}
+export function levelNameLength(level: usize): usize {
+  return nameLen(level);
+}
+export function levelParent(level: usize): usize {
+  return parentOf(level);
+}
+export function statScratch(): f64 {
+  return <f64>scratchInUse;
+}
+
+/** The n f32 values in the I/O buffer as JSON numbers, comma-separated, into the response. */
+export function formatFloats(n: i32): bool {
+  outReset();
+  if (!outReserveBytes(<usize>n * 25 + 1)) return false;
+  let q = outPtr;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      store<u8>(q, 44);
+      q++;
+    }
+    q = formatF32(q, load<f32>(ioPtr + (<usize>i << 2)));
+  }
+  setOutLen(q - outPtr);
+  return true;
 }

@@ -17,7 +17,11 @@ export interface StoreOptions {
   metrics: MetricTable;
   /** Number of WASM instances the hosts are spread over (hash of cluster+host). Default 1. */
   shards?: number;
-  /** Upper bound of one instance's linear memory in bytes. Default and maximum: 4 GiB. */
+  /**
+   * Upper bound of the stored data of one instance, in bytes (default and
+   * maximum: 4 GiB less 256 MiB kept for request and response buffers, which
+   * come on top). Samples that find no room are counted as dropped.
+   */
   shardMemoryLimit?: number;
   /** When true, ingest() also returns the WAL records of every accepted sample. */
   wal?: boolean;

@@ -1,0 +1,125 @@
+// Memory of one shard: a bump region carved into size classes, each with its
+// own free list. Blocks carry no header (callers know their sizes), so a
+// 256-byte page of samples costs exactly 256 bytes. Nothing here traps: when
+// memory.grow is refused, or stored data would pass the shard's limit, the
+// caller gets 0. Request/response scratch is not counted against the limit.
+
+// Size classes: 16-byte steps up to 128, then four classes per power of two.
+const CLASS_COUNT: i32 = 112;
+const freeLists: usize = memory.data(CLASS_COUNT * 4, 16);
+
+let heapTop: u64 = 0;
+let heapEnd: u64 = 0;
+/** Stored data (levels, chunks, pages) may take at most this many bytes. */
+let dataLimit: u64 = 0;
+/** Linear memory cannot grow past 4 GiB. */
+const HARD_LIMIT: u64 = 0x1_0000_0000;
+
+export let bytesInUse: u64 = 0;
+/** The part of bytesInUse that is request/response scratch rather than stored data. */
+export let scratchInUse: u64 = 0;
+export let allocFailures: u32 = 0;
+
+export function allocInit(limitBytes: u64): void {
+  heapTop = <u64>((__heap_base + 15) & ~(<usize>15));
+  heapEnd = <u64>memory.size() << 16;
+  dataLimit = limitBytes < HARD_LIMIT ? limitBytes : HARD_LIMIT;
+  memory.fill(freeLists, 0, CLASS_COUNT * 4);
+  bytesInUse = 0;
+  scratchInUse = 0;
+}
+
+// @ts-ignore: decorator
+@inline export function classOf(size: usize): i32 {
+  if (size <= 128) return <i32>((size + 15) >> 4) - 1 + <i32>(size == 0);
+  const e = 31 - <i32>clz<u32>(<u32>(size - 1)); // 2^e < size <= 2^(e+1)
+  const sub = <i32>((size - 1) >> (e - 2)) & 3;
+  return 8 + (e - 7) * 4 + sub;
+}
+
+// @ts-ignore: decorator
+@inline export function classSize(cls: i32): usize {
+  if (cls < 8) return <usize>(cls + 1) << 4;
+  const e = ((cls - 8) >> 2) + 7;
+  const sub = (cls - 8) & 3;
+  return <usize>(5 + sub) << (e - 2);
+}
+
+function grow(needEnd: u64): bool {
+  if (needEnd > HARD_LIMIT) return false;
+  const have = heapEnd;
+  // Grow by at least 1/64 of what we hold (min 1 MiB): few grow calls, little slack.
+  let want = needEnd - have;
+  let step = have >> 6;
+  if (step < 0x10_0000) step = 0x10_0000;
+  if (want < step) want = step;
+  if (have + want > HARD_LIMIT) want = HARD_LIMIT - have;
+  const pages = <i32>((want + 0xffff) >> 16);
+  if (memory.grow(pages) < 0) {
+    // Try the bare minimum before giving up.
+    if (memory.grow(<i32>((needEnd - have + 0xffff) >> 16)) < 0) return false;
+  }
+  heapEnd = <u64>memory.size() << 16;
+  return true;
+}
+
+function allocBlock(size: usize, scratch: bool): usize {
+  const cls = classOf(size);
+  const csize = classSize(cls);
+  if (!scratch && bytesInUse - scratchInUse + <u64>csize > dataLimit) {
+    allocFailures++;
+    return 0;
+  }
+  const head = freeLists + (<usize>cls << 2);
+  let p = <usize>load<u32>(head);
+  if (p != 0) {
+    store<u32>(head, load<u32>(p));
+  } else {
+    const end = heapTop + <u64>csize;
+    if (end > heapEnd && !grow(end)) {
+      allocFailures++;
+      return 0;
+    }
+    p = <usize>heapTop;
+    heapTop = end;
+  }
+  bytesInUse += csize;
+  if (scratch) scratchInUse += csize;
+  return p;
+}
+
+/** A block for stored data (levels, chunks, pages): refused beyond the shard's data limit. */
+export function alloc(size: usize): usize {
+  return allocBlock(size, false);
+}
+
+/** A block for request or response bytes: not counted against the data limit. */
+export function allocScratch(size: usize): usize {
+  return allocBlock(size, true);
+}
+
+export function freeScratch(ptr: usize, size: usize): void {
+  if (ptr == 0) return;
+  scratchInUse -= classSize(classOf(size));
+  free(ptr, size);
+}
+
+export function free(ptr: usize, size: usize): void {
+  if (ptr == 0) return;
+  const cls = classOf(size);
+  const head = freeLists + (<usize>cls << 2);
+  store<u32>(ptr, load<u32>(head));
+  store<u32>(head, <u32>ptr);
+  bytesInUse -= classSize(cls);
+}
+
+/** Zeroed block for stored data. */
+export function allocZeroed(size: usize): usize {
+  const p = alloc(size);
+  if (p != 0) memory.fill(p, 0, classSize(classOf(size)));
+  return p;
+}
+
+export function memoryBytes(): u64 {
+  return <u64>memory.size() << 16;
+}

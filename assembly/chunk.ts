@@ -1,0 +1,254 @@
+// A series is a chain of chunks, newest last, each with a start, a capacity
+// (512 slots, or the length of a piece loaded from disk) and 32-bit values.
+// Values live in 64-slot pages allocated as slots are reached, so the newest
+// chunk of a series costs only what it holds. Rules of the reference
+// (cc-backend buffer.go): first chunk at ts - floor(f/2); idx >= cap opens a
+// new chunk at ts - floor(f/2); overwrite below len; NaN fill above it.
+import { alloc, free } from "./alloc";
+
+// @ts-ignore: decorator
+@inline export const C_START: usize = 0; // i64
+// @ts-ignore: decorator
+@inline export const C_PREV: usize = 8;
+// @ts-ignore: decorator
+@inline export const C_NEXT: usize = 12;
+// @ts-ignore: decorator
+@inline export const C_LEN: usize = 16; // u16
+// @ts-ignore: decorator
+@inline export const C_CAP: usize = 18; // u16
+// @ts-ignore: decorator
+@inline export const C_SAVED: usize = 20; // u16: slots [0, saved) are on disk
+// @ts-ignore: decorator
+@inline export const C_DIRTY: usize = 22; // u16: lowest slot written since the last export (0xffff: none)
+// @ts-ignore: decorator
+@inline export const C_PAGES: usize = 32; // 8 x u32
+// @ts-ignore: decorator
+@inline export const CHUNK_BYTES: usize = 64;
+// @ts-ignore: decorator
+@inline export const CHUNK_CAP: i32 = 512;
+// @ts-ignore: decorator
+@inline export const PAGE_SLOTS: i32 = 64;
+// @ts-ignore: decorator
+@inline export const PAGE_BYTES: usize = 256;
+// @ts-ignore: decorator
+@inline export const NO_DIRTY: u16 = 0xffff;
+// @ts-ignore: decorator
+@inline export const NAN32: f32 = reinterpret<f32>(0x7fc00000);
+
+export const WRITE_OK: i32 = 0;
+export const WRITE_TOO_OLD: i32 = 1;
+export const WRITE_NO_MEMORY: i32 = 2;
+
+export let chunkCount: u64 = 0;
+export let sampleCount: u64 = 0;
+
+// @ts-ignore: decorator
+@inline export function cStart(c: usize): i64 {
+  return load<i64>(c, C_START);
+}
+// @ts-ignore: decorator
+@inline export function cPrev(c: usize): usize {
+  return <usize>load<u32>(c, C_PREV);
+}
+// @ts-ignore: decorator
+@inline export function cNext(c: usize): usize {
+  return <usize>load<u32>(c, C_NEXT);
+}
+// @ts-ignore: decorator
+@inline export function cLen(c: usize): i32 {
+  return <i32>load<u16>(c, C_LEN);
+}
+// @ts-ignore: decorator
+@inline export function cCap(c: usize): i32 {
+  return <i32>load<u16>(c, C_CAP);
+}
+// @ts-ignore: decorator
+@inline export function cSaved(c: usize): i32 {
+  return <i32>load<u16>(c, C_SAVED);
+}
+// @ts-ignore: decorator
+@inline export function cValue(c: usize, idx: i32): f32 {
+  const page = <usize>load<u32>(c + C_PAGES + (<usize>(idx >> 6) << 2));
+  return load<f32>(page + (<usize>(idx & 63) << 2));
+}
+// @ts-ignore: decorator
+@inline export function cPage(c: usize, pageIndex: i32): usize {
+  return <usize>load<u32>(c + C_PAGES + (<usize>pageIndex << 2));
+}
+
+/** For chunks filled outside chunkWrite (loaded pieces). */
+export function addSamples(n: i32): void {
+  sampleCount += <u64>n;
+}
+
+export function newChunk(start: i64, cap: i32): usize {
+  const c = alloc(CHUNK_BYTES);
+  if (c == 0) return 0;
+  memory.fill(c, 0, CHUNK_BYTES);
+  store<i64>(c, start, C_START);
+  store<u16>(c, <u16>cap, C_CAP);
+  store<u16>(c, NO_DIRTY, C_DIRTY);
+  chunkCount++;
+  return c;
+}
+
+export function freeChunk(c: usize): void {
+  const pages = (cCap(c) + PAGE_SLOTS - 1) >> 6;
+  for (let i = 0; i < pages; i++) {
+    const p = cPage(c, i);
+    if (p != 0) free(p, PAGE_BYTES);
+  }
+  sampleCount -= <u64>cLen(c);
+  chunkCount--;
+  free(c, CHUNK_BYTES);
+}
+
+/** Makes sure the pages holding slots [from, to] exist; false when memory runs out. */
+function ensurePages(c: usize, from: i32, to: i32): bool {
+  for (let i = from >> 6; i <= to >> 6; i++) {
+    const at = c + C_PAGES + (<usize>i << 2);
+    if (load<u32>(at) == 0) {
+      const p = alloc(PAGE_BYTES);
+      if (p == 0) return false;
+      store<u32>(at, <u32>p);
+    }
+  }
+  return true;
+}
+
+function fillNaN(c: usize, from: i32, to: i32): void {
+  // slots [from, to)
+  let i = from;
+  while (i < to) {
+    const page = cPage(c, i >> 6);
+    const end = min(to, (i & ~63) + 64);
+    const bits: u32 = 0x7fc00000;
+    for (let k = i; k < end; k++) store<u32>(page + (<usize>(k & 63) << 2), bits);
+    i = end;
+  }
+}
+
+/** Writes slot idx (< cap) of a chunk; false when a page could not be had. */
+export function chunkWrite(c: usize, idx: i32, value: f32): bool {
+  const len = cLen(c);
+  if (idx >= len) {
+    if (!ensurePages(c, len, idx)) return false;
+    if (idx > len) fillNaN(c, len, idx);
+    store<u16>(c, <u16>(idx + 1), C_LEN);
+    sampleCount += <u64>(idx + 1 - len);
+  }
+  const page = cPage(c, idx >> 6);
+  store<f32>(page + (<usize>(idx & 63) << 2), value);
+  if (idx < cSaved(c)) store<u16>(c, <u16>idx, C_SAVED);
+  if (<u16>idx < load<u16>(c, C_DIRTY)) store<u16>(c, <u16>idx, C_DIRTY);
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function halfFreq(f: i64): i64 {
+  return f / 2;
+}
+
+/**
+ * Writes one sample into the series whose newest chunk is stored at `slot`.
+ * Late samples go into the older chunk that covers them (or a chunk inserted
+ * into the gap); one older than every chunk is refused.
+ */
+export function writeSample(slot: usize, f: i64, ts: i64, value: f32, prepend: bool = false): i32 {
+  const head = <usize>load<u32>(slot);
+  if (head == 0) return appendChunk(slot, 0, f, ts, value);
+  const start = cStart(head);
+  if (ts < start) return writeLate(head, f, ts, value, prepend);
+  const idx64 = (ts - start) / f;
+  if (idx64 >= <i64>cCap(head)) return appendChunk(slot, head, f, ts, value);
+  return chunkWrite(head, <i32>idx64, value) ? WRITE_OK : WRITE_NO_MEMORY;
+}
+
+/** Opens a new newest chunk at ts - floor(f/2) after `head` (0: first chunk). Every chunk holds at least one slot. */
+function appendChunk(slot: usize, head: usize, f: i64, ts: i64, value: f32): i32 {
+  const c = newChunk(ts - halfFreq(f), CHUNK_CAP);
+  if (c == 0) return WRITE_NO_MEMORY;
+  if (!chunkWrite(c, 0, value)) {
+    freeChunk(c);
+    return WRITE_NO_MEMORY;
+  }
+  store<u32>(c, <u32>head, C_PREV);
+  if (head != 0) store<u32>(head, <u32>c, C_NEXT);
+  store<u32>(slot, <u32>c);
+  return WRITE_OK;
+}
+
+/**
+ * A sample before the newest chunk's start. With `prepend` (loading from disk)
+ * a sample older than everything opens a new oldest chunk instead of being refused.
+ */
+function writeLate(head: usize, f: i64, ts: i64, value: f32, prepend: bool): i32 {
+  let newer = head;
+  let c = cPrev(head);
+  while (c != 0) {
+    const start = cStart(c);
+    if (ts >= start) {
+      const idx64 = (ts - start) / f;
+      if (idx64 < <i64>cCap(c)) return chunkWrite(c, <i32>idx64, value) ? WRITE_OK : WRITE_NO_MEMORY;
+      return insertBetween(c, newer, f, ts, value);
+    }
+    newer = c;
+    c = cPrev(c);
+  }
+  if (!prepend) return WRITE_TOO_OLD;
+  return insertBetween(0, newer, f, ts, value);
+}
+
+/** Opens a chunk for ts between `older` (0: none) and `newer`, not overlapping `newer`. */
+function insertBetween(older: usize, newer: usize, f: i64, ts: i64, value: f32): i32 {
+  const nextStart = cStart(newer);
+  let start = ts - halfFreq(f);
+  let cap64 = (nextStart - start) / f;
+  if (cap64 < 1) {
+    start = nextStart - f;
+    cap64 = 1;
+  }
+  if (cap64 > <i64>CHUNK_CAP) cap64 = <i64>CHUNK_CAP;
+  const c = newChunk(start, <i32>cap64);
+  if (c == 0) return WRITE_NO_MEMORY;
+  store<u32>(c, <u32>older, C_PREV);
+  store<u32>(c, <u32>newer, C_NEXT);
+  store<u32>(newer, <u32>c, C_PREV);
+  if (older != 0) store<u32>(older, <u32>c, C_NEXT);
+  const idx = <i32>((ts - start) / f);
+  if (!chunkWrite(c, idx, value)) {
+    // Unlink again so no empty chunk stays behind.
+    store<u32>(newer, <u32>older, C_PREV);
+    if (older != 0) store<u32>(older, <u32>newer, C_NEXT);
+    freeChunk(c);
+    return WRITE_NO_MEMORY;
+  }
+  return WRITE_OK;
+}
+
+export function oldestChunk(head: usize): usize {
+  let c = head;
+  while (cPrev(c) != 0) c = cPrev(c);
+  return c;
+}
+
+/** Frees every chunk of a series whose end (firstWrite + len*f) is before t; returns the new head and counts in `freedCount`. */
+export let freedCount: i32 = 0;
+export function freeBefore(head: usize, f: i64, t: i64): usize {
+  let c = oldestChunk(head);
+  let newHead = head;
+  while (c != 0) {
+    const next = cNext(c);
+    const end = cStart(c) + halfFreq(f) + <i64>cLen(c) * f;
+    if (end < t) {
+      const prev = cPrev(c);
+      if (prev != 0) store<u32>(prev, <u32>next, C_NEXT);
+      if (next != 0) store<u32>(next, <u32>prev, C_PREV);
+      if (c == newHead) newHead = prev;
+      freeChunk(c);
+      freedCount++;
+    }
+    c = next;
+  }
+  return newHead;
+}

@@ -1,0 +1,281 @@
+// Ingest: lines parsed in the first shard go straight into the series of
+// hosts it owns; samples of hosts owned by other shards are appended to a
+// compact per-shard outbox, which the TypeScript face copies into the owning
+// shard and applies there (applyRecords). Every stored sample can also be
+// logged as a WAL record.
+import { allocScratch, freeScratch } from "./alloc";
+import { bytesEqual, copySmall, hostHash } from "./bytes";
+import { WRITE_OK, writeSample } from "./chunk";
+import { childOrCreate, root, seriesSlot } from "./level";
+import {
+  LINE_EOF, LINE_ERROR, LINE_SKIP, lineClusterLen, lineClusterPtr, lineHasTs, lineHostLen, lineHostPtr,
+  lineMetric, lineTs, lineValue, parseLine, parserStart, setDefaultCluster, subBuf, subLen, typeBuf, typeLen,
+} from "./lineproto";
+import { metricCount, metricFreq } from "./metrics";
+import { walAppend, walEnabled, walReserve } from "./wal";
+
+export const ST_DONE: i32 = 0;
+export const ST_FLUSH: i32 = 1;
+export const ST_ERROR: i32 = 2;
+
+export let shardIndex: u32 = 0;
+export let shardCount: u32 = 1;
+
+export let accepted: u32 = 0;
+export let dropped: u32 = 0;
+export let skipped: u32 = 0;
+
+export function setShards(index: u32, count: u32): void {
+  shardIndex = index;
+  shardCount = count == 0 ? 1 : count;
+}
+
+export function resetCounters(): void {
+  accepted = 0;
+  dropped = 0;
+  skipped = 0;
+}
+
+// ---- writing one sample into a level of a host this shard owns ----
+
+export function storeSample(host: usize, level: usize, metric: i32, ts: i64, value: f32, logWal: bool): void {
+  if (level == 0) {
+    dropped++;
+    return;
+  }
+  if (logWal && walEnabled && !walReserve(metric, level, host)) {
+    dropped++;
+    return;
+  }
+  const slot = seriesSlot(level, metric, true);
+  if (slot == 0) {
+    dropped++;
+    return;
+  }
+  const r = writeSample(slot, metricFreq(metric), ts, value);
+  if (r == WRITE_OK) {
+    accepted++;
+    if (logWal && walEnabled) walAppend(host, level, metric, ts, value);
+  } else {
+    dropped++;
+  }
+}
+
+export function hostLevel(cPtr: usize, cLen: usize, hPtr: usize, hLen: usize): usize {
+  const cluster = childOrCreate(root, cPtr, cLen);
+  if (cluster == 0) return 0;
+  return childOrCreate(cluster, hPtr, hLen);
+}
+
+function pathLevel(host: usize, tPtr: usize, tLen: usize, sPtr: usize, sLen: usize): usize {
+  if (host == 0 || tLen == 0) return host;
+  const l1 = childOrCreate(host, tPtr, tLen);
+  if (l1 == 0 || sLen == 0) return l1;
+  return childOrCreate(l1, sPtr, sLen);
+}
+
+// ---- outboxes (only the parsing shard has them) ----
+
+const OUTBOX_FLUSH_BYTES: usize = 1 << 20;
+const MAX_SHARDS: u32 = 256;
+const outPtrs: usize = memory.data(MAX_SHARDS * 4);
+const outCaps: usize = memory.data(MAX_SHARDS * 4);
+const outLens: usize = memory.data(MAX_SHARDS * 4);
+const outHostEpoch: usize = memory.data(MAX_SHARDS * 4);
+const outPathEpoch: usize = memory.data(MAX_SHARDS * 4);
+
+export function outboxPtr(shard: u32): usize {
+  return <usize>load<u32>(outPtrs + (<usize>shard << 2));
+}
+export function outboxLen(shard: u32): usize {
+  return <usize>load<u32>(outLens + (<usize>shard << 2));
+}
+export function outboxClear(): void {
+  memory.fill(outLens, 0, MAX_SHARDS * 4);
+}
+
+function outboxReserve(shard: u32, n: usize): usize {
+  const at = <usize>shard << 2;
+  const len = <usize>load<u32>(outLens + at);
+  const cap = <usize>load<u32>(outCaps + at);
+  let ptr = <usize>load<u32>(outPtrs + at);
+  if (len + n > cap) {
+    let newCap = cap < 65536 ? <usize>65536 : cap * 2;
+    while (newCap < len + n) newCap <<= 1;
+    const p = allocScratch(newCap);
+    if (p == 0) return 0;
+    if (ptr != 0) {
+      memory.copy(p, ptr, len);
+      freeScratch(ptr, cap);
+    }
+    ptr = p;
+    store<u32>(outPtrs + at, <u32>p);
+    store<u32>(outCaps + at, <u32>newCap);
+  }
+  return ptr + len;
+}
+
+function outboxCommit(shard: u32, n: usize): void {
+  const at = outLens + (<usize>shard << 2);
+  store<u32>(at, load<u32>(at) + <u32>n);
+}
+
+const REC_HOST: u8 = 1;
+const REC_PATH: u8 = 2;
+const REC_SAMPLE: u8 = 3;
+
+// ---- the parse loop ----
+
+let now: i64 = 0;
+let prevCPtr: usize = 0;
+let prevCLen: usize = 0xffffffff;
+let prevHPtr: usize = 0;
+let prevHLen: usize = 0;
+let curShard: u32 = 0;
+let curHost: usize = 0;
+let hostEpoch: u32 = 0;
+let pathEpoch: u32 = 0;
+const prevType: usize = memory.data(256);
+let prevTypeLen: usize = 0xffffffff;
+const prevSub: usize = memory.data(256);
+let prevSubLen: usize = 0;
+let curLevel: usize = 0;
+
+export function ingestStart(ptr: usize, len: usize, cPtr: usize, cLen: usize, nowSec: i64): void {
+  parserStart(ptr, len);
+  setDefaultCluster(cPtr, cLen);
+  now = nowSec;
+  prevCLen = 0xffffffff;
+  prevTypeLen = 0xffffffff;
+  curHost = 0;
+  curLevel = 0;
+  hostEpoch++;
+  pathEpoch++;
+  outboxClear();
+}
+
+/** Parses until the input ends (ST_DONE), an outbox needs emptying (ST_FLUSH) or a line is malformed (ST_ERROR). */
+export function ingestRun(): i32 {
+  while (true) {
+    const r = parseLine();
+    if (r == LINE_EOF) return ST_DONE;
+    if (r == LINE_ERROR) return ST_ERROR;
+    if (r == LINE_SKIP) {
+      skipped++;
+      continue;
+    }
+    const ts = lineHasTs ? lineTs : now;
+    if (lineClusterLen != prevCLen || lineHostLen != prevHLen ||
+      !bytesEqual(lineClusterPtr, prevCPtr, lineClusterLen) || !bytesEqual(lineHostPtr, prevHPtr, lineHostLen)) {
+      prevCPtr = lineClusterPtr;
+      prevCLen = lineClusterLen;
+      prevHPtr = lineHostPtr;
+      prevHLen = lineHostLen;
+      hostEpoch++;
+      prevTypeLen = 0xffffffff;
+      curShard = shardCount == 1 ? 0 : hostHash(lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen) % shardCount;
+      curHost = curShard == shardIndex ? hostLevel(lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen) : 0;
+    }
+    if (typeLen != prevTypeLen || subLen != prevSubLen || !bytesEqual(typeBuf, prevType, typeLen) ||
+      !bytesEqual(subBuf, prevSub, subLen)) {
+      copySmall(prevType, typeBuf, typeLen);
+      prevTypeLen = typeLen;
+      copySmall(prevSub, subBuf, subLen);
+      prevSubLen = subLen;
+      pathEpoch++;
+      curLevel = curShard == shardIndex ? pathLevel(curHost, typeBuf, typeLen, subBuf, subLen) : 0;
+    }
+    if (curShard == shardIndex) {
+      storeSample(curHost, curLevel, lineMetric, ts, lineValue, true);
+      continue;
+    }
+    if (!sendSample(curShard, ts)) {
+      dropped++;
+      continue;
+    }
+    if (outboxLen(curShard) >= OUTBOX_FLUSH_BYTES) return ST_FLUSH;
+  }
+  return ST_DONE;
+}
+
+function sendSample(shard: u32, ts: i64): bool {
+  const at = <usize>shard << 2;
+  let need: usize = 15;
+  const sendHost = load<u32>(outHostEpoch + at) != hostEpoch;
+  const sendPath = sendHost || load<u32>(outPathEpoch + at) != pathEpoch;
+  if (sendHost) need += 5 + lineClusterLen + lineHostLen;
+  if (sendPath) need += 4 + typeLen + subLen;
+  let p = outboxReserve(shard, need);
+  if (p == 0) return false;
+  const start = p;
+  if (sendHost) {
+    store<u8>(p, REC_HOST);
+    store<u16>(p + 1, <u16>lineClusterLen);
+    copySmall(p + 3, lineClusterPtr, lineClusterLen);
+    p += 3 + lineClusterLen;
+    store<u16>(p, <u16>lineHostLen);
+    copySmall(p + 2, lineHostPtr, lineHostLen);
+    p += 2 + lineHostLen;
+    store<u32>(outHostEpoch + at, hostEpoch);
+  }
+  if (sendPath) {
+    store<u8>(p, REC_PATH);
+    const n: u8 = typeLen == 0 ? 0 : subLen == 0 ? 1 : 2;
+    store<u8>(p + 1, n);
+    p += 2;
+    if (n >= 1) {
+      store<u8>(p, <u8>typeLen);
+      copySmall(p + 1, typeBuf, typeLen);
+      p += 1 + typeLen;
+    }
+    if (n == 2) {
+      store<u8>(p, <u8>subLen);
+      copySmall(p + 1, subBuf, subLen);
+      p += 1 + subLen;
+    }
+    store<u32>(outPathEpoch + at, pathEpoch);
+  }
+  store<u8>(p, REC_SAMPLE);
+  store<u16>(p + 1, <u16>lineMetric);
+  store<i64>(p + 3, ts);
+  store<f32>(p + 11, lineValue);
+  p += 15;
+  outboxCommit(shard, p - start);
+  return true;
+}
+
+/** Applies records from the parsing shard's outbox (copied to ptr). */
+export function applyRecords(ptr: usize, len: usize): void {
+  let p = ptr;
+  const e = ptr + len;
+  let host: usize = 0;
+  let level: usize = 0;
+  while (p < e) {
+    const kind = load<u8>(p);
+    if (kind == REC_HOST) {
+      const cLen = <usize>load<u16>(p + 1);
+      const cPtr = p + 3;
+      const hLen = <usize>load<u16>(cPtr + cLen);
+      const hPtr = cPtr + cLen + 2;
+      host = hostLevel(cPtr, cLen, hPtr, hLen);
+      level = host;
+      p = hPtr + hLen;
+    } else if (kind == REC_PATH) {
+      const n = load<u8>(p + 1);
+      p += 2;
+      level = host;
+      for (let i: u8 = 0; i < n; i++) {
+        const l = <usize>load<u8>(p);
+        if (level != 0) level = childOrCreate(level, p + 1, l);
+        p += 1 + l;
+      }
+    } else {
+      const metric = <i32>load<u16>(p + 1);
+      const ts = load<i64>(p + 3);
+      const value = load<f32>(p + 11);
+      p += 15;
+      if (metric < metricCount) storeSample(host, level, metric, ts, value, true);
+      else dropped++;
+    }
+  }
+}

@@ -1,0 +1,927 @@
+// InfluxDB line protocol, read the way influxdata/line-protocol/v2 (the
+// decoder the reference uses) reads it, one line at a time over bytes in
+// linear memory. Escaped tokens are unescaped in place (the input is our own
+// copy), so nothing is allocated per line.
+//
+// parseLine() leaves one sample in the `line*` globals, or reports a line to
+// skip (unknown metric, refused cluster/host name) or a malformed line.
+import { allocScratch, freeScratch } from "./alloc";
+import { copySmall, isSafePathComponent, utf8Valid } from "./bytes";
+import { parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
+import { findMetric } from "./metrics";
+import { floorDiv, INT_OK, INT_RANGE, isBool, parsedInt, parseInt64 } from "./lp-literals";
+import { msgAscii, msgQuoted, msgQuotedChar, msgRaw, msgReset } from "./lp-message";
+
+export const LINE_SAMPLE: i32 = 0;
+export const LINE_SKIP: i32 = 1;
+export const LINE_ERROR: i32 = 2;
+export const LINE_EOF: i32 = 3;
+
+// Character classes.
+const CC_MEAS: u8 = 1; // measurement names
+const CC_KEY: u8 = 2; // tag keys, tag values, field keys
+const CC_FVAL: u8 = 4; // unquoted field values
+const CC_COMMENT: u8 = 8;
+const CC_TIME: u8 = 16;
+const classes: usize = memory.data(256);
+
+export function initParser(): void {
+  for (let c = 0; c < 256; c++) {
+    const nonPrintable = c < 32 || c == 127;
+    let k: u8 = 0;
+    if (!nonPrintable && c != 44 && c != 32) k |= CC_MEAS;
+    if (!nonPrintable && c != 44 && c != 61 && c != 32) k |= CC_KEY;
+    if (c != 44 && c != 32 && c != 13 && c != 10) k |= CC_FVAL;
+    if (!nonPrintable) k |= CC_COMMENT;
+    if (c == 45 || (c >= 48 && c <= 57)) k |= CC_TIME;
+    store<u8>(classes + <usize>c, k);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function cls(c: u32): u8 {
+  return load<u8>(classes + <usize>c);
+}
+
+// Input.
+let pos: usize = 0;
+let end: usize = 0;
+export let lineNo: i32 = 1;
+let skipping = false;
+
+/** Off only to test that both paths read lines the same way. */
+export let fastPath = true;
+export function setFastPath(on: bool): void {
+  fastPath = on;
+}
+
+export function parserStart(ptr: usize, len: usize): void {
+  maskBase = 0xffffffff;
+  maskBits = 0;
+  pos = ptr;
+  end = ptr + len;
+  lineNo = 1;
+  skipping = false;
+}
+
+// The parsed line.
+export let lineMetric: i32 = -1;
+export let lineClusterPtr: usize = 0;
+export let lineClusterLen: usize = 0;
+export let lineHostPtr: usize = 0;
+export let lineHostLen: usize = 0;
+export let lineValue: f32 = 0;
+export let lineTs: i64 = 0;
+export let lineHasTs = false;
+let defaultClusterPtr: usize = 0;
+let defaultClusterLen: usize = 0;
+
+export function setDefaultCluster(ptr: usize, len: usize): void {
+  defaultClusterPtr = ptr;
+  defaultClusterLen = len;
+}
+
+// Sub-level names: "type"+"type-id" and "stype"+"stype-id", assembled like the
+// reference does (a type tag after its id is put in front).
+export let typeBuf: usize = 0;
+export let typeLen: usize = 0;
+let typeCap: usize = 0;
+export let subBuf: usize = 0;
+export let subLen: usize = 0;
+let subCap: usize = 0;
+
+function growName(buf: usize, cap: usize, used: usize, need: usize): usize {
+  let n = cap < 64 ? <usize>64 : cap;
+  while (n < need) n <<= 1;
+  const p = allocScratch(n);
+  if (p == 0) return 0;
+  if (buf != 0) {
+    memory.copy(p, buf, used);
+    freeScratch(buf, cap);
+  }
+  grownCap = n;
+  return p;
+}
+let grownCap: usize = 0;
+
+function typeAdd(ptr: usize, len: usize, front: bool): bool {
+  if (typeLen + len > typeCap) {
+    const p = growName(typeBuf, typeCap, typeLen, typeLen + len);
+    if (p == 0) return false;
+    typeBuf = p;
+    typeCap = grownCap;
+  }
+  if (front) {
+    memory.copy(typeBuf + len, typeBuf, typeLen);
+    memory.copy(typeBuf, ptr, len);
+  } else {
+    copySmall(typeBuf + typeLen, ptr, len);
+  }
+  typeLen += len;
+  return true;
+}
+
+function subAdd(ptr: usize, len: usize, front: bool): bool {
+  if (subLen + len > subCap) {
+    const p = growName(subBuf, subCap, subLen, subLen + len);
+    if (p == 0) return false;
+    subBuf = p;
+    subCap = grownCap;
+  }
+  if (front) {
+    memory.copy(subBuf + len, subBuf, subLen);
+    memory.copy(subBuf, ptr, len);
+  } else {
+    copySmall(subBuf + subLen, ptr, len);
+  }
+  subLen += len;
+  return true;
+}
+
+// ---- errors ----
+
+export let errorLine: i32 = 0;
+
+function fail(): i32 {
+  errorLine = lineNo;
+  return LINE_ERROR;
+}
+
+// ---- scanning ----
+
+let tokPtr: usize = 0;
+let tokLen: usize = 0;
+let tokBad = false; // invalid UTF-8
+
+// @ts-ignore: decorator
+@inline function measEscapable(c: u32): bool {
+  return c == 32 || c == 44;
+}
+// @ts-ignore: decorator
+@inline function keyEscapable(c: u32): bool {
+  return c == 32 || c == 44 || c == 61;
+}
+
+// Stop bytes of the fast scan: ',', '=', ' ', a backslash, or a byte outside
+// 0x20..0x7e (controls, DEL, the start of a multi-byte UTF-8 sequence). A
+// 64-bit mask of them is kept for the 64 bytes from maskBase; the input is
+// padded, so the vector loads may read past `end`.
+let maskBase: usize = 0;
+let maskBits: u64 = 0;
+
+// @ts-ignore: decorator
+@inline function stop16(v: v128): u64 {
+  let m = v128.or(i8x16.eq(v, i8x16.splat(44)), i8x16.eq(v, i8x16.splat(32)));
+  m = v128.or(m, v128.or(i8x16.eq(v, i8x16.splat(92)), i8x16.eq(v, i8x16.splat(61))));
+  m = v128.or(m, v128.or(i8x16.lt_u(v, i8x16.splat(32)), i8x16.gt_u(v, i8x16.splat(126))));
+  return <u64><u32>i8x16.bitmask(m);
+}
+
+/** The first stop byte at or after p (or `end`). */
+function nextStop(p: usize): usize {
+  let q = p;
+  while (q < end) {
+    if (q < maskBase || q >= maskBase + 64) {
+      maskBase = q;
+      maskBits = stop16(v128.load(q)) | (stop16(v128.load(q, 16)) << 16) |
+        (stop16(v128.load(q, 32)) << 32) | (stop16(v128.load(q, 48)) << 48);
+    }
+    const bits = maskBits >> <u64>(q - maskBase);
+    if (bits != 0) {
+      const r = q + <usize>ctz<u64>(bits);
+      return r < end ? r : end;
+    }
+    q = maskBase + 64;
+  }
+  return end;
+}
+
+/** Go's takeEsc: the bytes of class `mask`, backslash escapes included. */
+function takeEsc(mask: u8, meas: bool): void {
+  const start = pos;
+  let p = nextStop(pos);
+  // '=' ends keys and values but belongs to a measurement name.
+  if (meas) while (p < end && load<u8>(p) == 61) p = nextStop(p + 1);
+  let high: u32 = 0;
+  let escaped = false;
+  if (p < end) {
+    const c0 = <u32>load<u8>(p);
+    if (c0 == 92 || c0 >= 0x80) {
+      // Escapes or UTF-8: finish the token byte by byte.
+      while (p < end) {
+        const c = <u32>load<u8>(p);
+        if (c != 92) {
+          if ((cls(c) & mask) == 0) break;
+          high |= c;
+          p++;
+          continue;
+        }
+        if (p + 1 >= end) {
+          p = end;
+          break;
+        }
+        const n = <u32>load<u8>(p + 1);
+        if (meas ? measEscapable(n) : keyEscapable(n)) {
+          escaped = true;
+          p += 2;
+          continue;
+        }
+        p++;
+      }
+    }
+  }
+  pos = p;
+  tokPtr = start;
+  tokLen = p - start;
+  if (escaped && !skipping) {
+    let r = start;
+    let w = start;
+    while (r < p) {
+      const c = <u32>load<u8>(r);
+      if (c == 92 && r + 1 < p) {
+        const n = <u32>load<u8>(r + 1);
+        if (meas ? measEscapable(n) : keyEscapable(n)) {
+          store<u8>(w, <u8>n);
+          w++;
+          r += 2;
+          continue;
+        }
+      }
+      store<u8>(w, <u8>c);
+      w++;
+      r++;
+    }
+    tokLen = w - start;
+  }
+  tokBad = (high & 0x80) != 0 && !utf8Valid(tokPtr, tokLen);
+}
+
+function take(mask: u8): void {
+  const start = pos;
+  let p = pos;
+  while (p < end && (cls(load<u8>(p)) & mask) != 0) p++;
+  pos = p;
+  tokPtr = start;
+  tokLen = p - start;
+}
+
+// @ts-ignore: decorator
+@inline function atEnd(): bool {
+  return pos >= end;
+}
+// @ts-ignore: decorator
+@inline function cur(): u32 {
+  return <u32>load<u8>(pos);
+}
+// @ts-ignore: decorator
+@inline function isWhite(c: u32): bool {
+  return c == 32 || c == 13 || c == 10;
+}
+
+function discardSpaces(): void {
+  while (pos < end && load<u8>(pos) == 32) pos++;
+}
+
+/** Consumes an end of line (LF, CRLF, CR at the end of input, or the end itself). */
+function takeEOL(): bool {
+  if (pos >= end) return true;
+  const c = cur();
+  if (c == 10) {
+    pos++;
+    lineNo++;
+    return true;
+  }
+  if (c == 13) {
+    if (pos + 1 >= end) {
+      pos++;
+      return true;
+    }
+    if (load<u8>(pos + 1) == 10) {
+      pos += 2;
+      lineNo++;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Skips blank lines and comments. */
+function skipEmptyLines(): void {
+  while (true) {
+    const lineStart = pos;
+    discardSpaces();
+    if (pos >= end) return;
+    const c = cur();
+    if (c == 35) {
+      while (pos < end && (cls(load<u8>(pos)) & CC_COMMENT) != 0 && load<u8>(pos) != 13 && load<u8>(pos) != 10) pos++;
+      if (!takeEOL()) {
+        // A comment with a control character: the measurement parser reports it.
+        pos = lineStart;
+        return;
+      }
+    } else if (c == 10) {
+      lineNo++;
+      pos++;
+    } else if (c == 13) {
+      if (!takeEOL()) return;
+    } else {
+      return;
+    }
+  }
+}
+
+/** Recovery after an error in a skipped line: everything up to the next newline. */
+function consumeLine(): void {
+  while (pos < end && load<u8>(pos) != 10) pos++;
+  if (pos < end) {
+    pos++;
+    lineNo++;
+  }
+}
+
+function advanceTagComma(): i32 {
+  if (atEnd() || cur() != 44) return LINE_SAMPLE;
+  pos++;
+  if (atEnd()) {
+    msgAscii("expected tag key after comma; got end of input");
+    return fail();
+  }
+  if (isWhite(cur())) {
+    msgAscii("expected tag key after comma; got white space instead");
+    return fail();
+  }
+  return LINE_SAMPLE;
+}
+
+function badToken(): i32 {
+  msgAscii("invalid utf-8 sequence in token ");
+  msgQuoted(tokPtr, tokLen);
+  return fail();
+}
+
+// ---- tag handling (only when not skipping) ----
+
+// Tag keys as little-endian words. Tokens lie in the padded input, so reading
+// up to 7 bytes past one is safe.
+const W_HOST: u32 = 0x74736f68; // "host"
+const W_TYPE: u32 = 0x65707974; // "type"
+const W_NODE: u32 = 0x65646f6e; // "node"
+const W_STYP: u32 = 0x70797473; // "styp"
+const W_CLUSTER: u64 = 0x0072657473756c63; // "cluster"
+const W_TYPE_ID: u64 = 0x0064692d65707974; // "type-id"
+const W_HOSTNAME: u64 = 0x656d616e74736f68; // "hostname"
+const W_STYPE_ID: u64 = 0x64692d6570797473; // "stype-id"
+const W_VALUE: u64 = 0x00000065756c6176; // "value"
+
+// @ts-ignore: decorator
+@inline function isValueKey(ptr: usize, len: usize): bool {
+  return len == 5 && (load<u64>(ptr) & 0xffffffffff) == W_VALUE;
+}
+
+function applyTag(kPtr: usize, kLen: usize, vPtr: usize, vLen: usize): bool {
+  if (kLen == 4) {
+    const k = load<u32>(kPtr);
+    if (k == W_HOST) {
+      lineHostPtr = vPtr;
+      lineHostLen = vLen;
+    } else if (k == W_TYPE) {
+      if (vLen == 4 && load<u32>(vPtr) == W_NODE) return true;
+      return typeAdd(vPtr, vLen, typeLen != 0);
+    }
+  } else if (kLen == 7) {
+    const k = load<u64>(kPtr) & 0x00ffffffffffffff;
+    if (k == W_CLUSTER) {
+      lineClusterPtr = vPtr;
+      lineClusterLen = vLen;
+    } else if (k == W_TYPE_ID) {
+      return typeAdd(vPtr, vLen, false);
+    }
+  } else if (kLen == 8) {
+    const k = load<u64>(kPtr);
+    if (k == W_HOSTNAME) {
+      lineHostPtr = vPtr;
+      lineHostLen = vLen;
+    } else if (k == W_STYPE_ID) {
+      return subAdd(vPtr, vLen, false);
+    }
+  } else if (kLen == 5) {
+    if (load<u32>(kPtr) == W_STYP && load<u8>(kPtr + 4) == 101) return subAdd(vPtr, vLen, subLen != 0);
+  }
+  return true;
+}
+
+// ---- sections ----
+
+function parseTags(): i32 {
+  while (true) {
+    if (!atEnd() && cur() == 32) {
+      discardSpaces();
+      return LINE_SAMPLE;
+    }
+    takeEsc(CC_KEY, false);
+    const kPtr = tokPtr;
+    const kLen = tokLen;
+    if (tokBad) return badToken();
+    if (kLen == 0 || atEnd() || cur() != 61) {
+      if (atEnd() && kLen == 0) msgAscii("expected tag key or field but found end of input instead");
+      else if (atEnd()) {
+        msgAscii("expected '=' after tag key ");
+        msgQuoted(kPtr, kLen);
+        msgAscii(", but got end of input instead");
+      } else if (kLen != 0) {
+        msgAscii("expected '=' after tag key ");
+        msgQuoted(kPtr, kLen);
+        msgAscii(", but got ");
+        msgQuotedChar(cur());
+        msgAscii(" instead");
+      } else if (cur() == 61) {
+        msgAscii("empty tag key");
+      } else {
+        msgAscii("expected tag key or field but found ");
+        msgQuotedChar(cur());
+        msgAscii(" instead");
+      }
+      return fail();
+    }
+    pos++;
+    takeEsc(CC_KEY, false);
+    const vPtr = tokPtr;
+    const vLen = tokLen;
+    if (tokBad) return badToken();
+    if (vLen == 0) {
+      msgAscii("expected tag value after tag key ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(", but none found");
+      return fail();
+    }
+    if (atEnd()) {
+      if (!skipping && !applyTag(kPtr, kLen, vPtr, vLen)) return noMemory();
+      return LINE_SAMPLE;
+    }
+    const r = advanceTagComma();
+    if (r != LINE_SAMPLE) return r;
+    if (!skipping && !applyTag(kPtr, kLen, vPtr, vLen)) return noMemory();
+  }
+  return LINE_SAMPLE;
+}
+
+function noMemory(): i32 {
+  msgAscii("out of memory while reading the line");
+  return fail();
+}
+
+const KIND_FLOAT: i32 = 0;
+const KIND_INT: i32 = 1;
+const KIND_UINT: i32 = 2;
+const KIND_STRING: i32 = 3;
+const KIND_BOOL: i32 = 4;
+
+/** Whether the section after the fields is a timestamp (else the line ended). */
+let timeFollows = false;
+
+function valueError(kPtr: usize, kLen: usize, reason: string): i32 {
+  msgAscii("cannot parse value for field key ");
+  msgQuoted(kPtr, kLen);
+  msgAscii(": ");
+  msgAscii(reason);
+  return fail();
+}
+
+function hostPrefix(): void {
+  msgAscii("host ");
+  msgRaw(lineHostPtr, lineHostLen);
+  msgAscii(": ");
+}
+
+function parseFields(): i32 {
+  timeFollows = false;
+  while (true) {
+    takeEsc(CC_KEY, false);
+    const kPtr = tokPtr;
+    const kLen = tokLen;
+    if (tokBad) return badToken();
+    if (kLen == 0) {
+      if (atEnd()) msgAscii("expected field key but none found");
+      else {
+        msgAscii("invalid character ");
+        msgQuotedChar(cur());
+        msgAscii(" found at start of field key");
+      }
+      return fail();
+    }
+    if (atEnd()) {
+      msgAscii("want '=' after field key ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(", found end of input");
+      return fail();
+    }
+    if (cur() != 61) {
+      msgAscii("want '=' after field key ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(", found ");
+      msgQuotedChar(cur());
+      return fail();
+    }
+    pos++;
+    if (atEnd()) {
+      msgAscii("expected value for field ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(", found end of input");
+      return fail();
+    }
+    const c = cur();
+    let kind = KIND_FLOAT;
+    let vPtr: usize = 0;
+    let vLen: usize = 0;
+    if (c == 34) {
+      pos++;
+      const start = pos;
+      let high: u32 = 0;
+      while (pos < end) {
+        const b = <u32>load<u8>(pos);
+        if (b == 34) break;
+        if (b == 92 && pos + 1 < end) {
+          const n = <u32>load<u8>(pos + 1);
+          if (n == 92 || n == 34 || n == 110 || n == 114 || n == 116) {
+            pos += 2;
+            continue;
+          }
+        }
+        if (b == 10) lineNo++;
+        high |= b;
+        pos++;
+      }
+      vPtr = start;
+      vLen = pos - start;
+      if ((high & 0x80) != 0 && !utf8Valid(vPtr, vLen)) {
+        tokPtr = vPtr;
+        tokLen = vLen;
+        return badToken();
+      }
+      if (atEnd()) {
+        msgAscii("expected closing quote for string field ");
+        msgQuoted(kPtr, kLen);
+        msgAscii(", found end of input");
+        return fail();
+      }
+      pos++;
+      kind = KIND_STRING;
+    } else if (c == 116 || c == 84 || c == 102 || c == 70) {
+      take(CC_FVAL);
+      vPtr = tokPtr;
+      vLen = tokLen;
+      kind = KIND_BOOL;
+    } else if (c == 45 || c == 46 || (c >= 48 && c <= 57)) {
+      take(CC_FVAL);
+      vPtr = tokPtr;
+      vLen = tokLen;
+      const last = <u32>load<u8>(vPtr + vLen - 1);
+      if (last == 105) {
+        kind = KIND_INT;
+        vLen--;
+      } else if (last == 117) {
+        kind = KIND_UINT;
+        vLen--;
+      }
+    } else if (c == 32 || c == 44) {
+      msgAscii("missing field value for field ");
+      msgQuoted(kPtr, kLen);
+      return fail();
+    } else {
+      take(CC_FVAL);
+      msgAscii("value for field ");
+      msgQuoted(kPtr, kLen);
+      msgAscii(" (");
+      msgQuoted(tokPtr, tokLen);
+      msgAscii(") has unrecognized type");
+      return fail();
+    }
+
+    // What follows the value.
+    let more = false;
+    if (!atEnd()) {
+      const n = cur();
+      if (n == 44) {
+        pos++;
+        more = true;
+      } else if (!isWhite(n)) {
+        msgAscii("unexpected character ");
+        msgQuotedChar(n);
+        msgAscii(" after field ");
+        msgQuoted(kPtr, kLen);
+        return fail();
+      } else {
+        discardSpaces();
+        if (!takeEOL()) timeFollows = true;
+      }
+    }
+
+    if (!skipping) {
+      // The value is parsed first, then the reference checks key and kind.
+      let v: f32 = 0;
+      if (kind == KIND_FLOAT) {
+        const r = parseFloatToken(vPtr, vLen);
+        if (r == PF_RANGE) return valueError(kPtr, kLen, "line-protocol value out of range");
+        if (r == PF_NONNUMBER) {
+          msgAscii("cannot parse value for field key ");
+          msgQuoted(kPtr, kLen);
+          msgAscii(": non-number ");
+          msgQuoted(vPtr, vLen);
+          msgAscii(" cannot be represented as a line-protocol field value");
+          return fail();
+        }
+        if (r != PF_OK) return valueError(kPtr, kLen, "invalid float value syntax");
+        v = parsedValue;
+      } else if (kind == KIND_INT) {
+        const r = parseInt64(vPtr, vLen, true);
+        if (r == INT_RANGE) return valueError(kPtr, kLen, "line-protocol value out of range");
+        if (r != INT_OK) return valueError(kPtr, kLen, "invalid integer value syntax");
+        v = <f32><f64>parsedInt;
+      } else if (kind == KIND_UINT) {
+        const r = parseInt64(vPtr, vLen, false);
+        if (r == INT_RANGE) return valueError(kPtr, kLen, "line-protocol value out of range");
+        if (r != INT_OK) return valueError(kPtr, kLen, "invalid unsigned integer value syntax");
+        v = <f32><f64><u64>parsedInt;
+      } else if (kind == KIND_BOOL) {
+        if (!isBool(vPtr, vLen)) {
+          msgAscii("cannot parse value for field key ");
+          msgQuoted(kPtr, kLen);
+          msgAscii(": invalid bool value ");
+          msgQuoted(vPtr, vLen);
+          return fail();
+        }
+      }
+      if (!isValueKey(kPtr, kLen)) {
+        hostPrefix();
+        msgAscii("unknown field: '");
+        msgRaw(kPtr, kLen);
+        msgAscii("'");
+        return fail();
+      }
+      if (kind == KIND_STRING || kind == KIND_BOOL) {
+        hostPrefix();
+        msgAscii(kind == KIND_STRING ? "unsupported value type in message: String" : "unsupported value type in message: Bool");
+        return fail();
+      }
+      lineValue = v;
+    }
+    if (!more) return LINE_SAMPLE;
+  }
+  return LINE_SAMPLE;
+}
+
+function parseTime(): i32 {
+  const start = pos;
+  take(CC_TIME);
+  const tPtr = tokPtr;
+  const tLen = tokLen;
+  if (!atEnd()) {
+    if (!isWhite(cur())) {
+      while (pos < end && load<u8>(pos) != 10 && load<u8>(pos) != 13) pos++;
+      msgAscii("invalid timestamp (");
+      msgQuoted(start, pos - start);
+      msgAscii(")");
+      return fail();
+    }
+    discardSpaces();
+    if (!atEnd() && !takeEOL()) {
+      const extra = pos;
+      while (pos < end && load<u8>(pos) != 10 && load<u8>(pos) != 13) pos++;
+      msgAscii("unexpected text after timestamp (");
+      msgQuoted(extra, pos - extra);
+      msgAscii(")");
+      return fail();
+    }
+  }
+  if (skipping || tLen == 0) {
+    lineHasTs = false;
+    return LINE_SAMPLE;
+  }
+  const r = parseInt64(tPtr, tLen, true);
+  if (r != INT_OK) {
+    msgAscii("invalid timestamp (");
+    msgQuoted(tPtr, tLen);
+    msgAscii(r == INT_RANGE ? "): line-protocol value out of range" : "): invalid syntax");
+    return fail();
+  }
+  // The smallest unit (s, ms, us, ns) in which the number still fits a 64-bit nanosecond count.
+  const n = parsedInt;
+  let ts: i64;
+  if (n <= 9223372036 && n >= -9223372036) ts = n;
+  else if (n <= 9223372036854 && n >= -9223372036854) ts = floorDiv(n, 1000);
+  else if (n <= 9223372036854775 && n >= -9223372036854775) ts = floorDiv(n, 1000000);
+  else ts = floorDiv(n, 1000000000);
+  lineTs = ts;
+  lineHasTs = true;
+  return LINE_SAMPLE;
+}
+
+/** Validates the rest of a line that is skipped; a malformed rest is ignored as the reference does. */
+function skipRest(fromTags: bool): void {
+  skipping = true;
+  let r = LINE_SAMPLE;
+  if (fromTags) r = parseTags();
+  if (r == LINE_SAMPLE) r = parseFields();
+  if (r == LINE_SAMPLE && timeFollows) r = parseTime();
+  skipping = false;
+  msgReset();
+  if (r != LINE_SAMPLE) consumeLine();
+}
+
+// ---- the common case, in one pass ----
+
+const FAST_POW10: usize = memory.data<f64>([
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+]);
+
+/**
+ * A line of the usual shape (ASCII, no escapes, tags, a single plain
+ * decimal or integer `value`, an optional plain timestamp) read in one pass.
+ * Anything else returns -1 with nothing consumed, and the general parser
+ * (which knows every rule and error) reads the line instead.
+ */
+function fastLine(): i32 {
+  let p = nextStop(pos);
+  if (p >= end || p == pos) return -1;
+  let c = <u32>load<u8>(p);
+  if ((c != 44 && c != 32) || load<u8>(pos) == 35) return -1;
+  const metric = findMetric(pos, p - pos);
+  if (metric < 0) return -1;
+  lineClusterPtr = defaultClusterPtr;
+  lineClusterLen = defaultClusterLen;
+  lineHostPtr = 0;
+  lineHostLen = 0;
+  typeLen = 0;
+  subLen = 0;
+  while (c == 44) {
+    const k = p + 1;
+    const eq = nextStop(k);
+    if (eq >= end || eq == k || load<u8>(eq) != 61) return -1;
+    const v = eq + 1;
+    p = nextStop(v);
+    if (p >= end || p == v) return -1;
+    c = <u32>load<u8>(p);
+    if (c != 44 && c != 32) return -1;
+    if (!applyTag(k, eq - k, v, p - v)) return -1;
+  }
+  if (!isSafePathComponent(lineClusterPtr, lineClusterLen) || !isSafePathComponent(lineHostPtr, lineHostLen) ||
+    lineClusterLen > 255 || lineHostLen > 255 || typeLen > 255 || subLen > 255) return -1;
+  p++;
+  while (p < end && load<u8>(p) == 32) p++;
+  if (p + 6 > end || !isValueKey(p, 5) || load<u8>(p + 5) != 61) return -1;
+  const vs = p + 6;
+  const ve = nextStop(vs);
+  if (ve == vs) return -1;
+
+  // The value: [-]digits[.digits] or [-]digits'i', at most 15 digits.
+  let q = vs;
+  let neg = false;
+  if (load<u8>(q) == 45) {
+    neg = true;
+    q++;
+  }
+  let mant: u64 = 0;
+  let digits = 0;
+  let frac = 0;
+  let dot = false;
+  while (q < ve) {
+    const d = <u32>load<u8>(q) - 48;
+    if (d <= 9) {
+      mant = mant * 10 + <u64>d;
+      digits++;
+      if (dot) frac++;
+    } else if (d == <u32>(46 - 48) && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+    q++;
+  }
+  if (digits == 0 || digits > 15) return -1;
+  let value: f64;
+  if (q == ve) {
+    value = <f64>mant / load<f64>(FAST_POW10 + (<usize>frac << 3));
+    if (neg) value = -value;
+  } else if (q + 1 == ve && load<u8>(q) == 105 && !dot) {
+    // An integer: "-0i" is plain zero.
+    value = <f64>(neg ? -(<i64>mant) : <i64>mant);
+  } else {
+    return -1;
+  }
+
+  // What follows: end of line, or spaces and a timestamp.
+  let hasTs = false;
+  let ts: i64 = 0;
+  p = ve;
+  if (p < end) {
+    c = <u32>load<u8>(p);
+    if (c == 32) {
+      while (p < end && load<u8>(p) == 32) p++;
+      if (p < end && load<u8>(p) != 10 && load<u8>(p) != 13) {
+        const ts0 = p;
+        let n: u64 = 0;
+        while (p < end) {
+          const d = <u32>load<u8>(p) - 48;
+          if (d > 9) break;
+          n = n * 10 + <u64>d;
+          p++;
+        }
+        const nd = p - ts0;
+        if (nd == 0 || nd > 18) return -1;
+        const t = <i64>n;
+        if (t <= 9223372036) ts = t;
+        else if (t <= 9223372036854) ts = t / 1000;
+        else if (t <= 9223372036854775) ts = t / 1000000;
+        else ts = t / 1000000000;
+        hasTs = true;
+      }
+    }
+    if (p < end) {
+      c = <u32>load<u8>(p);
+      if (c == 10) {
+        p++;
+        lineNo++;
+      } else if (c == 13 && p + 1 < end && load<u8>(p + 1) == 10) {
+        p += 2;
+        lineNo++;
+      } else if (c == 13 && p + 1 == end) {
+        p++;
+      } else {
+        return -1;
+      }
+    }
+  }
+  pos = p;
+  lineMetric = metric;
+  lineValue = <f32>value;
+  lineTs = ts;
+  lineHasTs = hasTs;
+  if (typeLen == 0) subLen = 0;
+  return LINE_SAMPLE;
+}
+
+/**
+ * Reads the next line. LINE_SAMPLE: the line* globals hold a sample.
+ * LINE_SKIP: an unknown metric or refused name (the line is consumed).
+ * LINE_ERROR: errorLine/errorMsg describe it. LINE_EOF: nothing left.
+ */
+export function parseLine(): i32 {
+  msgReset();
+  skipEmptyLines();
+  if (atEnd()) return LINE_EOF;
+  if (fastPath && fastLine() == LINE_SAMPLE) return LINE_SAMPLE;
+
+  // Measurement.
+  takeEsc(CC_MEAS, true);
+  if (tokBad) return badToken();
+  if (tokLen == 0) {
+    if (atEnd()) msgAscii("no measurement name found");
+    else {
+      msgAscii("invalid character ");
+      msgQuotedChar(cur());
+      msgAscii(" found at start of measurement name");
+    }
+    return fail();
+  }
+  if (load<u8>(tokPtr) == 35) {
+    msgAscii("invalid character found in comment line");
+    return fail();
+  }
+  const mPtr = tokPtr;
+  const mLen = tokLen;
+  const tc = advanceTagComma();
+  if (tc != LINE_SAMPLE) return tc;
+  lineMetric = findMetric(mPtr, mLen);
+  if (lineMetric < 0) {
+    skipRest(true);
+    return LINE_SKIP;
+  }
+
+  lineClusterPtr = defaultClusterPtr;
+  lineClusterLen = defaultClusterLen;
+  lineHostPtr = 0;
+  lineHostLen = 0;
+  typeLen = 0;
+  subLen = 0;
+  let r = parseTags();
+  if (r != LINE_SAMPLE) return r;
+  if (!isSafePathComponent(lineClusterPtr, lineClusterLen) || !isSafePathComponent(lineHostPtr, lineHostLen) ||
+    lineClusterLen > 255 || lineHostLen > 255) {
+    skipRest(false);
+    return LINE_SKIP;
+  }
+  if (typeLen == 0) subLen = 0;
+  r = parseFields();
+  if (r != LINE_SAMPLE) return r;
+  lineHasTs = false;
+  if (timeFollows) {
+    r = parseTime();
+    if (r != LINE_SAMPLE) return r;
+  }
+  if (typeLen > 255 || subLen > 255) {
+    msgAscii(typeLen > 255 ? "type name longer than 255 bytes" : "stype name longer than 255 bytes");
+    return fail();
+  }
+  return LINE_SAMPLE;
+}
+

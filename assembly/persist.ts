@@ -1,0 +1,353 @@
+// What the persistence layer needs: a host's series as one series per
+// (level, metric) for a checkpoint, marking exactly that as saved afterwards,
+// loading checkpoint files back, and replaying a WAL.
+import { alloc } from "./alloc";
+import {
+  addSamples, C_DIRTY, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, cCap, cLen, cNext, cPage, cSaved, cStart, CHUNK_CAP,
+  freeChunk, newChunk, NO_DIRTY, oldestChunk, PAGE_BYTES, WRITE_OK, writeSample,
+} from "./chunk";
+import {
+  childAt, childCount, childOrCreate, findPath, L_GEN, L_HEADER, L_SERIES, nameLen, nextGeneration, root, seriesSlot,
+} from "./level";
+import { findMetric, metricCount, metricFreq } from "./metrics";
+import { outFailed, outLen, outPtr, outReserve, outReset, setOutLen, writeByte, writeBytes } from "./out";
+import { ensure, Region } from "./scratch";
+
+/** Longest series one checkpoint entry may hold; older slots of a longer span are left out. */
+const MAX_EXPORT_SLOTS: i64 = 1 << 25;
+
+export const commitRecords = changetype<Region>(memory.data(8));
+export let commitCount: u32 = 0;
+export let exportGeneration: u32 = 0;
+
+function floorDiv(a: i64, b: i64): i64 {
+  const q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+function putU32(v: u32): void {
+  if (!outReserve(4)) return;
+  store<u32>(outPtr + outLen, v);
+  setOutLen(outLen + 4);
+}
+
+function putF64(v: f64): void {
+  if (!outReserve(8)) return;
+  store<f64>(outPtr + outLen, v);
+  setOutLen(outLen + 8);
+}
+
+function addCommit(c: usize): bool {
+  if (!ensure(commitRecords, (<usize>commitCount + 1) << 3, <usize>commitCount << 3)) return false;
+  store<u32>(commitRecords.ptr + (<usize>commitCount << 3), <u32>c);
+  store<u32>(commitRecords.ptr + (<usize>commitCount << 3), <u32>cLen(c), 4);
+  commitCount++;
+  return true;
+}
+
+/**
+ * One series: from the first unsaved slot (or the oldest) to the newest sample,
+ * on the grid of the chunk holding that first slot; later chunks go to the
+ * nearest slot of that grid, later non-NaN values winning.
+ * Output: u32 metric, u32 n, f64 start, f64 frequency, n x f32.
+ */
+function exportSeries(head: usize, metric: i32, unsavedOnly: bool): bool {
+  const f = metricFreq(metric);
+  let first = oldestChunk(head);
+  let startSlot = 0;
+  if (unsavedOnly) {
+    while (first != 0 && cSaved(first) >= cLen(first)) first = cNext(first);
+    if (first == 0) return true;
+    startSlot = cSaved(first);
+  }
+  let s1 = cStart(first) + <i64>startSlot * f;
+  // The grid: slot 0 at s1, unless a later chunk reaches before it (a chunk
+  // squeezed into a gap may start up to a step early).
+  let lo: i64 = 0;
+  let hi: i64 = <i64>(cLen(first) - startSlot);
+  let c = cNext(first);
+  while (c != 0) {
+    const k0 = floorDiv(cStart(c) - s1 + f / 2, f);
+    if (k0 < lo) lo = k0;
+    const e = k0 + <i64>cLen(c);
+    if (e > hi) hi = e;
+    c = cNext(c);
+  }
+  s1 += lo * f;
+  let total = hi - lo;
+  let cut: i64 = 0;
+  if (total > MAX_EXPORT_SLOTS) {
+    cut = total - MAX_EXPORT_SLOTS;
+    total = MAX_EXPORT_SLOTS;
+  }
+  const n = <usize>total;
+  if (!outReserve(24 + n * 4)) return false;
+  putU32(<u32>metric);
+  putU32(<u32>n);
+  putF64(<f64>(s1 + cut * f));
+  putF64(<f64>f);
+  const values = outPtr + outLen;
+  for (let i: usize = 0; i < n; i++) store<u32>(values + (i << 2), 0x7fc00000);
+  // The first chunk from startSlot, then the later ones.
+  c = first;
+  let isFirst = true;
+  while (c != 0) {
+    const len = cLen(c);
+    let k0: i64;
+    let j0 = 0;
+    if (isFirst) {
+      k0 = -lo - <i64>startSlot;
+      j0 = startSlot;
+    } else {
+      k0 = floorDiv(cStart(c) - s1 + f / 2, f);
+    }
+    for (let j = j0; j < len; j++) {
+      const k = k0 + <i64>j - cut;
+      if (k < 0 || k >= total) continue;
+      const page = cPage(c, j >> 6);
+      const bits = load<u32>(page + (<usize>(j & 63) << 2));
+      if (!isFirst && (bits & 0x7fffffff) > 0x7f800000) continue; // NaN
+      store<u32>(values + (<usize>k << 2), bits);
+    }
+    if (!addCommit(c)) return false;
+    store<u16>(c, NO_DIRTY, C_DIRTY);
+    isFirst = false;
+    c = cNext(c);
+  }
+  setOutLen(outLen + n * 4);
+  return true;
+}
+
+/** level := u32 nSeries, series*, u32 nChildren, (u16 len, name, level)* */
+function exportLevel(l: usize, unsavedOnly: bool): bool {
+  const countAt = outLen;
+  putU32(0);
+  let count: u32 = 0;
+  const series = <usize>load<u32>(l, L_SERIES);
+  if (series != 0) {
+    for (let m = 0; m < metricCount; m++) {
+      const head = <usize>load<u32>(series + (<usize>m << 2));
+      if (head == 0) continue;
+      const before = outLen;
+      if (!exportSeries(head, m, unsavedOnly)) return false;
+      if (outLen != before) count++;
+    }
+  }
+  if (outFailed) return false;
+  store<u32>(outPtr + countAt, count);
+  const n = childCount(l);
+  putU32(n);
+  for (let i: u32 = 0; i < n; i++) {
+    const child = childAt(l, i);
+    const len = nameLen(child);
+    writeByte(<u8>len);
+    writeByte(<u8>(len >> 8));
+    writeBytes(child + L_HEADER, len);
+    if (!exportLevel(child, unsavedOnly)) return false;
+  }
+  return !outFailed;
+}
+
+/** Exports the host at `path`; false when there is no such host or memory ran out (see exportMissing). */
+export let exportMissing = false;
+export function exportHost(path: usize, unsavedOnly: bool): bool {
+  outReset();
+  commitCount = 0;
+  exportMissing = false;
+  const host = findPath(root, path);
+  if (host == 0) {
+    exportMissing = true;
+    return false;
+  }
+  exportGeneration = nextGeneration();
+  store<u32>(host, exportGeneration, L_GEN);
+  return exportLevel(host, unsavedOnly);
+}
+
+/** Marks what an export held as saved, unless the host changed shape since (then nothing is marked). */
+export function commitExport(path: usize, generation: u32, records: usize, n: u32): bool {
+  const host = findPath(root, path);
+  if (host == 0 || load<u32>(host, L_GEN) != generation) return false;
+  for (let i: u32 = 0; i < n; i++) {
+    const c = <usize>load<u32>(records + (<usize>i << 3));
+    const len = load<u32>(records + (<usize>i << 3), 4);
+    const dirty = <u32>load<u16>(c, C_DIRTY);
+    const saved = len < dirty ? len : dirty;
+    store<u16>(c, <u16>saved, C_SAVED);
+  }
+  return true;
+}
+
+// ---- loading checkpoint files ----
+
+let lp: usize = 0;
+export let loadDropped: u32 = 0;
+
+/** Appends a piece as a new chunk (capacity = its length) before/after the chain, marked saved. */
+function pieceChunk(start: i64, values: usize, len: i32): usize {
+  const c = newChunk(start, len);
+  if (c == 0) return 0;
+  const pages = (len + 63) >> 6;
+  for (let i = 0; i < pages; i++) {
+    const p = alloc(PAGE_BYTES);
+    if (p == 0) {
+      freeChunk(c);
+      return 0;
+    }
+    store<u32>(c + C_PAGES + (<usize>i << 2), <u32>p);
+    const n = min(64, len - (i << 6));
+    memory.copy(p, values + (<usize>(i << 6) << 2), <usize>n << 2);
+  }
+  store<u16>(c, <u16>len, C_LEN);
+  store<u16>(c, <u16>len, C_SAVED);
+  addSamples(len);
+  return c;
+}
+
+function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: usize, n: i32): void {
+  const slot = seriesSlot(level, metric, true);
+  if (slot == 0) {
+    loadDropped += <u32>n;
+    return;
+  }
+  const f = metricFreq(metric);
+  if (freq != f) {
+    // Another frequency than configured: place each sample by its time.
+    for (let i = 0; i < n; i++) {
+      const v = load<f32>(values + (<usize>i << 2));
+      if (isNaN(v)) continue;
+      if (writeSample(slot, f, start + <i64>i * freq + freq / 2, v, true) != WRITE_OK) loadDropped++;
+    }
+    return;
+  }
+  for (let p = 0; p < n; p += CHUNK_CAP) {
+    const len = min(CHUNK_CAP, n - p);
+    const pStart = start + <i64>p * f;
+    const pValues = values + (<usize>p << 2);
+    const head = <usize>load<u32>(slot);
+    if (head == 0 || pStart >= cStart(head) + <i64>cCap(head) * f) {
+      const c = pieceChunk(pStart, pValues, len);
+      if (c == 0) {
+        loadDropped += <u32>len;
+        continue;
+      }
+      store<u32>(c, <u32>head, C_PREV);
+      if (head != 0) store<u32>(head, <u32>c, C_NEXT);
+      store<u32>(slot, <u32>c);
+      continue;
+    }
+    const oldest = oldestChunk(head);
+    if (pStart + <i64>len * f <= cStart(oldest)) {
+      const c = pieceChunk(pStart, pValues, len);
+      if (c == 0) {
+        loadDropped += <u32>len;
+        continue;
+      }
+      store<u32>(c, <u32>oldest, C_NEXT);
+      store<u32>(oldest, <u32>c, C_PREV);
+      continue;
+    }
+    // Overlaps what is held: merge sample by sample (the later file wins).
+    for (let i = 0; i < len; i++) {
+      const v = load<f32>(pValues + (<usize>i << 2));
+      if (isNaN(v)) continue;
+      if (writeSample(slot, f, pStart + <i64>i * f + f / 2, v, true) != WRITE_OK) loadDropped++;
+    }
+  }
+}
+
+/** level := u32 nSeries, (u16 len, name, f64 frequency, f64 start, u32 n, n x f32)*, u32 nChildren, (u16 len, name, level)* */
+function loadLevel(level: usize): void {
+  const ns = load<u32>(lp);
+  lp += 4;
+  for (let i: u32 = 0; i < ns; i++) {
+    const nlen = <usize>load<u16>(lp);
+    const nptr = lp + 2;
+    lp += 2 + nlen;
+    const freq = <i64>load<f64>(lp);
+    const start = <i64>load<f64>(lp, 8);
+    const n = <i32>load<u32>(lp, 16);
+    const values = lp + 20;
+    lp = values + (<usize>n << 2);
+    const m = findMetric(nptr, nlen);
+    if (m < 0 || n == 0 || level == 0 || freq <= 0) continue;
+    loadSeries(level, m, freq, start, values, n);
+  }
+  const nc = load<u32>(lp);
+  lp += 4;
+  for (let i: u32 = 0; i < nc; i++) {
+    const nlen = <usize>load<u16>(lp);
+    const nptr = lp + 2;
+    lp += 2 + nlen;
+    const child: usize = level == 0 ? 0 : childOrCreate(level, nptr, nlen);
+    loadLevel(child);
+  }
+}
+
+/** Loads a host's tree (see loadLevel) below cluster/host; returns the samples that found no room. */
+export function loadHost(cPtr: usize, cLen_: usize, hPtr: usize, hLen: usize, tree: usize): u32 {
+  loadDropped = 0;
+  const cluster = childOrCreate(root, cPtr, cLen_);
+  const host: usize = cluster == 0 ? 0 : childOrCreate(cluster, hPtr, hLen);
+  lp = tree;
+  loadLevel(host);
+  return loadDropped;
+}
+
+// ---- WAL replay ----
+
+const metricMap = changetype<Region>(memory.data(8));
+const pathMap = changetype<Region>(memory.data(8));
+
+/**
+ * Header: u32 count, u32 nMetrics, (u16 len, name)*, u32 nPaths, (u8 n, (u16 len, name)*)*,
+ * then at the given offsets: ts f64[count], value f32[count], metric u32[count], path u32[count].
+ * Returns the number of samples written.
+ */
+export function writeColumns(cPtr: usize, cLen_: usize, hPtr: usize, hLen: usize, header: usize,
+  tsCol: usize, valueCol: usize, metricCol: usize, pathCol: usize, notBefore: i64): u32 {
+  const cluster = childOrCreate(root, cPtr, cLen_);
+  const host: usize = cluster == 0 ? 0 : childOrCreate(cluster, hPtr, hLen);
+  if (host == 0) return 0;
+  let p = header;
+  const count = load<u32>(p);
+  const nm = load<u32>(p, 4);
+  p += 8;
+  if (!ensure(metricMap, (<usize>nm + 1) << 2, 0)) return 0;
+  for (let i: u32 = 0; i < nm; i++) {
+    const len = <usize>load<u16>(p);
+    store<i32>(metricMap.ptr + (<usize>i << 2), findMetric(p + 2, len));
+    p += 2 + len;
+  }
+  const np = load<u32>(p);
+  p += 4;
+  if (!ensure(pathMap, (<usize>np + 1) << 2, 0)) return 0;
+  for (let i: u32 = 0; i < np; i++) {
+    const depth = load<u8>(p);
+    p++;
+    let l: usize = host;
+    for (let d: u8 = 0; d < depth; d++) {
+      const len = <usize>load<u16>(p);
+      if (l != 0) l = childOrCreate(l, p + 2, len);
+      p += 2 + len;
+    }
+    store<u32>(pathMap.ptr + (<usize>i << 2), <u32>l);
+  }
+  let written: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const tsF = load<f64>(tsCol + (<usize>i << 3));
+    if (!(tsF == tsF)) continue;
+    const ts = <i64>tsF;
+    if (ts < notBefore) continue;
+    const mi = load<u32>(metricCol + (<usize>i << 2));
+    const pi = load<u32>(pathCol + (<usize>i << 2));
+    if (mi >= nm || pi >= np) continue;
+    const m = load<i32>(metricMap.ptr + (<usize>mi << 2));
+    const l = <usize>load<u32>(pathMap.ptr + (<usize>pi << 2));
+    if (m < 0 || l == 0) continue;
+    const slot = seriesSlot(l, m, true);
+    if (slot == 0) continue;
+    if (writeSample(slot, metricFreq(m), ts, load<f32>(valueCol + (<usize>i << 2))) == WRITE_OK) written++;
+  }
+  return written;
+}

@@ -1,0 +1,258 @@
+// The byte layouts the engine reads (paths, query commands, checkpoint trees,
+// WAL columns) and the ones it answers with (listings, exported trees).
+// Little endian throughout; see the matching comments in assembly/.
+import type { LevelData, QuerySpec, SampleColumns, SeriesData } from './types.ts';
+import { utf8 } from './shard.ts';
+
+/** A growable little-endian byte writer. */
+export class ByteWriter {
+  buf: Uint8Array;
+  view: DataView;
+  pos = 0;
+
+  constructor(size = 256) {
+    this.buf = new Uint8Array(size);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.room(1);
+    this.buf[this.pos++] = v;
+  }
+  u16(v: number): void {
+    this.room(2);
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    this.room(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+  f64(v: number): void {
+    this.room(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+  /** u16 length + UTF-8 bytes (cut at 65535 bytes). */
+  str16(s: string | Uint8Array): void {
+    const b = typeof s === 'string' ? utf8(s) : s;
+    const n = Math.min(b.length, 0xffff);
+    this.u16(n);
+    this.bytes(b.subarray(0, n));
+  }
+  /** u8 length + UTF-8 bytes (cut at 255 bytes). */
+  str8(s: string): void {
+    const b = utf8(s);
+    const n = Math.min(b.length, 0xff);
+    this.u8(n);
+    this.bytes(b.subarray(0, n));
+  }
+  align(n: number): void {
+    while (this.pos % n !== 0) this.u8(0);
+  }
+  result(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** A path of level names: u8 count, count x (u16 len, name). */
+export function encodePath(w: ByteWriter, names: readonly string[]): void {
+  w.u8(Math.min(names.length, 255));
+  for (const n of names.slice(0, 255)) w.str16(n);
+}
+
+/** Timestamps and other whole numbers as the engine takes them: integers within ±2^53. */
+export function wholeNumber(x: unknown): number {
+  const n = typeof x === 'number' ? x : Number(x);
+  if (!Number.isFinite(n)) return 0;
+  const t = Math.trunc(n);
+  return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, t));
+}
+
+export interface QueryHeader {
+  from: number;
+  to: number;
+  withStats: boolean;
+  withData: boolean;
+  withPadding: boolean;
+  cluster: string;
+}
+
+/** The query command of assembly/query.ts for the queries (with their row numbers) one shard answers. */
+export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): Uint8Array {
+  const w = new ByteWriter(256 + rows.length * 64);
+  w.f64(wholeNumber(h.from));
+  w.f64(wholeNumber(h.to));
+  w.u32((h.withStats ? 1 : 0) | (h.withData ? 2 : 0) | (h.withPadding ? 4 : 0));
+  w.str16(h.cluster);
+  w.u32(rows.length);
+  for (const [row, q] of rows) {
+    w.u32(row);
+    w.str16(String(q.metric ?? ''));
+    w.str16(String(q.host ?? ''));
+    const type = q.type ?? null;
+    w.u8(type === null ? 0 : 1);
+    if (type !== null) w.str16(String(type));
+    const typeIds = q['type-ids'] ?? [];
+    w.u32(typeIds.length);
+    for (const id of typeIds) w.str16(String(id));
+    const subtype = q.subtype ?? null;
+    w.u8(subtype === null ? 0 : 1);
+    if (subtype !== null) w.str16(String(subtype));
+    const subIds = q['subtype-ids'] ?? [];
+    w.u32(subIds.length);
+    for (const id of subIds) w.str16(String(id));
+    w.f64(wholeNumber(q.resolution ?? 0));
+    const scale = Number(q['scale-by'] ?? 0);
+    w.f64(Number.isFinite(scale) ? scale : 0);
+    w.u8(q.aggreg ? 1 : 0);
+  }
+  return w.result();
+}
+
+/** Deeper trees than this are refused (the engine walks them recursively). */
+export const MAX_TREE_DEPTH = 64;
+
+/** A checkpoint tree for assembly/persist.ts loadLevel. */
+export function encodeTree(w: ByteWriter, level: LevelData, depth = 0): void {
+  if (depth > MAX_TREE_DEPTH) throw new Error(`checkpoint tree deeper than ${MAX_TREE_DEPTH} levels`);
+  const series: Array<[string, SeriesData]> = [];
+  for (const [name, s] of level.metrics) {
+    if (!Number.isInteger(s.frequency) || s.frequency <= 0 || s.frequency > 0xffffffff) continue;
+    if (!Number.isSafeInteger(s.start)) continue;
+    series.push([name, s]);
+  }
+  w.u32(series.length);
+  for (const [name, s] of series) {
+    w.str16(name);
+    w.f64(s.frequency);
+    w.f64(s.start);
+    const values = s.values;
+    w.u32(values.length);
+    w.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+  w.u32(level.children.size);
+  for (const [name, child] of level.children) {
+    w.str16(name);
+    encodeTree(w, child, depth + 1);
+  }
+}
+
+export interface ColumnLayout {
+  data: Uint8Array;
+  header: number;
+  ts: number;
+  value: number;
+  metric: number;
+  path: number;
+}
+
+/** Replay columns for assembly/persist.ts writeColumns; cluster and host first. */
+export function encodeColumns(cluster: Uint8Array, host: Uint8Array, s: SampleColumns): ColumnLayout {
+  const w = new ByteWriter(64 + s.count * 24);
+  w.bytes(cluster);
+  w.bytes(host);
+  w.align(4);
+  const header = w.pos;
+  w.u32(s.count);
+  w.u32(s.metrics.length);
+  for (const m of s.metrics) w.str16(m);
+  w.u32(s.paths.length);
+  for (const p of s.paths) {
+    w.u8(Math.min(p.length, 255));
+    for (const name of p.slice(0, 255)) w.str16(name);
+  }
+  w.align(8);
+  const ts = w.pos;
+  w.bytes(new Uint8Array(s.ts.buffer, s.ts.byteOffset, s.count * 8));
+  const value = w.pos;
+  w.bytes(new Uint8Array(s.value.buffer, s.value.byteOffset, s.count * 4));
+  const metric = w.pos;
+  w.bytes(new Uint8Array(s.metric.buffer, s.metric.byteOffset, s.count * 4));
+  const path = w.pos;
+  w.bytes(new Uint8Array(s.path.buffer, s.path.byteOffset, s.count * 4));
+  return { data: w.result(), header, ts, value, metric, path };
+}
+
+const decoder = new TextDecoder();
+
+/** u32 count, (u16 len, name)* */
+export function decodeNames(b: Uint8Array): string[] {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const n = v.getUint32(0, true);
+  const out: string[] = new Array(n);
+  let p = 4;
+  for (let i = 0; i < n; i++) {
+    const len = v.getUint16(p, true);
+    out[i] = decoder.decode(b.subarray(p + 2, p + 2 + len));
+    p += 2 + len;
+  }
+  return out;
+}
+
+/** u32 count, (u16 len, cluster, u16 len, host)* */
+export function decodeHostPairs(b: Uint8Array): Array<[string, string]> {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const n = v.getUint32(0, true);
+  const out: Array<[string, string]> = new Array(n);
+  let p = 4;
+  for (let i = 0; i < n; i++) {
+    const cl = v.getUint16(p, true);
+    const c = decoder.decode(b.subarray(p + 2, p + 2 + cl));
+    p += 2 + cl;
+    const hl = v.getUint16(p, true);
+    const h = decoder.decode(b.subarray(p + 2, p + 2 + hl));
+    p += 2 + hl;
+    out[i] = [c, h];
+  }
+  return out;
+}
+
+/** An exported tree (assembly/persist.ts exportLevel); values are copied out of engine memory. */
+export function decodeTree(b: Uint8Array, metricNames: readonly string[]): LevelData {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let p = 0;
+  const level = (): LevelData => {
+    const metrics = new Map<string, SeriesData>();
+    const ns = v.getUint32(p, true);
+    p += 4;
+    for (let i = 0; i < ns; i++) {
+      const metric = v.getUint32(p, true);
+      const n = v.getUint32(p + 4, true);
+      const start = v.getFloat64(p + 8, true);
+      const frequency = v.getFloat64(p + 16, true);
+      p += 24;
+      const values = new Float32Array(n);
+      new Uint8Array(values.buffer).set(b.subarray(p, p + n * 4));
+      p += n * 4;
+      metrics.set(metricNames[metric], { frequency, start, values });
+    }
+    const children = new Map<string, LevelData>();
+    const nc = v.getUint32(p, true);
+    p += 4;
+    for (let i = 0; i < nc; i++) {
+      const len = v.getUint16(p, true);
+      const name = decoder.decode(b.subarray(p + 2, p + 2 + len));
+      p += 2 + len;
+      children.set(name, level());
+    }
+    return { metrics, children };
+  };
+  return level();
+}

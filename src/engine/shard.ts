@@ -1,0 +1,133 @@
+// One WASM instance of the engine. Every call into it goes through here:
+// typed exports, byte views that are re-made whenever memory grew, and the
+// I/O buffer the next call reads its input from.
+
+/** The exports of assembly/index.ts. Pointers come back as i32 and are made unsigned here. */
+export interface EngineExports {
+  memory: WebAssembly.Memory;
+  init(index: number, count: number, limitPages: number, wal: number): number;
+  ioBuffer(size: number): number;
+  configure(): number;
+  metrics(): number;
+  beginCall(): void;
+  ingest(bodyLen: number, clusterLen: number, now: number): number;
+  ingestResume(): number;
+  useFastPath(on: number): void;
+  acceptedCount(): number;
+  droppedCount(): number;
+  skippedCount(): number;
+  errorLineNumber(): number;
+  errorMessage(): number;
+  errorMessageLength(): number;
+  outbox(shard: number): number;
+  outboxLength(shard: number): number;
+  outboxClear(): void;
+  apply(len: number): void;
+  walGroups(): number;
+  walTablePtr(): number;
+  levelNamePtr(level: number): number;
+  levelNameLength(level: number): number;
+  levelParent(level: number): number;
+  responsePtr(): number;
+  responseLength(): number;
+  query(): number;
+  queryRows(): number;
+  queryRowCount(): number;
+  freeBefore(t: number): number;
+  children(): number;
+  hosts(): void;
+  debug(mode: number, depth: number): number;
+  health(idsOffset: number, n: number, now: number): number;
+  exportHost(unsavedOnly: number): number;
+  exportRecords(): number;
+  exportRecordCount(): number;
+  exportGen(): number;
+  commit(generation: number, recordsOffset: number, n: number): number;
+  loadHostTree(cLen: number, hLen: number, treeOffset: number): number;
+  writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
+  formatFloats(n: number): number;
+  statMemory(): number;
+  statUsed(): number;
+  statScratch(): number;
+  statChunks(): number;
+  statSamples(): number;
+  statAllocFailures(): number;
+}
+
+export class EngineMemoryError extends Error {
+  constructor(what: string) {
+    super(`storage engine out of memory (${what})`);
+    this.name = 'EngineMemoryError';
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class Shard {
+  readonly x: EngineExports;
+  private buffer: ArrayBuffer;
+  private bytes: Uint8Array;
+  private view: DataView;
+
+  constructor(instance: WebAssembly.Instance) {
+    this.x = instance.exports as unknown as EngineExports;
+    this.buffer = this.x.memory.buffer;
+    this.bytes = new Uint8Array(this.buffer);
+    this.view = new DataView(this.buffer);
+  }
+
+  /** Byte view of linear memory (re-made after the memory grew). */
+  u8(): Uint8Array {
+    if (this.x.memory.buffer !== this.buffer) this.refresh();
+    return this.bytes;
+  }
+
+  dv(): DataView {
+    if (this.x.memory.buffer !== this.buffer) this.refresh();
+    return this.view;
+  }
+
+  private refresh(): void {
+    this.buffer = this.x.memory.buffer;
+    this.bytes = new Uint8Array(this.buffer);
+    this.view = new DataView(this.buffer);
+  }
+
+  /** The I/O buffer with room for `size` bytes; its address. */
+  io(size: number): number {
+    const p = this.x.ioBuffer(size) >>> 0;
+    if (p === 0) throw new EngineMemoryError(`${size} bytes of input`);
+    return p;
+  }
+
+  /** Copies `data` to the start of the I/O buffer. */
+  put(data: Uint8Array): number {
+    const p = this.io(data.length);
+    this.u8().set(data, p);
+    return p;
+  }
+
+  /** The response of the last call, as a view (valid until the next call into this shard). */
+  response(): Uint8Array {
+    const p = this.x.responsePtr() >>> 0;
+    const n = this.x.responseLength() >>> 0;
+    return this.u8().subarray(p, p + n);
+  }
+
+  text(ptr: number, len: number): string {
+    return decoder.decode(this.u8().subarray(ptr >>> 0, (ptr >>> 0) + (len >>> 0)));
+  }
+
+  levelName(level: number): string {
+    return this.text(this.x.levelNamePtr(level), this.x.levelNameLength(level));
+  }
+}
+
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+export function fromUtf8(b: Uint8Array): string {
+  return decoder.decode(b);
+}

@@ -1,0 +1,412 @@
+// The storage engine as the service sees it: N WASM instances (shards), a host
+// living in the shard chosen by a hash of cluster and host. Runtime-neutral:
+// it takes the compiled module or its bytes and uses nothing but WebAssembly.
+import type {
+  HealthResult, HostExport, IngestResult, LevelData, MetricStore, MetricTable, QueryRequest, QuerySpec,
+  SampleColumns, ShardStats, StoreOptions, WalAppend,
+} from './types.ts';
+import {
+  ByteWriter, decodeHostPairs, decodeNames, decodeTree, encodeColumns, encodePath, encodeQuery, encodeTree,
+  wholeNumber,
+} from './codec.ts';
+import { jsonString } from './json-text.ts';
+import { EngineMemoryError, Shard, utf8 } from './shard.ts';
+import { hostHash } from './shard-hash.ts';
+
+/** Stored data of one shard: 4 GiB of linear memory less room for request/response buffers. */
+const MAX_DATA_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
+const INGEST_FLUSH = 1;
+const INGEST_ERROR = 2;
+const INPUT_PADDING = 128;
+/** Limits of the engine's record formats (assembly/ingest.ts). */
+const MAX_SHARDS = 256;
+const MAX_METRICS = 65535;
+
+export class Store implements MetricStore {
+  readonly metrics: MetricTable;
+  private readonly metricNames: string[];
+  private readonly metricIds: Map<string, number>;
+  private readonly shards: Shard[];
+  private readonly wal: boolean;
+
+  /** Compiles (if given bytes) and instantiates the engine. Works on Node, Bun, Deno and in browsers. */
+  static async create(wasm: BufferSource | WebAssembly.Module, options: StoreOptions): Promise<Store> {
+    const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+    const count = shardCount(options);
+    const instances: WebAssembly.Instance[] = [];
+    for (let i = 0; i < count; i++) instances.push(await WebAssembly.instantiate(module, {}));
+    return new Store(instances, options);
+  }
+
+  /** Synchronous variant for an already compiled module (where synchronous instantiation is allowed). */
+  static fromModule(module: WebAssembly.Module, options: StoreOptions): Store {
+    const count = shardCount(options);
+    const instances: WebAssembly.Instance[] = [];
+    for (let i = 0; i < count; i++) instances.push(new WebAssembly.Instance(module, {}));
+    return new Store(instances, options);
+  }
+
+  private constructor(instances: WebAssembly.Instance[], options: StoreOptions) {
+    this.metrics = options.metrics;
+    this.metricNames = Object.keys(options.metrics);
+    this.metricIds = new Map(this.metricNames.map((n, i) => [n, i]));
+    this.wal = options.wal === true;
+    const limit = Math.min(options.shardMemoryLimit ?? MAX_DATA_BYTES, MAX_DATA_BYTES);
+    const pages = Math.max(1, Math.floor(limit / 65536));
+    const table = this.metricTable();
+    this.shards = instances.map((inst, i) => {
+      const s = new Shard(inst);
+      if (!s.x.init(i, instances.length, pages, this.wal ? 1 : 0)) throw new EngineMemoryError('start-up');
+      s.put(table);
+      if (!s.x.configure()) throw new EngineMemoryError('metric table');
+      return s;
+    });
+  }
+
+  /** u32 n, n x (u32 frequency, u32 aggregation, u32 nameLen, name) */
+  private metricTable(): Uint8Array {
+    const w = new ByteWriter();
+    w.u32(this.metricNames.length);
+    for (const name of this.metricNames) {
+      const m = this.metrics[name];
+      const f = Number.isInteger(m.frequency) && m.frequency > 0 ? m.frequency : 1;
+      w.u32(Math.min(f, 0xffffffff));
+      w.u32(m.aggregation === 'sum' ? 1 : m.aggregation === 'avg' ? 2 : 0);
+      const b = utf8(name);
+      w.u32(b.length);
+      w.bytes(b);
+    }
+    return w.result();
+  }
+
+  private shardOf(cluster: string | Uint8Array, host: string | Uint8Array): Shard {
+    if (this.shards.length === 1) return this.shards[0];
+    const c = typeof cluster === 'string' ? utf8(cluster) : cluster;
+    const h = typeof host === 'string' ? utf8(host) : host;
+    return this.shards[hostHash(c, h) % this.shards.length];
+  }
+
+  /** The shards a selector reaches: one below a host, all above. */
+  private shardsFor(selector: readonly string[]): Shard[] {
+    return selector.length >= 2 ? [this.shardOf(selector[0], selector[1])] : this.shards;
+  }
+
+  private putPath(shard: Shard, selector: readonly string[]): void {
+    const w = new ByteWriter();
+    encodePath(w, selector);
+    shard.put(w.result());
+  }
+
+  // ---- ingest ----
+
+  ingest(body: Uint8Array, defaultCluster: string, now: number = Date.now() / 1000): IngestResult {
+    const first = this.shards[0];
+    for (const s of this.shards) s.x.beginCall();
+    const cluster = utf8(defaultCluster);
+    // The parser scans 16 bytes at a time: the input is followed by padding.
+    const p = first.io(body.length + cluster.length + INPUT_PADDING);
+    const mem = first.u8();
+    mem.set(body, p);
+    mem.set(cluster, p + body.length);
+    let status = first.x.ingest(body.length, cluster.length, now);
+    while (true) {
+      if (this.shards.length > 1) this.flushOutboxes();
+      if (status !== INGEST_FLUSH) break;
+      status = first.x.ingestResume();
+    }
+    let accepted = 0;
+    let dropped = 0;
+    for (const s of this.shards) {
+      accepted += s.x.acceptedCount() >>> 0;
+      dropped += s.x.droppedCount() >>> 0;
+    }
+    const error = status === INGEST_ERROR
+      ? { line: first.x.errorLineNumber(), message: first.text(first.x.errorMessage(), first.x.errorMessageLength()) }
+      : null;
+    return { accepted, skipped: first.x.skippedCount() >>> 0, dropped, error, wal: this.wal ? this.collectWal() : [] };
+  }
+
+  private flushOutboxes(): void {
+    const first = this.shards[0];
+    for (let k = 1; k < this.shards.length; k++) {
+      const len = first.x.outboxLength(k) >>> 0;
+      if (len === 0) continue;
+      const ptr = first.x.outbox(k) >>> 0;
+      const target = this.shards[k];
+      const dst = target.io(len);
+      target.u8().set(first.u8().subarray(ptr, ptr + len), dst);
+      target.x.apply(len);
+    }
+    first.x.outboxClear();
+  }
+
+  private collectWal(): WalAppend[] {
+    const out: WalAppend[] = [];
+    for (const s of this.shards) {
+      const n = s.x.walGroups() >>> 0;
+      if (n === 0xffffffff) throw new EngineMemoryError('WAL records');
+      if (n === 0) continue;
+      const table = s.x.walTablePtr() >>> 0;
+      for (let i = 0; i < n; i++) {
+        const dv = s.dv();
+        const host = dv.getUint32(table + i * 16, true);
+        const offset = dv.getUint32(table + i * 16 + 4, true);
+        const length = dv.getUint32(table + i * 16 + 8, true);
+        const count = dv.getUint32(table + i * 16 + 12, true);
+        out.push({
+          cluster: s.levelName(s.x.levelParent(host) >>> 0),
+          host: s.levelName(host),
+          records: s.u8().slice(offset, offset + length),
+          count,
+        });
+      }
+    }
+    return out;
+  }
+
+  // ---- query ----
+
+  query(req: QueryRequest): Uint8Array {
+    const cluster = String(req.cluster ?? '');
+    const queries: QuerySpec[] = [...(req.queries ?? [])];
+    let echoed: QuerySpec[] | null = null;
+    const fan = req['for-all-nodes'];
+    if (fan != null) {
+      echoed = [];
+      for (const node of this.listChildren([cluster])) {
+        for (const metric of fan) {
+          const q: QuerySpec = { metric: String(metric), host: node };
+          queries.push(q);
+          echoed.push(q);
+        }
+      }
+    }
+    const header = {
+      from: req.from,
+      to: req.to,
+      withStats: req['with-stats'] ?? true,
+      withData: req['with-data'] ?? true,
+      withPadding: req['with-padding'] ?? true,
+      cluster,
+    };
+    const byShard = new Map<Shard, Array<[number, QuerySpec]>>();
+    queries.forEach((q, row) => {
+      const shard = this.shardOf(cluster, String(q.host ?? ''));
+      let list = byShard.get(shard);
+      if (!list) byShard.set(shard, (list = []));
+      list.push([row, q]);
+    });
+    const rows: Uint8Array[] = new Array(queries.length);
+    for (const [shard, list] of byShard) {
+      shard.put(encodeQuery(header, list));
+      if (!shard.x.query()) throw new EngineMemoryError('query answer');
+      const body = shard.response();
+      const n = shard.x.queryRowCount();
+      const table = shard.x.queryRows() >>> 0;
+      const dv = shard.dv();
+      for (let i = 0; i < n; i++) {
+        const row = dv.getUint32(table + i * 12, true);
+        const off = dv.getUint32(table + i * 12 + 4, true);
+        const len = dv.getUint32(table + i * 12 + 8, true);
+        // Each shard is called once, so its response stays valid until assembly.
+        rows[row] = body.subarray(off, off + len);
+      }
+    }
+    const head = utf8(echoed && echoed.length > 0 ? `{"queries":[${echoed.map(echoQuery).join(',')}],"results":[` : '{"results":[');
+    const tail = utf8(']}\n');
+    let size = head.length + tail.length + Math.max(0, rows.length - 1);
+    for (const r of rows) size += r.length;
+    const out = new Uint8Array(size);
+    out.set(head, 0);
+    let p = head.length;
+    rows.forEach((r, i) => {
+      if (i > 0) out[p++] = 44;
+      out.set(r, p);
+      p += r.length;
+    });
+    out.set(tail, p);
+    return out;
+  }
+
+  // ---- tree operations ----
+
+  free(selector: string[], to: number): number {
+    let n = 0;
+    for (const s of this.shardsFor(selector)) {
+      this.putPath(s, selector);
+      n += s.x.freeBefore(wholeNumber(to));
+    }
+    return n;
+  }
+
+  listChildren(selector: string[]): string[] {
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const s of this.shardsFor(selector)) {
+      this.putPath(s, selector);
+      if (!s.x.children()) continue;
+      for (const name of decodeNames(s.response())) {
+        if (!seen.has(name)) {
+          seen.add(name);
+          out.push(name);
+        }
+      }
+    }
+    return out;
+  }
+
+  debugDump(selector: string[]): string | null {
+    const dec = new TextDecoder();
+    if (selector.length >= 2 || this.shards.length === 1) {
+      const s = this.shardsFor(selector)[0];
+      this.putPath(s, selector);
+      return s.x.debug(0, 0) ? dec.decode(s.response()) : null;
+    }
+    // Above the hosts every shard holds a part: merge the parts by name.
+    const entries = (path: string[], depth: number): string[] | null => {
+      let found = false;
+      const parts: string[] = [];
+      for (const s of this.shards) {
+        this.putPath(s, path);
+        if (!s.x.debug(1, depth)) continue;
+        found = true;
+        const text = dec.decode(s.response());
+        if (text.length > 0) parts.push(text);
+      }
+      return found ? parts : null;
+    };
+    let body: string[];
+    if (selector.length === 1) {
+      const parts = entries(selector, 1);
+      if (parts === null) return null;
+      body = parts;
+    } else {
+      body = this.listChildren([]).map((cluster) => {
+        const parts = entries([cluster], 2) ?? [];
+        return `\t${jsonString(cluster)}:{\n${parts.length > 0 ? parts.join(',\n') + '\n' : ''}\t}`;
+      });
+    }
+    return `{"data":{\n${body.length > 0 ? body.join(',\n') + '\n' : ''}}}\n`;
+  }
+
+  healthCheck(cluster: string, nodes: string[], metricNames: string[], now: number = Date.now() / 1000): Record<string, HealthResult> {
+    const out: Record<string, HealthResult> = {};
+    for (const node of nodes) {
+      const s = this.shardOf(cluster, node);
+      const w = new ByteWriter();
+      encodePath(w, [cluster, node]);
+      w.align(4);
+      const idsOffset = w.pos;
+      for (const m of metricNames) w.u32(this.metricIds.get(m) ?? 0xffffffff);
+      s.put(w.result());
+      if (!s.x.health(idsOffset, metricNames.length, now)) {
+        out[node] = { State: 'failed', HealthMetrics: '' };
+        continue;
+      }
+      const status = s.response();
+      const missing: string[] = [];
+      const degraded: string[] = [];
+      metricNames.forEach((m, i) => {
+        if (status[i] === 0) missing.push(m);
+        else if (status[i] === 2) degraded.push(m);
+      });
+      const healthy = metricNames.length - missing.length - degraded.length;
+      const State = missing.length === 0 && degraded.length === 0 ? 'full' : healthy === 0 ? 'failed' : 'partial';
+      // json.Marshal of a Go map: keys in sorted order.
+      const list = (a: string[]) => `[${a.map(jsonString).join(',')}]`;
+      out[node] = { State, HealthMetrics: `{"degraded":${list(degraded)},"missing":${list(missing)}}` };
+    }
+    return out;
+  }
+
+  hosts(): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const s of this.shards) {
+      s.x.hosts();
+      out.push(...decodeHostPairs(s.response()));
+    }
+    return out;
+  }
+
+  // ---- persistence ----
+
+  exportHost(cluster: string, host: string, opts: { unsavedOnly: boolean }): HostExport | null {
+    const s = this.shardOf(cluster, host);
+    this.putPath(s, [cluster, host]);
+    const r = s.x.exportHost(opts.unsavedOnly ? 1 : 0);
+    if (r === 0) return null;
+    if (r < 0) throw new EngineMemoryError('checkpoint export');
+    const level = decodeTree(s.response(), this.metricNames);
+    const generation = s.x.exportGen() >>> 0;
+    const n = s.x.exportRecordCount() >>> 0;
+    const at = s.x.exportRecords() >>> 0;
+    const records = s.u8().slice(at, at + n * 8);
+    let committed = false;
+    return {
+      level,
+      commit: () => {
+        if (committed) return;
+        committed = true;
+        const w = new ByteWriter(64 + records.length);
+        encodePath(w, [cluster, host]);
+        w.align(4);
+        const offset = w.pos;
+        w.bytes(records);
+        s.put(w.result());
+        s.x.commit(generation, offset, n);
+      },
+    };
+  }
+
+  loadHost(cluster: string, host: string, level: LevelData): void {
+    const s = this.shardOf(cluster, host);
+    const c = utf8(cluster);
+    const h = utf8(host);
+    const w = new ByteWriter(1024);
+    w.bytes(c);
+    w.bytes(h);
+    w.align(4);
+    const treeOffset = w.pos;
+    encodeTree(w, level);
+    s.put(w.result());
+    s.x.loadHostTree(c.length, h.length, treeOffset);
+  }
+
+  writeSamples(cluster: string, host: string, samples: SampleColumns, notBefore?: number): number {
+    const s = this.shardOf(cluster, host);
+    const c = utf8(cluster);
+    const h = utf8(host);
+    const cols = encodeColumns(c, h, samples);
+    s.put(cols.data);
+    return s.x.writeSamples(c.length, h.length, cols.header, cols.ts, cols.value, cols.metric, cols.path,
+      notBefore === undefined ? NaN : notBefore) >>> 0;
+  }
+
+  stats(): { memoryBytes: number; usedBytes: number; shards: ShardStats[] } {
+    const shards = this.shards.map((s) => ({
+      memoryBytes: s.x.memory.buffer.byteLength,
+      // Stored data only; request and response buffers are left out.
+      usedBytes: s.x.statUsed() - s.x.statScratch(),
+      chunks: s.x.statChunks(),
+      samples: s.x.statSamples(),
+    }));
+    return {
+      memoryBytes: shards.reduce((a, s) => a + s.memoryBytes, 0),
+      usedBytes: shards.reduce((a, s) => a + s.usedBytes, 0),
+      shards,
+    };
+  }
+}
+
+function shardCount(options: StoreOptions): number {
+  const n = options.shards ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS) throw new RangeError(`shards must be a whole number from 1 to ${MAX_SHARDS}, not ${n}`);
+  const metrics = Object.keys(options.metrics).length;
+  if (metrics > MAX_METRICS) throw new RangeError(`at most ${MAX_METRICS} metrics can be configured, not ${metrics}`);
+  return n;
+}
+
+/** A generated query echoed as Go's APIQuery marshals it. */
+function echoQuery(q: QuerySpec): string {
+  return `{"metric":${jsonString(q.metric)},"host":${jsonString(q.host)},"resolution":0,"aggreg":false}`;
+}

@@ -1,0 +1,154 @@
+// The persistence contract: exportHost gives one series per (level, metric),
+// commit marks exactly what was exported as saved, loadHost brings files back
+// (chunks of at most 512 slots, capacity = length, saved), writeSamples
+// replays a WAL.
+import { describe, expect, it } from 'vitest';
+import type { LevelData, QueryRequest, SeriesData } from '../../src/engine/types.ts';
+import { levelOf, lp, makeStore, queryJson, read, seriesOf } from './helpers.ts';
+
+const T = 1725620400;
+type Store = ReturnType<typeof makeStore>;
+
+function series(start: number, values: number[], frequency = 60): SeriesData {
+  return { frequency, start, values: Float32Array.from(values) };
+}
+
+function level(metrics: Record<string, SeriesData>, children: Record<string, LevelData> = {}): LevelData {
+  return { metrics: new Map(Object.entries(metrics)), children: new Map(Object.entries(children)) };
+}
+
+function chunks(s: Store, host: string, metric: string, path: string[] = []) {
+  let node = JSON.parse(s.debugDump(['fritz', host])!).data;
+  for (const p of path) node = node[p];
+  return node[metric];
+}
+
+function varied(): Store {
+  const s = makeStore();
+  const lines: string[] = [];
+  for (let i = 0; i < 1300; i++) {
+    if (i % 97 === 5) continue;
+    lines.push(`cpu_load,cluster=fritz,hostname=h value=${i / 4} ${T + i * 60}`);
+    lines.push(`cpu_user,cluster=fritz,hostname=h,type=hwthread,type-id=${i % 3} value=${i} ${T + i * 60}`);
+  }
+  // a gap that opens a new chunk off the grid of the older ones
+  for (let i = 0; i < 10; i++) lines.push(`cpu_load,cluster=fritz,hostname=h value=${1000 + i} ${T + 2000 * 60 + 17 + i * 60}`);
+  s.ingest(lp(lines.join('\n')), 'fritz', T);
+  return s;
+}
+
+const QUERIES: QueryRequest = {
+  cluster: 'fritz', from: T - 600, to: T + 2100 * 60,
+  queries: [{ metric: 'cpu_load', host: 'h' }, { metric: 'cpu_user', host: 'h' }, { metric: 'cpu_user', host: 'h', type: 'hwthread', 'type-ids': ['0', '1', '2'] }],
+};
+
+describe('export and load', () => {
+  it('round-trips a host: the loaded store gives the same answers', () => {
+    const a = varied();
+    const exported = a.exportHost('fritz', 'h', { unsavedOnly: false })!;
+    const b = makeStore();
+    b.loadHost('fritz', 'h', exported.level);
+    expect(queryJson(b, QUERIES)).toEqual(queryJson(a, QUERIES));
+    expect(b.exportHost('fritz', 'h', { unsavedOnly: false })!.level).toEqual(exported.level);
+  });
+
+  it('places later chunks at the nearest slot of the first chunk grid', () => {
+    const s = makeStore();
+    s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=1 ${T}\ncpu_load,cluster=fritz,hostname=h value=2 ${T + 600 * 60 + 40}\n`), 'fritz', T);
+    const got = seriesOf(s, 'fritz', 'h', [], 'cpu_load')!;
+    // s1 = T-30; s2 = T+600*60+10: k = floor((s2 - s1 + 30) / 60) = 601
+    expect(got.start).toBe(T - 30);
+    expect(got.values.length).toBe(602);
+    expect([got.values[0], got.values[601]]).toEqual([1, 2]);
+    expect(got.values.slice(1, 601).every(Number.isNaN)).toBe(true);
+  });
+
+  it('loads a series as chunks of at most 512 slots with capacity = length, marked saved', () => {
+    const s = makeStore();
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T, Array.from({ length: 1200 }, (_, i) => i)) }));
+    expect(chunks(s, 'h', 'cpu_load')).toEqual([
+      { start: T, len: 512, end: T + 512 * 60, saved: true },
+      { start: T + 512 * 60, len: 512, end: T + 1024 * 60, saved: true },
+      { start: T + 1024 * 60, len: 176, end: T + 1200 * 60, saved: true },
+    ]);
+    // the next write opens a chunk of its own, as in the reference
+    s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=7 ${T + 1200 * 60 + 30}\n`), 'fritz', T);
+    expect(chunks(s, 'h', 'cpu_load').at(-1)).toEqual({ start: T + 1200 * 60, len: 1, end: T + 1201 * 60 });
+    expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')).toEqual(series(T + 1200 * 60, [7]));
+  });
+
+  it('exports only what is not on disk, and commit marks exactly the export as saved', () => {
+    const s = makeStore();
+    const w = (v: number, i: number) => s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=${v} ${T + i * 60}\n`), 'fritz', T);
+    for (let i = 0; i < 5; i++) w(i, i);
+    const first = s.exportHost('fritz', 'h', { unsavedOnly: true })!;
+    expect(first.level.metrics.get('cpu_load')).toEqual(series(T - 30, [0, 1, 2, 3, 4]));
+    // after the export, before the commit: one new sample, one overwrite of an exported slot
+    w(5, 5);
+    w(-2, 2);
+    first.commit();
+    expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')).toEqual(series(T - 30 + 120, [-2, 3, 4, 5]));
+  });
+
+  it('makes a saved part unsaved again when it is written', () => {
+    const s = makeStore();
+    for (let i = 0; i < 600; i++) s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=${i} ${T + i * 60}\n`), 'fritz', T);
+    s.exportHost('fritz', 'h', { unsavedOnly: true })!.commit();
+    expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.size).toBe(0);
+    s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=-1 ${T + 100 * 60}\n`), 'fritz', T);
+    const again = s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')!;
+    expect(again.start).toBe(T - 30 + 100 * 60);
+    expect(again.values.length).toBe(500);
+    expect([again.values[0], again.values[1], again.values[499]]).toEqual([-1, 101, 599]);
+  });
+
+  it('ignores a commit when chunks were freed in between', () => {
+    const s = makeStore();
+    for (let i = 0; i < 600; i++) s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=${i} ${T + i * 60}\n`), 'fritz', T);
+    const e = s.exportHost('fritz', 'h', { unsavedOnly: true })!;
+    expect(s.free(['fritz', 'h'], T + 513 * 60)).toBe(1);
+    e.commit();
+    expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')!.values.length).toBe(88);
+  });
+
+  it('merges a loaded entry that overlaps what is held: later entries win per slot, NaN erases nothing', () => {
+    const s = makeStore();
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T - 30, [1, 2, 3, 4]) }));
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T - 30 + 120, [30, NaN, 50]) }));
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T - 30 - 120, [-2, -1]) }));
+    expect(read(s, 'fritz', 'h', 'cpu_load', T - 600, T + 600).data).toEqual([-2, -1, 1, 2, 30, 4, 50]);
+  });
+
+  it('places samples of a file with another frequency by their time', () => {
+    const s = makeStore();
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T - 15, [1, 2, 3, 4], 30) }));
+    // 30 s samples at T, T+30, T+60, T+90 are written like ingest: the first opens a
+    // chunk at T-30, so T -> slot 0, T+30 and T+60 -> slot 1 (the later wins), T+90 -> slot 2
+    expect(read(s, 'fritz', 'h', 'cpu_load', T - 600, T + 600).data).toEqual([1, 3, 4]);
+  });
+
+  it('creates the levels of the file and skips unknown metrics', () => {
+    const s = makeStore();
+    s.loadHost('fritz', 'h', level({ nope: series(T, [1]) }, { socket0: level({ mem_bw: series(T, [5]) }, { memctrl1: level({ mem_bw: series(T, [6]) }) }) }));
+    expect([...levelOf(s, 'fritz', 'h')!.children.keys()]).toEqual(['socket0']);
+    expect(seriesOf(s, 'fritz', 'h', ['socket0', 'memctrl1'], 'mem_bw')).toEqual(series(T, [6]));
+    expect(levelOf(s, 'fritz', 'h')!.metrics.size).toBe(0);
+  });
+
+  it('replays WAL columns like ingest, skipping what is older than notBefore', () => {
+    const s = makeStore();
+    const n = 6;
+    const written = s.writeSamples('fritz', 'h', {
+      count: n,
+      ts: Float64Array.from([T, T + 60, T + 120, T - 600, T, T + 60]),
+      value: Float32Array.from([1, 2, 3, 9, 5, 6]),
+      metric: Uint32Array.from([0, 0, 0, 0, 1, 2]),
+      metrics: ['cpu_load', 'cpu_user', 'nope'],
+      path: Uint32Array.from([0, 0, 0, 0, 1, 1]),
+      paths: [[], ['hwthread0']],
+    }, T - 60);
+    expect(written).toBe(4);
+    expect(read(s, 'fritz', 'h', 'cpu_load', T - 3600, T + 3600).data).toEqual([1, 2, 3]);
+    expect(read(s, 'fritz', 'h', 'cpu_user', T - 3600, T + 3600, { type: 'hwthread', 'type-ids': ['0'] }).data).toEqual([5]);
+  });
+});

@@ -1,0 +1,66 @@
+// behaviour.md section 6, free: chunks whose last step ends before t go,
+// empty levels below the selector disappear, unknown selectors touch nothing.
+import { describe, expect, it } from 'vitest';
+import { lp, makeStore, read } from './helpers.ts';
+
+const T = 1725620400;
+
+function filled(options = {}) {
+  const s = makeStore(options);
+  const lines: string[] = [];
+  for (const host of ['a', 'b']) {
+    for (let i = 0; i < 1100; i++) {
+      lines.push(`cpu_load,cluster=fritz,hostname=${host} value=${i} ${T + i * 60}`);
+      lines.push(`cpu_user,cluster=fritz,hostname=${host},type=hwthread,type-id=0 value=${i} ${T + i * 60}`);
+    }
+  }
+  lines.push(`cpu_load,cluster=other,hostname=x value=1 ${T}`);
+  s.ingest(lp(lines.join('\n')), 'fritz', T);
+  return s;
+}
+
+describe('free', () => {
+  it('frees the chunks whose end (first write + len * f) is before t', () => {
+    const s = filled();
+    // chunk 0: first write T, 512 slots: end T + 512*60; end == t is kept
+    expect(s.free(['fritz', 'a'], T + 512 * 60)).toBe(0);
+    expect(s.free(['fritz', 'a'], T + 512 * 60 + 1)).toBe(2);
+    expect(read(s, 'fritz', 'a', 'cpu_load', T, T + 1100 * 60)).toMatchObject({ from: T + 512 * 60 });
+    expect(read(s, 'fritz', 'b', 'cpu_load', T, T + 1100 * 60)).toMatchObject({ from: T });
+  });
+
+  it('removes levels left empty below the selector but keeps the selected one', () => {
+    const s = filled();
+    expect(s.free(['fritz'], T + 2000 * 60)).toBe(2 * 2 * 3);
+    expect(s.listChildren(['fritz'])).toEqual([]);
+    expect(s.listChildren([])).toEqual(['fritz', 'other']);
+    expect(s.free([], T + 2000 * 60)).toBe(1);
+    expect(s.listChildren([])).toEqual([]);
+    expect(s.hosts()).toEqual([]);
+  });
+
+  it('frees nothing and creates nothing for a selector that names nothing (ours)', () => {
+    const s = filled();
+    expect(s.free(['fritz', 'nohost'], T + 9e9)).toBe(0);
+    expect(s.free(['nocluster'], T + 9e9)).toBe(0);
+    expect(s.listChildren([])).toEqual(['fritz', 'other']);
+    expect(s.listChildren(['fritz'])).toEqual(['a', 'b']);
+  });
+
+  it('reuses freed chunks for new writes', () => {
+    const s = filled();
+    const before = s.stats().shards[0];
+    s.free([], T + 2000 * 60);
+    expect(s.stats().shards[0]).toMatchObject({ chunks: 0, samples: 0 });
+    const lines = Array.from({ length: 4400 }, (_, i) => `cpu_load,cluster=fritz,hostname=z${i % 4} value=${i} ${T + (i >> 2) * 60}`);
+    s.ingest(lp(lines.join('\n')), 'fritz', T);
+    expect(s.stats().shards[0].chunks).toBe(12);
+    expect(s.stats().shards[0].memoryBytes).toBe(before.memoryBytes);
+  });
+
+  it('frees across shards', () => {
+    const s = filled({ shards: 3 });
+    expect(s.free([], T + 2000 * 60)).toBe(2 * 2 * 3 + 1);
+    expect(s.hosts()).toEqual([]);
+  });
+});

@@ -1,0 +1,60 @@
+// Shared set-up for the engine tests: one compiled module, stores on demand,
+// and ways to look at what a store holds.
+import { readFileSync } from 'node:fs';
+import { Store } from '../../src/engine/store.ts';
+import type { LevelData, MetricTable, QueryRequest, SeriesData, StoreOptions } from '../../src/engine/types.ts';
+
+const bytes = readFileSync(new URL('../../build/engine.wasm', import.meta.url));
+export const engineModule = new WebAssembly.Module(bytes);
+
+export const METRICS: MetricTable = {
+  cpu_load: { frequency: 60, aggregation: null },
+  cpu_user: { frequency: 60, aggregation: 'avg' },
+  mem_bw: { frequency: 60, aggregation: 'sum' },
+  flops_any: { frequency: 60, aggregation: 'sum' },
+  mem_used: { frequency: 60, aggregation: null },
+  fast: { frequency: 1, aggregation: 'sum' },
+  ten: { frequency: 10, aggregation: 'avg' },
+};
+
+export function makeStore(options: Partial<StoreOptions> = {}): Store {
+  return Store.fromModule(engineModule, { metrics: METRICS, ...options });
+}
+
+const enc = new TextEncoder();
+export function lp(text: string): Uint8Array {
+  return enc.encode(text);
+}
+
+export function queryJson(store: Store, req: QueryRequest): any {
+  return JSON.parse(new TextDecoder().decode(store.query(req)));
+}
+
+/** The level at `path` below a host, from a full export (undefined when absent). */
+export function levelOf(store: Store, cluster: string, host: string, path: string[] = []): LevelData | undefined {
+  let level = store.exportHost(cluster, host, { unsavedOnly: false })?.level;
+  for (const name of path) level = level?.children.get(name);
+  return level;
+}
+
+/** One series of a host (whole, as a checkpoint would hold it). */
+export function seriesOf(store: Store, cluster: string, host: string, path: string[], metric: string): SeriesData | undefined {
+  return levelOf(store, cluster, host, path)?.metrics.get(metric);
+}
+
+/** The samples of a series as [timestamp of the slot's middle, value] pairs, NaN slots left out. */
+export function samplesOf(store: Store, cluster: string, host: string, path: string[], metric: string): Array<[number, number]> {
+  const s = seriesOf(store, cluster, host, path, metric);
+  if (!s) return [];
+  const out: Array<[number, number]> = [];
+  s.values.forEach((v, i) => {
+    if (!Number.isNaN(v)) out.push([s.start + i * s.frequency + Math.floor(s.frequency / 2), v]);
+  });
+  return out;
+}
+
+/** A single-series read over [from, to) through the query path. */
+export function read(store: Store, cluster: string, host: string, metric: string, from: number, to: number, extra: Record<string, unknown> = {}): any {
+  const res = queryJson(store, { cluster, from, to, queries: [{ metric, host, ...extra }], 'with-padding': false } as QueryRequest);
+  return res.results[0][0];
+}

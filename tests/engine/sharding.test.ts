@@ -1,0 +1,98 @@
+// Sharding: hosts spread over several instances by a hash of cluster and
+// host, each with a tiny data limit here, must answer like one big store;
+// a shard out of room drops (and counts) samples but never traps.
+import { describe, expect, it } from 'vitest';
+import type { QueryRequest } from '../../src/engine/types.ts';
+import { hostHash } from '../../src/engine/shard-hash.ts';
+import { lp, makeStore, queryJson } from './helpers.ts';
+
+const T = 1725620400;
+const MiB = 2 ** 20;
+
+function workload(hosts: number, steps: number): Uint8Array {
+  const lines: string[] = [];
+  for (let s = 0; s < steps; s++) {
+    for (let h = 0; h < hosts; h++) {
+      lines.push(`cpu_load,cluster=fritz,hostname=n${h} value=${(h * 7 + s) % 100} ${T + s * 60}`);
+      for (let t = 0; t < 8; t++) lines.push(`cpu_user,cluster=fritz,hostname=n${h},type=hwthread,type-id=${t} value=${t + s / 8} ${T + s * 60}`);
+    }
+  }
+  return lp(lines.join('\n'));
+}
+
+const QUERY: QueryRequest = {
+  cluster: 'fritz', from: T, to: T + 3000 * 60, queries: [], 'for-all-nodes': ['cpu_load', 'cpu_user'],
+};
+
+describe('sharding', () => {
+  it('answers like a single store when the data only fits into several tiny shards', () => {
+    const body = workload(12, 2000);
+    const one = makeStore();
+    const many = makeStore({ shards: 6, shardMemoryLimit: 1 * MiB });
+    const a = one.ingest(body, 'fritz', T);
+    const b = many.ingest(body, 'fritz', T);
+    expect(a).toMatchObject({ accepted: 12 * 9 * 2000, dropped: 0, error: null });
+    expect(b).toEqual(a);
+    // more data than one shard may hold, spread over all of them
+    const perShard = many.stats().shards.map((s) => s.samples);
+    expect(Math.max(...perShard) * 4).toBeLessThan(1 * MiB);
+    expect(perShard.filter((n) => n > 0).length).toBeGreaterThan(3);
+    expect(perShard.reduce((x, y) => x + y, 0)).toBe(12 * 9 * 2000);
+    // same hosts, same answers (for-all-nodes order may differ: compare by host)
+    expect(new Set(many.hosts().map((h) => h.join('/')))).toEqual(new Set(one.hosts().map((h) => h.join('/'))));
+    const byHost = (r: any) => Object.fromEntries(r.queries.map((q: any, i: number) => [`${q.host}/${q.metric}`, r.results[i]]));
+    expect(byHost(queryJson(many, QUERY))).toEqual(byHost(queryJson(one, QUERY)));
+  });
+
+  it('puts a host into the shard its hash names', () => {
+    const s = makeStore({ shards: 5 });
+    s.ingest(lp(`cpu_load,cluster=fritz,hostname=only value=1 ${T}\n`), 'fritz', T);
+    const shard = hostHash(lp('fritz'), lp('only')) % 5;
+    expect(s.stats().shards.map((x) => x.samples)).toEqual([0, 1, 2, 3, 4].map((i) => (i === shard ? 1 : 0)));
+  });
+
+  it('drops and counts what does not fit, keeps answering, and takes data again after a free', () => {
+    const s = makeStore({ shards: 2, shardMemoryLimit: MiB / 2 });
+    const r = s.ingest(workload(12, 3000), 'fritz', T);
+    expect(r.error).toBeNull();
+    expect(r.dropped).toBeGreaterThan(0);
+    expect(r.accepted + r.dropped).toBe(12 * 9 * 3000);
+    for (const sh of s.stats().shards) expect(sh.usedBytes).toBeLessThanOrEqual(MiB / 2);
+    // what is stored reads back (hwthreads cut off at different steps may not
+    // aggregate: that is an error entry, not a failure)
+    const res = queryJson(s, { ...QUERY, 'for-all-nodes': ['cpu_load'] });
+    expect(res.results.length).toBe(12);
+    let values = 0;
+    for (const row of res.results) {
+      for (const e of row) {
+        expect(e.error).toBeUndefined();
+        values += e.data.filter((v: unknown) => v !== null).length;
+      }
+    }
+    expect(values).toBeGreaterThan(0);
+    const perThread = queryJson(s, { cluster: 'fritz', from: T, to: T + 3000 * 60, queries: [{ metric: 'cpu_user', host: 'n3', type: 'hwthread', 'type-ids': ['0', '7'] }] });
+    for (const e of perThread.results[0]) expect(e.error).toBeUndefined();
+    expect(s.free([], T + 10_000 * 60)).toBeGreaterThan(0);
+    const again = s.ingest(workload(2, 10), 'fritz', T);
+    expect(again).toMatchObject({ accepted: 2 * 9 * 10, dropped: 0 });
+  });
+
+  it('keeps the lines before a malformed one, whichever shard they go to', () => {
+    const s = makeStore({ shards: 4 });
+    const lines = Array.from({ length: 40 }, (_, i) => `cpu_load,cluster=fritz,hostname=n${i} value=${i} ${T}`);
+    lines.splice(30, 0, 'cpu_load,cluster=fritz,hostname=bad value=x');
+    const r = s.ingest(lp(lines.join('\n')), 'fritz', T);
+    expect(r).toMatchObject({ accepted: 30, error: { line: 31 } });
+    expect(s.hosts()).toHaveLength(30);
+    expect(new Set(s.hosts().map((h) => h[1]))).toEqual(new Set(Array.from({ length: 30 }, (_, i) => `n${i}`)));
+  });
+
+  it('emits the WAL records of every host, whichever shard holds it', () => {
+    const body = workload(10, 3);
+    const one = makeStore({ wal: true }).ingest(body, 'fritz', T);
+    const many = makeStore({ wal: true, shards: 4 }).ingest(body, 'fritz', T);
+    const key = (w: { host: string }) => w.host;
+    expect([...many.wal].sort((a, b) => key(a).localeCompare(key(b)))).toEqual([...one.wal].sort((a, b) => key(a).localeCompare(key(b))));
+    expect(many.wal).toHaveLength(10);
+  });
+});

@@ -1,0 +1,100 @@
+// With wal: true, ingest returns the WAL records (formats.md) of every stored
+// sample, one entry per host, in arrival order.
+import { describe, expect, it } from 'vitest';
+import { lp, makeStore } from './helpers.ts';
+
+const T = 1725620400;
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+interface Rec { ts: number; metric: string; selector: string[]; value: number }
+
+function decode(records: Uint8Array): Rec[] {
+  const v = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  const dec = new TextDecoder();
+  const out: Rec[] = [];
+  let p = 0;
+  while (p < records.length) {
+    expect(v.getUint32(p, true)).toBe(0xcc1da7a1);
+    const len = v.getUint32(p + 4, true);
+    const payload = records.subarray(p + 8, p + 8 + len);
+    expect(v.getUint32(p + 8 + len, true)).toBe(crc32(payload));
+    let q = p + 8;
+    const ts = Number(v.getBigInt64(q, true));
+    q += 8;
+    const ml = v.getUint16(q, true);
+    const metric = dec.decode(records.subarray(q + 2, q + 2 + ml));
+    q += 2 + ml;
+    const n = records[q++];
+    const selector: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const l = records[q++];
+      selector.push(dec.decode(records.subarray(q, q + l)));
+      q += l;
+    }
+    const value = v.getFloat32(q, true);
+    q += 4;
+    expect(q).toBe(p + 8 + len);
+    out.push({ ts, metric, selector, value });
+    p = q + 4;
+  }
+  return out;
+}
+
+describe('WAL records', () => {
+  it('logs every stored sample per host, in arrival order, with a valid CRC', () => {
+    const lines: string[] = [];
+    const want = new Map<string, Rec[]>();
+    let seed = 3;
+    for (let i = 0; i < 3000; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      const host = `n${seed % 7}`;
+      const sub = (seed >>> 8) % 3;
+      const selector = sub === 0 ? [] : sub === 1 ? ['hwthread1'] : ['socket0', 'memctrl2'];
+      const tags = sub === 0 ? '' : sub === 1 ? ',type=hwthread,type-id=1' : ',type=socket,type-id=0,stype=memctrl,stype-id=2';
+      const value = Math.fround(i / 8);
+      lines.push(`mem_bw,cluster=fritz,hostname=${host}${tags} value=${value} ${T + i}`);
+      if (!want.has(host)) want.set(host, []);
+      want.get(host)!.push({ ts: T + i, metric: 'mem_bw', selector, value });
+    }
+    for (const shards of [1, 3]) {
+      const r = makeStore({ wal: true, shards }).ingest(lp(lines.join('\n')), 'fritz', T);
+      expect(r.accepted).toBe(3000);
+      expect(r.wal.map((w) => w.host).sort()).toEqual([...want.keys()].sort());
+      for (const w of r.wal) {
+        expect(w.cluster).toBe('fritz');
+        expect(w.count).toBe(want.get(w.host)!.length);
+        expect(decode(w.records)).toEqual(want.get(w.host));
+      }
+    }
+  });
+
+  it('logs nothing for skipped, dropped or malformed lines but keeps the records before an error', () => {
+    const s = makeStore({ wal: true });
+    s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=1 ${T}\n`), 'fritz', T);
+    const r = s.ingest(lp([
+      `nope,cluster=fritz,hostname=h value=1 ${T}`,
+      `cpu_load,cluster=fritz,hostname=h value=2 ${T - 3600}`,
+      `cpu_load,cluster=fritz,hostname=h value=3 ${T + 60}`,
+      `cpu_load,cluster=fritz,hostname=h value=oops ${T + 120}`,
+      `cpu_load,cluster=fritz,hostname=h value=5 ${T + 180}`,
+    ].join('\n')), 'fritz', T);
+    expect(r).toMatchObject({ accepted: 1, skipped: 1, dropped: 1, error: { line: 4 } });
+    expect(r.wal).toHaveLength(1);
+    expect(decode(r.wal[0].records)).toEqual([{ ts: T + 60, metric: 'cpu_load', selector: [], value: 3 }]);
+  });
+
+  it('returns no records when the WAL is off', () => {
+    expect(makeStore().ingest(lp(`cpu_load,cluster=fritz,hostname=h value=1 ${T}\n`), 'fritz', T).wal).toEqual([]);
+  });
+});
