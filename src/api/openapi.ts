@@ -269,7 +269,7 @@ export const openApiDocument = {
         type: 'object',
         properties: {
           State: { type: 'string', enum: ['full', 'partial', 'failed'] },
-          HealthMetrics: { type: 'string', example: '{"missing":[],"degraded":[]}' },
+          HealthMetrics: { type: 'string', example: '{"degraded":[],"missing":[]}' },
         },
       },
     },

@@ -3,7 +3,7 @@ import { createApp } from '../../src/api/app.ts';
 import { call, json } from '../support/app-client.ts';
 import { TEST_METRICS, createTestStore } from '../support/test-store.ts';
 
-const full = { State: 'full', HealthMetrics: '{"missing":[],"degraded":[]}' };
+const full = { State: 'full', HealthMetrics: '{"degraded":[],"missing":[]}' };
 
 describe('/api/healthcheck', () => {
   it.each(['/api/healthcheck', '/api/healthcheck/'])('takes the reference body {cluster, nodes, metric-names} (%s)', async (path) => {

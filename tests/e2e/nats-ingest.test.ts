@@ -1,9 +1,8 @@
 // The whole way: line protocol published on NATS (ws:// and nats://) is
 // stored by the real service and read back through /api/query, on Node,
-// Bun and Deno. Needs the engine; skipped until src/engine/index.ts exists.
+// Bun and Deno.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,6 @@ import { publisher } from '../nats/helpers/publisher.ts';
 import { freePort } from '../nats/helpers/free-port.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const engineAvailable = existsSync(join(root, 'src/engine/index.ts'));
 
 const runtimes: Array<[string, string, string[]]> = [
   ['node', 'node', ['dist/cli.js']],
@@ -21,7 +19,7 @@ const runtimes: Array<[string, string, string[]]> = [
   ['deno', 'npx', ['deno', 'run', '-A', 'src/cli.ts']],
 ];
 
-describe.skipIf(!engineAvailable)('NATS into the running service', () => {
+describe('NATS into the running service', () => {
   let nats: NatsServer;
   let dir: string;
 

@@ -1,13 +1,11 @@
 // kill -9 the moment the 200s are back, restart on the same directory, and
-// find every acknowledged sample. Runs over the engine test double now and over
-// the real engine once it is merged.
+// find every acknowledged sample: over the engine test double and the real engine.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCrashServer, killHard, startCrashServer } from '../support/crash-harness.ts';
 import type { RunningServer } from '../support/crash-harness.ts';
-import { engineAvailable } from '../support/shared.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -63,7 +61,7 @@ describe('crash: kill -9 after the 200s', () => {
     await crashAndRecover('fake');
   });
 
-  describe.skipIf(!engineAvailable)('with the real engine', () => {
+  describe('with the real engine', () => {
     it('loses no acknowledged sample', async () => {
       await crashAndRecover('engine');
     });

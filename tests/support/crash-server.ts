@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Store } from '../../src/engine/index.ts';
 import type { MetricStore, StoreOptions } from '../../src/engine/types.ts';
 import { openPersistence } from '../../src/persist/index.ts';
 import { forEachSeries } from '../../src/persist/format/checkpoint-file.ts';
@@ -16,9 +17,8 @@ const [dir, kind, repo] = process.argv.slice(2);
 
 async function makeStore(opts: StoreOptions): Promise<MetricStore> {
   if (kind === 'fake') return new FakeStore(opts);
-  const modulePath = join(repo, 'src/engine/index.ts');
-  const engine = (await import(/* @vite-ignore */ modulePath)) as { createStore(wasm: Uint8Array, o: StoreOptions): MetricStore | Promise<MetricStore> };
-  return engine.createStore(readFileSync(join(repo, 'build/engine.wasm')), opts);
+  // The bundle lives in test-output/, so the engine's own path to build/engine.wasm does not hold here.
+  return Store.create(readFileSync(join(repo, 'build/engine.wasm')), opts);
 }
 
 const store = await makeStore({ metrics: TEST_METRICS, wal: true });

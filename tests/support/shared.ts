@@ -19,6 +19,3 @@ export function sharedDir(): string {
 }
 
 export const fixturesDir = (): string => join(sharedDir(), 'fixtures');
-
-/** True once the storage engine (another branch) is merged in. */
-export const engineAvailable = existsSync(join(repoRoot, 'src/engine/index.ts'));

@@ -98,7 +98,7 @@ export function createTestStore(answers: TestStoreAnswers = {}, metrics: MetricT
       const result: Record<string, HealthResult> = {};
       for (const node of nodes) {
         result[node] = known.includes(node)
-          ? { State: 'full', HealthMetrics: '{"missing":[],"degraded":[]}' }
+          ? { State: 'full', HealthMetrics: '{"degraded":[],"missing":[]}' }
           : { State: 'failed', HealthMetrics: '' };
       }
       return result;

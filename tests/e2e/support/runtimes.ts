@@ -2,7 +2,6 @@
 // Deno the TypeScript sources, exactly as `npm start`, `bun run start` and
 // `deno task start` do.
 
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -37,6 +36,3 @@ export function testStoreServerCommand(runtime: Runtime): string[] {
   const source = `${ROOT}tests/e2e/support/test-store-server.ts`;
   return command(runtime, runtime === 'node' ? NODE_TEST_STORE_SERVER : source);
 }
-
-/** The engine is written in parallel; until it is merged, tests of the data path cannot run. */
-export const engineAvailable = existsSync(`${ROOT}src/engine/index.ts`);
