@@ -25,6 +25,21 @@ const SLOTS = 720; // 12 h at 60 s
 const T0 = 1725620030;
 
 /** A host as a cluster node looks: 10 node metrics, 64 hwthreads x 8, 2 sockets x 4. */
+/** What persistSettings makes of a config with 48h retention and this checkpoint directory. */
+function benchSettings(checkpointDir) {
+  return {
+    format: 'wal',
+    checkpointDir,
+    retention: 48 * 3600,
+    checkpointInterval: 12 * 3600,
+    memoryCapBytes: 0,
+    maxWalBytes: 0,
+    cleanupMode: 'delete',
+    archiveDir: '',
+    workers: 2,
+  };
+}
+
 function hostLevel(seed) {
   const series = (k) => {
     const values = new Float32Array(SLOTS);
@@ -148,7 +163,7 @@ try {
     const rates = {};
     for (const wal of [false, true]) {
       const store = await E.createStore(wasm, { metrics, wal });
-      const p = P.openPersistence({ store, config: { 'retention-in-memory': '48h', checkpoints: { directory: join(dir, `ingest-${wal}`) } }, log: quiet, wal });
+      const p = P.openPersistence({ store, settings: benchSettings(join(dir, `ingest-${wal}`)), log: quiet, wal });
       const [, secs] = await timeAsync(async () => {
         const inflight = [];
         for (const body of requests) {

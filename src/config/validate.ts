@@ -115,7 +115,9 @@ function readMetricStore(ms: ObjectReader): MetricStoreConfig {
   const debug = ms.object('debug', DEBUG_KEYS);
 
   const cleanupMode = cleanup?.oneOf('mode', ['archive', 'delete'] as const, 'delete') ?? 'delete';
-  if (cleanupMode === 'archive') cleanup!.require('directory');
+  if (cleanupMode === 'archive' && cleanup!.string('directory', '') === '') {
+    cleanup!.fail('directory', 'is required when cleanup.mode is "archive"');
+  }
 
   return {
     numWorkers: ms.integer('num-workers', 0, 0),

@@ -3,8 +3,8 @@
 
 export { cleanupOnce, openPersistence } from './persistence.ts';
 export type { Persistence, PersistenceOptions } from './persistence.ts';
-export { ConfigError, parseDuration, resolveSettings } from './config.ts';
-export type { MetricStoreConfig, PersistSettings } from './config.ts';
+export { persistSettings } from './settings.ts';
+export type { PersistSettings } from './settings.ts';
 export type { PersistLogger } from './log.ts';
 export { consoleLogger } from './log.ts';
 export { WalWriteError } from './wal-appender.ts';

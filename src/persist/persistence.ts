@@ -8,14 +8,13 @@ import { Checkpointer } from './checkpointer.ts';
 import type { CheckpointSummary } from './checkpointer.ts';
 import { cleanupCheckpoints } from './cleanup.ts';
 import type { CleanupSummary } from './cleanup.ts';
-import { resolveSettings } from './config.ts';
-import type { MetricStoreConfig, PersistSettings } from './config.ts';
 import { DiskState } from './disk-state.ts';
 import type { PersistLogger } from './log.ts';
 import { consoleLogger, errorText } from './log.ts';
 import { backendNodeProvider } from './node-provider.ts';
 import type { NodeProvider } from './node-provider.ts';
 import { restore } from './restore.ts';
+import type { PersistSettings } from './settings.ts';
 import type { RestoreSummary } from './restore.ts';
 import { enforceMemoryCap, freeOldData } from './retention.ts';
 import type { MemoryCapResult, RetentionResult } from './retention.ts';
@@ -24,8 +23,8 @@ import { WalAppender } from './wal-appender.ts';
 export interface PersistenceOptions {
   /** Must be created with `wal: true` unless `wal` below is false. */
   store: MetricStore;
-  /** The `metric-store` section of config.json. */
-  config: MetricStoreConfig;
+  /** The `metric-store` section of config.json, validated (see persistSettings). */
+  settings: PersistSettings;
   /** `main.backend-url`: hosts that cc-backend reports busy keep their data past retention. */
   backendUrl?: string;
   /** Overrides `backendUrl` (tests, other sources of busy hosts). */
@@ -74,8 +73,7 @@ export function openPersistence(opts: PersistenceOptions): Persistence {
 }
 
 /** `-cleanup-checkpoints`: one cleanup pass by the configuration alone, no store needed. */
-export async function cleanupOnce(config: MetricStoreConfig, opts: { log?: PersistLogger; now?: () => number } = {}): Promise<CleanupSummary> {
-  const settings = resolveSettings(config);
+export async function cleanupOnce(settings: PersistSettings, opts: { log?: PersistLogger; now?: () => number } = {}): Promise<CleanupSummary> {
   const now = opts.now ?? (() => Date.now() / 1000);
   return runCleanup(settings, Math.floor(now()), opts.log ?? consoleLogger);
 }
@@ -114,7 +112,7 @@ class PersistenceImpl implements Persistence {
   private stopped = false;
 
   constructor(opts: PersistenceOptions) {
-    this.settings = resolveSettings(opts.config);
+    this.settings = opts.settings;
     this.store = opts.store;
     this.log = opts.log ?? consoleLogger;
     this.now = opts.now ?? (() => Date.now() / 1000);

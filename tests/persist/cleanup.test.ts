@@ -41,12 +41,12 @@ describe('cleanup', () => {
   it('delete: removes due files, keeping the newest due one while a restart still needs it', async () => {
     const dir = layout('a', 0);
     const t = T();
-    const s = await cleanupOnce(env.config(), { now: env.now, log: env.log });
+    const s = await cleanupOnce(env.settings(), { now: env.now, log: env.log });
     expect(s.files).toBe(2);
     expect(filesIn(dir)).toEqual([`${t - 12 * H}.bin`, `${t + 1}.bin`]);
     // Twelve hours later that file holds nothing a restart would load.
     env.clock.now += 12 * H;
-    await cleanupOnce(env.config(), { now: env.now, log: env.log });
+    await cleanupOnce(env.settings(), { now: env.now, log: env.log });
     expect(filesIn(dir)).toEqual([`${t + 1}.bin`]);
   });
 
@@ -56,7 +56,7 @@ describe('cleanup', () => {
     const t = T();
     const p = openPersistence({
       store: new FakeStore({ metrics: TEST_METRICS, wal: true }),
-      config: env.config({ cleanup: { mode: 'archive', directory: env.archive } }),
+      settings: env.settings({ cleanupMode: 'archive', archiveDir: env.archive }),
       log: env.log,
       now: env.now,
     });
@@ -83,7 +83,7 @@ describe('cleanup', () => {
     const dir = put('a', t - 36 * H, t - 24 * H, level({ cpu_load: series(t - 36 * H, [1]) }));
     writeFileSync(join(dir, `${t - 30 * H}.bin`), 'garbage');
     put('a', t + 1, t + 2, level({ cpu_load: series(t + 1, [9]) }));
-    const cfg = env.config({ cleanup: { mode: 'archive', directory: env.archive } });
+    const cfg = env.settings({ cleanupMode: 'archive', archiveDir: env.archive });
     mkdirSync(join(env.archive, 'fritz'), { recursive: true });
     writeFileSync(join(env.archive, 'fritz', `${t}.parquet`), 'an older archive');
     const s = await cleanupOnce(cfg, { now: env.now, log: env.log });
@@ -98,7 +98,7 @@ describe('cleanup', () => {
     const dir = layout('a', 0);
     const before = filesIn(dir);
     writeFileSync(join(env.dir, 'not-a-dir'), 'x');
-    const cfg = env.config({ cleanup: { mode: 'archive', directory: join(env.dir, 'not-a-dir') } });
+    const cfg = env.settings({ cleanupMode: 'archive', archiveDir: join(env.dir, 'not-a-dir') });
     const s = await cleanupOnce(cfg, { now: env.now, log: env.log });
     expect(s).toMatchObject({ files: 0, failed: 1 });
     expect(filesIn(dir)).toEqual(before);
@@ -109,7 +109,7 @@ describe('cleanup', () => {
     const t = T();
     const dir = put('a', t + 100, t + 200, level({ cpu_load: series(t + 100, [1]) }));
     writeFileSync(join(dir, 'current.wal'), new Uint8Array([1, 0xa7, 0x1d, 0xcc]));
-    await cleanupOnce(env.config(), { now: env.now, log: env.log });
+    await cleanupOnce(env.settings(), { now: env.now, log: env.log });
     expect(filesIn(dir)).toEqual([`${t + 100}.bin`, 'current.wal']);
   });
 });

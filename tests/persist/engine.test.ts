@@ -44,7 +44,7 @@ describe('persistence with the real engine', () => {
   it('restores the fixtures so that queries answer every value, and not the torn WAL record', async () => {
     copyTree(fixturesDir(), join(env.dir, 'fx'));
     const store = await createStore({ metrics: TEST_METRICS, wal: true });
-    const p = openPersistence({ store, config: env.config({ checkpoints: { 'file-format': 'wal', directory: join(env.dir, 'fx/checkpoints-wal') } }), log: env.log, now: env.now });
+    const p = openPersistence({ store, settings: env.settings({ checkpointDir: join(env.dir, 'fx/checkpoints-wal') }), log: env.log, now: env.now });
     await p.restore();
     // The snapshot covers [1725620030, 1725623630); the WAL records are stamped at slot
     // starts (1725623630 + 60 i), half a period off the snapshot's write times. Their
@@ -70,7 +70,7 @@ describe('persistence with the real engine', () => {
   });
 
   it('answers every query the same after checkpoint + restart, back-filled samples included', async () => {
-    const cfg = env.config();
+    const cfg = env.settings();
     const lines: string[] = [];
     const t0 = env.clock.now - 6 * 3600;
     for (let i = 0; i < 300; i++) {
@@ -78,7 +78,7 @@ describe('persistence with the real engine', () => {
       lines.push(`cpu_user,cluster=fritz,hostname=a,type=hwthread,type-id=${i % 4} value=${i} ${t0 + 60 * i}`);
     }
     let store = await createStore({ metrics: TEST_METRICS, wal: true });
-    let p = openPersistence({ store, config: cfg, log: env.log, now: env.now });
+    let p = openPersistence({ store, settings: cfg, log: env.log, now: env.now });
     await p.restore();
     await p.ingest(new TextEncoder().encode(lines.slice(0, 300).join('\n')), 'fritz');
     await p.checkpoint();
@@ -95,7 +95,7 @@ describe('persistence with the real engine', () => {
     await p.stop();
 
     store = await createStore({ metrics: TEST_METRICS, wal: true });
-    p = openPersistence({ store, config: cfg, log: env.log, now: env.now });
+    p = openPersistence({ store, settings: cfg, log: env.log, now: env.now });
     await p.restore();
     expect(qs(store)).toEqual(before);
 
@@ -103,7 +103,7 @@ describe('persistence with the real engine', () => {
     await p.ingest(new TextEncoder().encode(`cpu_load,cluster=fritz,hostname=a value=7 ${env.clock.now - 60}`), 'fritz');
     const beforeCrash = qs(store);
     store = await createStore({ metrics: TEST_METRICS, wal: true });
-    p = openPersistence({ store, config: cfg, log: env.log, now: env.now });
+    p = openPersistence({ store, settings: cfg, log: env.log, now: env.now });
     await p.restore();
     expect(qs(store)).toEqual(beforeCrash);
   });

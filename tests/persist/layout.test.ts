@@ -1,8 +1,13 @@
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parseCheckpointName, selectCleanupFiles, selectRestoreFiles, sortCheckpoints } from '../../src/persist/layout.ts';
-import { ConfigError, parseDuration, resolveSettings } from '../../src/persist/config.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { validateConfig } from '../../src/config/validate.ts';
+import { persistSettings } from '../../src/persist/settings.ts';
 import { repairOrder, trimBelow } from '../../src/persist/series-starts.ts';
 import { level, plain, series } from '../support/levels.ts';
+import { REFERENCE_CONFIG } from '../support/reference.ts';
 
 const names = (...list: string[]) => sortCheckpoints(list.map((n) => parseCheckpointName(n)!));
 const pick = (l: { name: string }[]) => l.map((f) => f.name);
@@ -45,27 +50,10 @@ describe('cleanup selection', () => {
   });
 });
 
-describe('config', () => {
-  it('parses Go durations', () => {
-    expect(parseDuration('48h', 'k')).toBe(172800);
-    expect(parseDuration('1h30m', 'k')).toBe(5400);
-    expect(parseDuration('1.5h', 'k')).toBe(5400);
-    expect(parseDuration('90s', 'k')).toBe(90);
-    expect(parseDuration('500ms', 'k')).toBe(0.5);
-    expect(parseDuration('0', 'k')).toBe(0);
-    expect(() => parseDuration('48', 'retention-in-memory')).toThrow(/retention-in-memory: invalid duration "48"/);
-    expect(() => parseDuration('2d', 'k')).toThrow(ConfigError);
-  });
-
-  it('reads the reference config section with Go defaults', () => {
-    const s = resolveSettings({
-      checkpoints: { 'file-format': 'wal', directory: './var/checkpoints' },
-      'checkpoint-interval': '12h',
-      'memory-cap': 100,
-      'retention-in-memory': '48h',
-      cleanup: { mode: 'archive', directory: './var/archive' },
-    });
-    expect(s).toMatchObject({
+describe('settings from the validated config', () => {
+  it('takes the reference config.json as src/config validated it', async () => {
+    const config = await loadConfig({ path: REFERENCE_CONFIG, readTextFile: (f) => readFile(f, 'utf8') });
+    expect(persistSettings(config.metricStore)).toMatchObject({
       format: 'wal',
       checkpointDir: './var/checkpoints',
       retention: 172800,
@@ -75,9 +63,14 @@ describe('config', () => {
       archiveDir: './var/archive',
       maxWalBytes: 0,
     });
-    expect(resolveSettings({ 'retention-in-memory': '1h' })).toMatchObject({ format: 'wal', checkpointDir: './var/checkpoints', checkpointInterval: 43200, cleanupMode: 'delete', memoryCapBytes: 0 });
-    expect(() => resolveSettings({ 'retention-in-memory': '1h', cleanup: { mode: 'archive' } })).toThrow(/cleanup.directory/);
-    expect(() => resolveSettings({ 'retention-in-memory': '1h', checkpoints: { 'file-format': 'avro' as 'wal' } })).toThrow(/file-format/);
+  });
+
+  it("fills in the reference's defaults and sizes the workers like Go", () => {
+    const config = validateConfig({ main: {}, metrics: {}, 'metric-store': { 'retention-in-memory': '1h30m', 'memory-cap': 0 } }, 'test.json');
+    const s = persistSettings(config.metricStore);
+    expect(s).toMatchObject({ format: 'wal', checkpointDir: './var/checkpoints', retention: 5400, checkpointInterval: 43200, cleanupMode: 'delete', memoryCapBytes: 0 });
+    expect(s.workers).toBe(Math.min(Math.floor(availableParallelism() / 2) + 1, 10));
+    expect(persistSettings({ ...config.metricStore, numWorkers: 3 }).workers).toBe(3);
   });
 });
 

@@ -22,12 +22,12 @@ afterEach(() => env.cleanup());
 const enc = (s: string) => new TextEncoder().encode(s);
 const line = (metric: string, host: string, ts: number, value: number, extra = '') => `${metric},cluster=fritz,hostname=${host}${extra} value=${value} ${ts}`;
 
-function open(store: FakeStore, over: Parameters<TestEnv['config']>[0] = {}, opts: Partial<Parameters<typeof openPersistence>[0]> = {}): Persistence {
-  return openPersistence({ store, config: env.config(over), log: env.log, now: env.now, ...opts });
+function open(store: FakeStore, over: Parameters<TestEnv['settings']>[0] = {}, opts: Partial<Parameters<typeof openPersistence>[0]> = {}): Persistence {
+  return openPersistence({ store, settings: env.settings(over), log: env.log, now: env.now, ...opts });
 }
 
 /** A fresh process on the same directory: new store, restore. */
-async function restart(over: Parameters<TestEnv['config']>[0] = {}): Promise<{ store: FakeStore; p: Persistence }> {
+async function restart(over: Parameters<TestEnv['settings']>[0] = {}): Promise<{ store: FakeStore; p: Persistence }> {
   const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
   const p = open(store, over);
   await p.restore();
@@ -63,7 +63,7 @@ describe('restore', () => {
     const sizeBefore = statSync(walPath).size;
 
     const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
-    const p = open(store, { checkpoints: { 'file-format': 'wal', directory: join(env.dir, 'fx/checkpoints-wal') } });
+    const p = open(store, { checkpointDir: join(env.dir, 'fx/checkpoints-wal') });
     const summary = await p.restore();
     expect(summary).toMatchObject({ hosts: 1, files: 1, failedFiles: 0, walSamples: 15 });
 
@@ -91,7 +91,7 @@ describe('restore', () => {
     copyTree(fixturesDir(), join(env.dir, 'fx'));
     env.clock.now = 1725623600;
     const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
-    const p = open(store, { checkpoints: { 'file-format': 'json', directory: join(env.dir, 'fx/checkpoints-json') } });
+    const p = open(store, { format: 'json', checkpointDir: join(env.dir, 'fx/checkpoints-json') });
     await p.restore();
     const got = store.samples();
     expect(got.filter((s) => s.metric === 'cpu_load').map((s) => s.value)).toEqual(
@@ -322,7 +322,7 @@ describe('checkpoints', () => {
 
   it('writes <from>.json in file-format "json", and restores from it', async () => {
     const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
-    const cfg = { checkpoints: { 'file-format': 'json' as const, directory: env.checkpoints } };
+    const cfg = { format: 'json' as const };
     const p = open(store, cfg);
     const t0 = env.clock.now;
     await p.ingest(enc([line('cpu_load', 'a', t0, 0.1), line('cpu_load', 'a', t0 + 120, 1e-7)].join('\n')), 'fritz');
@@ -372,7 +372,7 @@ describe('checkpoints', () => {
 
   it('a host whose WAL outgrows max-wal-size gets an early snapshot of its own', async () => {
     const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
-    const p = open(store, { checkpoints: { 'file-format': 'wal', directory: env.checkpoints, 'max-wal-size': 500 } });
+    const p = open(store, { maxWalBytes: 500 });
     const t0 = env.clock.now;
     for (let i = 0; i < 20; i++) await p.ingest(enc(line('cpu_load', 'a', t0 + 60 * i, i)), 'fritz');
     await p.ingest(enc(line('cpu_load', 'b', t0, 1)), 'fritz');

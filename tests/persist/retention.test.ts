@@ -61,7 +61,7 @@ describe('retention', () => {
     const url = await fakeBackend();
     reply = { status: 200, body: JSON.stringify({ fritz: ['a'], emmy: ['x'] }) };
     const store = await filledStore();
-    const p = openPersistence({ store, config: env.config(), backendUrl: url, log: env.log, now: env.now, wal: false });
+    const p = openPersistence({ store, settings: env.settings(), backendUrl: url, log: env.log, now: env.now, wal: false });
     const r = await p.retentionOnce();
     expect(requests).toEqual([`/api/jobs/used_nodes?ts=${env.clock.now - 48 * H}`]);
     expect(r.kept).toBe(1);
@@ -75,7 +75,7 @@ describe('retention', () => {
     const url = await fakeBackend();
     reply = { status: 200, body: '{}' };
     const store = await filledStore();
-    const p = openPersistence({ store, config: env.config(), backendUrl: url, log: env.log, now: env.now, wal: false });
+    const p = openPersistence({ store, settings: env.settings(), backendUrl: url, log: env.log, now: env.now, wal: false });
     await p.retentionOnce();
     expect(Object.values(oldestPerHost(store)).every((ts) => ts >= env.clock.now - 48 * H)).toBe(true);
   });
@@ -84,7 +84,7 @@ describe('retention', () => {
     const url = await fakeBackend();
     reply = { status: 500, body: 'oops' };
     const store = await filledStore();
-    const p = openPersistence({ store, config: env.config(), backendUrl: url, log: env.log, now: env.now, wal: false });
+    const p = openPersistence({ store, settings: env.settings(), backendUrl: url, log: env.log, now: env.now, wal: false });
     await expect(p.retentionOnce()).rejects.toThrow(/status 500/);
     expect(oldestPerHost(store)['fritz/b']).toBeLessThan(env.clock.now - 48 * H);
   });
@@ -97,7 +97,7 @@ describe('retention', () => {
 
   it('without a backend, frees every host', async () => {
     const store = await filledStore();
-    const p = openPersistence({ store, config: env.config(), log: env.log, now: env.now, wal: false });
+    const p = openPersistence({ store, settings: env.settings(), log: env.log, now: env.now, wal: false });
     const r = await p.retentionOnce();
     expect(r.freed).toBe(3);
   });
@@ -113,7 +113,7 @@ describe('memory cap', () => {
     store.ingest(enc(lines.join('\n')), 'fritz');
     expect(store.stats().usedBytes).toBe(49 * 4);
     // Freeing older than 36 h leaves 37 hosts (too many), older than 24 h leaves 25 (enough).
-    const p = openPersistence({ store, config: env.config({ 'memory-cap': (30 * 4) / 1e9 }), log: env.log, now: env.now, wal: false });
+    const p = openPersistence({ store, settings: env.settings({ memoryCapBytes: 30 * 4 }), log: env.log, now: env.now, wal: false });
     const r = p.memoryCheckOnce();
     expect(r).toMatchObject({ before: 49 * 4, after: 25 * 4, freed: 24 });
     expect(store.hosts().map(([, h]) => Number(h.slice(1))).sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, h) => h));
@@ -123,9 +123,9 @@ describe('memory cap', () => {
   it('does nothing under the cap or without one', async () => {
     const store = new FakeStore({ metrics: TEST_METRICS, wal: false });
     store.ingest(enc(`cpu_load,cluster=fritz,hostname=a value=1 ${env.clock.now - 40 * H}`), 'fritz');
-    const p = openPersistence({ store, config: env.config({ 'memory-cap': 100 }), log: env.log, now: env.now, wal: false });
+    const p = openPersistence({ store, settings: env.settings({ memoryCapBytes: 100e9 }), log: env.log, now: env.now, wal: false });
     expect(p.memoryCheckOnce().freed).toBe(0);
-    const q = openPersistence({ store, config: env.config(), log: env.log, now: env.now, wal: false });
+    const q = openPersistence({ store, settings: env.settings(), log: env.log, now: env.now, wal: false });
     expect(q.memoryCheckOnce().freed).toBe(0);
   });
 });
@@ -133,7 +133,7 @@ describe('memory cap', () => {
 describe('timers', () => {
   it('start() and stop() leave no timer behind, even for a retention of months', async () => {
     const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
-    const p = openPersistence({ store, config: env.config({ 'retention-in-memory': '2160h', 'memory-cap': 1 }), log: env.log, now: env.now });
+    const p = openPersistence({ store, settings: env.settings({ retention: 2160 * 3600, memoryCapBytes: 1e9 }), log: env.log, now: env.now });
     p.start();
     await new Promise((r) => setTimeout(r, 20));
     // A month-long interval must not fire at once (setTimeout overflow).

@@ -23,7 +23,18 @@ async function makeStore(opts: StoreOptions): Promise<MetricStore> {
 
 const store = await makeStore({ metrics: TEST_METRICS, wal: true });
 const quiet = { debug() {}, info() {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
-const persistence = openPersistence({ store, config: { 'retention-in-memory': '48h', checkpoints: { 'file-format': 'wal', directory: dir } }, log: quiet });
+const settings = {
+  format: 'wal',
+  checkpointDir: dir,
+  retention: 48 * 3600,
+  checkpointInterval: 12 * 3600,
+  memoryCapBytes: 0,
+  maxWalBytes: 0,
+  cleanupMode: 'delete',
+  archiveDir: '',
+  workers: 2,
+} as const;
+const persistence = openPersistence({ store, settings, log: quiet });
 await persistence.restore();
 
 const server = createServer((req, res) => {

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, chmodSync, statSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PersistLogger } from '../../src/persist/log.ts';
-import type { MetricStoreConfig } from '../../src/persist/config.ts';
+import type { PersistSettings } from '../../src/persist/settings.ts';
 
 export interface TestEnv {
   dir: string;
@@ -12,7 +12,8 @@ export interface TestEnv {
   clock: { now: number };
   now: () => number;
   log: PersistLogger & { lines: string[] };
-  config(over?: Partial<MetricStoreConfig>): MetricStoreConfig;
+  /** Settings as a validated config.json would give them (48h retention, 12h checkpoints, wal, delete). */
+  settings(over?: Partial<PersistSettings>): PersistSettings;
   cleanup(): void;
 }
 
@@ -36,11 +37,16 @@ export function testEnv(start = 1725623600): TestEnv {
     clock,
     now: () => clock.now,
     log,
-    config: (over = {}) => ({
-      'retention-in-memory': '48h',
-      'checkpoint-interval': '12h',
-      checkpoints: { 'file-format': 'wal', directory: checkpoints },
-      cleanup: { mode: 'delete' },
+    settings: (over = {}) => ({
+      format: 'wal',
+      checkpointDir: checkpoints,
+      retention: 48 * 3600,
+      checkpointInterval: 12 * 3600,
+      memoryCapBytes: 0,
+      maxWalBytes: 0,
+      cleanupMode: 'delete',
+      archiveDir: '',
+      workers: 2,
       ...over,
     }),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
