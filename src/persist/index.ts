@@ -2,12 +2,13 @@
 // The service wires `openPersistence` in (see docs/format/checkpoints.md for the files).
 
 export { cleanupOnce, openPersistence } from './persistence.ts';
-export type { Persistence, PersistenceOptions } from './persistence.ts';
+export type { Persistence, PersistenceOptions, PersistenceStatus } from './persistence.ts';
 export { persistSettings } from './settings.ts';
 export type { PersistSettings } from './settings.ts';
 export type { PersistLogger } from './log.ts';
 export { consoleLogger } from './log.ts';
 export { WalWriteError } from './wal-appender.ts';
+export type { WalStats } from './wal-appender.ts';
 export { backendNodeProvider } from './node-provider.ts';
 export type { NodeProvider, UsedNodes } from './node-provider.ts';
 export type { RestoreSummary } from './restore.ts';

@@ -19,6 +19,7 @@ import type { RestoreSummary } from './restore.ts';
 import { enforceMemoryCap, freeOldData } from './retention.ts';
 import type { MemoryCapResult, RetentionResult } from './retention.ts';
 import { WalAppender } from './wal-appender.ts';
+import type { WalStats } from './wal-appender.ts';
 
 export interface PersistenceOptions {
   /** Must be created with `wal: true` unless `wal` below is false. */
@@ -40,6 +41,20 @@ export interface PersistenceOptions {
   maxOpenWalFiles?: number;
 }
 
+/** What `/api/debug` shows of persistence. Times are ISO strings, durations seconds. */
+export interface PersistenceStatus {
+  format: 'json' | 'wal';
+  directory: string;
+  restore: (RestoreSummary & { at: string }) | null;
+  lastCheckpoint: (CheckpointSummary & { at: string }) | null;
+  /** Snapshots of single hosts written early because their WAL passed max-wal-size. */
+  earlySnapshots: number;
+  lastCleanup: (Omit<CleanupSummary, 'archives'> & { at: string }) | null;
+  lastRetention: (RetentionResult & { at: string }) | null;
+  /** Null when the WAL is off (measurements only). */
+  wal: WalStats | null;
+}
+
 export interface Persistence {
   readonly settings: PersistSettings;
   /** Loads the checkpoint files and replays the WALs. Call once, before serving. */
@@ -59,6 +74,8 @@ export interface Persistence {
   retentionOnce(): Promise<RetentionResult>;
   /** One memory-cap check. */
   memoryCheckOnce(): MemoryCapResult;
+  /** Counters for the debug output. */
+  status(): PersistenceStatus;
   /** Starts the timers. */
   start(): void;
   /** Stops the timers, waits for running work, writes the final checkpoint, closes the WAL. */
@@ -110,6 +127,11 @@ class PersistenceImpl implements Persistence {
   private timers: Array<{ cancel(): void }> = [];
   private memoryTimer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private lastRestore: PersistenceStatus['restore'] = null;
+  private lastCheckpointRun: PersistenceStatus['lastCheckpoint'] = null;
+  private earlySnapshots = 0;
+  private lastCleanup: PersistenceStatus['lastCleanup'] = null;
+  private lastRetention: PersistenceStatus['lastRetention'] = null;
 
   constructor(opts: PersistenceOptions) {
     this.settings = opts.settings;
@@ -126,6 +148,7 @@ class PersistenceImpl implements Persistence {
         maxBytes: this.settings.maxWalBytes,
         onOversize: (cluster, host, bytes) => {
           this.log.info(`WAL of ${cluster}/${host} holds ${bytes} bytes (max-wal-size ${this.settings.maxWalBytes}): writing its snapshot now`);
+          this.earlySnapshots++;
           void this.runJob(() => this.checkpointHosts([[cluster, host]])).catch((err) => this.log.error(`early snapshot of ${cluster}/${host}: ${errorText(err)}`));
         },
       });
@@ -157,6 +180,7 @@ class PersistenceImpl implements Persistence {
       }),
     );
     this.lastCheckpoint = Math.floor(this.now());
+    this.lastRestore = { ...summary, at: this.isoNow() };
     return summary;
   }
 
@@ -176,6 +200,7 @@ class PersistenceImpl implements Persistence {
     return this.runJob(async () => {
       const summary = await this.checkpointHosts();
       this.lastCheckpoint = Math.floor(this.now());
+      this.lastCheckpointRun = { ...summary, at: this.isoNow() };
       return summary;
     });
   }
@@ -195,7 +220,12 @@ class PersistenceImpl implements Persistence {
   }
 
   cleanupOnce(): Promise<CleanupSummary> {
-    return this.runJob(() => runCleanup(this.settings, Math.floor(this.now()), this.log));
+    return this.runJob(async () => {
+      const summary = await runCleanup(this.settings, Math.floor(this.now()), this.log);
+      const { archives: _, ...counts } = summary;
+      this.lastCleanup = { ...counts, at: this.isoNow() };
+      return summary;
+    });
   }
 
   async retentionOnce(): Promise<RetentionResult> {
@@ -203,11 +233,29 @@ class PersistenceImpl implements Persistence {
     this.log.info(`retention: freeing data older than ${new Date(olderThan * 1000).toISOString()}`);
     const r = await freeOldData(this.store, olderThan, this.provider);
     this.log.info(`retention done: ${r.freed} chunks freed` + (r.kept ? `, ${r.kept} busy hosts kept` : ''));
+    this.lastRetention = { ...r, at: this.isoNow() };
     return r;
   }
 
   memoryCheckOnce(): MemoryCapResult {
     return enforceMemoryCap(this.store, this.settings.memoryCapBytes, Math.floor(this.now()), this.settings.retention, this.log);
+  }
+
+  status(): PersistenceStatus {
+    return {
+      format: this.settings.format,
+      directory: this.settings.checkpointDir,
+      restore: this.lastRestore,
+      lastCheckpoint: this.lastCheckpointRun,
+      earlySnapshots: this.earlySnapshots,
+      lastCleanup: this.lastCleanup,
+      lastRetention: this.lastRetention,
+      wal: this.wal?.stats() ?? null,
+    };
+  }
+
+  private isoNow(): string {
+    return new Date(this.now() * 1000).toISOString();
   }
 
   start(): void {

@@ -111,12 +111,26 @@ export interface WalAppenderOptions {
 const HEADER = walFileHeader();
 const READ_CHUNK = 8 << 20;
 
+export interface WalStats {
+  /** Bytes appended since start (records and file headers). */
+  bytesAppended: number;
+  /** Write batches that failed (their requests were answered with an error). */
+  failedBatches: number;
+  /** Bytes in the logs of the hosts written or restored since start (records not yet in a snapshot). */
+  bytesHeld: number;
+  /** Hosts with a log known to this process. */
+  hosts: number;
+  openFiles: number;
+}
+
 export class WalAppender {
   private readonly logs = new Map<string, HostLog>();
   /** Hosts with an open handle, least recently used first. */
   private readonly openLru = new Map<string, HostLog>();
   private readonly madeDirs = new Set<string>();
   private closed = false;
+  private bytesAppended = 0;
+  private failedBatches = 0;
 
   constructor(private readonly opts: WalAppenderOptions) {}
 
@@ -147,6 +161,10 @@ export class WalAppender {
   mark(cluster: string, host: string): WalMark {
     const log = this.logFor(cluster, host);
     const op: MarkOp = { kind: 'mark', offset: 0, generation: 0, done: deferred() };
+    // A mark that fails is only of interest to `restart`, which may never be
+    // called (the snapshot failed too): without a handler here, the rejection
+    // would be unhandled and end the process.
+    op.done.promise.catch(() => {});
     this.enqueue(log, op);
     return { cluster, host, op };
   }
@@ -176,6 +194,12 @@ export class WalAppender {
   /** Bytes in the host's log as far as known (0 before its first use). */
   sizeOf(cluster: string, host: string): number {
     return this.logs.get(key(cluster, host))?.size ?? 0;
+  }
+
+  stats(): WalStats {
+    let bytesHeld = 0;
+    for (const log of this.logs.values()) bytesHeld += log.size;
+    return { bytesAppended: this.bytesAppended, failedBatches: this.failedBatches, bytesHeld, hosts: this.logs.size, openFiles: this.openLru.size };
   }
 
   /** Waits for every queued operation, then closes all files. Later appends fail. */
@@ -221,6 +245,7 @@ export class WalAppender {
             for (const w of batch) w.done.resolve();
           } catch (err) {
             const failure = new WalWriteError(log.cluster, log.host, err);
+            this.failedBatches++;
             this.opts.log.error(failure.message);
             for (const w of batch) w.done.reject(failure);
           }
@@ -268,6 +293,7 @@ export class WalAppender {
       throw err;
     }
     log.size += total;
+    this.bytesAppended += total;
     const max = this.opts.maxBytes;
     if (max > 0 && log.size > max && !log.oversizeReported) {
       log.oversizeReported = true;

@@ -7,23 +7,28 @@
 import type { ServiceConfig } from '../config/types.ts';
 import type { MetricStore } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
-import type { Ingest, IngestObserver } from './ingest.ts';
+import type { Ingest } from './ingest.ts';
 import type { Service } from './lifecycle.ts';
 import { natsExtension } from './nats-extension.ts';
+import { persistenceExtension } from './persistence-extension.ts';
 
 export interface ExtensionContext {
   config: ServiceConfig;
   store: MetricStore;
   log: Logger;
-  /** The same ingest path as /api/write, observers included (for NATS). */
+  /** The same ingest path as /api/write (for NATS); callable once the extensions have started. */
   ingest: Ingest;
 }
 
 export interface Extension {
   /** Started before the HTTP server listens, stopped after it has closed. */
   service?: Service;
-  /** Sees every ingest result before the sender is answered (for the WAL). */
-  observeIngest?: IngestObserver;
+  /**
+   * The write path of /api/write and NATS, when this extension owns it
+   * (persistence: store + WAL append before the answer). At most one extension
+   * provides it; without one, samples go straight into the store.
+   */
+  ingest?: Ingest;
   /** Counters for the debug output (`/api/debug` without a selector), keyed by subsystem. */
   status?: () => Record<string, unknown>;
 }
@@ -31,4 +36,4 @@ export interface Extension {
 export type ExtensionFactory = (context: ExtensionContext) => Extension | Promise<Extension>;
 
 /** Persistence first (it restores before anything is ingested), then NATS. */
-export const EXTENSIONS: ExtensionFactory[] = [natsExtension];
+export const EXTENSIONS: ExtensionFactory[] = [persistenceExtension, natsExtension];

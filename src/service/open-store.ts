@@ -10,7 +10,8 @@ export function storeOptions(config: ServiceConfig): StoreOptions {
     metrics: config.metrics,
     shards: ms.shards,
     shardMemoryLimit: ms.shardMemoryLimit,
-    wal: ms.checkpoints.fileFormat === 'wal',
+    // Persistence logs every accepted sample in either file format.
+    wal: true,
   };
 }
 

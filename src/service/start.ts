@@ -14,7 +14,7 @@ import {
   swaggerAssetReader,
 } from '../runtime/index.ts';
 import { EXTENSIONS, type Extension, type ExtensionContext, type ExtensionFactory } from './extensions.ts';
-import { type Ingest, type IngestObserver, createIngest } from './ingest.ts';
+import { type Ingest, createIngest } from './ingest.ts';
 import { Lifecycle, type Service } from './lifecycle.ts';
 import { openStore, storeOptions } from './open-store.ts';
 
@@ -44,8 +44,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const context: ExtensionContext = { config, store, log, ingest: (body, cluster) => ingest!(body, cluster) };
   const extensions: Extension[] = [];
   for (const create of options.extensions ?? EXTENSIONS) extensions.push(await create(context));
-  const observers = extensions.map((e) => e.observeIngest).filter((o): o is IngestObserver => o !== undefined);
-  ingest = createIngest(store, observers);
+  ingest = writePath(extensions, store);
 
   const app = createApp({
     store,
@@ -79,6 +78,12 @@ export async function startService(options: StartOptions): Promise<RunningServic
     url: `${protocol}://${hostPort(host, port)}`,
     stop: () => lifecycle.stop(),
   };
+}
+
+function writePath(extensions: readonly Extension[], store: MetricStore): Ingest {
+  const provided = extensions.flatMap((e) => (e.ingest ? [e.ingest] : []));
+  if (provided.length > 1) throw new Error('more than one extension provides the write path');
+  return provided[0] ?? createIngest(store);
 }
 
 async function authenticator(config: ServiceConfig, log: Logger): Promise<Authenticator | null> {

@@ -1,26 +1,36 @@
-// The real service (config, auth, HTTP, runtime layer, shutdown) around the
-// test store, on Node, Bun and Deno, spoken to in raw HTTP/1.1.
+// The real CLI (config, auth, HTTP, runtime layer, engine, persistence,
+// shutdown) on Node, Bun and Deno, spoken to in raw HTTP/1.1 as curl and
+// cc-backend speak it.
 
+import { readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFERENCE_PUBLIC_KEY, REFERENCE_TOKEN } from '../support/reference.ts';
 import { hs256WithPublicKey, unsignedToken } from '../support/tokens.ts';
 import { parseResponse, requestText, send } from './support/raw-http.ts';
-import { RUNTIMES, testStoreServerCommand } from './support/runtimes.ts';
+import { RUNTIMES, cliCommand } from './support/runtimes.ts';
 import { type ServerProcess, startServer, testConfig } from './support/server-process.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const auth = { Authorization: `Bearer ${REFERENCE_TOKEN}` };
-const query = JSON.stringify({ cluster: 'fritz', from: 1725620000, to: 1725623600, queries: [{ metric: 'cpu_load', host: 'f0101' }] });
-const answer = { results: [[{ from: 1725620000, to: 1725623600, resolution: 60, avg: null, min: null, max: null }]] };
+// Five samples a minute apart, the last in the current minute.
+const T0 = Math.floor(Date.now() / 60_000) * 60 - 240;
+const samples = (host: string) => [1, 2, 3, 4, 5].map((v, i) => `cpu_load,hostname=${host} value=${v} ${T0 + 60 * i}`).join('\n');
+const query = JSON.stringify({ cluster: 'fritz', from: T0, to: T0 + 300, queries: [{ metric: 'cpu_load', host: 'f0101' }] });
+const answer = { results: [[{ data: [1, 2, 3, 4, 5], from: T0, to: T0 + 300, resolution: 60, avg: 3, min: 1, max: 5 }]] };
 
 describe.each(RUNTIMES)('the service on %s', (runtime) => {
   describe('with JWT auth', () => {
     let server: ServerProcess;
     beforeAll(async () => {
       const config = testConfig({ 'jwt-public-key': REFERENCE_PUBLIC_KEY, 'max-body-size': 4096 });
-      server = await startServer(testStoreServerCommand(runtime), config, ['-dev']);
+      server = await startServer(cliCommand(runtime), config, ['-dev']);
+      for (const host of ['f0101', 'f0102']) {
+        const res = await send(server.port, { method: 'POST', path: '/api/write?cluster=fritz', body: samples(host), headers: auth });
+        expect(res.status).toBe(200);
+      }
     });
     afterAll(() => server?.stop('SIGKILL'));
 
@@ -56,26 +66,29 @@ describe.each(RUNTIMES)('the service on %s', (runtime) => {
     });
 
     it('writes line protocol: 200 with an empty body, 400 naming a bad line', async () => {
-      const good = await send(server.port, { method: 'POST', path: '/api/write?cluster=fritz', body: 'cpu_load,hostname=f0101 value=1 1725620000\n', headers: auth });
+      const good = await send(server.port, { method: 'POST', path: '/api/write?cluster=fritz', body: `cpu_load,hostname=f0103 value=1 ${T0}\n`, headers: auth });
       expect(good.status).toBe(200);
       expect(good.body).toBe('');
-      const bad = await send(server.port, { method: 'POST', path: '/api/write/', body: 'cpu_load,hostname=f0101 value=1\nnonsense\n', headers: auth });
+      const bad = await send(server.port, { method: 'POST', path: '/api/write/', body: `cpu_load,cluster=fritz,hostname=f0103 value=1 ${T0}\ncpu_load,hostname=f0103 value=yes\n`, headers: auth });
       expect(bad.status).toBe(400);
       expect(JSON.parse(bad.body).error).toMatch(/^line 2: /);
     });
 
-    it('frees, dumps and checks health', async () => {
-      const free = await send(server.port, { method: 'POST', path: '/api/free?to=1725620000', body: '[["fritz","f0101"]]', headers: auth });
-      expect([free.status, free.body]).toEqual([200, 'buffers freed: 2\n']);
+    it('dumps, checks health and frees', async () => {
       const debug = await send(server.port, { method: 'GET', path: '/api/debug/?selector=fritz:f0101', headers: auth });
-      expect([debug.status, debug.body]).toEqual([200, '{"data":{}}']);
+      expect([debug.status, JSON.parse(debug.body)]).toEqual([200, { data: { cpu_load: [{ start: T0 - 30, len: 5, end: T0 + 270 }] } }]);
       const unknown = await send(server.port, { method: 'GET', path: '/api/debug?selector=nope', headers: auth });
       expect(unknown.status).toBe(400);
       const health = await send(server.port, { method: 'GET', path: '/api/healthcheck?cluster=fritz&node=f0101', headers: auth });
-      expect(JSON.parse(health.body)).toEqual({ f0101: { State: 'full', HealthMetrics: '{"degraded":[],"missing":[]}' } });
-      const healthBody = JSON.stringify({ cluster: 'fritz', nodes: ['f0102'], 'metric-names': ['cpu_load'] });
+      expect(JSON.parse(health.body)).toEqual({ f0101: { State: 'partial', HealthMetrics: '{"degraded":[],"missing":["flops_any","clock"]}' } });
+      const healthBody = JSON.stringify({ cluster: 'fritz', nodes: ['f0102', 'nope'], 'metric-names': ['cpu_load'] });
       const viaBody = await send(server.port, { method: 'GET', path: '/api/healthcheck/', body: healthBody, headers: auth });
-      expect(Object.keys(JSON.parse(viaBody.body))).toEqual(['f0102']);
+      expect(JSON.parse(viaBody.body)).toEqual({
+        f0102: { State: 'full', HealthMetrics: '{"degraded":[],"missing":[]}' },
+        nope: { State: 'failed', HealthMetrics: '' },
+      });
+      const free = await send(server.port, { method: 'POST', path: `/api/free?to=${T0 + 3600}`, body: '[["fritz","f0102"]]', headers: auth });
+      expect([free.status, free.body]).toEqual([200, 'buffers freed: 1\n']);
     });
 
     it('answers 404, 405 and 413 with JSON error bodies', async () => {
@@ -108,7 +121,7 @@ describe.each(RUNTIMES)('the service on %s', (runtime) => {
       await new Promise((resolve) => idle.once('data', resolve));
 
       // A write whose body is still arriving when the signal comes.
-      const body = 'cpu_load,hostname=f0101 value=1 1725620000\n';
+      const body = `cpu_load,hostname=f0104 value=1 ${T0}\n`;
       const inFlight = connect(server.port, '127.0.0.1');
       const received: Buffer[] = [];
       inFlight.on('data', (d) => received.push(d));
@@ -125,6 +138,8 @@ describe.each(RUNTIMES)('the service on %s', (runtime) => {
       expect(parseResponse(Buffer.concat(received)).status).toBe(200);
       expect(await exit).toBe(0);
       expect(server.stderr()).toContain('Graceful shutdown completed!');
+      // The write that came in while the signal was handled is in the final checkpoint.
+      expect(readdirSync(join(server.dir, 'var/checkpoints/fritz/f0104')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
       idle.destroy();
     });
   });
@@ -133,7 +148,9 @@ describe.each(RUNTIMES)('the service on %s', (runtime) => {
     let server: ServerProcess;
     beforeAll(async () => {
       const config = testConfig({ 'https-cert-file': fixture('test-cert.pem'), 'https-key-file': fixture('test-key.pem') });
-      server = await startServer(testStoreServerCommand(runtime), config);
+      server = await startServer(cliCommand(runtime), config);
+      const res = await send(server.port, { method: 'POST', path: '/api/write?cluster=fritz', body: samples('f0101') }, { tls: true });
+      expect(res.status).toBe(200);
     });
     afterAll(() => server?.stop('SIGKILL'));
 

@@ -182,4 +182,21 @@ describe('WAL appender', () => {
     await wal.close();
     expect(valuesOf('c', 'h')).toEqual([1, 2]);
   });
+
+  it('a mark that fails and is never restarted (its snapshot failed too) is no unhandled rejection', async () => {
+    writeFileSync(join(root, 'c'), 'a file where the cluster directory should be');
+    const wal = appender();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const mark = wal.mark('c', 'h');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      await expect(wal.restart(mark)).rejects.toThrow(WalWriteError);
+      expect(wal.stats()).toMatchObject({ bytesAppended: 0, failedBatches: 0 });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

@@ -1,10 +1,9 @@
 // The composition of the service in-process: extensions (where persistence and
-// NATS plug in) start before the HTTP server and stop after it, and their
-// ingest observers see every write before it is answered.
+// NATS plug in) start before the HTTP server and stop after it, and the write
+// path an extension provides serves /api/write and the other extensions.
 
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
-import type { IngestResult } from '../../src/engine/types.ts';
 import { silentLogger } from '../../src/log.ts';
 import type { ExtensionFactory } from '../../src/service/extensions.ts';
 import { startService } from '../../src/service/start.ts';
@@ -42,12 +41,14 @@ describe('startService', () => {
     await expect(fetch(`${service.url}/api/debug`)).rejects.toThrow();
   });
 
-  it('lets observers see each ingest result before the write is answered, from HTTP and from extensions', async () => {
+  it('answers a write only after the provided write path has finished, for HTTP and for other extensions', async () => {
     const seen: string[] = [];
-    const wal: ExtensionFactory = () => ({
-      observeIngest: async (result: IngestResult, cluster: string) => {
+    const wal: ExtensionFactory = ({ store }) => ({
+      ingest: async (body: Uint8Array, cluster: string) => {
+        const result = store.ingest(body, cluster);
         await new Promise((resolve) => setTimeout(resolve, 10)); // an fs append takes a while
         seen.push(`${cluster}:${result.accepted}`);
+        return result;
       },
     });
     const nats: ExtensionFactory = (context) => ({
@@ -64,6 +65,13 @@ describe('startService', () => {
     expect(res.status).toBe(200);
     expect(seen).toEqual(['from-nats:2', 'http:1']);
     await service.stop();
+  });
+
+  it('refuses two extensions that both provide the write path', async () => {
+    const provider: ExtensionFactory = ({ store }) => ({ ingest: async (body, cluster) => store.ingest(body, cluster) });
+    await expect(startService({ config, log: silentLogger, store: createTestStore(), extensions: [provider, provider] })).rejects.toThrow(
+      'more than one extension provides the write path',
+    );
   });
 
   it('stops what it started when a later extension fails to start', async () => {

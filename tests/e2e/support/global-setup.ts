@@ -1,12 +1,11 @@
-// Node runs the service from dist/ and cannot run TypeScript: compile dist/
-// when any source is newer than the last build (so no test runs stale code),
-// and bundle the test-store server for it.
+// No test runs stale code: build/engine.wasm is rebuilt when a file under
+// assembly/ is newer, and dist/ (Node runs the service from there: it cannot
+// run TypeScript) is recompiled when a file under src/ is newer.
 
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { NODE_TEST_STORE_SERVER, ROOT } from './runtimes.ts';
+import { ROOT } from './runtimes.ts';
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -25,20 +24,16 @@ function builtAt(file: string): number {
   }
 }
 
-export default async function setup(): Promise<void> {
+export default function setup(): void {
+  if (builtAt(join(ROOT, 'build/engine.wasm')) < newestSource(join(ROOT, 'assembly'))) {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/assemblyscript/bin/asc.js'), 'assembly/index.ts', '--target', 'release'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+  }
   if (builtAt(join(ROOT, 'dist/cli.js')) < newestSource(join(ROOT, 'src'))) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], {
       stdio: 'inherit',
     });
   }
-  await build({
-    entryPoints: [join(ROOT, 'tests/e2e/support/test-store-server.ts')],
-    outfile: NODE_TEST_STORE_SERVER,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-  });
 }

@@ -12,9 +12,6 @@ export const RUNTIMES: readonly Runtime[] = ['node', 'bun', 'deno'];
 const BUN = `${ROOT}node_modules/bun/bin/bun.exe`;
 const DENO = `${ROOT}node_modules/deno/deno`;
 
-/** Node cannot run TypeScript: global-setup compiles the test-store server to this file. */
-export const NODE_TEST_STORE_SERVER = `${ROOT}test-output/e2e/test-store-server.mjs`;
-
 function command(runtime: Runtime, script: string): string[] {
   switch (runtime) {
     case 'node':
@@ -29,10 +26,4 @@ function command(runtime: Runtime, script: string): string[] {
 /** The service's own entry point on `runtime`. */
 export function cliCommand(runtime: Runtime): string[] {
   return command(runtime, runtime === 'node' ? `${ROOT}dist/cli.js` : `${ROOT}src/cli.ts`);
-}
-
-/** The service around the test store on `runtime`. */
-export function testStoreServerCommand(runtime: Runtime): string[] {
-  const source = `${ROOT}tests/e2e/support/test-store-server.ts`;
-  return command(runtime, runtime === 'node' ? NODE_TEST_STORE_SERVER : source);
 }
