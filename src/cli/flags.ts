@@ -5,6 +5,7 @@
 export interface Flags {
   config: string | undefined;
   dev: boolean;
+  cleanupCheckpoints: boolean;
   loglevel: string;
   logdate: boolean;
   version: boolean;
@@ -13,6 +14,8 @@ export interface Flags {
 
 interface FlagSpec {
   name: keyof Omit<Flags, 'help'>;
+  /** On the command line, when it differs from `name`. */
+  flag?: string;
   kind: 'bool' | 'string';
   /** Name of the value in the usage text. */
   valueName?: string;
@@ -21,6 +24,12 @@ interface FlagSpec {
 }
 
 const SPECS: readonly FlagSpec[] = [
+  {
+    name: 'cleanupCheckpoints',
+    flag: 'cleanup-checkpoints',
+    kind: 'bool',
+    usage: 'Clean up old checkpoint files (delete or archive) based on retention settings, then exit',
+  },
   { name: 'config', kind: 'string', valueName: 'path', usage: 'Specify alternative path to `config.json`', defaultText: '"./config.json"' },
   { name: 'dev', kind: 'bool', usage: 'Enable development component: Swagger UI at /swagger/' },
   { name: 'logdate', kind: 'bool', usage: 'Set this flag to add date and time to log messages' },
@@ -42,7 +51,7 @@ const TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
 const FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
 
 export function parseFlags(args: readonly string[]): Flags {
-  const flags: Flags = { config: undefined, dev: false, loglevel: 'warn', logdate: false, version: false, help: false };
+  const flags: Flags = { config: undefined, dev: false, cleanupCheckpoints: false, loglevel: 'warn', logdate: false, version: false, help: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') {
@@ -58,7 +67,7 @@ export function parseFlags(args: readonly string[]): Flags {
       flags.help = true;
       continue;
     }
-    const spec = SPECS.find((s) => s.name === name);
+    const spec = SPECS.find((s) => (s.flag ?? s.name) === name);
     if (!spec) throw new FlagError(`flag provided but not defined: -${name}`);
     if (spec.kind === 'bool') {
       if (inline === undefined || TRUE.includes(inline)) (flags[spec.name] as boolean) = true;
@@ -76,7 +85,7 @@ export function parseFlags(args: readonly string[]): Flags {
 export function usage(program: string): string {
   const lines = [`Usage of ${program}:`];
   for (const spec of SPECS) {
-    lines.push(`  -${spec.name}${spec.valueName ? ' ' + spec.valueName : ''}`);
+    lines.push(`  -${spec.flag ?? spec.name}${spec.valueName ? ' ' + spec.valueName : ''}`);
     lines.push(`    \t${spec.usage}${spec.defaultText ? ` (default ${spec.defaultText})` : ''}`);
   }
   return lines.join('\n') + '\n';

@@ -1,6 +1,7 @@
 // The command: flags, configuration, start-up, and a graceful shutdown on
-// SIGINT/SIGTERM. Exit codes: 0 after a clean run or -version/-help,
-// 1 when start-up fails (bad config, port taken, ...), 2 for bad flags.
+// SIGINT/SIGTERM; or, with -cleanup-checkpoints, one cleanup pass. Exit codes:
+// 0 after a clean run, -version/-help or a cleanup, 1 when start-up or the
+// cleanup fails (bad config, port taken, ...), 2 for bad flags.
 
 import { loadConfig } from '../config/load.ts';
 import { createLogger, parseLogLevel, type Logger } from '../log.ts';
@@ -15,6 +16,7 @@ import {
   writeStdout,
 } from '../runtime/index.ts';
 import { type RunningService, startService } from '../service/start.ts';
+import { cleanupCheckpoints } from './cleanup.ts';
 import { FlagError, parseFlags, usage } from './flags.ts';
 
 const PROGRAM = 'cc-metric-store';
@@ -44,6 +46,11 @@ export async function main(args: readonly string[]): Promise<void> {
   const log = createLogger({ level, date: flags.logdate, write: (line) => writeStderr(line + '\n') });
 
   try {
+    if (flags.cleanupCheckpoints) {
+      const config = await loadConfig({ path: flags.config, readTextFile });
+      writeStdout(`${await cleanupCheckpoints(config, log)}\n`);
+      exitProcess(0);
+    }
     await run(flags.config, flags.dev, log);
   } catch (e) {
     log.crit((e as Error).message);

@@ -3,7 +3,7 @@ import { FlagError, parseFlags, usage } from '../../src/cli/flags.ts';
 
 describe('command-line flags, Go style', () => {
   it('has the reference defaults', () => {
-    expect(parseFlags([])).toEqual({ config: undefined, dev: false, loglevel: 'warn', logdate: false, version: false, help: false });
+    expect(parseFlags([])).toEqual({ config: undefined, dev: false, cleanupCheckpoints: false, loglevel: 'warn', logdate: false, version: false, help: false });
   });
 
   it.each([
@@ -16,6 +16,8 @@ describe('command-line flags, Go style', () => {
     [['-h'], { help: true }],
     [['--help'], { help: true }],
     [['-dev', '--'], { dev: true }],
+    [['-cleanup-checkpoints', '-config', 'a.json'], { cleanupCheckpoints: true, config: 'a.json' }],
+    [['--cleanup-checkpoints=false'], { cleanupCheckpoints: false }],
   ])('%j', (args, expected) => {
     expect(parseFlags(args)).toMatchObject(expected);
   });
@@ -25,6 +27,7 @@ describe('command-line flags, Go style', () => {
     [['-config'], 'flag needs an argument: -config'],
     [['-dev=maybe'], 'invalid boolean value "maybe" for -dev'],
     [['stray'], 'unexpected argument: stray'],
+    [['-cleanupCheckpoints'], 'flag provided but not defined: -cleanupCheckpoints'],
     [['-dev', '--', 'stray'], 'unexpected argument: stray'],
   ])('refuses %j', (args, message) => {
     expect(() => parseFlags(args)).toThrow(new FlagError(message));
@@ -32,6 +35,6 @@ describe('command-line flags, Go style', () => {
 
   it('lists every flag in the usage text', () => {
     const text = usage('cc-metric-store');
-    for (const flag of ['-config', '-dev', '-logdate', '-loglevel', '-version']) expect(text).toContain(`  ${flag}`);
+    for (const flag of ['-cleanup-checkpoints', '-config', '-dev', '-logdate', '-loglevel', '-version']) expect(text).toContain(`  ${flag}`);
   });
 });

@@ -1,8 +1,25 @@
-// The command line on Node, Bun and Deno: flags, version, configuration errors.
+// The command line on Node, Bun and Deno: flags, version, configuration
+// errors, and -cleanup-checkpoints.
 
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeParquetArchive } from '../../src/persist/format/index.ts';
+import { copyTree } from '../support/persist-env.ts';
+import { fixturesDir } from '../support/shared.ts';
 import { RUNTIMES, cliCommand } from './support/runtimes.ts';
 import { run, testConfig, writeTempConfig } from './support/server-process.ts';
+
+/**
+ * A config whose checkpoint directory (./var/checkpoints, relative to the
+ * config's directory, the working directory of the run) holds the fixtures of
+ * 2024-09-06: with 48h retention, their snapshot is due for cleanup.
+ */
+function configWithOldCheckpoints(cleanup: Record<string, unknown>) {
+  const { dir, path } = writeTempConfig(testConfig({}, { cleanup, checkpoints: { 'file-format': 'wal', directory: './var/checkpoints' } }));
+  copyTree(join(fixturesDir(), 'checkpoints-wal'), join(dir, 'var/checkpoints'));
+  return { dir, path, host: join(dir, 'var/checkpoints/fritz/f0201') };
+}
 
 describe.each(RUNTIMES)('the CLI on %s', (runtime) => {
   const cli = cliCommand(runtime);
@@ -46,5 +63,44 @@ describe.each(RUNTIMES)('the CLI on %s', (runtime) => {
     const { code, stderr } = await run(cli, ['-loglevel', 'loud']);
     expect(code).toBe(2);
     expect(stderr).toContain('invalid value "loud" for -loglevel');
+  });
+
+  describe('-cleanup-checkpoints', () => {
+    it('deletes the checkpoint files older than the retention and exits 0, leaving the WAL', async () => {
+      const { dir, path, host } = configWithOldCheckpoints({ mode: 'delete' });
+      const { code, stdout, stderr } = await run(cli, ['-cleanup-checkpoints', '-config', path], dir);
+      expect([code, stderr]).toEqual([0, '']);
+      expect(stdout).toBe('Cleanup done: 1 checkpoint files deleted.\n');
+      expect(readdirSync(host)).toEqual(['current.wal']);
+    });
+
+    it('archives them into one Parquet file per cluster, then deletes them', async () => {
+      const { dir, path, host } = configWithOldCheckpoints({ mode: 'archive', directory: './var/archive' });
+      const { code, stdout } = await run(cli, ['-cleanup-checkpoints', '-config', path], dir);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Cleanup done: 1 checkpoint files archived to parquet \(.*var\/archive\/fritz\/\d+\.parquet\)\.\n$/);
+      expect(readdirSync(host)).toEqual(['current.wal']);
+      const [archive] = readdirSync(join(dir, 'var/archive/fritz'));
+      const columns = await decodeParquetArchive(readFileSync(join(dir, 'var/archive/fritz', archive!)));
+      // 8 series of 60 slots (cpu_load, mem_used, 4 x cpu_user, 2 x mem_bw); the 2 missing samples of cpu_load are no rows.
+      expect(columns.count).toBe(8 * 60 - 2);
+    });
+
+    it('exits 1 with a clear message when the archive cannot be written, and deletes nothing', async () => {
+      const { dir, path, host } = configWithOldCheckpoints({ mode: 'archive', directory: './archive-file' });
+      writeFileSync(join(dir, 'archive-file'), 'not a directory');
+      const { code, stderr } = await run(cli, ['-cleanup-checkpoints', '-config', path], dir);
+      expect(code).toBe(1);
+      expect(stderr).toContain('cleanup: cannot create an archive for cluster fritz');
+      expect(stderr).toContain('checkpoint cleanup: 1 files or clusters could not be cleaned up (see the errors above); 0 files were handled');
+      expect(existsSync(join(host, '1725620000.bin'))).toBe(true);
+    });
+
+    it('exits 1 naming the key when the checkpoint directory does not exist', async () => {
+      const { dir, path } = writeTempConfig(testConfig({}, { checkpoints: { directory: './nowhere' } }));
+      const { code, stderr } = await run(cli, ['-cleanup-checkpoints', '-config', path], dir);
+      expect(code).toBe(1);
+      expect(stderr).toContain('checkpoint cleanup: metric-store.checkpoints.directory "./nowhere" is not a directory');
+    });
   });
 });
