@@ -7,17 +7,20 @@ import { describe, expect, it } from 'vitest';
 import { decodeParquetArchive } from '../../src/persist/format/index.ts';
 import { copyTree } from '../support/persist-env.ts';
 import { fixturesDir } from '../support/shared.ts';
-import { RUNTIMES, cliCommand } from './support/runtimes.ts';
+import { ROOT, RUNTIMES, cliCommand } from './support/runtimes.ts';
 import { run, testConfig, writeTempConfig } from './support/server-process.ts';
 
 /**
  * A config whose checkpoint directory (./var/checkpoints, relative to the
- * config's directory, the working directory of the run) holds the fixtures of
- * 2024-09-06: with 48h retention, their snapshot is due for cleanup.
+ * config's directory, the working directory of the run, unless `absolute`)
+ * holds the fixtures of 2024-09-06: with 48h retention, their snapshot is due
+ * for cleanup.
  */
-function configWithOldCheckpoints(cleanup: Record<string, unknown>) {
-  const { dir, path } = writeTempConfig(testConfig({}, { cleanup, checkpoints: { 'file-format': 'wal', directory: './var/checkpoints' } }));
+function configWithOldCheckpoints(cleanup: Record<string, unknown>, options: { absolute?: boolean } = {}) {
+  const { dir, path } = writeTempConfig(testConfig({}, { cleanup }));
   copyTree(join(fixturesDir(), 'checkpoints-wal'), join(dir, 'var/checkpoints'));
+  const directory = options.absolute ? join(dir, 'var/checkpoints') : './var/checkpoints';
+  writeFileSync(path, JSON.stringify(testConfig({}, { cleanup, checkpoints: { 'file-format': 'wal', directory } })));
   return { dir, path, host: join(dir, 'var/checkpoints/fritz/f0201') };
 }
 
@@ -102,5 +105,20 @@ describe.each(RUNTIMES)('the CLI on %s', (runtime) => {
       expect(code).toBe(1);
       expect(stderr).toContain('checkpoint cleanup: metric-store.checkpoints.directory "./nowhere" is not a directory');
     });
+  });
+});
+
+describe('the start scripts of the three runtimes', () => {
+  it.each([
+    ['npm start --', ['npm', 'start', '--']],
+    ['npx bun run start', ['npx', 'bun', 'run', 'start']],
+    ['npx deno task start', ['npx', 'deno', 'task', 'start']],
+  ])('%s passes the flags to the CLI', async (_name, command) => {
+    // The scripts run in the project's directory: the checkpoint directory is named in full.
+    const { dir, path } = configWithOldCheckpoints({ mode: 'delete' }, { absolute: true });
+    const { code, stdout } = await run(command, ['-cleanup-checkpoints', '-config', path], ROOT);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Cleanup done: 1 checkpoint files deleted.\n');
+    expect(readdirSync(join(dir, 'var/checkpoints/fritz/f0201'))).toEqual(['current.wal']);
   });
 });

@@ -40,7 +40,10 @@ export function testConfig(main: Record<string, unknown> = {}, metricStore: Reco
 
 /** Writes `config` into a new temporary directory, which is also the server's working directory. */
 export function writeTempConfig(config: unknown): { dir: string; path: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'ccms-e2e-'));
+  return writeConfigIn(mkdtempSync(join(tmpdir(), 'ccms-e2e-')), config);
+}
+
+function writeConfigIn(dir: string, config: unknown): { dir: string; path: string } {
   const path = join(dir, 'config.json');
   writeFileSync(path, JSON.stringify(config, null, 2));
   return { dir, path };
@@ -60,9 +63,12 @@ export function run(cmd: string[], args: string[], cwd?: string): Promise<RunRes
 
 const LISTENING = /listening at (?:\[[^\]]+\]|[^\s:]+):(\d+)/;
 
-/** Starts `cmd` with `-config <file> -loglevel info` and waits for its "listening at" line. */
-export function startServer(cmd: string[], config: unknown, extraArgs: string[] = []): Promise<ServerProcess> {
-  const { dir, path } = writeTempConfig(config);
+/**
+ * Starts `cmd` with `-config <file> -loglevel info` and waits for its "listening at" line.
+ * The config goes into a new temporary directory, or into `dir` (a restart on the same files).
+ */
+export function startServer(cmd: string[], config: unknown, extraArgs: string[] = [], inDir?: string): Promise<ServerProcess> {
+  const { dir, path } = inDir ? writeConfigIn(inDir, config) : writeTempConfig(config);
   const child = spawn(cmd[0]!, [...cmd.slice(1), '-config', path, '-loglevel', 'info', ...extraArgs], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
