@@ -3,6 +3,8 @@
 //
 //   node bench/http.bench.mjs [node] [bun] [deno] [--seconds 10] [--connections 8] [--bodies 12]
 //
+// (all three runtimes when none is named)
+//
 // - ingest: POST /api/write bodies of 230,400 lines each
 //   (10 metrics x 64 hosts x 72 hwthreads x 5 timestamps), 2 connections;
 // - queries/s under keep-alive load (GET /api/query?version=v2 with a body,
@@ -302,7 +304,7 @@ function parseArgs(argv) {
     else if (arg === '--entry') options.entry = resolve(argv[++i]); // another entry script, e.g. a build elsewhere
     else options.runtimes.push(arg);
   }
-  if (options.runtimes.length === 0) options.runtimes.push('node');
+  if (options.runtimes.length === 0) options.runtimes.push('node', 'bun', 'deno');
   return options;
 }
 

@@ -5,3 +5,4 @@ export { restore } from '../src/persist/restore.ts';
 export { DiskState } from '../src/persist/disk-state.ts';
 export { WalAppender } from '../src/persist/wal-appender.ts';
 export { writeFileAtomic } from '../src/persist/files.ts';
+export { Store } from '../src/engine/index.ts';

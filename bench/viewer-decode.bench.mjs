@@ -1,7 +1,7 @@
 // How fast the viewer decodes big files, and whether the page stays live meanwhile.
 // Needs `npm run build` (dist/ and build/viewer/). Prints figures; asserts nothing.
 //
-//   node bench/viewer-decode.mjs [hours=12] [archiveHosts=4]
+//   node bench/viewer-decode.bench.mjs [hours=12] [archiveHosts=4]
 //
 // One host of 128 hwthreads x 10 metrics + 20 node metrics at 60 s: a current.wal and a
 // .bin of `hours`, and a Parquet archive of `archiveHosts` such hosts. Each is decoded
@@ -73,13 +73,18 @@ await time('.wal', wal, 'current.wal');
 await time('.parquet', archive, 'a.parquet');
 
 // The page: the WAL through the file input; a 10 ms timer on the page's thread records its longest gap.
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(chromiumPath)) {
+  console.log(`page: skipped, no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`);
+  process.exit(0);
+}
 const { chromium } = await import('playwright-core');
 const work = await mkdtemp(join(tmpdir(), 'viewer-bench-'));
 try {
   await writeFile(join(work, 'current.wal'), wal);
   await writeFile(join(work, 'a.parquet'), archive);
   const context = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: chromiumPath,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
