@@ -43,6 +43,8 @@ export interface MetricStoreConfig {
     directory: string;
     /** Bytes after which a host's WAL is rotated; 0 = unlimited. */
     maxWalSize: number;
+    /** (ours) fdatasync every WAL batch before the write is answered (survives power loss). */
+    fsync: boolean;
   };
   cleanup: {
     mode: 'delete' | 'archive';

@@ -110,7 +110,7 @@ const METRIC_STORE_KEYS = [
 function readMetricStore(ms: ObjectReader): MetricStoreConfig {
   ms.require('retention-in-memory');
   ms.require('memory-cap');
-  const checkpoints = ms.object('checkpoints', ['file-format', 'directory', 'max-wal-size']);
+  const checkpoints = ms.object('checkpoints', ['file-format', 'directory', 'max-wal-size', 'fsync']);
   const cleanup = ms.object('cleanup', ['mode', 'directory']);
   const debug = ms.object('debug', DEBUG_KEYS);
 
@@ -128,6 +128,7 @@ function readMetricStore(ms: ObjectReader): MetricStoreConfig {
       fileFormat: checkpoints?.oneOf('file-format', ['json', 'wal'] as const, 'wal') ?? 'wal',
       directory: checkpoints?.string('directory', './var/checkpoints') ?? './var/checkpoints',
       maxWalSize: checkpoints?.integer('max-wal-size', 0, 0) ?? 0,
+      fsync: checkpoints?.boolean('fsync', false) ?? false,
     },
     cleanup: { mode: cleanupMode, directory: cleanup?.string('directory', '') ?? '' },
     debug: { dumpToFile: debug?.string('dump-to-file', '') ?? '', gops: debug?.boolean('gops', false) ?? false },

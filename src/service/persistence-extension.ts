@@ -12,6 +12,7 @@ export const persistenceExtension: ExtensionFactory = ({ config, store, log }) =
     store,
     settings: persistSettings(config.metricStore),
     backendUrl: config.main.backendUrl || undefined,
+    fsync: config.metricStore.checkpoints.fsync,
     log,
   });
   return {

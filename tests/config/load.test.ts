@@ -34,7 +34,7 @@ describe('loading config.json', () => {
       retentionInMemorySeconds: 48 * 3600,
       checkpointIntervalSeconds: 12 * 3600,
       memoryCapGB: 100,
-      checkpoints: { fileFormat: 'wal', directory: './var/checkpoints', maxWalSize: 0 },
+      checkpoints: { fileFormat: 'wal', directory: './var/checkpoints', maxWalSize: 0, fsync: false },
       cleanup: { mode: 'archive', directory: './var/archive' },
       debug: { dumpToFile: '', gops: false },
       natsSubscriptions: [

@@ -24,6 +24,7 @@ describe('config validation', () => {
     ['metric-store.retention-in-memory', 48, 'config.json: metric-store.retention-in-memory: expected a duration string like "48h", got number 48'],
     ['metric-store.checkpoint-interval', '0s', 'config.json: metric-store.checkpoint-interval: must be a positive duration, got "0s"'],
     ['metric-store.memory-cap', '100GB', 'config.json: metric-store.memory-cap: expected an integer, got "100GB"'],
+    ['metric-store.checkpoints.fsync', 'yes', 'config.json: metric-store.checkpoints.fsync: expected true or false, got "yes"'],
     ['metric-store.checkpoints.file-format', 'bin', 'config.json: metric-store.checkpoints.file-format: expected one of "json", "wal", got "bin"'],
     ['metric-store.cleanup.mode', 'shred', 'config.json: metric-store.cleanup.mode: expected one of "archive", "delete", got "shred"'],
     ['metric-store.cleanup', { mode: 'archive' }, 'config.json: metric-store.cleanup.directory: is required when cleanup.mode is "archive"'],
@@ -72,7 +73,7 @@ describe('config validation', () => {
     const config = validateConfig(minimal, 'config.json');
     expect(config.main.addr).toEqual({ host: '127.0.0.1', port: 8082 });
     expect(config.metricStore.checkpointIntervalSeconds).toBe(12 * 3600);
-    expect(config.metricStore.checkpoints).toEqual({ fileFormat: 'wal', directory: './var/checkpoints', maxWalSize: 0 });
+    expect(config.metricStore.checkpoints).toEqual({ fileFormat: 'wal', directory: './var/checkpoints', maxWalSize: 0, fsync: false });
     expect(config.metricStore.cleanup).toEqual({ mode: 'delete', directory: '' });
     expect(config.metricStore.natsSubscriptions).toEqual([]);
     expect(config.nats).toBeNull();
