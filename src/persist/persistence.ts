@@ -14,10 +14,10 @@ import { consoleLogger, errorText } from './log.ts';
 import { backendNodeProvider } from './node-provider.ts';
 import type { NodeProvider } from './node-provider.ts';
 import { restore } from './restore.ts';
-import type { PersistSettings } from './settings.ts';
 import type { RestoreSummary } from './restore.ts';
 import { enforceMemoryCap, freeOldData } from './retention.ts';
 import type { MemoryCapResult, RetentionResult } from './retention.ts';
+import type { PersistSettings } from './settings.ts';
 import { WalAppender } from './wal-appender.ts';
 import type { WalStats } from './wal-appender.ts';
 

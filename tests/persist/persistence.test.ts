@@ -383,4 +383,28 @@ describe('checkpoints', () => {
     const { store: again } = await restart();
     expect(again.samples()).toEqual(store.samples());
   });
+
+  it('counts what it did for the debug output', async () => {
+    const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
+    const p = open(store);
+    expect(p.status()).toMatchObject({ format: 'wal', directory: env.checkpoints, restore: null, lastCheckpoint: null, earlySnapshots: 0 });
+    await p.restore();
+    await p.ingest(enc([line('cpu_load', 'a', env.clock.now, 1), line('cpu_load', 'b', env.clock.now, 2)].join('\n')), 'fritz');
+    const walBytes = p.status().wal!.bytesAppended;
+    expect(walBytes).toBeGreaterThan(8);
+    expect(p.status().wal).toMatchObject({ bytesHeld: walBytes, hosts: 2, failedBatches: 0 });
+    env.clock.now += 60;
+    await p.checkpoint();
+    await p.cleanupOnce();
+    await p.retentionOnce();
+    const at = new Date(env.clock.now * 1000).toISOString();
+    expect(p.status()).toMatchObject({
+      restore: { hosts: 0, files: 0, at: new Date((env.clock.now - 60) * 1000).toISOString() },
+      lastCheckpoint: { hosts: 2, files: 2, failed: 0, at },
+      lastCleanup: { files: 0, failed: 0, at },
+      lastRetention: { kept: 0, at },
+      wal: { bytesAppended: walBytes, bytesHeld: 0 },
+    });
+    await p.stop();
+  });
 });
