@@ -5,15 +5,13 @@
 // run on another runtime. And the checkpoint directories of the shared
 // fixtures (written by an independent encoder) answer every value over HTTP.
 
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTree } from '../support/persist-env.ts';
 import { fixturesDir } from '../support/shared.ts';
 import { send } from './support/raw-http.ts';
 import { type Runtime, cliCommand } from './support/runtimes.ts';
-import { type ServerProcess, startServer } from './support/server-process.ts';
+import { type ServerProcess, startServer, tempDir } from './support/server-process.ts';
 
 const METRICS = {
   cpu_load: { frequency: 60, aggregation: null },
@@ -132,7 +130,7 @@ describe('the shared fixtures over HTTP', () => {
   const RETENTION = '30000h';
 
   function serve(fixture: string, fileFormat: 'wal' | 'json'): Promise<ServerProcess> {
-    const dir = mkdtempSync(join(tmpdir(), 'ccms-e2e-'));
+    const dir = tempDir();
     copyTree(join(fixturesDir(), fixture), join(dir, 'var/checkpoints'));
     return startServer(cliCommand('node'), config(RETENTION, fileFormat), [], dir);
   }

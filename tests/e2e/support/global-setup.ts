@@ -3,8 +3,10 @@
 // run TypeScript) is recompiled when a file under src/ is newer.
 
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
 import { ROOT } from './runtimes.ts';
 
 function newestSource(dir: string): number {
@@ -24,7 +26,14 @@ function builtAt(file: string): number {
   }
 }
 
-export default function setup(): void {
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The directory the servers' working directories of this run go into (removed at the end). */
+    e2eTempRoot: string;
+  }
+}
+
+export default function setup(project: TestProject): () => void {
   if (builtAt(join(ROOT, 'build/engine.wasm')) < newestSource(join(ROOT, 'assembly'))) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/assemblyscript/bin/asc.js'), 'assembly/index.ts', '--target', 'release'], {
       cwd: ROOT,
@@ -36,4 +45,7 @@ export default function setup(): void {
       stdio: 'inherit',
     });
   }
+  const tempRoot = mkdtempSync(join(tmpdir(), 'ccms-e2e-run-'));
+  project.provide('e2eTempRoot', tempRoot);
+  return () => rmSync(tempRoot, { recursive: true, force: true });
 }

@@ -3,8 +3,8 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 
 export interface ServerProcess {
   readonly port: number;
@@ -38,9 +38,14 @@ export function testConfig(main: Record<string, unknown> = {}, metricStore: Reco
   };
 }
 
+/** A new directory for one server's files, removed with the others when the test run ends. */
+export function tempDir(): string {
+  return mkdtempSync(join(inject('e2eTempRoot'), 'server-'));
+}
+
 /** Writes `config` into a new temporary directory, which is also the server's working directory. */
 export function writeTempConfig(config: unknown): { dir: string; path: string } {
-  return writeConfigIn(mkdtempSync(join(tmpdir(), 'ccms-e2e-')), config);
+  return writeConfigIn(tempDir(), config);
 }
 
 function writeConfigIn(dir: string, config: unknown): { dir: string; path: string } {
