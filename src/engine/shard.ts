@@ -45,7 +45,7 @@ export interface EngineExports {
   commit(generation: number, recordsOffset: number, n: number): number;
   loadHostTree(cLen: number, hLen: number, treeOffset: number): number;
   writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
-  formatFloats(n: number): number;
+  formatFloats(n: number, ryuOnly: number): number;
   statMemory(): number;
   statUsed(): number;
   statScratch(): number;
