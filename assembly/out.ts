@@ -148,11 +148,46 @@ export function writeJsonString(ptr: usize, len: usize): void {
   writeByte(34);
 }
 
+/** Count, sum, min and max of the non-NaN values of the last writeValues or valueStats. */
+export let statCount: i32 = 0;
+export let statSum: f64 = 0;
+export let statMin: f64 = 0;
+export let statMax: f64 = 0;
+
+/** Only the statistics of values[0..n) (see statCount). */
+export function valueStats(values: usize, n: i32): void {
+  let count = 0;
+  let sum: f64 = 0;
+  let mn = f64.MAX_VALUE;
+  let mx = -f64.MAX_VALUE;
+  for (let i = 0; i < n; i++) {
+    const x = load<f64>(values + (<usize>i << 3));
+    if (isNaN(x)) continue;
+    count++;
+    sum += x;
+    // Reads never yield -0 (they add to 0), so comparisons pick what
+    // min() and max() would, for less than those cost in WASM engines.
+    mn = x < mn ? x : mn;
+    mx = x > mx ? x : mx;
+  }
+  statCount = count;
+  statSum = sum;
+  statMin = mn;
+  statMax = mx;
+}
+
 /**
  * `pad` nulls, then values[0..n) (f64, multiplied by `scale` unless it is 1)
- * as 32-bit floats, comma-separated, without brackets.
+ * as 32-bit floats, comma-separated, without brackets; on the way, the
+ * statistics of the unscaled values as valueStats gives them (the chain of
+ * additions of the sum then hides behind the formatting).
  */
 export function writeValues(values: usize, n: i32, scale: f64, pad: i32): void {
+  let count = 0;
+  let sum: f64 = 0;
+  let mn = f64.MAX_VALUE;
+  let mx = -f64.MAX_VALUE;
+  statCount = 0;
   // 24 bytes is the longest number, plus its comma.
   if (!outReserve(<usize>pad * 5 + <usize>n * 25 + 2)) return;
   let q = outPtr + outLen;
@@ -167,6 +202,12 @@ export function writeValues(values: usize, n: i32, scale: f64, pad: i32): void {
   let prevLen: usize = 0;
   for (let i = 0; i < n; i++) {
     let x = load<f64>(values + (<usize>i << 3));
+    if (!isNaN(x)) {
+      count++;
+      sum += x;
+      mn = x < mn ? x : mn;
+      mx = x > mx ? x : mx;
+    }
     if (scaled) x *= scale;
     const v = <f32>x;
     const bits = <u64>reinterpret<u32>(v);
@@ -184,6 +225,10 @@ export function writeValues(values: usize, n: i32, scale: f64, pad: i32): void {
     store<u8>(q, 44);
     q++;
   }
+  statCount = count;
+  statSum = sum;
+  statMin = mn;
+  statMax = mx;
   if (pad + n > 0) q--;
   outLen = q - outPtr;
 }

@@ -18,6 +18,9 @@ const MAX_DATA_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
 const INGEST_FLUSH = 1;
 const INGEST_ERROR = 2;
 const INPUT_PADDING = 128;
+/** Around the result rows of a query answer (without echoed queries). */
+const RESULTS_HEAD = utf8('{"results":[');
+const RESULTS_TAIL = utf8(']}\n');
 /** Limits of the engine's record formats (assembly/ingest.ts). */
 const MAX_SHARDS = 256;
 const MAX_METRICS = 65535;
@@ -212,8 +215,8 @@ export class Store implements MetricStore {
         rows[row] = body.subarray(off, off + len);
       }
     }
-    const head = utf8(echoed && echoed.length > 0 ? `{"queries":[${echoed.map(echoQuery).join(',')}],"results":[` : '{"results":[');
-    const tail = utf8(']}\n');
+    const head = echoed && echoed.length > 0 ? utf8(`{"queries":[${echoed.map(echoQuery).join(',')}],"results":[`) : RESULTS_HEAD;
+    const tail = RESULTS_TAIL;
     let size = head.length + tail.length + Math.max(0, rows.length - 1);
     for (const r of rows) size += r.length;
     const out = new Uint8Array(size);
