@@ -17,7 +17,7 @@ import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } fr
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";
 import { rowCount, rowTable, runQuery, toI64 } from "./query";
 import { debugDump, freePath, healthCheck, listChildren, listHosts } from "./tree-ops";
-import { walBegin, walFinish, walInit, walTable } from "./wal";
+import { walBegin, walConfigure, walFinish, walInit, walTable } from "./wal";
 
 let ioPtr: usize = 0;
 let ioCap: usize = 0;
@@ -54,7 +54,7 @@ export function ioBuffer(size: u32): usize {
 
 /** The metric table (see metrics.ts) in the I/O buffer. */
 export function configure(): bool {
-  return configureMetrics(ioPtr);
+  return configureMetrics(ioPtr) && walConfigure();
 }
 
 export function metrics(): i32 {

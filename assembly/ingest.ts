@@ -55,7 +55,7 @@ export function storeSample(host: usize, level: usize, metric: i32, ts: i64, val
   const r = writeSample(slot, metricFreq(metric), ts, value);
   if (r == WRITE_OK) {
     accepted++;
-    if (logWal && walEnabled) walAppend(host, level, metric, ts, value);
+    if (logWal && walEnabled) walAppend(host, metric, ts, value);
   } else {
     dropped++;
   }
