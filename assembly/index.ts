@@ -121,6 +121,10 @@ export function apply(len: u32): void {
 export function walGroups(): u32 {
   return walFinish();
 }
+/** After walGroups was read in the middle of a call: the records handed over are dropped. */
+export function walNext(): void {
+  walBegin();
+}
 export function walTablePtr(): usize {
   return walTable();
 }

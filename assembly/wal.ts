@@ -1,5 +1,6 @@
 // WAL records (formats.md) for every sample ingest stores, grouped per host
-// in arrival order at the end of a call:
+// in arrival order; handed over at the end of a call and, between hosts, as
+// soon as they pass FLUSH_BYTES (src/engine/wal-parts.ts joins the parts):
 //   u32 0xCC1DA7A1, u32 payloadLen, payload, u32 crc32(payload)
 //   payload := i64 ts, u16 metricLen, metric, u8 nSel, nSel x (u8 len, name), f32 value
 //
@@ -94,7 +95,15 @@ export function walConfigure(): bool {
   return true;
 }
 
-/** Starts a new ingest call: forgets the records of the previous one. */
+/** Records of a call are handed over (walFinish) between hosts once they pass this size. */
+const FLUSH_BYTES: usize = 256 << 10;
+
+// @ts-ignore: decorator
+@inline export function walFlushDue(): bool {
+  return recLen >= FLUSH_BYTES;
+}
+
+/** Starts a new ingest call, or the next part of one: forgets the records handed over. */
 export function walBegin(): void {
   walCall++;
   if (walCall == 0) walCall = 1;

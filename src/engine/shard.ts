@@ -24,6 +24,7 @@ export interface EngineExports {
   outboxClear(): void;
   apply(len: number): void;
   walGroups(): number;
+  walNext(): void;
   walTablePtr(): number;
   levelNamePtr(level: number): number;
   levelNameLength(level: number): number;

@@ -3,7 +3,7 @@
 // it takes the compiled module or its bytes and uses nothing but WebAssembly.
 import type {
   HealthResult, HostExport, IngestResult, LevelData, MetricStore, MetricTable, QueryRequest, QuerySpec,
-  SampleColumns, ShardStats, StoreOptions, WalAppend,
+  SampleColumns, ShardStats, StoreOptions,
 } from './types.ts';
 import {
   ByteWriter, decodeHostPairs, decodeNames, decodeTree, encodeColumns, encodePath, encodeQuery, encodeTree,
@@ -12,6 +12,7 @@ import {
 import { jsonString } from './json-text.ts';
 import { EngineMemoryError, Shard, utf8 } from './shard.ts';
 import { hostHash } from './shard-hash.ts';
+import { WalParts } from './wal-parts.ts';
 
 /** Stored data of one shard: 4 GiB of linear memory less room for request/response buffers. */
 const MAX_DATA_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
@@ -111,12 +112,18 @@ export class Store implements MetricStore {
     const mem = first.u8();
     mem.set(body, p);
     mem.set(cluster, p + body.length);
+    const wal = this.wal ? new WalParts() : null;
     let status = first.x.ingest(body.length, cluster.length, now);
     while (true) {
       if (this.shards.length > 1) this.flushOutboxes();
       if (status !== INGEST_FLUSH) break;
+      if (wal) {
+        wal.take(first, 0);
+        first.x.walNext();
+      }
       status = first.x.ingestResume();
     }
+    if (wal) this.shards.forEach((s, i) => wal.take(s, i));
     let accepted = 0;
     let dropped = 0;
     for (const s of this.shards) {
@@ -126,7 +133,7 @@ export class Store implements MetricStore {
     const error = status === INGEST_ERROR
       ? { line: first.x.errorLineNumber(), message: first.text(first.x.errorMessage(), first.x.errorMessageLength()) }
       : null;
-    return { accepted, skipped: first.x.skippedCount() >>> 0, dropped, error, wal: this.wal ? this.collectWal() : [] };
+    return { accepted, skipped: first.x.skippedCount() >>> 0, dropped, error, wal: wal ? wal.result() : [] };
   }
 
   private flushOutboxes(): void {
@@ -141,30 +148,6 @@ export class Store implements MetricStore {
       target.x.apply(len);
     }
     first.x.outboxClear();
-  }
-
-  private collectWal(): WalAppend[] {
-    const out: WalAppend[] = [];
-    for (const s of this.shards) {
-      const n = s.x.walGroups() >>> 0;
-      if (n === 0xffffffff) throw new EngineMemoryError('WAL records');
-      if (n === 0) continue;
-      const table = s.x.walTablePtr() >>> 0;
-      for (let i = 0; i < n; i++) {
-        const dv = s.dv();
-        const host = dv.getUint32(table + i * 16, true);
-        const offset = dv.getUint32(table + i * 16 + 4, true);
-        const length = dv.getUint32(table + i * 16 + 8, true);
-        const count = dv.getUint32(table + i * 16 + 12, true);
-        out.push({
-          cluster: s.levelName(s.x.levelParent(host) >>> 0),
-          host: s.levelName(host),
-          records: s.u8().slice(offset, offset + length),
-          count,
-        });
-      }
-    }
-    return out;
   }
 
   // ---- query ----

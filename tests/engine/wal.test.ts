@@ -141,6 +141,35 @@ describe('WAL records', () => {
     }
   });
 
+  it('hands over the records of a large body in parts and still returns one entry per host', () => {
+    // 40 hosts, each sending three blocks of 1,000 lines spread over the body:
+    // several MiB of records, handed over in parts between hosts, a host's
+    // blocks in different parts.
+    const lines: string[] = [];
+    const want = new Map<string, WalSample[]>();
+    for (let block = 0; block < 3; block++) {
+      for (let h = 0; h < 40; h++) {
+        const host = `node${h}`;
+        if (!want.has(host)) want.set(host, []);
+        for (let i = 0; i < 1000; i++) {
+          const ts = T + block * 1000 + i;
+          const value = Math.fround(h + i / 1000);
+          lines.push(`mem_bw,cluster=fritz,hostname=${host},type=socket,type-id=${i % 2} value=${value} ${ts}`);
+          want.get(host)!.push({ ts, metric: 'mem_bw', path: [`socket${i % 2}`], value });
+        }
+      }
+    }
+    for (const shards of [1, 3]) {
+      const r = makeStore({ wal: true, shards }).ingest(lp(lines.join('\n')), 'fritz', T);
+      expect(r).toMatchObject({ error: null, accepted: lines.length });
+      expect(r.wal.map((w) => w.host).sort()).toEqual([...want.keys()].sort());
+      for (const w of r.wal) {
+        expect(w.count).toBe(3000);
+        expect(Buffer.compare(Buffer.from(w.records), Buffer.from(encodeWalRecords(want.get(w.host)!)))).toBe(0);
+      }
+    }
+  });
+
   it('returns no records when the WAL is off', () => {
     expect(makeStore().ingest(lp(`cpu_load,cluster=fritz,hostname=h value=1 ${T}\n`), 'fritz', T).wal).toEqual([]);
   });
