@@ -178,8 +178,8 @@ export function ingestRun(): i32 {
     const ts = lineHasTs ? lineTs : now;
     if (lineClusterLen != prevCLen || lineHostLen != prevHLen ||
       !bytesEqual(lineClusterPtr, prevCPtr, lineClusterLen) || !bytesEqual(lineHostPtr, prevHPtr, lineHostLen)) {
-      // Between hosts, WAL records past a few hundred KiB go to the caller
-      // while they are still in the cache (and the buffer stays small).
+      // Between hosts, WAL records past 256 KiB go to the caller: the record
+      // buffer stays small whatever the body.
       if (walFlushDue()) {
         linePending = true;
         return ST_FLUSH;
