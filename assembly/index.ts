@@ -12,11 +12,12 @@ import { initTree, L_HEADER, nameLen, parentOf } from "./level";
 import { errorLine, initParser, setFastPath } from "./lineproto";
 import { errorLen, errorMsg } from "./lp-message";
 import { configureMetrics, metricCount } from "./metrics";
-import { formatF32, outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
+import { formatF32Inline, formatF32Ryu, initFloatFormat } from "./f32-format";
+import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";
 import { rowCount, rowTable, runQuery, toI64 } from "./query";
 import { debugDump, freePath, healthCheck, listChildren, listHosts } from "./tree-ops";
-import { walBegin, walFinish, walInit, walTable } from "./wal";
+import { walBegin, walConfigure, walFinish, walInit, walTable } from "./wal";
 
 let ioPtr: usize = 0;
 let ioCap: usize = 0;
@@ -26,6 +27,7 @@ export function init(index: u32, count: u32, limitPages: u32, wal: u32): bool {
   allocInit(<u64>limitPages << 16);
   setShards(index, count);
   initParser();
+  initFloatFormat();
   walInit(wal != 0);
   return initTree();
 }
@@ -52,7 +54,7 @@ export function ioBuffer(size: u32): usize {
 
 /** The metric table (see metrics.ts) in the I/O buffer. */
 export function configure(): bool {
-  return configureMetrics(ioPtr);
+  return configureMetrics(ioPtr) && walConfigure();
 }
 
 export function metrics(): i32 {
@@ -118,6 +120,10 @@ export function apply(len: u32): void {
 /** Groups the call's WAL records per host; see walTable (u32 host level, offset, length, count per host). */
 export function walGroups(): u32 {
   return walFinish();
+}
+/** After walGroups was read in the middle of a call: the records handed over are dropped. */
+export function walNext(): void {
+  walBegin();
 }
 export function walTablePtr(): usize {
   return walTable();
@@ -232,8 +238,11 @@ export function statScratch(): f64 {
   return <f64>scratchInUse;
 }
 
-/** The n f32 values in the I/O buffer as JSON numbers, comma-separated, into the response. */
-export function formatFloats(n: i32): bool {
+/**
+ * The n f32 values in the I/O buffer as JSON numbers, comma-separated, into
+ * the response; `ryuOnly` (tests) formats them by Ryu alone.
+ */
+export function formatFloats(n: i32, ryuOnly: bool): bool {
   outReset();
   if (!outReserveBytes(<usize>n * 25 + 1)) return false;
   let q = outPtr;
@@ -242,7 +251,8 @@ export function formatFloats(n: i32): bool {
       store<u8>(q, 44);
       q++;
     }
-    q = formatF32(q, load<f32>(ioPtr + (<usize>i << 2)));
+    const x = load<f32>(ioPtr + (<usize>i << 2));
+    q = ryuOnly ? formatF32Ryu(q, x) : formatF32Inline(q, x);
   }
   setOutLen(q - outPtr);
   return true;

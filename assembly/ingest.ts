@@ -12,7 +12,7 @@ import {
   lineMetric, lineTs, lineValue, parseLine, parserStart, setDefaultCluster, subBuf, subLen, typeBuf, typeLen,
 } from "./lineproto";
 import { metricCount, metricFreq } from "./metrics";
-import { walAppend, walEnabled, walReserve } from "./wal";
+import { walAppend, walEnabled, walFlushDue, walReserve } from "./wal";
 
 export const ST_DONE: i32 = 0;
 export const ST_FLUSH: i32 = 1;
@@ -55,7 +55,7 @@ export function storeSample(host: usize, level: usize, metric: i32, ts: i64, val
   const r = writeSample(slot, metricFreq(metric), ts, value);
   if (r == WRITE_OK) {
     accepted++;
-    if (logWal && walEnabled) walAppend(host, level, metric, ts, value);
+    if (logWal && walEnabled) walAppend(host, metric, ts, value);
   } else {
     dropped++;
   }
@@ -151,22 +151,39 @@ export function ingestStart(ptr: usize, len: usize, cPtr: usize, cLen: usize, no
   curLevel = 0;
   hostEpoch++;
   pathEpoch++;
+  linePending = false;
   outboxClear();
 }
 
-/** Parses until the input ends (ST_DONE), an outbox needs emptying (ST_FLUSH) or a line is malformed (ST_ERROR). */
+// A line parsed before the last ST_FLUSH and not yet stored.
+let linePending = false;
+
+/**
+ * Parses until the input ends (ST_DONE), an outbox or the WAL records need
+ * emptying (ST_FLUSH) or a line is malformed (ST_ERROR).
+ */
 export function ingestRun(): i32 {
   while (true) {
-    const r = parseLine();
-    if (r == LINE_EOF) return ST_DONE;
-    if (r == LINE_ERROR) return ST_ERROR;
-    if (r == LINE_SKIP) {
-      skipped++;
-      continue;
+    if (linePending) {
+      linePending = false;
+    } else {
+      const r = parseLine();
+      if (r == LINE_EOF) return ST_DONE;
+      if (r == LINE_ERROR) return ST_ERROR;
+      if (r == LINE_SKIP) {
+        skipped++;
+        continue;
+      }
     }
     const ts = lineHasTs ? lineTs : now;
     if (lineClusterLen != prevCLen || lineHostLen != prevHLen ||
       !bytesEqual(lineClusterPtr, prevCPtr, lineClusterLen) || !bytesEqual(lineHostPtr, prevHPtr, lineHostLen)) {
+      // Between hosts, WAL records past 256 KiB go to the caller: the record
+      // buffer stays small whatever the body.
+      if (walFlushDue()) {
+        linePending = true;
+        return ST_FLUSH;
+      }
       prevCPtr = lineClusterPtr;
       prevCLen = lineClusterLen;
       prevHPtr = lineHostPtr;

@@ -31,6 +31,10 @@ import { metricCount } from "./metrics";
 // @ts-ignore: decorator
 @inline export const L_WALCALL: usize = 44; // hosts: the call that WALSLOT belongs to
 // @ts-ignore: decorator
+@inline export const L_SELCRC: usize = 40; // below hosts: CRC register of the level's WAL selector
+// @ts-ignore: decorator
+@inline export const L_SELLEN: usize = 44; // below hosts: length of that selector + 1, 0 until known
+// @ts-ignore: decorator
 @inline export const L_HEADER: usize = 48;
 
 const HASH_THRESHOLD: u32 = 8;

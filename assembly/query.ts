@@ -12,8 +12,8 @@ import { childAt, childCount, findChild, root, seriesHead } from "./level";
 import { LTTB_BAD_RESOLUTION, LTTB_DONE, LTTB_NO_MEMORY, lttb, lttbLen, lttbOut } from "./lttb";
 import { findMetric, metricFreq } from "./metrics";
 import {
-  outFailed, outLen, outReserve, outReset, putF32, setOutLen, writeAscii, writeByte, writeI64, writeJsonStringBody,
-  writeValues,
+  outFailed, outLen, outReserve, outReset, putF32, setOutLen, statCount, statMax, statMin, statSum, valueStats,
+  writeAscii, writeByte, writeI64, writeJsonStringBody, writeValues,
 } from "./out";
 import {
   data, dataLen, MAX_POINTS, R_BAD_AGGREGATION, R_BAD_RANGE, R_BAD_RESOLUTION, R_LEN_MISMATCH, R_MISSING_BACK,
@@ -155,11 +155,6 @@ function writeErrorEntry(code: i32): void {
   writeAscii('","from":0,"to":0,"resolution":0,"avg":0,"min":0,"max":0}');
 }
 
-// @ts-ignore: decorator
-@inline function f64At(p: usize, i: i32): f64 {
-  return load<f64>(p + (<usize>i << 3));
-}
-
 /** Reads one selector and writes its entry; false when it yields no entry. */
 function answerSelector(): bool {
   if (reqFrom > reqTo) {
@@ -204,36 +199,8 @@ function answerSelector(): bool {
   const from = readFrom;
   const to = readTo;
 
-  let avg: f64 = 0;
-  let mn: f64 = 0;
-  let mx: f64 = 0;
-  if (withStats) {
-    let count = 0;
-    let sum: f64 = 0;
-    mn = f64.MAX_VALUE;
-    mx = -f64.MAX_VALUE;
-    for (let i = 0; i < n; i++) {
-      const x = f64At(values, i);
-      if (isNaN(x)) continue;
-      count++;
-      sum += x;
-      mn = min(mn, x);
-      mx = max(mx, x);
-    }
-    if (count > 0) avg = sum / <f64>count;
-    else {
-      avg = NaN;
-      mn = NaN;
-      mx = NaN;
-    }
-  }
   const scale = qScale;
   const scaled = scale != 0 && scale != 1;
-  if (scaled) {
-    avg *= scale;
-    mn *= scale;
-    mx *= scale;
-  }
   let pad: i64 = 0;
   if (withPadding && from / f > reqFrom / f) pad = from / f - reqFrom / f;
   if (pad + <i64>n > MAX_POINTS) {
@@ -242,10 +209,33 @@ function answerSelector(): bool {
   }
 
   writeByte(123); // {
-  if (withData && pad + <i64>n > 0) {
+  // writeValues gathers the statistics as it goes.
+  const writeData = withData && pad + <i64>n > 0;
+  if (writeData) {
     writeAscii('"data":[');
     writeValues(values, n, scaled ? scale : 1, <i32>pad);
     writeAscii('],');
+  } else if (withStats) {
+    valueStats(values, n);
+  }
+  let avg: f64 = 0;
+  let mn: f64 = 0;
+  let mx: f64 = 0;
+  if (withStats) {
+    if (statCount > 0) {
+      avg = statSum / <f64>statCount;
+      mn = statMin;
+      mx = statMax;
+    } else {
+      avg = NaN;
+      mn = NaN;
+      mx = NaN;
+    }
+    if (scaled) {
+      avg *= scale;
+      mn *= scale;
+      mx *= scale;
+    }
   }
   writeAscii('"from":');
   writeI64(from);

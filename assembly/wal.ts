@@ -1,13 +1,24 @@
 // WAL records (formats.md) for every sample ingest stores, grouped per host
-// in arrival order at the end of a call:
+// in arrival order; handed over at the end of a call and, between hosts, as
+// soon as they pass FLUSH_BYTES (src/engine/wal-parts.ts joins the parts):
 //   u32 0xCC1DA7A1, u32 payloadLen, payload, u32 crc32(payload)
 //   payload := i64 ts, u16 metricLen, metric, u8 nSel, nSel x (u8 len, name), f32 value
+//
+// A record is a few wide stores, and its CRC is put together from parts
+// already known (crc32.ts): for the payload T M S V (timestamp, metric,
+// selector, value)
+//   reg(init, T M S) = zeros(reg(init, T), |M S|) ^ zeros(reg(0, M), |S|) ^ reg(0, S)
+// The first term is cached per (timestamp, |M S|), the second per metric for
+// the last |S|, the third in the level; only the value is fed per record.
 import { allocScratch, freeScratch } from "./alloc";
 import { copySmall } from "./bytes";
-import { L_HEADER, L_WALCALL, L_WALSLOT, nameLen, parentOf } from "./level";
-import { metricNameLen, metricNamePtr } from "./metrics";
+import { crcUpdate, crcWord, crcZeros, initCrc32 } from "./crc32";
+import { L_HEADER, L_SELCRC, L_SELLEN, L_WALCALL, L_WALSLOT, nameLen, parentOf } from "./level";
+import { metricCount, metricNameLen, metricNamePtr } from "./metrics";
 
-const RECORD_MAGIC: u32 = 0xcc1da7a1;
+const RECORD_MAGIC: u64 = 0xcc1da7a1;
+/** Names are copied with 16-byte stores: room a record may need past its end. */
+const STORE_SLACK: usize = 32;
 
 export let walEnabled = false;
 let walCall: u32 = 0;
@@ -16,11 +27,19 @@ let walCall: u32 = 0;
 let recBuf: usize = 0;
 let recCap: usize = 0;
 let recLen: usize = 0;
-// Per record: u32 host slot, u32 offset.
-let idxBuf: usize = 0;
-let idxCap: usize = 0;
-let recCount: u32 = 0;
-// Hosts of this call, in order of first appearance.
+
+// Runs of consecutive records of one host: (u32 host slot, u32 start offset).
+let runBuf: usize = 0;
+let runCap: usize = 0;
+let runCount: u32 = 0;
+let runHost: usize = 0; // host of the open run, 0 when none is open
+let runSlot: u32 = 0;
+let runStart: usize = 0;
+let runRecords: u32 = 0;
+
+// Hosts of this call in order of first appearance, 16 bytes each: u32 level,
+// u32 offset of its first record (the write cursor while grouping), u32
+// records, u32 bytes.
 let hostBuf: usize = 0;
 let hostCap: usize = 0;
 let hostCount: u32 = 0;
@@ -32,61 +51,66 @@ let groupCap: usize = 0;
 let tableBuf: usize = 0;
 let tableCap: usize = 0;
 
-const CRC_TABLE: usize = memory.data(256 * 4 * 8, 16);
+// Per metric, 32 bytes: u16 nameLen, name (when they fit). And 16 bytes: u32
+// reg(0, M), u32 |S| of the cached term, u32 zeros(reg(0, M), |S|).
+const METRIC_BLOB: usize = 32;
+let metricBlobs: usize = 0;
+let metricCrcs: usize = 0;
+let metricTableCount: i32 = 0;
 
-function initCrcTable(): void {
-  for (let i: u32 = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    store<u32>(CRC_TABLE + (<usize>i << 2), c);
-  }
-  // Slicing-by-8 tables.
-  for (let t: usize = 1; t < 8; t++) {
-    for (let i: usize = 0; i < 256; i++) {
-      const prev = load<u32>(CRC_TABLE + ((t - 1) << 10) + (i << 2));
-      store<u32>(CRC_TABLE + (t << 10) + (i << 2), (prev >>> 8) ^ load<u32>(CRC_TABLE + ((<usize>(prev & 0xff)) << 2)));
-    }
-  }
-}
-
-// @ts-ignore: decorator
-@inline function tab(t: usize, b: u32): u32 {
-  return load<u32>(CRC_TABLE + (t << 10) + (<usize>(b & 0xff) << 2));
-}
-
-export function crc32(ptr: usize, len: usize): u32 {
-  let c: u32 = 0xffffffff;
-  let p = ptr;
-  let n = len;
-  while (n >= 8) {
-    const lo = load<u32>(p) ^ c;
-    const hi = load<u32>(p, 4);
-    c = tab(7, lo) ^ tab(6, lo >>> 8) ^ tab(5, lo >>> 16) ^ tab(4, lo >>> 24) ^
-      tab(3, hi) ^ tab(2, hi >>> 8) ^ tab(1, hi >>> 16) ^ tab(0, hi >>> 24);
-    p += 8;
-    n -= 8;
-  }
-  while (n > 0) {
-    c = tab(0, c ^ <u32>load<u8>(p)) ^ (c >>> 8);
-    p++;
-    n--;
-  }
-  return ~c;
-}
+// zeros(reg(init, T), n) by n & 63, 16 bytes: i64 ts, u32 n, u32 term.
+const TS_TERMS: usize = memory.data(64 * 16, 16);
+let tsRegFor: i64 = 0;
+let tsReg: u32 = 0;
+let tsRegValid = false;
 
 export function walInit(enabled: bool): void {
   walEnabled = enabled;
-  initCrcTable();
+  initCrc32();
+  for (let i: usize = 0; i < 64; i++) store<u32>(TS_TERMS + (i << 4), 0xffffffff, 8);
+  tsRegValid = false;
 }
 
-/** Starts a new ingest call: forgets the records of the previous one. */
+/** Per-metric parts of the records, once the metrics are configured; false when memory runs out. */
+export function walConfigure(): bool {
+  if (!walEnabled) return true;
+  if (metricBlobs != 0) {
+    freeScratch(metricBlobs, <usize>metricTableCount * METRIC_BLOB);
+    freeScratch(metricCrcs, <usize>metricTableCount << 4);
+  }
+  const n = metricCount > 0 ? metricCount : 1;
+  metricBlobs = allocScratch(<usize>n * METRIC_BLOB);
+  metricCrcs = allocScratch(<usize>n << 4);
+  metricTableCount = n;
+  if (metricBlobs == 0 || metricCrcs == 0) return false;
+  for (let m = 0; m < metricCount; m++) {
+    const len = metricNameLen(m);
+    const blob = metricBlobs + <usize>m * METRIC_BLOB;
+    store<u16>(blob, <u16>len);
+    copySmall(blob + 2, metricNamePtr(m), min(len, METRIC_BLOB - 2));
+    const e = metricCrcs + (<usize>m << 4);
+    store<u32>(e, crcUpdate(crcUpdate(0, blob, 2), metricNamePtr(m), len));
+    store<u32>(e, 0xffffffff, 4);
+  }
+  return true;
+}
+
+/** Records of a call are handed over (walFinish) between hosts once they pass this size. */
+const FLUSH_BYTES: usize = 256 << 10;
+
+// @ts-ignore: decorator
+@inline export function walFlushDue(): bool {
+  return recLen >= FLUSH_BYTES;
+}
+
+/** Starts a new ingest call, or the next part of one: forgets the records handed over. */
 export function walBegin(): void {
   walCall++;
   if (walCall == 0) walCall = 1;
   recLen = 0;
-  recCount = 0;
+  runCount = 0;
+  runHost = 0;
   hostCount = 0;
-  scattered = false;
   selLevel = 0;
 }
 
@@ -104,14 +128,24 @@ function growTo(ptr: usize, cap: usize, used: usize, need: usize): usize {
 }
 let grownCap: usize = 0;
 
-// The selector part of a record (u8 n, (u8 len, name)*) for the last level seen.
-const selBytes: usize = memory.data(8 * 256 + 8);
+// The selector part of a record (u8 n, (u8 len, name)*) for the last level
+// seen, and its register reg(0, S). 32 bytes of room past the longest.
+const selBytes: usize = memory.data(8 * 256 + 8 + 32, 16);
 let selLen: usize = 0;
+let selCrc: u32 = 0;
 let selLevel: usize = 0;
 let selHost: usize = 0;
 const pathStack: usize = memory.data(8 * 4);
 
 function encodeSelector(host: usize, level: usize): void {
+  selLevel = level;
+  selHost = host;
+  if (level == host) {
+    store<u8>(selBytes, 0);
+    selLen = 1;
+    selCrc = 0; // reg(0, one zero byte)
+    return;
+  }
   let depth = 0;
   let l = level;
   while (l != host && l != 0 && depth < 8) {
@@ -130,108 +164,166 @@ function encodeSelector(host: usize, level: usize): void {
     p += 1 + len;
   }
   selLen = p - selBytes;
-  selLevel = level;
-  selHost = host;
+  // A level's place never changes: the register of its selector is computed once.
+  if (load<u32>(level, L_SELLEN) == 0) {
+    store<u32>(level, crcUpdate(0, selBytes, selLen), L_SELCRC);
+    store<u32>(level, <u32>selLen + 1, L_SELLEN);
+  }
+  selCrc = load<u32>(level, L_SELCRC);
 }
 
 /**
  * Room for the record of one sample at `level` of `host`; false when memory
- * runs out (the sample is then not stored either).
+ * runs out (the sample is then not stored either). Inlined: mostly the
+ * selector, the host and the room are those of the previous record.
  */
-export function walReserve(metric: i32, level: usize, host: usize): bool {
+// @ts-ignore: decorator
+@inline export function walReserve(metric: i32, level: usize, host: usize): bool {
+  return (level == selLevel && host == runHost &&
+    recLen + 4 + 4 + 8 + 2 + metricNameLen(metric) + selLen + 4 + 4 + STORE_SLACK <= recCap) ||
+    walReserveSlow(metric, level, host);
+}
+
+function walReserveSlow(metric: i32, level: usize, host: usize): bool {
   if (level != selLevel || host != selHost) encodeSelector(host, level);
-  const bytes: usize = 4 + 4 + 8 + 2 + metricNameLen(metric) + selLen + 4 + 4;
-  if (recLen + bytes > recCap) {
-    const p = growTo(recBuf, recCap, recLen, recLen + bytes);
+  const need = recLen + 4 + 4 + 8 + 2 + metricNameLen(metric) + selLen + 4 + 4 + STORE_SLACK;
+  if (need > recCap) {
+    const p = growTo(recBuf, recCap, recLen, need);
     if (p == 0) return false;
     recBuf = p;
     recCap = grownCap;
   }
-  if ((<usize>recCount + 1) * 8 > idxCap) {
-    const p = growTo(idxBuf, idxCap, <usize>recCount * 8, (<usize>recCount + 1) * 8);
-    if (p == 0) return false;
-    idxBuf = p;
-    idxCap = grownCap;
-  }
-  if ((<usize>hostCount + 1) * 32 > hostCap) {
-    const p = growTo(hostBuf, hostCap, <usize>hostCount * 32, (<usize>hostCount + 1) * 32);
-    if (p == 0) return false;
-    hostBuf = p;
-    hostCap = grownCap;
+  if (host != runHost) {
+    if ((<usize>runCount + 1) << 3 > runCap) {
+      const p = growTo(runBuf, runCap, <usize>runCount << 3, (<usize>runCount + 1) << 3);
+      if (p == 0) return false;
+      runBuf = p;
+      runCap = grownCap;
+    }
+    if ((<usize>hostCount + 1) << 4 > hostCap) {
+      const p = growTo(hostBuf, hostCap, <usize>hostCount << 4, (<usize>hostCount + 1) << 4);
+      if (p == 0) return false;
+      hostBuf = p;
+      hostCap = grownCap;
+    }
   }
   return true;
 }
 
-// Per host of the call (hostBuf, 32 bytes): u32 level, u32 first record offset,
-// u32 end of its last record, u32 count, u32 bytes, u32 copy cursor. While
-// every host's records form one run, walFinish needs no copying.
-let scattered = false;
+function closeRun(): void {
+  if (runHost == 0) return;
+  const h = hostBuf + (<usize>runSlot << 4);
+  store<u32>(h, load<u32>(h, 8) + runRecords, 8);
+  store<u32>(h, load<u32>(h, 12) + <u32>(recLen - runStart), 12);
+  runHost = 0;
+}
 
-/** Appends the record of one stored sample; walReserve must have succeeded just before. */
-export function walAppend(host: usize, level: usize, metric: i32, ts: i64, value: f32): void {
+function openRun(host: usize): void {
+  closeRun();
   let slot: u32;
-  let h: usize;
   if (load<u32>(host, L_WALCALL) == walCall) {
     slot = load<u32>(host, L_WALSLOT);
-    h = hostBuf + (<usize>slot << 5);
-    if (<usize>load<u32>(h, 8) != recLen) scattered = true;
   } else {
     slot = hostCount;
     hostCount++;
     store<u32>(host, walCall, L_WALCALL);
     store<u32>(host, slot, L_WALSLOT);
-    h = hostBuf + (<usize>slot << 5);
+    const h = hostBuf + (<usize>slot << 4);
     store<u32>(h, <u32>host);
     store<u32>(h, <u32>recLen, 4);
-    store<u32>(h, 0, 12);
-    store<u32>(h, 0, 16);
+    store<u64>(h, 0, 8);
   }
-  store<u32>(idxBuf + (<usize>recCount << 3), slot);
-  store<u32>(idxBuf + (<usize>recCount << 3), <u32>recLen, 4);
-  recCount++;
+  const r = runBuf + (<usize>runCount << 3);
+  store<u32>(r, slot);
+  store<u32>(r, <u32>recLen, 4);
+  runCount++;
+  runHost = host;
+  runSlot = slot;
+  runStart = recLen;
+  runRecords = 0;
+}
 
+/** zeros(reg(init, T), n) for the timestamp T. */
+// @ts-ignore: decorator
+@inline function tsTerm(ts: i64, n: u32): u32 {
+  const e = TS_TERMS + (<usize>(n & 63) << 4);
+  if (load<i64>(e) != ts || load<u32>(e, 8) != n) {
+    if (!tsRegValid || tsRegFor != ts) {
+      tsReg = crcWord(crcWord(0xffffffff, <u32>ts), <u32>(ts >>> 32));
+      tsRegFor = ts;
+      tsRegValid = true;
+    }
+    store<i64>(e, ts);
+    store<u32>(e, n, 8);
+    store<u32>(e, crcZeros(tsReg, n), 12);
+  }
+  return load<u32>(e, 12);
+}
+
+/** zeros(reg(0, M), |S|) for the metric M and the current selector S. */
+// @ts-ignore: decorator
+@inline function metricTerm(metric: i32): u32 {
+  const e = metricCrcs + (<usize>metric << 4);
+  if (<usize>load<u32>(e, 4) != selLen) {
+    store<u32>(e, <u32>selLen, 4);
+    store<u32>(e, crcZeros(load<u32>(e), selLen), 8);
+  }
+  return load<u32>(e, 8);
+}
+
+/** Appends the record of one stored sample; walReserve must have succeeded just before. */
+// @ts-ignore: decorator
+@inline export function walAppend(host: usize, metric: i32, ts: i64, value: f32): void {
+  if (host != runHost) openRun(host);
   const rec = recBuf + recLen;
-  store<u32>(rec, RECORD_MAGIC);
-  let p = rec + 8;
-  store<i64>(p, ts);
-  p += 8;
   const mlen = metricNameLen(metric);
-  store<u16>(p, <u16>mlen);
-  copySmall(p + 2, metricNamePtr(metric), mlen);
-  p += 2 + mlen;
-  copySmall(p, selBytes, selLen);
+  const mBytes: usize = 2 + mlen;
+  const payloadLen: usize = 8 + mBytes + selLen + 4;
+  store<u64>(rec, RECORD_MAGIC | (<u64>payloadLen << 32));
+  store<i64>(rec, ts, 8);
+  let p = rec + 16;
+  if (mBytes <= METRIC_BLOB) {
+    const blob = metricBlobs + <usize>metric * METRIC_BLOB;
+    v128.store(p, v128.load(blob));
+    if (mBytes > 16) v128.store(p, v128.load(blob, 16), 16);
+  } else {
+    store<u16>(p, <u16>mlen);
+    memory.copy(p + 2, metricNamePtr(metric), mlen);
+  }
+  p += mBytes;
+  if (selLen <= 32) {
+    v128.store(p, v128.load(selBytes));
+    if (selLen > 16) v128.store(p, v128.load(selBytes, 16), 16);
+  } else {
+    memory.copy(p, selBytes, selLen);
+  }
   p += selLen;
-  store<f32>(p, value);
-  p += 4;
-  const payloadLen = p - (rec + 8);
-  store<u32>(rec, <u32>payloadLen, 4);
-  store<u32>(p, crc32(rec + 8, payloadLen));
-  p += 4;
-  store<u32>(h, load<u32>(h, 16) + <u32>(p - rec), 16);
-  recLen = p - recBuf;
-  store<u32>(h, <u32>recLen, 8);
-  store<u32>(h, load<u32>(h, 12) + 1, 12);
+  const reg = tsTerm(ts, <u32>(mBytes + selLen)) ^ metricTerm(metric) ^ selCrc;
+  const bits = reinterpret<u32>(value);
+  store<u64>(p, <u64>bits | (<u64>~crcWord(reg, bits) << 32));
+  recLen = p + 8 - recBuf;
+  runRecords++;
 }
 
 /** Groups the call's records by host; returns the number of hosts (see walTable), 0xffffffff when out of memory. */
 export function walFinish(): u32 {
+  closeRun();
   if (hostCount == 0) return 0;
-  if (<usize>hostCount * 16 > tableCap) {
-    const p = growTo(tableBuf, tableCap, 0, <usize>hostCount * 16);
+  if (<usize>hostCount << 4 > tableCap) {
+    const p = growTo(tableBuf, tableCap, 0, <usize>hostCount << 4);
     if (p == 0) return 0xffffffff;
     tableBuf = p;
     tableCap = grownCap;
   }
-  if (!scattered) {
+  if (runCount == hostCount) {
     // Each host's records are one run already.
     for (let i: u32 = 0; i < hostCount; i++) {
-      const h = hostBuf + (<usize>i << 5);
+      const h = hostBuf + (<usize>i << 4);
       const t = tableBuf + (<usize>i << 4);
-      const first = load<u32>(h, 4);
       store<u32>(t, load<u32>(h));
-      store<u32>(t, <u32>recBuf + first, 4);
-      store<u32>(t, load<u32>(h, 8) - first, 8);
-      store<u32>(t, load<u32>(h, 12), 12);
+      store<u32>(t, <u32>recBuf + load<u32>(h, 4), 4);
+      store<u32>(t, load<u32>(h, 12), 8);
+      store<u32>(t, load<u32>(h, 8), 12);
     }
     return hostCount;
   }
@@ -244,24 +336,24 @@ export function walFinish(): u32 {
   // Per host: its place in the grouped output, then a write cursor.
   let off: u32 = <u32>groupBuf;
   for (let i: u32 = 0; i < hostCount; i++) {
-    const h = hostBuf + (<usize>i << 5);
+    const h = hostBuf + (<usize>i << 4);
     const t = tableBuf + (<usize>i << 4);
-    const bytes = load<u32>(h, 16);
+    const bytes = load<u32>(h, 12);
     store<u32>(t, load<u32>(h));
     store<u32>(t, off, 4);
     store<u32>(t, bytes, 8);
-    store<u32>(t, load<u32>(h, 12), 12);
-    store<u32>(h, off, 20);
+    store<u32>(t, load<u32>(h, 8), 12);
+    store<u32>(h, off, 4);
     off += bytes;
   }
-  for (let r: u32 = 0; r < recCount; r++) {
-    const slot = load<u32>(idxBuf + (<usize>r << 3));
-    const from = load<u32>(idxBuf + (<usize>r << 3), 4);
-    const to = r + 1 < recCount ? load<u32>(idxBuf + (<usize>(r + 1) << 3), 4) : <u32>recLen;
-    const h = hostBuf + (<usize>slot << 5);
-    const cursor = load<u32>(h, 20);
-    copySmall(<usize>cursor, recBuf + <usize>from, <usize>(to - from));
-    store<u32>(h, cursor + (to - from), 20);
+  for (let r: u32 = 0; r < runCount; r++) {
+    const slot = load<u32>(runBuf + (<usize>r << 3));
+    const from = load<u32>(runBuf + (<usize>r << 3), 4);
+    const to = r + 1 < runCount ? load<u32>(runBuf + (<usize>(r + 1) << 3), 4) : <u32>recLen;
+    const h = hostBuf + (<usize>slot << 4);
+    const cursor = load<u32>(h, 4);
+    memory.copy(<usize>cursor, recBuf + <usize>from, <usize>(to - from));
+    store<u32>(h, cursor + (to - from), 4);
   }
   return hostCount;
 }

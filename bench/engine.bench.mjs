@@ -2,7 +2,14 @@
 // WAL off and on, one and several shards), read latency (one 2,880-point
 // series; 72 hwthreads aggregated) and memory per stored sample after 48 h at
 // 60 s. Needs the build output (npm install runs it).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc');
 
 const distStore = new URL('../dist/engine/store.js', import.meta.url);
 const wasmUrl = new URL('../build/engine.wasm', import.meta.url);
@@ -66,16 +73,29 @@ function fmt(n, digits = 2) {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits });
 }
 
-function benchIngest(label, options, steps) {
+const INGEST_CONFIGS = {
+  'ingest, WAL off': {},
+  'ingest, WAL on': { wal: true },
+  'ingest, WAL off, 4 shards': { shards: 4 },
+};
+
+/**
+ * One ingest figure, in a process of its own (see below), steady state:
+ * warm-up calls on other timestamps (until the JIT compilers are done with
+ * the hot functions, JavaScript and WASM), the garbage of setting up
+ * collected, then `steps` timed calls (their own garbage collections included).
+ */
+function measureIngest(options, steps) {
+  const WARM_UP = 30;
   const store = Store.fromModule(module, { metrics: metricTable, ...options });
   const tpl = template(64, 72);
-  // Warm up on other timestamps.
-  for (let s = 0; s < 3; s++) store.ingest(patch(tpl, s), 'fritz', T0);
+  for (let s = 0; s < WARM_UP; s++) store.ingest(patch(tpl, s), 'fritz', T0);
+  collectGarbage();
   let ns = 0n;
   let lines = 0;
   let bytes = 0;
   let walBytes = 0;
-  for (let s = 3; s < 3 + steps; s++) {
+  for (let s = WARM_UP; s < WARM_UP + steps; s++) {
     const body = patch(tpl, s);
     const t = process.hrtime.bigint();
     const r = store.ingest(body, 'fritz', T0);
@@ -86,8 +106,12 @@ function benchIngest(label, options, steps) {
     bytes += body.length;
   }
   const sec = Number(ns) / 1e9;
-  console.log(`  ${label.padEnd(34)} ${fmt(lines / sec / 1e6)} M lines/s   ${fmt(bytes / sec / 1e6, 0)} MB/s` +
-    (walBytes ? `   (WAL ${fmt(walBytes / lines, 1)} bytes/sample)` : ''));
+  return { linesPerSec: lines / sec, bytesPerSec: bytes / sec, walPerSample: walBytes / lines };
+}
+
+if (process.argv[2] === '--ingest') {
+  process.stdout.write(JSON.stringify(measureIngest(INGEST_CONFIGS[process.argv[3]], 30)));
+  process.exit(0);
 }
 
 function time(fn, reps) {
@@ -100,9 +124,19 @@ function time(fn, reps) {
 console.log('engine (in-process, one thread)');
 const avgLine = template(64, 72);
 console.log(`  batch: 10 metrics x 64 hosts x 72 hwthreads = ${avgLine.lines} lines, ${fmt(avgLine.bytes.length / avgLine.lines, 1)} bytes a line`);
-benchIngest('ingest, WAL off', {}, 20);
-benchIngest('ingest, WAL on', { wal: true }, 20);
-benchIngest('ingest, WAL off, 4 shards', { shards: 4 }, 20);
+// Each ingest figure in a fresh process: stores measured before (their
+// memory is freed at some later collection) do not weigh on the next figure.
+const rates = {};
+for (const label of Object.keys(INGEST_CONFIGS)) {
+  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--ingest', label], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`${label}: ${run.stderr}`);
+  const r = JSON.parse(run.stdout);
+  rates[label] = r.linesPerSec;
+  console.log(`  ${label.padEnd(34)} ${fmt(r.linesPerSec / 1e6)} M lines/s   ${fmt(r.bytesPerSec / 1e6, 0)} MB/s` +
+    (r.walPerSample ? `   (WAL ${fmt(r.walPerSample, 1)} bytes/sample)` : ''));
+}
+const walCost = 1 - rates['ingest, WAL on'] / rates['ingest, WAL off'];
+console.log(`  WAL records cost ${fmt(walCost * 100, 1)} % of the ingest rate (appending them to files not included)`);
 
 // 48 h at 60 s: 2,880 steps for 16 hosts (11,520 series).
 {

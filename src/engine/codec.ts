@@ -51,11 +51,27 @@ export class ByteWriter {
   }
   /** u16 length + UTF-8 bytes (cut at 65535 bytes). */
   str16(s: string | Uint8Array): void {
+    if (typeof s === 'string' && s.length < 256 && this.ascii16(s)) return;
     const b = typeof s === 'string' ? utf8(s) : s;
     const n = Math.min(b.length, 0xffff);
     this.u16(n);
     this.bytes(b.subarray(0, n));
   }
+  /** str16 of a short ASCII string without a TextEncoder (names in queries are); false for other strings. */
+  private ascii16(s: string): boolean {
+    this.room(2 + s.length);
+    const buf = this.buf;
+    const at = this.pos + 2;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      buf[at + i] = c;
+    }
+    this.view.setUint16(this.pos, s.length, true);
+    this.pos = at + s.length;
+    return true;
+  }
+
   /** u8 length + UTF-8 bytes (cut at 255 bytes). */
   str8(s: string): void {
     const b = utf8(s);

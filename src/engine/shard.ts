@@ -24,6 +24,7 @@ export interface EngineExports {
   outboxClear(): void;
   apply(len: number): void;
   walGroups(): number;
+  walNext(): void;
   walTablePtr(): number;
   levelNamePtr(level: number): number;
   levelNameLength(level: number): number;
@@ -45,7 +46,7 @@ export interface EngineExports {
   commit(generation: number, recordsOffset: number, n: number): number;
   loadHostTree(cLen: number, hLen: number, treeOffset: number): number;
   writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
-  formatFloats(n: number): number;
+  formatFloats(n: number, ryuOnly: number): number;
   statMemory(): number;
   statUsed(): number;
   statScratch(): number;

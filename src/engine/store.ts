@@ -3,7 +3,7 @@
 // it takes the compiled module or its bytes and uses nothing but WebAssembly.
 import type {
   HealthResult, HostExport, IngestResult, LevelData, MetricStore, MetricTable, QueryRequest, QuerySpec,
-  SampleColumns, ShardStats, StoreOptions, WalAppend,
+  SampleColumns, ShardStats, StoreOptions,
 } from './types.ts';
 import {
   ByteWriter, decodeHostPairs, decodeNames, decodeTree, encodeColumns, encodePath, encodeQuery, encodeTree,
@@ -12,12 +12,16 @@ import {
 import { jsonString } from './json-text.ts';
 import { EngineMemoryError, Shard, utf8 } from './shard.ts';
 import { hostHash } from './shard-hash.ts';
+import { WalParts } from './wal-parts.ts';
 
 /** Stored data of one shard: 4 GiB of linear memory less room for request/response buffers. */
 const MAX_DATA_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
 const INGEST_FLUSH = 1;
 const INGEST_ERROR = 2;
 const INPUT_PADDING = 128;
+/** Around the result rows of a query answer (without echoed queries). */
+const RESULTS_HEAD = utf8('{"results":[');
+const RESULTS_TAIL = utf8(']}\n');
 /** Limits of the engine's record formats (assembly/ingest.ts). */
 const MAX_SHARDS = 256;
 const MAX_METRICS = 65535;
@@ -108,12 +112,18 @@ export class Store implements MetricStore {
     const mem = first.u8();
     mem.set(body, p);
     mem.set(cluster, p + body.length);
+    const wal = this.wal ? new WalParts() : null;
     let status = first.x.ingest(body.length, cluster.length, now);
     while (true) {
       if (this.shards.length > 1) this.flushOutboxes();
       if (status !== INGEST_FLUSH) break;
+      if (wal) {
+        wal.take(first, 0);
+        first.x.walNext();
+      }
       status = first.x.ingestResume();
     }
+    if (wal) this.shards.forEach((s, i) => wal.take(s, i));
     let accepted = 0;
     let dropped = 0;
     for (const s of this.shards) {
@@ -123,7 +133,7 @@ export class Store implements MetricStore {
     const error = status === INGEST_ERROR
       ? { line: first.x.errorLineNumber(), message: first.text(first.x.errorMessage(), first.x.errorMessageLength()) }
       : null;
-    return { accepted, skipped: first.x.skippedCount() >>> 0, dropped, error, wal: this.wal ? this.collectWal() : [] };
+    return { accepted, skipped: first.x.skippedCount() >>> 0, dropped, error, wal: wal ? wal.result() : [] };
   }
 
   private flushOutboxes(): void {
@@ -138,30 +148,6 @@ export class Store implements MetricStore {
       target.x.apply(len);
     }
     first.x.outboxClear();
-  }
-
-  private collectWal(): WalAppend[] {
-    const out: WalAppend[] = [];
-    for (const s of this.shards) {
-      const n = s.x.walGroups() >>> 0;
-      if (n === 0xffffffff) throw new EngineMemoryError('WAL records');
-      if (n === 0) continue;
-      const table = s.x.walTablePtr() >>> 0;
-      for (let i = 0; i < n; i++) {
-        const dv = s.dv();
-        const host = dv.getUint32(table + i * 16, true);
-        const offset = dv.getUint32(table + i * 16 + 4, true);
-        const length = dv.getUint32(table + i * 16 + 8, true);
-        const count = dv.getUint32(table + i * 16 + 12, true);
-        out.push({
-          cluster: s.levelName(s.x.levelParent(host) >>> 0),
-          host: s.levelName(host),
-          records: s.u8().slice(offset, offset + length),
-          count,
-        });
-      }
-    }
-    return out;
   }
 
   // ---- query ----
@@ -212,8 +198,8 @@ export class Store implements MetricStore {
         rows[row] = body.subarray(off, off + len);
       }
     }
-    const head = utf8(echoed && echoed.length > 0 ? `{"queries":[${echoed.map(echoQuery).join(',')}],"results":[` : '{"results":[');
-    const tail = utf8(']}\n');
+    const head = echoed && echoed.length > 0 ? utf8(`{"queries":[${echoed.map(echoQuery).join(',')}],"results":[`) : RESULTS_HEAD;
+    const tail = RESULTS_TAIL;
     let size = head.length + tail.length + Math.max(0, rows.length - 1);
     for (const r of rows) size += r.length;
     const out = new Uint8Array(size);

@@ -6,16 +6,31 @@ import { describe, expect, it } from 'vitest';
 import { Shard } from '../../src/engine/shard.ts';
 import { engineModule } from './helpers.ts';
 
-function formatter() {
+/** The JSON bytes of `values`, comma-separated (`ryuOnly`: by Ryu alone). */
+function byteFormatter(ryuOnly = false) {
   const shard = new Shard(new WebAssembly.Instance(engineModule, {}));
   shard.x.init(0, 1, 65536, 0);
-  return (values: Float32Array): string[] => {
+  return (values: Float32Array): Uint8Array => {
     const p = shard.io(values.byteLength);
     shard.u8().set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), p);
-    expect(shard.x.formatFloats(values.length)).toBeTruthy();
-    return new TextDecoder().decode(shard.response()).split(',');
+    expect(shard.x.formatFloats(values.length, ryuOnly ? 1 : 0)).toBeTruthy();
+    return shard.response().slice();
   };
 }
+
+function formatter(ryuOnly = false) {
+  const format = byteFormatter(ryuOnly);
+  return (values: Float32Array): string[] => new TextDecoder().decode(format(values)).split(',');
+}
+
+/** Bit patterns [from, from + n) as floats (wrapping at 2^32). */
+function run(from: number, n: number): Float32Array {
+  const bits = new Uint32Array(n);
+  for (let i = 0; i < n; i++) bits[i] = (from + i) >>> 0;
+  return new Float32Array(bits.buffer);
+}
+
+const f32bits = (x: number): number => new Uint32Array(Float32Array.of(x).buffer)[0];
 
 /** The shortest decimal that reads back as x (toPrecision: the nearest one, ties upwards). */
 function reference(x: number): string {
@@ -147,4 +162,54 @@ describe('float formatting', () => {
     const out = format(values);
     values.forEach((x, i) => check(out[i], x));
   });
+
+  // The fast routes (whole numbers below 2^24, and up to 11 decimals for
+  // 2^-10 <= |x| < 2^23) must print what Ryu prints, byte for byte.
+  // tests/fuzz/float-format-exhaustive.mjs checks all 2^32 floats.
+  describe('fast routes print exactly what Ryu prints', () => {
+    const fast = byteFormatter();
+    const ryu = byteFormatter(true);
+    function same(values: Float32Array): void {
+      const fastBytes = fast(values);
+      const ryuBytes = ryu(values);
+      expect(fastBytes.length).toBeGreaterThan(values.length);
+      if (Buffer.compare(fastBytes, ryuBytes) === 0) return;
+      const dec = new TextDecoder();
+      const a = dec.decode(fastBytes).split(',');
+      const b = dec.decode(ryuBytes).split(',');
+      for (let i = 0; i < values.length; i++) {
+        if (a[i] !== b[i]) throw new Error(`${values[i]} (0x${f32bits(values[i]).toString(16)}): ${a[i]}, Ryu ${b[i]}`);
+      }
+    }
+
+    it('for 2^14 floats on either side of every power of two from 2^-12 to 2^25, both signs', () => {
+      for (let e = -12; e <= 25; e++) {
+        for (const sign of [0, 0x80000000]) same(run((f32bits(2 ** e) | sign) - 16384, 32768));
+      }
+    });
+
+    it('for every float between 2^-10 and 2^-9, 1 and 2, 8192 and 16384 (the ends of the routes)', () => {
+      for (const lo of [2 ** -10, 1, 8192, 2 ** 13 + 2 ** 12]) {
+        const first = f32bits(lo);
+        for (let at = 0; at < 1 << 23; at += 1 << 20) same(run(first + at, 1 << 20));
+      }
+    });
+
+    it('for every number with up to three decimals below 4096, and its neighbours', () => {
+      const n = 4_096_000;
+      const values = new Float32Array(3 * n);
+      const bits = new Uint32Array(values.buffer);
+      for (let d = 0; d < n; d++) {
+        values[3 * d + 1] = d / 1000;
+        bits[3 * d] = bits[3 * d + 1] - 1;
+        bits[3 * d + 2] = bits[3 * d + 1] + 1;
+      }
+      for (let at = 0; at < values.length; at += 1 << 20) same(values.subarray(at, at + (1 << 20)));
+    });
+
+    it('around every power of ten from 1e-4 to 1e8', () => {
+      for (let k = -4; k <= 8; k++) same(run(f32bits(10 ** k) - 8192, 16384));
+    });
+  });
 });
+

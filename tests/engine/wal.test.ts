@@ -1,7 +1,9 @@
 // With wal: true, ingest returns the WAL records (formats.md) of every stored
 // sample, one entry per host, in arrival order.
 import { describe, expect, it } from 'vitest';
-import { lp, makeStore } from './helpers.ts';
+import { Store } from '../../src/engine/store.ts';
+import { encodeWalRecords, type WalSample } from '../../src/persist/format/wal.ts';
+import { engineModule, lp, makeStore } from './helpers.ts';
 
 const T = 1725620400;
 
@@ -92,6 +94,80 @@ describe('WAL records', () => {
     expect(r).toMatchObject({ accepted: 1, skipped: 1, dropped: 1, error: { line: 4 } });
     expect(r.wal).toHaveLength(1);
     expect(decode(r.wal[0].records)).toEqual([{ ts: T + 60, metric: 'cpu_load', selector: [], value: 3 }]);
+  });
+
+  it('writes the bytes of the reference encoder for names and selectors of every length, whatever the timestamps', () => {
+    // Lengths around the 16- and 32-byte stores the engine builds records with.
+    const name = (prefix: string, len: number) => (prefix + 'x'.repeat(len)).slice(0, len);
+    const metricNames = [1, 2, 13, 14, 15, 16, 29, 30, 31, 32, 33, 60, 200].map((n) => name('m', n));
+    const metrics = Object.fromEntries(metricNames.map((m) => [m, { frequency: 1, aggregation: null }]));
+    const selectors: Array<{ tags: string; path: string[] }> = [{ tags: '', path: [] }];
+    for (const n of [2, 6, 13, 14, 15, 16, 17, 29, 30, 31, 32, 33, 100, 254]) {
+      selectors.push({ tags: `,type=${name('t', n - 1)},type-id=7`, path: [name('t', n - 1) + '7'] });
+      selectors.push({ tags: `,type=socket,type-id=${n},stype=${name('s', n)},stype-id=0`, path: [`socket${n}`, name('s', n) + '0'] });
+    }
+    const lines: string[] = [];
+    const want = new Map<string, WalSample[]>();
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0);
+    for (let i = 0; i < 20_000; i++) {
+      const host = `n${next() % 5}`;
+      const metric = metricNames[next() % metricNames.length];
+      const sel = selectors[next() % selectors.length];
+      // Runs of one timestamp (as collectors send them), and stretches where every line has its own.
+      const ts = T + Math.floor(i / 50) * 100 + (Math.floor(i / 1000) % 2 === 0 ? 0 : i % 50);
+      const value = Math.fround((next() - 2 ** 31) / 4096);
+      lines.push(`${metric},cluster=fritz,hostname=${host}${sel.tags} value=${value} ${ts}`);
+      if (!want.has(host)) want.set(host, []);
+      want.get(host)!.push({ ts, metric, path: sel.path, value });
+    }
+    for (const shards of [1, 2]) {
+      const store = Store.fromModule(engineModule, { metrics, wal: true, shards });
+      // Several bodies: later calls meet the CRC parts cached by earlier ones.
+      const got = new Map<string, Uint8Array[]>();
+      for (let start = 0; start < lines.length; start += 5000) {
+        const r = store.ingest(lp(lines.slice(start, start + 5000).join('\n')), 'fritz', T);
+        expect(r).toMatchObject({ error: null, accepted: 5000 });
+        for (const w of r.wal) {
+          if (!got.has(w.host)) got.set(w.host, []);
+          got.get(w.host)!.push(w.records);
+        }
+      }
+      expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+      for (const [host, samples] of want) {
+        const bytes = Buffer.concat(got.get(host)!);
+        expect(Buffer.compare(bytes, Buffer.from(encodeWalRecords(samples)))).toBe(0);
+      }
+    }
+  });
+
+  it('hands over the records of a large body in parts and still returns one entry per host', () => {
+    // 40 hosts, each sending three blocks of 1,000 lines spread over the body:
+    // several MiB of records, handed over in parts between hosts, a host's
+    // blocks in different parts.
+    const lines: string[] = [];
+    const want = new Map<string, WalSample[]>();
+    for (let block = 0; block < 3; block++) {
+      for (let h = 0; h < 40; h++) {
+        const host = `node${h}`;
+        if (!want.has(host)) want.set(host, []);
+        for (let i = 0; i < 1000; i++) {
+          const ts = T + block * 1000 + i;
+          const value = Math.fround(h + i / 1000);
+          lines.push(`mem_bw,cluster=fritz,hostname=${host},type=socket,type-id=${i % 2} value=${value} ${ts}`);
+          want.get(host)!.push({ ts, metric: 'mem_bw', path: [`socket${i % 2}`], value });
+        }
+      }
+    }
+    for (const shards of [1, 3]) {
+      const r = makeStore({ wal: true, shards }).ingest(lp(lines.join('\n')), 'fritz', T);
+      expect(r).toMatchObject({ error: null, accepted: lines.length });
+      expect(r.wal.map((w) => w.host).sort()).toEqual([...want.keys()].sort());
+      for (const w of r.wal) {
+        expect(w.count).toBe(3000);
+        expect(Buffer.compare(Buffer.from(w.records), Buffer.from(encodeWalRecords(want.get(w.host)!)))).toBe(0);
+      }
+    }
   });
 
   it('returns no records when the WAL is off', () => {
