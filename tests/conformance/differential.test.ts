@@ -304,6 +304,13 @@ function compareLayout(store: Store, s: Scenario): string | null {
   return walk(s.level, dump.data, [s.host]);
 }
 
+/** The hosts of a batch: every scenario wrote at least one sample, and free() keeps the selected level. */
+function checkHosts(store: Store, first: number, end: number, problems: string[]): void {
+  const want = Array.from({ length: end - first }, (_, i) => `h${first + i}`).sort();
+  const got = store.listChildren(['c']).sort();
+  if (JSON.stringify(got) !== JSON.stringify(want)) problems.push(`hosts ${got.length} instead of ${want.length}`);
+}
+
 describe('conformance: engine against the model of the reference', () => {
   it(`agrees on ${SCENARIOS} random write sequences and their queries (seed ${SEED})`, () => {
     const r = mulberry32(SEED);
@@ -314,7 +321,11 @@ describe('conformance: engine against the model of the reference', () => {
     let freed = 0;
     let store = makeStore();
     for (let n = 0; n < SCENARIOS && problems.length < 10; n++) {
-      if (n % PER_STORE === 0) store = makeStore();
+      if (n % PER_STORE === 0) {
+        if (n > 0) checkHosts(store, n - PER_STORE, n, problems);
+        // every other batch spreads its hosts over three shards
+        store = makeStore({ shards: (n / PER_STORE) % 2 === 0 ? 1 : 3 });
+      }
       const s = buildScenario(r, `h${n}`);
       samples += s.stored + s.dropped;
       lateKept += s.lateKept;

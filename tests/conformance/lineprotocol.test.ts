@@ -105,8 +105,23 @@ describe('conformance: line syntax', () => {
   it('skips an unknown metric with only a measurement, or with a malformed rest', () => {
     // DecodeLine: `if !ok { continue }` before any tag or field is read; Next() swallows the syntax error
     for (const line of ['nope', 'nope\n', 'nope,hostname=', 'nope,hostname=h value=', 'nope,hostname=\xff value=1']) {
-      expect(lp(line).result, JSON.stringify(line)).toMatchObject({ error: null, accepted: 0, skipped: 1 });
+      // as bytes: \xff is an invalid UTF-8 byte here
+      const bytes = Uint8Array.from(line, (ch) => ch.charCodeAt(0));
+      expect(makeStore().ingest(bytes, 'c', NOW), JSON.stringify(line)).toMatchObject({ error: null, accepted: 0, skipped: 1 });
     }
+  });
+
+  it('refuses a comment with a control character, a lone CR and invalid UTF-8 in a tag of a known metric', () => {
+    // skipEmptyLines rewinds to a comment it cannot take: "invalid character found in comment line"
+    expect(lp('# tab\there\n').result.error?.line).toBe(1);
+    expect(lp(`one,cluster=c,hostname=h value=1\r ${T}\n`).result.error?.line).toBe(1);
+    const bytes = Uint8Array.from(`one,cluster=c,hostname=\xff value=1 ${T}\n`, (ch) => ch.charCodeAt(0));
+    expect(makeStore().ingest(bytes, 'c', NOW).error?.line).toBe(1);
+  });
+
+  it('stores lines without cluster tag under the cluster parameter, also when it is empty', () => {
+    const { store } = lp(`one,hostname=h value=1 ${T}\n`, makeStore(), '');
+    expect(points(store, '', 'h', [], 'one')).toEqual([[T, 1]]);
   });
 
   it('refuses a measurement that does not start with a name, whatever the metric', () => {
@@ -182,6 +197,7 @@ describe('conformance: timestamp precision', () => {
     ['1725620476214474893', 1725620476],
     ['9223372036854775807', 9223372036],
     ['-1725620476214', -1725620477],
+    ['-9223372037', -9223373],
   ] as const)('reads %s at its own time in the smallest unit that fits (ours)', (text, want) => {
     expect(at(text)).toMatchObject({ result: { error: null }, ts: [want] });
   });

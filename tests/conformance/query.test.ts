@@ -149,6 +149,21 @@ describe('conformance: for-all-nodes', () => {
     });
   });
 
+  it('keeps every result row beside its echoed query when the hosts live in several shards', () => {
+    const s = makeStore({ shards: 3 });
+    let text = '';
+    for (let i = 0; i < 40; i++) text += series('load', `n${i}`, [[T, i]]) + series('user', `n${i}`, [[T, 1000 + i]]);
+    ingest(s, text);
+    const r = query(s, { cluster: 'c', from: T, to: T + 60, queries: [{ metric: 'user', host: 'n7' }], 'for-all-nodes': ['user', 'load'] });
+    expect(r.results[0][0].data).toEqual([1007]);
+    expect(r.queries).toHaveLength(80);
+    r.queries.forEach((q: any, k: number) => {
+      const i = Number(q.host.slice(1));
+      expect(r.results[1 + k][0].data).toEqual([q.metric === 'user' ? 1000 + i : i]);
+    });
+    expect(new Set(r.queries.map((q: any) => q.host)).size).toBe(40);
+  });
+
   it('leaves "queries" out when no query was generated (omitempty)', () => {
     const s = fixture();
     expect(queryText(s, { cluster: 'nocluster', from: T, to: T + 60, queries: [], 'for-all-nodes': ['load'] })).toBe('{"results":[]}\n');
