@@ -49,6 +49,21 @@ describe('conformance over HTTP: query', () => {
     expect(Object.keys(JSON.parse(await res.text()))).toEqual(['status', 'error']);
   });
 
+  // DIFFERENCE (not marked): schema.Float's UnmarshalJSON turns null into NaN, so `"scale-by": null`
+  // passes `if query.ScaleFactor != 0` and ScaleBy(NaN) makes every value and statistic null.
+  it.fails('turns every value into null for "scale-by": null', async () => {
+    const body = queryBody({ queries: [{ metric: 'load', host: 'a', 'scale-by': null }] });
+    const res = await call(createApp({ store: filled() }), '/api/query', { body });
+    expect(JSON.parse(await res.text()).results[0][0]).toMatchObject({ data: [null, null], avg: null, min: null, max: null });
+  });
+
+  // DIFFERENCE (not marked): json.Decoder refuses 1725620400.0 for an int64 field; JSON.parse cannot tell it from 1725620400.
+  it.fails('answers 400 for a whole number written with a fraction', async () => {
+    const body = `{"cluster":"c","from":${T}.0,"to":${T + 120},"queries":[{"metric":"load","host":"a"}]}`;
+    const res = await call(createApp({ store: filled() }), '/api/query', { body });
+    expect(res.status).toBe(400);
+  });
+
   // DIFFERENCE (not marked): encoding/json matches object keys to struct tags case-insensitively.
   it.fails('matches field names case-insensitively like encoding/json', async () => {
     const body = JSON.stringify({ Cluster: 'c', FROM: T, To: T + 120, Queries: [{ Metric: 'load', Host: 'a' }] });

@@ -42,6 +42,15 @@ describe('conformance: answer shape', () => {
       '{"results":[[{"error":"[METRICSTORE]\\u003e unknown metric: x\\u003cy\\u003e\\u0026\\"z","from":0,"to":0,"resolution":0,"avg":0,"min":0,"max":0}]]}\n');
   });
 
+  it('prints values in the shortest form of their 32-bit value (ours)', () => {
+    // The reference (cc-lib v2.12.0 schema.Float) prints data with `'f', 3` and avg/min/max with
+    // `'f', 2`: "0.000" for 0.0001, "1.50" for 1.5. behaviour.md section 1 marks our printing as ours.
+    const t = makeStore();
+    ingest(t, series('load', 'a', run([0.0001, 1234567.875, 2.5])));
+    expect(queryText(t, { cluster: 'c', from: T, to: T + 180, queries: [{ metric: 'load', host: 'a' }] })).toBe(
+      `{"results":[[{"data":[0.0001,1234567.9,2.5],"from":${T},"to":${T + 180},"resolution":60,"avg":411523.47,"min":0.0001,"max":1234567.9}]]}\n`);
+  });
+
   it('answers an empty query list with an empty results list', () => {
     expect(queryText(s, { cluster: 'c', from: T, to: T + 60, queries: [] })).toBe('{"results":[]}\n');
   });
