@@ -146,3 +146,30 @@ describe('conformance: late samples (ours)', () => {
     expect(entry(s, { metric: 'load', host: 'h' }, T + 99 * 60, T + 102 * 60).data).toEqual([99, -1, 101]);
   });
 });
+
+describe('conformance: late samples in a gap between chunks', () => {
+  // A: one sample at T (start T-30, cap 512: its window ends at T+30690).
+  // B: a sample at T+30750 opens the next chunk at T+30720 (idx 513 >= cap).
+  // L: a late sample at T+30690 lies past A's window and before B: neither "inside an older
+  //    chunk" nor "older than everything", so behaviour.md has no (ours) rule for it; the
+  //    reference drops it (`ts < b.start`). We insert a one-slot chunk [T+30660, T+30720).
+  function withLateInGap() {
+    const s = makeStore();
+    ingest(s, series('load', 'h', [[T, 1], [T + 30750, 2]]));
+    expect(ingest(s, series('load', 'h', [[T + 30690, 9]]))).toMatchObject({ accepted: 1, dropped: 0 });
+    return s;
+  }
+
+  it('reads the new sample where its own phase reaches it', () => {
+    expect(entry(withLateInGap(), { metric: 'load', host: 'h' }, T + 30690, T + 30810).data).toEqual([9, 2]);
+  });
+
+  // DIFFERENCE (not marked): reading on the phase T+10, the reference reaches B from A in one hop
+  // at t = T+30730 (`idx = int((t - b.start) / b.frequency)` = 0 in B) and answers 2. With the
+  // inserted one-slot chunk, the single hop lands in it with idx 1 >= len and the read gives NaN,
+  // then stops: B's sample, written in order, is no longer returned on this phase.
+  it.fails('keeps an in-order sample readable after a late sample was put into the gap before it', () => {
+    const r = entry(withLateInGap(), { metric: 'load', host: 'h' }, T + 10, T + 40000);
+    expect(r.data[512]).toBe(2);
+  });
+});
