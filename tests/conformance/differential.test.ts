@@ -368,7 +368,7 @@ describe('conformance: in-order samples after late samples in gaps between chunk
   // The reference drops every sample before the newest chunk, so its reads of in-order
   // samples never change. behaviour.md's (ours) rule covers late samples inside an older
   // chunk (checked above: the model agrees exactly); for late samples in a gap between two
-  // chunks we insert a chunk (docs/engine.md). This checks that every value the reference
+  // chunks we insert a chunk (insertBetween in assembly/chunk.ts). This checks that every value the reference
   // returns for the in-order samples is still returned, with jittered timestamps.
   //
   // DIFFERENCE (not marked): it is not. When the inserted chunk has one slot and starts less than
