@@ -1,0 +1,169 @@
+// behaviour.md sections 4-7 on the wire, with a real store behind the HTTP
+// app, against cc-metric-store internal/api (server.go routes, metricstore.go
+// handlers, authentication.go).
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.ts';
+import { createJwtAuthenticator } from '../../src/auth/jwt.ts';
+import { call } from '../support/app-client.ts';
+import { createTestKeys } from '../support/tokens.ts';
+import { ingest, makeStore, run, series, T } from './support.ts';
+
+function filled() {
+  const store = makeStore();
+  ingest(store, series('load', 'a', run([1, 2])) + series('load', 'b', run([3])));
+  return store;
+}
+
+const queryBody = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ cluster: 'c', from: T, to: T + 120, queries: [{ metric: 'load', host: 'a' }], ...extra });
+
+describe('conformance over HTTP: query', () => {
+  it('answers GET /api/query?version=v2 with a JSON body and no trailing slash, as cc-backend sends it', async () => {
+    const store = filled();
+    const res = await call(createApp({ store }), '/api/query?version=v2', { body: queryBody() });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.text()).toBe(`{"results":[[{"data":[1,2],"from":${T},"to":${T + 120},"resolution":60,"avg":1.5,"min":1,"max":2}]]}\n`);
+  });
+
+  it('defaults with-stats, with-data and with-padding to true and keeps them for null', async () => {
+    // `req := APIQueryRequest{WithStats: true, WithData: true, WithPadding: true}`; null leaves a field as it is
+    const body = queryBody({ from: T - 120, 'with-stats': null, 'with-data': null, 'with-padding': null });
+    const res = await call(createApp({ store: filled() }), '/api/query/', { body });
+    expect(JSON.parse(await res.text()).results[0][0]).toEqual({ data: [null, null, 1, 2], from: T, to: T + 120, resolution: 60, avg: 1.5, min: 1, max: 2 });
+  });
+
+  it('ignores unknown fields of the query body', async () => {
+    const res = await call(createApp({ store: filled() }), '/api/query', { body: queryBody({ 'no-such-field': 1 }) });
+    expect(res.status).toBe(200);
+  });
+
+  it.each([
+    ['a fractional from', { from: T + 0.5 }],
+    ['a string to', { to: String(T) }],
+    ['a number in type-ids', { queries: [{ metric: 'load', host: 'a', type: 'socket', 'type-ids': [0] }] }],
+  ])('answers 400 for %s', async (_, extra) => {
+    // json.Decoder into int64 / []string fails: handleError(err, http.StatusBadRequest, rw)
+    const res = await call(createApp({ store: filled() }), '/api/query', { body: queryBody(extra) });
+    expect(res.status).toBe(400);
+    expect(Object.keys(JSON.parse(await res.text()))).toEqual(['status', 'error']);
+  });
+
+  // DIFFERENCE (not marked): schema.Float's UnmarshalJSON turns null into NaN, so `"scale-by": null`
+  // passes `if query.ScaleFactor != 0` and ScaleBy(NaN) makes every value and statistic null.
+  it.fails('turns every value into null for "scale-by": null', async () => {
+    const body = queryBody({ queries: [{ metric: 'load', host: 'a', 'scale-by': null }] });
+    const res = await call(createApp({ store: filled() }), '/api/query', { body });
+    expect(JSON.parse(await res.text()).results[0][0]).toMatchObject({ data: [null, null], avg: null, min: null, max: null });
+  });
+
+  // DIFFERENCE (not marked): json.Decoder refuses 1725620400.0 for an int64 field; JSON.parse cannot tell it from 1725620400.
+  it.fails('answers 400 for a whole number written with a fraction', async () => {
+    const body = `{"cluster":"c","from":${T}.0,"to":${T + 120},"queries":[{"metric":"load","host":"a"}]}`;
+    const res = await call(createApp({ store: filled() }), '/api/query', { body });
+    expect(res.status).toBe(400);
+  });
+
+  // DIFFERENCE (not marked): encoding/json matches object keys to struct tags case-insensitively.
+  it.fails('matches field names case-insensitively like encoding/json', async () => {
+    const body = JSON.stringify({ Cluster: 'c', FROM: T, To: T + 120, Queries: [{ Metric: 'load', Host: 'a' }] });
+    const res = await call(createApp({ store: filled() }), '/api/query', { body });
+    expect(JSON.parse(await res.text()).results[0][0].data).toEqual([1, 2]);
+  });
+});
+
+describe('conformance over HTTP: write', () => {
+  it('answers 200 with an empty body and stores under the cluster parameter', async () => {
+    const store = makeStore();
+    const res = await call(createApp({ store }), '/api/write?cluster=c', { method: 'POST', body: `load,hostname=x value=4 ${T}\n` });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+    expect(store.listChildren(['c'])).toEqual(['x']);
+  });
+
+  it('answers 400 with the JSON error body for a malformed line and keeps the lines before it', async () => {
+    const store = makeStore();
+    const body = `load,cluster=c,hostname=x value=1 ${T}\nload,cluster=c,hostname=x value=oops ${T + 60}\nload,cluster=c,hostname=x value=3 ${T + 120}\n`;
+    const res = await call(createApp({ store }), '/api/write/', { method: 'POST', body });
+    expect(res.status).toBe(400);
+    const err = JSON.parse(await res.text());
+    expect(Object.keys(err)).toEqual(['status', 'error']);
+    expect(err.status).toBe('Bad Request');
+    expect(store.exportHost('c', 'x', { unsavedOnly: false })!.level.metrics.get('load')!.values.length).toBe(1);
+  });
+});
+
+describe('conformance over HTTP: free, debug, health', () => {
+  it('answers free with "buffers freed: N"', async () => {
+    const res = await call(createApp({ store: filled() }), `/api/free?to=${T + 9999}`, { method: 'POST', body: '[["c","a"],["c","b"]]' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('buffers freed: 2\n');
+  });
+
+  it('answers 400 for a missing to', async () => {
+    const res = await call(createApp({ store: filled() }), '/api/free', { method: 'POST', body: '[]' });
+    expect(res.status).toBe(400);
+  });
+
+  // DIFFERENCE (behaviour.md says 400; the reference answers `handleError(err, http.StatusInternalServerError, rw)`
+  // when strconv.ParseInt fails).
+  it.fails('answers 500 for a to that is no integer', async () => {
+    const res = await call(createApp({ store: filled() }), '/api/free?to=abc', { method: 'POST', body: '[]' });
+    expect(res.status).toBe(500);
+  });
+
+  // DIFFERENCE (not marked): a body that is no list of selectors goes through http.Error,
+  // a text/plain answer, not the JSON error body.
+  it.fails('answers a malformed free body with a plain-text 400', async () => {
+    const res = await call(createApp({ store: filled() }), `/api/free?to=${T}`, { method: 'POST', body: '{' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+  });
+
+  it('answers debug for a selector and 400 for an unknown one', async () => {
+    const app = createApp({ store: filled() });
+    const ok = await call(app, '/api/debug?selector=c:a');
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(await ok.text())).toEqual({ data: { load: [{ start: T - 30, len: 2, end: T + 90 }] } });
+    const bad = await call(app, '/api/debug?selector=c:nohost');
+    expect(bad.status).toBe(400);
+  });
+
+  // DIFFERENCE (not marked): `json.NewEncoder(bw).Encode(results)` on a map[string]HealthCheckResult
+  // writes the nodes in sorted order; we answer them in request order.
+  it.fails('encodes the health answer as a Go map: keys in sorted order', async () => {
+    const body = JSON.stringify({ cluster: 'c', nodes: ['b', 'zz', 'a'], 'metric-names': ['load'] });
+    const res = await call(createApp({ store: filled() }), '/api/healthcheck', { body });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(Object.keys(JSON.parse(text))).toEqual(['a', 'b', 'zz']);
+  });
+
+  it('refuses unknown fields of the health body', async () => {
+    // `dec.DisallowUnknownFields()`
+    const body = JSON.stringify({ cluster: 'c', nodes: ['a'], 'metric-names': ['load'], extra: 1 });
+    const res = await call(createApp({ store: filled() }), '/api/healthcheck', { body });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('conformance over HTTP: authentication', () => {
+  it('answers 401 without a bearer token and 200 with an EdDSA token', async () => {
+    const keys = await createTestKeys();
+    const app = createApp({ store: filled(), auth: await createJwtAuthenticator(keys.publicKeyBase64) });
+    expect((await call(app, '/api/query', { body: queryBody() })).status).toBe(401);
+    expect((await call(app, '/api/query', { body: queryBody(), headers: { authorization: 'Token x' } })).status).toBe(401);
+    const token = await keys.sign();
+    expect((await call(app, '/api/query', { body: queryBody(), headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  });
+
+  // DIFFERENCE (not marked): authHandler answers with http.Error, a text/plain body
+  // "Use JWT Authentication\n", not the JSON error body of behaviour.md section 7.
+  it.fails('answers a missing token with the plain-text body of http.Error', async () => {
+    const keys = await createTestKeys();
+    const app = createApp({ store: filled(), auth: await createJwtAuthenticator(keys.publicKeyBase64) });
+    const res = await call(app, '/api/query', { body: queryBody() });
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await res.text()).toBe('Use JWT Authentication\n');
+  });
+});

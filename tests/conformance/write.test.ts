@@ -1,0 +1,175 @@
+// behaviour.md sections 1-2 against cc-backend pkg/metricstore buffer.go
+// (newBuffer, buffer.write) and metricstore.go (WriteToLevel).
+import { describe, expect, it } from 'vitest';
+import { chunks, entry, ingest, makeStore, run, series, T } from './support.ts';
+
+describe('conformance: first write of a series', () => {
+  // newBuffer: `b.start = ts - (freq / 2)` (integer division)
+  it.each([
+    ['load', 60, T - 30],
+    ['ten', 10, T - 5],
+    ['seven', 7, T - 3],
+    ['one', 1, T],
+  ] as const)('%s (f=%d) starts at ts - floor(f/2)', (metric, f, start) => {
+    const s = makeStore();
+    ingest(s, series(metric, 'h', [[T, 1]]));
+    // debug.go: `end := b.start + b.frequency*int64(len(b.data))`
+    expect(chunks(s, ['c', 'h'], metric)).toEqual([{ start, len: 1, end: start + f }]);
+  });
+
+  it('keeps the phase of a jittered first sample', () => {
+    const s = makeStore();
+    ingest(s, series('load', 'h', [[T + 17, 1]]));
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 13, len: 1, end: T + 47 }]);
+  });
+
+  it('accepts ts = 0', () => {
+    const s = makeStore();
+    ingest(s, 'load,cluster=c,hostname=h value=1 0\n');
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: -30, len: 1, end: 30 }]);
+    // read: `from = b.firstWrite()` = -30 + 30 = 0
+    expect(entry(s, { metric: 'load', host: 'h' }, -1000, 1000)).toMatchObject({ data: [1], from: 0, to: 60 });
+  });
+});
+
+describe('conformance: slot of a sample, overwrite and NaN fill', () => {
+  // write: `idx := int((ts - b.start) / b.frequency)`; `if idx < len(b.data) { b.data[idx] = value }`
+  it('puts every ts of [start + k f, start + (k+1) f) into slot k', () => {
+    const s = makeStore();
+    // start = T - 30; T + 29 is slot 0 (59 / 60 = 0), T + 30 is slot 1
+    ingest(s, series('load', 'h', [[T, 1], [T + 29, 2], [T + 30, 3], [T - 30, 4]]));
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 30, len: 2, end: T + 90 }]);
+    expect(entry(s, { metric: 'load', host: 'h' }, T, T + 120)).toMatchObject({ data: [4, 3], from: T, to: T + 120 });
+  });
+
+  it('fills skipped slots with NaN and overwrites them later', () => {
+    const s = makeStore();
+    // `for i := len(b.data); i < idx; i++ { b.data = append(b.data, schema.NaN) }`
+    ingest(s, series('load', 'h', run([1], 0).concat(run([6], 300))));
+    expect(entry(s, { metric: 'load', host: 'h' }, T, T + 360).data).toEqual([1, null, null, null, null, 6]);
+    // ts >= head start, idx < len: `b.data[idx] = value` (not a late sample in the reference either)
+    ingest(s, series('load', 'h', [[T + 120, 3]]));
+    expect(entry(s, { metric: 'load', host: 'h' }, T, T + 360).data).toEqual([1, null, 3, null, null, 6]);
+  });
+
+  it('drops a sample before the start of everything held (the request still succeeds)', () => {
+    const s = makeStore();
+    // `if ts < b.start { return nil, errors.New("... cannot write value to buffer from past") }`
+    // DecodeLine: `cclog.Warnf("write error ..."); continue`
+    const r = ingest(s, series('load', 'h', [[T, 1], [T - 31, 2], [T + 60, 3]]));
+    expect(r).toMatchObject({ accepted: 2, dropped: 1, error: null });
+    expect(entry(s, { metric: 'load', host: 'h' }, T - 600, T + 600).data).toEqual([1, 3]);
+  });
+
+  it('keeps series of the same metric on different levels apart', () => {
+    const s = makeStore();
+    ingest(s, series('load', 'h', [[T, 1]]) + series('load', 'h', [[T, 2]], ',type=socket,type-id=0'));
+    expect(entry(s, { metric: 'load', host: 'h' }, T, T + 60).data).toEqual([1]);
+    expect(entry(s, { metric: 'load', host: 'h', type: 'socket', 'type-ids': ['0'] }, T, T + 60).data).toEqual([2]);
+  });
+});
+
+describe('conformance: chunk overflow', () => {
+  const full = (offset = 0) => run(Array.from({ length: 512 }, (_, i) => i), offset);
+
+  it('opens a new chunk at ts - floor(f/2) when idx == cap exactly', () => {
+    const s = makeStore();
+    // start = T - 30, cap 512: ts = start + 512*60 = T + 30690 has idx 512
+    // `if idx >= cap(b.data) { newbuf := newBuffer(ts, b.frequency) ...}`
+    ingest(s, series('load', 'h', [...full(), [T + 30690, 999]]));
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([
+      { start: T - 30, len: 512, end: T - 30 + 512 * 60 },
+      { start: T + 30660, len: 1, end: T + 30720 },
+    ]);
+  });
+
+  it('keeps ts = start + cap*f - 1 in the old chunk', () => {
+    const s = makeStore();
+    ingest(s, series('load', 'h', [...full(), [T + 30689, 999]]));
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 30, len: 512, end: T - 30 + 512 * 60 }]);
+    expect(entry(s, { metric: 'load', host: 'h' }, T + 511 * 60, T + 512 * 60).data).toEqual([999]);
+  });
+
+  it('loses a sample written at idx == cap from reads on the old phase', () => {
+    const s = makeStore();
+    ingest(s, series('load', 'h', [...full(), [T + 30690, 999]]));
+    // read at t = T + 512*60 = T + 30720: idx in the old chunk 512 >= cap -> next chunk,
+    // `idx = int((t - b.start) / b.frequency)` = (30720 - 30660) / 60 = 1 >= len 1 and no next: break
+    const r = entry(s, { metric: 'load', host: 'h' }, T, T + 40000);
+    expect(r.data).toHaveLength(512);
+    expect(r.to).toBe(T + 512 * 60);
+    // read from the new chunk's first write on its own phase: found
+    expect(entry(s, { metric: 'load', host: 'h' }, T + 30690, T + 40000)).toMatchObject({ data: [999], from: T + 30690, to: T + 30750 });
+  });
+
+  it('opens the new chunk on the jittered ts, not on the old grid', () => {
+    const s = makeStore();
+    // ts = T + 512*60 + 25: idx = (30720 + 25 + 30) / 60 = 512 -> new chunk start ts - 30 = T + 30715
+    ingest(s, series('load', 'h', [...full(), [T + 30745, 7], [T + 30805, 8]]));
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([
+      { start: T - 30, len: 512, end: T - 30 + 512 * 60 },
+      { start: T + 30715, len: 2, end: T + 30835 },
+    ]);
+    // on the old phase, t = T + 30720 is slot 0 of the new chunk ((30720-30715)/60 = 0) and t >= start
+    expect(entry(s, { metric: 'load', host: 'h' }, T + 510 * 60, T + 515 * 60).data).toEqual([510, 511, 7, 8]);
+  });
+
+  it('leaves an unfilled chunk behind when a sample jumps past its capacity', () => {
+    const s = makeStore();
+    ingest(s, series('load', 'h', [[T, 1], [T + 60, 2], [T + 1000 * 60, 3]]));
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([
+      { start: T - 30, len: 2, end: T + 90 },
+      { start: T + 59970, len: 1, end: T + 60030 },
+    ]);
+  });
+
+  it('overflows on odd frequencies the same way', () => {
+    const s = makeStore();
+    // seven: start = T - 3; idx 512 at ts = T - 3 + 3584 = T + 3581
+    const samples = run(Array.from({ length: 512 }, (_, i) => i), 0, 7);
+    ingest(s, series('seven', 'h', [...samples, [T + 3581, 5]]));
+    expect(chunks(s, ['c', 'h'], 'seven')).toEqual([
+      { start: T - 3, len: 512, end: T - 3 + 3584 },
+      { start: T + 3578, len: 1, end: T + 3585 },
+    ]);
+  });
+});
+
+describe('conformance: late samples (ours)', () => {
+  it('writes a sample before the newest chunk into the older chunk that covers it (ours)', () => {
+    const s = makeStore();
+    const samples = run(Array.from({ length: 600 }, (_, i) => i));
+    ingest(s, series('load', 'h', samples));
+    // the reference drops this one (ts < head start); behaviour.md section 2 marks writing it as ours
+    const r = ingest(s, series('load', 'h', [[T + 100 * 60, -1]]));
+    expect(r).toMatchObject({ accepted: 1, dropped: 0 });
+    expect(entry(s, { metric: 'load', host: 'h' }, T + 99 * 60, T + 102 * 60).data).toEqual([99, -1, 101]);
+  });
+});
+
+describe('conformance: late samples in a gap between chunks', () => {
+  // A: one sample at T (start T-30, cap 512: its window ends at T+30690).
+  // B: a sample at T+30750 opens the next chunk at T+30720 (idx 513 >= cap).
+  // L: a late sample at T+30690 lies past A's window and before B: neither "inside an older
+  //    chunk" nor "older than everything", so behaviour.md has no (ours) rule for it; the
+  //    reference drops it (`ts < b.start`). We insert a one-slot chunk [T+30660, T+30720).
+  function withLateInGap() {
+    const s = makeStore();
+    ingest(s, series('load', 'h', [[T, 1], [T + 30750, 2]]));
+    expect(ingest(s, series('load', 'h', [[T + 30690, 9]]))).toMatchObject({ accepted: 1, dropped: 0 });
+    return s;
+  }
+
+  it('reads the new sample where its own phase reaches it', () => {
+    expect(entry(withLateInGap(), { metric: 'load', host: 'h' }, T + 30690, T + 30810).data).toEqual([9, 2]);
+  });
+
+  // DIFFERENCE (not marked): reading on the phase T+10, the reference reaches B from A in one hop
+  // at t = T+30730 (`idx = int((t - b.start) / b.frequency)` = 0 in B) and answers 2. With the
+  // inserted one-slot chunk, the single hop lands in it with idx 1 >= len and the read gives NaN,
+  // then stops: B's sample, written in order, is no longer returned on this phase.
+  it.fails('keeps an in-order sample readable after a late sample was put into the gap before it', () => {
+    const r = entry(withLateInGap(), { metric: 'load', host: 'h' }, T + 10, T + 40000);
+    expect(r.data[512]).toBe(2);
+  });
+});
