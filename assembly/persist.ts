@@ -3,7 +3,7 @@
 // loading checkpoint files back, and replaying a WAL.
 import { alloc } from "./alloc";
 import {
-  addSamples, C_DIRTY, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, cCap, cLen, cNext, cPage, cSaved, cStart, CHUNK_CAP,
+  addSamples, C_CAP, C_DIRTY, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, cCap, cLen, cNext, cPage, cSaved, cStart, CHUNK_CAP,
   freeChunk, newChunk, NO_DIRTY, oldestChunk, PAGE_BYTES, WRITE_OK, writeSample,
 } from "./chunk";
 import {
@@ -183,9 +183,12 @@ export function commitExport(path: usize, generation: u32, records: usize, n: u3
 let lp: usize = 0;
 export let loadDropped: u32 = 0;
 
-/** Appends a piece as a new chunk (capacity = its length) before/after the chain, marked saved. */
-function pieceChunk(start: i64, values: usize, len: i32): usize {
-  const c = newChunk(start, len);
+/**
+ * A piece of a loaded series as a new chunk of capacity `cap`, its `len` slots
+ * marked saved. Not linked into a chain yet.
+ */
+function pieceChunk(start: i64, values: usize, len: i32, cap: i32): usize {
+  const c = newChunk(start, cap);
   if (c == 0) return 0;
   const pages = (len + 63) >> 6;
   for (let i = 0; i < pages; i++) {
@@ -204,6 +207,46 @@ function pieceChunk(start: i64, values: usize, len: i32): usize {
   return c;
 }
 
+/**
+ * Continues chunk `c` with `n` loaded values from slot `at` (>= its length;
+ * the slots between are NaN). They count as saved when all of `c` was.
+ */
+function extendChunk(c: usize, at: i32, values: usize, n: i32): bool {
+  const len = cLen(c);
+  const wasSaved = cSaved(c) >= len;
+  const end = at + n;
+  for (let i = len >> 6; i <= (end - 1) >> 6; i++) {
+    const slot = c + C_PAGES + (<usize>i << 2);
+    if (load<u32>(slot) == 0) {
+      const p = alloc(PAGE_BYTES);
+      if (p == 0) return false;
+      store<u32>(slot, <u32>p);
+    }
+  }
+  for (let k = len; k < at; k++) store<u32>(cPage(c, k >> 6) + (<usize>(k & 63) << 2), 0x7fc00000);
+  let k = at;
+  while (k < end) {
+    const pageEnd = min(end, (k & ~63) + 64);
+    memory.copy(cPage(c, k >> 6) + (<usize>(k & 63) << 2), values + (<usize>(k - at) << 2), <usize>(pageEnd - k) << 2);
+    k = pageEnd;
+  }
+  store<u16>(c, <u16>end, C_LEN);
+  if (wasSaved) store<u16>(c, <u16>end, C_SAVED);
+  addSamples(end - len);
+  return true;
+}
+
+/**
+ * A series of a checkpoint file below `level`. Of the configured frequency, it
+ * becomes chunks of at most 512 slots. The newest chunk keeps room up to 512
+ * slots from its start (ours: the reference's loaded chunks hold exactly their
+ * length), so replayed and new samples on its grid continue in it as they did
+ * before the restart, and reads across the file's end step over nothing. A
+ * piece that continues the newest chunk on its grid fills it; one that lies
+ * past its data off its grid cuts its room short of the piece and follows it;
+ * one before everything held goes first; anything else is merged sample by
+ * sample (the later file wins, NaN erases nothing).
+ */
 function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: usize, n: i32): void {
   const slot = seriesSlot(level, metric, true);
   if (slot == 0) {
@@ -220,39 +263,55 @@ function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: us
     }
     return;
   }
-  for (let p = 0; p < n; p += CHUNK_CAP) {
-    const len = min(CHUNK_CAP, n - p);
+  let p = 0;
+  while (p < n) {
+    let len = min(CHUNK_CAP, n - p);
     const pStart = start + <i64>p * f;
     const pValues = values + (<usize>p << 2);
     const head = <usize>load<u32>(slot);
-    if (head == 0 || pStart >= cStart(head) + <i64>cCap(head) * f) {
-      const c = pieceChunk(pStart, pValues, len);
-      if (c == 0) {
-        loadDropped += <u32>len;
+    if (head != 0 && pStart < cStart(head) + <i64>cCap(head) * f) {
+      const hStart = cStart(head);
+      const past = pStart - (hStart + <i64>cLen(head) * f);
+      if (past >= 0 && past % f == 0) {
+        // Continues the newest chunk on its grid.
+        const at = <i32>((pStart - hStart) / f);
+        len = min(len, cCap(head) - at);
+        if (!extendChunk(head, at, pValues, len)) loadDropped += <u32>len;
+        p += len;
         continue;
       }
+      if (past >= 0) {
+        // Past its data, off its grid: the newest chunk ends before the piece.
+        store<u16>(head, <u16>((pStart - hStart) / f), C_CAP);
+      } else {
+        const oldest = oldestChunk(head);
+        if (pStart + <i64>len * f <= cStart(oldest)) {
+          const c = pieceChunk(pStart, pValues, len, len);
+          if (c == 0) loadDropped += <u32>len;
+          else {
+            store<u32>(c, <u32>oldest, C_NEXT);
+            store<u32>(oldest, <u32>c, C_PREV);
+          }
+        } else {
+          // Overlaps what is held: merge sample by sample (the later file wins).
+          for (let i = 0; i < len; i++) {
+            const v = load<f32>(pValues + (<usize>i << 2));
+            if (isNaN(v)) continue;
+            if (writeSample(slot, f, pStart + <i64>i * f + f / 2, v, true) != WRITE_OK) loadDropped++;
+          }
+        }
+        p += len;
+        continue;
+      }
+    }
+    const c = pieceChunk(pStart, pValues, len, CHUNK_CAP);
+    if (c == 0) loadDropped += <u32>len;
+    else {
       store<u32>(c, <u32>head, C_PREV);
       if (head != 0) store<u32>(head, <u32>c, C_NEXT);
       store<u32>(slot, <u32>c);
-      continue;
     }
-    const oldest = oldestChunk(head);
-    if (pStart + <i64>len * f <= cStart(oldest)) {
-      const c = pieceChunk(pStart, pValues, len);
-      if (c == 0) {
-        loadDropped += <u32>len;
-        continue;
-      }
-      store<u32>(c, <u32>oldest, C_NEXT);
-      store<u32>(oldest, <u32>c, C_PREV);
-      continue;
-    }
-    // Overlaps what is held: merge sample by sample (the later file wins).
-    for (let i = 0; i < len; i++) {
-      const v = load<f32>(pValues + (<usize>i << 2));
-      if (isNaN(v)) continue;
-      if (writeSample(slot, f, pStart + <i64>i * f + f / 2, v, true) != WRITE_OK) loadDropped++;
-    }
+    p += len;
   }
 }
 

@@ -1,6 +1,6 @@
 // The persistence contract: exportHost gives one series per (level, metric),
 // commit marks exactly what was exported as saved, loadHost brings files back
-// (chunks of at most 512 slots, capacity = length, saved), writeSamples
+// (chunks of at most 512 slots, saved, the newest with room to grow), writeSamples
 // replays a WAL.
 import { describe, expect, it } from 'vitest';
 import type { LevelData, QueryRequest, SeriesData } from '../../src/engine/types.ts';
@@ -63,7 +63,7 @@ describe('export and load', () => {
     expect(got.values.slice(1, 601).every(Number.isNaN)).toBe(true);
   });
 
-  it('loads a series as chunks of at most 512 slots with capacity = length, marked saved', () => {
+  it('loads a series as chunks of at most 512 slots, marked saved; the newest keeps room to grow', () => {
     const s = makeStore();
     s.loadHost('fritz', 'h', level({ cpu_load: series(T, Array.from({ length: 1200 }, (_, i) => i)) }));
     expect(chunks(s, 'h', 'cpu_load')).toEqual([
@@ -71,10 +71,51 @@ describe('export and load', () => {
       { start: T + 512 * 60, len: 512, end: T + 1024 * 60, saved: true },
       { start: T + 1024 * 60, len: 176, end: T + 1200 * 60, saved: true },
     ]);
-    // the next write opens a chunk of its own, as in the reference
+    // the next write continues the newest chunk, as it would have before a restart (ours)
     s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=7 ${T + 1200 * 60 + 30}\n`), 'fritz', T);
-    expect(chunks(s, 'h', 'cpu_load').at(-1)).toEqual({ start: T + 1200 * 60, len: 1, end: T + 1201 * 60 });
+    expect(chunks(s, 'h', 'cpu_load').at(-1)).toEqual({ start: T + 1024 * 60, len: 177, end: T + 1201 * 60 });
     expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')).toEqual(series(T + 1200 * 60, [7]));
+  });
+
+  it('continues the newest loaded chunk with the next file of the series on its grid', () => {
+    const s = makeStore();
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T, [1, 2, 3]) }));
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T + 5 * 60, [6, 7]) }));
+    expect(chunks(s, 'h', 'cpu_load')).toEqual([{ start: T, len: 7, end: T + 7 * 60, saved: true }]);
+    expect(read(s, 'fritz', 'h', 'cpu_load', T, T + 600).data).toEqual([1, 2, 3, null, null, 6, 7]);
+    // off its grid, the next file's piece follows it, and the chunk's room ends where the piece starts
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T + 9 * 60 + 20, [10]) }));
+    expect(chunks(s, 'h', 'cpu_load')).toEqual([
+      { start: T, len: 7, end: T + 7 * 60, saved: true },
+      { start: T + 9 * 60 + 20, len: 1, end: T + 10 * 60 + 20, saved: true },
+    ]);
+    for (let phase = 0; phase < 60; phase += 5) {
+      expect(read(s, 'fritz', 'h', 'cpu_load', T + phase, T + 600 + phase).data.filter((v: number | null) => v !== null)).toEqual([1, 2, 3, 6, 7, 10]);
+    }
+  });
+
+  it('answers the same after checkpoints mid-chunk and a restart, also for the samples that follow', () => {
+    const live = makeStore();
+    const at = (i: number) => T + i * 60 + ((i * 37) % 41) - 20; // jittered
+    const body = (from: number, to: number) => lp(Array.from({ length: to - from }, (_, k) => `cpu_load,cluster=fritz,hostname=h value=${from + k} ${at(from + k)}`).join('\n'));
+    // two checkpoint files, both ending inside the first chunk
+    const files: LevelData[] = [];
+    for (const [from, to] of [[0, 300], [300, 450]]) {
+      live.ingest(body(from, to), 'fritz', T);
+      const e = live.exportHost('fritz', 'h', { unsavedOnly: true })!;
+      e.commit();
+      files.push(e.level);
+    }
+    const restored = makeStore();
+    for (const file of files) restored.loadHost('fritz', 'h', file);
+    expect(chunks(restored, 'h', 'cpu_load')).toEqual(chunks(live, 'h', 'cpu_load'));
+    // the tail after the last checkpoint (a WAL replay, or live ingest), past the chunk's end
+    for (const s of [live, restored]) s.ingest(body(450, 560), 'fritz', T);
+    expect(chunks(restored, 'h', 'cpu_load')).toEqual(chunks(live, 'h', 'cpu_load'));
+    for (let phase = -30; phase < 30; phase += 3) {
+      const q: QueryRequest = { cluster: 'fritz', from: T + phase, to: T + 600 * 60, queries: [{ metric: 'cpu_load', host: 'h' }] };
+      expect(queryJson(restored, q)).toEqual(queryJson(live, q));
+    }
   });
 
   it('exports only what is not on disk, and commit marks exactly the export as saved', () => {
