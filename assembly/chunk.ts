@@ -86,7 +86,12 @@ export function addSamples(n: i32): void {
 export function newChunk(start: i64, cap: i32): usize {
   const c = alloc(CHUNK_BYTES);
   if (c == 0) return 0;
-  memory.fill(c, 0, CHUNK_BYTES);
+  // Four vector stores: cheaper than a call to memory.fill for 64 bytes.
+  const zero = i64x2.splat(0);
+  v128.store(c, zero);
+  v128.store(c, zero, 16);
+  v128.store(c, zero, 32);
+  v128.store(c, zero, 48);
   store<i64>(c, start, C_START);
   store<u16>(c, <u16>cap, C_CAP);
   store<u16>(c, NO_DIRTY, C_DIRTY);

@@ -4,6 +4,7 @@
 // replays a WAL.
 import { describe, expect, it } from 'vitest';
 import type { LevelData, QueryRequest, SeriesData } from '../../src/engine/types.ts';
+import { seriesTableOf } from '../../src/engine/codec.ts';
 import { levelOf, lp, makeStore, queryJson, read, seriesOf } from './helpers.ts';
 
 const T = 1725620400;
@@ -116,6 +117,48 @@ describe('export and load', () => {
       const q: QueryRequest = { cluster: 'fritz', from: T + phase, to: T + 600 * 60, queries: [{ metric: 'cpu_load', host: 'h' }] };
       expect(queryJson(restored, q)).toEqual(queryJson(live, q));
     }
+  });
+
+  it('loads a table as it loads the tree it was made of', () => {
+    const a = varied();
+    const tree = a.exportHost('fritz', 'h', { unsavedOnly: false })!.level;
+    const fromTree = makeStore();
+    fromTree.loadHost('fritz', 'h', tree);
+    const fromTable = makeStore();
+    fromTable.loadTable('fritz', 'h', seriesTableOf(tree));
+    expect(queryJson(fromTable, QUERIES)).toEqual(queryJson(a, QUERIES));
+    expect(fromTable.debugDump(['fritz', 'h'])).toBe(fromTree.debugDump(['fritz', 'h']));
+  });
+
+  it('skips table entries that point outside the bytes or carry numbers out of range', () => {
+    const s = makeStore();
+    const table = seriesTableOf(level({ cpu_load: series(T, [1, 2]), mem_used: series(T, [3]), flops_any: series(T, [4]), fast: series(T, [5], 1) }, { s0: level({ mem_bw: series(T, [6]) }) }));
+    table.valueCount[0] = 1_000_000; // past the end of the bytes
+    table.frequency[1] = 0.5;
+    table.start[2] = 2 ** 60;
+    table.levelNameAt[0] = table.bytes.length; // the level's name is not in the bytes: the level and its series go
+    s.loadTable('fritz', 'h', table);
+    const got = levelOf(s, 'fritz', 'h')!;
+    expect([...got.metrics.keys()]).toEqual(['fast']);
+    expect(got.children.size).toBe(0);
+  });
+
+  it('frees the pages of loaded chunks one by one, as it frees pages of written ones', () => {
+    const s = makeStore();
+    const used = () => s.stats().usedBytes;
+    s.ingest(lp(`cpu_load,cluster=fritz,hostname=other value=1 ${T}\n`), 'fritz', T);
+    const before = used();
+    // 1..8 pages per chunk, and a chunk of 512
+    for (let n = 1; n <= 9; n++) s.loadHost('fritz', 'h', level({}, { [`t${n}`]: level({ cpu_load: series(T, Array.from({ length: n === 9 ? 512 : n * 64 - 3 }, (_, i) => i)) }) }));
+    expect(used()).toBeGreaterThan(before);
+    s.free(['fritz', 'h'], T + 10_000_000);
+    const afterFree = used();
+    // the level blocks stay (free keeps levels); the same data again reuses every freed page
+    for (let n = 1; n <= 9; n++) s.loadHost('fritz', 'h', level({}, { [`t${n}`]: level({ cpu_load: series(T, Array.from({ length: n === 9 ? 512 : n * 64 - 3 }, (_, i) => i)) }) }));
+    const memory = s.stats().memoryBytes;
+    s.free(['fritz', 'h'], T + 10_000_000);
+    expect(used()).toBe(afterFree);
+    expect(s.stats().memoryBytes).toBe(memory);
   });
 
   it('exports only what is not on disk, and commit marks exactly the export as saved', () => {
