@@ -15,7 +15,7 @@
 
 import type { LevelData, SeriesTable } from '../engine/types.ts';
 import { forEachSeries } from './format/checkpoint-file.ts';
-import { levelName, seriesName } from './format/series-table.ts';
+import { tableNames } from './format/series-table.ts';
 
 export function seriesKey(path: readonly string[], metric: string): string {
   return path.length === 0 ? `\u0000${metric}` : `${path.join('\u0000')}\u0000\u0000${metric}`;
@@ -130,13 +130,14 @@ export function startsInOrder(files: readonly FileSeries[]): StartsTree | null {
     }
     // One pass: a series that starts before the same series of an earlier file
     // (or, in a malformed file, an earlier entry of this one) breaks the order.
+    const names = tableNames(f);
     const nodes: StartsTree[] = new Array(f.levelParent.length);
     for (let i = 0; i < nodes.length; i++) {
-      nodes[i] = childTree(f.levelParent[i] < 0 ? tree : nodes[f.levelParent[i]], levelName(f, i));
+      nodes[i] = childTree(f.levelParent[i] < 0 ? tree : nodes[f.levelParent[i]], names.levels[i]);
     }
     for (let i = 0; i < f.seriesLevel.length; i++) {
       const node = f.seriesLevel[i] < 0 ? tree : nodes[f.seriesLevel[i]];
-      const name = seriesName(f, i);
+      const name = names.series[i];
       const prev = node.metrics.get(name);
       const start = f.start[i];
       if (prev === undefined || start > prev) node.metrics.set(name, start);

@@ -17,6 +17,7 @@ import {
 } from '../../src/persist/format/index.ts';
 import type { WalSample } from '../../src/persist/format/index.ts';
 import { decodeName } from '../../src/persist/format/bytes.ts';
+import { tableNames } from '../../src/persist/format/series-table.ts';
 import { level, plain, series } from '../support/levels.ts';
 
 const sample = () => ({
@@ -175,6 +176,23 @@ describe('binary snapshot as a table over its bytes (what restore loads)', () =>
     const huge = bytes.slice();
     new DataView(huge.buffer).setInt32(34 + 12, 0x7fffffff, true); // start's high word
     expect(() => scanBinSnapshot(huge)).toThrow(/start of cpu_load does not fit a safe integer/);
+  });
+});
+
+describe('names of a table', () => {
+  it('are right for tables of the same layout (shared) and of another one', () => {
+    const scan = (root: ReturnType<typeof level>) => scanBinSnapshot(encodeBinSnapshot({ from: 0, to: 0, root })).table;
+    const a = scan(level({ x: series(0, [1]) }, { s0: level({ y: series(0, [2]) }) }));
+    const b = scan(level({ x: series(60, [3, 4]) }, { s0: level({ y: series(0, []) }) }));
+    const c = scan(level({ x: series(0, [1]) }, { s1: level({ y: series(0, [2]) }) }));
+    const d = scan(level({ xx: series(0, [1]) }, { s: level({ y: series(0, [2]) }) }));
+    const first = tableNames(a);
+    expect(first).toEqual({ levels: ['s0'], series: ['x', 'y'] });
+    expect(tableNames(b)).toBe(first);
+    expect(tableNames(c)).toEqual({ levels: ['s1'], series: ['x', 'y'] });
+    // same total length of names, split differently
+    expect(tableNames(d)).toEqual({ levels: ['s'], series: ['xx', 'y'] });
+    expect(tableNames(a)).toEqual(first);
   });
 });
 

@@ -65,12 +65,62 @@ export function levelOfTable(table: SeriesTable): LevelData {
   return root;
 }
 
-/** The name of level `i` of a table. */
-export function levelName(table: SeriesTable, i: number): string {
-  return decodeName(table.bytes, table.levelNameAt[i], table.levelNameAt[i] + table.levelNameLength[i]);
+/** The names of a table's levels and series as strings (shared: do not change them). */
+export interface TableNames {
+  levels: readonly string[];
+  series: readonly string[];
 }
 
-/** The metric name of series `i` of a table. */
-export function seriesName(table: SeriesTable, i: number): string {
-  return decodeName(table.bytes, table.seriesNameAt[i], table.seriesNameAt[i] + table.seriesNameLength[i]);
+// The names of the last table named. The hosts of a cluster have the same
+// levels and metrics in the same order, so the next table's names are
+// usually the very same: comparing their bytes is cheaper than decoding them.
+let lastNames: TableNames = { levels: [], series: [] };
+let lastBytes = new Uint8Array(0);
+let lastEnds = new Uint32Array(0);
+
+/** The level and series names of a table. */
+export function tableNames(table: SeriesTable): TableNames {
+  const nLevels = table.levelNameAt.length;
+  const nSeries = table.seriesNameAt.length;
+  if (nLevels === lastNames.levels.length && nSeries === lastNames.series.length && sameNames(table, nLevels, nSeries)) {
+    return lastNames;
+  }
+  const { bytes } = table;
+  const levels: string[] = new Array(nLevels);
+  const series: string[] = new Array(nSeries);
+  const ends = new Uint32Array(nLevels + nSeries);
+  let size = 0;
+  for (let i = 0; i < nLevels; i++) ends[i] = size += table.levelNameLength[i];
+  for (let i = 0; i < nSeries; i++) ends[nLevels + i] = size += table.seriesNameLength[i];
+  const copy = new Uint8Array(size);
+  for (let i = 0; i < nLevels; i++) {
+    const at = table.levelNameAt[i];
+    const end = at + table.levelNameLength[i];
+    levels[i] = decodeName(bytes, at, end);
+    copy.set(bytes.subarray(at, end), ends[i] - table.levelNameLength[i]);
+  }
+  for (let i = 0; i < nSeries; i++) {
+    const at = table.seriesNameAt[i];
+    const end = at + table.seriesNameLength[i];
+    series[i] = decodeName(bytes, at, end);
+    copy.set(bytes.subarray(at, end), ends[nLevels + i] - table.seriesNameLength[i]);
+  }
+  lastNames = { levels, series };
+  lastBytes = copy;
+  lastEnds = ends;
+  return lastNames;
+}
+
+function sameNames(table: SeriesTable, nLevels: number, nSeries: number): boolean {
+  const { bytes } = table;
+  let from = 0;
+  for (let k = 0; k < nLevels + nSeries; k++) {
+    const at = k < nLevels ? table.levelNameAt[k] : table.seriesNameAt[k - nLevels];
+    const length = k < nLevels ? table.levelNameLength[k] : table.seriesNameLength[k - nLevels];
+    const end = lastEnds[k];
+    if (end - from !== length) return false;
+    for (let j = 0; j < length; j++) if (bytes[at + j] !== lastBytes[from + j]) return false;
+    from = end;
+  }
+  return true;
 }
