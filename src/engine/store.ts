@@ -276,7 +276,8 @@ export class Store implements MetricStore {
   }
 
   healthCheck(cluster: string, nodes: string[], metricNames: string[], now: number = Date.now() / 1000): Record<string, HealthResult> {
-    const out: Record<string, HealthResult> = {};
+    // No prototype: a node named "__proto__" is a node like any other.
+    const out: Record<string, HealthResult> = Object.create(null);
     for (const node of nodes) {
       const s = this.shardOf(cluster, node);
       const w = new ByteWriter();
