@@ -7,20 +7,28 @@
 import type { LevelData, SeriesData, SeriesTable } from '../../engine/types.ts';
 import { LITTLE_ENDIAN_HOST, copyFloat32s, decodeName } from './bytes.ts';
 
-/** A table in freshly allocated columns for `levels` levels and `series` series over `bytes`. */
+/**
+ * A table over `bytes` with columns for `levels` levels and `series` series,
+ * all in one allocation (in the order the engine reads them).
+ */
 export function newSeriesTable(bytes: Uint8Array, levels: number, series: number): SeriesTable {
+  const buffer = new ArrayBuffer(series * 16 + levels * 12 + series * 20);
+  const l = levels * 4;
+  const s = series * 4;
+  let at = series * 16;
+  const next = (size: number) => (at += size) - size;
   return {
     bytes,
-    levelParent: new Int32Array(levels),
-    levelNameAt: new Uint32Array(levels),
-    levelNameLength: new Uint32Array(levels),
-    seriesLevel: new Int32Array(series),
-    seriesNameAt: new Uint32Array(series),
-    seriesNameLength: new Uint32Array(series),
-    frequency: new Float64Array(series),
-    start: new Float64Array(series),
-    valuesAt: new Uint32Array(series),
-    valueCount: new Uint32Array(series),
+    frequency: new Float64Array(buffer, 0, series),
+    start: new Float64Array(buffer, series * 8, series),
+    levelParent: new Int32Array(buffer, next(l), levels),
+    levelNameAt: new Uint32Array(buffer, next(l), levels),
+    levelNameLength: new Uint32Array(buffer, next(l), levels),
+    seriesLevel: new Int32Array(buffer, next(s), series),
+    seriesNameAt: new Uint32Array(buffer, next(s), series),
+    seriesNameLength: new Uint32Array(buffer, next(s), series),
+    valuesAt: new Uint32Array(buffer, next(s), series),
+    valueCount: new Uint32Array(buffer, next(s), series),
   };
 }
 
