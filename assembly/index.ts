@@ -2,7 +2,7 @@
 // as i32/u32/f64 only (timestamps as f64: whole seconds, exact up to 2^53);
 // strings and structured inputs are bytes the TypeScript face writes into the
 // I/O buffer (ioBuffer); answers are bytes in the response buffer.
-import { allocFailures, allocInit, allocScratch, bytesInUse, freeScratch, memoryBytes, scratchInUse } from "./alloc";
+import { allocFailures, allocInit, allocScratch, bytesInUse, freeScratch, memoryBytes, reserve, scratchInUse } from "./alloc";
 import { chunkCount, sampleCount } from "./chunk";
 import {
   accepted, applyRecords, dropped, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr,
@@ -193,9 +193,19 @@ export function commit(generation: u32, recordsOffset: u32, n: u32): bool {
   return commitExport(ioPtr, generation, ioPtr + <usize>recordsOffset, n);
 }
 
-/** cluster at [0, cLen), host after it, the tree at treeOffset; returns samples that found no room. */
-export function loadHostTree(cLen: u32, hLen: u32, treeOffset: u32): u32 {
-  return loadHost(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>treeOffset);
+/** Grows memory once for about `bytes` of data to come (a hint before a bulk load, see alloc.ts reserve). */
+export function reserveData(bytes: f64): void {
+  reserve(<u64>Math.max(0, Math.min(bytes, 4294967296.0)));
+}
+
+/**
+ * cluster at [0, cLen), host after it, a series table's bytes at bytesOffset
+ * and its columns at colsOffset (see persist.ts loadHost); returns samples
+ * that found no room.
+ */
+export function loadTable(cLen: u32, hLen: u32, bytesOffset: u32, bytesLen: u32, colsOffset: u32, nLevels: u32, nSeries: u32): u32 {
+  return loadHost(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>bytesOffset, <usize>bytesLen,
+    ioPtr + <usize>colsOffset, nLevels, nSeries);
 }
 
 /** WAL replay; offsets into the I/O buffer (see persist.ts writeColumns). */

@@ -870,6 +870,8 @@ export function parseLine(): i32 {
   skipEmptyLines();
   if (atEnd()) return LINE_EOF;
   if (fastPath && fastLine() == LINE_SAMPLE) return LINE_SAMPLE;
+  // The line's own number: by the time the whole line is read, its newline is too.
+  const firstLine = lineNo;
 
   // Measurement.
   takeEsc(CC_MEAS, true);
@@ -920,7 +922,9 @@ export function parseLine(): i32 {
   }
   if (typeLen > 255 || subLen > 255) {
     msgAscii(typeLen > 255 ? "type name longer than 255 bytes" : "stype name longer than 255 bytes");
-    return fail();
+    fail();
+    errorLine = firstLine;
+    return LINE_ERROR;
   }
   return LINE_SAMPLE;
 }

@@ -1,9 +1,9 @@
 // What the persistence layer needs: a host's series as one series per
 // (level, metric) for a checkpoint, marking exactly that as saved afterwards,
 // loading checkpoint files back, and replaying a WAL.
-import { alloc } from "./alloc";
+import { alloc, reserve } from "./alloc";
 import {
-  addSamples, C_DIRTY, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, cCap, cLen, cNext, cPage, cSaved, cStart, CHUNK_CAP,
+  addSamples, C_CAP, C_DIRTY, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, cCap, cLen, cNext, cPage, cSaved, cStart, CHUNK_CAP,
   freeChunk, newChunk, NO_DIRTY, oldestChunk, PAGE_BYTES, WRITE_OK, writeSample,
 } from "./chunk";
 import {
@@ -180,30 +180,72 @@ export function commitExport(path: usize, generation: u32, records: usize, n: u3
 
 // ---- loading checkpoint files ----
 
-let lp: usize = 0;
 export let loadDropped: u32 = 0;
 
-/** Appends a piece as a new chunk (capacity = its length) before/after the chain, marked saved. */
-function pieceChunk(start: i64, values: usize, len: i32): usize {
-  const c = newChunk(start, len);
+/**
+ * A piece of a loaded series as a new chunk of capacity `cap`, its `len` slots
+ * marked saved. Not linked into a chain yet.
+ */
+function pieceChunk(start: i64, values: usize, len: i32, cap: i32): usize {
+  const c = newChunk(start, cap);
   if (c == 0) return 0;
+  // The pages in one block and one copy. A block of k pages is exactly k
+  // pages in the allocator's size classes (k <= 8), so each page can later be
+  // freed on its own like any other.
   const pages = (len + 63) >> 6;
-  for (let i = 0; i < pages; i++) {
-    const p = alloc(PAGE_BYTES);
-    if (p == 0) {
-      freeChunk(c);
-      return 0;
-    }
-    store<u32>(c + C_PAGES + (<usize>i << 2), <u32>p);
-    const n = min(64, len - (i << 6));
-    memory.copy(p, values + (<usize>(i << 6) << 2), <usize>n << 2);
+  const block = alloc(<usize>pages * PAGE_BYTES);
+  if (block == 0) {
+    freeChunk(c);
+    return 0;
   }
+  memory.copy(block, values, <usize>len << 2);
+  for (let i = 0; i < pages; i++) store<u32>(c + C_PAGES + (<usize>i << 2), <u32>(block + <usize>i * PAGE_BYTES));
   store<u16>(c, <u16>len, C_LEN);
   store<u16>(c, <u16>len, C_SAVED);
   addSamples(len);
   return c;
 }
 
+/**
+ * Continues chunk `c` with `n` loaded values from slot `at` (>= its length;
+ * the slots between are NaN). They count as saved when all of `c` was.
+ */
+function extendChunk(c: usize, at: i32, values: usize, n: i32): bool {
+  const len = cLen(c);
+  const wasSaved = cSaved(c) >= len;
+  const end = at + n;
+  for (let i = len >> 6; i <= (end - 1) >> 6; i++) {
+    const slot = c + C_PAGES + (<usize>i << 2);
+    if (load<u32>(slot) == 0) {
+      const p = alloc(PAGE_BYTES);
+      if (p == 0) return false;
+      store<u32>(slot, <u32>p);
+    }
+  }
+  for (let k = len; k < at; k++) store<u32>(cPage(c, k >> 6) + (<usize>(k & 63) << 2), 0x7fc00000);
+  let k = at;
+  while (k < end) {
+    const pageEnd = min(end, (k & ~63) + 64);
+    memory.copy(cPage(c, k >> 6) + (<usize>(k & 63) << 2), values + (<usize>(k - at) << 2), <usize>(pageEnd - k) << 2);
+    k = pageEnd;
+  }
+  store<u16>(c, <u16>end, C_LEN);
+  if (wasSaved) store<u16>(c, <u16>end, C_SAVED);
+  addSamples(end - len);
+  return true;
+}
+
+/**
+ * A series of a checkpoint file below `level`. Of the configured frequency, it
+ * becomes chunks of at most 512 slots. The newest chunk keeps room up to 512
+ * slots from its start (ours: the reference's loaded chunks hold exactly their
+ * length), so replayed and new samples on its grid continue in it as they did
+ * before the restart, and reads across the file's end step over nothing. A
+ * piece that continues the newest chunk on its grid fills it; one that lies
+ * past its data off its grid cuts its room short of the piece and follows it;
+ * one before everything held goes first; anything else is merged sample by
+ * sample (the later file wins, NaN erases nothing).
+ */
 function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: usize, n: i32): void {
   const slot = seriesSlot(level, metric, true);
   if (slot == 0) {
@@ -220,77 +262,121 @@ function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: us
     }
     return;
   }
-  for (let p = 0; p < n; p += CHUNK_CAP) {
-    const len = min(CHUNK_CAP, n - p);
+  let p = 0;
+  while (p < n) {
+    let len = min(CHUNK_CAP, n - p);
     const pStart = start + <i64>p * f;
     const pValues = values + (<usize>p << 2);
     const head = <usize>load<u32>(slot);
-    if (head == 0 || pStart >= cStart(head) + <i64>cCap(head) * f) {
-      const c = pieceChunk(pStart, pValues, len);
-      if (c == 0) {
-        loadDropped += <u32>len;
+    if (head != 0 && pStart < cStart(head) + <i64>cCap(head) * f) {
+      const hStart = cStart(head);
+      const past = pStart - (hStart + <i64>cLen(head) * f);
+      if (past >= 0 && past % f == 0) {
+        // Continues the newest chunk on its grid.
+        const at = <i32>((pStart - hStart) / f);
+        len = min(len, cCap(head) - at);
+        if (!extendChunk(head, at, pValues, len)) loadDropped += <u32>len;
+        p += len;
         continue;
       }
+      if (past >= 0) {
+        // Past its data, off its grid: the newest chunk ends before the piece.
+        store<u16>(head, <u16>((pStart - hStart) / f), C_CAP);
+      } else {
+        const oldest = oldestChunk(head);
+        if (pStart + <i64>len * f <= cStart(oldest)) {
+          const c = pieceChunk(pStart, pValues, len, len);
+          if (c == 0) loadDropped += <u32>len;
+          else {
+            store<u32>(c, <u32>oldest, C_NEXT);
+            store<u32>(oldest, <u32>c, C_PREV);
+          }
+        } else {
+          // Overlaps what is held: merge sample by sample (the later file wins).
+          for (let i = 0; i < len; i++) {
+            const v = load<f32>(pValues + (<usize>i << 2));
+            if (isNaN(v)) continue;
+            if (writeSample(slot, f, pStart + <i64>i * f + f / 2, v, true) != WRITE_OK) loadDropped++;
+          }
+        }
+        p += len;
+        continue;
+      }
+    }
+    const c = pieceChunk(pStart, pValues, len, CHUNK_CAP);
+    if (c == 0) loadDropped += <u32>len;
+    else {
       store<u32>(c, <u32>head, C_PREV);
       if (head != 0) store<u32>(head, <u32>c, C_NEXT);
       store<u32>(slot, <u32>c);
-      continue;
     }
-    const oldest = oldestChunk(head);
-    if (pStart + <i64>len * f <= cStart(oldest)) {
-      const c = pieceChunk(pStart, pValues, len);
-      if (c == 0) {
-        loadDropped += <u32>len;
-        continue;
-      }
-      store<u32>(c, <u32>oldest, C_NEXT);
-      store<u32>(oldest, <u32>c, C_PREV);
-      continue;
-    }
-    // Overlaps what is held: merge sample by sample (the later file wins).
-    for (let i = 0; i < len; i++) {
-      const v = load<f32>(pValues + (<usize>i << 2));
-      if (isNaN(v)) continue;
-      if (writeSample(slot, f, pStart + <i64>i * f + f / 2, v, true) != WRITE_OK) loadDropped++;
-    }
+    p += len;
   }
 }
 
-/** level := u32 nSeries, (u16 len, name, f64 frequency, f64 start, u32 n, n x f32)*, u32 nChildren, (u16 len, name, level)* */
-function loadLevel(level: usize): void {
-  const ns = load<u32>(lp);
-  lp += 4;
-  for (let i: u32 = 0; i < ns; i++) {
-    const nlen = <usize>load<u16>(lp);
-    const nptr = lp + 2;
-    lp += 2 + nlen;
-    const freq = <i64>load<f64>(lp);
-    const start = <i64>load<f64>(lp, 8);
-    const n = <i32>load<u32>(lp, 16);
-    const values = lp + 20;
-    lp = values + (<usize>n << 2);
-    const m = findMetric(nptr, nlen);
-    if (m < 0 || n == 0 || level == 0 || freq <= 0) continue;
-    loadSeries(level, m, freq, start, values, n);
-  }
-  const nc = load<u32>(lp);
-  lp += 4;
-  for (let i: u32 = 0; i < nc; i++) {
-    const nlen = <usize>load<u16>(lp);
-    const nptr = lp + 2;
-    lp += 2 + nlen;
-    const child: usize = level == 0 ? 0 : childOrCreate(level, nptr, nlen);
-    loadLevel(child);
-  }
-}
+const levelPtrs = changetype<Region>(memory.data(8));
 
-/** Loads a host's tree (see loadLevel) below cluster/host; returns the samples that found no room. */
-export function loadHost(cPtr: usize, cLen_: usize, hPtr: usize, hLen: usize, tree: usize): u32 {
+/**
+ * Loads a host's series from a table (src/engine/types.ts SeriesTable) below
+ * cluster/host. `bytes` holds the names and values; `cols` the columns, in
+ * this order: f64 frequency[nS], f64 start[nS], i32 levelParent[nL],
+ * u32 levelNameAt[nL], u32 levelNameLength[nL], i32 seriesLevel[nS],
+ * u32 seriesNameAt[nS], u32 seriesNameLength[nS], u32 valuesAt[nS],
+ * u32 valueCount[nS]. Entries pointing outside `bytes`, unknown metrics and
+ * frequencies or starts that are not whole numbers in range are skipped.
+ * Returns the samples that found no room.
+ */
+export function loadHost(cPtr: usize, cLen_: usize, hPtr: usize, hLen: usize, bytes: usize, bytesLen: usize,
+  cols: usize, nL: u32, nS: u32): u32 {
   loadDropped = 0;
   const cluster = childOrCreate(root, cPtr, cLen_);
   const host: usize = cluster == 0 ? 0 : childOrCreate(cluster, hPtr, hLen);
-  lp = tree;
-  loadLevel(host);
+  if (host == 0 || !ensure(levelPtrs, (<usize>nL + 1) << 2, 0)) return loadDropped;
+  const sCount = <usize>nS;
+  const lCount = <usize>nL;
+  const freqCol = cols;
+  const startCol = freqCol + (sCount << 3);
+  const parentCol = startCol + (sCount << 3);
+  const lNameAtCol = parentCol + (lCount << 2);
+  const lNameLenCol = lNameAtCol + (lCount << 2);
+  const levelCol = lNameLenCol + (lCount << 2);
+  const sNameAtCol = levelCol + (sCount << 2);
+  const sNameLenCol = sNameAtCol + (sCount << 2);
+  const valuesAtCol = sNameLenCol + (sCount << 2);
+  const countCol = valuesAtCol + (sCount << 2);
+  const levels = levelPtrs.ptr;
+  for (let i: usize = 0; i < lCount; i++) {
+    const parent = load<i32>(parentCol + (i << 2));
+    const at = <usize>load<u32>(lNameAtCol + (i << 2));
+    const len = <usize>load<u32>(lNameLenCol + (i << 2));
+    let l: usize = 0;
+    if (parent < <i32>i && at <= bytesLen && len <= bytesLen - at && len <= 0xffff) {
+      const p = parent < 0 ? host : <usize>load<u32>(levels + (<usize>parent << 2));
+      if (p != 0) l = childOrCreate(p, bytes + at, len);
+    }
+    store<u32>(levels + (i << 2), <u32>l);
+  }
+  // One grow for the values of the whole file instead of one every few MiB.
+  let total: u64 = 0;
+  for (let i: usize = 0; i < sCount; i++) total += <u64>load<u32>(countCol + (i << 2));
+  reserve(total << 2);
+  for (let i: usize = 0; i < sCount; i++) {
+    const li = load<i32>(levelCol + (i << 2));
+    const nameAt = <usize>load<u32>(sNameAtCol + (i << 2));
+    const nameLen = <usize>load<u32>(sNameLenCol + (i << 2));
+    const valuesAt = <usize>load<u32>(valuesAtCol + (i << 2));
+    const n = <usize>load<u32>(countCol + (i << 2));
+    const freq = load<f64>(freqCol + (i << 3));
+    const start = load<f64>(startCol + (i << 3));
+    if (n == 0 || li >= <i32>nL || nameAt > bytesLen || nameLen > bytesLen - nameAt) continue;
+    if (valuesAt > bytesLen || n > (bytesLen - valuesAt) >> 2 || n > 0x7fffffff) continue;
+    if (!(freq >= 1 && freq <= 4294967295.0 && freq == Math.floor(freq))) continue;
+    if (!(Math.abs(start) <= 9007199254740991.0 && start == Math.floor(start))) continue;
+    const level = li < 0 ? host : <usize>load<u32>(levels + (<usize>li << 2));
+    const m = findMetric(bytes + nameAt, nameLen);
+    if (m < 0 || level == 0) continue;
+    loadSeries(level, m, <i64>freq, <i64>start, bytes + valuesAt, <i32>n);
+  }
   return loadDropped;
 }
 

@@ -1,7 +1,7 @@
-// The byte layouts the engine reads (paths, query commands, checkpoint trees,
+// The byte layouts the engine reads (paths, query commands, checkpoint tables,
 // WAL columns) and the ones it answers with (listings, exported trees).
 // Little endian throughout; see the matching comments in assembly/.
-import type { LevelData, QuerySpec, SampleColumns, SeriesData } from './types.ts';
+import type { LevelData, QuerySpec, SampleColumns, SeriesData, SeriesTable } from './types.ts';
 import { utf8 } from './shard.ts';
 
 /** A growable little-endian byte writer. */
@@ -142,32 +142,76 @@ export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): U
   return w.result();
 }
 
-/** Deeper trees than this are refused (the engine walks them recursively). */
-export const MAX_TREE_DEPTH = 64;
-
-/** A checkpoint tree for assembly/persist.ts loadLevel. */
-export function encodeTree(w: ByteWriter, level: LevelData, depth = 0): void {
-  if (depth > MAX_TREE_DEPTH) throw new Error(`checkpoint tree deeper than ${MAX_TREE_DEPTH} levels`);
-  const series: Array<[string, SeriesData]> = [];
-  for (const [name, s] of level.metrics) {
-    if (!Number.isInteger(s.frequency) || s.frequency <= 0 || s.frequency > 0xffffffff) continue;
-    if (!Number.isSafeInteger(s.start)) continue;
-    series.push([name, s]);
-  }
-  w.u32(series.length);
-  for (const [name, s] of series) {
-    w.str16(name);
-    w.f64(s.frequency);
-    w.f64(s.start);
-    const values = s.values;
-    w.u32(values.length);
-    w.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  }
-  w.u32(level.children.size);
-  for (const [name, child] of level.children) {
-    w.str16(name);
-    encodeTree(w, child, depth + 1);
-  }
+/** A checkpoint tree as a SeriesTable (see types.ts): names and values packed into one buffer. */
+export function seriesTableOf(root: LevelData): SeriesTable {
+  const names = new Map<string, Uint8Array>();
+  const nameBytes = (name: string): Uint8Array => {
+    let b = names.get(name);
+    if (!b) names.set(name, (b = utf8(name)));
+    return b;
+  };
+  let levels = 0;
+  let series = 0;
+  let size = 0;
+  const count = (level: LevelData): void => {
+    for (const [name, s] of level.metrics) {
+      series++;
+      size += nameBytes(name).length + s.values.length * 4;
+    }
+    for (const [name, child] of level.children) {
+      levels++;
+      size += nameBytes(name).length;
+      count(child);
+    }
+  };
+  count(root);
+  const bytes = new Uint8Array(size);
+  const t: SeriesTable = {
+    bytes,
+    levelParent: new Int32Array(levels),
+    levelNameAt: new Uint32Array(levels),
+    levelNameLength: new Uint32Array(levels),
+    seriesLevel: new Int32Array(series),
+    seriesNameAt: new Uint32Array(series),
+    seriesNameLength: new Uint32Array(series),
+    frequency: new Float64Array(series),
+    start: new Float64Array(series),
+    valuesAt: new Uint32Array(series),
+    valueCount: new Uint32Array(series),
+  };
+  let at = 0;
+  let li = 0;
+  let si = 0;
+  const fill = (level: LevelData, self: number): void => {
+    for (const [name, s] of level.metrics) {
+      const b = nameBytes(name);
+      bytes.set(b, at);
+      t.seriesLevel[si] = self;
+      t.seriesNameAt[si] = at;
+      t.seriesNameLength[si] = b.length;
+      at += b.length;
+      t.frequency[si] = s.frequency;
+      t.start[si] = s.start;
+      t.valuesAt[si] = at;
+      t.valueCount[si] = s.values.length;
+      // The engine is little-endian, as is every host it runs on.
+      bytes.set(new Uint8Array(s.values.buffer, s.values.byteOffset, s.values.byteLength), at);
+      at += s.values.byteLength;
+      si++;
+    }
+    for (const [name, child] of level.children) {
+      const b = nameBytes(name);
+      const index = li++;
+      bytes.set(b, at);
+      t.levelParent[index] = self;
+      t.levelNameAt[index] = at;
+      t.levelNameLength[index] = b.length;
+      at += b.length;
+      fill(child, index);
+    }
+  };
+  fill(root, -1);
+  return t;
 }
 
 export interface ColumnLayout {

@@ -44,7 +44,8 @@ export interface EngineExports {
   exportRecordCount(): number;
   exportGen(): number;
   commit(generation: number, recordsOffset: number, n: number): number;
-  loadHostTree(cLen: number, hLen: number, treeOffset: number): number;
+  reserveData(bytes: number): void;
+  loadTable(cLen: number, hLen: number, bytesOffset: number, bytesLen: number, colsOffset: number, nLevels: number, nSeries: number): number;
   writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
   formatFloats(n: number, ryuOnly: number): number;
   statMemory(): number;

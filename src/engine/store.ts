@@ -3,10 +3,10 @@
 // it takes the compiled module or its bytes and uses nothing but WebAssembly.
 import type {
   HealthResult, HostExport, IngestResult, LevelData, MetricStore, MetricTable, QueryRequest, QuerySpec,
-  SampleColumns, ShardStats, StoreOptions,
+  SampleColumns, SeriesTable, ShardStats, StoreOptions,
 } from './types.ts';
 import {
-  ByteWriter, decodeHostPairs, decodeNames, decodeTree, encodeColumns, encodePath, encodeQuery, encodeTree,
+  ByteWriter, decodeHostPairs, decodeNames, decodeTree, encodeColumns, encodePath, encodeQuery, seriesTableOf,
   wholeNumber,
 } from './codec.ts';
 import { jsonString } from './json-text.ts';
@@ -276,7 +276,8 @@ export class Store implements MetricStore {
   }
 
   healthCheck(cluster: string, nodes: string[], metricNames: string[], now: number = Date.now() / 1000): Record<string, HealthResult> {
-    const out: Record<string, HealthResult> = {};
+    // No prototype: a node named "__proto__" is a node like any other.
+    const out: Record<string, HealthResult> = Object.create(null);
     for (const node of nodes) {
       const s = this.shardOf(cluster, node);
       const w = new ByteWriter();
@@ -345,17 +346,43 @@ export class Store implements MetricStore {
   }
 
   loadHost(cluster: string, host: string, level: LevelData): void {
+    this.loadTable(cluster, host, seriesTableOf(level));
+  }
+
+  loadTable(cluster: string, host: string, table: SeriesTable): void {
     const s = this.shardOf(cluster, host);
     const c = utf8(cluster);
     const h = utf8(host);
-    const w = new ByteWriter(1024);
-    w.bytes(c);
-    w.bytes(h);
-    w.align(4);
-    const treeOffset = w.pos;
-    encodeTree(w, level);
-    s.put(w.result());
-    s.x.loadHostTree(c.length, h.length, treeOffset);
+    const nLevels = table.levelParent.length;
+    const nSeries = table.seriesLevel.length;
+    // cluster, host, the table's bytes, then its columns (f64 ones first, 8-byte aligned)
+    const bytesOffset = align8(c.length + h.length);
+    const colsOffset = align8(bytesOffset + table.bytes.length);
+    const columns = [
+      table.frequency, table.start, table.levelParent, table.levelNameAt, table.levelNameLength,
+      table.seriesLevel, table.seriesNameAt, table.seriesNameLength, table.valuesAt, table.valueCount,
+    ];
+    let size = colsOffset;
+    for (const col of columns) size += col.byteLength;
+    const p = s.io(size);
+    const mem = s.u8();
+    mem.set(c, p);
+    mem.set(h, p + c.length);
+    mem.set(table.bytes, p + bytesOffset);
+    let at = p + colsOffset;
+    for (const col of columns) {
+      mem.set(new Uint8Array(col.buffer, col.byteOffset, col.byteLength), at);
+      at += col.byteLength;
+    }
+    s.x.loadTable(c.length, h.length, bytesOffset, table.bytes.length, colsOffset, nLevels, nSeries);
+  }
+
+  reserve(bytes: number): void {
+    if (!(bytes > 0)) return;
+    // Hosts spread evenly over the shards, give or take: a quarter more each.
+    const n = this.shards.length;
+    const perShard = n === 1 ? bytes : (bytes / n) * 1.25;
+    for (const s of this.shards) s.x.reserveData(perShard);
   }
 
   writeSamples(cluster: string, host: string, samples: SampleColumns, notBefore?: number): number {
@@ -382,6 +409,10 @@ export class Store implements MetricStore {
       shards,
     };
   }
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
 }
 
 function shardCount(options: StoreOptions): number {

@@ -42,6 +42,30 @@ export interface LevelData {
   children: Map<string, LevelData>;
 }
 
+/**
+ * The series of one checkpoint file of a host, flat: tables pointing into one
+ * byte buffer that holds the names (UTF-8) and the values (little-endian f32).
+ * A `.bin` snapshot's bytes are such a buffer as they are, so restore loads a
+ * snapshot without building a tree or copying values in JavaScript.
+ */
+export interface SeriesTable {
+  bytes: Uint8Array;
+  /** Levels below the host, each after its parent: parent index (-1: the host), name offset and length in `bytes`. */
+  levelParent: Int32Array;
+  levelNameAt: Uint32Array;
+  levelNameLength: Uint32Array;
+  /** Series: level index (-1: the host), metric name offset and length in `bytes`. */
+  seriesLevel: Int32Array;
+  seriesNameAt: Uint32Array;
+  seriesNameLength: Uint32Array;
+  /** Seconds between slots and the timestamp of slot 0 (whole numbers). */
+  frequency: Float64Array;
+  start: Float64Array;
+  /** Offset in `bytes` and count of each series' values. */
+  valuesAt: Uint32Array;
+  valueCount: Uint32Array;
+}
+
 /** Column-wise samples, the shape a decoded current.wal comes in. */
 export interface SampleColumns {
   count: number;
@@ -157,6 +181,16 @@ export interface MetricStore {
 
   /** Adds the series of a checkpoint file below a host; the chunks count as saved. */
   loadHost(cluster: string, host: string, level: LevelData): void;
+
+  /** loadHost for a file in flat form (a `.bin` snapshot as decoded by restore). */
+  loadTable(cluster: string, host: string, table: SeriesTable): void;
+
+  /**
+   * A hint before a bulk load (restore): about `bytes` of values are coming.
+   * The engine grows its memory once instead of in many steps (each of which
+   * costs the JavaScript engine a garbage collection). Allocates nothing.
+   */
+  reserve(bytes: number): void;
 
   /** Writes samples (a replayed WAL) below a host; samples older than `notBefore` are skipped. */
   writeSamples(cluster: string, host: string, samples: SampleColumns, notBefore?: number): number;

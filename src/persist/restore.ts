@@ -4,21 +4,26 @@
 // the event loop gets a turn between hosts and between WAL chunks, so a huge
 // log never blocks the process for long. A torn or corrupt WAL tail is cut off
 // (replay stops quietly there) so that new records are appended after the last
-// whole one.
+// whole one. Files are read into reused buffers; a `.bin` snapshot goes to the
+// store as the table of its own bytes (no tree, no copy in JavaScript).
 
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MetricStore } from '../engine/types.ts';
-import type { CheckpointFile } from './format/checkpoint-file.ts';
+import type { LevelData, MetricStore, SeriesTable } from '../engine/types.ts';
+import { scanBinSnapshot } from './format/bin-snapshot.ts';
+import { decodeJsonCheckpoint } from './format/json-checkpoint.ts';
+import { countValues } from './format/checkpoint-file.ts';
+import { levelOfTable } from './format/series-table.ts';
 import { WalDecoder } from './format/wal.ts';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-io.ts';
+import { encodeCheckpoint } from './checkpoint-io.ts';
 import type { DiskState } from './disk-state.ts';
 import { listDir, writeFileAtomic, yieldToEventLoop } from './files.ts';
 import type { CheckpointName } from './layout.ts';
 import { WAL_FILE, parseCheckpointName, selectRestoreFiles, sortCheckpoints } from './layout.ts';
 import type { PersistLogger } from './log.ts';
 import { errorText } from './log.ts';
-import { repairOrder } from './series-starts.ts';
+import { ReadBuffers } from './read-buffers.ts';
+import { repairOrder, startsInOrder } from './series-starts.ts';
 import type { WalAppender } from './wal-appender.ts';
 
 export interface RestoreOptions {
@@ -52,13 +57,16 @@ interface HostFiles {
   host: string;
   dir: string;
   all: CheckpointName[];
-  selected: Array<{ name: CheckpointName; bytes: Uint8Array | null; error?: unknown }>;
+  /** `buffer` goes back to the pool once the host is loaded. */
+  selected: Array<{ name: CheckpointName; buffer?: Uint8Array; bytes: Uint8Array | null; error?: unknown }>;
   /** Bytes of the selected files. */
   bytes: number;
   hasWal: boolean;
 }
 
 const WAL_CHUNK = 8 << 20;
+/** Chunk headers and partly filled pages on top of the values. */
+const RESERVE_HEADROOM = 1.1;
 const READ_AHEAD_BYTES = 256 << 20;
 
 export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
@@ -68,26 +76,39 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = { hosts: hosts.length, files: 0, failedFiles: 0, walSamples: 0, bytes: 0, seconds: 0 };
   log.info(`restore: ${hosts.length} hosts below ${opts.root}, loading data newer than ${new Date(opts.restorePoint * 1000).toISOString()}`);
 
+  const buffers = new ReadBuffers();
   const ahead = Math.max(1, opts.readAhead ?? 8);
   const reads: Array<Promise<HostFiles> | undefined> = [];
   // Bytes read but not loaded yet: hosts with huge files are not read far ahead.
   let buffered = 0;
   const startRead = (i: number) => {
     if (i >= hosts.length || reads[i] || buffered > READ_AHEAD_BYTES) return;
-    reads[i] = readHost(opts, hosts[i][0], hosts[i][1]).then((h) => {
+    reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1]).then((h) => {
       buffered += h.bytes;
       return h;
     });
   };
+  let reserved = false;
   let lastReport = performance.now();
   const every = (opts.progressEvery ?? 5) * 1000;
   for (let i = 0; i < hosts.length; i++) {
     for (let j = i + 1; j < i + ahead; j++) startRead(j);
-    if (!reads[i]) reads[i] = readHost(opts, hosts[i][0], hosts[i][1]).then((h) => ((buffered += h.bytes), h));
+    if (!reads[i]) reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1]).then((h) => ((buffered += h.bytes), h));
     const files = await reads[i]!;
     reads[i] = undefined;
     buffered -= files.bytes;
-    await loadHost(opts, files, summary);
+    let valueBytes = 0;
+    try {
+      valueBytes = await loadHost(opts, files, summary, buffers);
+    } finally {
+      for (const f of files.selected) if (f.buffer) buffers.give(f.buffer);
+    }
+    if (!reserved && valueBytes > 0) {
+      // Assume the other hosts hold about as much as the first: the store
+      // grows once instead of many times.
+      reserved = true;
+      opts.store.reserve(valueBytes * (hosts.length - i - 1) * RESERVE_HEADROOM);
+    }
     if (performance.now() - lastReport >= every) {
       lastReport = performance.now();
       log.info(`restore: ${i + 1}/${hosts.length} hosts, ${progress(summary, started)}`);
@@ -127,7 +148,7 @@ async function enumerateHosts(root: string, log: PersistLogger): Promise<Array<[
   return out;
 }
 
-async function readHost(opts: RestoreOptions, cluster: string, host: string): Promise<HostFiles> {
+async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: string, host: string): Promise<HostFiles> {
   const dir = join(opts.root, cluster, host);
   const names: CheckpointName[] = [];
   let hasWal = false;
@@ -148,7 +169,7 @@ async function readHost(opts: RestoreOptions, cluster: string, host: string): Pr
   const selected = await Promise.all(
     chosen.map(async (name) => {
       try {
-        return { name, bytes: (await readFile(join(dir, name.name))) as Uint8Array };
+        return { name, ...(await buffers.readFile(join(dir, name.name))) };
       } catch (error) {
         return { name, bytes: null, error };
       }
@@ -158,9 +179,18 @@ async function readHost(opts: RestoreOptions, cluster: string, host: string): Pr
   return { cluster, host, dir, all, selected, bytes, hasWal };
 }
 
-async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary): Promise<void> {
+/** A decoded file of a host: a `.bin` as the table of its bytes, a `.json` as a tree. */
+interface LoadedFile {
+  name: CheckpointName;
+  from: number;
+  to: number;
+  series: SeriesTable | LevelData;
+}
+
+/** Loads a host's files and replays its WAL; returns the bytes of values its files held. */
+async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers): Promise<number> {
   const { store, log, disk } = opts;
-  const loaded: Array<{ name: CheckpointName; file: CheckpointFile }> = [];
+  const loaded: LoadedFile[] = [];
   for (const { name, bytes, error } of h.selected) {
     const path = join(h.dir, name.name);
     if (!bytes) {
@@ -169,35 +199,38 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
       continue;
     }
     summary.bytes += bytes.length;
-    let file: CheckpointFile;
+    let file: LoadedFile;
     try {
-      file = decodeCheckpoint(bytes, name.ext);
+      if (name.ext === 'bin') {
+        const { from, to, table } = scanBinSnapshot(bytes);
+        file = { name, from, to, series: table };
+      } else {
+        const { from, to, root } = decodeJsonCheckpoint(bytes);
+        file = { name, from, to, series: root };
+      }
     } catch (err) {
       log.error(`restore: skipping ${path}: ${errorText(err)}`);
       summary.failedFiles++;
       continue;
     }
     if (file.to !== 0 && file.to < opts.restorePoint) continue; // all of it is older than the restore point
-    loaded.push({ name, file });
+    loaded.push(file);
   }
 
-  const roots = loaded.map((l) => l.file.root);
-  for (const i of repairOrder(roots)) {
-    const { name, file } = loaded[i];
-    file.root = roots[i];
-    const path = join(h.dir, name.name);
-    log.warn(`restore: ${path} held series that a later file starts earlier (an interrupted full snapshot); trimming it`);
-    try {
-      await writeFileAtomic(path, encodeCheckpoint(file, name.ext), { sync: opts.sync });
-    } catch (err) {
-      log.error(`restore: cannot rewrite ${path}: ${errorText(err)}`);
-    }
-  }
+  const starts = startsInOrder(loaded.map((f) => f.series));
+  if (starts) disk.starts.noteStarts(h.cluster, h.host, starts);
+  else await repairHost(opts, h, loaded);
 
-  for (const { name, file } of loaded) {
+  let valueBytes = 0;
+  for (const { name, series } of loaded) {
     try {
-      store.loadHost(h.cluster, h.host, file.root);
-      disk.starts.noteFile(h.cluster, h.host, file.root);
+      if (isTree(series)) {
+        store.loadHost(h.cluster, h.host, series);
+        valueBytes += countValues(series) * 4;
+      } else {
+        store.loadTable(h.cluster, h.host, series);
+        for (let i = 0; i < series.valueCount.length; i++) valueBytes += series.valueCount[i] * 4;
+      }
       summary.files++;
     } catch (err) {
       log.error(`restore: loading ${join(h.dir, name.name)} into the store failed: ${errorText(err)}`);
@@ -205,10 +238,39 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
     }
   }
   if (h.all.length > 0) disk.noteNumber(h.cluster, h.host, h.all[h.all.length - 1].number);
-  if (h.hasWal) await replayWal(opts, h, summary);
+  if (h.hasWal) await replayWal(opts, h, summary, buffers);
+  return valueBytes;
 }
 
-async function replayWal(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary): Promise<void> {
+function isTree(series: SeriesTable | LevelData): series is LevelData {
+  return (series as LevelData).metrics !== undefined;
+}
+
+/**
+ * Files where a later one starts a series before an earlier one (a crash
+ * between a full snapshot and the trimming of the older files): the older
+ * files are trimmed as the checkpointer would have, rewritten, and loaded as
+ * trees. Rare, so the slow path is fine.
+ */
+async function repairHost(opts: RestoreOptions, h: HostFiles, loaded: LoadedFile[]): Promise<void> {
+  const roots = loaded.map((f) => (isTree(f.series) ? f.series : levelOfTable(f.series)));
+  for (const i of repairOrder(roots)) {
+    const { name, from, to } = loaded[i];
+    const path = join(h.dir, name.name);
+    opts.log.warn(`restore: ${path} held series that a later file starts earlier (an interrupted full snapshot); trimming it`);
+    try {
+      await writeFileAtomic(path, encodeCheckpoint({ from, to, root: roots[i] }, name.ext), { sync: opts.sync });
+    } catch (err) {
+      opts.log.error(`restore: cannot rewrite ${path}: ${errorText(err)}`);
+    }
+  }
+  loaded.forEach((f, i) => {
+    f.series = roots[i];
+    opts.disk.starts.noteFile(h.cluster, h.host, roots[i]);
+  });
+}
+
+async function replayWal(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers): Promise<void> {
   const path = join(h.dir, WAL_FILE);
   const { log } = opts;
   let handle;
@@ -220,9 +282,12 @@ async function replayWal(opts: RestoreOptions, h: HostFiles, summary: RestoreSum
   }
   const decoder = new WalDecoder();
   let size = 0;
+  let held: Uint8Array | undefined;
   try {
     size = (await handle.stat()).size;
-    const buf = new Uint8Array(Math.min(WAL_CHUNK, Math.max(size, 1)));
+    const pooled = buffers.take(Math.min(WAL_CHUNK, Math.max(size, 1)));
+    held = pooled;
+    const buf = pooled.subarray(0, Math.min(WAL_CHUNK, pooled.length));
     let at = 0;
     while (at < size && !decoder.stop) {
       const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - at), at);
@@ -252,5 +317,6 @@ async function replayWal(opts: RestoreOptions, h: HostFiles, summary: RestoreSum
     log.error(`restore: replaying ${path} failed: ${errorText(err)}`);
   } finally {
     await handle?.close();
+    if (held) buffers.give(held);
   }
 }

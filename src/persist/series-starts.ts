@@ -13,8 +13,9 @@
 // applies the same trimming when it finds files that break the order (a crash
 // between the two steps), so the order holds again on disk.
 
-import type { LevelData } from '../engine/types.ts';
+import type { LevelData, SeriesTable } from '../engine/types.ts';
 import { forEachSeries } from './format/checkpoint-file.ts';
+import { tableNames } from './format/series-table.ts';
 
 export function seriesKey(path: readonly string[], metric: string): string {
   return path.length === 0 ? `\u0000${metric}` : `${path.join('\u0000')}\u0000\u0000${metric}`;
@@ -28,12 +29,25 @@ export function startsOf(root: LevelData): Map<string, number> {
 }
 
 /** Series starts mirrored on the level tree (no string keys on the restore path). */
-interface StartsTree {
+export interface StartsTree {
   metrics: Map<string, number>;
   children: Map<string, StartsTree>;
 }
 
-const newTree = (): StartsTree => ({ metrics: new Map(), children: new Map() });
+// Most levels (hwthreads, ...) have no children: they share this empty map
+// until they get one, which keeps restore from making thousands of maps.
+const NO_CHILDREN: Map<string, StartsTree> = new Map();
+
+const newTree = (): StartsTree => ({ metrics: new Map(), children: NO_CHILDREN });
+
+function childTree(tree: StartsTree, name: string): StartsTree {
+  let sub = tree.children.get(name);
+  if (!sub) {
+    if (tree.children === NO_CHILDREN) tree.children = new Map();
+    tree.children.set(name, (sub = newTree()));
+  }
+  return sub;
+}
 
 /** Latest series starts per host, as held by the files on disk. */
 export class SeriesStarts {
@@ -49,6 +63,14 @@ export class SeriesStarts {
   /** Records a file written or loaded after every file recorded before it. */
   noteFile(cluster: string, host: string, root: LevelData): void {
     merge(this.forHost(cluster, host), root, false);
+  }
+
+  /** Records files as startsInOrder summed them up, after every file recorded before. */
+  noteStarts(cluster: string, host: string, starts: StartsTree): void {
+    const k = `${cluster}\u0000${host}`;
+    const t = this.hosts.get(k);
+    if (t) mergeTrees(t, starts);
+    else this.hosts.set(k, starts);
   }
 
   /** Records a full snapshot after whose writing the older files were trimmed below its starts. */
@@ -68,11 +90,61 @@ function merge(tree: StartsTree, level: LevelData, replace: boolean): void {
     const prev = tree.metrics.get(metric);
     if (replace || prev === undefined || s.start > prev) tree.metrics.set(metric, s.start);
   }
-  for (const [name, child] of level.children) {
-    let sub = tree.children.get(name);
-    if (!sub) tree.children.set(name, (sub = newTree()));
-    merge(sub, child, replace);
+  for (const [name, child] of level.children) merge(childTree(tree, name), child, replace);
+}
+
+function mergeTrees(tree: StartsTree, from: StartsTree): void {
+  for (const [metric, start] of from.metrics) {
+    const prev = tree.metrics.get(metric);
+    if (prev === undefined || start > prev) tree.metrics.set(metric, start);
   }
+  for (const [name, child] of from.children) {
+    const sub = tree.children.get(name);
+    if (sub) mergeTrees(sub, child);
+    else {
+      if (tree.children === NO_CHILDREN) tree.children = new Map();
+      tree.children.set(name, child);
+    }
+  }
+}
+
+/** A checkpoint file's series as restore holds them: a table (`.bin`) or a tree (`.json`). */
+export type FileSeries = SeriesTable | LevelData;
+
+function isTable(f: FileSeries): f is SeriesTable {
+  return (f as SeriesTable).bytes !== undefined;
+}
+
+/**
+ * The latest start of every series over a host's files in load order; null
+ * when a file starts a series before an earlier file does (then repairOrder
+ * has work to do).
+ */
+export function startsInOrder(files: readonly FileSeries[]): StartsTree | null {
+  const tree = newTree();
+  for (const f of files) {
+    if (!isTable(f)) {
+      if (startsEarlier(tree, f)) return null;
+      merge(tree, f, false);
+      continue;
+    }
+    // One pass: a series that starts before the same series of an earlier file
+    // (or, in a malformed file, an earlier entry of this one) breaks the order.
+    const names = tableNames(f);
+    const nodes: StartsTree[] = new Array(f.levelParent.length);
+    for (let i = 0; i < nodes.length; i++) {
+      nodes[i] = childTree(f.levelParent[i] < 0 ? tree : nodes[f.levelParent[i]], names.levels[i]);
+    }
+    for (let i = 0; i < f.seriesLevel.length; i++) {
+      const node = f.seriesLevel[i] < 0 ? tree : nodes[f.seriesLevel[i]];
+      const name = names.series[i];
+      const prev = node.metrics.get(name);
+      const start = f.start[i];
+      if (prev === undefined || start > prev) node.metrics.set(name, start);
+      else if (start < prev) return null;
+    }
+  }
+  return tree;
 }
 
 function startsEarlier(tree: StartsTree, level: LevelData): boolean {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.ts';
+import { healthJson } from '../../src/api/routes/healthcheck.ts';
 import { call, json } from '../support/app-client.ts';
 import { TEST_METRICS, createTestStore } from '../support/test-store.ts';
 
@@ -14,6 +15,17 @@ describe('/api/healthcheck', () => {
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(await json(res)).toEqual({ f0101: full, x9: { State: 'failed', HealthMetrics: '' } });
     expect(store.calls.healthCheck).toEqual([{ cluster: 'fritz', nodes: ['f0101', 'x9'], metricNames: ['cpu_load'] }]);
+  });
+
+  it('writes the answer as Go writes its map: nodes in byte order, HTML-safe escapes, a newline', () => {
+    const r = (State: 'full' | 'failed') => ({ State, HealthMetrics: State === 'full' ? '{"degraded":[],"missing":["a<b"]}' : '' });
+    // U+FF5E sorts before U+1F600 by code point (UTF-8 bytes), after it by UTF-16 units
+    const result = { zz: r('full'), '\u{1F600}': r('failed'), '\uFF5E': r('failed'), B: r('failed'), a: r('failed'), 'x&y': r('full') };
+    const text = healthJson(result);
+    expect(Object.keys(JSON.parse(text))).toEqual(['B', 'a', 'x&y', 'zz', '\uFF5E', '\u{1F600}']);
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text).toContain('"x\\u0026y":{"State":"full","HealthMetrics":"{\\"degraded\\":[],\\"missing\\":[\\"a\\u003cb\\"]}"}');
+    expect(healthJson({})).toBe('{}\n');
   });
 
   it('answers 400 for an unknown field in the body', async () => {

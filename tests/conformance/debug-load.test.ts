@@ -1,5 +1,6 @@
 // behaviour.md section 6 (debug) against cc-backend debug.go, and the chunks a
-// checkpoint load leaves (checkpoint.go loadFile: capacity = length, archived).
+// checkpoint load leaves (checkpoint.go loadFile: capacity = length, archived;
+// ours: the newest loaded chunk keeps room to grow).
 import { describe, expect, it } from 'vitest';
 import { chunks, entry, ingest, makeStore, run, series, T } from './support.ts';
 
@@ -45,16 +46,29 @@ describe('conformance: chunks loaded from a checkpoint', () => {
     return s;
   }
 
-  it('are marked saved and have their length as capacity: the next sample opens a new chunk', () => {
+  // (ours) The reference's loaded buffers hold exactly their data (capacity = length), so the
+  // next sample opens a chunk at ts - f/2 and a read that starts in the file skips a slot
+  // there. Ours: the newest loaded chunk keeps room up to 512 slots from its start, as a
+  // live chunk has, so data answers the same before and after a restart (docs/engine.md).
+  it('are marked saved; the newest keeps room to grow: the next sample continues it (ours)', () => {
     const s = loaded();
     expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 30, len: 3, end: T + 150, saved: true }]);
-    // idx = (T+180 - (T-30)) / 60 = 3 >= cap 3: newBuffer(ts) at T+150
+    // idx = (T+180 - (T-30)) / 60 = 3 < 512
     ingest(s, series('load', 'h', [[T + 180, 4]]));
-    expect(chunks(s, ['c', 'h'], 'load')).toEqual([
-      { start: T - 30, len: 3, end: T + 150, saved: true },
-      { start: T + 150, len: 1, end: T + 210 },
-    ]);
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 30, len: 4, end: T + 210 }]);
     expect(entry(s, { metric: 'load', host: 'h' }, T, T + 600)).toMatchObject({ data: [1, 2, 3, 4], from: T, to: T + 240 });
+  });
+
+  it('are as long as the file, in pieces of 512, the newest with room up to 512 (ours)', () => {
+    const s = makeStore();
+    const long = Array.from({ length: 600 }, (_, i) => i);
+    s.loadHost('c', 'h', { metrics: new Map([['load', { frequency: 60, start: T - 30, values: values(long) }]]), children: new Map() });
+    ingest(s, series('load', 'h', [[T + 600 * 60, 600], [T + 1023 * 60, 1023], [T + 1024 * 60, 1024]]));
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([
+      { start: T - 30, len: 512, end: T - 30 + 512 * 60, saved: true },
+      { start: T - 30 + 512 * 60, len: 512, end: T - 30 + 1024 * 60 },
+      { start: T + 1024 * 60 - 30, len: 1, end: T + 1024 * 60 + 30 },
+    ]);
   });
 
   it('take an overwrite while they are the newest chunk', () => {

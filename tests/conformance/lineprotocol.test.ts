@@ -319,11 +319,17 @@ describe('conformance: tags', () => {
     expect(result.error).toBeNull();
     expect(childrenOf(store, ['c', 'h'])).toEqual(['t'.repeat(300) + '1']);
   });
-  // Not a difference from the reference (which takes the line): our own refusal names the line
-  // after the long one when the line ends with a newline.
-  it.fails('names the line of a refused long type name', () => {
-    const { result } = lp(`one,cluster=c,hostname=h,type=${'t'.repeat(300)},type-id=1 value=1 ${T}\n`);
-    expect(result.error?.line).toBe(1);
+  // Not a difference from the reference (which takes the line): our own refusal names the
+  // line itself, with or without a newline at its end.
+  it('names the line of a refused long type or stype name', () => {
+    const long = 't'.repeat(300);
+    for (const eol of ['\n', '\r\n', '']) {
+      const { result } = lp(`one,cluster=c,hostname=h value=1 ${T}\n\none,cluster=c,hostname=h,type=${long},type-id=1 value=1 ${T}${eol}`);
+      expect(result.error).toEqual({ line: 3, message: expect.stringMatching(/^type name longer than 255 bytes/) });
+      expect(result.accepted).toBe(1);
+    }
+    const stype = lp(`one,cluster=c,hostname=h,type=socket,type-id=0,stype=${long},stype-id=1 value=1\n`).result;
+    expect(stype.error).toEqual({ line: 1, message: expect.stringMatching(/^stype name longer than 255 bytes/) });
   });
 });
 

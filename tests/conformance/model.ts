@@ -6,9 +6,11 @@
 //
 // Where the reference and behaviour.md differ on purpose the model follows the
 // (ours) rule: values are 32-bit floats, and a sample before the newest chunk
-// that falls inside an older chunk is written there. A late sample that falls
-// in a gap between chunks has no rule in behaviour.md; write() reports it as
-// 'gap' and stores nothing, so callers must not send such samples.
+// that falls inside an older chunk is written there. A late sample in a gap
+// between two chunks (the reference drops it) follows our gap rule
+// (docs/engine.md): a chunk on the older chunk's grid, starting at the slot
+// that covers the sample, holding the whole slots that fit before the newer
+// chunk starts (at most 512); with no whole slot the sample is dropped.
 import type { Aggregation, MetricTable, QueryRequest, QuerySpec } from '../../src/engine/types.ts';
 
 export const CHUNK_CAP = 512;
@@ -19,7 +21,18 @@ export interface ModelChunk {
   data: number[];
 }
 
-export type WriteOutcome = 'stored' | 'dropped' | 'gap';
+export type WriteOutcome = 'stored' | 'dropped';
+
+/** Where a sample goes: an existing chunk, a new head chunk, or a chunk inserted before `chunk`. */
+export interface Placement {
+  outcome: WriteOutcome;
+  chunk?: number;
+  idx?: number;
+  opensChunk?: boolean;
+  inserted?: { start: number; cap: number };
+  /** Before the head chunk (the reference drops it); with `inserted`: in a gap. */
+  late?: boolean;
+}
 
 const div = (a: number, b: number) => Math.trunc(a / b);
 
@@ -34,7 +47,7 @@ export class ModelSeries {
   }
 
   /** Where a sample would go, without writing it. */
-  locate(ts: number): { outcome: WriteOutcome; chunk?: number; idx?: number; opensChunk?: boolean } {
+  locate(ts: number): Placement {
     const f = this.freq;
     if (this.chunks.length === 0) return { outcome: 'stored', opensChunk: true };
     const head = this.chunks[this.chunks.length - 1];
@@ -48,7 +61,12 @@ export class ModelSeries {
       const c = this.chunks[k];
       if (ts < c.start) continue;
       const idx = div(ts - c.start, f);
-      return idx < c.cap ? { outcome: 'stored', chunk: k, idx } : { outcome: 'gap' };
+      if (idx < c.cap) return { outcome: 'stored', chunk: k, idx, late: true };
+      // (ours) gap rule: on chunk k's grid, whole slots before chunk k+1
+      const start = c.start + idx * f;
+      const cap = Math.min(CHUNK_CAP, div(this.chunks[k + 1].start - start, f));
+      if (cap < 1) return { outcome: 'dropped', late: true };
+      return { outcome: 'stored', chunk: k + 1, idx: 0, inserted: { start, cap }, late: true };
     }
     return { outcome: 'dropped' };
   }
@@ -61,6 +79,10 @@ export class ModelSeries {
     if (where.opensChunk) {
       chunk = { start: ts - this.half, cap: CHUNK_CAP, data: [] };
       this.chunks.push(chunk);
+      idx = 0;
+    } else if (where.inserted) {
+      chunk = { ...where.inserted, data: [] };
+      this.chunks.splice(where.chunk!, 0, chunk);
       idx = 0;
     } else {
       chunk = this.chunks[where.chunk!];

@@ -147,29 +147,77 @@ describe('conformance: late samples (ours)', () => {
   });
 });
 
-describe('conformance: late samples in a gap between chunks', () => {
+describe('conformance: late samples in a gap between chunks (ours)', () => {
+  // The reference drops every sample before the newest chunk (`ts < b.start`). Our gap rule
+  // (docs/engine.md): a chunk on the older chunk's grid, from the slot covering the sample,
+  // with the whole slots that fit before the newer chunk; no whole slot: dropped. buffer.read
+  // hops once per step (`b = b.next; idx = int((t - b.start) / b.frequency)`), so a chunk
+  // there must never be jumped over.
+  //
   // A: one sample at T (start T-30, cap 512: its window ends at T+30690).
   // B: a sample at T+30750 opens the next chunk at T+30720 (idx 513 >= cap).
-  // L: a late sample at T+30690 lies past A's window and before B: neither "inside an older
-  //    chunk" nor "older than everything", so behaviour.md has no (ours) rule for it; the
-  //    reference drops it (`ts < b.start`). We insert a one-slot chunk [T+30660, T+30720).
-  function withLateInGap() {
+  function narrowGap() {
     const s = makeStore();
     ingest(s, series('load', 'h', [[T, 1], [T + 30750, 2]]));
-    expect(ingest(s, series('load', 'h', [[T + 30690, 9]]))).toMatchObject({ accepted: 1, dropped: 0 });
     return s;
   }
 
-  it('reads the new sample where its own phase reaches it', () => {
-    expect(entry(withLateInGap(), { metric: 'load', host: 'h' }, T + 30690, T + 30810).data).toEqual([9, 2]);
+  it('drops a late sample in a gap narrower than a slot of the older grid', () => {
+    const s = narrowGap();
+    // [T+30690, T+30720) is 30 s: a slot there would end past B's start
+    expect(ingest(s, series('load', 'h', [[T + 30690, 9], [T + 30719, 9]]))).toMatchObject({ accepted: 0, dropped: 2 });
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([
+      { start: T - 30, len: 1, end: T + 30 },
+      { start: T + 30720, len: 1, end: T + 30780 },
+    ]);
   });
 
-  // DIFFERENCE (not marked): reading on the phase T+10, the reference reaches B from A in one hop
-  // at t = T+30730 (`idx = int((t - b.start) / b.frequency)` = 0 in B) and answers 2. With the
-  // inserted one-slot chunk, the single hop lands in it with idx 1 >= len and the read gives NaN,
-  // then stops: B's sample, written in order, is no longer returned on this phase.
-  it.fails('keeps an in-order sample readable after a late sample was put into the gap before it', () => {
-    const r = entry(withLateInGap(), { metric: 'load', host: 'h' }, T + 10, T + 40000);
-    expect(r.data[512]).toBe(2);
+  it('keeps an in-order sample readable on every phase next to a narrow gap', () => {
+    const s = narrowGap();
+    ingest(s, series('load', 'h', [[T + 30690, 9]]));
+    // on the phase T+10 the reference reaches B from A in one hop at t = T+30730 (idx 0 in B)
+    for (let phase = 0; phase < 60; phase++) {
+      const r = entry(s, { metric: 'load', host: 'h' }, T + phase - 30, T + 40000);
+      expect(r.data.filter((v: number | null) => v !== null)).toEqual([1, 2]);
+    }
+  });
+
+  // C: B opens at T+60690 instead, leaving [T+30690, T+60690) between them.
+  function wideGap() {
+    const s = makeStore();
+    ingest(s, series('load', 'h', [[T, 1], [T + 60720, 2]]));
+    return s;
+  }
+
+  it('puts a late sample in a wide gap on the older chunk grid, ending at most at the next start', () => {
+    const s = wideGap();
+    // T+30700 is slot 512 of A's grid (start T-30): the chunk starts at T+30690 with the
+    // (60690 - 30690) / 60 = 500 whole slots before B; T+60680 is slot 499 of it
+    expect(ingest(s, series('load', 'h', [[T + 30700, 9]]))).toMatchObject({ accepted: 1, dropped: 0 });
+    expect(ingest(s, series('load', 'h', [[T + 60680, 8], [T + 31000, 7]]))).toMatchObject({ accepted: 2, dropped: 0 });
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([
+      { start: T - 30, len: 1, end: T + 30 },
+      { start: T + 30690, len: 500, end: T + 60690 },
+      { start: T + 60690, len: 1, end: T + 60750 },
+    ]);
+  });
+
+  it('reads the late and the in-order samples on every phase', () => {
+    const s = wideGap();
+    ingest(s, series('load', 'h', [[T + 30700, 9], [T + 60680, 8]]));
+    for (let phase = 0; phase < 60; phase++) {
+      const r = entry(s, { metric: 'load', host: 'h' }, T + phase - 30, T + 70000);
+      expect(r.data.filter((v: number | null) => v !== null)).toEqual([1, 9, 8, 2]);
+    }
+  });
+
+  it('starts the inserted chunk at the slot covering the sample, not at the older end', () => {
+    const s = wideGap();
+    // T+40000 is slot (40030 / 60) = 667 of A's grid: start T-30 + 667*60 = T+39990
+    ingest(s, series('load', 'h', [[T + 40000, 9]]));
+    expect(chunks(s, ['c', 'h'], 'load')?.[1]).toEqual({ start: T + 39990, len: 1, end: T + 40050 });
+    // a later one before it goes into a chunk of its own, ending at most at T+39990
+    ingest(s, series('load', 'h', [[T + 39950, 8]]));
+    expect(chunks(s, ['c', 'h'], 'load')?.map((c) => c.start)).toEqual([T - 30, T + 39930, T + 39990, T + 60690]);
   });
 });

@@ -40,12 +40,13 @@ describe('debug dump', () => {
   it('marks chunks that are on disk as saved', () => {
     const s = filled();
     s.loadHost('fritz', 'd', {
-      metrics: new Map([['cpu_load', { frequency: 60, start: T - 3600, values: new Float32Array([1, 2, 3]) }]]),
+      metrics: new Map([['cpu_load', { frequency: 60, start: T - 600 * 60, values: new Float32Array([1, 2, 3]) }]]),
       children: new Map(),
     });
+    // past the 512 slots the loaded chunk has room for: a chunk of its own
     s.ingest(lp(`cpu_load,cluster=fritz,hostname=d value=4 ${T}\n`), 'fritz', T);
     expect(JSON.parse(s.debugDump(['fritz', 'd'])!).data.cpu_load).toEqual([
-      { start: T - 3600, len: 3, end: T - 3600 + 180, saved: true },
+      { start: T - 600 * 60, len: 3, end: T - 600 * 60 + 180, saved: true },
       { start: T - 30, len: 1, end: T + 30 },
     ]);
   });

@@ -1,9 +1,10 @@
 // The persistence contract: exportHost gives one series per (level, metric),
 // commit marks exactly what was exported as saved, loadHost brings files back
-// (chunks of at most 512 slots, capacity = length, saved), writeSamples
+// (chunks of at most 512 slots, saved, the newest with room to grow), writeSamples
 // replays a WAL.
 import { describe, expect, it } from 'vitest';
 import type { LevelData, QueryRequest, SeriesData } from '../../src/engine/types.ts';
+import { seriesTableOf } from '../../src/engine/codec.ts';
 import { levelOf, lp, makeStore, queryJson, read, seriesOf } from './helpers.ts';
 
 const T = 1725620400;
@@ -63,7 +64,7 @@ describe('export and load', () => {
     expect(got.values.slice(1, 601).every(Number.isNaN)).toBe(true);
   });
 
-  it('loads a series as chunks of at most 512 slots with capacity = length, marked saved', () => {
+  it('loads a series as chunks of at most 512 slots, marked saved; the newest keeps room to grow', () => {
     const s = makeStore();
     s.loadHost('fritz', 'h', level({ cpu_load: series(T, Array.from({ length: 1200 }, (_, i) => i)) }));
     expect(chunks(s, 'h', 'cpu_load')).toEqual([
@@ -71,10 +72,93 @@ describe('export and load', () => {
       { start: T + 512 * 60, len: 512, end: T + 1024 * 60, saved: true },
       { start: T + 1024 * 60, len: 176, end: T + 1200 * 60, saved: true },
     ]);
-    // the next write opens a chunk of its own, as in the reference
+    // the next write continues the newest chunk, as it would have before a restart (ours)
     s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=7 ${T + 1200 * 60 + 30}\n`), 'fritz', T);
-    expect(chunks(s, 'h', 'cpu_load').at(-1)).toEqual({ start: T + 1200 * 60, len: 1, end: T + 1201 * 60 });
+    expect(chunks(s, 'h', 'cpu_load').at(-1)).toEqual({ start: T + 1024 * 60, len: 177, end: T + 1201 * 60 });
     expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')).toEqual(series(T + 1200 * 60, [7]));
+  });
+
+  it('continues the newest loaded chunk with the next file of the series on its grid', () => {
+    const s = makeStore();
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T, [1, 2, 3]) }));
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T + 5 * 60, [6, 7]) }));
+    expect(chunks(s, 'h', 'cpu_load')).toEqual([{ start: T, len: 7, end: T + 7 * 60, saved: true }]);
+    expect(read(s, 'fritz', 'h', 'cpu_load', T, T + 600).data).toEqual([1, 2, 3, null, null, 6, 7]);
+    // off its grid, the next file's piece follows it, and the chunk's room ends where the piece starts
+    s.loadHost('fritz', 'h', level({ cpu_load: series(T + 9 * 60 + 20, [10]) }));
+    expect(chunks(s, 'h', 'cpu_load')).toEqual([
+      { start: T, len: 7, end: T + 7 * 60, saved: true },
+      { start: T + 9 * 60 + 20, len: 1, end: T + 10 * 60 + 20, saved: true },
+    ]);
+    for (let phase = 0; phase < 60; phase += 5) {
+      expect(read(s, 'fritz', 'h', 'cpu_load', T + phase, T + 600 + phase).data.filter((v: number | null) => v !== null)).toEqual([1, 2, 3, 6, 7, 10]);
+    }
+  });
+
+  it('answers the same after checkpoints mid-chunk and a restart, also for the samples that follow', () => {
+    const live = makeStore();
+    const at = (i: number) => T + i * 60 + ((i * 37) % 41) - 20; // jittered
+    const body = (from: number, to: number) => lp(Array.from({ length: to - from }, (_, k) => `cpu_load,cluster=fritz,hostname=h value=${from + k} ${at(from + k)}`).join('\n'));
+    // two checkpoint files, both ending inside the first chunk
+    const files: LevelData[] = [];
+    for (const [from, to] of [[0, 300], [300, 450]]) {
+      live.ingest(body(from, to), 'fritz', T);
+      const e = live.exportHost('fritz', 'h', { unsavedOnly: true })!;
+      e.commit();
+      files.push(e.level);
+    }
+    const restored = makeStore();
+    for (const file of files) restored.loadHost('fritz', 'h', file);
+    expect(chunks(restored, 'h', 'cpu_load')).toEqual(chunks(live, 'h', 'cpu_load'));
+    // the tail after the last checkpoint (a WAL replay, or live ingest), past the chunk's end
+    for (const s of [live, restored]) s.ingest(body(450, 560), 'fritz', T);
+    expect(chunks(restored, 'h', 'cpu_load')).toEqual(chunks(live, 'h', 'cpu_load'));
+    for (let phase = -30; phase < 30; phase += 3) {
+      const q: QueryRequest = { cluster: 'fritz', from: T + phase, to: T + 600 * 60, queries: [{ metric: 'cpu_load', host: 'h' }] };
+      expect(queryJson(restored, q)).toEqual(queryJson(live, q));
+    }
+  });
+
+  it('loads a table as it loads the tree it was made of', () => {
+    const a = varied();
+    const tree = a.exportHost('fritz', 'h', { unsavedOnly: false })!.level;
+    const fromTree = makeStore();
+    fromTree.loadHost('fritz', 'h', tree);
+    const fromTable = makeStore();
+    fromTable.loadTable('fritz', 'h', seriesTableOf(tree));
+    expect(queryJson(fromTable, QUERIES)).toEqual(queryJson(a, QUERIES));
+    expect(fromTable.debugDump(['fritz', 'h'])).toBe(fromTree.debugDump(['fritz', 'h']));
+  });
+
+  it('skips table entries that point outside the bytes or carry numbers out of range', () => {
+    const s = makeStore();
+    const table = seriesTableOf(level({ cpu_load: series(T, [1, 2]), mem_used: series(T, [3]), flops_any: series(T, [4]), fast: series(T, [5], 1) }, { s0: level({ mem_bw: series(T, [6]) }) }));
+    table.valueCount[0] = 1_000_000; // past the end of the bytes
+    table.frequency[1] = 0.5;
+    table.start[2] = 2 ** 60;
+    table.levelNameAt[0] = table.bytes.length; // the level's name is not in the bytes: the level and its series go
+    s.loadTable('fritz', 'h', table);
+    const got = levelOf(s, 'fritz', 'h')!;
+    expect([...got.metrics.keys()]).toEqual(['fast']);
+    expect(got.children.size).toBe(0);
+  });
+
+  it('frees the pages of loaded chunks one by one, as it frees pages of written ones', () => {
+    const s = makeStore();
+    const used = () => s.stats().usedBytes;
+    s.ingest(lp(`cpu_load,cluster=fritz,hostname=other value=1 ${T}\n`), 'fritz', T);
+    const before = used();
+    // 1..8 pages per chunk, and a chunk of 512
+    for (let n = 1; n <= 9; n++) s.loadHost('fritz', 'h', level({}, { [`t${n}`]: level({ cpu_load: series(T, Array.from({ length: n === 9 ? 512 : n * 64 - 3 }, (_, i) => i)) }) }));
+    expect(used()).toBeGreaterThan(before);
+    s.free(['fritz', 'h'], T + 10_000_000);
+    const afterFree = used();
+    // the level blocks stay (free keeps levels); the same data again reuses every freed page
+    for (let n = 1; n <= 9; n++) s.loadHost('fritz', 'h', level({}, { [`t${n}`]: level({ cpu_load: series(T, Array.from({ length: n === 9 ? 512 : n * 64 - 3 }, (_, i) => i)) }) }));
+    const memory = s.stats().memoryBytes;
+    s.free(['fritz', 'h'], T + 10_000_000);
+    expect(used()).toBe(afterFree);
+    expect(s.stats().memoryBytes).toBe(memory);
   });
 
   it('exports only what is not on disk, and commit marks exactly the export as saved', () => {

@@ -42,4 +42,10 @@ describe('health check', () => {
     expect(r.b).toEqual({ State: 'failed', HealthMetrics: '{"degraded":["cpu_load"],"missing":[]}' });
     expect(r.nohost).toEqual({ State: 'failed', HealthMetrics: '' });
   });
+
+  it('answers a node named __proto__ like any other', () => {
+    const r = filled().healthCheck('fritz', ['__proto__', 'nohost'], ['cpu_load'], now);
+    expect(Object.keys(r)).toEqual(['__proto__', 'nohost']);
+    expect(r['__proto__']).toEqual({ State: 'failed', HealthMetrics: '' });
+  });
 });

@@ -9,11 +9,15 @@ import {
   encodeJsonCheckpoint,
   encodeWalRecords,
   float32ToText,
+  levelOfTable,
   readBinSnapshotHeader,
+  scanBinSnapshot,
   walFileHeader,
   WalDecoder,
 } from '../../src/persist/format/index.ts';
 import type { WalSample } from '../../src/persist/format/index.ts';
+import { decodeName } from '../../src/persist/format/bytes.ts';
+import { tableNames } from '../../src/persist/format/series-table.ts';
 import { level, plain, series } from '../support/levels.ts';
 
 const sample = () => ({
@@ -144,6 +148,68 @@ describe('binary snapshot', () => {
     const shifted = new Uint8Array(bytes.length + 3);
     shifted.set(bytes, 3);
     expect(plain(decodeBinSnapshot(shifted.subarray(3)).root)).toEqual(plain(sample().root));
+  });
+});
+
+describe('binary snapshot as a table over its bytes (what restore loads)', () => {
+  it('points into the file for names and values, and reads back as the same tree', () => {
+    const bytes = encodeBinSnapshot(sample());
+    const { from, to, table } = scanBinSnapshot(bytes);
+    expect([from, to]).toEqual([sample().from, sample().to]);
+    expect(table.bytes).toBe(bytes);
+    expect(plain(levelOfTable(table))).toEqual(plain(sample().root));
+    // socket0 before its child memctrl1; host-level series have level -1
+    const names = Array.from(table.levelParent, (_p, i) => decodeName(bytes, table.levelNameAt[i], table.levelNameAt[i] + table.levelNameLength[i]));
+    expect(names).toEqual(['socket0', 'memctrl1', 'hwthread12', 'ü-ß']);
+    expect(Array.from(table.levelParent)).toEqual([-1, 0, -1, -1]);
+    expect(Array.from(table.seriesLevel)).toEqual([-1, -1, 0, 1, 2, 3]);
+    const load = new Float32Array(bytes.slice(table.valuesAt[0], table.valuesAt[0] + table.valueCount[0] * 4).buffer);
+    expect(Array.from(load)).toEqual(Array.from(sample().root.metrics.get('cpu_load')!.values));
+    expect(Array.from(table.frequency)).toEqual([60, 30, 60, 60, 60, 60]);
+  });
+
+  it('names the metric whose header or values are cut off, and refuses unsafe integers', () => {
+    const bytes = encodeBinSnapshot({ from: 0, to: 0, root: level({ cpu_load: series(60, [1, 2, 3]) }) });
+    // header 20, count 4, name length 2 + 8, fields 20, values 12
+    expect(() => scanBinSnapshot(bytes.subarray(0, 40))).toThrow(/header of metric cpu_load/);
+    expect(() => scanBinSnapshot(bytes.subarray(0, 60))).toThrow(/3 values of metric cpu_load/);
+    const huge = bytes.slice();
+    new DataView(huge.buffer).setInt32(34 + 12, 0x7fffffff, true); // start's high word
+    expect(() => scanBinSnapshot(huge)).toThrow(/start of cpu_load does not fit a safe integer/);
+  });
+});
+
+describe('names of a table', () => {
+  it('are right for tables of the same layout (shared) and of another one', () => {
+    const scan = (root: ReturnType<typeof level>) => scanBinSnapshot(encodeBinSnapshot({ from: 0, to: 0, root })).table;
+    const a = scan(level({ x: series(0, [1]) }, { s0: level({ y: series(0, [2]) }) }));
+    const b = scan(level({ x: series(60, [3, 4]) }, { s0: level({ y: series(0, []) }) }));
+    const c = scan(level({ x: series(0, [1]) }, { s1: level({ y: series(0, [2]) }) }));
+    const d = scan(level({ xx: series(0, [1]) }, { s: level({ y: series(0, [2]) }) }));
+    const first = tableNames(a);
+    expect(first).toEqual({ levels: ['s0'], series: ['x', 'y'] });
+    expect(tableNames(b)).toBe(first);
+    expect(tableNames(c)).toEqual({ levels: ['s1'], series: ['x', 'y'] });
+    // same total length of names, split differently
+    expect(tableNames(d)).toEqual({ levels: ['s'], series: ['xx', 'y'] });
+    expect(tableNames(a)).toEqual(first);
+  });
+});
+
+describe('name decoding', () => {
+  it('gives the right text for many short names that share cache slots', () => {
+    const enc = new TextEncoder();
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 5000; i++) {
+        const name = i % 3 === 0 ? `hwthread${i}` : i % 3 === 1 ? `m_${i}_ü` : `x${i}`;
+        const b = enc.encode(`..${name}..`);
+        expect(decodeName(b, 2, b.length - 2)).toBe(name);
+      }
+    }
+    const long = 'a'.repeat(40) + 'ß';
+    const b = enc.encode(long);
+    expect(decodeName(b, 0, b.length)).toBe(long);
+    expect(() => decodeName(Uint8Array.of(0xff, 0xfe), 0, 2)).toThrow();
   });
 });
 

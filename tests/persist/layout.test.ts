@@ -5,7 +5,8 @@ import { parseCheckpointName, selectCleanupFiles, selectRestoreFiles, sortCheckp
 import { loadConfig } from '../../src/config/load.ts';
 import { validateConfig } from '../../src/config/validate.ts';
 import { persistSettings } from '../../src/persist/settings.ts';
-import { repairOrder, trimBelow } from '../../src/persist/series-starts.ts';
+import { SeriesStarts, repairOrder, startsInOrder, trimBelow } from '../../src/persist/series-starts.ts';
+import { encodeBinSnapshot, scanBinSnapshot } from '../../src/persist/format/index.ts';
 import { level, plain, series } from '../support/levels.ts';
 import { REFERENCE_CONFIG } from '../support/reference.ts';
 
@@ -83,6 +84,28 @@ describe('keeping the Go loader order', () => {
     ]);
     expect(plain(trimBelow(root, limits)!)).toEqual(plain(level({ a: series(0, [1, 2]), b: series(0, [1]) })));
     expect(trimBelow(root, new Map([['\u0000a', 1000]]))).toBeNull();
+  });
+
+  it('finds files out of order from their tables as from their trees, and sums up their starts', () => {
+    const table = (root: ReturnType<typeof level>) => scanBinSnapshot(encodeBinSnapshot({ from: 0, to: 0, root })).table;
+    const a = level({ a: series(0, [1, 2, 3]) }, { s0: level({ b: series(60, [1]) }) });
+    const b = level({ a: series(180, [4]) }, { s0: level({ b: series(120, [1]) }, { m1: level({ c: series(5, [1]) }) }) });
+    const late = level({}, { s0: level({ b: series(60, [9]) }) });
+    expect(startsInOrder([table(a), table(b), table(late)])).toBeNull();
+    expect(startsInOrder([a, table(b), late])).toBeNull();
+    const starts = startsInOrder([table(a), b])!;
+    expect(starts).not.toBeNull();
+    // what noteFile of both files would have recorded
+    const viaTrees = new SeriesStarts();
+    viaTrees.noteFile('c', 'h', a);
+    viaTrees.noteFile('c', 'h', b);
+    const viaTables = new SeriesStarts();
+    viaTables.noteStarts('c', 'h', starts);
+    for (const probe of [late, level({ a: series(120, [1]) }), level({}, { s0: level({}, { m1: level({ c: series(4, [1]) }) }) }), level({ a: series(180, [1]) })]) {
+      expect(viaTables.breaksOrder('c', 'h', probe)).toBe(viaTrees.breaksOrder('c', 'h', probe));
+    }
+    expect(viaTables.breaksOrder('c', 'h', late)).toBe(true);
+    expect(viaTables.breaksOrder('c', 'h', level({ a: series(180, [1]) }))).toBe(false);
   });
 
   it('repairs files whose series a later file starts earlier', () => {

@@ -169,6 +169,38 @@ describe('restore', () => {
     expect(env.log.lines.some((l) => /restore: 2\/3 hosts, .* MB in .* s \(\d+ MB\/s\)/.test(l))).toBe(true);
     expect(env.log.lines.some((l) => /restore done: 3 hosts, 3 files/.test(l))).toBe(true);
   });
+
+  it('tells the store once how much is coming: the first host\'s values for every host left', async () => {
+    const now = env.clock.now;
+    for (let h = 0; h < 4; h++) {
+      const dir = join(env.checkpoints, 'fritz', `h${h}`);
+      mkdirSync(dir, { recursive: true });
+      const root = level({ cpu_load: series(now - 3570, Array.from({ length: 10 + h }, () => h)) });
+      writeFileSync(join(dir, `${now - 3600}.bin`), encodeBinSnapshot({ from: now - 3600, to: now, root }));
+    }
+    const { store } = await restart();
+    // 10 values of 4 bytes, 3 hosts left, 10 % for chunk headers and partly filled pages
+    expect(store.reserved).toHaveLength(1);
+    expect(store.reserved[0]).toBeCloseTo(10 * 4 * 3 * 1.1);
+  });
+
+  it('remembers the series starts of the files it loaded: a late sample before them makes a full snapshot', async () => {
+    const dir = join(env.checkpoints, 'fritz', 'h1');
+    mkdirSync(dir, { recursive: true });
+    const now = env.clock.now;
+    const t = now - 7200;
+    writeFileSync(join(dir, `${t}.bin`), encodeBinSnapshot({ from: t, to: t + 3600, root: level({ cpu_load: series(t + 30, [1, 2]) }) }));
+    const second = level({ cpu_load: series(t + 3630, [5, 6]) }, { hwthread0: level({ cpu_user: series(t + 3630, [7]) }) });
+    writeFileSync(join(dir, `${t + 3600}.bin`), encodeBinSnapshot({ from: t + 3600, to: now, root: second }));
+    const { store, p } = await restart();
+    // before the second file's start of cpu_load: a file of it alone would break the Go order
+    await p.ingest(enc(line('cpu_load', 'h1', t + 330, 4)), 'fritz');
+    const s = await p.checkpoint();
+    expect(s.fullSnapshots).toBe(1);
+    expect(goLoaderAccepts(dir)).toBe(true);
+    const { store: again } = await restart();
+    expect(again.samples()).toEqual(store.samples());
+  });
 });
 
 describe('write path', () => {

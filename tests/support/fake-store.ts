@@ -1,6 +1,6 @@
 // A small in-memory MetricStore for testing the persistence layer without the
 // WASM engine. It models what persistence relies on: per-series "saved" state
-// with exportHost/commit, loadHost of checkpoint levels, WAL records from
+// with exportHost/commit, loadHost/loadTable of checkpoint levels, WAL records from
 // ingest, writeSamples with notBefore, free, hosts and stats. One contiguous
 // array per series instead of 512-slot chunks; query and health are not modelled.
 
@@ -13,9 +13,11 @@ import type {
   MetricTable,
   QueryRequest,
   SampleColumns,
+  SeriesTable,
   StoreOptions,
   WalAppend,
 } from '../../src/engine/types.ts';
+import { levelOfTable } from '../../src/persist/format/series-table.ts';
 import { encodeWalRecords } from '../../src/persist/format/wal.ts';
 import type { WalSample } from '../../src/persist/format/wal.ts';
 
@@ -261,6 +263,18 @@ export class FakeStore implements MetricStore {
       for (const [name, child] of data.children) walk(child, [...path, name]);
     };
     walk(level, []);
+  }
+
+  /** Recorded in `loads` as the tree it holds. */
+  loadTable(cluster: string, host: string, table: SeriesTable): void {
+    this.loadHost(cluster, host, levelOfTable(table));
+  }
+
+  /** Hints of restore, in order. */
+  readonly reserved: number[] = [];
+
+  reserve(bytes: number): void {
+    this.reserved.push(bytes);
   }
 
   writeSamples(cluster: string, host: string, samples: SampleColumns, notBefore = -Infinity): number {

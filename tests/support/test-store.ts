@@ -13,6 +13,7 @@ import type {
   MetricTable,
   QueryRequest,
   SampleColumns,
+  SeriesTable,
 } from '../../src/engine/types.ts';
 
 export const TEST_METRICS: MetricTable = {
@@ -113,6 +114,10 @@ export function createTestStore(answers: TestStoreAnswers = {}, metrics: MetricT
     },
 
     loadHost(_cluster: string, _host: string, _level: LevelData) {},
+
+    loadTable(_cluster: string, _host: string, _table: SeriesTable) {},
+
+    reserve(_bytes: number) {},
 
     writeSamples(_cluster: string, _host: string, samples: SampleColumns) {
       return samples.count;

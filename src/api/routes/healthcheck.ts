@@ -1,3 +1,5 @@
+import type { HealthResult } from '../../engine/types.ts';
+import { jsonString } from '../../engine/json-text.ts';
 import { badRequest } from '../errors.ts';
 import { expectObject, optionalString, optionalStringArray, parseJsonBody, rejectUnknownFields } from '../json-input.ts';
 import { type AppContext, type RouteDeps, bodyOf } from './context.ts';
@@ -21,8 +23,33 @@ export function healthcheckRoute(deps: RouteDeps) {
     const body = await bodyOf(c, deps);
     const req = body.byteLength > 0 ? fromBody(body) : fromQuery(c, Object.keys(deps.store.metrics));
     const result = deps.store.healthCheck(req.cluster, req.nodes, req.metricNames);
-    return c.body(JSON.stringify(result) + '\n', 200, { 'content-type': 'application/json' });
+    return c.body(healthJson(result), 200, { 'content-type': 'application/json' });
   };
+}
+
+/**
+ * The answer as the reference's json.Encoder writes its map[string]HealthCheckResult:
+ * nodes sorted by their bytes, strings escaped HTML-safe, a newline at the end.
+ */
+export function healthJson(result: Record<string, HealthResult>): string {
+  const nodes = Object.keys(result).sort(byCodePoints);
+  const entries = nodes.map((node) => {
+    const r = result[node];
+    return `${jsonString(node)}:{"State":${jsonString(r.State)},"HealthMetrics":${jsonString(r.HealthMetrics)}}`;
+  });
+  return `{${entries.join(',')}}\n`;
+}
+
+/** Go sorts map keys by their UTF-8 bytes, which is code point order (not UTF-16 unit order). */
+function byCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(i)!;
+    if (x !== y) return x - y;
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
 }
 
 function fromBody(body: Uint8Array): HealthRequest {

@@ -7,11 +7,13 @@
 //            u32 nChildren,
 //            nChildren x (u16 nameLen, name, level)
 //
-// All little-endian. Values are copied as whole byte runs (no per-value calls):
-// restore speed is bounded by memcpy, not by this decoder.
+// All little-endian. Reading finds the structure only (scanBinSnapshot: a
+// SeriesTable over the file's bytes); the tree with copied values is built
+// from that table (decodeBinSnapshot), so there is one reader of the format.
 
-import type { LevelData, SeriesData } from '../../engine/types.ts';
-import { FormatError, LITTLE_ENDIAN_HOST, copyFloat32s, decodeName, encodeName, getSafeInt64, putFloat32s, putInt64 } from './bytes.ts';
+import type { LevelData, SeriesTable } from '../../engine/types.ts';
+import { FormatError, decodeName, encodeName, getSafeInt64, putFloat32s, putInt64 } from './bytes.ts';
+import { levelOfTable, newSeriesTable } from './series-table.ts';
 import type { CheckpointFile } from './checkpoint-file.ts';
 
 export const BIN_SNAPSHOT_MAGIC = 0xcc5b0001;
@@ -87,115 +89,144 @@ export function readBinSnapshotHeader(bytes: Uint8Array): { from: number; to: nu
   return { from: getSafeInt64(view, 4, FORMAT, 'from'), to: getSafeInt64(view, 12, FORMAT, 'to') };
 }
 
-/** Reads a whole snapshot (ours or the Go store's); throws a FormatError on truncation or garbage. */
-export function decodeBinSnapshot(bytes: Uint8Array): CheckpointFile {
+/** A snapshot in flat form: its series as a table over the file's own bytes (nothing copied). */
+export interface BinSnapshotTable {
+  from: number;
+  to: number;
+  table: SeriesTable;
+}
+
+/**
+ * Reads a snapshot's structure (ours or the Go store's) into a SeriesTable
+ * over `bytes`: the names and values stay where they are. Throws a
+ * FormatError on truncation or garbage. Bytes after the host level are
+ * ignored, as the Go loader ignores them.
+ */
+export function scanBinSnapshot(bytes: Uint8Array): BinSnapshotTable {
   const { from, to } = readBinSnapshotHeader(bytes);
-  // First pass: validate the structure and count the values, so that every
-  // series becomes a view into one allocation (one memcpy per series, no
-  // per-series buffer for the garbage collector to track).
-  const counter = new LevelReader(bytes, null);
-  counter.scan(BIN_HEADER_SIZE, 0);
-  const reader = new LevelReader(bytes, LITTLE_ENDIAN_HOST ? new Float32Array(counter.values) : null);
-  // Bytes after the host level are ignored, as the Go loader ignores them.
-  return { from, to, root: reader.level(BIN_HEADER_SIZE, 0) };
+  // First pass: check every bound and count, so that the columns are allocated once.
+  const checker = new LevelChecker(bytes);
+  checker.level(BIN_HEADER_SIZE, 0);
+  const table = newSeriesTable(bytes, checker.levels, checker.series);
+  new LevelReader(bytes, table).level(BIN_HEADER_SIZE, -1);
+  return { from, to, table };
+}
+
+/** Reads a whole snapshot as a tree, the values copied out of `bytes`. */
+export function decodeBinSnapshot(bytes: Uint8Array): CheckpointFile {
+  const { from, to, table } = scanBinSnapshot(bytes);
+  return { from, to, root: levelOfTable(table) };
 }
 
 // Deeper trees than this are not a host; the limit keeps a corrupt file from
 // exhausting the stack.
 const MAX_DEPTH = 64;
 
-class LevelReader {
-  readonly view: DataView;
-  end = 0;
-  /** Values seen so far (the first pass counts them). */
-  values = 0;
-  private readonly pool8: Uint8Array | null;
+/** Checks the bounds of every field and counts levels and series (the first pass). */
+class LevelChecker {
+  private readonly view: DataView;
+  levels = 0;
+  series = 0;
 
-  /** Without a `pool`, each series gets a buffer of its own. */
-  constructor(
-    readonly bytes: Uint8Array,
-    private readonly pool: Float32Array | null,
-  ) {
+  constructor(private readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.pool8 = pool ? new Uint8Array(pool.buffer) : null;
-  }
-
-  private series(at: number, n: number): Float32Array {
-    if (!this.pool || !this.pool8) return copyFloat32s(this.bytes, at, n);
-    const first = this.values;
-    this.pool8.set(this.bytes.subarray(at, at + n * 4), first * 4);
-    return this.pool.subarray(first, first + n);
   }
 
   private need(at: number, n: number, what: string): void {
     if (at + n > this.bytes.length) throw new FormatError(FORMAT, at, `truncated while reading ${what}`);
   }
 
-  private name(at: number, what: string): [string, number] {
-    this.need(at, 2, `${what} length`);
-    const len = this.view.getUint16(at, true);
-    this.need(at + 2, len, what);
-    return [decodeName(this.bytes, at + 2, at + 2 + len), at + 2 + len];
+  private name(at: number, length: number): string {
+    return decodeName(this.bytes, at, at + length);
   }
 
-  /** Walks a level without building it: checks the bounds and counts the values. Returns its end. */
-  scan(at: number, depth: number): number {
+  /** The level at `at`; returns its end. */
+  level(at: number, depth: number): number {
     if (depth > MAX_DEPTH) throw new FormatError(FORMAT, at, `levels nested deeper than ${MAX_DEPTH}`);
     const view = this.view;
+    const size = this.bytes.length;
     this.need(at, 4, 'metric count');
     const nMetrics = view.getUint32(at, true);
     at += 4;
     for (let i = 0; i < nMetrics; i++) {
       this.need(at, 2, 'metric name length');
-      at += 2 + view.getUint16(at, true);
-      this.need(at, 20, 'metric header');
+      const nameLength = view.getUint16(at, true);
+      const nameAt = at + 2;
+      this.need(nameAt, nameLength, 'metric name');
+      at = nameAt + nameLength;
+      if (at + 20 > size) this.need(at, 20, `header of metric ${this.name(nameAt, nameLength)}`);
       const n = view.getUint32(at + 16, true);
+      if (!safeInt64(view, at)) getSafeInt64(view, at, FORMAT, `frequency of ${this.name(nameAt, nameLength)}`);
+      if (!safeInt64(view, at + 8)) getSafeInt64(view, at + 8, FORMAT, `start of ${this.name(nameAt, nameLength)}`);
       at += 20;
-      this.need(at, n * 4, `${n} values`);
-      this.values += n;
+      if (at + n * 4 > size) this.need(at, n * 4, `${n} values of metric ${this.name(nameAt, nameLength)}`);
       at += n * 4;
+      this.series++;
     }
     this.need(at, 4, 'child count');
     const nChildren = view.getUint32(at, true);
     at += 4;
     for (let i = 0; i < nChildren; i++) {
       this.need(at, 2, 'child name length');
-      at += 2 + view.getUint16(at, true);
-      at = this.scan(at, depth + 1);
+      const nameLength = view.getUint16(at, true);
+      this.need(at + 2, nameLength, 'child name');
+      this.levels++;
+      at = this.level(at + 2 + nameLength, depth + 1);
     }
     return at;
   }
+}
 
-  level(at: number, depth: number): LevelData {
-    if (depth > MAX_DEPTH) throw new FormatError(FORMAT, at, `levels nested deeper than ${MAX_DEPTH}`);
-    const metrics = new Map<string, SeriesData>();
-    const children = new Map<string, LevelData>();
-    this.need(at, 4, 'metric count');
-    const nMetrics = this.view.getUint32(at, true);
+function int64(view: DataView, at: number): number {
+  return view.getInt32(at + 4, true) * 0x1_0000_0000 + view.getUint32(at, true);
+}
+
+function safeInt64(view: DataView, at: number): boolean {
+  return Number.isSafeInteger(int64(view, at));
+}
+
+/** Fills a table from a snapshot that LevelChecker has found sound (the second pass: no checks). */
+class LevelReader {
+  private readonly view: DataView;
+  private levels = 0;
+  private series = 0;
+
+  constructor(
+    bytes: Uint8Array,
+    private readonly table: SeriesTable,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** The level at `at` (index `self`, -1 for the host); returns its end. */
+  level(at: number, self: number): number {
+    const { view, table } = this;
+    const nMetrics = view.getUint32(at, true);
     at += 4;
     for (let i = 0; i < nMetrics; i++) {
-      let name: string;
-      [name, at] = this.name(at, 'metric name');
-      this.need(at, 20, `header of metric ${name}`);
-      const frequency = getSafeInt64(this.view, at, FORMAT, `frequency of ${name}`);
-      const start = getSafeInt64(this.view, at + 8, FORMAT, `start of ${name}`);
-      const n = this.view.getUint32(at + 16, true);
-      at += 20;
-      this.need(at, n * 4, `${n} values of metric ${name}`);
-      metrics.set(name, { frequency, start, values: this.series(at, n) });
-      this.values += n;
-      at += n * 4;
+      const nameLength = view.getUint16(at, true);
+      const k = this.series++;
+      table.seriesLevel[k] = self;
+      table.seriesNameAt[k] = at + 2;
+      table.seriesNameLength[k] = nameLength;
+      at += 2 + nameLength;
+      table.frequency[k] = int64(view, at);
+      table.start[k] = int64(view, at + 8);
+      const n = view.getUint32(at + 16, true);
+      table.valuesAt[k] = at + 20;
+      table.valueCount[k] = n;
+      at += 20 + n * 4;
     }
-    this.need(at, 4, 'child count');
-    const nChildren = this.view.getUint32(at, true);
+    const nChildren = view.getUint32(at, true);
     at += 4;
     for (let i = 0; i < nChildren; i++) {
-      let name: string;
-      [name, at] = this.name(at, 'child name');
-      children.set(name, this.level(at, depth + 1));
-      at = this.end;
+      const nameLength = view.getUint16(at, true);
+      const index = this.levels++;
+      table.levelParent[index] = self;
+      table.levelNameAt[index] = at + 2;
+      table.levelNameLength[index] = nameLength;
+      at = this.level(at + 2 + nameLength, index);
     }
-    this.end = at;
-    return { metrics, children };
+    return at;
   }
 }

@@ -1,5 +1,6 @@
 // Small byte helpers shared by the binary codecs. Names in the formats are short
-// (metric and level names), so an ASCII fast path beats TextDecoder's call cost.
+// (metric and level names) and repeat, so a small cache and an ASCII fast path
+// beat TextDecoder's call cost.
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
@@ -19,22 +20,42 @@ export class FormatError extends Error {
   }
 }
 
+// Recently decoded short names, direct-mapped by a hash of their bytes: a
+// snapshot repeats the same few metric and level names hundreds of times per
+// host, and restore looks every one of them up.
+const CACHE_SLOTS = 1024;
+const CACHED_MAX = 32;
+const cachedBytes: Array<Uint8Array | undefined> = new Array(CACHE_SLOTS);
+const cachedText: string[] = new Array(CACHE_SLOTS).fill('');
+
 export function decodeName(bytes: Uint8Array, start: number, end: number): string {
-  if (end - start <= 64) {
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      if (bytes[i] >= 0x80) {
-        ascii = false;
+  const length = end - start;
+  if (length > CACHED_MAX) return utf8Decoder.decode(bytes.subarray(start, end));
+  let hash = length;
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    if (b >= 0x80) ascii = false;
+    hash = Math.imul(hash ^ b, 0x01000193);
+  }
+  const slot = (hash ^ (hash >>> 16)) & (CACHE_SLOTS - 1);
+  const known = cachedBytes[slot];
+  if (known !== undefined && known.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (known[i] !== bytes[start + i]) {
+        same = false;
         break;
       }
     }
-    if (ascii) {
-      let s = '';
-      for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
-      return s;
-    }
+    if (same) return cachedText[slot];
   }
-  return utf8Decoder.decode(bytes.subarray(start, end));
+  let text = '';
+  if (ascii) for (let i = start; i < end; i++) text += String.fromCharCode(bytes[i]);
+  else text = utf8Decoder.decode(bytes.subarray(start, end));
+  cachedBytes[slot] = bytes.slice(start, end);
+  cachedText[slot] = text;
+  return text;
 }
 
 export function encodeName(name: string): Uint8Array {
