@@ -61,7 +61,7 @@ function deferred<T>(): Deferred<T> {
 
 interface WriteOp {
   kind: 'write';
-  records: Uint8Array;
+  chunks: Uint8Array[];
   done: Deferred<void>;
 }
 
@@ -105,6 +105,9 @@ interface HostLog {
   /** Bumped whenever the file is replaced or removed: marks of an older file are void. */
   generation: number;
   oversizeReported: boolean;
+  /** The records of the `append` call numbered `call` (several parts when the host comes up more than once). */
+  call: number;
+  chunks: Uint8Array[];
 }
 
 export interface WalAppenderOptions {
@@ -124,6 +127,7 @@ const READ_CHUNK = 8 << 20;
 /** Times a log is re-checked when it changes under us between the check and the open. */
 const OPEN_ATTEMPTS = 3;
 const DONE = Promise.resolve();
+const NO_CHUNKS: Uint8Array[] = [];
 
 export interface WalStats {
   /** Bytes appended since start (records and file headers). */
@@ -150,23 +154,44 @@ export class WalAppender {
   private bytesAppended = 0;
   private failedBatches = 0;
   private syncs = 0;
+  private calls = 0;
 
   constructor(private readonly opts: WalAppenderOptions) {}
 
   /**
-   * Appends every host's records; resolves when all are in the files (with
-   * fsync: on the disk). Rejects with a WalWriteError when one host's write
-   * fails; the other hosts' records are written all the same.
+   * Appends every host's records, one write per host (a host may come up more
+   * than once: its parts go out together, in order); resolves when all are in
+   * the files (with fsync: on the disk). Rejects with a WalWriteError when one
+   * host's write fails; the other hosts' records are written all the same.
    */
   append(batches: readonly WalAppend[]): Promise<void> {
     if (batches.length === 0) return DONE;
     if (this.closed) return Promise.reject(new Error('WAL is closed'));
-    let waits: Promise<void>[] | null = null;
     let failure: unknown = null;
+    const call = ++this.calls;
+    const hosts: HostLog[] = [];
     for (const b of batches) {
       if (b.records.length === 0) continue;
+      let log: HostLog;
       try {
-        const wait = this.appendHost(this.logFor(b.cluster, b.host), b.records);
+        log = this.logFor(b.cluster, b.host);
+      } catch (err) {
+        failure ??= err;
+        continue;
+      }
+      if (log.call !== call) {
+        log.call = call;
+        log.chunks = [];
+        hosts.push(log);
+      }
+      log.chunks.push(b.records);
+    }
+    let waits: Promise<void>[] | null = null;
+    for (const log of hosts) {
+      const chunks = log.chunks;
+      log.chunks = NO_CHUNKS;
+      try {
+        const wait = this.appendHost(log, chunks);
         if (wait) (waits ??= []).push(wait);
       } catch (err) {
         failure ??= err;
@@ -250,7 +275,7 @@ export class WalAppender {
       assertSafeName('cluster', cluster);
       assertSafeName('host', host);
       const dir = join(this.opts.root, cluster, host);
-      log = { cluster, host, key: k, dir, path: join(dir, WAL_FILE), queue: [], running: false, file: null, known: false, size: 0, generation: 0, oversizeReported: false };
+      log = { cluster, host, key: k, dir, path: join(dir, WAL_FILE), queue: [], running: false, file: null, known: false, size: 0, generation: 0, oversizeReported: false, call: 0, chunks: NO_CHUNKS };
       this.logs.set(k, log);
     }
     return log;
@@ -261,12 +286,12 @@ export class WalAppender {
   }
 
   /** Writes now when the host is idle and its log known (returns what to wait for with fsync, else null); otherwise queues. */
-  private appendHost(log: HostLog, records: Uint8Array): Promise<void> | null {
+  private appendHost(log: HostLog, chunks: Uint8Array[]): Promise<void> | null {
     if (this.idle(log) && log.known) {
       let file: WalFile | null;
       try {
         file = this.openFile(log);
-        if (file) this.write(log, file, [records]);
+        if (file) this.write(log, file, chunks);
       } catch (err) {
         throw this.failure(log, err);
       }
@@ -274,8 +299,8 @@ export class WalAppender {
       // The file changed under us: the queue checks it again first.
     }
     // Queued records outlive this call; a view may be engine memory that the next ingest reuses.
-    const copy = records.byteLength === records.buffer.byteLength ? records : records.slice();
-    const op: WriteOp = { kind: 'write', records: copy, done: deferred() };
+    const owned = chunks.map((c) => (c.byteLength === c.buffer.byteLength ? c : c.slice()));
+    const op: WriteOp = { kind: 'write', chunks: owned, done: deferred() };
     this.enqueue(log, op);
     return op.done.promise;
   }
@@ -310,7 +335,7 @@ export class WalAppender {
           try {
             const file = await this.openChecked(log);
             try {
-              this.write(log, file, batch.map((w) => w.records));
+              this.write(log, file, batch.flatMap((w) => w.chunks));
             } catch (err) {
               throw this.failure(log, err);
             }

@@ -253,6 +253,17 @@ describe('WAL appender', () => {
     await wal.close();
   });
 
+  it('writes a host that comes up more than once in one call in one go, its parts in order', async () => {
+    const wal = appender({ fsync: true });
+    await wal.append([batch('c', 'h', [s(0, 0)]), batch('c', 'other', [s(0, 9)])]);
+    const before = wal.stats().syncs;
+    await wal.append([batch('c', 'h', [s(60, 1)]), batch('c', 'other', [s(60, 8)]), batch('c', 'h', [s(120, 2), s(180, 3)])]);
+    expect(wal.stats().syncs - before).toBe(2); // one fdatasync per host, so one write each
+    expect(valuesOf('c', 'h')).toEqual([0, 1, 2, 3]);
+    expect(valuesOf('c', 'other')).toEqual([9, 8]);
+    await wal.close();
+  });
+
   it('a mark that fails and is never restarted (its snapshot failed too) is no unhandled rejection', async () => {
     writeFileSync(join(root, 'c'), 'a file where the cluster directory should be');
     const wal = appender();
