@@ -17,14 +17,14 @@ export type * from './types.ts';
  * Call `stop()` before the store and its WAL are closed.
  */
 export async function startNatsIngest(options: NatsIngestOptions): Promise<NatsIngest | null> {
-  const { config, ingest, log, tuning } = options;
+  const { config, openBatch, log, tuning } = options;
   const settings = readNatsSettings(config);
   if ('off' in settings) {
     log.info(`NATS: off (${settings.off})`);
     return null;
   }
   const authenticators = await buildAuthenticators(settings.connection, log);
-  const subscriber = new NatsSubscriber(settings, authenticators, ingest, log, tuning);
+  const subscriber = new NatsSubscriber(settings, authenticators, openBatch, log, tuning);
   subscriber.start();
   return subscriber;
 }

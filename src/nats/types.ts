@@ -4,10 +4,17 @@
 import type { IngestResult } from '../engine/types.ts';
 
 /**
- * Writes one body of line protocol into the store and its WAL, exactly as
- * POST /api/write does. Rejects only on I/O failure (e.g. the WAL append).
+ * The write path of POST /api/write, for several messages in a row: `ingest`
+ * stores one body of line protocol at once (throws only when the store cannot
+ * take it); `commit`, called in the same event-loop turn, appends the WAL
+ * records of every body of the batch together and rejects only on I/O failure.
  */
-export type Ingest = (body: Uint8Array, defaultCluster: string) => Promise<IngestResult>;
+export interface IngestBatch {
+  ingest(body: Uint8Array, defaultCluster: string): IngestResult;
+  commit(): Promise<void>;
+}
+
+export type OpenIngestBatch = () => IngestBatch;
 
 /** The levels NATS ingestion logs at; any logger with these four methods fits. */
 export interface NatsLogger {
@@ -59,7 +66,7 @@ export interface NatsTuning {
 
 export interface NatsIngestOptions {
   config: NatsIngestConfig;
-  ingest: Ingest;
+  openBatch: OpenIngestBatch;
   log: NatsLogger;
   tuning?: NatsTuning;
 }
@@ -89,7 +96,7 @@ export interface NatsCounters {
   badMessages: number;
   /** Messages dropped unread because a subscription's queue was full. */
   messagesDropped: number;
-  /** Messages whose ingest failed (store or WAL I/O); their lines may be partly stored. */
+  /** Messages whose ingest failed (store or WAL I/O; a WAL failure fails every message of its batch); their lines may be partly stored. */
   ingestFailures: number;
   /** Successful reconnections after a lost connection. */
   reconnects: number;

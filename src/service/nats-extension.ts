@@ -6,13 +6,13 @@ import type { ServiceConfig } from '../config/types.ts';
 import { type NatsIngest, type NatsIngestConfig, startNatsIngest } from '../nats/index.ts';
 import type { ExtensionFactory } from './extensions.ts';
 
-export const natsExtension: ExtensionFactory = ({ config, ingest, log }) => {
+export const natsExtension: ExtensionFactory = ({ config, writePath, log }) => {
   let nats: NatsIngest | null = null;
   return {
     service: {
       name: 'NATS subscriptions',
       async start() {
-        nats = await startNatsIngest({ config: natsIngestConfig(config), ingest, log });
+        nats = await startNatsIngest({ config: natsIngestConfig(config), openBatch: () => writePath.openBatch(), log });
       },
       async stop() {
         await nats?.stop();

@@ -92,7 +92,7 @@ describe('token', () => {
         nats: { address: server.wsUrl, token: 's3cr3t-token' },
         'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'tok', 'cluster-tag': 'alex' }] },
       },
-      ingest: fake.ingest,
+      openBatch: fake.openBatch,
       log: recordingLogger(),
     }))!;
     try {

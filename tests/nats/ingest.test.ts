@@ -40,7 +40,7 @@ async function start(
 ): Promise<{ nats: NatsIngest; fake: FakeIngest; log: RecordedLog }> {
   const fake = fakeIngest();
   const log = recordingLogger();
-  const started = await startNatsIngest({ config: configFor(address, subscriptions), ingest: fake.ingest, log, tuning });
+  const started = await startNatsIngest({ config: configFor(address, subscriptions), openBatch: fake.openBatch, log, tuning });
   if (!started) throw new Error('NATS should be on');
   const nats = cleanup.add(started);
   await waitFor('connection', () => nats.counters().connected);
@@ -175,8 +175,8 @@ describe('when the store falls behind or fails', () => {
     const started = Date.now();
     await nats.stop();
     expect(Date.now() - started).toBeLessThan(5_000);
-    // One is in the hung ingest call, two wait behind it.
-    expect(log.text()).toContain('error: NATS: stopped with 2 received messages not yet stored');
+    // Those in the hung WAL append and those waiting behind it.
+    expect(log.text()).toContain('error: NATS: stopped with 3 received messages not yet stored');
   });
 
   it('logs a failed ingest (WAL I/O) and goes on with the next message', async () => {
@@ -202,7 +202,7 @@ describe('authentication and availability', () => {
     const log = recordingLogger();
     const nats = cleanup.add(await startNatsIngest({
       config: configFor(server.tcpUrl, [['hpc-nats', 'fritz']], 'wrong-password'),
-      ingest: fake.ingest,
+      openBatch: fake.openBatch,
       log,
       tuning: FAST,
     }))!;
@@ -220,7 +220,7 @@ describe('authentication and availability', () => {
     const log = recordingLogger();
     const nats = cleanup.add(await startNatsIngest({
       config: configFor(server.tcpUrl.replace('nats://', 'tls://'), [['tls', 'fritz']]),
-      ingest: fakeIngest().ingest,
+      openBatch: fakeIngest().openBatch,
       log,
       tuning: FAST,
     }))!;
@@ -237,7 +237,7 @@ describe('authentication and availability', () => {
         nats: { address: `nats://127.0.0.1:${port}`, username: 'late', password: 'late-pw' },
         'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'late.subject', 'cluster-tag': 'fritz' }] },
       },
-      ingest: fake.ingest,
+      openBatch: fake.openBatch,
       log,
       tuning: FAST,
     }))!;

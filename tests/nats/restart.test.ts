@@ -37,7 +37,7 @@ describe.each([
         nats: { address: url(), username: server.user, password: server.password },
         'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'stream', 'cluster-tag': 'fritz' }] },
       },
-      ingest: fake.ingest,
+      openBatch: fake.openBatch,
       log,
       tuning: { reconnectInitialMs: 50, reconnectMaxMs: 200 },
     }))!);
@@ -132,7 +132,7 @@ describe('credentials rejected after a restart', () => {
         nats: { address: server.tcpUrl, username: server.user, password: server.password },
         'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'auth.change', 'cluster-tag': 'fritz' }] },
       },
-      ingest: fake.ingest,
+      openBatch: fake.openBatch,
       log,
       tuning: { reconnectInitialMs: 50, reconnectMaxMs: 200 },
     }))!);

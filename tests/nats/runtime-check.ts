@@ -32,7 +32,7 @@ async function roundTrip(url: string, user: string, password: string) {
         ],
       },
     },
-    ingest: fake.ingest,
+    openBatch: fake.openBatch,
     log,
   });
   if (!nats) throw new Error('NATS is off');
