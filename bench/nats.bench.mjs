@@ -49,6 +49,7 @@ await build({
   stdin: {
     contents: [
       "export { startNatsIngest } from './src/nats/index.ts';",
+      "export { validateConfig } from './src/config/validate.ts';",
       "export { Store } from './src/engine/index.ts';",
       "export { openPersistence } from './src/persist/index.ts';",
       "export { startNatsServer } from './tests/nats/helpers/nats-server.ts';",
@@ -63,7 +64,7 @@ await build({
   format: 'esm',
   logLevel: 'silent',
 });
-const { startNatsIngest, startNatsServer, Store, openPersistence } = await import(pathToFileURL(bundle).href);
+const { startNatsIngest, startNatsServer, Store, openPersistence, validateConfig } = await import(pathToFileURL(bundle).href);
 // The engine's own loader finds build/engine.wasm relative to its source; the bundle lives elsewhere.
 const wasm = new WebAssembly.Module(readFileSync(join(root, 'build/engine.wasm')));
 
@@ -151,11 +152,18 @@ async function run(server, scheme, shape) {
     };
   };
   const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
-  const nats = await startNatsIngest({
-    config: {
+  const config = validateConfig(
+    {
+      main: {},
+      metrics: {},
+      'metric-store': { 'retention-in-memory': '48h', 'memory-cap': 0, 'nats-subscriptions': [{ 'subscribe-to': 'bench', 'cluster-tag': 'fritz' }] },
       nats: { address: url, username: server.user, password: server.password },
-      'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'bench', 'cluster-tag': 'fritz' }] },
     },
+    'bench',
+  );
+  const nats = await startNatsIngest({
+    nats: config.nats,
+    subscriptions: config.metricStore.natsSubscriptions,
     openBatch,
     log: quiet,
   });

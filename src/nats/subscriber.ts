@@ -9,7 +9,8 @@ import { openConnection } from './connect.ts';
 import { LogLimiter } from './log-limiter.ts';
 import { MessageIngest, type IngestTally, type NatsMessage } from './message-ingest.ts';
 import { OrderedQueue } from './ordered-queue.ts';
-import type { NatsSettings, SubscriptionSettings } from './settings.ts';
+import type { NatsSubscription } from '../config/types.ts';
+import type { ConnectionSettings } from './settings.ts';
 import type { NatsCounters, NatsIngest, NatsLogger, NatsTuning, OpenIngestBatch } from './types.ts';
 
 const DEFAULT_TUNING: Required<NatsTuning> = {
@@ -39,7 +40,7 @@ class SubscriptionFeed {
   readonly dropLog = new LogLimiter(5, 10_000);
 
   constructor(
-    readonly settings: SubscriptionSettings,
+    readonly subscription: NatsSubscription,
     maxQueuedBytes: number,
     messageIngest: MessageIngest,
     log: NatsLogger,
@@ -47,8 +48,8 @@ class SubscriptionFeed {
     this.queue = new OrderedQueue<NatsMessage>(
       maxQueuedBytes,
       (m) => m.data.byteLength,
-      (batch) => messageIngest.handle(batch, settings.clusterTag),
-      (err) => log.error(`NATS: unexpected failure ingesting from "${settings.subject}": ${describe(err)}`),
+      (batch) => messageIngest.handle(batch, subscription.clusterTag),
+      (err) => log.error(`NATS: unexpected failure ingesting from "${subscription.subscribeTo}": ${describe(err)}`),
       MAX_BATCH_BYTES,
     );
   }
@@ -70,7 +71,8 @@ export class NatsSubscriber implements NatsIngest {
   private loop: Promise<void> | null = null;
 
   constructor(
-    private readonly settings: NatsSettings,
+    private readonly connectionSettings: ConnectionSettings,
+    subscriptions: readonly NatsSubscription[],
     private readonly authenticators: Authenticator[],
     openBatch: OpenIngestBatch,
     private readonly log: NatsLogger,
@@ -88,7 +90,7 @@ export class NatsSubscriber implements NatsIngest {
       ingestFailures: 0,
     };
     const messageIngest = new MessageIngest(openBatch, this.tally, log);
-    this.feeds = settings.subscriptions.map(
+    this.feeds = subscriptions.map(
       (s) => new SubscriptionFeed(s, this.tuning.maxQueuedBytes, messageIngest, log),
     );
   }
@@ -111,8 +113,8 @@ export class NatsSubscriber implements NatsIngest {
       lastError: this.lastError,
       authorizationFailed: this.authorizationFailed,
       subscriptions: this.feeds.map((f) => ({
-        subject: f.settings.subject,
-        clusterTag: f.settings.clusterTag,
+        subject: f.subscription.subscribeTo,
+        clusterTag: f.subscription.clusterTag,
         messages: f.messages,
         queuedMessages: f.queue.length,
         queuedBytes: f.queue.bytes,
@@ -154,13 +156,13 @@ export class NatsSubscriber implements NatsIngest {
   }
 
   private async connectLoop(): Promise<void> {
-    const where = this.settings.connection.servers.join(', ');
+    const where = this.connectionSettings.servers.join(', ');
     this.log.info(`NATS: connecting to ${where}`);
     while (!this.stopping) {
       let connection: NatsConnection;
       try {
         connection = await openConnection({
-          settings: this.settings.connection,
+          settings: this.connectionSettings,
           authenticators: this.authenticators,
           reconnectDelay: () => this.backoff.delay(),
           pingIntervalMs: this.tuning.pingIntervalMs,
@@ -185,7 +187,7 @@ export class NatsSubscriber implements NatsIngest {
         this.markConnected(this.everConnected);
         this.log.info(
           `NATS: connected to ${connection.getServer()}; subscribed to ` +
-            this.feeds.map((f) => `"${f.settings.subject}" (cluster-tag "${f.settings.clusterTag}")`).join(', '),
+            this.feeds.map((f) => `"${f.subscription.subscribeTo}" (cluster-tag "${f.subscription.clusterTag}")`).join(', '),
         );
       } catch (err) {
         // Lost again before the subscriptions were confirmed; the client reconnects and resends them.
@@ -203,10 +205,10 @@ export class NatsSubscriber implements NatsIngest {
 
   private subscribeAll(connection: NatsConnection): void {
     for (const feed of this.feeds) {
-      connection.subscribe(feed.settings.subject, {
+      connection.subscribe(feed.subscription.subscribeTo, {
         callback: (err, msg) => {
           if (err) {
-            this.lastError = `subscription to "${feed.settings.subject}": ${describe(err)}`;
+            this.lastError = `subscription to "${feed.subscription.subscribeTo}": ${describe(err)}`;
             this.log.error(`NATS: ${this.lastError}`);
             return;
           }
@@ -225,7 +227,7 @@ export class NatsSubscriber implements NatsIngest {
     feed.dropLog.log(
       (m) => this.log.warn(m),
       `NATS: dropped a message of ${data.byteLength} bytes from "${msg.subject}" (cluster-tag ` +
-        `"${feed.settings.clusterTag}"): ${feed.queue.length} messages (${feed.queue.bytes} bytes) ` +
+        `"${feed.subscription.clusterTag}"): ${feed.queue.length} messages (${feed.queue.bytes} bytes) ` +
         `are still waiting for the store`,
     );
   }

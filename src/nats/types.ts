@@ -1,6 +1,8 @@
-// The face of NATS ingestion towards the service: what it is given (config,
-// an ingest function, a logger) and what it hands back (stop, counters).
+// The face of NATS ingestion towards the service: what it is given (the
+// validated config, the write path, a logger) and what it hands back (stop,
+// counters).
 
+import type { NatsConfig, NatsSubscription } from '../config/types.ts';
 import type { IngestResult } from '../engine/types.ts';
 
 /**
@@ -24,30 +26,6 @@ export interface NatsLogger {
   error(message: string): void;
 }
 
-/** The `nats` section of config.json. */
-export interface NatsSection {
-  /** `nats://host:port`, `ws://host:port` or `wss://host:port`; several separated by commas. */
-  address: string;
-  username?: string;
-  password?: string;
-  /** A NATS credentials file (user JWT and NKey seed), as written by `nsc`. */
-  'creds-file-path'?: string;
-  token?: string;
-}
-
-/** One entry of `metric-store.nats-subscriptions`. */
-export interface NatsSubscriptionEntry {
-  'subscribe-to': string;
-  /** Default cluster of the lines received here; lines with a `cluster` tag keep theirs. */
-  'cluster-tag'?: string;
-}
-
-/** The parts of config.json NATS ingestion reads; the whole parsed file fits this type. */
-export interface NatsIngestConfig {
-  nats?: NatsSection | null;
-  'metric-store'?: { 'nats-subscriptions'?: NatsSubscriptionEntry[] | null } | null;
-}
-
 /** Knobs that are not in config.json: sensible defaults, smaller values in tests. */
 export interface NatsTuning {
   /** First wait between connection attempts, in ms (doubled per failure). Default 250. */
@@ -65,7 +43,10 @@ export interface NatsTuning {
 }
 
 export interface NatsIngestOptions {
-  config: NatsIngestConfig;
+  /** `nats` as src/config validated it; null without a `nats` section. */
+  nats: NatsConfig | null;
+  /** `metric-store.nats-subscriptions` as src/config validated them. */
+  subscriptions: readonly NatsSubscription[];
   openBatch: OpenIngestBatch;
   log: NatsLogger;
   tuning?: NatsTuning;
