@@ -12,7 +12,7 @@
 // Closing waits for a running fdatasync, so the descriptor is never closed (and
 // its number reused by another file) under it.
 
-import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, writeSync, writevSync } from 'node:fs';
 
 export interface Waiter {
   resolve(): void;
@@ -50,12 +50,17 @@ export class WalFile {
     return fstatSync(this.fd).size;
   }
 
-  /** Writes every byte of `chunks` (`total` of them) at the end of the file; throws on failure (bytes may be written in part). */
+  /**
+   * Writes every byte of `chunks` (`total` of them) at the end of the file, in
+   * one system call unless the kernel takes less; throws on failure (bytes may
+   * be written in part). A single chunk goes through writeSync: Deno's
+   * writevSync costs some 2.5 times as much.
+   */
   write(chunks: readonly Uint8Array[], total: number): void {
     let written = 0;
     let list = chunks;
     for (;;) {
-      const n = writevSync(this.fd, list as Uint8Array[]);
+      const n = list.length === 1 ? writeSync(this.fd, list[0]!) : writevSync(this.fd, list as Uint8Array[]);
       written += n;
       if (written >= total) return;
       if (n === 0) throw new Error('write made no progress');
