@@ -2,9 +2,11 @@
 // nats-server into the service's write path (the WASM store, and the WAL
 // appended before a message counts as done), over nats:// and ws://, for two
 // shapes of message:
-// - mixed: 1,000 lines each, spread over 100 hosts (every line another host);
+// - mixed: 1,000 lines each, spread over 100 hosts (every line another host),
+//   values with 17 significant digits (1/7 and the like);
 // - collector: what one cc-metric-collector sends, one host per message
-//   (10 metrics x 72 hwthreads = 720 lines at one timestamp), 256 hosts.
+//   (10 metrics x 72 hwthreads = 720 lines at one timestamp), 256 hosts: the
+//   bodies of bench/http.bench.mjs's collector requests.
 //
 //   node bench/nats.bench.mjs            (NATS_BENCH_LINES=1000000 lines per run by default)
 //
@@ -80,12 +82,13 @@ function messageBody(shape, m) {
     }
     return text;
   }
+  // The bodies of bench/http.bench.mjs's collector requests, so that both figures compare.
   const hosts = 256;
   const ts = 1700000000 + Math.floor(m / hosts) * 60;
-  const host = `c${String(m % hosts).padStart(4, '0')}`;
+  const host = m % hosts;
   for (let t = 0; t < 72; t++) {
     for (let k = 0; k < metrics.length; k++) {
-      text += `${metrics[k]},cluster=fritz,hostname=${host},type=hwthread,type-id=${t} value=${((m + t + k) % 97) / 7} ${ts}\n`;
+      text += `${metrics[k]},cluster=bench,hostname=c${host},type=hwthread,type-id=${t} value=${((host + t + k) % 97) * 0.5} ${ts}\n`;
     }
   }
   return text;
