@@ -1,12 +1,19 @@
 #!/usr/bin/env node
 // HTTP figures of the real server, started under the runtime(s) given:
 //
-//   node bench/http.bench.mjs [node] [bun] [deno] [--seconds 10] [--connections 8] [--bodies 12]
+//   node bench/http.bench.mjs [node] [bun] [deno] [--seconds 10] [--connections 8] [--bodies 12] [--rounds 3]
 //
 // (all three runtimes when none is named)
 //
-// - ingest: POST /api/write bodies of 230,400 lines each
-//   (10 metrics x 64 hosts x 72 hwthreads x 5 timestamps), 2 connections;
+// - ingest, WAL on (the real CLI) and WAL off (bench/wal-off-server.mjs, the
+//   same service without the WAL), both servers up at once and measured in
+//   turns, best of --rounds each, so that other load on the machine hits both
+//   alike (after a warm-up round). Two shapes of write request:
+//   - bulk: bodies of 230,400 lines (10 metrics x 64 hosts x 72 hwthreads x
+//     5 timestamps), 2 keep-alive connections;
+//   - collector: what cc-metric-collector sends, one host per request
+//     (10 metrics x 72 hwthreads = 720 lines at one timestamp), 256 hosts,
+//     --connections keep-alive connections;
 // - queries/s under keep-alive load (GET /api/query?version=v2 with a body,
 //   as cc-backend sends it): one host's 24 h at 60 s (1,440 points), and the
 //   same span of a metric aggregated over 72 hwthreads.
@@ -14,7 +21,7 @@
 // (wrk, 8 connections): 757,000 lines/s, 3,400 and 1,900 queries/s.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,27 +32,43 @@ const METRICS = ['cpu_load', 'cpu_user', 'flops_any', 'flops_dp', 'flops_sp', 'm
 const HOSTS = 64;
 const HWTHREADS = 72;
 const STEPS_PER_BODY = 5;
+const COLLECTOR_HOSTS = 256;
 const FREQUENCY = 60;
 const DAY = 86_400;
 
-const { runtimes, seconds, connections, bodies, entry } = parseArgs(process.argv.slice(2));
+const { runtimes, seconds, connections, bodies, rounds, entry } = parseArgs(process.argv.slice(2));
+const BULK_LINES = METRICS.length * HOSTS * HWTHREADS * STEPS_PER_BODY;
+const COLLECTOR_LINES = METRICS.length * HWTHREADS;
+// As many collector lines per round as bulk lines.
+const COLLECTOR_STEPS = Math.max(1, Math.round((bodies * BULK_LINES) / (COLLECTOR_LINES * COLLECTOR_HOSTS)));
 
 const rows = [];
 for (const runtime of runtimes) rows.push(await benchRuntime(runtime));
-console.log('\n| runtime | ingest (lines/s) | single-host query, 1,440 points (req/s) | 72 hwthreads aggregated (req/s) |');
-console.log('|---|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.runtime} | ${fmt(r.ingest)} | ${fmt(r.single)} | ${fmt(r.aggregated)} |`);
+console.log(
+  `\n| runtime | bulk ingest, WAL on (lines/s) | WAL off | WAL cost | collector ingest (${fmt(COLLECTOR_LINES)} lines/request), WAL on | WAL off | WAL cost |` +
+    ' single-host query, 1,440 points (req/s) | 72 hwthreads aggregated (req/s) |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(
+    `| ${r.runtime} | ${fmt(r.bulk.on)} | ${fmt(r.bulk.off)} | ${cost(r.bulk)} | ${fmt(r.collector.on)} | ${fmt(r.collector.off)} | ${cost(r.collector)} |` +
+      ` ${fmt(r.single)} | ${fmt(r.aggregated)} |`,
+  );
+}
 
 async function benchRuntime(runtime) {
   const dir = mkdtempSync(join(tmpdir(), 'ccms-bench-'));
-  const server = await startServer(runtime, dir);
+  const servers = {};
   try {
-    log(`${runtime}: listening on port ${server.port}`);
+    servers.on = await startServer(runtime, join(dir, 'wal-on'));
+    servers.off = await startServer(runtime, join(dir, 'wal-off'), join(ROOT, 'bench/wal-off-server.mjs'));
+    const port = servers.on.port;
+    log(`${runtime}: WAL on at port ${port}, WAL off at port ${servers.off.port}`);
     const end = Math.floor(Date.now() / 1000 / FREQUENCY) * FREQUENCY;
     const start = end - DAY;
 
     log(`${runtime}: loading 24 h of one host for the query figures`);
-    await preloadQueryHost(server.port, start);
+    await preloadQueryHost(port, start);
     const singleBody = JSON.stringify({ cluster: 'bench', from: start, to: end, queries: [{ metric: 'cpu_load', host: 'q0' }] });
     const aggregatedBody = JSON.stringify({
       cluster: 'bench',
@@ -53,28 +76,62 @@ async function benchRuntime(runtime) {
       to: end,
       queries: [{ metric: 'flops_any', host: 'q0', type: 'hwthread', 'type-ids': range(HWTHREADS).map(String), aggreg: true }],
     });
-    await checkQuery(server.port, singleBody, 1440);
-    await checkQuery(server.port, aggregatedBody, 1440);
+    await checkQuery(port, singleBody, 1440);
+    await checkQuery(port, aggregatedBody, 1440);
 
-    log(`${runtime}: ingest, ${bodies} bodies of ${METRICS.length * HOSTS * HWTHREADS * STEPS_PER_BODY} lines`);
-    const ingest = await benchIngest(server.port, start);
-    log(`${runtime}: ${fmt(ingest)} lines/s`);
+    // Timestamps after the preloaded day, in order, as collectors send them.
+    const bulk = { on: 0, off: 0 };
+    const collector = { on: 0, off: 0 };
+    let ts = start + DAY;
+    // Round 0 warms both servers up (the JIT, the first chunks of every series) and is not counted.
+    for (let round = 0; round <= rounds; round++) {
+      const counted = round > 0;
+      const what = counted ? `round ${round}/${rounds}` : 'warm-up';
+      const bulkCount = counted ? bodies : Math.ceil(bodies / 4);
+      const collectorSteps = counted ? COLLECTOR_STEPS : Math.ceil(COLLECTOR_STEPS / 4);
+      // Every round starts with the other server, so neither always runs first.
+      const order = round % 2 === 1 ? ['on', 'off'] : ['off', 'on'];
+      log(`${runtime}: ${what}, bulk: ${bulkCount} bodies of ${fmt(BULK_LINES)} lines`);
+      const bulkBodies = range(bulkCount).map((i) => bulkBody(ts + i * STEPS_PER_BODY * FREQUENCY));
+      ts += bulkCount * STEPS_PER_BODY * FREQUENCY;
+      for (const wal of order) {
+        const rate = await benchIngest(servers[wal].port, bulkBodies, 2);
+        if (counted) bulk[wal] = Math.max(bulk[wal], rate);
+      }
+      bulkBodies.length = 0;
 
-    const single = await loadTest(server.port, queryRequest(server.port, singleBody));
+      log(`${runtime}: ${what}, collector: ${COLLECTOR_HOSTS} hosts x ${collectorSteps} timestamps, ${fmt(COLLECTOR_LINES)} lines/request`);
+      const collectorBodies = [];
+      for (let step = 0; step < collectorSteps; step++) {
+        for (let h = 0; h < COLLECTOR_HOSTS; h++) collectorBodies.push(collectorBody(h, ts + step * FREQUENCY));
+      }
+      ts += collectorSteps * FREQUENCY;
+      for (const wal of order) {
+        const rate = await benchIngest(servers[wal].port, collectorBodies, connections);
+        if (counted) collector[wal] = Math.max(collector[wal], rate);
+      }
+      if (counted) {
+        log(`${runtime}:   best so far, lines/s: bulk WAL on ${fmt(bulk.on)}, off ${fmt(bulk.off)}; collector WAL on ${fmt(collector.on)}, off ${fmt(collector.off)}`);
+      }
+    }
+    await servers.off.stop();
+    delete servers.off;
+
+    const single = await loadTest(port, queryRequest(port, singleBody));
     log(`${runtime}: single host ${fmt(single)} req/s`);
-    const aggregated = await loadTest(server.port, queryRequest(server.port, aggregatedBody));
+    const aggregated = await loadTest(port, queryRequest(port, aggregatedBody));
     log(`${runtime}: 72 hwthreads aggregated ${fmt(aggregated)} req/s`);
-    return { runtime, ingest, single, aggregated };
+    return { runtime, bulk, collector, single, aggregated };
   } finally {
-    await server.stop();
+    await Promise.all(Object.values(servers).map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 // --- data -------------------------------------------------------------------
 
-/** One write body: every metric of every hwthread of every host at STEPS_PER_BODY timestamps. */
-function ingestBody(firstTs) {
+/** One bulk write body: every metric of every hwthread of every host at STEPS_PER_BODY timestamps. */
+function bulkBody(firstTs) {
   const parts = [];
   for (let step = 0; step < STEPS_PER_BODY; step++) {
     const ts = firstTs + step * FREQUENCY;
@@ -84,6 +141,17 @@ function ingestBody(firstTs) {
           parts.push(`${METRICS[m]},cluster=bench,hostname=h${h},type=hwthread,type-id=${t} value=${((h + t + m + step) % 97) * 0.5} ${ts}\n`);
         }
       }
+    }
+  }
+  return Buffer.from(parts.join(''));
+}
+
+/** What one collector sends at one timestamp: every metric of every hwthread of its host. */
+function collectorBody(host, ts) {
+  const parts = [];
+  for (let t = 0; t < HWTHREADS; t++) {
+    for (let m = 0; m < METRICS.length; m++) {
+      parts.push(`${METRICS[m]},cluster=bench,hostname=c${host},type=hwthread,type-id=${t} value=${((host + t + m) % 97) * 0.5} ${ts}\n`);
     }
   }
   return Buffer.from(parts.join(''));
@@ -114,11 +182,10 @@ async function checkQuery(port, body, points) {
 
 // --- load -------------------------------------------------------------------
 
-async function benchIngest(port, dayStart) {
-  // Timestamps after the preloaded day, in order, as collectors send them.
-  const prepared = range(bodies).map((i) => ingestBody(dayStart + DAY + i * STEPS_PER_BODY * FREQUENCY));
-  const lines = prepared.length * METRICS.length * HOSTS * HWTHREADS * STEPS_PER_BODY;
-  const sockets = await Promise.all(range(2).map(() => openConnection(port)));
+/** Lines/s of writing `prepared` (bodies of line protocol) over `connectionCount` keep-alive connections. */
+async function benchIngest(port, prepared, connectionCount) {
+  const lines = prepared.reduce((n, body) => n + countLines(body), 0);
+  const sockets = await Promise.all(range(connectionCount).map(() => openConnection(port)));
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -132,6 +199,12 @@ async function benchIngest(port, dayStart) {
   const elapsed = (performance.now() - started) / 1000;
   sockets.forEach((c) => c.close());
   return lines / elapsed;
+}
+
+function countLines(body) {
+  let n = 0;
+  for (let at = body.indexOf(10); at >= 0; at = body.indexOf(10, at + 1)) n++;
+  return n;
 }
 
 /** Requests per second over `seconds`, `connections` keep-alive connections each sending the next request when the answer is in. */
@@ -240,8 +313,7 @@ function parseResponse(buf) {
 
 // --- the server -------------------------------------------------------------
 
-function serverCommand(runtime) {
-  const script = entry ?? (runtime === 'node' ? join(ROOT, 'dist/cli.js') : join(ROOT, 'src/cli.ts'));
+function serverCommand(runtime, script) {
   if (runtime === 'node' && !existsSync(script)) throw new Error(`${script} is missing: run \`npm run build\` first`);
   switch (runtime) {
     case 'node':
@@ -255,7 +327,9 @@ function serverCommand(runtime) {
   }
 }
 
-function startServer(runtime, dir) {
+/** The CLI (or `script`, started with the same flags) with its own directory and config. */
+function startServer(runtime, dir, script = entry ?? (runtime === 'node' ? join(ROOT, 'dist/cli.js') : join(ROOT, 'src/cli.ts'))) {
+  mkdirSync(dir, { recursive: true });
   const config = {
     main: { addr: '127.0.0.1:0' },
     metrics: Object.fromEntries(
@@ -270,7 +344,7 @@ function startServer(runtime, dir) {
   };
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const [cmd, ...args] = serverCommand(runtime);
+  const [cmd, ...args] = serverCommand(runtime, script);
   const child = spawn(cmd, [...args, '-config', configPath, '-loglevel', 'info'], { cwd: dir, stdio: ['ignore', 'inherit', 'pipe'] });
   let stderr = '';
   return new Promise((resolve, reject) => {
@@ -295,12 +369,13 @@ function startServer(runtime, dir) {
 // --- helpers ----------------------------------------------------------------
 
 function parseArgs(argv) {
-  const options = { runtimes: [], seconds: 10, connections: 8, bodies: 12, entry: undefined };
+  const options = { runtimes: [], seconds: 10, connections: 8, bodies: 12, rounds: 3, entry: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--seconds') options.seconds = Number(argv[++i]);
     else if (arg === '--connections') options.connections = Number(argv[++i]);
     else if (arg === '--bodies') options.bodies = Number(argv[++i]);
+    else if (arg === '--rounds') options.rounds = Number(argv[++i]);
     else if (arg === '--entry') options.entry = resolve(argv[++i]); // another entry script, e.g. a build elsewhere
     else options.runtimes.push(arg);
   }
@@ -314,6 +389,10 @@ function range(n) {
 
 function fmt(n) {
   return Math.round(n).toLocaleString('en-US');
+}
+
+function cost({ on, off }) {
+  return `${((1 - on / off) * 100).toFixed(0)} %`;
 }
 
 function log(message) {

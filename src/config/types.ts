@@ -2,6 +2,7 @@
 // meaning of config.json (see README "Configuration"); durations are seconds.
 
 import type { MetricTable } from '../engine/types.ts';
+import type { NatsTransport } from './nats-address.ts';
 
 export interface ServiceConfig {
   /** Where it was read from; null for the embedded default. */
@@ -60,13 +61,21 @@ export interface MetricStoreConfig {
 }
 
 export interface NatsSubscription {
+  /** A valid NATS subject (wildcards allowed). */
   subscribeTo: string;
   /** Default cluster for lines received here; empty when lines carry their own. */
   clusterTag: string;
 }
 
 export interface NatsConfig {
+  /** As written; an empty address leaves NATS off (the reference warns and goes on). */
   address: string;
+  /** The servers of `address`, each with its scheme (a bare host:port is nats://); empty when it is empty. */
+  servers: string[];
+  /** nats:// and tls:// are TCP, ws:// and wss:// WebSocket; an address never mixes them. */
+  transport: NatsTransport;
+  /** tls:// asks for TLS on a TCP connection. */
+  requireTls: boolean;
   username: string;
   password: string;
   credsFilePath: string;

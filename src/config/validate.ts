@@ -4,6 +4,7 @@
 
 import type { Aggregation, MetricTable } from '../engine/types.ts';
 import { ObjectReader, describe } from './fields.ts';
+import { isNatsSubject, parseNatsAddress } from './nats-address.ts';
 import type { MainConfig, MetricStoreConfig, NatsConfig, NatsSubscription, ServiceConfig } from './types.ts';
 
 export const DEFAULT_ADDR = '127.0.0.1:8082';
@@ -143,7 +144,10 @@ function readSubscriptions(ms: ObjectReader): NatsSubscription[] {
   return list.map((item, i) => {
     const sub = new ObjectReader(ms.file, `${ms.field('nats-subscriptions')}[${i}]`, item, ['subscribe-to', 'cluster-tag']);
     sub.require('subscribe-to');
-    return { subscribeTo: sub.string('subscribe-to', ''), clusterTag: sub.string('cluster-tag', '') };
+    const subscribeTo = sub.string('subscribe-to', '');
+    if (subscribeTo === '') sub.fail('subscribe-to', 'must be a non-empty NATS subject');
+    if (!isNatsSubject(subscribeTo)) sub.fail('subscribe-to', `${describe(subscribeTo)} is not a valid NATS subject`);
+    return { subscribeTo, clusterTag: sub.string('cluster-tag', '') };
   });
 }
 
@@ -152,10 +156,17 @@ const NATS_KEYS = ['address', 'username', 'password', 'creds-file-path', 'token'
 function readNats(nats: ObjectReader | null): NatsConfig | null {
   if (!nats) return null;
   nats.require('address');
+  const address = nats.string('address', '');
+  const parsed = parseNatsAddress(address);
+  if ('error' in parsed) return nats.fail('address', parsed.error);
+  const username = nats.string('username', '');
+  const password = nats.string('password', '');
+  if (password !== '' && username === '') nats.fail('password', 'is set but nats.username is not');
   return {
-    address: nats.string('address', ''),
-    username: nats.string('username', ''),
-    password: nats.string('password', ''),
+    address,
+    ...parsed,
+    username,
+    password,
     credsFilePath: nats.string('creds-file-path', ''),
     token: nats.string('token', ''),
   };

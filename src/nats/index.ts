@@ -3,7 +3,7 @@
 // same ingest path (and WAL) as POST /api/write.
 
 import { buildAuthenticators } from './auth.ts';
-import { readNatsSettings } from './settings.ts';
+import { whyOff } from './settings.ts';
 import { NatsSubscriber } from './subscriber.ts';
 import type { NatsIngest, NatsIngestOptions } from './types.ts';
 
@@ -13,18 +13,19 @@ export type * from './types.ts';
 /**
  * Starts NATS ingestion in the background and returns at once: the store
  * serves HTTP whether or not NATS is reachable. Returns null when the config
- * leaves NATS off (logged at info). Rejects only on a config error, naming the key.
+ * leaves NATS off (logged at info). Rejects only when the creds file cannot be
+ * used (NatsConfigError, naming the key); the rest of the config was checked by src/config.
  * Call `stop()` before the store and its WAL are closed.
  */
 export async function startNatsIngest(options: NatsIngestOptions): Promise<NatsIngest | null> {
-  const { config, ingest, log, tuning } = options;
-  const settings = readNatsSettings(config);
-  if ('off' in settings) {
-    log.info(`NATS: off (${settings.off})`);
+  const { nats, subscriptions, openBatch, log, tuning } = options;
+  const off = whyOff(nats, subscriptions);
+  if (off !== null || !nats) {
+    log.info(`NATS: off (${off})`);
     return null;
   }
-  const authenticators = await buildAuthenticators(settings.connection, log);
-  const subscriber = new NatsSubscriber(settings, authenticators, ingest, log, tuning);
+  const authenticators = await buildAuthenticators(nats, log);
+  const subscriber = new NatsSubscriber(nats, subscriptions, authenticators, openBatch, log, tuning);
   subscriber.start();
   return subscriber;
 }

@@ -1,12 +1,21 @@
-// A bounded first-in-first-out queue worked off one item at a time, so the
+// A bounded first-in-first-out queue worked off one batch at a time: the
 // messages of one subscription are ingested in the order they arrived while
-// the NATS callback never waits. When the store falls behind, the queue fills
-// up to its byte bound and refuses more; the caller counts and logs that.
+// the NATS callback never waits, and the messages that queued up meanwhile are
+// handed over together (their WAL records then go out in one write per host).
+// Work starts in the event loop's next check phase (setImmediate), after every
+// message of the socket reads at hand has been parsed and queued: the client
+// delivers them one by one, each after the previous one's microtasks. When the
+// store falls behind, the queue fills up to its byte bound and refuses more;
+// the caller counts and logs that.
+
+import { setImmediate } from 'node:timers';
 
 export class OrderedQueue<T> {
   private items: T[] = [];
   private head = 0;
   private queuedBytes = 0;
+  /** Items handed to `work` and not yet done. */
+  private inWork = 0;
   private running = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -14,24 +23,31 @@ export class OrderedQueue<T> {
     private readonly maxBytes: number,
     private readonly sizeOf: (item: T) => number,
     /** Must not reject; a rejection is passed to `onError` and the queue goes on. */
-    private readonly work: (item: T) => Promise<void>,
+    private readonly work: (batch: T[]) => Promise<void>,
     private readonly onError: (err: unknown) => void,
+    /** Bytes of items handed to `work` at once at most (a larger item goes alone). */
+    private readonly maxBatchBytes = Infinity,
   ) {}
 
-  /** Queues an item; false when it does not fit. An item alone in the queue always fits. */
+  /** Queues an item; false when it does not fit. An item into an empty queue always fits. */
   push(item: T): boolean {
     const size = this.sizeOf(item);
     if (this.length > 0 && this.queuedBytes + size > this.maxBytes) return false;
     this.items.push(item);
     this.queuedBytes += size;
-    if (!this.running) void this.run();
+    if (!this.running) {
+      this.running = true;
+      setImmediate(() => void this.run());
+    }
     return true;
   }
 
+  /** Items waiting or in work. */
   get length(): number {
-    return this.items.length - this.head;
+    return this.items.length - this.head + this.inWork;
   }
 
+  /** Bytes of the items waiting or in work. */
   get bytes(): number {
     return this.queuedBytes;
   }
@@ -43,17 +59,27 @@ export class OrderedQueue<T> {
   }
 
   private async run(): Promise<void> {
-    this.running = true;
-    while (this.length > 0) {
-      const item = this.items[this.head]!;
-      this.items[this.head] = undefined as T; // let it be collected while the rest waits
-      this.head++;
+    while (this.head < this.items.length) {
+      const batch: T[] = [];
+      let batchBytes = 0;
+      while (this.head < this.items.length) {
+        const item = this.items[this.head]!;
+        const size = this.sizeOf(item);
+        if (batch.length > 0 && batchBytes + size > this.maxBatchBytes) break;
+        batch.push(item);
+        batchBytes += size;
+        this.items[this.head] = undefined as T; // let it be collected while the rest waits
+        this.head++;
+      }
+      this.inWork = batch.length;
       try {
-        await this.work(item);
+        await this.work(batch);
       } catch (err) {
         this.onError(err);
       }
-      this.queuedBytes -= this.sizeOf(item);
+      // Counted until worked off, so that the bound holds what is in the store's hands too.
+      this.inWork = 0;
+      this.queuedBytes -= batchBytes;
       if (this.head >= 1024 && this.head * 2 >= this.items.length) {
         this.items = this.items.slice(this.head);
         this.head = 0;

@@ -7,10 +7,11 @@ import type { Authenticator, Msg, NatsConnection, Status } from '@nats-io/nats-c
 import { Backoff } from './backoff.ts';
 import { openConnection } from './connect.ts';
 import { LogLimiter } from './log-limiter.ts';
-import { MessageIngest, type IngestTally } from './message-ingest.ts';
+import { MessageIngest, type IngestTally, type NatsMessage } from './message-ingest.ts';
 import { OrderedQueue } from './ordered-queue.ts';
-import type { NatsSettings, SubscriptionSettings } from './settings.ts';
-import type { Ingest, NatsCounters, NatsIngest, NatsLogger, NatsTuning } from './types.ts';
+import type { NatsSubscription } from '../config/types.ts';
+import type { ConnectionSettings } from './settings.ts';
+import type { NatsCounters, NatsIngest, NatsLogger, NatsTuning, OpenIngestBatch } from './types.ts';
 
 const DEFAULT_TUNING: Required<NatsTuning> = {
   reconnectInitialMs: 250,
@@ -26,27 +27,30 @@ const AUTH_HINT = ' (check nats.username / nats.password, nats.token or nats.cre
 /** While NATS stays unreachable, a reminder at most this often. */
 const STILL_DOWN_LOG_INTERVAL_MS = 60_000;
 
-interface QueuedMessage {
-  subject: string;
-  data: Uint8Array;
-}
+/**
+ * Bytes of queued messages ingested in one go at most: enough to share the
+ * WAL writes among many messages, little enough (some 40,000 lines) that
+ * HTTP requests do not wait long behind it.
+ */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 class SubscriptionFeed {
   messages = 0;
-  readonly queue: OrderedQueue<QueuedMessage>;
+  readonly queue: OrderedQueue<NatsMessage>;
   readonly dropLog = new LogLimiter(5, 10_000);
 
   constructor(
-    readonly settings: SubscriptionSettings,
+    readonly subscription: NatsSubscription,
     maxQueuedBytes: number,
     messageIngest: MessageIngest,
     log: NatsLogger,
   ) {
-    this.queue = new OrderedQueue<QueuedMessage>(
+    this.queue = new OrderedQueue<NatsMessage>(
       maxQueuedBytes,
       (m) => m.data.byteLength,
-      (m) => messageIngest.handle(m.subject, settings.clusterTag, m.data),
-      (err) => log.error(`NATS: unexpected failure ingesting from "${settings.subject}": ${describe(err)}`),
+      (batch) => messageIngest.handle(batch, subscription.clusterTag),
+      (err) => log.error(`NATS: unexpected failure ingesting from "${subscription.subscribeTo}": ${describe(err)}`),
+      MAX_BATCH_BYTES,
     );
   }
 }
@@ -67,9 +71,10 @@ export class NatsSubscriber implements NatsIngest {
   private loop: Promise<void> | null = null;
 
   constructor(
-    private readonly settings: NatsSettings,
+    private readonly connectionSettings: ConnectionSettings,
+    subscriptions: readonly NatsSubscription[],
     private readonly authenticators: Authenticator[],
-    ingest: Ingest,
+    openBatch: OpenIngestBatch,
     private readonly log: NatsLogger,
     tuning: NatsTuning = {},
   ) {
@@ -84,8 +89,8 @@ export class NatsSubscriber implements NatsIngest {
       badMessages: 0,
       ingestFailures: 0,
     };
-    const messageIngest = new MessageIngest(ingest, this.tally, log);
-    this.feeds = settings.subscriptions.map(
+    const messageIngest = new MessageIngest(openBatch, this.tally, log);
+    this.feeds = subscriptions.map(
       (s) => new SubscriptionFeed(s, this.tuning.maxQueuedBytes, messageIngest, log),
     );
   }
@@ -108,8 +113,8 @@ export class NatsSubscriber implements NatsIngest {
       lastError: this.lastError,
       authorizationFailed: this.authorizationFailed,
       subscriptions: this.feeds.map((f) => ({
-        subject: f.settings.subject,
-        clusterTag: f.settings.clusterTag,
+        subject: f.subscription.subscribeTo,
+        clusterTag: f.subscription.clusterTag,
         messages: f.messages,
         queuedMessages: f.queue.length,
         queuedBytes: f.queue.bytes,
@@ -151,13 +156,13 @@ export class NatsSubscriber implements NatsIngest {
   }
 
   private async connectLoop(): Promise<void> {
-    const where = this.settings.connection.servers.join(', ');
+    const where = this.connectionSettings.servers.join(', ');
     this.log.info(`NATS: connecting to ${where}`);
     while (!this.stopping) {
       let connection: NatsConnection;
       try {
         connection = await openConnection({
-          settings: this.settings.connection,
+          settings: this.connectionSettings,
           authenticators: this.authenticators,
           reconnectDelay: () => this.backoff.delay(),
           pingIntervalMs: this.tuning.pingIntervalMs,
@@ -182,7 +187,7 @@ export class NatsSubscriber implements NatsIngest {
         this.markConnected(this.everConnected);
         this.log.info(
           `NATS: connected to ${connection.getServer()}; subscribed to ` +
-            this.feeds.map((f) => `"${f.settings.subject}" (cluster-tag "${f.settings.clusterTag}")`).join(', '),
+            this.feeds.map((f) => `"${f.subscription.subscribeTo}" (cluster-tag "${f.subscription.clusterTag}")`).join(', '),
         );
       } catch (err) {
         // Lost again before the subscriptions were confirmed; the client reconnects and resends them.
@@ -200,10 +205,10 @@ export class NatsSubscriber implements NatsIngest {
 
   private subscribeAll(connection: NatsConnection): void {
     for (const feed of this.feeds) {
-      connection.subscribe(feed.settings.subject, {
+      connection.subscribe(feed.subscription.subscribeTo, {
         callback: (err, msg) => {
           if (err) {
-            this.lastError = `subscription to "${feed.settings.subject}": ${describe(err)}`;
+            this.lastError = `subscription to "${feed.subscription.subscribeTo}": ${describe(err)}`;
             this.log.error(`NATS: ${this.lastError}`);
             return;
           }
@@ -222,7 +227,7 @@ export class NatsSubscriber implements NatsIngest {
     feed.dropLog.log(
       (m) => this.log.warn(m),
       `NATS: dropped a message of ${data.byteLength} bytes from "${msg.subject}" (cluster-tag ` +
-        `"${feed.settings.clusterTag}"): ${feed.queue.length} messages (${feed.queue.bytes} bytes) ` +
+        `"${feed.subscription.clusterTag}"): ${feed.queue.length} messages (${feed.queue.bytes} bytes) ` +
         `are still waiting for the store`,
     );
   }

@@ -1,13 +1,22 @@
-// The face of NATS ingestion towards the service: what it is given (config,
-// an ingest function, a logger) and what it hands back (stop, counters).
+// The face of NATS ingestion towards the service: what it is given (the
+// validated config, the write path, a logger) and what it hands back (stop,
+// counters).
 
+import type { NatsConfig, NatsSubscription } from '../config/types.ts';
 import type { IngestResult } from '../engine/types.ts';
 
 /**
- * Writes one body of line protocol into the store and its WAL, exactly as
- * POST /api/write does. Rejects only on I/O failure (e.g. the WAL append).
+ * The write path of POST /api/write, for several messages in a row: `ingest`
+ * stores one body of line protocol at once (throws only when the store cannot
+ * take it); `commit`, called in the same event-loop turn, appends the WAL
+ * records of every body of the batch together and rejects only on I/O failure.
  */
-export type Ingest = (body: Uint8Array, defaultCluster: string) => Promise<IngestResult>;
+export interface IngestBatch {
+  ingest(body: Uint8Array, defaultCluster: string): IngestResult;
+  commit(): Promise<void>;
+}
+
+export type OpenIngestBatch = () => IngestBatch;
 
 /** The levels NATS ingestion logs at; any logger with these four methods fits. */
 export interface NatsLogger {
@@ -15,30 +24,6 @@ export interface NatsLogger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
-}
-
-/** The `nats` section of config.json. */
-export interface NatsSection {
-  /** `nats://host:port`, `ws://host:port` or `wss://host:port`; several separated by commas. */
-  address: string;
-  username?: string;
-  password?: string;
-  /** A NATS credentials file (user JWT and NKey seed), as written by `nsc`. */
-  'creds-file-path'?: string;
-  token?: string;
-}
-
-/** One entry of `metric-store.nats-subscriptions`. */
-export interface NatsSubscriptionEntry {
-  'subscribe-to': string;
-  /** Default cluster of the lines received here; lines with a `cluster` tag keep theirs. */
-  'cluster-tag'?: string;
-}
-
-/** The parts of config.json NATS ingestion reads; the whole parsed file fits this type. */
-export interface NatsIngestConfig {
-  nats?: NatsSection | null;
-  'metric-store'?: { 'nats-subscriptions'?: NatsSubscriptionEntry[] | null } | null;
 }
 
 /** Knobs that are not in config.json: sensible defaults, smaller values in tests. */
@@ -58,8 +43,11 @@ export interface NatsTuning {
 }
 
 export interface NatsIngestOptions {
-  config: NatsIngestConfig;
-  ingest: Ingest;
+  /** `nats` as src/config validated it; null without a `nats` section. */
+  nats: NatsConfig | null;
+  /** `metric-store.nats-subscriptions` as src/config validated them. */
+  subscriptions: readonly NatsSubscription[];
+  openBatch: OpenIngestBatch;
   log: NatsLogger;
   tuning?: NatsTuning;
 }
@@ -89,7 +77,7 @@ export interface NatsCounters {
   badMessages: number;
   /** Messages dropped unread because a subscription's queue was full. */
   messagesDropped: number;
-  /** Messages whose ingest failed (store or WAL I/O); their lines may be partly stored. */
+  /** Messages whose ingest failed (store or WAL I/O; a WAL failure fails every message of its batch); their lines may be partly stored. */
   ingestFailures: number;
   /** Successful reconnections after a lost connection. */
   reconnects: number;

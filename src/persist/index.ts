@@ -2,7 +2,7 @@
 // The service wires `openPersistence` in (see docs/format/checkpoints.md for the files).
 
 export { cleanupOnce, openPersistence } from './persistence.ts';
-export type { Persistence, PersistenceOptions, PersistenceStatus } from './persistence.ts';
+export type { IngestBatch, Persistence, PersistenceOptions, PersistenceStatus } from './persistence.ts';
 export { persistSettings } from './settings.ts';
 export type { PersistSettings } from './settings.ts';
 export type { PersistLogger } from './log.ts';

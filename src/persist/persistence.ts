@@ -3,7 +3,7 @@
 // background work (checkpoints, retention, memory cap, cleanup) on cancellable,
 // unref'd timers. Work that touches the checkpoint files runs one job at a time.
 
-import type { IngestResult, MetricStore } from '../engine/types.ts';
+import type { IngestResult, MetricStore, WalAppend } from '../engine/types.ts';
 import { Checkpointer } from './checkpointer.ts';
 import type { CheckpointSummary } from './checkpointer.ts';
 import { cleanupCheckpoints } from './cleanup.ts';
@@ -55,6 +55,24 @@ export interface PersistenceStatus {
   wal: WalStats | null;
 }
 
+/**
+ * Several bodies through the write path at once (NATS messages that queued
+ * up): each is stored when it is added, and `commit` appends the WAL records
+ * of all of them, one write per host.
+ */
+export interface IngestBatch {
+  /** Stores the samples of one body; throws when the store cannot take it. */
+  ingest(body: Uint8Array, cluster: string, now?: number): IngestResult;
+  /**
+   * Appends the WAL records of every body ingested so far; resolves once they
+   * are in the files, rejects when the WAL cannot be written (the samples stay
+   * in memory). Call it in the same event-loop turn as the ingests: a
+   * checkpoint in between would snapshot samples whose records come after its
+   * mark, and a replay could then put an older value over a newer one.
+   */
+  commit(): Promise<void>;
+}
+
 export interface Persistence {
   readonly settings: PersistSettings;
   /** Loads the checkpoint files and replays the WALs. Call once, before serving. */
@@ -66,6 +84,8 @@ export interface Persistence {
    * and go into the next checkpoint.
    */
   ingest(body: Uint8Array, cluster: string, now?: number): Promise<IngestResult>;
+  /** The write path for several bodies in a row, their WAL records appended together (NATS). */
+  openBatch(): IngestBatch;
   /** Writes a checkpoint now (also what the timer and `stop` do). */
   checkpoint(): Promise<CheckpointSummary>;
   /** One cleanup pass (what the timer and `-cleanup-checkpoints` do). */
@@ -185,15 +205,28 @@ class PersistenceImpl implements Persistence {
   }
 
   async ingest(body: Uint8Array, cluster: string, now?: number): Promise<IngestResult> {
-    if (this.stopped) throw new Error('the store is shutting down');
-    const result = this.store.ingest(body, cluster, now ?? Math.floor(this.now()));
-    if (this.wal) {
-      if (result.accepted > 0 && result.wal.length === 0) {
-        throw new Error('the store returned no WAL records for accepted samples: create it with { wal: true }');
-      }
-      await this.wal.append(result.wal);
-    }
+    const batch = this.openBatch();
+    const result = batch.ingest(body, cluster, now);
+    await batch.commit();
     return result;
+  }
+
+  openBatch(): IngestBatch {
+    const records: WalAppend[] = [];
+    return {
+      ingest: (body, cluster, now) => {
+        if (this.stopped) throw new Error('the store is shutting down');
+        const result = this.store.ingest(body, cluster, now ?? Math.floor(this.now()));
+        if (this.wal) {
+          if (result.accepted > 0 && result.wal.length === 0) {
+            throw new Error('the store returned no WAL records for accepted samples: create it with { wal: true }');
+          }
+          for (const r of result.wal) records.push(r);
+        }
+        return result;
+      },
+      commit: () => (this.wal ? this.wal.append(records.splice(0)) : Promise.resolve()),
+    };
   }
 
   checkpoint(): Promise<CheckpointSummary> {

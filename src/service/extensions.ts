@@ -7,7 +7,7 @@
 import type { ServiceConfig } from '../config/types.ts';
 import type { MetricStore } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
-import type { Ingest } from './ingest.ts';
+import type { WritePath } from './ingest.ts';
 import type { Service } from './lifecycle.ts';
 import { natsExtension } from './nats-extension.ts';
 import { persistenceExtension } from './persistence-extension.ts';
@@ -16,8 +16,8 @@ export interface ExtensionContext {
   config: ServiceConfig;
   store: MetricStore;
   log: Logger;
-  /** The same ingest path as /api/write (for NATS); callable once the extensions have started. */
-  ingest: Ingest;
+  /** The same write path as /api/write (for NATS); usable once the extensions have started. */
+  writePath: WritePath;
 }
 
 export interface Extension {
@@ -28,7 +28,7 @@ export interface Extension {
    * (persistence: store + WAL append before the answer). At most one extension
    * provides it; without one, samples go straight into the store.
    */
-  ingest?: Ingest;
+  writePath?: WritePath;
   /** Counters for the debug output (`/api/debug` without a selector), keyed by subsystem. */
   status?: () => Record<string, unknown>;
 }

@@ -1,12 +1,36 @@
-// The one ingest path: /api/write and the NATS subscriptions both call it.
+// The one write path: /api/write and the NATS subscriptions both use it.
 // With persistence on (the service's default), persistence provides it: the
 // samples are stored and their WAL records appended before it resolves.
 
 import type { IngestResult, MetricStore } from '../engine/types.ts';
 
+/** One body: stored, and its WAL records appended, when the promise resolves. */
 export type Ingest = (body: Uint8Array, defaultCluster: string) => Promise<IngestResult>;
+
+/**
+ * Several bodies in a row (NATS messages that queued up): each is stored when
+ * it is added; `commit`, called in the same event-loop turn, appends the WAL
+ * records of all of them together and resolves once they are in the files.
+ */
+export interface IngestBatch {
+  ingest(body: Uint8Array, defaultCluster: string): IngestResult;
+  commit(): Promise<void>;
+}
+
+export interface WritePath {
+  ingest: Ingest;
+  openBatch(): IngestBatch;
+}
 
 /** The store alone, nothing logged: for tests and for a service without persistence. */
 export function createIngest(store: MetricStore): Ingest {
   return async (body, cluster) => store.ingest(body, cluster);
+}
+
+/** The write path of a service without persistence: the store alone. */
+export function storeWritePath(store: MetricStore): WritePath {
+  return {
+    ingest: createIngest(store),
+    openBatch: () => ({ ingest: (body, cluster) => store.ingest(body, cluster), commit: () => Promise.resolve() }),
+  };
 }

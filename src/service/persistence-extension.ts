@@ -16,7 +16,10 @@ export const persistenceExtension: ExtensionFactory = ({ config, store, log }) =
     log,
   });
   return {
-    ingest: (body, cluster) => persistence.ingest(body, cluster),
+    writePath: {
+      ingest: (body, cluster) => persistence.ingest(body, cluster),
+      openBatch: () => persistence.openBatch(),
+    },
     service: {
       name: 'persistence (restore, checkpoints, retention, cleanup)',
       async start() {

@@ -14,7 +14,7 @@ import {
   swaggerAssetReader,
 } from '../runtime/index.ts';
 import { EXTENSIONS, type Extension, type ExtensionContext, type ExtensionFactory } from './extensions.ts';
-import { type Ingest, createIngest } from './ingest.ts';
+import { type WritePath, storeWritePath } from './ingest.ts';
 import { Lifecycle, type Service } from './lifecycle.ts';
 import { openStore, storeOptions } from './open-store.ts';
 
@@ -40,15 +40,20 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const auth = await authenticator(config, log);
   const store = options.store ?? (await openStore(storeOptions(config)));
 
-  let ingest: Ingest | null = null;
-  const context: ExtensionContext = { config, store, log, ingest: (body, cluster) => ingest!(body, cluster) };
+  let write: WritePath | null = null;
+  const context: ExtensionContext = {
+    config,
+    store,
+    log,
+    writePath: { ingest: (body, cluster) => write!.ingest(body, cluster), openBatch: () => write!.openBatch() },
+  };
   const extensions: Extension[] = [];
   for (const create of options.extensions ?? EXTENSIONS) extensions.push(await create(context));
-  ingest = writePath(extensions, store);
+  write = writePath(extensions, store);
 
   const app = createApp({
     store,
-    ingest,
+    ingest: write.ingest,
     auth,
     log,
     dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
@@ -80,10 +85,10 @@ export async function startService(options: StartOptions): Promise<RunningServic
   };
 }
 
-function writePath(extensions: readonly Extension[], store: MetricStore): Ingest {
-  const provided = extensions.flatMap((e) => (e.ingest ? [e.ingest] : []));
+function writePath(extensions: readonly Extension[], store: MetricStore): WritePath {
+  const provided = extensions.flatMap((e) => (e.writePath ? [e.writePath] : []));
   if (provided.length > 1) throw new Error('more than one extension provides the write path');
-  return provided[0] ?? createIngest(store);
+  return provided[0] ?? storeWritePath(store);
 }
 
 async function authenticator(config: ServiceConfig, log: Logger): Promise<Authenticator | null> {

@@ -28,7 +28,16 @@ describe('loading config.json', () => {
       jwtPublicKey: 'kzfYrYy+TzpanWZHJ5qSdMj5uKUWgq74BWhQG6copP0=',
       maxBodySize: 256 * 1024 ** 2,
     });
-    expect(config.nats).toEqual({ address: 'nats://0.0.0.0:4222', username: 'root', password: 'root', credsFilePath: '', token: '' });
+    expect(config.nats).toEqual({
+      address: 'nats://0.0.0.0:4222',
+      servers: ['nats://0.0.0.0:4222'],
+      transport: 'tcp',
+      requireTls: false,
+      username: 'root',
+      password: 'root',
+      credsFilePath: '',
+      token: '',
+    });
     expect(config.metricStore).toEqual({
       numWorkers: 0,
       retentionInMemorySeconds: 48 * 3600,

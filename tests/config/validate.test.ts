@@ -93,6 +93,44 @@ describe('config validation', () => {
     expect(validateConfig(withChange('metrics.cpu_load.aggregation', ''), 'x').metrics.cpu_load!.aggregation).toBeNull();
   });
 
+  it('reads nats.address into its servers and transport; a bare host:port is nats://', () => {
+    const nats = (address: string) => validateConfig(withChange('nats.address', address), 'x').nats;
+    expect(nats('nats://0.0.0.0:4222')).toMatchObject({ servers: ['nats://0.0.0.0:4222'], transport: 'tcp', requireTls: false });
+    expect(nats('ws://nats.example:8080')).toMatchObject({ servers: ['ws://nats.example:8080'], transport: 'websocket' });
+    expect(nats('wss://nats.example')).toMatchObject({ transport: 'websocket', requireTls: false });
+    expect(nats('tls://nats.example:4222')).toMatchObject({ transport: 'tcp', requireTls: true });
+    expect(nats('nats.example:4222')).toMatchObject({ servers: ['nats://nats.example:4222'], transport: 'tcp' });
+    expect(nats('nats://a:4222, nats://b:4222')).toMatchObject({ servers: ['nats://a:4222', 'nats://b:4222'] });
+    // Empty: NATS stays off, as in the reference (which warns and goes on).
+    expect(nats('')).toMatchObject({ address: '', servers: [] });
+  });
+
+  it.each([
+    ['nats.address', 'http://x:4222', 'config.json: nats.address: "http://x:4222": scheme http:// is not supported (use nats://, tls://, ws:// or wss://)'],
+    ['nats.address', 'nats://a:4222,ws://b:80', 'config.json: nats.address: mixes WebSocket (ws://, wss://) and TCP (nats://, tls://) servers'],
+    ['nats.address', ' , ', 'config.json: nats.address: " , " names no server'],
+    ['nats.address', 'nats://', 'config.json: nats.address: "nats://" '],
+    ['nats.username', '', 'config.json: nats.password: is set but nats.username is not'],
+    ['nats.username', 7, 'config.json: nats.username: expected a string, got number 7'],
+    ['metric-store.nats-subscriptions', [{ 'subscribe-to': '' }], 'config.json: metric-store.nats-subscriptions[0].subscribe-to: must be a non-empty NATS subject'],
+    [
+      'metric-store.nats-subscriptions',
+      [{ 'subscribe-to': 'hpc-nats' }, { 'subscribe-to': 'a..b' }],
+      'config.json: metric-store.nats-subscriptions[1].subscribe-to: "a..b" is not a valid NATS subject',
+    ],
+    ['metric-store.nats-subscriptions', [{ 'subscribe-to': 'a b' }], 'config.json: metric-store.nats-subscriptions[0].subscribe-to: "a b" is not a valid NATS subject'],
+  ])('NATS: %s = %j -> %s', (path, value, message) => {
+    expect(validate(withChange(path, value))).toThrow(message);
+  });
+
+  it('takes NATS wildcard subjects and a subscription without cluster-tag (an empty default cluster)', () => {
+    const config = validateConfig(withChange('metric-store.nats-subscriptions', [{ 'subscribe-to': 'metrics.>' }, { 'subscribe-to': 'hpc.*.x' }]), 'x');
+    expect(config.metricStore.natsSubscriptions).toEqual([
+      { subscribeTo: 'metrics.>', clusterTag: '' },
+      { subscribeTo: 'hpc.*.x', clusterTag: '' },
+    ]);
+  });
+
   it('parses IPv6 and all-interfaces addresses', () => {
     expect(validateConfig(withChange('main.addr', '[::1]:8082'), 'x').main.addr).toEqual({ host: '::1', port: 8082 });
     expect(validateConfig(withChange('main.addr', ':0'), 'x').main.addr).toEqual({ host: '', port: 0 });

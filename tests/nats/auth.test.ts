@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAuthenticators } from '../../src/nats/auth.ts';
 import { startNatsIngest } from '../../src/nats/index.ts';
 import { NatsConfigError, type ConnectionSettings } from '../../src/nats/settings.ts';
+import { natsConfig } from './helpers/nats-config.ts';
 import { fakeIngest, recordingLogger, waitFor } from './helpers/fake-ingest.ts';
 import { startNatsServer } from './helpers/nats-server.ts';
 import { publisher } from './helpers/publisher.ts';
@@ -88,11 +89,11 @@ describe('token', () => {
     const server = await startNatsServer({ token: 's3cr3t-token' });
     const fake = fakeIngest();
     const nats = (await startNatsIngest({
-      config: {
+      ...natsConfig({
         nats: { address: server.wsUrl, token: 's3cr3t-token' },
-        'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'tok', 'cluster-tag': 'alex' }] },
-      },
-      ingest: fake.ingest,
+        'nats-subscriptions': [{ 'subscribe-to': 'tok', 'cluster-tag': 'alex' }],
+      }),
+      openBatch: fake.openBatch,
       log: recordingLogger(),
     }))!;
     try {

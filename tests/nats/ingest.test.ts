@@ -2,9 +2,9 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openConnection } from '../../src/nats/connect.ts';
-import { startNatsIngest, type NatsIngest, type NatsIngestConfig, type NatsTuning } from '../../src/nats/index.ts';
-import { readNatsSettings } from '../../src/nats/settings.ts';
+import { startNatsIngest, type NatsIngest, type NatsIngestOptions, type NatsTuning } from '../../src/nats/index.ts';
 import { Cleanup, fakeIngest, recordingLogger, waitFor, type FakeIngest, type RecordedLog } from './helpers/fake-ingest.ts';
+import { natsConfig } from './helpers/nats-config.ts';
 import { startNatsServer, type NatsServer } from './helpers/nats-server.ts';
 import { publisher } from './helpers/publisher.ts';
 import { freePort } from './helpers/free-port.ts';
@@ -24,13 +24,11 @@ afterAll(async () => {
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-function configFor(address: string, subscriptions: Array<[string, string]>, password = server.password): NatsIngestConfig {
-  return {
+function configFor(address: string, subscriptions: Array<[string, string]>, password = server.password): Pick<NatsIngestOptions, 'nats' | 'subscriptions'> {
+  return natsConfig({
     nats: { address, username: server.user, password },
-    'metric-store': {
-      'nats-subscriptions': subscriptions.map(([subject, tag]) => ({ 'subscribe-to': subject, 'cluster-tag': tag })),
-    },
-  };
+    'nats-subscriptions': subscriptions.map(([subject, tag]) => ({ 'subscribe-to': subject, 'cluster-tag': tag })),
+  });
 }
 
 async function start(
@@ -40,7 +38,7 @@ async function start(
 ): Promise<{ nats: NatsIngest; fake: FakeIngest; log: RecordedLog }> {
   const fake = fakeIngest();
   const log = recordingLogger();
-  const started = await startNatsIngest({ config: configFor(address, subscriptions), ingest: fake.ingest, log, tuning });
+  const started = await startNatsIngest({ ...configFor(address, subscriptions), openBatch: fake.openBatch, log, tuning });
   if (!started) throw new Error('NATS should be on');
   const nats = cleanup.add(started);
   await waitFor('connection', () => nats.counters().connected);
@@ -175,8 +173,8 @@ describe('when the store falls behind or fails', () => {
     const started = Date.now();
     await nats.stop();
     expect(Date.now() - started).toBeLessThan(5_000);
-    // One is in the hung ingest call, two wait behind it.
-    expect(log.text()).toContain('error: NATS: stopped with 2 received messages not yet stored');
+    // Those in the hung WAL append and those waiting behind it.
+    expect(log.text()).toContain('error: NATS: stopped with 3 received messages not yet stored');
   });
 
   it('logs a failed ingest (WAL I/O) and goes on with the next message', async () => {
@@ -201,8 +199,8 @@ describe('authentication and availability', () => {
     const fake = fakeIngest();
     const log = recordingLogger();
     const nats = cleanup.add(await startNatsIngest({
-      config: configFor(server.tcpUrl, [['hpc-nats', 'fritz']], 'wrong-password'),
-      ingest: fake.ingest,
+      ...configFor(server.tcpUrl, [['hpc-nats', 'fritz']], 'wrong-password'),
+      openBatch: fake.openBatch,
       log,
       tuning: FAST,
     }))!;
@@ -219,8 +217,8 @@ describe('authentication and availability', () => {
   it('insists on TLS for a tls:// address', async () => {
     const log = recordingLogger();
     const nats = cleanup.add(await startNatsIngest({
-      config: configFor(server.tcpUrl.replace('nats://', 'tls://'), [['tls', 'fritz']]),
-      ingest: fakeIngest().ingest,
+      ...configFor(server.tcpUrl.replace('nats://', 'tls://'), [['tls', 'fritz']]),
+      openBatch: fakeIngest().openBatch,
       log,
       tuning: FAST,
     }))!;
@@ -233,11 +231,11 @@ describe('authentication and availability', () => {
     const fake = fakeIngest();
     const log = recordingLogger();
     const nats = cleanup.add(await startNatsIngest({
-      config: {
+      ...natsConfig({
         nats: { address: `nats://127.0.0.1:${port}`, username: 'late', password: 'late-pw' },
-        'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'late.subject', 'cluster-tag': 'fritz' }] },
-      },
-      ingest: fake.ingest,
+        'nats-subscriptions': [{ 'subscribe-to': 'late.subject', 'cluster-tag': 'fritz' }],
+      }),
+      openBatch: fake.openBatch,
       log,
       tuning: FAST,
     }))!;
@@ -258,10 +256,9 @@ describe('authentication and availability', () => {
 describe('one process, one transport', () => {
   it('refuses a TCP connection while a WebSocket one is open (the client library would mix them up)', async () => {
     const { nats } = await start(server.wsUrl, [['guard', 'fritz']]);
-    const tcp = readNatsSettings(configFor(server.tcpUrl, [['guard', 'fritz']]));
-    if ('off' in tcp) throw new Error('NATS should be on');
+    const tcp = configFor(server.tcpUrl, [['guard', 'fritz']]).nats!;
     await expect(
-      openConnection({ settings: tcp.connection, authenticators: [], reconnectDelay: () => 100, pingIntervalMs: 20_000, name: 'x' }),
+      openConnection({ settings: tcp, authenticators: [], reconnectDelay: () => 100, pingIntervalMs: 20_000, name: 'x' }),
     ).rejects.toThrow('a websocket NATS connection is open in this process; a tcp one cannot be opened beside it');
     await nats.stop();
     // Once it is closed, TCP is fine.

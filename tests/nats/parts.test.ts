@@ -7,6 +7,7 @@ import { lineStart, quoteLine } from '../../src/nats/lines.ts';
 import { LogLimiter } from '../../src/nats/log-limiter.ts';
 import { MessageIngest, type IngestTally } from '../../src/nats/message-ingest.ts';
 import { OrderedQueue } from '../../src/nats/ordered-queue.ts';
+import type { OpenIngestBatch } from '../../src/nats/types.ts';
 import { fakeIngest, recordingLogger } from './helpers/fake-ingest.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -32,38 +33,64 @@ describe('Backoff', () => {
 });
 
 describe('OrderedQueue', () => {
-  it('works items off one at a time, in order', async () => {
-    const done: number[] = [];
+  it('works items off one batch at a time, in order; what queued up meanwhile is the next batch', async () => {
+    const batches: number[][] = [];
     let running = 0;
     const queue = new OrderedQueue<number>(
       1000,
       () => 1,
-      async (n) => {
+      async (batch) => {
         running++;
         expect(running).toBe(1);
-        await new Promise((r) => setTimeout(r, n % 3));
-        done.push(n);
+        await new Promise((r) => setTimeout(r, 5));
+        batches.push(batch);
         running--;
       },
       () => {},
     );
-    for (let n = 0; n < 20; n++) expect(queue.push(n)).toBe(true);
+    // Work starts in the next check phase: what is pushed before it goes together.
+    for (let n = 0; n < 5; n++) expect(queue.push(n)).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([queue.length, queue.bytes]).toEqual([5, 5]); // in work
+    for (let n = 5; n < 20; n++) expect(queue.push(n)).toBe(true);
     await queue.idle();
-    expect(done).toEqual(Array.from({ length: 20 }, (_, n) => n));
+    expect(batches).toEqual([[0, 1, 2, 3, 4], Array.from({ length: 15 }, (_, n) => n + 5)]);
     expect([queue.length, queue.bytes]).toEqual([0, 0]);
+  });
+
+  it('hands over at most maxBatchBytes at once, and a larger item alone', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const queue = new OrderedQueue<number>(
+      1000,
+      (n) => n,
+      async (batch) => {
+        batches.push(batch);
+        await gate;
+      },
+      () => {},
+      10,
+    );
+    for (const n of [1, 4, 4, 4, 30, 2]) queue.push(n);
+    release();
+    await queue.idle();
+    expect(batches).toEqual([[1, 4, 4], [4], [30], [2]]);
   });
 
   it('refuses what exceeds its byte bound, but always takes an item into an empty queue', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const queue = new OrderedQueue<Uint8Array>(10, (b) => b.byteLength, () => gate, () => {});
-    expect(queue.push(new Uint8Array(50))).toBe(true); // larger than the bound, alone: taken, now in work
-    expect(queue.push(new Uint8Array(4))).toBe(true);
-    expect(queue.push(new Uint8Array(4))).toBe(false); // 50 in work + 4 queued + 4 > 10
-    expect([queue.length, queue.bytes]).toEqual([1, 54]);
+    expect(queue.push(new Uint8Array(50))).toBe(true); // larger than the bound, but the queue is empty
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queue.push(new Uint8Array(4))).toBe(false); // 50 in work + 4 > 10
+    expect([queue.length, queue.bytes]).toEqual([1, 50]);
     release();
     await queue.idle();
-    expect(queue.push(new Uint8Array(8))).toBe(true);
+    expect(queue.push(new Uint8Array(4))).toBe(true);
+    expect(queue.push(new Uint8Array(6))).toBe(true);
+    expect(queue.push(new Uint8Array(1))).toBe(false); // 4 + 6 + 1 > 10
     await queue.idle();
   });
 
@@ -73,11 +100,12 @@ describe('OrderedQueue', () => {
     const queue = new OrderedQueue<number>(
       100,
       () => 1,
-      async (n) => {
+      async ([n]) => {
         if (n === 1) throw new Error('boom');
-        done.push(n);
+        done.push(n!);
       },
       (e) => errors.push(e),
+      1,
     );
     [0, 1, 2].forEach((n) => queue.push(n));
     await queue.idle();
@@ -119,7 +147,7 @@ describe('MessageIngest', () => {
     const log = recordingLogger();
     const t = tally();
     const body = ['a value=1', 'bad', 'b value=2', '', 'c value=x', 'unknown_metric value=1', 'd value=3', 'e value=4 5 6'].join('\n');
-    await new MessageIngest(fake.ingest, t, log).handle('subj', 'fritz', bytes(body));
+    await new MessageIngest(fake.openBatch, t, log).handle([{ subject: 'subj', data: bytes(body) }], 'fritz');
     expect(fake.stored.map((s) => s.line)).toEqual(['a value=1', 'b value=2', 'd value=3']);
     expect(t).toEqual({ linesAccepted: 3, linesRejected: 4, badMessages: 1, ingestFailures: 0 });
     expect(log.lines).toHaveLength(1);
@@ -135,7 +163,7 @@ describe('MessageIngest', () => {
     const t = tally();
     const fake = fakeIngest();
     const body = 'x\n'.repeat(150) + 'a value=1\n';
-    await new MessageIngest(fake.ingest, t, log).handle('s', '', bytes(body));
+    await new MessageIngest(fake.openBatch, t, log).handle([{ subject: 's', data: bytes(body) }], '');
     expect(fake.calls).toBe(100);
     expect(t).toMatchObject({ linesRejected: 100, linesAccepted: 0, badMessages: 1 });
     expect(log.lines[0]!.message).toMatch(/; 97 more malformed lines; gave up on the last 110 bytes of the message$/);
@@ -144,9 +172,51 @@ describe('MessageIngest', () => {
   it('logs at most three malformed lines of one message and counts the rest', async () => {
     const log = recordingLogger();
     const t = tally();
-    await new MessageIngest(fakeIngest().ingest, t, log).handle('s', '', bytes('x\ny\nz\nw\nv\n'));
+    await new MessageIngest(fakeIngest().openBatch, t, log).handle([{ subject: 's', data: bytes('x\ny\nz\nw\nv\n') }], '');
     expect(t.linesRejected).toBe(5);
     expect(log.lines[0]!.message).toMatch(/line 3: invalid field format \[z\]; 2 more malformed lines$/);
+  });
+
+  it('stores the messages of a batch in order and commits them once', async () => {
+    const fake = fakeIngest();
+    const t = tally();
+    const messages = ['a value=1\nb value=2', 'bad\nc value=3', 'd value=4'].map((m, i) => ({ subject: `s${i}`, data: bytes(m) }));
+    await new MessageIngest(fake.openBatch, t, recordingLogger()).handle(messages, 'fritz');
+    expect(fake.stored.map((s) => s.line)).toEqual(['a value=1', 'b value=2', 'c value=3', 'd value=4']);
+    expect(fake.commits).toBe(1);
+    expect(t).toEqual({ linesAccepted: 4, linesRejected: 1, badMessages: 1, ingestFailures: 0 });
+  });
+
+  it('counts every message of a batch whose commit (the WAL append) fails, and logs it once', async () => {
+    const fake = fakeIngest();
+    fake.failWith = new Error('ENOSPC: no space left on device, write');
+    const log = recordingLogger();
+    const t = tally();
+    const messages = ['a value=1', 'b value=2', 'c value=3'].map((m) => ({ subject: 'metrics.x', data: bytes(m) }));
+    await new MessageIngest(fake.openBatch, t, log).handle(messages, 'fritz');
+    expect(t).toEqual({ linesAccepted: 0, linesRejected: 0, badMessages: 0, ingestFailures: 3 });
+    expect(log.text()).toBe('error: NATS: storing 3 messages (the first from subject "metrics.x") failed: ENOSPC: no space left on device, write');
+  });
+
+  it('goes on with the next message when the store refuses one, and commits the rest', async () => {
+    const fake = fakeIngest();
+    const log = recordingLogger();
+    const t = tally();
+    const refusing: OpenIngestBatch = () => {
+      const inner = fake.openBatch();
+      return {
+        ingest: (body, cluster) => {
+          if (new TextDecoder().decode(body).startsWith('huge')) throw new Error('shard 0 is out of memory');
+          return inner.ingest(body, cluster);
+        },
+        commit: () => inner.commit(),
+      };
+    };
+    const messages = ['a value=1', 'huge value=2', 'c value=3'].map((m) => ({ subject: 'm', data: bytes(m) }));
+    await new MessageIngest(refusing, t, log).handle(messages, '');
+    expect(fake.stored.map((s) => s.line)).toEqual(['a value=1', 'c value=3']);
+    expect(t).toMatchObject({ linesAccepted: 2, ingestFailures: 1 });
+    expect(log.text()).toBe('error: NATS: storing a message from subject "m" failed: shard 0 is out of memory');
   });
 });
 

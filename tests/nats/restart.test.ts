@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsIngest } from '../../src/nats/index.ts';
 import { Cleanup, fakeIngest, recordingLogger, waitFor } from './helpers/fake-ingest.ts';
+import { natsConfig } from './helpers/nats-config.ts';
 import { startNatsServer, type NatsServer } from './helpers/nats-server.ts';
 import { publisher } from './helpers/publisher.ts';
 
@@ -33,11 +34,11 @@ describe.each([
     fake.delayMs = 1; // a backlog is queued when the connection drops; it must still be stored
     const log = recordingLogger();
     const nats = cleanup.add((await startNatsIngest({
-      config: {
+      ...natsConfig({
         nats: { address: url(), username: server.user, password: server.password },
-        'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'stream', 'cluster-tag': 'fritz' }] },
-      },
-      ingest: fake.ingest,
+        'nats-subscriptions': [{ 'subscribe-to': 'stream', 'cluster-tag': 'fritz' }],
+      }),
+      openBatch: fake.openBatch,
       log,
       tuning: { reconnectInitialMs: 50, reconnectMaxMs: 200 },
     }))!);
@@ -128,11 +129,11 @@ describe('credentials rejected after a restart', () => {
     const fake = fakeIngest();
     const log = recordingLogger();
     const nats = cleanup.add((await startNatsIngest({
-      config: {
+      ...natsConfig({
         nats: { address: server.tcpUrl, username: server.user, password: server.password },
-        'metric-store': { 'nats-subscriptions': [{ 'subscribe-to': 'auth.change', 'cluster-tag': 'fritz' }] },
-      },
-      ingest: fake.ingest,
+        'nats-subscriptions': [{ 'subscribe-to': 'auth.change', 'cluster-tag': 'fritz' }],
+      }),
+      openBatch: fake.openBatch,
       log,
       tuning: { reconnectInitialMs: 50, reconnectMaxMs: 200 },
     }))!);

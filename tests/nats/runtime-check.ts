@@ -6,6 +6,7 @@
 import { startNatsIngest } from '../../src/nats/index.ts';
 import { webSocketClass } from '../../src/runtime/websocket.ts';
 import { fakeIngest, recordingLogger, waitFor } from './helpers/fake-ingest.ts';
+import { natsConfig } from './helpers/nats-config.ts';
 import { publisher } from './helpers/publisher.ts';
 
 declare const Bun: { version: string } | undefined;
@@ -23,16 +24,14 @@ async function roundTrip(url: string, user: string, password: string) {
   const fake = fakeIngest();
   const log = recordingLogger();
   const nats = await startNatsIngest({
-    config: {
+    ...natsConfig({
       nats: { address: url, username: user, password },
-      'metric-store': {
-        'nats-subscriptions': [
-          { 'subscribe-to': 'hpc-nats', 'cluster-tag': 'fritz' },
-          { 'subscribe-to': 'hpc-nats', 'cluster-tag': 'alex' },
-        ],
-      },
-    },
-    ingest: fake.ingest,
+      'nats-subscriptions': [
+        { 'subscribe-to': 'hpc-nats', 'cluster-tag': 'fritz' },
+        { 'subscribe-to': 'hpc-nats', 'cluster-tag': 'alex' },
+      ],
+    }),
+    openBatch: fake.openBatch,
     log,
   });
   if (!nats) throw new Error('NATS is off');

@@ -217,6 +217,23 @@ describe('write path', () => {
     expect(again.samples()).toEqual(store.samples());
   });
 
+  it('a batch stores each body as it is added and logs all of them, in order, on commit', async () => {
+    const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
+    const p = open(store);
+    await p.restore();
+    const now = env.clock.now;
+    const batch = p.openBatch();
+    expect(batch.ingest(enc([line('cpu_load', 'a', now, 1), line('cpu_load', 'b', now, 2)].join('\n')), 'fritz').accepted).toBe(2);
+    expect(batch.ingest(enc(line('cpu_load', 'a', now + 60, 3)), 'fritz').accepted).toBe(1);
+    expect(store.samples()).toHaveLength(3);
+    await batch.commit();
+    const wal = decodeWal(readFileSync(join(env.checkpoints, 'fritz/a/current.wal')));
+    expect([wal.stop, Array.from(wal.samples.value)]).toEqual(['end', [1, 3]]);
+    // No stop(): the process dies here.
+    const { store: again } = await restart();
+    expect(again.samples()).toEqual(store.samples());
+  });
+
   it('logs the lines before a malformed one (they were accepted) and reports the error', async () => {
     const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
     const p = open(store);

@@ -183,6 +183,87 @@ describe('WAL appender', () => {
     expect(valuesOf('c', 'h')).toEqual([1, 2]);
   });
 
+  it('writes a known, idle host synchronously: the records are in the file when append returns', async () => {
+    const wal = appender();
+    await wal.append([batch('c', 'h', [s(60, 1)])]); // the first append checks the log
+    const pending = wal.append([batch('c', 'h', [s(120, 2)]), batch('c', 'h2', [s(60, 7)])]);
+    expect(valuesOf('c', 'h')).toEqual([1, 2]);
+    await pending;
+    expect(valuesOf('c', 'h2')).toEqual([7]);
+    await wal.close();
+  });
+
+  it('with fsync on, requests that write while an fdatasync runs share the next one (group commit)', async () => {
+    const wal = appender({ fsync: true });
+    await wal.append([batch('c', 'h', [s(0, 0)])]);
+    const before = wal.stats().syncs;
+    const calls = Array.from({ length: 50 }, (_, i) => wal.append([batch('c', 'h', [s(60 * (i + 1), i + 1)])]));
+    await Promise.all(calls);
+    const syncs = wal.stats().syncs - before;
+    expect(syncs).toBeGreaterThanOrEqual(1);
+    expect(syncs).toBeLessThan(calls.length);
+    expect(valuesOf('c', 'h')).toEqual(Array.from({ length: 51 }, (_, i) => i));
+    await wal.close();
+  });
+
+  it('records appended while a restart runs go into the new log, in order, none lost', async () => {
+    const wal = appender();
+    await wal.append([batch('c', 'h', [s(60, 1)])]);
+    const mark = wal.mark('c', 'h');
+    await wal.append([batch('c', 'h', [s(120, 2)])]);
+    const restarted = wal.restart(mark);
+    let done = false;
+    void restarted.then(() => (done = true));
+    const during: Promise<void>[] = [];
+    let value = 3;
+    // One append per turn of the event loop until the restart is through, then one more.
+    while (!done) {
+      during.push(wal.append([batch('c', 'h', [s(60 * value, value)])]));
+      value++;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    during.push(wal.append([batch('c', 'h', [s(60 * value, value)])]));
+    expect(during.length).toBeGreaterThan(2);
+    await Promise.all(during);
+    expect(valuesOf('c', 'h')).toEqual(Array.from({ length: value - 1 }, (_, i) => i + 2));
+    await wal.close();
+  });
+
+  it('with fsync and one open file for many hosts, closes no file under a running fdatasync', async () => {
+    const wal = appender({ fsync: true, maxOpenFiles: 1 });
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      for (let h = 0; h < 5; h++) calls.push(wal.append([batch('c', `h${h}`, [s(60 * i, i)])]));
+    }
+    await Promise.all(calls);
+    for (let h = 0; h < 5; h++) expect(valuesOf('c', `h${h}`)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(wal.stats()).toMatchObject({ failedBatches: 0 });
+    expect(wal.stats().openFiles).toBeLessThanOrEqual(1);
+    await wal.close();
+  });
+
+  it('checks a log again when another process changed it since it was last open', async () => {
+    const wal = appender({ maxOpenFiles: 1 });
+    await wal.append([batch('c', 'h', [s(60, 1)])]);
+    await wal.append([batch('c', 'other', [s(60, 9)])]); // closes h's file
+    appendFileSync(join(root, 'c', 'h', 'current.wal'), Buffer.concat([encodeWalRecords([s(120, 2)]), Buffer.from([0xcc, 0x1d])]));
+    await wal.append([batch('c', 'h', [s(180, 3)])]);
+    expect(valuesOf('c', 'h')).toEqual([1, 2, 3]);
+    expect(messages.some((m) => /cutting 2 bytes/.test(m))).toBe(true);
+    await wal.close();
+  });
+
+  it('writes a host that comes up more than once in one call in one go, its parts in order', async () => {
+    const wal = appender({ fsync: true });
+    await wal.append([batch('c', 'h', [s(0, 0)]), batch('c', 'other', [s(0, 9)])]);
+    const before = wal.stats().syncs;
+    await wal.append([batch('c', 'h', [s(60, 1)]), batch('c', 'other', [s(60, 8)]), batch('c', 'h', [s(120, 2), s(180, 3)])]);
+    expect(wal.stats().syncs - before).toBe(2); // one fdatasync per host, so one write each
+    expect(valuesOf('c', 'h')).toEqual([0, 1, 2, 3]);
+    expect(valuesOf('c', 'other')).toEqual([9, 8]);
+    await wal.close();
+  });
+
   it('a mark that fails and is never restarted (its snapshot failed too) is no unhandled rejection', async () => {
     writeFileSync(join(root, 'c'), 'a file where the cluster directory should be');
     const wal = appender();

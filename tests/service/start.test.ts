@@ -43,32 +43,60 @@ describe('startService', () => {
 
   it('answers a write only after the provided write path has finished, for HTTP and for other extensions', async () => {
     const seen: string[] = [];
+    // An fs append takes a while.
+    const slowAppend = () => new Promise((resolve) => setTimeout(resolve, 10));
     const wal: ExtensionFactory = ({ store }) => ({
-      ingest: async (body: Uint8Array, cluster: string) => {
-        const result = store.ingest(body, cluster);
-        await new Promise((resolve) => setTimeout(resolve, 10)); // an fs append takes a while
-        seen.push(`${cluster}:${result.accepted}`);
-        return result;
+      writePath: {
+        ingest: async (body: Uint8Array, cluster: string) => {
+          const result = store.ingest(body, cluster);
+          await slowAppend();
+          seen.push(`${cluster}:${result.accepted}`);
+          return result;
+        },
+        openBatch: () => {
+          const stored: string[] = [];
+          return {
+            ingest: (body: Uint8Array, cluster: string) => {
+              const result = store.ingest(body, cluster);
+              stored.push(`${cluster}:${result.accepted}`);
+              return result;
+            },
+            commit: async () => {
+              await slowAppend();
+              seen.push(...stored);
+            },
+          };
+        },
       },
     });
-    const nats: ExtensionFactory = (context) => ({
+    const nats: ExtensionFactory = ({ writePath }) => ({
       service: {
         name: 'nats',
-        start: async () => void (await context.ingest(new TextEncoder().encode('m value=1\nm value=2'), 'from-nats')),
+        start: async () => {
+          const batch = writePath.openBatch();
+          batch.ingest(new TextEncoder().encode('m value=1\nm value=2'), 'from-nats');
+          batch.ingest(new TextEncoder().encode('m value=3'), 'from-nats');
+          await batch.commit();
+        },
         stop: () => {},
       },
     });
     const service = await startService({ config, log: silentLogger, store: createTestStore(), extensions: [wal, nats] });
-    expect(seen).toEqual(['from-nats:2']);
+    expect(seen).toEqual(['from-nats:2', 'from-nats:1']);
 
     const res = await fetch(`${service.url}/api/write?cluster=http`, { method: 'POST', body: 'm value=1' });
     expect(res.status).toBe(200);
-    expect(seen).toEqual(['from-nats:2', 'http:1']);
+    expect(seen).toEqual(['from-nats:2', 'from-nats:1', 'http:1']);
     await service.stop();
   });
 
   it('refuses two extensions that both provide the write path', async () => {
-    const provider: ExtensionFactory = ({ store }) => ({ ingest: async (body, cluster) => store.ingest(body, cluster) });
+    const provider: ExtensionFactory = ({ store }) => ({
+      writePath: {
+        ingest: async (body, cluster) => store.ingest(body, cluster),
+        openBatch: () => ({ ingest: (body, cluster) => store.ingest(body, cluster), commit: async () => {} }),
+      },
+    });
     await expect(startService({ config, log: silentLogger, store: createTestStore(), extensions: [provider, provider] })).rejects.toThrow(
       'more than one extension provides the write path',
     );

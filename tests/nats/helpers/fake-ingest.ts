@@ -1,9 +1,10 @@
-// A stand-in for the store's ingest: it parses just enough line protocol to
-// behave like the real one (lines before a malformed line are kept, nothing
-// after it is read) and records every stored line with its default cluster.
+// A stand-in for the store's write path: it parses just enough line protocol
+// to behave like the real one (lines before a malformed line are kept, nothing
+// after it is read) and records every line with its default cluster once the
+// batch that holds it is committed (the WAL append).
 
 import type { IngestResult } from '../../../src/engine/types.ts';
-import type { Ingest, NatsLogger } from '../../../src/nats/types.ts';
+import type { IngestBatch, NatsLogger, OpenIngestBatch } from '../../../src/nats/types.ts';
 
 export interface StoredLine {
   cluster: string;
@@ -14,12 +15,16 @@ export interface StoredLine {
 const LINE = /^[a-z_]+(,[^ ]+)? value=-?[0-9.]+ ?[0-9]*$/;
 
 export interface FakeIngest {
-  ingest: Ingest;
+  openBatch: OpenIngestBatch;
+  /** Lines of committed batches, in order. */
   stored: StoredLine[];
+  /** Bodies handed to the store. */
   calls: number;
-  /** Makes every later call wait this long (a slow disk). */
+  /** Batches committed (or tried to). */
+  commits: number;
+  /** Makes every later commit wait this long (a slow disk). */
   delayMs: number;
-  /** Makes every later call reject (a failing WAL). */
+  /** Makes every later commit reject (a failing WAL). */
   failWith: Error | null;
 }
 
@@ -27,12 +32,19 @@ export function fakeIngest(): FakeIngest {
   const fake: FakeIngest = {
     stored: [],
     calls: 0,
+    commits: 0,
     delayMs: 0,
     failWith: null,
-    ingest: async (body, defaultCluster) => {
+    openBatch: () => fakeBatch(fake),
+  };
+  return fake;
+}
+
+function fakeBatch(fake: FakeIngest): IngestBatch {
+  const pending: StoredLine[] = [];
+  return {
+    ingest(body, defaultCluster) {
       fake.calls++;
-      if (fake.delayMs > 0) await new Promise((r) => setTimeout(r, fake.delayMs));
-      if (fake.failWith) throw fake.failWith;
       const result: IngestResult = { accepted: 0, skipped: 0, dropped: 0, error: null, wal: [] };
       const lines = new TextDecoder().decode(body).split('\n');
       for (let i = 0; i < lines.length; i++) {
@@ -46,13 +58,19 @@ export function fakeIngest(): FakeIngest {
           result.skipped++;
           continue;
         }
-        fake.stored.push({ cluster: defaultCluster, line });
+        pending.push({ cluster: defaultCluster, line });
         result.accepted++;
       }
       return result;
     },
+    async commit() {
+      fake.commits++;
+      const lines = pending.splice(0);
+      if (fake.delayMs > 0) await new Promise((r) => setTimeout(r, fake.delayMs));
+      if (fake.failWith) throw fake.failWith;
+      fake.stored.push(...lines);
+    },
   };
-  return fake;
 }
 
 export interface RecordedLog extends NatsLogger {
