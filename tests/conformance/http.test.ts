@@ -49,6 +49,18 @@ describe('conformance over HTTP: query', () => {
     expect(Object.keys(JSON.parse(await res.text()))).toEqual(['status', 'error']);
   });
 
+  // DELIBERATE: json.Decoder takes any int64 for from/to/resolution; ours refuses a number beyond
+  // 2^53, which a JavaScript number cannot hold exactly (as seconds, 285 million years away; the
+  // reference would try to allocate (to - from) / frequency values for it).
+  it('answers 400 for a from or to beyond 2^53', async () => {
+    for (const to of ['9007199254740993', '9223372036854775807']) {
+      const body = `{"cluster":"c","from":${T},"to":${to},"queries":[{"metric":"load","host":"a"}]}`;
+      const res = await call(createApp({ store: filled() }), '/api/query', { body });
+      expect(res.status).toBe(400);
+      expect(JSON.parse(await res.text()).error).toMatch(/^to: expected an integer/);
+    }
+  });
+
   // DELIBERATE: the reference's schema.Float.UnmarshalJSON turns null into NaN (`if s == "null" { *f = NaN }`),
   // which passes `if query.ScaleFactor != 0`, and ScaleBy(NaN) makes every value and statistic null.
   // We read null as absent, as for every other field: no scaling.
