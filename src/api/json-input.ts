@@ -1,7 +1,8 @@
 // Decoding the small JSON bodies of query, free and healthcheck with the
-// leniency of Go's encoding/json in the reference: unknown fields are ignored
-// (unless the route forbids them), null leaves the default in place, and a value
-// of the wrong type is a 400 that names the field.
+// leniency of Go's encoding/json in the reference: keys match field names
+// case-insensitively, unknown fields are ignored (unless the route forbids
+// them), null leaves the default in place, and a value of the wrong type is a
+// 400 that names the field.
 
 import { badRequest } from './errors.ts';
 
@@ -24,6 +25,35 @@ export function expectObject(value: unknown, path: string): JsonObject {
     throw wrongType(path, 'an object', value);
   }
   return value as JsonObject;
+}
+
+/**
+ * The members of a JSON object under the names in `fields`, matched like Go's
+ * encoding/json matches keys to struct tags: exactly or case-insensitively, so
+ * `"From"` sets `from` as it does on the reference. Keys that match no field are
+ * kept as they are (for rejectUnknownFields). Members count in document order,
+ * a later one winning, except that null never clears a value set before it (null
+ * leaves a Go field as it is).
+ */
+export function expectFields(value: unknown, path: string, fields: readonly string[]): JsonObject {
+  const obj = expectObject(value, path);
+  const out: JsonObject = Object.create(null);
+  for (const [key, member] of Object.entries(obj)) {
+    const folded = foldKey(key);
+    const name = fields.find((field) => field === folded) ?? key;
+    if (member !== null || !(name in out)) out[name] = member;
+  }
+  return out;
+}
+
+/**
+ * A key folded for comparison with our field names (lower-case ASCII), with the
+ * result of Go's bytes.EqualFold: ASCII letters in either case, and the two other
+ * runes that fold to ASCII letters, the Kelvin sign U+212A (toLowerCase gives k)
+ * and the long s U+017F (s).
+ */
+function foldKey(key: string): string {
+  return key.toLowerCase().replaceAll('\u017f', 's');
 }
 
 /** `obj[key]` when it passes `accepts`, null when absent or null, else a 400 naming the field. */

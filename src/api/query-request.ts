@@ -1,9 +1,10 @@
 // The /api/query body -> a QueryRequest with the reference's defaults
-// (with-stats, with-data and with-padding are true unless set).
+// (with-stats, with-data and with-padding are true unless set), its keys
+// matched like encoding/json matches them to APIQueryRequest and APIQuery.
 
 import type { QueryRequest, QuerySpec } from '../engine/types.ts';
 import {
-  expectObject,
+  expectFields,
   optionalArray,
   optionalBoolean,
   optionalInteger,
@@ -13,8 +14,11 @@ import {
   parseJsonBody,
 } from './json-input.ts';
 
+const REQUEST_FIELDS = ['cluster', 'queries', 'for-all-nodes', 'from', 'to', 'with-stats', 'with-data', 'with-padding'] as const;
+const QUERY_FIELDS = ['type', 'subtype', 'metric', 'host', 'resolution', 'type-ids', 'subtype-ids', 'scale-by', 'aggreg'] as const;
+
 export function parseQueryRequest(body: Uint8Array): QueryRequest {
-  const req = expectObject(parseJsonBody(body, 'a query object'), '');
+  const req = expectFields(parseJsonBody(body, 'a query object'), '', REQUEST_FIELDS);
   const queries = optionalArray(req, 'queries', '') ?? [];
   return {
     cluster: optionalString(req, 'cluster', '') ?? '',
@@ -29,7 +33,7 @@ export function parseQueryRequest(body: Uint8Array): QueryRequest {
 }
 
 function parseQuerySpec(value: unknown, path: string): QuerySpec {
-  const q = expectObject(value, path);
+  const q = expectFields(value, path, QUERY_FIELDS);
   return {
     metric: optionalString(q, 'metric', path) ?? '',
     host: optionalString(q, 'host', path) ?? '',

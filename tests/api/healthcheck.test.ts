@@ -38,6 +38,17 @@ describe('/api/healthcheck', () => {
     });
   });
 
+  it('matches the body keys case-insensitively like encoding/json, before refusing unknown ones', async () => {
+    const store = createTestStore();
+    const body = JSON.stringify({ Cluster: 'fritz', NODES: ['f0101'], 'Metric-Names': ['cpu_load'] });
+    const res = await call(createApp({ store }), '/api/healthcheck', { body });
+    expect(res.status).toBe(200);
+    expect(store.calls.healthCheck).toEqual([{ cluster: 'fritz', nodes: ['f0101'], metricNames: ['cpu_load'] }]);
+    const unknown = await call(createApp({ store }), '/api/healthcheck', { body: JSON.stringify({ Cluster: 'fritz', Metrics: [] }) });
+    expect(unknown.status).toBe(400);
+    expect(((await json(unknown)) as { error: string }).error).toMatch(/unknown field "Metrics"/);
+  });
+
   it('answers 400 for a body of the wrong shape', async () => {
     const res = await call(createApp({ store: createTestStore() }), '/api/healthcheck', { body: '{"nodes": "f0101"}' });
     expect(res.status).toBe(400);

@@ -111,6 +111,25 @@ describe('/api/query', () => {
     });
   });
 
+  it('matches keys case-insensitively like encoding/json, null never clearing a value set before', async () => {
+    const store = createTestStore();
+    // Go's bytes.EqualFold: "FROM", "With-Stats", and the long s U+017F for s; a later key wins
+    const text = `{"Cluster": "fritz", "FROM": 5, "to": 7, "To": null, "With-Stats": false, "for-all-nodes": ["a"],
+      "FOR-ALL-NODES": ["b"], "__proto__": 1, "froms": 9,
+      "QUERIES": [{"METRIC": "cpu_load", "Host": "f0101", "\u017fcale-by": 2, "Aggreg": true, "Type-Ids": ["1"]}]}`;
+    const res = await call(createApp({ store }), '/api/query', { body: text });
+    expect(res.status).toBe(200);
+    const req = store.calls.query[0]!;
+    expect(req).toMatchObject({ cluster: 'fritz', from: 5, to: 7, 'with-stats': false, 'for-all-nodes': ['b'] });
+    expect(req.queries[0]).toMatchObject({ metric: 'cpu_load', host: 'f0101', 'scale-by': 2, aggreg: true, 'type-ids': ['1'] });
+  });
+
+  it('does not fold the dotted and dotless i onto i, as bytes.EqualFold does not', async () => {
+    const store = createTestStore();
+    await call(createApp({ store }), '/api/query', { body: '{"queries": [{"metric": "m", "type-\u0131ds": ["1"], "subtype-\u0130ds": ["2"]}]}' });
+    expect(store.calls.query[0]!.queries[0]).toMatchObject({ 'type-ids': null, 'subtype-ids': null });
+  });
+
   it.each([
     ['{"cluster": "fritz", "from": "yesterday"}', 'from: expected an integer, got "yesterday"'],
     ['{"from": 1.5}', 'from: expected an integer, got 1.5'],

@@ -78,20 +78,23 @@ describe('conformance: chunks loaded from a checkpoint', () => {
     expect(entry(s, { metric: 'load', host: 'h' }, T, T + 600).data).toEqual([1, 9, 3]);
   });
 
-  // DIFFERENCE (not marked in behaviour.md): `archived` is set only by loadFile and never cleared,
-  // so the reference keeps "saved":true on a loaded chunk after a write into it; we drop the mark.
-  it.fails('stay marked saved after a write into them', () => {
+  // DELIBERATE: the reference's `archived` is set only by loadFile (`archived: true`) and never
+  // cleared, so a loaded chunk keeps "saved":true after a write into it (and toCheckpointFile,
+  // `if allArchived { continue }`, then leaves that write out of the next checkpoint). Ours means
+  // "on disk as it is": a write into the chunk drops the mark.
+  it('lose the saved mark on a write into them', () => {
     const s = loaded();
     ingest(s, series('load', 'h', [[T + 60, 9]]));
-    expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 30, len: 3, end: T + 150, saved: true }]);
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 30, len: 3, end: T + 150 }]);
   });
 
-  // DIFFERENCE (not marked in behaviour.md; docs/engine.md documents ours): the reference's
-  // checkpoint never sets `archived`, so a written chunk is never shown "saved" after a checkpoint.
-  it.fails('a checkpoint does not mark live chunks saved', () => {
+  // DELIBERATE: the reference's checkpoint never sets `archived`, so a written chunk is never
+  // shown saved; ours marks a chunk saved once a checkpoint holding all of it is committed
+  // (docs/engine.md).
+  it('a committed checkpoint marks live chunks saved', () => {
     const s = makeStore();
     ingest(s, series('load', 'h', run([1, 2])));
     s.exportHost('c', 'h', { unsavedOnly: true })!.commit();
-    expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 30, len: 2, end: T + 90 }]);
+    expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 30, len: 2, end: T + 90, saved: true }]);
   });
 });

@@ -49,26 +49,44 @@ describe('conformance over HTTP: query', () => {
     expect(Object.keys(JSON.parse(await res.text()))).toEqual(['status', 'error']);
   });
 
-  // DIFFERENCE (not marked): schema.Float's UnmarshalJSON turns null into NaN, so `"scale-by": null`
-  // passes `if query.ScaleFactor != 0` and ScaleBy(NaN) makes every value and statistic null.
-  it.fails('turns every value into null for "scale-by": null', async () => {
+  // DELIBERATE: json.Decoder takes any int64 for from/to/resolution; ours refuses a number beyond
+  // 2^53, which a JavaScript number cannot hold exactly (as seconds, 285 million years away; the
+  // reference would try to allocate (to - from) / frequency values for it).
+  it('answers 400 for a from or to beyond 2^53', async () => {
+    for (const to of ['9007199254740993', '9223372036854775807']) {
+      const body = `{"cluster":"c","from":${T},"to":${to},"queries":[{"metric":"load","host":"a"}]}`;
+      const res = await call(createApp({ store: filled() }), '/api/query', { body });
+      expect(res.status).toBe(400);
+      expect(JSON.parse(await res.text()).error).toMatch(/^to: expected an integer/);
+    }
+  });
+
+  // DELIBERATE: the reference's schema.Float.UnmarshalJSON turns null into NaN (`if s == "null" { *f = NaN }`),
+  // which passes `if query.ScaleFactor != 0`, and ScaleBy(NaN) makes every value and statistic null.
+  // We read null as absent, as for every other field: no scaling.
+  it('reads "scale-by": null as no scaling', async () => {
     const body = queryBody({ queries: [{ metric: 'load', host: 'a', 'scale-by': null }] });
     const res = await call(createApp({ store: filled() }), '/api/query', { body });
-    expect(JSON.parse(await res.text()).results[0][0]).toMatchObject({ data: [null, null], avg: null, min: null, max: null });
+    expect(JSON.parse(await res.text()).results[0][0]).toMatchObject({ data: [1, 2], avg: 1.5, min: 1, max: 2 });
   });
 
-  // DIFFERENCE (not marked): json.Decoder refuses 1725620400.0 for an int64 field; JSON.parse cannot tell it from 1725620400.
-  it.fails('answers 400 for a whole number written with a fraction', async () => {
-    const body = `{"cluster":"c","from":${T}.0,"to":${T + 120},"queries":[{"metric":"load","host":"a"}]}`;
+  // DELIBERATE: json.Decoder refuses 1725620400.0 for an int64 field (strconv.ParseInt fails: 400).
+  // JSON.parse reads it as 1725620400, the same second, and telling the two spellings apart would take
+  // a scanner of our own over the body; no client that works with the reference sends it.
+  it('accepts a whole number written with a fraction', async () => {
+    const body = `{"cluster":"c","from":${T}.0,"to":${T + 120}.000,"queries":[{"metric":"load","host":"a","resolution":6e1}]}`;
     const res = await call(createApp({ store: filled() }), '/api/query', { body });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(await res.text()).results[0][0]).toMatchObject({ data: [1, 2], from: T, to: T + 120, resolution: 60 });
   });
 
-  // DIFFERENCE (not marked): encoding/json matches object keys to struct tags case-insensitively.
-  it.fails('matches field names case-insensitively like encoding/json', async () => {
+  it('matches field names case-insensitively like encoding/json', async () => {
+    // json.Decoder matches a key to a struct tag exactly or, failing that, by bytes.EqualFold
     const body = JSON.stringify({ Cluster: 'c', FROM: T, To: T + 120, Queries: [{ Metric: 'load', Host: 'a' }] });
     const res = await call(createApp({ store: filled() }), '/api/query', { body });
     expect(JSON.parse(await res.text()).results[0][0].data).toEqual([1, 2]);
+    const health = JSON.stringify({ CLUSTER: 'c', Nodes: ['a'], 'Metric-Names': ['load'] });
+    expect((await call(createApp({ store: filled() }), '/api/healthcheck', { body: health })).status).toBe(200);
   });
 });
 
@@ -105,19 +123,23 @@ describe('conformance over HTTP: free, debug, health', () => {
     expect(res.status).toBe(400);
   });
 
-  // DIFFERENCE (behaviour.md says 400; the reference answers `handleError(err, http.StatusInternalServerError, rw)`
-  // when strconv.ParseInt fails).
-  it.fails('answers 500 for a to that is no integer', async () => {
+  // DELIBERATE: when strconv.ParseInt fails the reference answers
+  // `handleError(err, http.StatusInternalServerError, rw)`, a 500 for a client's mistake;
+  // behaviour.md section 6: "Missing or non-integer `to`: 400".
+  it('answers 400 for a to that is no integer', async () => {
     const res = await call(createApp({ store: filled() }), '/api/free?to=abc', { method: 'POST', body: '[]' });
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(await res.text())).toEqual({ status: 'Bad Request', error: `'to' must be an integer (Unix seconds), got "abc"` });
   });
 
-  // DIFFERENCE (not marked): a body that is no list of selectors goes through http.Error,
-  // a text/plain answer, not the JSON error body.
-  it.fails('answers a malformed free body with a plain-text 400', async () => {
+  // DELIBERATE: a body that is no list of selectors goes through `http.Error(rw, err.Error(),
+  // http.StatusBadRequest)` in the reference, a text/plain answer; behaviour.md section 7 gives
+  // every error the JSON body {"status", "error"}.
+  it('answers a malformed free body with the JSON error body', async () => {
     const res = await call(createApp({ store: filled() }), `/api/free?to=${T}`, { method: 'POST', body: '{' });
     expect(res.status).toBe(400);
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(Object.keys(JSON.parse(await res.text()))).toEqual(['status', 'error']);
   });
 
   it('answers debug for a selector and 400 for an unknown one', async () => {
@@ -157,13 +179,17 @@ describe('conformance over HTTP: authentication', () => {
     expect((await call(app, '/api/query', { body: queryBody(), headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
   });
 
-  // DIFFERENCE (not marked): authHandler answers with http.Error, a text/plain body
-  // "Use JWT Authentication\n", not the JSON error body of behaviour.md section 7.
-  it.fails('answers a missing token with the plain-text body of http.Error', async () => {
+  // DELIBERATE: the reference's authHandler answers `http.Error(rw, "Use JWT Authentication",
+  // http.StatusUnauthorized)`, a text/plain body; behaviour.md section 7 gives every error the
+  // JSON body, and ours names what is wrong with the token.
+  it('answers a missing token with the JSON error body', async () => {
     const keys = await createTestKeys();
     const app = createApp({ store: filled(), auth: await createJwtAuthenticator(keys.publicKeyBase64) });
     const res = await call(app, '/api/query', { body: queryBody() });
-    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await res.text()).toBe('Use JWT Authentication\n');
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const err = JSON.parse(await res.text());
+    expect(Object.keys(err)).toEqual(['status', 'error']);
+    expect(err.status).toBe('Unauthorized');
   });
 });

@@ -1,7 +1,7 @@
 import type { HealthResult } from '../../engine/types.ts';
 import { jsonString } from '../../engine/json-text.ts';
 import { badRequest } from '../errors.ts';
-import { expectObject, optionalString, optionalStringArray, parseJsonBody, rejectUnknownFields } from '../json-input.ts';
+import { expectFields, optionalString, optionalStringArray, parseJsonBody, rejectUnknownFields } from '../json-input.ts';
 import { type AppContext, type RouteDeps, bodyOf } from './context.ts';
 
 interface HealthRequest {
@@ -10,6 +10,7 @@ interface HealthRequest {
   metricNames: string[];
 }
 
+const HEALTH_FIELDS = ['cluster', 'nodes', 'metric-names'] as const;
 const BODY = 'an object {"cluster", "nodes", "metric-names"}';
 
 /**
@@ -54,8 +55,9 @@ function byCodePoints(a: string, b: string): number {
 
 function fromBody(body: Uint8Array): HealthRequest {
   try {
-    const obj = expectObject(parseJsonBody(body, BODY), '');
-    rejectUnknownFields(obj, ['cluster', 'nodes', 'metric-names'], '');
+    // HealthCheckReq's fields, matched case-insensitively like encoding/json; `dec.DisallowUnknownFields()`
+    const obj = expectFields(parseJsonBody(body, BODY), '', HEALTH_FIELDS);
+    rejectUnknownFields(obj, HEALTH_FIELDS, '');
     return {
       cluster: optionalString(obj, 'cluster', '') ?? '',
       nodes: optionalStringArray(obj, 'nodes', '') ?? [],
