@@ -117,7 +117,7 @@ export function apply(len: u32): void {
   applyRecords(ioPtr, <usize>len);
 }
 
-/** Groups the call's WAL records per host; see walTable (u32 host level, offset, length, count per host). */
+/** Groups the call's WAL records per host; see walTable (u32 host level, offset, length, count, generation per host). */
 export function walGroups(): u32 {
   return walFinish();
 }

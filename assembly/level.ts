@@ -25,7 +25,7 @@ import { metricCount } from "./metrics";
 // @ts-ignore: decorator
 @inline export const L_NAMEHASH: usize = 32;
 // @ts-ignore: decorator
-@inline export const L_GEN: usize = 36; // hosts: bumped whenever an export may go stale
+@inline export const L_GEN: usize = 36; // hosts: a number never given before, renewed whenever an export may go stale
 // @ts-ignore: decorator
 @inline export const L_WALSLOT: usize = 40; // hosts: WAL group index + 1 in the current call
 // @ts-ignore: decorator

@@ -13,7 +13,7 @@
 import { allocScratch, freeScratch } from "./alloc";
 import { copySmall } from "./bytes";
 import { crcUpdate, crcWord, crcZeros, initCrc32 } from "./crc32";
-import { L_HEADER, L_SELCRC, L_SELLEN, L_WALCALL, L_WALSLOT, nameLen, parentOf } from "./level";
+import { L_GEN, L_HEADER, L_SELCRC, L_SELLEN, L_WALCALL, L_WALSLOT, nameLen, parentOf } from "./level";
 import { metricCount, metricNameLen, metricNamePtr } from "./metrics";
 
 const RECORD_MAGIC: u64 = 0xcc1da7a1;
@@ -47,7 +47,12 @@ let hostCount: u32 = 0;
 // Grouped output.
 let groupBuf: usize = 0;
 let groupCap: usize = 0;
-/** Per host: u32 hostLevel, u32 offset, u32 length, u32 count. */
+/**
+ * Per host, TABLE_ENTRY bytes: u32 hostLevel, u32 offset, u32 length, u32
+ * count, u32 the host's generation (a level's address and generation name one
+ * host for good: the caller may cache its names under them).
+ */
+const TABLE_ENTRY: usize = 20;
 let tableBuf: usize = 0;
 let tableCap: usize = 0;
 
@@ -309,8 +314,8 @@ function openRun(host: usize): void {
 export function walFinish(): u32 {
   closeRun();
   if (hostCount == 0) return 0;
-  if (<usize>hostCount << 4 > tableCap) {
-    const p = growTo(tableBuf, tableCap, 0, <usize>hostCount << 4);
+  if (<usize>hostCount * TABLE_ENTRY > tableCap) {
+    const p = growTo(tableBuf, tableCap, 0, <usize>hostCount * TABLE_ENTRY);
     if (p == 0) return 0xffffffff;
     tableBuf = p;
     tableCap = grownCap;
@@ -319,11 +324,13 @@ export function walFinish(): u32 {
     // Each host's records are one run already.
     for (let i: u32 = 0; i < hostCount; i++) {
       const h = hostBuf + (<usize>i << 4);
-      const t = tableBuf + (<usize>i << 4);
-      store<u32>(t, load<u32>(h));
+      const t = tableBuf + <usize>i * TABLE_ENTRY;
+      const host = <usize>load<u32>(h);
+      store<u32>(t, <u32>host);
       store<u32>(t, <u32>recBuf + load<u32>(h, 4), 4);
       store<u32>(t, load<u32>(h, 12), 8);
       store<u32>(t, load<u32>(h, 8), 12);
+      store<u32>(t, load<u32>(host, L_GEN), 16);
     }
     return hostCount;
   }
@@ -337,12 +344,14 @@ export function walFinish(): u32 {
   let off: u32 = <u32>groupBuf;
   for (let i: u32 = 0; i < hostCount; i++) {
     const h = hostBuf + (<usize>i << 4);
-    const t = tableBuf + (<usize>i << 4);
+    const t = tableBuf + <usize>i * TABLE_ENTRY;
+    const host = <usize>load<u32>(h);
     const bytes = load<u32>(h, 12);
-    store<u32>(t, load<u32>(h));
+    store<u32>(t, <u32>host);
     store<u32>(t, off, 4);
     store<u32>(t, bytes, 8);
     store<u32>(t, load<u32>(h, 8), 12);
+    store<u32>(t, load<u32>(host, L_GEN), 16);
     store<u32>(h, off, 4);
     off += bytes;
   }

@@ -66,16 +66,29 @@ export class EngineMemoryError extends Error {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+/** The names of a host level, as of its generation. */
+export interface HostNames {
+  generation: number;
+  cluster: string;
+  host: string;
+}
+
+/** Host names cached at most; the cache starts over past this (hosts come and go over months). */
+const MAX_CACHED_HOSTS = 1 << 16;
+
 export class Shard {
   readonly x: EngineExports;
   private buffer: ArrayBuffer;
   private bytes: Uint8Array;
+  private words: Uint32Array;
   private view: DataView;
+  private readonly hostNameCache = new Map<number, HostNames>();
 
   constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as EngineExports;
     this.buffer = this.x.memory.buffer;
     this.bytes = new Uint8Array(this.buffer);
+    this.words = new Uint32Array(this.buffer);
     this.view = new DataView(this.buffer);
   }
 
@@ -83,6 +96,12 @@ export class Shard {
   u8(): Uint8Array {
     if (this.x.memory.buffer !== this.buffer) this.refresh();
     return this.bytes;
+  }
+
+  /** u32 view of linear memory: the word at byte address p (a multiple of 4) is u32()[p >>> 2]. */
+  u32(): Uint32Array {
+    if (this.x.memory.buffer !== this.buffer) this.refresh();
+    return this.words;
   }
 
   dv(): DataView {
@@ -93,7 +112,23 @@ export class Shard {
   private refresh(): void {
     this.buffer = this.x.memory.buffer;
     this.bytes = new Uint8Array(this.buffer);
+    this.words = new Uint32Array(this.buffer);
     this.view = new DataView(this.buffer);
+  }
+
+  /**
+   * Cluster and host name of a host level. A level's address and generation
+   * name one host for good (a freed level's address may come back, with a new
+   * generation), so the names are decoded once per host, not once per call.
+   */
+  hostNames(level: number, generation: number): HostNames {
+    let names = this.hostNameCache.get(level);
+    if (names === undefined || names.generation !== generation) {
+      names = { generation, cluster: this.levelName(this.x.levelParent(level) >>> 0), host: this.levelName(level) };
+      if (this.hostNameCache.size >= MAX_CACHED_HOSTS) this.hostNameCache.clear();
+      this.hostNameCache.set(level, names);
+    }
+    return names;
   }
 
   /** The I/O buffer with room for `size` bytes; its address. */

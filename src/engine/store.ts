@@ -32,6 +32,8 @@ export class Store implements MetricStore {
   private readonly metricIds: Map<string, number>;
   private readonly shards: Shard[];
   private readonly wal: boolean;
+  private lastCluster = '';
+  private lastClusterBytes: Uint8Array = new Uint8Array(0);
 
   /** Compiles (if given bytes) and instantiates the engine. Works on Node, Bun, Deno and in browsers. */
   static async create(wasm: BufferSource | WebAssembly.Module, options: StoreOptions): Promise<Store> {
@@ -106,7 +108,7 @@ export class Store implements MetricStore {
   ingest(body: Uint8Array, defaultCluster: string, now: number = Date.now() / 1000): IngestResult {
     const first = this.shards[0];
     for (const s of this.shards) s.x.beginCall();
-    const cluster = utf8(defaultCluster);
+    const cluster = this.clusterBytes(defaultCluster);
     // The parser scans 16 bytes at a time: the input is followed by padding.
     const p = first.io(body.length + cluster.length + INPUT_PADDING);
     const mem = first.u8();
@@ -118,12 +120,12 @@ export class Store implements MetricStore {
       if (this.shards.length > 1) this.flushOutboxes();
       if (status !== INGEST_FLUSH) break;
       if (wal) {
-        wal.take(first, 0);
+        wal.takePart(first);
         first.x.walNext();
       }
       status = first.x.ingestResume();
     }
-    if (wal) this.shards.forEach((s, i) => wal.take(s, i));
+    if (wal) this.shards.forEach((s, i) => wal.takeFinal(s, i === 0));
     let accepted = 0;
     let dropped = 0;
     for (const s of this.shards) {
@@ -134,6 +136,15 @@ export class Store implements MetricStore {
       ? { line: first.x.errorLineNumber(), message: first.text(first.x.errorMessage(), first.x.errorMessageLength()) }
       : null;
     return { accepted, skipped: first.x.skippedCount() >>> 0, dropped, error, wal: wal ? wal.result() : [] };
+  }
+
+  /** The default cluster's bytes: the same one comes with every request of a service. */
+  private clusterBytes(cluster: string): Uint8Array {
+    if (cluster !== this.lastCluster) {
+      this.lastCluster = cluster;
+      this.lastClusterBytes = utf8(cluster);
+    }
+    return this.lastClusterBytes;
   }
 
   private flushOutboxes(): void {

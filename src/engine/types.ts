@@ -90,6 +90,11 @@ export interface IngestError {
 export interface WalAppend {
   cluster: string;
   host: string;
+  /**
+   * Usually a view of the engine's memory: valid until the next call into the
+   * store, which may overwrite it or (growing the memory) empty it. Write it
+   * or copy it before that.
+   */
   records: Uint8Array;
   count: number;
 }
@@ -103,7 +108,7 @@ export interface IngestResult {
   dropped: number;
   /** The first malformed line; every line before it was kept, nothing after it was read. */
   error: IngestError | null;
-  /** Empty unless the store was created with `wal: true`. */
+  /** Empty unless the store was created with `wal: true`. Its records are valid until the next call into the store. */
   wal: WalAppend[];
 }
 

@@ -213,9 +213,13 @@ class PersistenceImpl implements Persistence {
 
   openBatch(): IngestBatch {
     const records: WalAppend[] = [];
+    /** Records before this index are copies of their own. */
+    let owned = 0;
     return {
       ingest: (body, cluster, now) => {
         if (this.stopped) throw new Error('the store is shutting down');
+        // The records of the bodies before are views of engine memory that this call may overwrite.
+        for (; owned < records.length; owned++) records[owned] = { ...records[owned], records: records[owned].records.slice() };
         const result = this.store.ingest(body, cluster, now ?? Math.floor(this.now()));
         if (this.wal) {
           if (result.accepted > 0 && result.wal.length === 0) {
@@ -225,7 +229,10 @@ class PersistenceImpl implements Persistence {
         }
         return result;
       },
-      commit: () => (this.wal ? this.wal.append(records.splice(0)) : Promise.resolve()),
+      commit: () => {
+        owned = 0;
+        return this.wal ? this.wal.append(records.splice(0)) : Promise.resolve();
+      },
     };
   }
 

@@ -171,7 +171,11 @@ export class WalAppender {
     const call = ++this.calls;
     const hosts: HostLog[] = [];
     for (const b of batches) {
-      if (b.records.length === 0) continue;
+      if (b.records.length === 0) {
+        // A view of engine memory kept past the next store call can come back empty (the memory grew).
+        if (b.count > 0) failure ??= new WalWriteError(b.cluster, b.host, new Error(`${b.count} records came without their bytes`));
+        continue;
+      }
       let log: HostLog;
       try {
         log = this.logFor(b.cluster, b.host);

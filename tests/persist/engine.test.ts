@@ -121,4 +121,29 @@ describe('persistence with the real engine', () => {
     const decoded = decodeWal(new Uint8Array([...header, ...r.wal[0].records]));
     expect(decoded.stop).toBe('end');
   });
+  it('a batch of several bodies logs every record, though each ingest reuses the engine memory the last one handed over', async () => {
+    // Records come back as views of engine memory (types.ts WalAppend): a
+    // batch must keep them intact across its next ingest calls, and across
+    // a query in between that may grow the memory.
+    const store = await createStore({ metrics: TEST_METRICS, wal: true, shards: 3 });
+    const p = openPersistence({ store, settings: env.settings(), log: env.log, now: env.now });
+    await p.restore();
+    const now = env.clock.now;
+    const hosts = ['a', 'b', 'c', 'd', 'e'];
+    const batch = p.openBatch();
+    for (let k = 0; k < 4; k++) {
+      const body = hosts.map((h, j) => `cpu_load,cluster=fritz,hostname=${h} value=${k * 10 + j} ${now + 60 * k}`).join('\n');
+      expect(batch.ingest(new TextEncoder().encode(body), 'fritz').accepted).toBe(hosts.length);
+      store.query({ cluster: 'fritz', from: now - 86400 * 30, to: now + 3600, 'with-stats': true, 'with-padding': true, queries: [{ metric: 'cpu_load', host: 'a' }] });
+    }
+    await batch.commit();
+    // No stop(): the process dies here, so only the WAL holds the samples.
+    const again = await createStore({ metrics: TEST_METRICS, wal: true, shards: 3 });
+    const p2 = openPersistence({ store: again, settings: env.settings(), log: env.log, now: env.now });
+    await p2.restore();
+    hosts.forEach((h, j) => {
+      const r = query(again, h, 'cpu_load', now - 60, now + 300);
+      for (let k = 0; k < 4; k++) expect(valueAt(r, now + 60 * k), `${h} ${k}`).toBe(k * 10 + j);
+    });
+  });
 });
