@@ -143,7 +143,12 @@ function subAdd(ptr: usize, len: usize, front: bool): bool {
 export let errorLine: i32 = 0;
 
 function fail(): i32 {
-  errorLine = lineNo;
+  return failAt(lineNo);
+}
+
+/** An error on `line`: a check that runs after the line's end was consumed names the line it read. */
+function failAt(line: i32): i32 {
+  errorLine = line;
   return LINE_ERROR;
 }
 
@@ -672,6 +677,7 @@ function parseFields(): i32 {
 
 function parseTime(): i32 {
   const start = pos;
+  const line = lineNo;
   take(CC_TIME);
   const tPtr = tokPtr;
   const tLen = tokLen;
@@ -702,7 +708,7 @@ function parseTime(): i32 {
     msgAscii("invalid timestamp (");
     msgQuoted(tPtr, tLen);
     msgAscii(r == INT_RANGE ? "): line-protocol value out of range" : "): invalid syntax");
-    return fail();
+    return failAt(line);
   }
   // The smallest unit (s, ms, us, ns) in which the number still fits a 64-bit nanosecond count.
   const n = parsedInt;
