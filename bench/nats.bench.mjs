@@ -26,17 +26,7 @@ const LINES_PER_MESSAGE = { mixed: 1000, collector: METRICS.length * 72 };
 /** The ingest under test: a fresh store with persistence, as the service wires them. */
 async function makeIngest(checkpointDir) {
   const store = await Store.create(wasm, { metrics: Object.fromEntries(METRICS.map((m) => [m, { frequency: 60, aggregation: 'avg' }])), wal: true });
-  const settings = {
-    format: 'wal',
-    checkpointDir,
-    retention: 48 * 3600,
-    checkpointInterval: 12 * 3600,
-    memoryCapBytes: 0,
-    maxWalBytes: 0,
-    cleanupMode: 'delete',
-    archiveDir: '',
-    workers: 2,
-  };
+  const settings = walStoreSettings(checkpointDir);
   const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
   const persistence = openPersistence({ store, settings, log: quiet });
   await persistence.restore();
@@ -53,7 +43,7 @@ await build({
       "export { startNatsIngest } from './src/nats/index.ts';",
       "export { validateConfig } from './src/config/validate.ts';",
       "export { Store } from './src/engine/index.ts';",
-      "export { openPersistence } from './src/persist/index.ts';",
+      "export { openPersistence, walStoreSettings } from './src/persist/index.ts';",
       "export { startNatsServer } from './tests/nats/helpers/nats-server.ts';",
     ].join('\n'),
     resolveDir: root,
@@ -66,7 +56,7 @@ await build({
   format: 'esm',
   logLevel: 'silent',
 });
-const { startNatsIngest, startNatsServer, Store, openPersistence, validateConfig } = await import(pathToFileURL(bundle).href);
+const { startNatsIngest, startNatsServer, Store, openPersistence, walStoreSettings, validateConfig } = await import(pathToFileURL(bundle).href);
 // The engine's own loader finds build/engine.wasm relative to its source; the bundle lives elsewhere.
 const wasm = new WebAssembly.Module(readFileSync(join(root, 'build/engine.wasm')));
 

@@ -29,20 +29,7 @@ const SLOTS = 720; // 12 h at 60 s
 const T0 = 1725620030;
 
 /** A host as a cluster node looks: 10 node metrics, 64 hwthreads x 8, 2 sockets x 4. */
-/** What persistSettings makes of a config with 48h retention and this checkpoint directory. */
-function benchSettings(checkpointDir) {
-  return {
-    format: 'wal',
-    checkpointDir,
-    retention: 48 * 3600,
-    checkpointInterval: 12 * 3600,
-    memoryCapBytes: 0,
-    maxWalBytes: 0,
-    cleanupMode: 'delete',
-    archiveDir: '',
-    workers: 2,
-  };
-}
+const benchSettings = (checkpointDir) => P.walStoreSettings(checkpointDir);
 
 function hostLevel(seed) {
   const series = (k) => {

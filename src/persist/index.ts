@@ -3,7 +3,7 @@
 
 export { cleanupOnce, openPersistence } from './persistence.ts';
 export type { IngestBatch, Persistence, PersistenceOptions, PersistenceStatus } from './persistence.ts';
-export { persistSettings } from './settings.ts';
+export { persistSettings, walStoreSettings } from './settings.ts';
 export type { PersistSettings } from './settings.ts';
 export type { PersistLogger } from './log.ts';
 export { consoleLogger } from './log.ts';

@@ -37,3 +37,22 @@ export function persistSettings(ms: MetricStoreConfig): PersistSettings {
     workers: ms.numWorkers > 0 ? ms.numWorkers : Math.min(Math.floor(availableParallelism() / 2) + 1, 10),
   };
 }
+
+/**
+ * A `wal` store in `checkpointDir` holding 48 h, checkpoints every 12 h, no
+ * caps, cleanup by deleting: the settings tests and benchmarks run with.
+ */
+export function walStoreSettings(checkpointDir: string, over: Partial<PersistSettings> = {}): PersistSettings {
+  return {
+    format: 'wal',
+    checkpointDir,
+    retention: 48 * 3600,
+    checkpointInterval: 12 * 3600,
+    memoryCapBytes: 0,
+    maxWalBytes: 0,
+    cleanupMode: 'delete',
+    archiveDir: '',
+    workers: 2,
+    ...over,
+  };
+}

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Store } from '../../src/engine/index.ts';
 import type { MetricStore, StoreOptions } from '../../src/engine/types.ts';
-import { openPersistence } from '../../src/persist/index.ts';
+import { openPersistence, walStoreSettings } from '../../src/persist/index.ts';
 import { forEachSeries } from '../../src/persist/format/checkpoint-file.ts';
 import { FakeStore, TEST_METRICS } from './fake-store.ts';
 
@@ -23,17 +23,7 @@ async function makeStore(opts: StoreOptions): Promise<MetricStore> {
 
 const store = await makeStore({ metrics: TEST_METRICS, wal: true });
 const quiet = { debug() {}, info() {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
-const settings = {
-  format: 'wal',
-  checkpointDir: dir,
-  retention: 48 * 3600,
-  checkpointInterval: 12 * 3600,
-  memoryCapBytes: 0,
-  maxWalBytes: 0,
-  cleanupMode: 'delete',
-  archiveDir: '',
-  workers: 2,
-} as const;
+const settings = walStoreSettings(dir);
 const persistence = openPersistence({ store, settings, log: quiet });
 await persistence.restore();
 

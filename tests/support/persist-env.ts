@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, chmodSync, statSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PersistLogger } from '../../src/persist/log.ts';
-import type { PersistSettings } from '../../src/persist/settings.ts';
+import { type PersistSettings, walStoreSettings } from '../../src/persist/settings.ts';
 
 export interface TestEnv {
   dir: string;
@@ -37,18 +37,7 @@ export function testEnv(start = 1725623600): TestEnv {
     clock,
     now: () => clock.now,
     log,
-    settings: (over = {}) => ({
-      format: 'wal',
-      checkpointDir: checkpoints,
-      retention: 48 * 3600,
-      checkpointInterval: 12 * 3600,
-      memoryCapBytes: 0,
-      maxWalBytes: 0,
-      cleanupMode: 'delete',
-      archiveDir: '',
-      workers: 2,
-      ...over,
-    }),
+    settings: (over = {}) => walStoreSettings(checkpoints, over),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
