@@ -13,6 +13,8 @@ export interface ConnectOptions {
   /** Asked before every reconnect attempt for the wait since the previous one. */
   reconnectDelay: () => number;
   pingIntervalMs: number;
+  /** Up to the server's first PONG, per attempt (reconnects included). */
+  connectTimeoutMs: number;
   /** Shown by the server's monitoring pages. */
   name: string;
 }
@@ -40,6 +42,7 @@ export async function openConnection(options: ConnectOptions): Promise<NatsConne
     maxReconnectAttempts: -1,
     reconnectDelayHandler: options.reconnectDelay,
     pingInterval: options.pingIntervalMs,
+    timeout: options.connectTimeoutMs,
     maxPingOut: 3,
     // The reference (nats.go) does not randomise the server list either.
     noRandomize: true,

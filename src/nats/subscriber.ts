@@ -18,6 +18,7 @@ const DEFAULT_TUNING: Required<NatsTuning> = {
   reconnectMaxMs: 5_000,
   maxQueuedBytes: 64 * 1024 * 1024,
   pingIntervalMs: 20_000,
+  connectTimeoutMs: 2_000,
   drainTimeoutMs: 10_000,
   stopTimeoutMs: 60_000,
 };
@@ -166,6 +167,7 @@ export class NatsSubscriber implements NatsIngest {
           authenticators: this.authenticators,
           reconnectDelay: () => this.backoff.delay(),
           pingIntervalMs: this.tuning.pingIntervalMs,
+          connectTimeoutMs: this.tuning.connectTimeoutMs,
           name: 'cc-metric-store-ts',
         });
       } catch (err) {

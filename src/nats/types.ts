@@ -36,6 +36,12 @@ export interface NatsTuning {
   maxQueuedBytes?: number;
   /** Client ping interval in ms; a dead connection is noticed after about 3 of them. Default 20000. */
   pingIntervalMs?: number;
+  /**
+   * How long one connection attempt may take up to the server's first PONG, in ms. Default 2000,
+   * nats.go's (the reference's client). Without it, a server that dies in the middle of the
+   * handshake holds the attempt for the client library's 20 s.
+   */
+  connectTimeoutMs?: number;
   /** How long stop() lets the server drain subscriptions, in ms. Default 10000. */
   drainTimeoutMs?: number;
   /** How long stop() then waits for the store to take what was received, in ms. Default 60000. */

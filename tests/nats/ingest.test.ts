@@ -1,5 +1,6 @@
 // NATS ingestion against a real nats-server, over ws:// and nats://.
 
+import { createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openConnection } from '../../src/nats/connect.ts';
 import { startNatsIngest, type NatsIngest, type NatsIngestOptions, type NatsTuning } from '../../src/nats/index.ts';
@@ -253,12 +254,44 @@ describe('authentication and availability', () => {
   });
 });
 
+describe('a server that takes the connection and never answers', () => {
+  it('gives each attempt up after the connect timeout and connects once a real server is there', async () => {
+    // A nats-server killed in the middle of a handshake leaves the attempt waiting like this.
+    const port = await freePort();
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
+    const fake = fakeIngest();
+    const nats = cleanup.add(await startNatsIngest({
+      ...natsConfig({
+        nats: { address: `nats://127.0.0.1:${port}`, username: 'late', password: 'late-pw' },
+        'nats-subscriptions': [{ 'subscribe-to': 'late.subject', 'cluster-tag': 'fritz' }],
+      }),
+      openBatch: fake.openBatch,
+      log: recordingLogger(),
+      tuning: { ...FAST, connectTimeoutMs: 300 },
+    }))!;
+    // The client library alone would hold the first attempt for 20 s.
+    await waitFor('three attempts', () => held.length >= 3, 5_000);
+    expect(nats.counters()).toMatchObject({ connected: false, lastError: expect.stringMatching(/timeout/i) });
+    for (const s of held) s.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+
+    const late = cleanup.add(await startNatsServer({ user: 'late', password: 'late-pw', tcpPort: port }));
+    await waitFor('connection', () => nats.counters().connected);
+    const pub = cleanup.add(await publisher(late.tcpUrl, 'late', 'late-pw'));
+    pub.publish('late.subject', 'cpu_load,hostname=a value=1');
+    await pub.flush();
+    await waitFor('stored line', () => fake.stored.length === 1);
+  });
+});
+
 describe('one process, one transport', () => {
   it('refuses a TCP connection while a WebSocket one is open (the client library would mix them up)', async () => {
     const { nats } = await start(server.wsUrl, [['guard', 'fritz']]);
     const tcp = configFor(server.tcpUrl, [['guard', 'fritz']]).nats!;
     await expect(
-      openConnection({ settings: tcp, authenticators: [], reconnectDelay: () => 100, pingIntervalMs: 20_000, name: 'x' }),
+      openConnection({ settings: tcp, authenticators: [], reconnectDelay: () => 100, pingIntervalMs: 20_000, connectTimeoutMs: 2_000, name: 'x' }),
     ).rejects.toThrow('a websocket NATS connection is open in this process; a tcp one cannot be opened beside it');
     await nats.stop();
     // Once it is closed, TCP is fine.
