@@ -8,7 +8,8 @@ import { decodeParquetArchive } from '../../src/persist/format/index.ts';
 import { copyTree } from '../support/persist-env.ts';
 import { fixturesDir } from '../support/shared.ts';
 import { ROOT, RUNTIMES, cliCommand } from './support/runtimes.ts';
-import { run, testConfig, writeTempConfig } from './support/server-process.ts';
+import { send } from './support/raw-http.ts';
+import { run, startProcess, tempDir, testConfig, writeTempConfig } from './support/server-process.ts';
 
 /**
  * A config whose checkpoint directory (./var/checkpoints, relative to the
@@ -66,6 +67,25 @@ describe.each(RUNTIMES)('the CLI on %s', (runtime) => {
     const { code, stderr } = await run(cli, ['-loglevel', 'loud']);
     expect(code).toBe(2);
     expect(stderr).toContain('invalid value "loud" for -loglevel');
+  });
+
+  it('starts without a config file on the embedded default: 127.0.0.1:8082, no auth, checkpoints under ./var', async () => {
+    const dir = tempDir();
+    const server = await startProcess(cli, ['-loglevel', 'info'], dir);
+    try {
+      expect(server.port).toBe(8082);
+      expect(server.stderr()).toContain('no main.jwt-public-key configured');
+      const now = Math.floor(Date.now() / 1000);
+      const write = await send(8082, { method: 'POST', path: '/api/write?cluster=fritz', body: `cpu_load,hostname=a value=1.5 ${now}` });
+      expect(write.status).toBe(200);
+      const query = JSON.stringify({ cluster: 'fritz', from: now - 60, to: now + 60, queries: [{ metric: 'cpu_load', host: 'a' }] });
+      const read = await send(8082, { method: 'POST', path: '/api/query', body: query });
+      expect(JSON.parse(read.body).results[0][0].data).toContain(1.5);
+    } finally {
+      expect(await server.stop('SIGTERM')).toBe(0);
+    }
+    // The default keeps its files in the working directory; the final checkpoint is there.
+    expect(readdirSync(join(dir, 'var/checkpoints/fritz/a')).length).toBeGreaterThan(0);
   });
 
   describe('-cleanup-checkpoints', () => {

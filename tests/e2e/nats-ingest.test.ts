@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServer } from '../nats/helpers/nats-server.ts';
 import { publisher } from '../nats/helpers/publisher.ts';
+import { freePort } from '../nats/helpers/free-port.ts';
 import { send } from './support/raw-http.ts';
 import { RUNTIMES, cliCommand } from './support/runtimes.ts';
 import { startServer } from './support/server-process.ts';
@@ -66,8 +67,59 @@ describe('NATS into the running service', () => {
   });
 });
 
-async function query(port: number, ts: number, cluster: string): Promise<unknown> {
-  const body = JSON.stringify({ cluster, from: ts - 20, to: ts + 20, queries: [{ metric: 'cpu_load', host: 'node1' }] });
+describe('the service while NATS is down', () => {
+  describe.each(RUNTIMES)('on %s', (runtime) => {
+    it('serves HTTP writes and queries, says NATS is down in /api/debug, and subscribes once NATS is up', async () => {
+      const port = await freePort();
+      const server = await startServer(cliCommand(runtime), {
+        main: { addr: '127.0.0.1:0' },
+        nats: { address: `nats://127.0.0.1:${port}`, username: 'late', password: 'late-pw' },
+        'metric-store': {
+          checkpoints: { 'file-format': 'wal', directory: './var/checkpoints' },
+          'retention-in-memory': '48h',
+          'memory-cap': 100,
+          'nats-subscriptions': [{ 'subscribe-to': 'hpc-nats', 'cluster-tag': 'fritz' }],
+        },
+        metrics: { cpu_load: { frequency: 10, aggregation: 'avg' } },
+      });
+      let late: NatsServer | undefined;
+      try {
+        const ts = Math.floor(Date.now() / 1000) - 30;
+        const write = await send(server.port, { method: 'POST', path: '/api/write?cluster=fritz', body: `cpu_load,hostname=node1 value=7.5 ${ts}` });
+        expect(write.status).toBe(200);
+        expect(hasValue(await query(server.port, ts, 'fritz'), 7.5)).toBe(true);
+        await waitFor(async () => {
+          const debug = JSON.parse((await send(server.port, { method: 'GET', path: '/api/debug' })).body);
+          return debug.service.nats.connected === false && /ECONNREFUSED/.test(debug.service.nats.lastError ?? '');
+        });
+        expect(server.stderr()).toContain(`cannot connect to nats://127.0.0.1:${port}`);
+
+        late = await startNatsServer({ user: 'late', password: 'late-pw', tcpPort: port });
+        const pub = await publisher(late.tcpUrl, 'late', 'late-pw');
+        try {
+          const deadline = Date.now() + 30_000;
+          for (;;) {
+            pub.publish('hpc-nats', `cpu_load,hostname=node2 value=8.5 ${ts}\n`);
+            await pub.flush();
+            const answer = await query(server.port, ts, 'fritz', 'node2');
+            if (hasValue(answer, 8.5)) break;
+            if (Date.now() > deadline) throw new Error(`the sample never came back\n${server.stderr()}`);
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        } finally {
+          await pub.close();
+        }
+        expect(server.stderr()).toMatch(/NATS: connected to .*127\.0\.0\.1:\d+; subscribed to "hpc-nats"/);
+      } finally {
+        expect(await server.stop('SIGTERM')).toBe(0);
+        await late?.stop();
+      }
+    });
+  });
+});
+
+async function query(port: number, ts: number, cluster: string, host = 'node1'): Promise<unknown> {
+  const body = JSON.stringify({ cluster, from: ts - 20, to: ts + 20, queries: [{ metric: 'cpu_load', host }] });
   const res = await send(port, { method: 'GET', path: '/api/query?version=v2', body });
   return res.status === 200 ? JSON.parse(res.body) : null;
 }

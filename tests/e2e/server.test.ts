@@ -148,21 +148,38 @@ describe.each(RUNTIMES)('the service on %s', (runtime) => {
     let server: ServerProcess;
     beforeAll(async () => {
       const config = testConfig({ 'https-cert-file': fixture('test-cert.pem'), 'https-key-file': fixture('test-key.pem') });
-      server = await startServer(cliCommand(runtime), config);
+      server = await startServer(cliCommand(runtime), config, ['-logdate']);
       const res = await send(server.port, { method: 'POST', path: '/api/write?cluster=fritz', body: samples('f0101') }, { tls: true });
       expect(res.status).toBe(200);
     });
     afterAll(() => server?.stop('SIGKILL'));
 
-    it('says so at start-up', () => {
-      expect(server.stderr()).toContain('HTTPS server listening at 127.0.0.1:');
-      expect(server.stderr()).toContain('[WARNING]  no main.jwt-public-key configured');
+    it('says so at start-up, every line dated with -logdate', () => {
+      expect(server.stderr()).toMatch(/^<6>\[INFO\]     \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d HTTPS server listening at 127\.0\.0\.1:/m);
+      expect(server.stderr()).toMatch(/^<4>\[WARNING\]  \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d no main\.jwt-public-key configured/m);
+    });
+
+    it('serves the checkpoint viewer at /viewer/', async () => {
+      const page = await send(server.port, { method: 'GET', path: '/viewer/' }, { tls: true });
+      expect([page.status, page.headers['content-type']]).toEqual([200, expect.stringContaining('text/html')]);
+      const scripts = [...page.body.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]!);
+      expect(scripts.length).toBeGreaterThan(0);
+      for (const src of scripts) {
+        const script = await send(server.port, { method: 'GET', path: `/viewer/${src.replace(/^\.\//, '')}` }, { tls: true });
+        expect([src, script.status, script.headers['content-type']]).toEqual([src, 200, expect.stringContaining('javascript')]);
+      }
     });
 
     it('answers GET /api/query with a body without a token', async () => {
       const res = await send(server.port, { method: 'GET', path: '/api/query?version=v2', body: query }, { tls: true });
       expect(res.status).toBe(200);
       expect(JSON.parse(res.body)).toEqual(answer);
+    });
+
+    it('shuts down gracefully on SIGINT (Ctrl-C) too', async () => {
+      expect(await server.stop('SIGINT')).toBe(0);
+      expect(server.stderr()).toContain('SIGINT received');
+      expect(server.stderr()).toContain('Graceful shutdown completed!');
     });
   });
 });

@@ -1,10 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { backendNodeProvider, openPersistence } from '../../src/persist/index.ts';
 import { FakeStore, TEST_METRICS } from '../support/fake-store.ts';
-import { testEnv } from '../support/persist-env.ts';
+import { filesIn, testEnv } from '../support/persist-env.ts';
+import { join } from 'node:path';
 import type { TestEnv } from '../support/persist-env.ts';
 
 let env: TestEnv;
@@ -140,5 +141,54 @@ describe('timers', () => {
     expect(env.log.lines.filter((l) => /retention|cleanup|checkpoint:/.test(l))).toEqual([]);
     await p.stop();
     expect(env.log.lines.some((l) => /checkpoint done/.test(l))).toBe(true);
+  });
+
+  it('runs checkpoint, retention and cleanup on their own, every interval', async () => {
+    // Intervals of a fraction of a second (the config takes durations like "300ms").
+    const store = new FakeStore({ metrics: TEST_METRICS, wal: true });
+    const p = openPersistence({ store, settings: env.settings({ checkpointInterval: 0.3, retention: 0.6 }), log: env.log, now: env.now });
+    await p.restore();
+    await p.ingest(enc(`cpu_load,cluster=fritz,hostname=a value=1 ${env.clock.now}`), 'fritz');
+    p.start();
+    const deadline = Date.now() + 10_000;
+    const ran = () => {
+      const s = p.status();
+      return s.lastCheckpoint !== null && s.lastRetention !== null && s.lastCleanup !== null;
+    };
+    while (!ran() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const s = p.status();
+    expect(s.lastCheckpoint).toMatchObject({ hosts: 1 });
+    expect(s.lastRetention).not.toBeNull();
+    expect(s.lastCleanup).not.toBeNull();
+    expect(filesIn(join(env.checkpoints, 'fritz/a')).some((f) => f.endsWith('.bin'))).toBe(true);
+    await p.stop();
+  });
+
+  it('checks the memory cap every 5 minutes, every 30 s while above 80 % of it', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const store = new FakeStore({ metrics: TEST_METRICS, wal: false });
+      const now = env.clock.now;
+      const lines: string[] = [];
+      for (let h = 0; h <= 48; h++) lines.push(`cpu_load,cluster=fritz,hostname=n${h} value=${h} ${now - h * H}`);
+      store.ingest(enc(lines.join('\n')), 'fritz');
+      // 30 slots allowed; freeing down to 25 leaves it above 80 % (24 slots): the next check comes in 30 s.
+      const p = openPersistence({ store, settings: env.settings({ memoryCapBytes: 30 * 4 }), log: env.log, now: env.now, wal: false });
+      p.start();
+      vi.advanceTimersByTime(5 * 60 * 1000 - 1);
+      expect(store.hosts()).toHaveLength(49);
+      vi.advanceTimersByTime(1);
+      expect(store.hosts()).toHaveLength(25);
+      const checks = () => env.log.lines.filter((l) => /exceeds the cap/.test(l)).length;
+      const before = checks();
+      for (let h = 49; h <= 60; h++) store.ingest(enc(`cpu_load,cluster=fritz,hostname=n${h} value=${h} ${now - 30 * H}`), 'fritz');
+      vi.advanceTimersByTime(30 * 1000);
+      expect(checks()).toBeGreaterThan(before);
+      expect(store.hosts().length).toBeLessThanOrEqual(30);
+      vi.useRealTimers();
+      await p.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -74,7 +74,12 @@ const LISTENING = /listening at (?:\[[^\]]+\]|[^\s:]+):(\d+)/;
  */
 export function startServer(cmd: string[], config: unknown, extraArgs: string[] = [], inDir?: string): Promise<ServerProcess> {
   const { dir, path } = inDir ? writeConfigIn(inDir, config) : writeTempConfig(config);
-  const child = spawn(cmd[0]!, [...cmd.slice(1), '-config', path, '-loglevel', 'info', ...extraArgs], {
+  return startProcess(cmd, ['-config', path, '-loglevel', 'info', ...extraArgs], dir);
+}
+
+/** Starts `cmd` with exactly `args` in `dir` and waits for its "listening at" line. */
+export function startProcess(cmd: string[], args: string[], dir: string): Promise<ServerProcess> {
+  const child = spawn(cmd[0]!, [...cmd.slice(1), ...args], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
