@@ -526,25 +526,35 @@ export function parseFloatToken(ptr: usize, len: usize): i32 {
     parsedValue = <f32>(rNeg ? -v : v);
     return PF_OK;
   }
-  if (e > POW10_MIN + 20 && e < POW10_MAX - 20) {
-    // Approximate in 64 bits (within ~2 ulps); accept it when no 32-bit
-    // rounding boundary lies that close, which is all but a sliver of inputs.
-    const a = <f64>m * load<f64>(POW10 + (<usize>(e - POW10_MIN) << 3));
-    const bits = reinterpret<u64>(a);
-    const bexp = <i32>((bits >> 52) & 0x7ff) - 1023;
-    if (bexp >= -125 && bexp <= 126) {
-      const low = <i64>(bits & 0x1fffffff);
-      const dist = low - 0x10000000;
-      const sticky = rTrunc ? 16 : 0;
-      if (dist > 8 + sticky || dist < -8 - sticky) {
-        parsedValue = <f32>(rNeg ? -a : a);
-        return PF_OK;
-      }
-    } else if (bexp > 130 && bexp < 1000) {
-      // Far beyond the 32-bit range but well inside the 64-bit one.
-      parsedValue = rNeg ? -Infinity : Infinity;
-      return PF_OK;
-    }
-  }
+  if (approxDecimal(m, e, rNeg, rTrunc)) return PF_OK;
   return slowPath(ptr, len);
+}
+
+/**
+ * m * 10^e (negated if `neg`) into `parsedValue`, when a 64-bit approximation
+ * settles its 32-bit rounding; false when the exact path must decide. `trunc`:
+ * digits beyond m were dropped (not all zero).
+ */
+export function approxDecimal(m: u64, e: i32, neg: bool, trunc: bool): bool {
+  if (e <= POW10_MIN + 20 || e >= POW10_MAX - 20) return false;
+  // Within ~2 ulps of the exact value (m and the power each rounded once, the
+  // product once); accepted when no 32-bit rounding boundary lies that close,
+  // which is all but a sliver of inputs.
+  const a = <f64>m * load<f64>(POW10 + (<usize>(e - POW10_MIN) << 3));
+  const bits = reinterpret<u64>(a);
+  const bexp = <i32>((bits >> 52) & 0x7ff) - 1023;
+  if (bexp >= -125 && bexp <= 126) {
+    const low = <i64>(bits & 0x1fffffff);
+    const dist = low - 0x10000000;
+    const sticky = trunc ? 16 : 0;
+    if (dist > 8 + sticky || dist < -8 - sticky) {
+      parsedValue = <f32>(neg ? -a : a);
+      return true;
+    }
+  } else if (bexp > 130 && bexp < 1000) {
+    // Far beyond the 32-bit range but well inside the 64-bit one.
+    parsedValue = neg ? -Infinity : Infinity;
+    return true;
+  }
+  return false;
 }

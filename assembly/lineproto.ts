@@ -7,7 +7,7 @@
 // skip (unknown metric, refused cluster/host name) or a malformed line.
 import { allocScratch, freeScratch } from "./alloc";
 import { copySmall, isSafePathComponent, utf8Valid } from "./bytes";
-import { parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
+import { approxDecimal, parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
 import { findMetric } from "./metrics";
 import { floorDiv, INT_OK, INT_RANGE, isBool, parsedInt, parseInt64 } from "./lp-literals";
 import { msgAscii, msgQuoted, msgQuotedChar, msgRaw, msgReset } from "./lp-message";
@@ -779,7 +779,7 @@ function fastLine(): i32 {
   const ve = nextStop(vs);
   if (ve == vs) return -1;
 
-  // The value: [-]digits[.digits] or [-]digits'i', at most 15 digits.
+  // The value: [-]digits[.digits] or [-]digits'i', at most 19 digits (a u64).
   let q = vs;
   let neg = false;
   if (load<u8>(q) == 45) {
@@ -803,11 +803,20 @@ function fastLine(): i32 {
     }
     q++;
   }
-  if (digits == 0 || digits > 15) return -1;
+  if (digits == 0 || digits > 19) return -1;
   let value: f64;
   if (q == ve) {
-    value = <f64>mant / load<f64>(FAST_POW10 + (<usize>frac << 3));
-    if (neg) value = -value;
+    if (digits <= 15) {
+      // Exact: mant < 2^53 and 10^frac are both exact in 64 bits, so one rounding.
+      value = <f64>mant / load<f64>(FAST_POW10 + (<usize>frac << 3));
+      if (neg) value = -value;
+    } else {
+      // The 16 to 17 digits of a shortest float64 (what Go's collectors print).
+      if (!approxDecimal(mant, -frac, neg, false)) return -1;
+      value = <f64>parsedValue;
+    }
+  } else if (digits > 15) {
+    return -1;
   } else if (q + 1 == ve && load<u8>(q) == 105 && !dot) {
     // An integer: "-0i" is plain zero.
     value = <f64>(neg ? -(<i64>mant) : <i64>mant);

@@ -25,13 +25,17 @@ const metricTable = Object.fromEntries(METRICS.map((m) => [m, { frequency: 60, a
 const T0 = 1725620400;
 const enc = new TextEncoder();
 
-/** One time step of every series: lines with fixed-width timestamps and values, patched in place per step. */
-function template(hosts, threads) {
+/**
+ * One time step of every series: lines with fixed-width timestamps and values, patched in place per step.
+ * Values are `dd.ddd`, or with `longValues` `0.` and 16 digits, as Go prints a float64 like 1/7.
+ */
+function template(hosts, threads, longValues = false) {
+  const value = longValues ? '0.1428571428571428' : '00.000';
   const lines = [];
   for (let h = 0; h < hosts; h++) {
     for (let t = 0; t < threads; t++) {
       for (const m of METRICS) {
-        lines.push(`${m},cluster=fritz,hostname=f${String(h).padStart(4, '0')},type=hwthread,type-id=${t} value=00.000 ${T0}\n`);
+        lines.push(`${m},cluster=fritz,hostname=f${String(h).padStart(4, '0')},type=hwthread,type-id=${t} value=${value} ${T0}\n`);
       }
     }
   }
@@ -44,10 +48,10 @@ function template(hosts, threads) {
   for (const line of lines) {
     const v = line.indexOf('value=') + 6;
     valueAt.push(p + v);
-    tsAt.push(p + v + 7);
+    tsAt.push(p + v + value.length + 1);
     p += line.length;
   }
-  return { bytes, valueAt, tsAt, lines: lines.length };
+  return { bytes, valueAt, tsAt, lines: lines.length, longValues };
 }
 
 const DIGITS = enc.encode('0123456789');
@@ -60,6 +64,14 @@ function patch(tpl, step) {
     b.set(tsBytes, tpl.tsAt[i]);
     seed = (seed * 1103515245 + 12345) >>> 0;
     const v = tpl.valueAt[i];
+    if (tpl.longValues) {
+      for (let d = 2; d < 18; d += 2) {
+        seed = (seed * 1103515245 + 12345) >>> 0;
+        b[v + d] = DIGITS[(seed >>> 8) % 10];
+        b[v + d + 1] = DIGITS[(seed >>> 16) % 10];
+      }
+      continue;
+    }
     b[v] = DIGITS[(seed >>> 8) % 10];
     b[v + 1] = DIGITS[(seed >>> 12) % 10];
     b[v + 3] = DIGITS[(seed >>> 16) % 10];
@@ -77,6 +89,7 @@ const INGEST_CONFIGS = {
   'ingest, WAL off': {},
   'ingest, WAL on': { wal: true },
   'ingest, WAL off, 4 shards': { shards: 4 },
+  'ingest, WAL off, 17-digit values': { longValues: true },
 };
 
 /**
@@ -85,10 +98,10 @@ const INGEST_CONFIGS = {
  * the hot functions, JavaScript and WASM), the garbage of setting up
  * collected, then `steps` timed calls (their own garbage collections included).
  */
-function measureIngest(options, steps) {
+function measureIngest({ longValues, ...options }, steps) {
   const WARM_UP = 30;
   const store = Store.fromModule(module, { metrics: metricTable, ...options });
-  const tpl = template(64, 72);
+  const tpl = template(64, 72, longValues);
   for (let s = 0; s < WARM_UP; s++) store.ingest(patch(tpl, s), 'fritz', T0);
   collectGarbage();
   let ns = 0n;

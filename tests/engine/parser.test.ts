@@ -120,6 +120,41 @@ describe('line protocol: values', () => {
     });
   });
 
+  it('reads the 16 to 19 digits of shortest float64s (what collectors print) like ParseFloat then float32, near 32-bit boundaries too', () => {
+    const texts: string[] = [];
+    const f = new Float32Array(2);
+    const u = new Uint32Array(f.buffer);
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0);
+    for (let i = 0; i < 6000; i++) {
+      // A random float64 as Go and JavaScript print it: the shortest decimal, 16-17 digits as a rule.
+      const x = (next() / 2 ** 32) * 10 ** ((next() % 24) - 8);
+      texts.push(String(x).includes('e') ? x.toFixed(18).replace(/0+$/, '') : String(x));
+      // A tie between two 32-bit floats, cut to 16-19 significant digits, and one unit above and below.
+      u[0] = 0x30000000 + (next() % 0x1f000000);
+      u[1] = u[0] + 1;
+      const mid = (f[0] + f[1]) / 2;
+      const cut = mid.toPrecision(16 + (next() % 4));
+      if (!cut.includes('e')) {
+        texts.push(cut);
+        const last = cut.length - 1;
+        const bump = (d: number) => cut.slice(0, last) + String((Number(cut[last]) + d + 10) % 10);
+        texts.push(bump(1), bump(-1));
+      }
+    }
+    const lines = texts.map((t, i) => `cpu_load,cluster=fritz,hostname=h value=${t} ${T + i * 60}\n`);
+    const { store, result } = one(lines.join(''));
+    expect(result.error).toBeNull();
+    expect(result.accepted).toBe(texts.length);
+    const got = seriesOf(store, 'fritz', 'h', [], 'cpu_load')!.values;
+    const long = texts.filter((t) => t.replace(/[-.]/g, '').length > 15).length;
+    expect(long).toBeGreaterThan(texts.length / 2);
+    texts.forEach((t, i) => {
+      const want = Math.fround(Number(t));
+      if (!Object.is(got[i], want)) throw new Error(`${t}: got ${got[i]}, want ${want}`);
+    });
+  });
+
   it('rounds values at 32-bit rounding boundaries and at the ends of the range exactly', () => {
     /** The exact decimal expansion of a 64-bit float. */
     const exactDecimal = (x: number): string => {
