@@ -229,30 +229,40 @@ describe('authentication and availability', () => {
 
   it('keeps retrying when no server is up at start, and connects once one is', async () => {
     const port = await freePort();
-    const fake = fakeIngest();
-    const log = recordingLogger();
-    const nats = cleanup.add(await startNatsIngest({
-      ...natsConfig({
-        nats: { address: `nats://127.0.0.1:${port}`, username: 'late', password: 'late-pw' },
-        'nats-subscriptions': [{ 'subscribe-to': 'late.subject', 'cluster-tag': 'fritz' }],
-      }),
-      openBatch: fake.openBatch,
-      log,
-      tuning: FAST,
-    }))!;
+    const { nats, fake, log } = await startLate(port);
     await new Promise((r) => setTimeout(r, 300));
     expect(nats.counters()).toMatchObject({ connected: false, lastError: expect.stringContaining('ECONNREFUSED') });
     expect(log.text()).toContain(`warn: NATS: cannot connect to nats://127.0.0.1:${port}`);
-
-    const late = cleanup.add(await startNatsServer({ user: 'late', password: 'late-pw', tcpPort: port }));
-    await waitFor('connection', () => nats.counters().connected);
-    const pub = cleanup.add(await publisher(late.tcpUrl, 'late', 'late-pw'));
-    pub.publish('late.subject', 'cpu_load,hostname=a value=1');
-    await pub.flush();
-    await waitFor('stored line', () => fake.stored.length === 1);
+    await serverComesUp(port, nats, fake);
     expect(nats.counters().lastError).toBeNull();
   });
 });
+
+/** NATS ingest for user "late" on a port where no nats-server runs yet. */
+async function startLate(port: number, tuning: NatsTuning = FAST): Promise<{ nats: NatsIngest; fake: FakeIngest; log: RecordedLog }> {
+  const fake = fakeIngest();
+  const log = recordingLogger();
+  const nats = cleanup.add((await startNatsIngest({
+    ...natsConfig({
+      nats: { address: `nats://127.0.0.1:${port}`, username: 'late', password: 'late-pw' },
+      'nats-subscriptions': [{ 'subscribe-to': 'late.subject', 'cluster-tag': 'fritz' }],
+    }),
+    openBatch: fake.openBatch,
+    log,
+    tuning,
+  }))!);
+  return { nats, fake, log };
+}
+
+/** Starts the nats-server on `port` and checks that the ingest connects and stores what is published. */
+async function serverComesUp(port: number, nats: NatsIngest, fake: FakeIngest): Promise<void> {
+  const late = cleanup.add(await startNatsServer({ user: 'late', password: 'late-pw', tcpPort: port }));
+  await waitFor('connection', () => nats.counters().connected);
+  const pub = cleanup.add(await publisher(late.tcpUrl, 'late', 'late-pw'));
+  pub.publish('late.subject', 'cpu_load,hostname=a value=1');
+  await pub.flush();
+  await waitFor('stored line', () => fake.stored.length === 1);
+}
 
 describe('a server that takes the connection and never answers', () => {
   it('gives each attempt up after the connect timeout and connects once a real server is there', async () => {
@@ -261,28 +271,13 @@ describe('a server that takes the connection and never answers', () => {
     const held: Socket[] = [];
     const silent = createServer((socket) => held.push(socket));
     await new Promise<void>((resolve) => silent.listen(port, '127.0.0.1', resolve));
-    const fake = fakeIngest();
-    const nats = cleanup.add(await startNatsIngest({
-      ...natsConfig({
-        nats: { address: `nats://127.0.0.1:${port}`, username: 'late', password: 'late-pw' },
-        'nats-subscriptions': [{ 'subscribe-to': 'late.subject', 'cluster-tag': 'fritz' }],
-      }),
-      openBatch: fake.openBatch,
-      log: recordingLogger(),
-      tuning: { ...FAST, connectTimeoutMs: 300 },
-    }))!;
+    const { nats, fake } = await startLate(port, { ...FAST, connectTimeoutMs: 300 });
     // The client library alone would hold the first attempt for 20 s.
     await waitFor('three attempts', () => held.length >= 3, 5_000);
     expect(nats.counters()).toMatchObject({ connected: false, lastError: expect.stringMatching(/timeout/i) });
     for (const s of held) s.destroy();
     await new Promise<void>((resolve) => silent.close(() => resolve()));
-
-    const late = cleanup.add(await startNatsServer({ user: 'late', password: 'late-pw', tcpPort: port }));
-    await waitFor('connection', () => nats.counters().connected);
-    const pub = cleanup.add(await publisher(late.tcpUrl, 'late', 'late-pw'));
-    pub.publish('late.subject', 'cpu_load,hostname=a value=1');
-    await pub.flush();
-    await waitFor('stored line', () => fake.stored.length === 1);
+    await serverComesUp(port, nats, fake);
   });
 });
 
