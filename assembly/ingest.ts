@@ -92,6 +92,9 @@ export function outboxLen(shard: u32): usize {
 }
 export function outboxClear(): void {
   memory.fill(outLens, 0, MAX_SHARDS * 4);
+  // The shards apply each outbox on its own, from no host: the next sample to
+  // any of them names its host (and path) again, even in the middle of a host.
+  hostEpoch++;
 }
 
 function outboxReserve(shard: u32, n: usize): usize {
