@@ -69,6 +69,11 @@ export function beginCall(): void {
   walBegin();
 }
 
+/** Starts another ingest call of a batch: the WAL records of the calls before stay, and group with this one's per host. */
+export function continueCall(): void {
+  resetCounters();
+}
+
 /** Parses body (I/O buffer [0, bodyLen)) with the default cluster after it. 0 done, 1 flush outboxes, 2 error. */
 export function ingest(bodyLen: u32, clusterLen: u32, now: f64): i32 {
   ingestStart(ioPtr, <usize>bodyLen, ioPtr + <usize>bodyLen, <usize>clusterLen, toI64(Math.floor(now)));

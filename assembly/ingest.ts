@@ -181,7 +181,7 @@ export function ingestRun(): i32 {
     const ts = lineHasTs ? lineTs : now;
     if (lineClusterLen != prevCLen || lineHostLen != prevHLen ||
       !bytesEqual(lineClusterPtr, prevCPtr, lineClusterLen) || !bytesEqual(lineHostPtr, prevHPtr, lineHostLen)) {
-      // Between hosts, WAL records past 256 KiB go to the caller: the record
+      // Between hosts, WAL records past 2 MiB go to the caller: the record
       // buffer stays small whatever the body.
       if (walFlushDue()) {
         linePending = true;

@@ -101,7 +101,7 @@ export function walConfigure(): bool {
 }
 
 /** Records of a call are handed over (walFinish) between hosts once they pass this size. */
-const FLUSH_BYTES: usize = 256 << 10;
+const FLUSH_BYTES: usize = 2 << 20;
 
 // @ts-ignore: decorator
 @inline export function walFlushDue(): bool {

@@ -23,12 +23,12 @@ const LINES = Number(process.env.NATS_BENCH_LINES ?? 1_000_000);
 const METRICS = ['cpu_load', 'cpu_user', 'flops_any', 'flops_dp', 'flops_sp', 'mem_bw', 'ipc', 'clock', 'cpu_power', 'mem_used'];
 const LINES_PER_MESSAGE = { mixed: 1000, collector: METRICS.length * 72 };
 
-/** The ingest under test: a fresh store with persistence, as the service wires them. */
-async function makeIngest(checkpointDir) {
-  const store = await Store.create(wasm, { metrics: Object.fromEntries(METRICS.map((m) => [m, { frequency: 60, aggregation: 'avg' }])), wal: true });
+/** The ingest under test: a fresh store with persistence, as the service wires them; `wal: false` for the baseline. */
+async function makeIngest(checkpointDir, wal) {
+  const store = await Store.create(wasm, { metrics: Object.fromEntries(METRICS.map((m) => [m, { frequency: 60, aggregation: 'avg' }])), wal });
   const settings = walStoreSettings(checkpointDir);
   const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
-  const persistence = openPersistence({ store, settings, log: quiet });
+  const persistence = openPersistence({ store, settings, log: quiet, wal });
   await persistence.restore();
   return { openBatch: () => persistence.openBatch(), close: () => persistence.stop() };
 }
@@ -117,9 +117,9 @@ function publishFrom(url, user, password, subject, shape, from, count) {
  * and the series created, as in a running store), then the measured lines at
  * the timestamps after it.
  */
-async function run(server, scheme, shape) {
+async function run(server, scheme, shape, wal = true) {
   const url = scheme === 'ws://' ? server.wsUrl : server.tcpUrl;
-  const target = await makeIngest(join(outDir, `checkpoints-${shape}-${scheme.replace(/\W/g, '')}`));
+  const target = await makeIngest(join(outDir, `checkpoints-${shape}-${scheme.replace(/\W/g, '')}-${wal}`), wal);
   const perMessage = LINES_PER_MESSAGE[shape];
   let phase = null;
   // The write path, timed from the first message stored to the last batch in the WAL.
@@ -182,18 +182,22 @@ async function run(server, scheme, shape) {
   const bytes = messageBody(shape, 0).length * r.messages;
   // Near 100 % busy: this process (NATS client, store, WAL) is what limits the rate; well below: the publisher or nats-server.
   console.log(
-    `  ${shape.padEnd(10)} ${scheme.padEnd(8)} ${Math.round(r.lines / r.seconds).toLocaleString('en-US').padStart(12)} lines/s` +
+    `  ${shape.padEnd(10)} ${scheme.padEnd(8)} WAL ${wal ? 'on ' : 'off'} ${Math.round(r.lines / r.seconds).toLocaleString('en-US').padStart(12)} lines/s` +
       `  ${(r.messages / r.seconds).toFixed(0).padStart(6)} messages/s  ${(bytes / r.seconds / 1e6).toFixed(1).padStart(6)} MB/s` +
       `  (${r.lines.toLocaleString('en-US')} lines, ${(r.messages / r.batches).toFixed(1)} messages a batch, ${r.dropped} messages dropped, this process ${(r.busy * 100).toFixed(0)} % busy)`,
   );
+  return r.lines / r.seconds;
 }
 
 const server = await startNatsServer();
 try {
-  console.log(`NATS ingest of ${LINES.toLocaleString('en-US')} lines a run (after a warm-up) into the store, WAL on (mixed: ${LINES_PER_MESSAGE.mixed} lines of 100 hosts a message; collector: ${LINES_PER_MESSAGE.collector} lines of one host)`);
+  console.log(`NATS ingest of ${LINES.toLocaleString('en-US')} lines a run (after a warm-up) into the store, WAL on and off (mixed: ${LINES_PER_MESSAGE.mixed} lines of 100 hosts a message; collector: ${LINES_PER_MESSAGE.collector} lines of one host)`);
   for (const shape of ['mixed', 'collector']) {
-    await run(server, 'nats://', shape);
-    await run(server, 'ws://', shape);
+    for (const scheme of ['nats://', 'ws://']) {
+      const on = await run(server, scheme, shape, true);
+      const off = await run(server, scheme, shape, false);
+      console.log(`  ${shape.padEnd(10)} ${scheme.padEnd(8)} WAL cost ${((1 - on / off) * 100).toFixed(0)} % (target < 25 %)`);
+    }
   }
 } finally {
   await server.stop();

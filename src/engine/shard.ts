@@ -10,6 +10,7 @@ export interface EngineExports {
   configure(): number;
   metrics(): number;
   beginCall(): void;
+  continueCall(): void;
   ingest(bodyLen: number, clusterLen: number, now: number): number;
   ingestResume(): number;
   useFastPath(on: number): void;

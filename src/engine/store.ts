@@ -3,7 +3,7 @@
 // it takes the compiled module or its bytes and uses nothing but WebAssembly.
 import type {
   HealthResult, HostExport, IngestResult, LevelData, MetricStore, MetricTable, QueryRequest, QuerySpec,
-  SampleColumns, SeriesTable, ShardStats, StoreOptions,
+  SampleColumns, SeriesTable, ShardStats, StoreOptions, WalAppend,
 } from './types.ts';
 import {
   ByteWriter, decodeHostPairs, decodeNames, decodeTree, encodeColumns, encodePath, encodeQuery, seriesTableOf,
@@ -32,6 +32,8 @@ export class Store implements MetricStore {
   private readonly metricIds: Map<string, number>;
   private readonly shards: Shard[];
   private readonly wal: boolean;
+  /** The WAL records of ingestHeld calls not taken yet. */
+  private held: WalParts | null = null;
   private lastCluster = '';
   private lastClusterBytes: Uint8Array = new Uint8Array(0);
 
@@ -106,15 +108,39 @@ export class Store implements MetricStore {
   // ---- ingest ----
 
   ingest(body: Uint8Array, defaultCluster: string, now: number = Date.now() / 1000): IngestResult {
+    if (this.held) throw new Error('ingest() while WAL records are held: takeHeldWal() first');
+    return this.ingestCall(body, defaultCluster, now, false);
+  }
+
+  ingestHeld(body: Uint8Array, defaultCluster: string, now: number = Date.now() / 1000): IngestResult {
+    return this.ingestCall(body, defaultCluster, now, true);
+  }
+
+  takeHeldWal(): WalAppend[] {
+    const wal = this.held;
+    if (!wal) return [];
+    this.held = null;
+    this.shards.forEach((s, i) => wal.takeFinal(s, i === 0));
+    return wal.result();
+  }
+
+  /** One ingest call; `hold`: its WAL records stay in the engine, grouped with those of the calls before and after, until takeHeldWal. */
+  private ingestCall(body: Uint8Array, defaultCluster: string, now: number, hold: boolean): IngestResult {
     const first = this.shards[0];
-    for (const s of this.shards) s.x.beginCall();
+    const continuing = this.held !== null;
+    for (const s of this.shards) {
+      if (continuing) s.x.continueCall();
+      else s.x.beginCall();
+    }
     const cluster = this.clusterBytes(defaultCluster);
     // The parser scans 16 bytes at a time: the input is followed by padding.
     const p = first.io(body.length + cluster.length + INPUT_PADDING);
     const mem = first.u8();
     mem.set(body, p);
     mem.set(cluster, p + body.length);
-    const wal = this.wal ? new WalParts() : null;
+    const wal = this.wal ? (this.held ?? new WalParts()) : null;
+    // Held from here on: should the call fail half-way, what it stored still comes out with the batch's records.
+    if (hold && wal) this.held = wal;
     let status = first.x.ingest(body.length, cluster.length, now);
     while (true) {
       if (this.shards.length > 1) this.flushOutboxes();
@@ -125,7 +151,7 @@ export class Store implements MetricStore {
       }
       status = first.x.ingestResume();
     }
-    if (wal) this.shards.forEach((s, i) => wal.takeFinal(s, i === 0));
+    if (wal && !hold) this.shards.forEach((s, i) => wal.takeFinal(s, i === 0));
     let accepted = 0;
     let dropped = 0;
     for (const s of this.shards) {
@@ -135,7 +161,7 @@ export class Store implements MetricStore {
     const error = status === INGEST_ERROR
       ? { line: first.x.errorLineNumber(), message: first.text(first.x.errorMessage(), first.x.errorMessageLength()) }
       : null;
-    return { accepted, skipped: first.x.skippedCount() >>> 0, dropped, error, wal: wal ? wal.result() : [] };
+    return { accepted, skipped: first.x.skippedCount() >>> 0, dropped, error, wal: wal && !hold ? wal.result() : [] };
   }
 
   /** The default cluster's bytes: the same one comes with every request of a service. */

@@ -212,14 +212,17 @@ class PersistenceImpl implements Persistence {
   }
 
   openBatch(): IngestBatch {
+    const store = this.store;
+    if (this.wal && store.ingestHeld && store.takeHeldWal) return this.heldBatch(this.wal, store.ingestHeld.bind(store), store.takeHeldWal.bind(store));
+    // A store that cannot hold the records of a batch: each body's come back
+    // with it, valid until the next call into the store, so they are copied
+    // before the next body goes in.
     const records: WalAppend[] = [];
-    /** Records before this index are copies of their own. */
     let owned = 0;
     return {
       ingest: (body, cluster, now) => {
         if (this.stopped) throw new Error('the store is shutting down');
-        // The records of the bodies before are views of engine memory that this call may overwrite.
-        for (; owned < records.length; owned++) records[owned] = { ...records[owned], records: records[owned].records.slice() };
+        for (; owned < records.length; owned++) records[owned]!.records = records[owned]!.records.slice();
         const result = this.store.ingest(body, cluster, now ?? Math.floor(this.now()));
         if (this.wal) {
           if (result.accepted > 0 && result.wal.length === 0) {
@@ -235,6 +238,27 @@ class PersistenceImpl implements Persistence {
       },
     };
   }
+  /** A batch whose WAL records the store holds and groups per host until the commit. */
+  private heldBatch(wal: WalAppender, ingestHeld: NonNullable<MetricStore['ingestHeld']>, takeHeldWal: () => WalAppend[]): IngestBatch {
+    let accepted = 0;
+    return {
+      ingest: (body, cluster, now) => {
+        if (this.stopped) throw new Error('the store is shutting down');
+        const result = ingestHeld(body, cluster, now ?? Math.floor(this.now()));
+        accepted += result.accepted;
+        return result;
+      },
+      commit: () => {
+        const records = takeHeldWal();
+        if (accepted > 0 && records.length === 0) {
+          return Promise.reject(new Error('the store returned no WAL records for accepted samples: create it with { wal: true }'));
+        }
+        accepted = 0;
+        return wal.append(records);
+      },
+    };
+  }
+
 
   checkpoint(): Promise<CheckpointSummary> {
     return this.runJob(async () => {

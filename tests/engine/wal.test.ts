@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.ts';
 import { encodeWalRecords, type WalSample } from '../../src/persist/format/wal.ts';
-import { engineModule, lp, makeStore } from './helpers.ts';
+import { engineModule, lp, makeStore, read } from './helpers.ts';
 
 const T = 1725620400;
 
@@ -168,6 +168,51 @@ describe('WAL records', () => {
         expect(w.count).toBe(3000);
         expect(Buffer.compare(Buffer.from(w.records), Buffer.from(encodeWalRecords(want.get(w.host)!)))).toBe(0);
       }
+    }
+  });
+
+  it('holds the records of a batch of calls and hands them over together, one entry per host in order', () => {
+    // A batch of bodies as NATS delivers them: every body spreads over all hosts;
+    // the third is large enough to be handed over in parts within its call.
+    const want = new Map<string, WalSample[]>();
+    const bodies: string[] = [];
+    for (let b = 0; b < 4; b++) {
+      const lines: string[] = [];
+      const perHost = b === 2 ? 1500 : 20;
+      for (let h = 0; h < 30; h++) {
+        const host = `node${h}`;
+        if (!want.has(host)) want.set(host, []);
+        for (let i = 0; i < perHost; i++) {
+          const ts = T + b * 10_000 + i;
+          const value = Math.fround(h + b + i / 1000);
+          lines.push(`mem_bw,cluster=fritz,hostname=${host},type=socket,type-id=${i % 2} value=${value} ${ts}`);
+          want.get(host)!.push({ ts, metric: 'mem_bw', path: [`socket${i % 2}`], value });
+        }
+      }
+      bodies.push(lines.join('\n'));
+    }
+    for (const shards of [1, 3]) {
+      const store = makeStore({ wal: true, shards });
+      let accepted = 0;
+      for (const body of bodies) {
+        const r = store.ingestHeld(lp(body), 'fritz', T);
+        expect([r.error, r.wal]).toEqual([null, []]);
+        accepted += r.accepted;
+        // Reads in between do not disturb what is held.
+        read(store, 'fritz', 'node1', 'mem_bw', T, T + 40_000);
+      }
+      expect(() => store.ingest(lp(`mem_bw,cluster=fritz,hostname=x value=1 ${T}`), 'fritz', T)).toThrow(/held/);
+      const wal = store.takeHeldWal();
+      // In order of first appearance, shard by shard.
+      const order = (hosts: string[]) => (shards === 1 ? hosts : [...hosts].sort());
+      expect(order(wal.map((w) => w.host))).toEqual(order([...want.keys()]));
+      expect(wal.reduce((n, w) => n + w.count, 0)).toBe(accepted);
+      for (const w of wal) {
+        expect(Buffer.compare(Buffer.from(w.records), Buffer.from(encodeWalRecords(want.get(w.host)!)))).toBe(0);
+      }
+      // Taken: the next call is an ordinary one again.
+      expect(store.takeHeldWal()).toEqual([]);
+      expect(store.ingest(lp(`mem_bw,cluster=fritz,hostname=x value=1 ${T}`), 'fritz', T).wal).toHaveLength(1);
     }
   });
 
