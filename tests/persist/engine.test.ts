@@ -146,4 +146,40 @@ describe('persistence with the real engine', () => {
       for (let k = 0; k < 4; k++) expect(valueAt(r, now + 60 * k), `${h} ${k}`).toBe(k * 10 + j);
     });
   });
+
+  it('restores over any number of shards what was written over another: checkpoints and WAL of many hosts', async () => {
+    const cfg = env.settings();
+    const t0 = env.clock.now - 4 * 3600;
+    const hosts = Array.from({ length: 24 }, (_, h) => `n${h}`);
+    const body = (from: number, to: number) => {
+      const lines: string[] = [];
+      for (let i = from; i < to; i++) {
+        for (const host of hosts) {
+          lines.push(`cpu_load,cluster=fritz,hostname=${host} value=${(i * 7 + host.length) % 50} ${t0 + 60 * i}`);
+          for (let t = 0; t < 3; t++) lines.push(`cpu_user,cluster=fritz,hostname=${host},type=hwthread,type-id=${t} value=${i / 4 + t} ${t0 + 60 * i}`);
+        }
+      }
+      return new TextEncoder().encode(lines.join('\n'));
+    };
+    const answers = (s: MetricStore) => hosts.flatMap((host) => [
+      query(s, host, 'cpu_load', t0 - 600, env.clock.now),
+      query(s, host, 'cpu_user', t0 - 600, env.clock.now),
+      query(s, host, 'cpu_user', t0 - 600, env.clock.now, { type: 'hwthread', 'type-ids': ['0', '2'] }),
+    ]);
+    const writer = await createStore({ metrics: TEST_METRICS, wal: true, shards: 3 });
+    const p = openPersistence({ store: writer, settings: cfg, log: env.log, now: env.now });
+    await p.restore();
+    await p.ingest(body(0, 120), 'fritz');
+    await p.checkpoint();
+    await p.ingest(body(120, 200), 'fritz'); // in the WAL only: the process dies here
+    const want = answers(writer);
+    expect(want.every((r) => r.data && r.data.length > 0)).toBe(true);
+    for (const shards of [1, 5]) {
+      const store = await createStore({ metrics: TEST_METRICS, wal: true, shards });
+      const q = openPersistence({ store, settings: cfg, log: env.log, now: env.now });
+      const summary = await q.restore();
+      expect(summary.hosts, `${shards} shards`).toBe(hosts.length);
+      expect(answers(store), `${shards} shards`).toEqual(want);
+    }
+  });
 });
