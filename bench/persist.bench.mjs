@@ -195,7 +195,7 @@ try {
     const what = `${hostsPerRequest * 64} lines/request`;
     line(`ingest, ${what}, WAL off`, `${(rates.false / 1e6).toFixed(2)} M samples/s`);
     line(`ingest, ${what}, WAL on`, `${(rates.true / 1e6).toFixed(2)} M samples/s`);
-    line(`WAL cost, ${what}`, `${((1 - rates.true / rates.false) * 100).toFixed(1)} % of the ingest rate (target < 25 %)`);
+    line(`WAL cost, ${what}`, `${((1 - rates.true / rates.false) * 100).toFixed(1)} % of the ingest rate without HTTP (the 25 % target is measured where writes arrive: http and nats benches)`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
