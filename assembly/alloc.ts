@@ -117,6 +117,34 @@ export function allocScratch(size: usize): usize {
   return allocBlock(size, true);
 }
 
+/** Capacity of the block growScratch returned last. */
+export let grownScratchCap: usize = 0;
+
+/**
+ * A scratch buffer of at least `need` bytes (capacity doubled from `cap`, at
+ * least `minCap`; past 1 GiB exactly `need`, so it cannot wrap) holding the
+ * `used` bytes of `ptr`, which is freed; 0 when memory runs out (then `ptr`
+ * stays as it was). The new capacity is in grownScratchCap.
+ */
+export function growScratch(ptr: usize, cap: usize, used: usize, need: usize, minCap: usize): usize {
+  let n = cap < minCap ? minCap : cap;
+  while (n < need) {
+    if (n >= 0x4000_0000) {
+      n = need;
+      break;
+    }
+    n <<= 1;
+  }
+  const p = allocScratch(n);
+  if (p == 0) return 0;
+  if (ptr != 0) {
+    memory.copy(p, ptr, used);
+    freeScratch(ptr, cap);
+  }
+  grownScratchCap = n;
+  return p;
+}
+
 export function freeScratch(ptr: usize, size: usize): void {
   if (ptr == 0) return;
   scratchInUse -= classSize(classOf(size));

@@ -2,7 +2,7 @@
 // as i32/u32/f64 only (timestamps as f64: whole seconds, exact up to 2^53);
 // strings and structured inputs are bytes the TypeScript face writes into the
 // I/O buffer (ioBuffer); answers are bytes in the response buffer.
-import { allocFailures, allocInit, allocScratch, bytesInUse, freeScratch, memoryBytes, reserve, scratchInUse } from "./alloc";
+import { allocFailures, allocInit, bytesInUse, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse } from "./alloc";
 import { chunkCount, sampleCount } from "./chunk";
 import {
   accepted, applyRecords, dropped, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr,
@@ -35,19 +35,11 @@ export function init(index: u32, count: u32, limitPages: u32, wal: u32): bool {
 /** A buffer of at least `size` bytes for the next call's input (0 when memory runs out). */
 export function ioBuffer(size: u32): usize {
   if (<usize>size > ioCap) {
-    let cap = ioCap < 65536 ? <usize>65536 : ioCap;
-    while (cap < <usize>size) {
-      if (cap >= 0x4000_0000) {
-        cap = <usize>size;
-        break;
-      }
-      cap <<= 1;
-    }
-    const p = allocScratch(cap);
+    // The old input is not needed: nothing is kept.
+    const p = growScratch(ioPtr, ioCap, 0, <usize>size, 65536);
     if (p == 0) return 0;
-    if (ioPtr != 0) freeScratch(ioPtr, ioCap);
     ioPtr = p;
-    ioCap = cap;
+    ioCap = grownScratchCap;
   }
   return ioPtr;
 }

@@ -3,7 +3,7 @@
 // compact per-shard outbox, which the TypeScript face copies into the owning
 // shard and applies there (applyRecords). Every stored sample can also be
 // logged as a WAL record.
-import { allocScratch, freeScratch } from "./alloc";
+import { grownScratchCap, growScratch } from "./alloc";
 import { bytesEqual, copySmall, hostHash } from "./bytes";
 import { WRITE_OK, writeSample } from "./chunk";
 import { childOrCreate, root, seriesSlot } from "./level";
@@ -103,17 +103,10 @@ function outboxReserve(shard: u32, n: usize): usize {
   const cap = <usize>load<u32>(outCaps + at);
   let ptr = <usize>load<u32>(outPtrs + at);
   if (len + n > cap) {
-    let newCap = cap < 65536 ? <usize>65536 : cap * 2;
-    while (newCap < len + n) newCap <<= 1;
-    const p = allocScratch(newCap);
-    if (p == 0) return 0;
-    if (ptr != 0) {
-      memory.copy(p, ptr, len);
-      freeScratch(ptr, cap);
-    }
-    ptr = p;
-    store<u32>(outPtrs + at, <u32>p);
-    store<u32>(outCaps + at, <u32>newCap);
+    ptr = growScratch(ptr, cap, len, len + n, 65536);
+    if (ptr == 0) return 0;
+    store<u32>(outPtrs + at, <u32>ptr);
+    store<u32>(outCaps + at, <u32>grownScratchCap);
   }
   return ptr + len;
 }

@@ -5,7 +5,7 @@
 //
 // parseLine() leaves one sample in the `line*` globals, or reports a line to
 // skip (unknown metric, refused cluster/host name) or a malformed line.
-import { allocScratch, freeScratch } from "./alloc";
+import { grownScratchCap, growScratch } from "./alloc";
 import { copySmall, isSafePathComponent, utf8Valid } from "./bytes";
 import { approxDecimal, parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
 import { findMetric } from "./metrics";
@@ -90,26 +90,12 @@ export let subBuf: usize = 0;
 export let subLen: usize = 0;
 let subCap: usize = 0;
 
-function growName(buf: usize, cap: usize, used: usize, need: usize): usize {
-  let n = cap < 64 ? <usize>64 : cap;
-  while (n < need) n <<= 1;
-  const p = allocScratch(n);
-  if (p == 0) return 0;
-  if (buf != 0) {
-    memory.copy(p, buf, used);
-    freeScratch(buf, cap);
-  }
-  grownCap = n;
-  return p;
-}
-let grownCap: usize = 0;
-
 function typeAdd(ptr: usize, len: usize, front: bool): bool {
   if (typeLen + len > typeCap) {
-    const p = growName(typeBuf, typeCap, typeLen, typeLen + len);
+    const p = growScratch(typeBuf, typeCap, typeLen, typeLen + len, 64);
     if (p == 0) return false;
     typeBuf = p;
-    typeCap = grownCap;
+    typeCap = grownScratchCap;
   }
   if (front) {
     memory.copy(typeBuf + len, typeBuf, typeLen);
@@ -123,10 +109,10 @@ function typeAdd(ptr: usize, len: usize, front: bool): bool {
 
 function subAdd(ptr: usize, len: usize, front: bool): bool {
   if (subLen + len > subCap) {
-    const p = growName(subBuf, subCap, subLen, subLen + len);
+    const p = growScratch(subBuf, subCap, subLen, subLen + len, 64);
     if (p == 0) return false;
     subBuf = p;
-    subCap = grownCap;
+    subCap = grownScratchCap;
   }
   if (front) {
     memory.copy(subBuf + len, subBuf, subLen);

@@ -1,6 +1,6 @@
 // The response buffer every answer is written into, and the numbers and
 // strings of our JSON (floats: see f32-format.ts).
-import { allocScratch, freeScratch } from "./alloc";
+import { grownScratchCap, growScratch } from "./alloc";
 import { copySmall } from "./bytes";
 import { decimalLength, putDigits } from "./digits";
 import { formatF32, formatF32Inline } from "./f32-format";
@@ -23,25 +23,13 @@ export function outReset(): void {
 /** Makes room for n more bytes; false (and outFailed) when memory runs out. */
 export function outReserve(n: usize): bool {
   if (outLen + n <= outCap) return true;
-  let cap = outCap < 4096 ? <usize>4096 : outCap;
-  while (cap < outLen + n) {
-    if (cap >= 0x4000_0000) {
-      cap = outLen + n;
-      break;
-    }
-    cap <<= 1;
-  }
-  const p = allocScratch(cap);
+  const p = growScratch(outPtr, outCap, outLen, outLen + n, 4096);
   if (p == 0) {
     outFailed = true;
     return false;
   }
-  if (outPtr != 0) {
-    memory.copy(p, outPtr, outLen);
-    freeScratch(outPtr, outCap);
-  }
   outPtr = p;
-  outCap = cap;
+  outCap = grownScratchCap;
   return true;
 }
 

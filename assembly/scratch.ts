@@ -2,7 +2,7 @@
 // is 8 bytes of static memory: declare one per use with
 //   const R = changetype<Region>(memory.data(8));
 // (no `new`: the engine manages all memory itself).
-import { allocScratch, freeScratch } from "./alloc";
+import { grownScratchCap, growScratch } from "./alloc";
 
 // @ts-ignore: decorator
 @unmanaged
@@ -14,21 +14,9 @@ export class Region {
 /** Makes `r` hold at least `need` bytes, keeping the first `keep`; false when memory runs out. */
 export function ensure(r: Region, need: usize, keep: usize): bool {
   if (need <= r.cap) return true;
-  let cap = r.cap < 4096 ? <usize>4096 : r.cap;
-  while (cap < need) {
-    if (cap >= 0x4000_0000) {
-      cap = need;
-      break;
-    }
-    cap <<= 1;
-  }
-  const p = allocScratch(cap);
+  const p = growScratch(r.ptr, r.cap, keep, need, 4096);
   if (p == 0) return false;
-  if (r.ptr != 0) {
-    if (keep > 0) memory.copy(p, r.ptr, keep);
-    freeScratch(r.ptr, r.cap);
-  }
   r.ptr = p;
-  r.cap = cap;
+  r.cap = grownScratchCap;
   return true;
 }

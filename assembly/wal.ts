@@ -10,7 +10,7 @@
 //   reg(init, T M S) = zeros(reg(init, T), |M S|) ^ zeros(reg(0, M), |S|) ^ reg(0, S)
 // The first term is cached per (timestamp, |M S|), the second per metric for
 // the last |S|, the third in the level; only the value is fed per record.
-import { allocScratch, freeScratch } from "./alloc";
+import { allocScratch, freeScratch, grownScratchCap, growScratch } from "./alloc";
 import { copySmall } from "./bytes";
 import { crcUpdate, crcWord, crcZeros, initCrc32 } from "./crc32";
 import { L_GEN, L_HEADER, L_SELCRC, L_SELLEN, L_WALCALL, L_WALSLOT, nameLen, parentOf } from "./level";
@@ -119,19 +119,8 @@ export function walBegin(): void {
   selLevel = 0;
 }
 
-function growTo(ptr: usize, cap: usize, used: usize, need: usize): usize {
-  let newCap = cap < 4096 ? <usize>4096 : cap;
-  while (newCap < need) newCap <<= 1;
-  const p = allocScratch(newCap);
-  if (p == 0) return 0;
-  if (ptr != 0) {
-    memory.copy(p, ptr, used);
-    freeScratch(ptr, cap);
-  }
-  grownCap = newCap;
-  return p;
-}
-let grownCap: usize = 0;
+/** Smallest capacity of the record, run, host and table buffers. */
+const MIN_BUFFER: usize = 4096;
 
 // The selector part of a record (u8 n, (u8 len, name)*) for the last level
 // seen, and its register reg(0, S). 32 bytes of room past the longest.
@@ -193,23 +182,23 @@ function walReserveSlow(metric: i32, level: usize, host: usize): bool {
   if (level != selLevel || host != selHost) encodeSelector(host, level);
   const need = recLen + 4 + 4 + 8 + 2 + metricNameLen(metric) + selLen + 4 + 4 + STORE_SLACK;
   if (need > recCap) {
-    const p = growTo(recBuf, recCap, recLen, need);
+    const p = growScratch(recBuf, recCap, recLen, need, MIN_BUFFER);
     if (p == 0) return false;
     recBuf = p;
-    recCap = grownCap;
+    recCap = grownScratchCap;
   }
   if (host != runHost) {
     if ((<usize>runCount + 1) << 3 > runCap) {
-      const p = growTo(runBuf, runCap, <usize>runCount << 3, (<usize>runCount + 1) << 3);
+      const p = growScratch(runBuf, runCap, <usize>runCount << 3, (<usize>runCount + 1) << 3, MIN_BUFFER);
       if (p == 0) return false;
       runBuf = p;
-      runCap = grownCap;
+      runCap = grownScratchCap;
     }
     if ((<usize>hostCount + 1) << 4 > hostCap) {
-      const p = growTo(hostBuf, hostCap, <usize>hostCount << 4, (<usize>hostCount + 1) << 4);
+      const p = growScratch(hostBuf, hostCap, <usize>hostCount << 4, (<usize>hostCount + 1) << 4, MIN_BUFFER);
       if (p == 0) return false;
       hostBuf = p;
-      hostCap = grownCap;
+      hostCap = grownScratchCap;
     }
   }
   return true;
@@ -315,10 +304,10 @@ export function walFinish(): u32 {
   closeRun();
   if (hostCount == 0) return 0;
   if (<usize>hostCount * TABLE_ENTRY > tableCap) {
-    const p = growTo(tableBuf, tableCap, 0, <usize>hostCount * TABLE_ENTRY);
+    const p = growScratch(tableBuf, tableCap, 0, <usize>hostCount * TABLE_ENTRY, MIN_BUFFER);
     if (p == 0) return 0xffffffff;
     tableBuf = p;
-    tableCap = grownCap;
+    tableCap = grownScratchCap;
   }
   if (runCount == hostCount) {
     // Each host's records are one run already.
@@ -335,10 +324,10 @@ export function walFinish(): u32 {
     return hostCount;
   }
   if (recLen > groupCap) {
-    const p = growTo(groupBuf, groupCap, 0, recLen);
+    const p = growScratch(groupBuf, groupCap, 0, recLen, MIN_BUFFER);
     if (p == 0) return 0xffffffff;
     groupBuf = p;
-    groupCap = grownCap;
+    groupCap = grownScratchCap;
   }
   // Per host: its place in the grouped output, then a write cursor.
   let off: u32 = <u32>groupBuf;

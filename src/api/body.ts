@@ -6,6 +6,7 @@
 // IncomingMessage (app.fetch in tests) the Request body is read instead.
 
 import type { IncomingMessage } from 'node:http';
+import { concatBytes } from '../engine/codec.ts';
 import { HttpError } from './errors.ts';
 
 export interface BodySource {
@@ -49,7 +50,7 @@ function readIncoming(incoming: IncomingMessage, limit: number): Promise<Uint8Ar
     };
     const onEnd = () => {
       done();
-      resolve(concat(chunks, length));
+      resolve(concatBytes(chunks));
     };
     const onError = (error: Error) => {
       done();
@@ -70,7 +71,7 @@ async function readStream(stream: ReadableStream<Uint8Array> | null, limit: numb
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return concat(chunks, length);
+    if (done) return concatBytes(chunks);
     length += value.byteLength;
     if (length > limit) {
       await reader.cancel();
@@ -78,15 +79,4 @@ async function readStream(stream: ReadableStream<Uint8Array> | null, limit: numb
     }
     chunks.push(value);
   }
-}
-
-function concat(chunks: Uint8Array[], length: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

@@ -4,6 +4,20 @@
 import type { LevelData, QuerySpec, SampleColumns, SeriesData, SeriesTable } from './types.ts';
 import { utf8 } from './shard.ts';
 
+/** The bytes of `parts` one after the other (the part itself when there is one). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** A growable little-endian byte writer. */
 export class ByteWriter {
   buf: Uint8Array;

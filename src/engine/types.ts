@@ -165,15 +165,15 @@ export interface MetricStore {
   ingest(body: Uint8Array, defaultCluster: string, now?: number): IngestResult;
 
   /**
-   * Optional, for a batch of bodies (a batch of NATS messages): like ingest,
-   * but the WAL records stay in the store, grouped per host with those of the
-   * other calls of the batch, until takeHeldWal hands them over, one entry per
-   * host (a few large writes instead of one small one per host and body).
-   * Until then ingest() refuses to run. The result's `wal` is empty.
+   * For a batch of bodies (a batch of NATS messages, or one request): like
+   * ingest, but the WAL records stay in the store, grouped per host with those
+   * of the other calls of the batch, until takeHeldWal hands them over, one
+   * entry per host (a few large writes instead of one small one per host and
+   * body). Until then ingest() refuses to run. The result's `wal` is empty.
    */
-  ingestHeld?(body: Uint8Array, defaultCluster: string, now?: number): IngestResult;
+  ingestHeld(body: Uint8Array, defaultCluster: string, now?: number): IngestResult;
   /** The records of the ingestHeld calls since the last take; valid as ingest's `wal` is. */
-  takeHeldWal?(): WalAppend[];
+  takeHeldWal(): WalAppend[];
 
   /** The whole /api/query answer as JSON bytes (behaviour.md section 4). */
   query(req: QueryRequest): Uint8Array;

@@ -8,6 +8,7 @@
 // WAL appender writes them at once and copies only what must wait). Parts
 // handed over during the call are copied, since the shard reuses that buffer.
 import type { WalAppend } from './types.ts';
+import { concatBytes } from './codec.ts';
 import { EngineMemoryError, type Shard } from './shard.ts';
 
 /** u32 words per host in the shard's table: level, offset, length, count, generation (assembly/wal.ts). */
@@ -70,7 +71,7 @@ export class WalParts {
   }
 
   result(): WalAppend[] {
-    if (this.split) for (const h of this.split.values()) h.append.records = join(h.parts);
+    if (this.split) for (const h of this.split.values()) h.append.records = concatBytes(h.parts);
     return this.out;
   }
 }
@@ -80,17 +81,4 @@ function groups(shard: Shard): number {
   const n = shard.x.walGroups() >>> 0;
   if (n === 0xffffffff) throw new EngineMemoryError('WAL records');
   return n;
-}
-
-function join(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -212,44 +212,27 @@ class PersistenceImpl implements Persistence {
   }
 
   openBatch(): IngestBatch {
-    const store = this.store;
-    if (this.wal && store.ingestHeld && store.takeHeldWal) return this.heldBatch(this.wal, store.ingestHeld.bind(store), store.takeHeldWal.bind(store));
-    // A store that cannot hold the records of a batch: each body's come back
-    // with it, valid until the next call into the store, so they are copied
-    // before the next body goes in.
-    const records: WalAppend[] = [];
-    let owned = 0;
-    return {
-      ingest: (body, cluster, now) => {
-        if (this.stopped) throw new Error('the store is shutting down');
-        for (; owned < records.length; owned++) records[owned]!.records = records[owned]!.records.slice();
-        const result = this.store.ingest(body, cluster, now ?? Math.floor(this.now()));
-        if (this.wal) {
-          if (result.accepted > 0 && result.wal.length === 0) {
-            throw new Error('the store returned no WAL records for accepted samples: create it with { wal: true }');
-          }
-          for (const r of result.wal) records.push(r);
-        }
-        return result;
-      },
-      commit: () => {
-        owned = 0;
-        return this.wal ? this.wal.append(records.splice(0)) : Promise.resolve();
-      },
-    };
-  }
-  /** A batch whose WAL records the store holds and groups per host until the commit. */
-  private heldBatch(wal: WalAppender, ingestHeld: NonNullable<MetricStore['ingestHeld']>, takeHeldWal: () => WalAppend[]): IngestBatch {
+    const { store, wal } = this;
+    if (!wal) {
+      return {
+        ingest: (body, cluster, now) => {
+          if (this.stopped) throw new Error('the store is shutting down');
+          return store.ingest(body, cluster, now ?? Math.floor(this.now()));
+        },
+        commit: () => Promise.resolve(),
+      };
+    }
+    // The store holds the records of the batch's bodies and groups them per host until the commit.
     let accepted = 0;
     return {
       ingest: (body, cluster, now) => {
         if (this.stopped) throw new Error('the store is shutting down');
-        const result = ingestHeld(body, cluster, now ?? Math.floor(this.now()));
+        const result = store.ingestHeld(body, cluster, now ?? Math.floor(this.now()));
         accepted += result.accepted;
         return result;
       },
       commit: () => {
-        const records = takeHeldWal();
+        const records = store.takeHeldWal();
         if (accepted > 0 && records.length === 0) {
           return Promise.reject(new Error('the store returned no WAL records for accepted samples: create it with { wal: true }'));
         }
@@ -258,7 +241,6 @@ class PersistenceImpl implements Persistence {
       },
     };
   }
-
 
   checkpoint(): Promise<CheckpointSummary> {
     return this.runJob(async () => {

@@ -18,6 +18,7 @@ import type {
   WalAppend,
 } from '../../src/engine/types.ts';
 import { levelOfTable } from '../../src/persist/format/series-table.ts';
+import { concatBytes } from '../../src/engine/codec.ts';
 import { encodeWalRecords } from '../../src/persist/format/wal.ts';
 import type { WalSample } from '../../src/persist/format/wal.ts';
 
@@ -181,6 +182,28 @@ export class FakeStore implements MetricStore {
     }
     result.wal = [...perHost.values()].map<WalAppend>((g) => ({ cluster: g.cluster, host: g.host, records: encodeWalRecords(g.samples), count: g.samples.length }));
     return result;
+  }
+
+  /** WAL records of ingestHeld calls not taken yet, in order. */
+  private held: WalAppend[] = [];
+
+  ingestHeld(body: Uint8Array, defaultCluster: string, now?: number): IngestResult {
+    const result = this.ingest(body, defaultCluster, now);
+    this.held.push(...result.wal);
+    return { ...result, wal: [] };
+  }
+
+  takeHeldWal(): WalAppend[] {
+    const byHost = new Map<string, WalAppend & { parts: Uint8Array[] }>();
+    for (const w of this.held) {
+      const k = `${w.cluster}\u0000${w.host}`;
+      let g = byHost.get(k);
+      if (!g) byHost.set(k, (g = { cluster: w.cluster, host: w.host, records: w.records, count: 0, parts: [] }));
+      g.parts.push(w.records);
+      g.count += w.count;
+    }
+    this.held = [];
+    return [...byHost.values()].map(({ parts, ...w }) => ({ ...w, records: concatBytes(parts) }));
   }
 
   query(_req: QueryRequest): Uint8Array {
