@@ -29,13 +29,35 @@ export interface MainConfig {
   jwtPublicKey: string;
   /** (ours) Largest accepted request body in bytes. */
   maxBodySize: number;
+  /** (ours) Limits of one request; README "Limits". */
+  limits: RequestLimits;
   debug: { dumpToFile: string; gops: boolean };
+}
+
+/** (ours) Bounds on the work and the connections one client can take; every one is named in its error. */
+export interface RequestLimits {
+  /** `max-hosts-per-write`: distinct hosts one write body (or NATS message) may hold. */
+  maxHostsPerWrite: number;
+  /** `max-query-selectors`: series selectors one query body may expand to (type-ids x subtype-ids, for-all-nodes included). */
+  maxQuerySelectors: number;
+  /** `max-query-points`: values one query answer may hold (data and padding, after resolution). */
+  maxQueryPoints: number;
+  /** `max-connections`: concurrent HTTP connections; idle ones are closed first to admit a new one. */
+  maxConnections: number;
+  /** `header-timeout`: seconds a client may take to send a request's headers. */
+  headerTimeoutSeconds: number;
+  /** `idle-timeout`: seconds a keep-alive connection may sit idle between requests. */
+  idleTimeoutSeconds: number;
+  /** `request-timeout`: seconds a client may take to send a whole request (headers and body). */
+  requestTimeoutSeconds: number;
 }
 
 export interface MetricStoreConfig {
   /** Workers for checkpoint and archive work; 0 = automatic. */
   numWorkers: number;
   retentionInMemorySeconds: number;
+  /** (ours) `max-future-skew`: samples stamped further ahead of now than this are rejected (the ingest window's far end). */
+  maxFutureSkewSeconds: number;
   checkpointIntervalSeconds: number;
   /** Memory cap in GB; 0 = none. */
   memoryCapGB: number;

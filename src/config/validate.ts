@@ -5,11 +5,22 @@
 import type { Aggregation, MetricTable } from '../engine/types.ts';
 import { ObjectReader, describe } from './fields.ts';
 import { isNatsSubject, parseNatsAddress } from './nats-address.ts';
-import type { MainConfig, MetricStoreConfig, NatsConfig, NatsSubscription, ServiceConfig } from './types.ts';
+import type { MainConfig, MetricStoreConfig, NatsConfig, NatsSubscription, RequestLimits, ServiceConfig } from './types.ts';
 
 export const DEFAULT_ADDR = '127.0.0.1:8082';
 export const DEFAULT_MAX_BODY_SIZE = 256 * 1024 ** 2;
 export const MAX_SHARD_MEMORY = 4 * 1024 ** 3;
+/** (ours) The defaults of README "Limits": generous for real sites, bounded for hostile clients. */
+export const DEFAULT_LIMITS: RequestLimits = {
+  maxHostsPerWrite: 10_000,
+  maxQuerySelectors: 1_000_000,
+  maxQueryPoints: 20_000_000,
+  maxConnections: 10_000,
+  headerTimeoutSeconds: 10,
+  idleTimeoutSeconds: 60,
+  requestTimeoutSeconds: 120,
+};
+export const DEFAULT_MAX_FUTURE_SKEW = 10 * 60;
 const HOUR = 3600;
 
 export const SECTIONS = ['main', 'metrics', 'metric-store', 'nats'] as const;
@@ -39,6 +50,13 @@ const MAIN_KEYS = [
   'debug',
   'jwt-public-key',
   'max-body-size',
+  'max-hosts-per-write',
+  'max-query-selectors',
+  'max-query-points',
+  'max-connections',
+  'header-timeout',
+  'idle-timeout',
+  'request-timeout',
 ] as const;
 
 function readMain(main: ObjectReader): MainConfig {
@@ -56,7 +74,21 @@ function readMain(main: ObjectReader): MainConfig {
     backendUrl: main.string('backend-url', ''),
     jwtPublicKey,
     maxBodySize: main.byteSize('max-body-size', DEFAULT_MAX_BODY_SIZE, 1),
+    limits: readLimits(main),
     debug: { dumpToFile: debug?.string('dump-to-file', '') ?? '', gops: debug?.boolean('gops', false) ?? false },
+  };
+}
+
+function readLimits(main: ObjectReader): RequestLimits {
+  const d = DEFAULT_LIMITS;
+  return {
+    maxHostsPerWrite: main.integer('max-hosts-per-write', d.maxHostsPerWrite, 1),
+    maxQuerySelectors: main.integer('max-query-selectors', d.maxQuerySelectors, 1),
+    maxQueryPoints: main.integer('max-query-points', d.maxQueryPoints, 1),
+    maxConnections: main.integer('max-connections', d.maxConnections, 1),
+    headerTimeoutSeconds: main.duration('header-timeout', d.headerTimeoutSeconds),
+    idleTimeoutSeconds: main.duration('idle-timeout', d.idleTimeoutSeconds),
+    requestTimeoutSeconds: main.duration('request-timeout', d.requestTimeoutSeconds),
   };
 }
 
@@ -106,6 +138,7 @@ const METRIC_STORE_KEYS = [
   'nats-subscriptions',
   'shards',
   'shard-memory-limit',
+  'max-future-skew',
 ] as const;
 
 function readMetricStore(ms: ObjectReader): MetricStoreConfig {
@@ -123,6 +156,7 @@ function readMetricStore(ms: ObjectReader): MetricStoreConfig {
   return {
     numWorkers: ms.integer('num-workers', 0, 0),
     retentionInMemorySeconds: ms.duration('retention-in-memory', 48 * HOUR),
+    maxFutureSkewSeconds: ms.duration('max-future-skew', DEFAULT_MAX_FUTURE_SKEW),
     checkpointIntervalSeconds: ms.duration('checkpoint-interval', 12 * HOUR),
     memoryCapGB: ms.integer('memory-cap', 0, 0),
     checkpoints: {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG_SOURCE } from '../../src/config/default-config.ts';
 import { ConfigError } from '../../src/config/fields.ts';
 import { loadConfig } from '../../src/config/load.ts';
+import { DEFAULT_LIMITS } from '../../src/config/validate.ts';
 import { readTextFile } from '../../src/runtime/index.ts';
 import { REFERENCE_CONFIG } from '../support/reference.ts';
 
@@ -27,6 +28,7 @@ describe('loading config.json', () => {
       httpsKeyFile: '',
       jwtPublicKey: 'kzfYrYy+TzpanWZHJ5qSdMj5uKUWgq74BWhQG6copP0=',
       maxBodySize: 256 * 1024 ** 2,
+      limits: DEFAULT_LIMITS,
     });
     expect(config.nats).toEqual({
       address: 'nats://0.0.0.0:4222',
@@ -41,6 +43,7 @@ describe('loading config.json', () => {
     expect(config.metricStore).toEqual({
       numWorkers: 0,
       retentionInMemorySeconds: 48 * 3600,
+      maxFutureSkewSeconds: 600,
       checkpointIntervalSeconds: 12 * 3600,
       memoryCapGB: 100,
       checkpoints: { fileFormat: 'wal', directory: './var/checkpoints', maxWalSize: 0, fsync: false },

@@ -89,6 +89,17 @@ describe('config validation', () => {
     expect(validateConfig(withChange('main.max-body-size', '1GiB'), 'config.json').main.maxBodySize).toBe(1024 ** 3);
   });
 
+  it('reads the request limits and the ingest window, with their defaults', () => {
+    const main = { ...reference.main, 'max-hosts-per-write': 50, 'max-query-points': 1000, 'header-timeout': '2s', 'idle-timeout': '1m' };
+    const config = validateConfig(withChange('main', main), 'config.json');
+    expect(config.main.limits).toMatchObject({ maxHostsPerWrite: 50, maxQueryPoints: 1000, headerTimeoutSeconds: 2, idleTimeoutSeconds: 60 });
+    expect(config.main.limits.maxQuerySelectors).toBe(1_000_000);
+    const skew = validateConfig(withChange('metric-store', { ...reference['metric-store'], 'max-future-skew': '30s' }), 'config.json');
+    expect(skew.metricStore.maxFutureSkewSeconds).toBe(30);
+    expect(() => validateConfig(withChange('main.max-connections', 0), 'config.json')).toThrow(/main\.max-connections/);
+    expect(() => validateConfig(withChange('main.idle-timeout', 5), 'config.json')).toThrow(/main\.idle-timeout: expected a duration/);
+  });
+
   it('accepts "" as no aggregation, like the reference', () => {
     expect(validateConfig(withChange('metrics.cpu_load.aggregation', ''), 'x').metrics.cpu_load!.aggregation).toBeNull();
   });
