@@ -1,5 +1,5 @@
-// What the persistence layer needs: a host's series as one series per
-// (level, metric) for a checkpoint, marking exactly that as saved afterwards,
+// What the persistence layer needs: a host's series for a checkpoint, each as
+// one or more pieces (split at gaps), marking exactly that as saved afterwards,
 // loading checkpoint files back, and replaying a WAL.
 import { alloc, reserve } from "./alloc";
 import {
@@ -13,8 +13,13 @@ import { findMetric, metricCount, metricFreq } from "./metrics";
 import { outFailed, outLen, outPtr, outReserve, outReset, setOutLen, writeByte, writeBytes } from "./out";
 import { ensure, Region } from "./scratch";
 
-/** Longest series one checkpoint entry may hold; older slots of a longer span are left out. */
-const MAX_EXPORT_SLOTS: i64 = 1 << 25;
+/**
+ * A gap of more than this many slots between two chunks of a series ends a
+ * piece: the export pads at most this much per gap (one chunk's worth).
+ */
+const PIECE_GAP_SLOTS: i64 = 512;
+/** Longest piece (2^25 slots, 128 MiB of values); a longer run of chunks is split into several pieces. */
+const MAX_PIECE_SLOTS: i64 = 1 << 25;
 
 export const commitRecords = changetype<Region>(memory.data(8));
 export let commitCount: u32 = 0;
@@ -45,64 +50,69 @@ function addCommit(c: usize): bool {
   return true;
 }
 
+/** Where the piece that pieceEnd measured ends: the first chunk after it (0: none), its grid and extent. */
+let pieceNext: usize = 0;
+let pieceLo: i64 = 0;
+let pieceHi: i64 = 0;
+
 /**
- * One series: from the first unsaved slot (or the oldest) to the newest sample,
- * on the grid of the chunk holding that first slot; later chunks go to the
- * nearest slot of that grid, later non-NaN values winning.
- * Output: u32 metric, u32 n, f64 start, f64 frequency, n x f32.
+ * Measures the piece that begins at slot `j0` of chunk `first`: slot 0 of its
+ * grid is that slot, and later chunks join it at their nearest slot of that
+ * grid until one starts more than PIECE_GAP_SLOTS after the data so far, or
+ * would make the piece longer than MAX_PIECE_SLOTS. A chunk squeezed into a
+ * gap may start up to a step before the grid's slot 0 (pieceLo < 0).
  */
-function exportSeries(head: usize, metric: i32, unsavedOnly: bool): bool {
-  const f = metricFreq(metric);
-  let first = oldestChunk(head);
-  let startSlot = 0;
-  if (unsavedOnly) {
-    while (first != 0 && cSaved(first) >= cLen(first)) first = cNext(first);
-    if (first == 0) return true;
-    startSlot = cSaved(first);
-  }
-  let s1 = cStart(first) + <i64>startSlot * f;
-  // The grid: slot 0 at s1, unless a later chunk reaches before it (a chunk
-  // squeezed into a gap may start up to a step early).
+function pieceEnd(first: usize, j0: i32, f: i64): void {
+  const s1 = cStart(first) + <i64>j0 * f;
   let lo: i64 = 0;
-  let hi: i64 = <i64>(cLen(first) - startSlot);
+  let hi: i64 = <i64>(cLen(first) - j0);
   let c = cNext(first);
   while (c != 0) {
     const k0 = floorDiv(cStart(c) - s1 + f / 2, f);
-    if (k0 < lo) lo = k0;
+    if (k0 - hi > PIECE_GAP_SLOTS) break;
+    const newLo = k0 < lo ? k0 : lo;
     const e = k0 + <i64>cLen(c);
-    if (e > hi) hi = e;
+    const newHi = e > hi ? e : hi;
+    if (newHi - newLo > MAX_PIECE_SLOTS) break;
+    lo = newLo;
+    hi = newHi;
     c = cNext(c);
   }
-  s1 += lo * f;
-  let total = hi - lo;
-  let cut: i64 = 0;
-  if (total > MAX_EXPORT_SLOTS) {
-    cut = total - MAX_EXPORT_SLOTS;
-    total = MAX_EXPORT_SLOTS;
-  }
+  pieceNext = c;
+  pieceLo = lo;
+  pieceHi = hi;
+}
+
+/**
+ * One piece: chunks `first` (from slot `j0`) up to `end` (exclusive) on the
+ * grid pieceEnd measured, later non-NaN values winning.
+ * Output: u32 metric, u32 n, f64 start, f64 frequency, n x f32.
+ */
+function exportPiece(first: usize, j0: i32, end: usize, metric: i32, f: i64, lo: i64, hi: i64): bool {
+  const s1 = cStart(first) + <i64>j0 * f + lo * f;
+  const total = hi - lo;
   const n = <usize>total;
   if (!outReserve(24 + n * 4)) return false;
   putU32(<u32>metric);
   putU32(<u32>n);
-  putF64(<f64>(s1 + cut * f));
+  putF64(<f64>s1);
   putF64(<f64>f);
   const values = outPtr + outLen;
   for (let i: usize = 0; i < n; i++) store<u32>(values + (i << 2), 0x7fc00000);
-  // The first chunk from startSlot, then the later ones.
-  c = first;
+  let c = first;
   let isFirst = true;
-  while (c != 0) {
+  while (c != end) {
     const len = cLen(c);
     let k0: i64;
-    let j0 = 0;
+    let from = 0;
     if (isFirst) {
-      k0 = -lo - <i64>startSlot;
-      j0 = startSlot;
+      k0 = -lo - <i64>j0;
+      from = j0;
     } else {
       k0 = floorDiv(cStart(c) - s1 + f / 2, f);
     }
-    for (let j = j0; j < len; j++) {
-      const k = k0 + <i64>j - cut;
+    for (let j = from; j < len; j++) {
+      const k = k0 + <i64>j;
       if (k < 0 || k >= total) continue;
       const page = cPage(c, j >> 6);
       const bits = load<u32>(page + (<usize>(j & 63) << 2));
@@ -118,7 +128,36 @@ function exportSeries(head: usize, metric: i32, unsavedOnly: bool): bool {
   return true;
 }
 
-/** level := u32 nSeries, series*, u32 nChildren, (u16 len, name, level)* */
+/**
+ * One series, from the first unsaved slot (or the oldest) to the newest
+ * sample, as one or more pieces in time order (entries of the same metric, one
+ * after the other): a gap wider than PIECE_GAP_SLOTS starts a new piece, so
+ * neither the export nor the file grows with the time between two samples,
+ * and no value is left out whatever the series' span. Returns the number of
+ * pieces written, -1 when memory ran out.
+ */
+function exportSeries(head: usize, metric: i32, unsavedOnly: bool): i32 {
+  const f = metricFreq(metric);
+  let first = oldestChunk(head);
+  let j0 = 0;
+  if (unsavedOnly) {
+    while (first != 0 && cSaved(first) >= cLen(first)) first = cNext(first);
+    if (first == 0) return 0;
+    j0 = cSaved(first);
+  }
+  let pieces = 0;
+  while (first != 0) {
+    pieceEnd(first, j0, f);
+    const next = pieceNext;
+    if (!exportPiece(first, j0, next, metric, f, pieceLo, pieceHi)) return -1;
+    pieces++;
+    first = next;
+    j0 = 0;
+  }
+  return pieces;
+}
+
+/** level := u32 nEntries, entry*, u32 nChildren, (u16 len, name, level)*; a series with gaps is several entries. */
 function exportLevel(l: usize, unsavedOnly: bool): bool {
   const countAt = outLen;
   putU32(0);
@@ -128,9 +167,9 @@ function exportLevel(l: usize, unsavedOnly: bool): bool {
     for (let m = 0; m < metricCount; m++) {
       const head = <usize>load<u32>(series + (<usize>m << 2));
       if (head == 0) continue;
-      const before = outLen;
-      if (!exportSeries(head, m, unsavedOnly)) return false;
-      if (outLen != before) count++;
+      const pieces = exportSeries(head, m, unsavedOnly);
+      if (pieces < 0) return false;
+      count += <u32>pieces;
     }
   }
   if (outFailed) return false;
@@ -303,6 +342,13 @@ function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: us
         continue;
       }
     }
+    if (head != 0 && len == CHUNK_CAP && p + len < n && cLen(head) == cCap(head) && allNaN(pValues, len)) {
+      // A whole chunk of nothing inside the series (a padded file): no chunk
+      // for it. The chunk before it is full, so a read leaves it at its
+      // capacity and finds NaN up to the next chunk, as it would here.
+      p += len;
+      continue;
+    }
     const c = pieceChunk(pStart, pValues, len, CHUNK_CAP);
     if (c == 0) loadDropped += <u32>len;
     else {
@@ -312,6 +358,24 @@ function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: us
     }
     p += len;
   }
+}
+
+/** True when all `n` values are NaN (checked from the first slot: a chunk with data usually fails at once). */
+function allNaN(values: usize, n: i32): bool {
+  for (let i = 0; i < n; i++) {
+    if ((load<u32>(values + (<usize>i << 2)) & 0x7fffffff) <= 0x7f800000) return false;
+  }
+  return true;
+}
+
+/** Values a series of `n` will occupy once its all-NaN chunks are left out (see loadSeries). */
+function heldValues(values: usize, n: usize): u64 {
+  let held: u64 = 0;
+  for (let p: usize = 0; p < n; p += <usize>CHUNK_CAP) {
+    const len = min(<usize>CHUNK_CAP, n - p);
+    if (!allNaN(values + (p << 2), <i32>len)) held += <u64>len;
+  }
+  return held;
 }
 
 const levelPtrs = changetype<Region>(memory.data(8));
@@ -358,7 +422,11 @@ export function loadHost(cPtr: usize, cLen_: usize, hPtr: usize, hLen: usize, by
   }
   // One grow for the values of the whole file instead of one every few MiB.
   let total: u64 = 0;
-  for (let i: usize = 0; i < sCount; i++) total += <u64>load<u32>(countCol + (i << 2));
+  for (let i: usize = 0; i < sCount; i++) {
+    const n = <usize>load<u32>(countCol + (i << 2));
+    const valuesAt = <usize>load<u32>(valuesAtCol + (i << 2));
+    if (valuesAt <= bytesLen && n <= (bytesLen - valuesAt) >> 2) total += heldValues(bytes + valuesAt, n);
+  }
   reserve(total << 2);
   for (let i: usize = 0; i < sCount; i++) {
     const li = load<i32>(levelCol + (i << 2));

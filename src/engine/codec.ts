@@ -1,7 +1,7 @@
 // The byte layouts the engine reads (paths, query commands, checkpoint tables,
 // WAL columns) and the ones it answers with (listings, exported trees).
 // Little endian throughout; see the matching comments in assembly/.
-import type { LevelData, QuerySpec, SampleColumns, SeriesData, SeriesTable } from './types.ts';
+import type { LevelData, QuerySpec, SampleColumns, SeriesTable } from './types.ts';
 import { utf8 } from './shard.ts';
 
 /** The bytes of `parts` one after the other (the part itself when there is one). */
@@ -296,37 +296,4 @@ export function decodeHostPairs(b: Uint8Array): Array<[string, string]> {
     out[i] = [c, h];
   }
   return out;
-}
-
-/** An exported tree (assembly/persist.ts exportLevel); values are copied out of engine memory. */
-export function decodeTree(b: Uint8Array, metricNames: readonly string[]): LevelData {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let p = 0;
-  const level = (): LevelData => {
-    const metrics = new Map<string, SeriesData>();
-    const ns = v.getUint32(p, true);
-    p += 4;
-    for (let i = 0; i < ns; i++) {
-      const metric = v.getUint32(p, true);
-      const n = v.getUint32(p + 4, true);
-      const start = v.getFloat64(p + 8, true);
-      const frequency = v.getFloat64(p + 16, true);
-      p += 24;
-      const values = new Float32Array(n);
-      new Uint8Array(values.buffer).set(b.subarray(p, p + n * 4));
-      p += n * 4;
-      metrics.set(metricNames[metric], { frequency, start, values });
-    }
-    const children = new Map<string, LevelData>();
-    const nc = v.getUint32(p, true);
-    p += 4;
-    for (let i = 0; i < nc; i++) {
-      const len = v.getUint16(p, true);
-      const name = decoder.decode(b.subarray(p + 2, p + 2 + len));
-      p += 2 + len;
-      children.set(name, level());
-    }
-    return { metrics, children };
-  };
-  return level();
 }

@@ -6,9 +6,10 @@ import type {
   SampleColumns, SeriesTable, ShardStats, StoreOptions, WalAppend,
 } from './types.ts';
 import {
-  ByteWriter, decodeHostPairs, decodeNames, decodeTree, encodeColumns, encodePath, encodeQuery, seriesTableOf,
+  ByteWriter, decodeHostPairs, decodeNames, encodeColumns, encodePath, encodeQuery, seriesTableOf,
   wholeNumber,
 } from './codec.ts';
+import { decodeExportFiles } from './export-files.ts';
 import { jsonString } from './json-text.ts';
 import { EngineMemoryError, Shard, utf8 } from './shard.ts';
 import { hostHash } from './shard-hash.ts';
@@ -360,14 +361,14 @@ export class Store implements MetricStore {
     const r = s.x.exportHost(opts.unsavedOnly ? 1 : 0);
     if (r === 0) return null;
     if (r < 0) throw new EngineMemoryError('checkpoint export');
-    const level = decodeTree(s.response(), this.metricNames);
+    const files = decodeExportFiles(s.response(), this.metricNames);
     const generation = s.x.exportGen() >>> 0;
     const n = s.x.exportRecordCount() >>> 0;
     const at = s.x.exportRecords() >>> 0;
     const records = s.u8().slice(at, at + n * 8);
     let committed = false;
     return {
-      level,
+      files,
       commit: () => {
         if (committed) return;
         committed = true;

@@ -149,7 +149,13 @@ export interface ShardStats {
 
 /** A checkpoint export of one host; `commit()` marks exactly what was exported as saved. */
 export interface HostExport {
-  level: LevelData;
+  /**
+   * The checkpoint files the export is written to, oldest first (none when
+   * nothing is to be saved). One file unless a series has gaps wider than a
+   * chunk: then each piece of it is in a file of its own, the newest in the
+   * last file (src/engine/export-files.ts, docs/format/checkpoints.md).
+   */
+  files: LevelData[];
   commit(): void;
 }
 

@@ -1,15 +1,16 @@
-// Checkpoints: per host, the samples not yet on disk go into a new file
+// Checkpoints: per host with samples not yet on disk, they go into a new file
 // `<number>.bin` (file-format "wal") or `<number>.json` (written as .tmp,
-// flushed, renamed); then the engine marks them saved and the host's WAL
-// starts anew, keeping the records that arrived while the file was written.
+// flushed, renamed), or into several numbered one after the other when a
+// series has gaps (one piece of it per file); then the engine marks them saved
+// and the host's WAL starts anew, keeping the records that arrived meanwhile.
+// A host with nothing unsaved gets no file.
 // A late sample below data an earlier file holds turns the file into a full
 // snapshot of the host (series-starts.ts explains why and what happens then).
 
 import { join } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
-import type { HostExport, MetricStore } from '../engine/types.ts';
+import type { HostExport, LevelData, MetricStore } from '../engine/types.ts';
 import { countValues } from './format/checkpoint-file.ts';
-import type { CheckpointFile } from './format/checkpoint-file.ts';
 import { encodeCheckpoint, readCheckpoint } from './checkpoint-io.ts';
 import type { DiskState } from './disk-state.ts';
 import { listDir, writeFileAtomic } from './files.ts';
@@ -17,7 +18,7 @@ import type { CheckpointExt } from './layout.ts';
 import { parseCheckpointName } from './layout.ts';
 import type { PersistLogger } from './log.ts';
 import { errorText } from './log.ts';
-import { startsOf, trimBelow } from './series-starts.ts';
+import { firstStartsOf, trimBelow } from './series-starts.ts';
 import type { WalAppender, WalMark } from './wal-appender.ts';
 
 export interface CheckpointerOptions {
@@ -46,7 +47,7 @@ export class Checkpointer {
   constructor(private readonly opts: CheckpointerOptions) {}
 
   /**
-   * Writes one file per host with unsaved samples. `hosts` defaults to every
+   * Writes the files of every host with unsaved samples. `hosts` defaults to every
    * host the store or the WAL knows; `from`/`to` go into the file header.
    */
   async run(from: number, to: number, hosts?: Array<[string, string]>): Promise<CheckpointSummary> {
@@ -78,38 +79,40 @@ export class Checkpointer {
   }
 
   private async host(cluster: string, host: string, from: number, to: number, summary: CheckpointSummary): Promise<void> {
-    const { store, disk, wal } = this.opts;
+    const { store, disk, wal, ext, sync } = this.opts;
     // Mark and export in the same tick: every record queued before the mark
     // is in the export, every sample accepted after it is in the log after it.
     const mark: WalMark | undefined = wal?.mark(cluster, host);
     let exp: HostExport | null = store.exportHost(cluster, host, { unsavedOnly: true });
-    if (!exp) {
-      // Nothing unsaved: whatever the log holds up to the mark is on disk already.
+    if (!exp || exp.files.length === 0) {
+      // Nothing unsaved, so no file: whatever the log holds up to the mark is on disk already.
       if (mark) await this.restartWal(mark);
       return;
     }
-    const full = disk.starts.breaksOrder(cluster, host, exp.level);
+    const full = exp.files.some((f) => disk.starts.breaksOrder(cluster, host, f));
     if (full) exp = store.exportHost(cluster, host, { unsavedOnly: false }) ?? exp;
 
     const dir = join(this.opts.root, cluster, host);
     if (disk.lastNumber(cluster, host) === undefined) await this.learnNumbers(cluster, host, dir);
-    const number = disk.nextNumber(cluster, host, from);
-    const file: CheckpointFile = { from, to, root: exp.level };
-    const bytes = encodeCheckpoint(file, this.opts.ext);
+    // A series with gaps is in several files (one piece each), numbered one after the other.
+    const first = disk.nextNumber(cluster, host, from);
     await mkdir(dir, { recursive: true });
-    await writeFileAtomic(join(dir, `${number}.${this.opts.ext}`), bytes, { sync: this.opts.sync });
+    for (const [k, root] of exp.files.entries()) {
+      const bytes = encodeCheckpoint({ from, to, root }, ext);
+      await writeFileAtomic(join(dir, `${first + k}.${ext}`), bytes, { sync });
+      // Noted at once: should a later piece fail, this file is neither overwritten nor ordered against.
+      disk.noteNumber(cluster, host, first + k);
+      if (!full) disk.starts.noteFile(cluster, host, root);
+      summary.files++;
+      summary.bytes += bytes.length;
+      summary.values += countValues(root);
+    }
     exp.commit();
-    disk.noteNumber(cluster, host, number);
-    summary.files++;
-    summary.bytes += bytes.length;
-    summary.values += countValues(exp.level);
     if (full) {
       summary.fullSnapshots++;
       this.opts.log.warn(`checkpoint of ${cluster}/${host}: late samples below data already on disk; wrote a full snapshot and trimmed the older files`);
-      await this.trimOlderFiles(dir, number, exp.level);
-      disk.starts.noteFullSnapshot(cluster, host, exp.level);
-    } else {
-      disk.starts.noteFile(cluster, host, exp.level);
+      await this.trimOlderFiles(dir, first, exp.files);
+      for (const root of exp.files) disk.starts.noteFullSnapshot(cluster, host, root);
     }
     if (mark) await this.restartWal(mark);
   }
@@ -131,9 +134,9 @@ export class Checkpointer {
     }
   }
 
-  /** Cuts the host's older files so that each of their series ends before the full snapshot's copy of it. */
-  private async trimOlderFiles(dir: string, number: number, snapshot: CheckpointFile['root']): Promise<void> {
-    const limits = startsOf(snapshot);
+  /** Cuts the host's files before `number` so that each of their series ends before the full snapshot's copy of it. */
+  private async trimOlderFiles(dir: string, number: number, snapshot: readonly LevelData[]): Promise<void> {
+    const limits = firstStartsOf(snapshot);
     for (const e of await listDir(dir)) {
       const name = parseCheckpointName(e.name);
       if (!name || !e.isFile() || name.number >= number) continue;

@@ -3,8 +3,8 @@
 // deleted (mode "delete") or first written into one Zstandard Parquet file per
 // cluster, `<archive dir>/<cluster>/<t>.parquet` (mode "archive"). The archive
 // is written as .tmp, flushed and renamed; only then are its checkpoint files
-// deleted. The newest due file of a host stays while a restart would still load
-// it (layout.ts selectCleanupFiles).
+// deleted. The newest due files of a host stay while a restart would still load
+// them (layout.ts selectCleanupFiles, restore.ts withEarlierPieces).
 
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -71,16 +71,20 @@ async function dueFiles(opts: CleanupOptions, cluster: string): Promise<DueHost[
       if (n) names.push(n);
     }
     const { older, newest } = selectCleanupFiles(sortCheckpoints(names), opts.olderThan);
-    const files = [...older];
-    if (newest) {
+    const files = newest ? [...older, newest] : older;
+    // The newest due files stay while a restart would still load them for the
+    // samples they hold after `olderThan` (the pieces of one checkpoint are
+    // several files in a row: restore.ts withEarlierPieces).
+    while (files.length > 0) {
+      const last = files[files.length - 1];
       let to = -Infinity;
       try {
-        to = await readCheckpointTo(join(dir, newest.name), newest.ext);
+        to = await readCheckpointTo(join(dir, last.name), last.ext);
       } catch (err) {
-        opts.log.warn(`cleanup: cannot read the header of ${join(dir, newest.name)}: ${errorText(err)}`);
+        opts.log.warn(`cleanup: cannot read the header of ${join(dir, last.name)}: ${errorText(err)}`);
       }
-      // A restart would still load it for the samples it holds after `olderThan`.
-      if (to < opts.olderThan) files.push(newest);
+      if (to < opts.olderThan) break;
+      files.pop();
     }
     if (files.length > 0) out.push({ host, dir, files });
   }

@@ -1,5 +1,6 @@
 // Start-up restore: for every host directory, the checkpoint files a restart
-// needs (layout.ts selectRestoreFiles) are loaded oldest first, then
+// needs (layout.ts selectRestoreFiles, and the earlier pieces of the checkpoint
+// the restore point falls into) are loaded oldest first, then
 // `current.wal` is replayed on top. Reading runs a few hosts ahead of loading;
 // the event loop gets a turn between hosts and between WAL chunks, so a huge
 // log never blocks the process for long. A torn or corrupt WAL tail is cut off
@@ -12,10 +13,9 @@ import { join } from 'node:path';
 import type { LevelData, MetricStore, SeriesTable } from '../engine/types.ts';
 import { scanBinSnapshot } from './format/bin-snapshot.ts';
 import { decodeJsonCheckpoint } from './format/json-checkpoint.ts';
-import { countValues } from './format/checkpoint-file.ts';
 import { levelOfTable } from './format/series-table.ts';
 import { WalDecoder } from './format/wal.ts';
-import { encodeCheckpoint } from './checkpoint-io.ts';
+import { encodeCheckpoint, readCheckpointTo } from './checkpoint-io.ts';
 import type { DiskState } from './disk-state.ts';
 import { listDir, writeFileAtomic, yieldToEventLoop } from './files.ts';
 import type { CheckpointName } from './layout.ts';
@@ -97,17 +97,20 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
     const files = await reads[i]!;
     reads[i] = undefined;
     buffered -= files.bytes;
-    let valueBytes = 0;
+    const usedBefore = reserved ? 0 : opts.store.stats().usedBytes;
     try {
-      valueBytes = await loadHost(opts, files, summary, buffers);
+      await loadHost(opts, files, summary, buffers);
     } finally {
       for (const f of files.selected) if (f.buffer) buffers.give(f.buffer);
     }
-    if (!reserved && valueBytes > 0) {
+    // What the first host took, not the size of its files: a file padded with
+    // NaN costs the store nothing for the padding (docs/engine.md "loadHost").
+    const took = reserved ? 0 : opts.store.stats().usedBytes - usedBefore;
+    if (!reserved && took > 0) {
       // Assume the other hosts hold about as much as the first: the store
       // grows once instead of many times.
       reserved = true;
-      opts.store.reserve(valueBytes * (hosts.length - i - 1) * RESERVE_HEADROOM);
+      opts.store.reserve(took * (hosts.length - i - 1) * RESERVE_HEADROOM);
     }
     if (performance.now() - lastReport >= every) {
       lastReport = performance.now();
@@ -165,7 +168,7 @@ async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: str
     }
   }
   const all = sortCheckpoints(names);
-  const chosen = selectRestoreFiles(all, opts.restorePoint);
+  const chosen = await withEarlierPieces(dir, all, selectRestoreFiles(all, opts.restorePoint), opts.restorePoint);
   const selected = await Promise.all(
     chosen.map(async (name) => {
       try {
@@ -179,6 +182,29 @@ async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: str
   return { cluster, host, dir, all, selected, bytes, hasWal };
 }
 
+/**
+ * The files before the first chosen one that still hold samples at or after
+ * the restore point, by their `to`: the pieces of the checkpoint the restore
+ * point falls into are numbered one after the other (checkpointer.ts), and
+ * the Go rule keeps only the last of them. Walks back until a file's `to` is
+ * before the restore point (or 0, or unreadable).
+ */
+async function withEarlierPieces(dir: string, all: CheckpointName[], chosen: CheckpointName[], restorePoint: number): Promise<CheckpointName[]> {
+  if (chosen.length === 0) return chosen;
+  const earlier: CheckpointName[] = [];
+  for (let i = all.indexOf(chosen[0]) - 1; i >= 0; i--) {
+    let to = 0;
+    try {
+      to = await readCheckpointTo(join(dir, all[i].name), all[i].ext);
+    } catch {
+      break;
+    }
+    if (to === 0 || to < restorePoint) break;
+    earlier.push(all[i]);
+  }
+  return earlier.length === 0 ? chosen : [...earlier.reverse(), ...chosen];
+}
+
 /** A decoded file of a host: a `.bin` as the table of its bytes, a `.json` as a tree. */
 interface LoadedFile {
   name: CheckpointName;
@@ -187,8 +213,8 @@ interface LoadedFile {
   series: SeriesTable | LevelData;
 }
 
-/** Loads a host's files and replays its WAL; returns the bytes of values its files held. */
-async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers): Promise<number> {
+/** Loads a host's files and replays its WAL. */
+async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers): Promise<void> {
   const { store, log, disk } = opts;
   const loaded: LoadedFile[] = [];
   for (const { name, bytes, error } of h.selected) {
@@ -221,15 +247,12 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
   if (starts) disk.starts.noteStarts(h.cluster, h.host, starts);
   else await repairHost(opts, h, loaded);
 
-  let valueBytes = 0;
   for (const { name, series } of loaded) {
     try {
       if (isTree(series)) {
         store.loadHost(h.cluster, h.host, series);
-        valueBytes += countValues(series) * 4;
       } else {
         store.loadTable(h.cluster, h.host, series);
-        for (let i = 0; i < series.valueCount.length; i++) valueBytes += series.valueCount[i] * 4;
       }
       summary.files++;
     } catch (err) {
@@ -239,7 +262,6 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
   }
   if (h.all.length > 0) disk.noteNumber(h.cluster, h.host, h.all[h.all.length - 1].number);
   if (h.hasWal) await replayWal(opts, h, summary, buffers);
-  return valueBytes;
 }
 
 function isTree(series: SeriesTable | LevelData): series is LevelData {

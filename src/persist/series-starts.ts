@@ -21,10 +21,15 @@ export function seriesKey(path: readonly string[], metric: string): string {
   return path.length === 0 ? `\u0000${metric}` : `${path.join('\u0000')}\u0000\u0000${metric}`;
 }
 
-/** Start of every series of a level tree, by seriesKey. */
-export function startsOf(root: LevelData): Map<string, number> {
+/** Start of every series over the files of one checkpoint (oldest first): that of its first piece. */
+export function firstStartsOf(files: readonly LevelData[]): Map<string, number> {
   const out = new Map<string, number>();
-  forEachSeries(root, (path, metric, s) => out.set(seriesKey(path, metric), s.start));
+  for (const root of files) {
+    forEachSeries(root, (path, metric, s) => {
+      const k = seriesKey(path, metric);
+      if (!out.has(k)) out.set(k, s.start);
+    });
+  }
   return out;
 }
 

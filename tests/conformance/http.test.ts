@@ -107,7 +107,7 @@ describe('conformance over HTTP: write', () => {
     const err = JSON.parse(await res.text());
     expect(Object.keys(err)).toEqual(['status', 'error']);
     expect(err.status).toBe('Bad Request');
-    expect(store.exportHost('c', 'x', { unsavedOnly: false })!.level.metrics.get('load')!.values.length).toBe(1);
+    expect(store.exportHost('c', 'x', { unsavedOnly: false })!.files[0].metrics.get('load')!.values.length).toBe(1);
   });
 });
 

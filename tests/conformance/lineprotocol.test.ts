@@ -15,14 +15,16 @@ function lp(text: string, store = makeStore(), cluster = 'c', now = NOW) {
 
 /** Stored samples of a series as [slot start, value]; for `one` (f = 1) the slot start is the sample's ts. */
 function points(store: Store, cluster: string, host: string, path: string[], metric: string): Array<[number, number]> {
-  let level = store.exportHost(cluster, host, { unsavedOnly: false })?.level;
-  for (const name of path) level = level?.children.get(name);
-  const s = level?.metrics.get(metric);
-  if (!s) return [];
   const out: Array<[number, number]> = [];
-  s.values.forEach((v, i) => {
-    if (!Number.isNaN(v)) out.push([s.start + i * s.frequency, v]);
-  });
+  // A series with gaps is exported as pieces, one file each, oldest first.
+  for (const file of store.exportHost(cluster, host, { unsavedOnly: false })?.files ?? []) {
+    let level: typeof file | undefined = file;
+    for (const name of path) level = level?.children.get(name);
+    const s = level?.metrics.get(metric);
+    s?.values.forEach((v, i) => {
+      if (!Number.isNaN(v)) out.push([s.start + i * s.frequency, v]);
+    });
+  }
   return out;
 }
 
@@ -205,7 +207,7 @@ describe('conformance: timestamp precision', () => {
   it('stamps the first line without timestamp with the arrival time, truncated to the second', () => {
     // `return defaultTime.Truncate(prec.Duration()), nil` with defaultTime = time.Now()
     expect(lp('one,cluster=c,hostname=h value=1\n', makeStore(), 'c', NOW + 0.75).store.exportHost('c', 'h', { unsavedOnly: false })
-      ?.level.metrics.get('one')?.start).toBe(NOW);
+      ?.files[0].metrics.get('one')?.start).toBe(NOW);
   });
 
   // DELIBERATE: DecodeLine passes the previous line's time as the default,

@@ -1,9 +1,10 @@
-// The persistence contract: exportHost gives one series per (level, metric),
+// The persistence contract: exportHost gives one series per (level, metric)
+// and file (a series with gaps: one piece per file, see export-pieces.test.ts),
 // commit marks exactly what was exported as saved, loadHost brings files back
 // (chunks of at most 512 slots, saved, the newest with room to grow), writeSamples
 // replays a WAL.
 import { describe, expect, it } from 'vitest';
-import type { LevelData, QueryRequest, SeriesData } from '../../src/engine/types.ts';
+import type { HostExport, LevelData, QueryRequest, SeriesData } from '../../src/engine/types.ts';
 import { seriesTableOf } from '../../src/engine/codec.ts';
 import { levelOf, lp, makeStore, queryJson, read, seriesOf } from './helpers.ts';
 
@@ -12,6 +13,12 @@ type Store = ReturnType<typeof makeStore>;
 
 function series(start: number, values: number[], frequency = 60): SeriesData {
   return { frequency, start, values: Float32Array.from(values) };
+}
+
+/** The one file of an export without gaps. */
+function only(e: HostExport | null): LevelData {
+  expect(e!.files).toHaveLength(1);
+  return e!.files[0];
 }
 
 function level(metrics: Record<string, SeriesData>, children: Record<string, LevelData> = {}): LevelData {
@@ -48,20 +55,22 @@ describe('export and load', () => {
     const a = varied();
     const exported = a.exportHost('fritz', 'h', { unsavedOnly: false })!;
     const b = makeStore();
-    b.loadHost('fritz', 'h', exported.level);
+    // the gap before the last ten samples is wider than a chunk: two files
+    expect(exported.files).toHaveLength(2);
+    for (const file of exported.files) b.loadHost('fritz', 'h', file);
     expect(queryJson(b, QUERIES)).toEqual(queryJson(a, QUERIES));
-    expect(b.exportHost('fritz', 'h', { unsavedOnly: false })!.level).toEqual(exported.level);
+    expect(b.exportHost('fritz', 'h', { unsavedOnly: false })!.files).toEqual(exported.files);
   });
 
-  it('places later chunks at the nearest slot of the first chunk grid', () => {
+  it('places later chunks at the nearest slot of the first chunk grid when the gap is at most a chunk', () => {
     const s = makeStore();
-    s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=1 ${T}\ncpu_load,cluster=fritz,hostname=h value=2 ${T + 600 * 60 + 40}\n`), 'fritz', T);
+    s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=1 ${T}\ncpu_load,cluster=fritz,hostname=h value=2 ${T + 512 * 60 + 40}\n`), 'fritz', T);
     const got = seriesOf(s, 'fritz', 'h', [], 'cpu_load')!;
-    // s1 = T-30; s2 = T+600*60+10: k = floor((s2 - s1 + 30) / 60) = 601
+    // s1 = T-30; s2 = T+512*60+10: k = floor((s2 - s1 + 30) / 60) = 513; the gap after slot 0 is 512 slots
     expect(got.start).toBe(T - 30);
-    expect(got.values.length).toBe(602);
-    expect([got.values[0], got.values[601]]).toEqual([1, 2]);
-    expect(got.values.slice(1, 601).every(Number.isNaN)).toBe(true);
+    expect(got.values.length).toBe(514);
+    expect([got.values[0], got.values[513]]).toEqual([1, 2]);
+    expect(got.values.slice(1, 513).every(Number.isNaN)).toBe(true);
   });
 
   it('loads a series as chunks of at most 512 slots, marked saved; the newest keeps room to grow', () => {
@@ -75,7 +84,7 @@ describe('export and load', () => {
     // the next write continues the newest chunk, as it would have before a restart (ours)
     s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=7 ${T + 1200 * 60 + 30}\n`), 'fritz', T);
     expect(chunks(s, 'h', 'cpu_load').at(-1)).toEqual({ start: T + 1024 * 60, len: 177, end: T + 1201 * 60 });
-    expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')).toEqual(series(T + 1200 * 60, [7]));
+    expect(only(s.exportHost('fritz', 'h', { unsavedOnly: true })).metrics.get('cpu_load')).toEqual(series(T + 1200 * 60, [7]));
   });
 
   it('continues the newest loaded chunk with the next file of the series on its grid', () => {
@@ -105,7 +114,7 @@ describe('export and load', () => {
       live.ingest(body(from, to), 'fritz', T);
       const e = live.exportHost('fritz', 'h', { unsavedOnly: true })!;
       e.commit();
-      files.push(e.level);
+      files.push(only(e));
     }
     const restored = makeStore();
     for (const file of files) restored.loadHost('fritz', 'h', file);
@@ -121,10 +130,12 @@ describe('export and load', () => {
 
   it('loads a table as it loads the tree it was made of', () => {
     const a = varied();
-    const tree = a.exportHost('fritz', 'h', { unsavedOnly: false })!.level;
+    const [older, tree] = a.exportHost('fritz', 'h', { unsavedOnly: false })!.files;
     const fromTree = makeStore();
+    fromTree.loadHost('fritz', 'h', older);
     fromTree.loadHost('fritz', 'h', tree);
     const fromTable = makeStore();
+    fromTable.loadTable('fritz', 'h', seriesTableOf(older));
     fromTable.loadTable('fritz', 'h', seriesTableOf(tree));
     expect(queryJson(fromTable, QUERIES)).toEqual(queryJson(a, QUERIES));
     expect(fromTable.debugDump(['fritz', 'h'])).toBe(fromTree.debugDump(['fritz', 'h']));
@@ -166,21 +177,22 @@ describe('export and load', () => {
     const w = (v: number, i: number) => s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=${v} ${T + i * 60}\n`), 'fritz', T);
     for (let i = 0; i < 5; i++) w(i, i);
     const first = s.exportHost('fritz', 'h', { unsavedOnly: true })!;
-    expect(first.level.metrics.get('cpu_load')).toEqual(series(T - 30, [0, 1, 2, 3, 4]));
+    expect(only(first).metrics.get('cpu_load')).toEqual(series(T - 30, [0, 1, 2, 3, 4]));
     // after the export, before the commit: one new sample, one overwrite of an exported slot
     w(5, 5);
     w(-2, 2);
     first.commit();
-    expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')).toEqual(series(T - 30 + 120, [-2, 3, 4, 5]));
+    expect(only(s.exportHost('fritz', 'h', { unsavedOnly: true })).metrics.get('cpu_load')).toEqual(series(T - 30 + 120, [-2, 3, 4, 5]));
   });
 
   it('makes a saved part unsaved again when it is written', () => {
     const s = makeStore();
     for (let i = 0; i < 600; i++) s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=${i} ${T + i * 60}\n`), 'fritz', T);
     s.exportHost('fritz', 'h', { unsavedOnly: true })!.commit();
-    expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.size).toBe(0);
+    // nothing unsaved: no file at all
+    expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.files).toEqual([]);
     s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=-1 ${T + 100 * 60}\n`), 'fritz', T);
-    const again = s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')!;
+    const again = only(s.exportHost('fritz', 'h', { unsavedOnly: true })).metrics.get('cpu_load')!;
     expect(again.start).toBe(T - 30 + 100 * 60);
     expect(again.values.length).toBe(500);
     expect([again.values[0], again.values[1], again.values[499]]).toEqual([-1, 101, 599]);
@@ -192,7 +204,7 @@ describe('export and load', () => {
     const e = s.exportHost('fritz', 'h', { unsavedOnly: true })!;
     expect(s.free(['fritz', 'h'], T + 513 * 60)).toBe(1);
     e.commit();
-    expect(s.exportHost('fritz', 'h', { unsavedOnly: true })!.level.metrics.get('cpu_load')!.values.length).toBe(88);
+    expect(only(s.exportHost('fritz', 'h', { unsavedOnly: true })).metrics.get('cpu_load')!.values.length).toBe(88);
   });
 
   it('merges a loaded entry that overlaps what is held: later entries win per slot, NaN erases nothing', () => {

@@ -30,9 +30,11 @@ export function queryJson(store: Store, req: QueryRequest): any {
   return JSON.parse(new TextDecoder().decode(store.query(req)));
 }
 
-/** The level at `path` below a host, from a full export (undefined when absent). */
+/** The level at `path` below a host, from a full export in one file (undefined when absent). */
 export function levelOf(store: Store, cluster: string, host: string, path: string[] = []): LevelData | undefined {
-  let level = store.exportHost(cluster, host, { unsavedOnly: false })?.level;
+  const files = store.exportHost(cluster, host, { unsavedOnly: false })?.files ?? [];
+  if (files.length > 1) throw new Error(`levelOf: the export of ${cluster}/${host} is ${files.length} files (a series with gaps)`);
+  let level: LevelData | undefined = files[0];
   for (const name of path) level = level?.children.get(name);
   return level;
 }

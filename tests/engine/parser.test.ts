@@ -345,7 +345,7 @@ describe('line protocol: the one-pass reader agrees with the general one', () =>
     expect(a).toEqual(b);
     expect(fast.hosts()).toEqual(general.hosts());
     for (const [c, h] of fast.hosts()) {
-      expect(fast.exportHost(c, h, { unsavedOnly: false })!.level).toEqual(general.exportHost(c, h, { unsavedOnly: false })!.level);
+      expect(fast.exportHost(c, h, { unsavedOnly: false })!.files).toEqual(general.exportHost(c, h, { unsavedOnly: false })!.files);
     }
   });
 });

@@ -155,7 +155,7 @@ describe('fuzz', () => {
     expect(JSON.parse(store.debugDump([])!).data[REF_CLUSTER].ref).toBeTypeOf('object');
     expect(store.healthCheck(REF_CLUSTER, ['ref'], ['cpu_load'], T + 600 * 60).ref.State).toBe('full');
     const exported = store.exportHost(REF_CLUSTER, 'ref', { unsavedOnly: false })!;
-    expect(exported.level.metrics.get('cpu_load')!.values).toHaveLength(600);
+    expect(exported.files[0].metrics.get('cpu_load')!.values).toHaveLength(600);
     expect(store.free([], T + 2 ** 40)).toBeGreaterThan(0);
     expect(store.hosts()).toEqual([]);
   });

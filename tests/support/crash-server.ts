@@ -43,11 +43,13 @@ const server = createServer((req, res) => {
       const exp = store.exportHost(url.searchParams.get('cluster') ?? '', url.searchParams.get('host') ?? '', { unsavedOnly: false });
       const samples: Array<[string, string, number, number]> = [];
       if (exp) {
-        forEachSeries(exp.level, (path, metric, s) => {
-          s.values.forEach((v, i) => {
-            if (!Number.isNaN(v)) samples.push([path.join('/'), metric, s.start + i * s.frequency, v]);
+        for (const file of exp.files) {
+          forEachSeries(file, (path, metric, s) => {
+            s.values.forEach((v, i) => {
+              if (!Number.isNaN(v)) samples.push([path.join('/'), metric, s.start + i * s.frequency, v]);
+            });
           });
-        });
+        }
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(samples));
     } else {

@@ -251,7 +251,7 @@ export class FakeStore implements MetricStore {
     const level = this.toLevelData(l, opts.unsavedOnly, taken);
     if (taken.length === 0) return null;
     return {
-      level,
+      files: [level],
       commit: () => {
         for (const t of taken) {
           for (let i = 0; i < t.versions.length; i++) {
