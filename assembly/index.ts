@@ -143,8 +143,8 @@ export function queryCommand(cursor: usize): usize {
   return commandOf(cursor);
 }
 /** The next step of the cursor's answer (STEP_* of query-step.ts); its fragments at queryFragments. */
-export function queryStep(cursor: usize, pointsLeft: f64, bytes: u32, selectors: u32, piecePoints: u32): i32 {
-  return stepCursor(cursor, pointsLeft, bytes, selectors, piecePoints);
+export function queryStep(cursor: usize, pointsLeft: f64, bytes: u32, selectors: u32, reads: u32, piecePoints: u32): i32 {
+  return stepCursor(cursor, pointsLeft, bytes, selectors, reads, piecePoints);
 }
 /** (u32 row, u32 offset, u32 length) per fragment of the last step. */
 export function queryFragments(): usize {

@@ -14,7 +14,7 @@
 // order. A row's fragments, over the steps, joined, are the row's JSON.
 import { allocScratch, freeScratch } from "./alloc";
 import { outFailed, outLen, outReset, setOutLen, writeByte } from "./out";
-import { answerGrouped, answerSingle, continuePiece, overLimit, pieceOpen, pointsLeft, setQuery, setRequest } from "./query";
+import { answerGrouped, answerSingle, continuePiece, overLimit, pieceOpen, pointsLeft, pointsRead, setQuery, setRequest } from "./query";
 import { ensure, Region } from "./scratch";
 
 export const STEP_FAILED: i32 = 0;
@@ -202,26 +202,29 @@ function addFragment(row: u32, start: usize): bool {
 
 let stepBytes: usize = 0;
 let stepSelectors: i64 = 0;
+let stepReads: i64 = 0;
 let stepCount: i64 = 0;
 
 /** Whether the step has done its share: checked before a selector, never before the first. */
 // @ts-ignore: decorator
 @inline function stepFull(): bool {
-  return stepCount > 0 && (outLen >= stepBytes || stepCount >= stepSelectors);
+  return stepCount > 0 && (outLen >= stepBytes || stepCount >= stepSelectors || pointsRead >= stepReads);
 }
 
 /**
  * Answers the cursor's command from where its last step stopped, until
- * about `bytes` of output or `selectors` selectors (at least one), with
+ * about `bytes` of output, `selectors` selectors or `reads` points read (at
+ * least one selector), with
  * `budget` points the answer may still hold (pointsLeft after the step) and
  * entries of more than `piece` points written in pieces. Returns STEP_*.
  */
-export function queryStep(cursor: usize, budget: f64, bytes: u32, selectors: u32, piece: u32): i32 {
+export function queryStep(cursor: usize, budget: f64, bytes: u32, selectors: u32, reads: u32, piece: u32): i32 {
   const c = changetype<Cursor>(cursor);
   outReset();
   fragmentCount = 0;
   stepBytes = <usize>bytes;
   stepSelectors = <i64>selectors;
+  stepReads = <i64>reads;
   stepCount = 0;
   if (c.broken != 0) return STEP_BROKEN;
   if (pieceCursor != 0 && pieceCursor != cursor) {

@@ -45,6 +45,8 @@ let withPadding = true;
 /** Points (values and nulls) the answer may still hold; an entry that would pass it sets overLimit instead. */
 export let pointsLeft: f64 = 0;
 export let overLimit = false;
+/** Points read (over every series of a selector) since setRequest: the work of a step. */
+export let pointsRead: i64 = 0;
 /** An entry with more points than this is written in pieces of this many (see continuePiece). */
 let piecePoints: i64 = 1 << 16;
 
@@ -69,6 +71,7 @@ export function setRequest(from: i64, to: i64, flags: u32, budget: f64, piece: i
   withPadding = (flags & 4) != 0;
   pointsLeft = budget;
   overLimit = false;
+  pointsRead = 0;
   piecePoints = piece > 0 ? piece : 1;
 }
 
@@ -203,6 +206,7 @@ function answerSelector(): bool {
     return true;
   }
   const r = readAggregate(heads.ptr, nHeads, qMetric, reqFrom, reqTo);
+  if (r == R_OK) pointsRead += <i64>nHeads * <i64>dataLen;
   if (r == R_NOT_FOUND) return false;
   if (r != R_OK) {
     writeErrorEntry(r);

@@ -34,7 +34,7 @@ export interface EngineExports {
   responseLength(): number;
   queryOpen(len: number): number;
   queryCommand(cursor: number): number;
-  queryStep(cursor: number, pointsLeft: number, bytes: number, selectors: number, piecePoints: number): number;
+  queryStep(cursor: number, pointsLeft: number, bytes: number, selectors: number, reads: number, piecePoints: number): number;
   queryFragments(): number;
   queryFragmentCount(): number;
   queryPointsLeft(): number;

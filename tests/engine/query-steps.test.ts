@@ -65,6 +65,7 @@ const STEPS: Array<Partial<StepSize>> = [
   { bytes: 300, selectors: 3, points: 7 },
   { bytes: 5000, selectors: 1000, points: 64 },
   { selectors: 2 },
+  { reads: 100 },
 ];
 
 /** Counts the turns of the event loop taken while `p` runs. */
