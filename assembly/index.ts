@@ -15,7 +15,7 @@ import { configureMetrics, metricCount } from "./metrics";
 import { formatF32Inline, formatF32Ryu, initFloatFormat } from "./f32-format";
 import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";
-import { rowCount, rowTable, runQuery, toI64 } from "./query";
+import { fragmentCount, fragments, queryClose as closeCursor, queryCommand as commandOf, queryOpen as openCursor, queryStep as stepCursor, stepPointsLeft, toI64 } from "./query-step";
 import { debugDump, freePath, healthCheck, listChildren, listHosts } from "./tree-ops";
 import { walBegin, walConfigure, walFinish, walInit, walTable } from "./wal";
 
@@ -135,15 +135,29 @@ export function responseLength(): usize {
   return outLen;
 }
 
-/** Answers the query command in the I/O buffer; false when memory ran out. */
-export function query(): bool {
-  return runQuery(ioPtr);
+/** A cursor for a query command of `len` bytes, which go to queryCommand(cursor); 0 when memory ran out. */
+export function queryOpen(len: u32): usize {
+  return openCursor(<usize>len);
 }
-export function queryRows(): usize {
-  return rowTable.ptr;
+export function queryCommand(cursor: usize): usize {
+  return commandOf(cursor);
 }
-export function queryRowCount(): i32 {
-  return rowCount;
+/** The next step of the cursor's answer (STEP_* of query-step.ts); its fragments at queryFragments. */
+export function queryStep(cursor: usize, pointsLeft: f64, bytes: u32, selectors: u32, reads: u32, piecePoints: u32): i32 {
+  return stepCursor(cursor, pointsLeft, bytes, selectors, reads, piecePoints);
+}
+/** (u32 row, u32 offset, u32 length) per fragment of the last step. */
+export function queryFragments(): usize {
+  return fragments.ptr;
+}
+export function queryFragmentCount(): i32 {
+  return fragmentCount;
+}
+export function queryPointsLeft(): f64 {
+  return stepPointsLeft();
+}
+export function queryClose(cursor: usize): void {
+  closeCursor(cursor);
 }
 
 /** Frees below the path in the I/O buffer; returns the number of chunks freed. */

@@ -171,15 +171,37 @@ export function valueStats(values: usize, n: i32): void {
  * additions of the sum then hides behind the formatting).
  */
 export function writeValues(values: usize, n: i32, scale: f64, pad: i32): void {
-  let count = 0;
-  let sum: f64 = 0;
-  let mn = f64.MAX_VALUE;
-  let mx = -f64.MAX_VALUE;
+  statReset();
+  writeValueRange(values, n, scale, pad, 0, pad + n);
+}
+
+export function statReset(): void {
   statCount = 0;
+  statSum = 0;
+  statMin = f64.MAX_VALUE;
+  statMax = -f64.MAX_VALUE;
+}
+
+/**
+ * Items [begin, end) of what writeValues writes (item k < pad is a null, the
+ * others values[k - pad]), each followed by a comma but the very last one: a
+ * long entry is written in pieces, one call each, with the same bytes and the
+ * statistics carried on from the piece before (statReset before the first).
+ */
+export function writeValueRange(values: usize, n: i32, scale: f64, pad: i32, begin: i32, end: i32): void {
+  let count = statCount;
+  let sum = statSum;
+  let mn = statMin;
+  let mx = statMax;
+  const nullEnd = end < pad ? end : pad;
+  const nulls = begin < nullEnd ? nullEnd - begin : 0;
+  const first = begin > pad ? begin - pad : 0;
+  const last = end - pad;
+  const numbers: usize = last > first ? <usize>(last - first) : 0;
   // 24 bytes is the longest number, plus its comma.
-  if (!outReserve(<usize>pad * 5 + <usize>n * 25 + 2)) return;
+  if (!outReserve(<usize>nulls * 5 + numbers * 25 + 2)) return;
   let q = outPtr + outLen;
-  for (let i = 0; i < pad; i++) {
+  for (let i = 0; i < nulls; i++) {
     store<u32>(q, 0x6c6c756e);
     store<u8>(q + 4, 44);
     q += 5;
@@ -188,7 +210,7 @@ export function writeValues(values: usize, n: i32, scale: f64, pad: i32): void {
   let prevBits: u64 = 0xffffffffffffffff;
   let prevStart: usize = 0;
   let prevLen: usize = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = first; i < last; i++) {
     let x = load<f64>(values + (<usize>i << 3));
     if (!isNaN(x)) {
       count++;
@@ -217,6 +239,6 @@ export function writeValues(values: usize, n: i32, scale: f64, pad: i32): void {
   statSum = sum;
   statMin = mn;
   statMax = mx;
-  if (pad + n > 0) q--;
+  if (end == pad + n && end > begin) q--;
   outLen = q - outPtr;
 }

@@ -1,19 +1,13 @@
 // /api/query inside the engine: selectors as the reference's handleQuery
 // builds them, findBuffers, Read, LTTB, stats, scale-by and padding, and the
-// JSON bytes of every result row.
-//
-// Command (little endian, written by src/engine/query-codec.ts):
-//   f64 from, f64 to, u32 flags (1 stats, 2 data, 4 padding), u16 clusterLen, cluster,
-//   u32 nQueries, then per query:
-//   u32 row, u16 len metric, u16 len host, u8 hasType [u16 len type], u32 nTypeIds (u16 len id)*,
-//   u8 hasSubtype [u16 len subtype], u32 nSubIds (u16 len id)*, f64 resolution, f64 scaleBy, u8 aggreg
-// Answer: the rows' JSON in the response buffer, and per query (u32 row, u32 offset, u32 length).
+// JSON of one result entry. The command, and answering it in steps, is in
+// query-step.ts.
 import { childAt, childCount, findChild, root, seriesHead } from "./level";
 import { LTTB_BAD_RESOLUTION, LTTB_DONE, LTTB_NO_MEMORY, lttb, lttbLen, lttbOut } from "./lttb";
 import { findMetric, metricFreq } from "./metrics";
 import {
-  outFailed, outLen, outReserve, outReset, putF32, setOutLen, statCount, statMax, statMin, statSum, valueStats,
-  writeAscii, writeByte, writeI64, writeJsonStringBody, writeValues,
+  outReserve, putF32, statCount, statMax, statMin, statReset, statSum, valueStats, writeAscii, writeByte, writeI64,
+  writeJsonStringBody, writeValueRange, writeValues,
 } from "./out";
 import {
   data, dataLen, MAX_POINTS, R_BAD_AGGREGATION, R_BAD_RANGE, R_BAD_RESOLUTION, R_LEN_MISMATCH, R_MISSING_BACK,
@@ -36,9 +30,6 @@ const heads = changetype<Region>(memory.data(8));
 let nHeads: i32 = 0;
 let headsFailed = false;
 
-export const rowTable = changetype<Region>(memory.data(8));
-export let rowCount: i32 = 0;
-
 // Per query while answering.
 let qMetric: i32 = -1;
 let qMetricPtr: usize = 0;
@@ -50,6 +41,48 @@ let reqTo: i64 = 0;
 let withStats = true;
 let withData = true;
 let withPadding = true;
+
+/** Points (values and nulls) the answer may still hold; an entry that would pass it sets overLimit instead. */
+export let pointsLeft: f64 = 0;
+export let overLimit = false;
+/** Points read (over every series of a selector) since setRequest: the work of a step. */
+export let pointsRead: i64 = 0;
+/** An entry with more points than this is written in pieces of this many (see continuePiece). */
+let piecePoints: i64 = 1 << 16;
+
+// The entry being written in pieces: its values (in data or lttbOut, which
+// only queries touch) and what its tail needs.
+export let pieceOpen = false;
+let pieceValues: usize = 0;
+let pieceN: i32 = 0;
+let piecePad: i32 = 0;
+let pieceAt: i32 = 0;
+let pieceScale: f64 = 1;
+let pieceFrom: i64 = 0;
+let pieceTo: i64 = 0;
+let pieceResolution: i64 = 0;
+
+/** The range and flags of a request, before its selectors are answered. */
+export function setRequest(from: i64, to: i64, flags: u32, budget: f64, piece: i64): void {
+  reqFrom = from;
+  reqTo = to;
+  withStats = (flags & 1) != 0;
+  withData = (flags & 2) != 0;
+  withPadding = (flags & 4) != 0;
+  pointsLeft = budget;
+  overLimit = false;
+  pointsRead = 0;
+  piecePoints = piece > 0 ? piece : 1;
+}
+
+/** The metric, resolution and scale of the query whose selectors come next. */
+export function setQuery(metricPtr: usize, metricLen: usize, resolution: i64, scale: f64): void {
+  qMetricPtr = metricPtr;
+  qMetricLen = metricLen;
+  qMetric = findMetric(metricPtr, metricLen);
+  qResolution = resolution;
+  qScale = scale;
+}
 
 function resetSelector(): void {
   nElems = 0;
@@ -173,6 +206,7 @@ function answerSelector(): bool {
     return true;
   }
   const r = readAggregate(heads.ptr, nHeads, qMetric, reqFrom, reqTo);
+  if (r == R_OK) pointsRead += <i64>nHeads * <i64>dataLen;
   if (r == R_NOT_FOUND) return false;
   if (r != R_OK) {
     writeErrorEntry(r);
@@ -203,21 +237,66 @@ function answerSelector(): bool {
   const scaled = scale != 0 && scale != 1;
   let pad: i64 = 0;
   if (withPadding && from / f > reqFrom / f) pad = from / f - reqFrom / f;
-  if (pad + <i64>n > MAX_POINTS) {
+  const points = pad + <i64>n;
+  const writeData = withData && points > 0;
+  // Checked before anything of the entry is written: an answer past the
+  // limit grows no buffer.
+  if (writeData && <f64>points > pointsLeft) {
+    overLimit = true;
+    return true;
+  }
+  if (points > MAX_POINTS) {
     writeErrorEntry(R_TOO_MANY_POINTS);
     return true;
   }
+  if (writeData) pointsLeft -= <f64>points;
 
   writeByte(123); // {
   // writeValues gathers the statistics as it goes.
-  const writeData = withData && pad + <i64>n > 0;
   if (writeData) {
     writeAscii('"data":[');
+    if (points > piecePoints) {
+      pieceOpen = true;
+      pieceValues = values;
+      pieceN = n;
+      piecePad = <i32>pad;
+      pieceAt = 0;
+      pieceScale = scaled ? scale : 1;
+      pieceFrom = from;
+      pieceTo = to;
+      pieceResolution = resolution;
+      statReset();
+      writePiece();
+      return true;
+    }
     writeValues(values, n, scaled ? scale : 1, <i32>pad);
     writeAscii('],');
   } else if (withStats) {
     valueStats(values, n);
   }
+  writeEntryTail(from, to, resolution, scaled ? scale : 1);
+  return true;
+}
+
+/** The next piece of the open entry; false while more pieces follow, true (and the entry closed) after the last. */
+export function continuePiece(): bool {
+  writePiece();
+  return !pieceOpen;
+}
+
+function writePiece(): void {
+  const total = piecePad + pieceN;
+  const end = <i64>pieceAt + piecePoints < <i64>total ? pieceAt + <i32>piecePoints : total;
+  writeValueRange(pieceValues, pieceN, pieceScale, piecePad, pieceAt, end);
+  pieceAt = end;
+  if (end < total) return;
+  pieceOpen = false;
+  writeAscii('],');
+  writeEntryTail(pieceFrom, pieceTo, pieceResolution, pieceScale);
+}
+
+/** From "from" on: range, resolution and the statistics of the values written (or of valueStats). */
+function writeEntryTail(from: i64, to: i64, resolution: i64, scale: f64): void {
   let avg: f64 = 0;
   let mn: f64 = 0;
   let mx: f64 = 0;
@@ -231,7 +310,7 @@ function answerSelector(): bool {
       mn = NaN;
       mx = NaN;
     }
-    if (scaled) {
+    if (scale != 1) {
       avg *= scale;
       mn *= scale;
       mx *= scale;
@@ -243,7 +322,7 @@ function answerSelector(): bool {
   writeI64(to);
   writeAscii(',"resolution":');
   writeI64(resolution);
-  if (!outReserve(128)) return true;
+  if (!outReserve(128)) return;
   writeAscii(',"avg":');
   putF32(<f32>avg);
   writeAscii(',"min":');
@@ -251,150 +330,43 @@ function answerSelector(): bool {
   writeAscii(',"max":');
   putF32(<f32>mx);
   writeByte(125); // }
-  return true;
 }
 
-// ---- command ----
+// ---- selectors ----
 
-let cp: usize = 0;
-
-// @ts-ignore: decorator
-@inline function u8at(): u32 {
-  const v = <u32>load<u8>(cp);
-  cp += 1;
-  return v;
-}
-// @ts-ignore: decorator
-@inline function u16at(): usize {
-  const v = <usize>load<u16>(cp);
-  cp += 2;
-  return v;
-}
-// @ts-ignore: decorator
-@inline function u32at(): u32 {
-  const v = load<u32>(cp);
-  cp += 4;
-  return v;
-}
-// @ts-ignore: decorator
-@inline function f64at(): f64 {
-  const v = load<f64>(cp);
-  cp += 8;
-  return v;
-}
-
-/** A float from JavaScript as a whole number, clamped to what a timestamp can be. */
-export function toI64(x: f64): i64 {
-  if (isNaN(x)) return 0;
-  const lim: f64 = 9007199254740992.0;
-  if (x > lim) return <i64>lim;
-  if (x < -lim) return -(<i64>lim);
-  return <i64>Math.trunc(x);
-}
-
-/** Answers a query command; returns false when the response buffer could not grow. */
-export function runQuery(cmd: usize): bool {
-  cp = cmd;
-  outReset();
-  rowCount = 0;
-  reqFrom = toI64(f64at());
-  reqTo = toI64(f64at());
-  const flags = u32at();
-  withStats = (flags & 1) != 0;
-  withData = (flags & 2) != 0;
-  withPadding = (flags & 4) != 0;
-  const cLen = u16at();
-  const cPtr = cp;
-  cp += cLen;
-  const nq = <i32>u32at();
-  if (!ensure(rowTable, <usize>(nq + 1) * 12, 0)) return false;
-  for (let q = 0; q < nq; q++) {
-    const row = u32at();
-    qMetricLen = u16at();
-    qMetricPtr = cp;
-    cp += qMetricLen;
-    const hLen = u16at();
-    const hPtr = cp;
-    cp += hLen;
-    const hasType = u8at() != 0;
-    let tPtr: usize = 0;
-    let tLen: usize = 0;
-    if (hasType) {
-      tLen = u16at();
-      tPtr = cp;
-      cp += tLen;
-    }
-    const nTypeIds = <i32>u32at();
-    const typeIds = cp;
-    for (let i = 0; i < nTypeIds; i++) cp += 2 + <usize>load<u16>(cp);
-    const hasSub = u8at() != 0;
-    let sPtr: usize = 0;
-    let sLen: usize = 0;
-    if (hasSub) {
-      sLen = u16at();
-      sPtr = cp;
-      cp += sLen;
-    }
-    const nSubIds = <i32>u32at();
-    const subIds = cp;
-    for (let i = 0; i < nSubIds; i++) cp += 2 + <usize>load<u16>(cp);
-    qResolution = toI64(f64at());
-    qScale = f64at();
-    const aggreg = u8at() != 0;
-
-    qMetric = findMetric(qMetricPtr, qMetricLen);
-    const rowStart = outLen;
-    writeByte(91); // [
-    let entries = 0;
-    if (aggreg || !hasType) {
-      resetSelector();
-      let ok = addName(cPtr, cLen, 0, 0) && addElem(ELEM_STRING, 0, 1);
-      ok = ok && addName(hPtr, hLen, 0, 0) && addElem(ELEM_STRING, 1, 1);
-      if (hasType) {
-        ok = ok && addIds(tPtr, tLen, typeIds, nTypeIds);
-        if (hasSub) ok = ok && addIds(sPtr, sLen, subIds, nSubIds);
-      }
-      if (!ok) return false;
-      const mark = outLen;
-      if (answerSelector()) entries++;
-      else setOutLen(mark);
-    } else {
-      let ip = typeIds;
-      for (let i = 0; i < nTypeIds; i++) {
-        const idLen = <usize>load<u16>(ip);
-        const idPtr = ip + 2;
-        ip += 2 + idLen;
-        const nInner = hasSub ? nSubIds : 1;
-        let sp = subIds;
-        for (let j = 0; j < nInner; j++) {
-          resetSelector();
-          let ok = addName(cPtr, cLen, 0, 0) && addElem(ELEM_STRING, 0, 1);
-          ok = ok && addName(hPtr, hLen, 0, 0) && addElem(ELEM_STRING, 1, 1);
-          ok = ok && addName(tPtr, tLen, idPtr, idLen) && addElem(ELEM_STRING, 2, 1);
-          if (hasSub) {
-            const sidLen = <usize>load<u16>(sp);
-            ok = ok && addName(sPtr, sLen, sp + 2, sidLen) && addElem(ELEM_STRING, 3, 1);
-            sp += 2 + sidLen;
-          }
-          if (!ok) return false;
-          const mark = outLen;
-          if (entries > 0) writeByte(44);
-          if (answerSelector()) entries++;
-          else setOutLen(mark);
-        }
-      }
-    }
-    writeByte(93); // ]
-    if (outFailed) return false;
-    const t = rowTable.ptr + <usize>rowCount * 12;
-    store<u32>(t, row);
-    store<u32>(t, <u32>rowStart, 4);
-    store<u32>(t, <u32>(outLen - rowStart), 8);
-    rowCount++;
+/**
+ * One selector for the query (aggregated, or without a type): cluster, host,
+ * then the type-ids and subtype-ids as groups. 1: an entry was written,
+ * 0: none (nothing found), -1: memory ran out.
+ */
+export function answerGrouped(
+  cPtr: usize, cLen: usize, hPtr: usize, hLen: usize, hasType: bool, tPtr: usize, tLen: usize, typeIds: usize,
+  nTypeIds: i32, hasSub: bool, sPtr: usize, sLen: usize, subIds: usize, nSubIds: i32,
+): i32 {
+  resetSelector();
+  let ok = addName(cPtr, cLen, 0, 0) && addElem(ELEM_STRING, 0, 1);
+  ok = ok && addName(hPtr, hLen, 0, 0) && addElem(ELEM_STRING, 1, 1);
+  if (hasType) {
+    ok = ok && addIds(tPtr, tLen, typeIds, nTypeIds);
+    if (hasSub) ok = ok && addIds(sPtr, sLen, subIds, nSubIds);
   }
-  return !outFailed;
+  if (!ok) return -1;
+  return answerSelector() ? 1 : 0;
 }
 
+/** One selector of a query that is not aggregated: type + id, and subtype + id when hasSub. See answerGrouped. */
+export function answerSingle(
+  cPtr: usize, cLen: usize, hPtr: usize, hLen: usize, tPtr: usize, tLen: usize, idPtr: usize, idLen: usize,
+  hasSub: bool, sPtr: usize, sLen: usize, sidPtr: usize, sidLen: usize,
+): i32 {
+  resetSelector();
+  let ok = addName(cPtr, cLen, 0, 0) && addElem(ELEM_STRING, 0, 1);
+  ok = ok && addName(hPtr, hLen, 0, 0) && addElem(ELEM_STRING, 1, 1);
+  ok = ok && addName(tPtr, tLen, idPtr, idLen) && addElem(ELEM_STRING, 2, 1);
+  if (hasSub) ok = ok && addName(sPtr, sLen, sidPtr, sidLen) && addElem(ELEM_STRING, 3, 1);
+  if (!ok) return -1;
+  return answerSelector() ? 1 : 0;
+}
 
 /** type + ids as the reference builds them: one id is a plain name, otherwise a group. */
 function addIds(tPtr: usize, tLen: usize, ids: usize, n: i32): bool {

@@ -3,7 +3,8 @@
 
 import { Hono, type Handler } from 'hono';
 import type { Authenticator } from '../auth/jwt.ts';
-import { DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
+import type { RequestLimits } from '../config/types.ts';
+import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
 import type { MetricStore } from '../engine/types.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { type Ingest, createIngest } from '../service/ingest.ts';
@@ -29,6 +30,8 @@ export interface AppOptions {
   dev?: { readSwaggerAsset: SwaggerAssetReader } | false;
   /** Largest request body in bytes (main.max-body-size). */
   maxBodySize?: number;
+  /** Request limits (main.max-query-selectors, ...); those not given take their defaults. */
+  limits?: Partial<RequestLimits>;
   /** Counters of the service shown by /api/debug without a selector. */
   status?: () => Record<string, unknown>;
   /** Serve the checkpoint viewer at /viewer/ from these files. */
@@ -53,6 +56,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     ingest: options.ingest ?? createIngest(options.store),
     log,
     maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
     status: options.status,
   };
   const app = new Hono<AppEnv>();

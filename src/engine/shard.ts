@@ -32,9 +32,13 @@ export interface EngineExports {
   levelParent(level: number): number;
   responsePtr(): number;
   responseLength(): number;
-  query(): number;
-  queryRows(): number;
-  queryRowCount(): number;
+  queryOpen(len: number): number;
+  queryCommand(cursor: number): number;
+  queryStep(cursor: number, pointsLeft: number, bytes: number, selectors: number, reads: number, piecePoints: number): number;
+  queryFragments(): number;
+  queryFragmentCount(): number;
+  queryPointsLeft(): number;
+  queryClose(cursor: number): void;
   freeBefore(t: number): number;
   children(): number;
   hosts(): void;

@@ -11,6 +11,7 @@ import {
 } from './codec.ts';
 import { decodeExportFiles } from './export-files.ts';
 import { jsonString } from './json-text.ts';
+import { DEFAULT_STEP, type QueryOptions, RowParts, answerOnShard, runToEnd, runWithTurns } from './query-steps.ts';
 import { EngineMemoryError, Shard, utf8 } from './shard.ts';
 import { hostHash } from './shard-hash.ts';
 import { WalParts } from './wal-parts.ts';
@@ -190,7 +191,16 @@ export class Store implements MetricStore {
 
   // ---- query ----
 
-  query(req: QueryRequest): Uint8Array {
+  query(req: QueryRequest, options: QueryOptions = {}): Uint8Array {
+    return runToEnd(this.answer(req, options));
+  }
+
+  queryAsync(req: QueryRequest, options: QueryOptions = {}): Promise<Uint8Array> {
+    return runWithTurns(this.answer(req, options));
+  }
+
+  /** The answer in steps (see query-steps.ts): one shard after the other, each in as many steps as it takes. */
+  private *answer(req: QueryRequest, options: QueryOptions): Generator<void, Uint8Array> {
     const cluster = String(req.cluster ?? '');
     const queries: QuerySpec[] = [...(req.queries ?? [])];
     let echoed: QuerySpec[] | null = null;
@@ -220,36 +230,15 @@ export class Store implements MetricStore {
       if (!list) byShard.set(shard, (list = []));
       list.push([row, q]);
     });
-    const rows: Uint8Array[] = new Array(queries.length);
+    const maxPoints = options.maxPoints ?? Infinity;
+    const step = { ...DEFAULT_STEP, ...options.step };
+    const parts = new RowParts(queries.length);
+    let pointsLeft = maxPoints;
     for (const [shard, list] of byShard) {
-      shard.put(encodeQuery(header, list));
-      if (!shard.x.query()) throw new EngineMemoryError('query answer');
-      const body = shard.response();
-      const n = shard.x.queryRowCount();
-      const table = shard.x.queryRows() >>> 0;
-      const dv = shard.dv();
-      for (let i = 0; i < n; i++) {
-        const row = dv.getUint32(table + i * 12, true);
-        const off = dv.getUint32(table + i * 12 + 4, true);
-        const len = dv.getUint32(table + i * 12 + 8, true);
-        // Each shard is called once, so its response stays valid until assembly.
-        rows[row] = body.subarray(off, off + len);
-      }
+      pointsLeft = yield* answerOnShard(shard, encodeQuery(header, list), pointsLeft, maxPoints, step, parts);
     }
     const head = echoed && echoed.length > 0 ? utf8(`{"queries":[${echoed.map(echoQuery).join(',')}],"results":[`) : RESULTS_HEAD;
-    const tail = RESULTS_TAIL;
-    let size = head.length + tail.length + Math.max(0, rows.length - 1);
-    for (const r of rows) size += r.length;
-    const out = new Uint8Array(size);
-    out.set(head, 0);
-    let p = head.length;
-    rows.forEach((r, i) => {
-      if (i > 0) out[p++] = 44;
-      out.set(r, p);
-      p += r.length;
-    });
-    out.set(tail, p);
-    return out;
+    return parts.join(head, RESULTS_TAIL);
   }
 
   // ---- tree operations ----

@@ -2,6 +2,8 @@
 // rest of the service. Everything here is runtime-neutral: it must work in
 // Node, Bun, Deno and a browser, so no Node types appear.
 
+import type { QueryOptions } from './query-steps.ts';
+
 export type Aggregation = 'sum' | 'avg' | null;
 
 export interface MetricConfig {
@@ -181,8 +183,19 @@ export interface MetricStore {
   /** The records of the ingestHeld calls since the last take; valid as ingest's `wal` is. */
   takeHeldWal(): WalAppend[];
 
-  /** The whole /api/query answer as JSON bytes (behaviour.md section 4). */
-  query(req: QueryRequest): Uint8Array;
+  /**
+   * The whole /api/query answer as JSON bytes (behaviour.md section 4).
+   * Throws QueryLimitError (query-steps.ts) when it would hold more than
+   * `options.maxPoints` points.
+   */
+  query(req: QueryRequest, options?: QueryOptions): Uint8Array;
+
+  /**
+   * query() in steps of bounded size, with a turn of the event loop between
+   * them, so a long query lets other requests through (a write that lands
+   * between two steps may show in the later rows).
+   */
+  queryAsync(req: QueryRequest, options?: QueryOptions): Promise<Uint8Array>;
 
   /** Frees every chunk under `selector` whose last step ends before `to`; returns the count. */
   free(selector: string[], to: number): number;

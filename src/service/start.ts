@@ -58,6 +58,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     log,
     dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
     maxBodySize: config.main.maxBodySize,
+    limits: config.main.limits,
     viewer: { readFile: readUrlFile },
     status: () => Object.assign({ store: store.stats() }, ...extensions.map((e) => e.status?.() ?? {})),
   });

@@ -43,8 +43,12 @@ export function run(values: number[], offset = 0, step = 60): Array<[number, num
   return values.map((v, i) => [T + offset + i * step, v]);
 }
 
+/** The answer; taken again in the smallest steps the engine can make (one selector, one point), which must give the same bytes. */
 export function queryText(store: Store, req: QueryRequest): string {
-  return decoder.decode(store.query(req));
+  const text = decoder.decode(store.query(req));
+  const stepped = decoder.decode(store.query(req, { step: { bytes: 1, selectors: 1, points: 1 } }));
+  if (stepped !== text) throw new Error(`the answer in steps differs:\n${stepped}\nfrom\n${text}`);
+  return text;
 }
 
 export function query(store: Store, req: QueryRequest): any {

@@ -210,6 +210,10 @@ export class FakeStore implements MetricStore {
     throw new Error('FakeStore does not model queries');
   }
 
+  queryAsync(_req: QueryRequest): Promise<Uint8Array> {
+    throw new Error('FakeStore does not model queries');
+  }
+
   healthCheck(): Record<string, HealthResult> {
     throw new Error('FakeStore does not model health checks');
   }

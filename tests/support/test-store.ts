@@ -85,6 +85,10 @@ export function createTestStore(answers: TestStoreAnswers = {}, metrics: MetricT
       return new TextEncoder().encode(JSON.stringify(answer) + '\n');
     },
 
+    queryAsync(req) {
+      return Promise.resolve(this.query(req));
+    },
+
     free(selector, to) {
       calls.free.push({ selector, to });
       return answers.freed ?? 0;

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
+import type { RequestLimits } from '../../config/types.ts';
 import type { MetricStore } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import type { Ingest } from '../../service/ingest.ts';
@@ -18,6 +19,8 @@ export interface RouteDeps {
   ingest: Ingest;
   log: Logger;
   maxBodySize: number;
+  /** main.max-query-selectors, main.max-query-points, ... */
+  limits: RequestLimits;
   /** Counters of the service (store memory, NATS, ...) shown by /api/debug without a selector. */
   status?: () => Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 import type { HealthResult } from '../../engine/types.ts';
 import { jsonString } from '../../engine/json-text.ts';
 import { badRequest } from '../errors.ts';
+import { checkSelectors } from '../query-limits.ts';
 import { expectFields, optionalString, optionalStringArray, parseJsonBody, rejectUnknownFields } from '../json-input.ts';
 import { type AppContext, type RouteDeps, bodyOf } from './context.ts';
 
@@ -23,6 +24,7 @@ export function healthcheckRoute(deps: RouteDeps) {
   return async (c: AppContext) => {
     const body = await bodyOf(c, deps);
     const req = body.byteLength > 0 ? fromBody(body) : fromQuery(c, Object.keys(deps.store.metrics));
+    checkSelectors(req.nodes.length * req.metricNames.length, deps.limits.maxQuerySelectors, 'healthcheck asks for');
     const result = deps.store.healthCheck(req.cluster, req.nodes, req.metricNames);
     return c.body(healthJson(result), 200, { 'content-type': 'application/json' });
   };

@@ -1,0 +1,162 @@
+// A query answered in steps (assembly/query-step.ts): each engine call writes
+// a bounded part of the answer, which is copied out before the next call, so
+// the engine's response buffer stays small whatever the answer; between
+// steps the caller may let other work run (queryAsync).
+
+import { EngineMemoryError, type Shard } from './shard.ts';
+
+/** How much one engine call answers at most. */
+export interface StepSize {
+  /** Output after which a step stops at the next selector. */
+  bytes: number;
+  /** Selectors (type-id x subtype-id pairs) after which a step stops. */
+  selectors: number;
+  /** Points read (over all series of the selectors) after which a step stops. */
+  reads: number;
+  /** An entry with more points is written in pieces of this many, one call each. */
+  points: number;
+}
+
+/** About 1 MiB per step, and about a millisecond of work (a selector found takes 1-10 us, a point read ~2 ns). */
+export const DEFAULT_STEP: StepSize = { bytes: 1 << 20, selectors: 1024, reads: 1 << 19, points: 1 << 16 };
+
+export interface QueryOptions {
+  /** Points (values and padding nulls, after resolution) the whole answer may hold; beyond: QueryLimitError. */
+  maxPoints?: number;
+  /** Smaller steps than DEFAULT_STEP (tests use them to run every answer through many steps). */
+  step?: Partial<StepSize>;
+}
+
+/** An answer would hold more points than QueryOptions.maxPoints allows. */
+export class QueryLimitError extends Error {
+  constructor(readonly maxPoints: number) {
+    super(`the answer would hold more than ${maxPoints} points`);
+    this.name = 'QueryLimitError';
+  }
+}
+
+// STEP_* of assembly/query-step.ts
+const STEP_DONE = 1;
+const STEP_MORE = 2;
+const STEP_PIECE = 3;
+const STEP_OVER = 4;
+const STEP_BROKEN = 5;
+
+/**
+ * The JSON of every result row, in parts. A part is either a copy or, when
+ * its step was the shard's last, a view of the shard's response buffer,
+ * which stays valid until the next call into that shard: detach() copies
+ * the views before anything else may run.
+ */
+export class RowParts {
+  private readonly rows: Array<Uint8Array | Uint8Array[] | undefined>;
+  private views: number[] = [];
+
+  constructor(count: number) {
+    this.rows = new Array(count);
+  }
+
+  add(row: number, bytes: Uint8Array, isView: boolean): void {
+    const have = this.rows[row];
+    if (have === undefined) this.rows[row] = bytes;
+    else if (Array.isArray(have)) have.push(bytes);
+    else this.rows[row] = [have, bytes];
+    if (isView) this.views.push(row);
+  }
+
+  detach(): void {
+    for (const row of this.views) {
+      const have = this.rows[row]!;
+      // A view is the last part of its row: its step finished the row.
+      if (Array.isArray(have)) have[have.length - 1] = have[have.length - 1].slice();
+      else this.rows[row] = have.slice();
+    }
+    this.views = [];
+  }
+
+  /** head, the rows separated by commas, tail. */
+  join(head: Uint8Array, tail: Uint8Array): Uint8Array {
+    let size = head.length + tail.length + Math.max(0, this.rows.length - 1);
+    for (const r of this.rows) size += r === undefined ? 0 : Array.isArray(r) ? r.reduce((a, b) => a + b.length, 0) : r.length;
+    const out = new Uint8Array(size);
+    out.set(head, 0);
+    let p = head.length;
+    this.rows.forEach((r, i) => {
+      if (i > 0) out[p++] = 44;
+      for (const part of r === undefined ? [] : Array.isArray(r) ? r : [r]) {
+        out.set(part, p);
+        p += part.length;
+      }
+    });
+    out.set(tail, p);
+    return out;
+  }
+}
+
+/**
+ * Answers one shard's query command in steps, adding the rows' parts to
+ * `parts`; yields where other work may run (before that, every view is
+ * detached). Returns the points the answer may still hold.
+ */
+export function* answerOnShard(
+  shard: Shard, command: Uint8Array, pointsLeft: number, maxPoints: number, step: StepSize, parts: RowParts,
+): Generator<void, number> {
+  const x = shard.x;
+  const cursor = x.queryOpen(command.length) >>> 0;
+  if (cursor === 0) throw new EngineMemoryError('query command');
+  try {
+    shard.u8().set(command, x.queryCommand(cursor) >>> 0);
+    for (;;) {
+      const status = x.queryStep(cursor, pointsLeft, step.bytes, step.selectors, step.reads, step.points);
+      if (status === STEP_OVER) throw new QueryLimitError(maxPoints);
+      if (status === STEP_BROKEN) throw new Error('query answer interrupted by another query on the shard');
+      if (status !== STEP_DONE && status !== STEP_MORE && status !== STEP_PIECE) throw new EngineMemoryError('query answer');
+      pointsLeft = x.queryPointsLeft();
+      // The next call into this shard overwrites the response: copy unless this was the last.
+      const last = status === STEP_DONE;
+      const body = shard.response();
+      const n = x.queryFragmentCount();
+      const table = x.queryFragments() >>> 0;
+      const dv = shard.dv();
+      for (let i = 0; i < n; i++) {
+        const row = dv.getUint32(table + i * 12, true);
+        const off = dv.getUint32(table + i * 12 + 4, true);
+        const len = dv.getUint32(table + i * 12 + 8, true);
+        const bytes = body.subarray(off, off + len);
+        parts.add(row, last ? bytes : bytes.slice(), last);
+      }
+      if (last) return pointsLeft;
+      // An open entry (STEP_PIECE) is finished before anything else runs.
+      if (status === STEP_MORE) {
+        parts.detach();
+        yield;
+      }
+    }
+  } finally {
+    x.queryClose(cursor);
+  }
+}
+
+export function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Runs the steps, giving the event loop a turn (I/O included) between them. */
+export async function runWithTurns<T>(steps: Generator<void, T>): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await nextTurn();
+  }
+}
+
+/** A macrotask: other requests' I/O is served before it (a resolved promise would not let them). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof setImmediate === 'function') setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
