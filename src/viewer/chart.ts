@@ -70,10 +70,12 @@ function drawBreaks(u: uPlot, breaks: number[]): void {
   const { top, height } = u.bbox;
   ctx.save();
   ctx.strokeStyle = '#888';
-  ctx.lineWidth = Math.max(1, devicePixelRatio);
-  ctx.setLineDash([4 * devicePixelRatio, 4 * devicePixelRatio]);
+  const width = Math.max(1, Math.round(devicePixelRatio));
+  ctx.lineWidth = width;
+  ctx.setLineDash([4 * width, 4 * width]);
   for (const i of breaks) {
-    const x = Math.round(u.valToPos(i, 'x', true));
+    // On a pixel's middle for an odd width: a crisp line, not two half-grey columns.
+    const x = Math.round(u.valToPos(i, 'x', true)) + (width % 2) / 2;
     ctx.beginPath();
     ctx.moveTo(x, top);
     ctx.lineTo(x, top + height);
