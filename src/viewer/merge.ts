@@ -58,9 +58,10 @@ export function mergeSeries(list: AnySeries[]): MergedSeries[] {
   const out: MergedSeries[] = [];
   for (const group of byKey.values()) {
     const { path, metric, frequency } = group[0];
-    const only = group.length === 1 ? group[0] : null;
-    if (only && 'runs' in only) {
-      out.push(only);
+    if (group.length === 1) {
+      // Most series are in one file: nothing to join.
+      const only = group[0];
+      out.push('runs' in only ? only : { path, metric, frequency, runs: runsOf(only), sources: only.sources });
       continue;
     }
     const pieces = group.flatMap((s, rank) => runsOf(s).map((run) => ({ run, rank })));

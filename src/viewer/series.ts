@@ -174,18 +174,34 @@ function groupIndices(count: number, groupOf: (i: number) => number): Map<number
  * its distance from the start in frequencies, rounded, so a collector's jitter of a second
  * or two lands in the right slot; a later sample for the same slot wins.
  */
-function layOnGrid(
-  ts: ArrayLike<number>,
-  value: ArrayLike<number>,
-  indices: number[],
-  frequency: number | undefined,
-): Array<{ frequency: number; start: number; values: Float32Array }> {
+function layOnGrid(ts: ArrayLike<number>, value: ArrayLike<number>, indices: number[], frequency: number | undefined): Run[] {
   const time = (i: number) => ts[i];
   if (!isAscending(indices, time)) indices.sort((a, b) => time(a) - time(b) || a - b);
   const f = frequency && frequency > 0 ? frequency : inferFrequency(indices.map(time));
   const origin = time(indices[0]);
-  const slots = indices.map((i) => Math.round((time(i) - origin) / f));
-  const runs: Array<{ frequency: number; start: number; values: Float32Array }> = [];
+  const slotOf = (i: number) => Math.round((time(i) - origin) / f);
+  const last = slotOf(indices[indices.length - 1]);
+  // The usual series, dense enough for one run: laid in one pass, unless a long gap shows up.
+  if (last < indices.length + MAX_PADDING_SLOTS) {
+    const values = new Float32Array(last + 1).fill(NaN);
+    let previous = 0;
+    let longGap = false;
+    for (const i of indices) {
+      const slot = slotOf(i);
+      if (slot - previous > MAX_PADDING_SLOTS + 1) longGap = true;
+      values[slot] = value[i];
+      previous = slot;
+    }
+    if (!longGap) return [{ frequency: f, start: origin, values }];
+  }
+  return splitAtGaps(indices.map(slotOf), value, indices, origin, f);
+}
+
+type Run = { frequency: number; start: number; values: Float32Array };
+
+/** Runs of samples whose slots (ascending) leave more than MAX_PADDING_SLOTS between them. */
+function splitAtGaps(slots: number[], value: ArrayLike<number>, indices: number[], origin: number, f: number): Run[] {
+  const runs: Run[] = [];
   let first = 0;
   for (let k = 1; k <= indices.length; k++) {
     if (k < indices.length && slots[k] - slots[k - 1] <= MAX_PADDING_SLOTS + 1) continue;

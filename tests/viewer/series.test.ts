@@ -130,6 +130,15 @@ describe('seriesFromSamples', () => {
     expect(values(list[1]).filter((v) => !Number.isNaN(v))).toEqual([2, 3, 4]);
     expect(values(list[2])).toEqual([5]);
   });
+  it('splits at a long gap too when repeated samples of one slot make the series look dense', () => {
+    const rows: Array<[number, number, string, string[]]> = Array.from({ length: 600 }, (_, i) => [1000, i, 'm', []]);
+    rows.push([1000 + 60 * (MAX_PADDING_SLOTS + 2), 7, 'm', []]);
+    const list = seriesFromSamples(['c', 'h'], samples(rows), 'w', { m: 60 });
+    expect(list.map((s) => [s.start, values(s)])).toEqual([
+      [1000, [599]],
+      [1000 + 60 * (MAX_PADDING_SLOTS + 2), [7]],
+    ]);
+  });
 });
 
 describe('inferFrequency', () => {
