@@ -3,7 +3,7 @@
 
 import { ALL_LEVELS, Catalog } from './catalog.ts';
 import { Chart } from './chart.ts';
-import { chartData } from './chart-data.ts';
+import { chartLayout } from './chart-data.ts';
 import type { DecodeProgress } from './decode.ts';
 import { DecoderClient } from './decoder-client.ts';
 import { formatBytes } from './format.ts';
@@ -134,10 +134,10 @@ function refreshPicker(): void {
 function plot(): void {
   const metric = ui.pickMetric.value;
   const list = catalog.select(ui.pickCluster.value, ui.pickHost.value, ui.pickLevel.value, metric);
-  const data = chartData(list);
-  chart.show(list, data, metric);
+  const layout = chartLayout(list);
+  chart.show(list, layout, metric);
   showStats(ui.stats, list);
-  showFirstValues(ui.values, ui.valuesTitle, list, data);
+  showFirstValues(ui.values, ui.valuesTitle, list, layout.data);
 }
 
 function clearAll(): void {

@@ -5,13 +5,15 @@ export { decodeFile, type DecodedFile, type DecodeOptions, type DecodeProgress }
 export { detectKind, ownerFromPath, type FileKind, type FileOwner } from './locate.ts';
 export {
   inferFrequency,
-  mergeSeries,
+  MAX_PADDING_SLOTS,
   seriesFromArchiveRows,
   seriesFromLevel,
   seriesFromSamples,
   seriesStats,
   type Series,
+  type SeriesRun,
   type SeriesStats,
 } from './series.ts';
-export { chartData, type ChartData } from './chart-data.ts';
+export { mergeSeries, mergedStats, runsOf, type AnySeries, type MergedSeries } from './merge.ts';
+export { chartData, chartLayout, type ChartData, type ChartLayout } from './chart-data.ts';
 export { formatValue, formatTime } from './format.ts';

@@ -4,16 +4,26 @@
 import type { LevelData, SampleColumns } from '../engine/types.ts';
 import type { ArchiveColumns } from '../persist/format/index.ts';
 
-export interface Series {
+/** Consecutive slots of a series. */
+export interface SeriesRun {
+  /** Unix seconds of slot 0; slot i is at start + i * frequency. */
+  start: number;
+  /** NaN marks a missing sample. */
+  values: Float32Array;
+}
+
+/**
+ * A series as one file holds it: one run of slots. Where the samples of a series leave a
+ * gap of more than MAX_PADDING_SLOTS, a file's series comes in pieces, several entries
+ * of the same path, metric and frequency in time order (as the store's checkpoint files
+ * are pieces); mergeSeries joins them.
+ */
+export interface Series extends SeriesRun {
   /** Cluster, host, then the level names below the host; [cluster, host] is the host level. */
   path: string[];
   metric: string;
   /** Seconds between slots. */
   frequency: number;
-  /** Unix seconds of slot 0; slot i is at start + i * frequency. */
-  start: number;
-  /** NaN marks a missing sample. */
-  values: Float32Array;
   /** Names of the files the values came from. */
   sources: string[];
 }
@@ -28,8 +38,12 @@ export interface SeriesStats {
 
 export type ProgressCallback = (done: number, total: number) => void;
 
-/** A grid longer than this is a broken timestamp, not data (2^26 slots = 256 MiB of f32). */
-const MAX_GRID_SLOTS = 1 << 26;
+/**
+ * The longest run of missing slots a run of a series is padded over; a longer gap starts
+ * a new run, so memory follows the samples, not the time between them. The same bound as
+ * the store's chunks (a checkpoint piece is padded over at most 512 slots per gap).
+ */
+export const MAX_PADDING_SLOTS = 512;
 
 /** Every series of a checkpoint tree, depth first, below `prefix` ([cluster, host]). */
 export function seriesFromLevel(prefix: string[], root: LevelData, source: string): Series[] {
@@ -64,8 +78,10 @@ export function seriesFromSamples(
   for (const [key, indices] of groups) {
     const metric = samples.metrics[key % nMetrics];
     const levels = samples.paths[Math.floor(key / nMetrics)];
-    const grid = layOnGrid(samples.ts, samples.value, indices, frequencies[metric], metric);
-    out.push({ path: [...prefix, ...levels], metric, ...grid, sources: [source] });
+    const path = [...prefix, ...levels];
+    for (const run of layOnGrid(samples.ts, samples.value, indices, frequencies[metric])) {
+      out.push({ path, metric, ...run, sources: [source] });
+    }
     done += indices.length;
     onProgress?.(done, samples.count);
   }
@@ -99,62 +115,34 @@ export function seriesFromArchiveRows(rows: ArchiveColumns, source: string, onPr
   let done = 0;
   for (const [id, indices] of groups) {
     const { path, metric, frequency } = described[id];
-    const grid = layOnGrid(rows.timestamp, rows.value, indices, frequency, metric);
-    out.push({ path, metric, ...grid, sources: [source] });
+    for (const run of layOnGrid(rows.timestamp, rows.value, indices, frequency)) {
+      out.push({ path, metric, ...run, sources: [source] });
+    }
     done += indices.length;
     onProgress?.(done, rows.count);
   }
   return out;
 }
 
-/**
- * Joins series of the same level, metric and frequency (consecutive snapshots of a host,
- * a snapshot and its WAL) into one series over the whole span. Where two files hold a
- * value for the same slot, the later file in the list wins, as it would on restore.
- */
-export function mergeSeries(list: Series[]): Series[] {
-  const byKey = new Map<string, Series[]>();
-  for (const s of list) {
-    const key = `${s.path.join('\0')}\0\0${s.metric}\0${s.frequency}`;
-    const group = byKey.get(key);
-    if (group) group.push(s);
-    else byKey.set(key, [s]);
-  }
-  const out: Series[] = [];
-  for (const group of byKey.values()) {
-    if (group.length === 1) {
-      out.push(group[0]);
-      continue;
-    }
-    const { frequency } = group[0];
-    const start = Math.min(...group.map((s) => s.start));
-    const slots = Math.max(...group.map((s) => Math.round((s.start - start) / frequency) + s.values.length));
-    checkGridSize(slots, group[0].metric);
-    const values = new Float32Array(slots).fill(NaN);
-    for (const s of group) {
-      const offset = Math.round((s.start - start) / frequency);
-      for (let i = 0; i < s.values.length; i++) {
-        if (!Number.isNaN(s.values[i])) values[offset + i] = s.values[i];
-      }
-    }
-    const sources = [...new Set(group.flatMap((s) => s.sources))];
-    out.push({ path: group[0].path, metric: group[0].metric, frequency, start, values, sources });
-  }
-  return out;
+export function seriesStats(values: ArrayLike<number>): SeriesStats {
+  return statsOf([values]);
 }
 
-export function seriesStats(values: ArrayLike<number>): SeriesStats {
+/** The stats of several stretches of values taken together. */
+export function statsOf(parts: Iterable<ArrayLike<number>>): SeriesStats {
   let sum = 0;
   let min = Infinity;
   let max = -Infinity;
   let count = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isNaN(v)) continue;
-    sum += v;
-    if (v < min) min = v;
-    if (v > max) max = v;
-    count++;
+  for (const values of parts) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (Number.isNaN(v)) continue;
+      sum += v;
+      if (v < min) min = v;
+      if (v > max) max = v;
+      count++;
+    }
   }
   if (count === 0) return { avg: NaN, min: NaN, max: NaN, count };
   return { avg: sum / count, min, max, count };
@@ -181,26 +169,49 @@ function groupIndices(count: number, groupOf: (i: number) => number): Map<number
 }
 
 /**
- * Samples (given by their indices) on a grid starting at the first timestamp. Slot of a
- * sample = its distance from the start in frequencies, rounded, so a collector's jitter of
- * a second or two lands in the right slot; a later sample for the same slot wins.
+ * Samples (given by their indices) on a grid starting at the first timestamp, in runs
+ * split where more than MAX_PADDING_SLOTS slots in a row are missing. Slot of a sample =
+ * its distance from the start in frequencies, rounded, so a collector's jitter of a second
+ * or two lands in the right slot; a later sample for the same slot wins.
  */
-function layOnGrid(
-  ts: ArrayLike<number>,
-  value: ArrayLike<number>,
-  indices: number[],
-  frequency: number | undefined,
-  metric: string,
-): { frequency: number; start: number; values: Float32Array } {
+function layOnGrid(ts: ArrayLike<number>, value: ArrayLike<number>, indices: number[], frequency: number | undefined): Run[] {
   const time = (i: number) => ts[i];
   if (!isAscending(indices, time)) indices.sort((a, b) => time(a) - time(b) || a - b);
   const f = frequency && frequency > 0 ? frequency : inferFrequency(indices.map(time));
-  const start = time(indices[0]);
-  const slots = Math.round((time(indices[indices.length - 1]) - start) / f) + 1;
-  checkGridSize(slots, metric);
-  const values = new Float32Array(slots).fill(NaN);
-  for (const i of indices) values[Math.round((time(i) - start) / f)] = value[i];
-  return { frequency: f, start, values };
+  const origin = time(indices[0]);
+  const slotOf = (i: number) => Math.round((time(i) - origin) / f);
+  const last = slotOf(indices[indices.length - 1]);
+  // The usual series, dense enough for one run: laid in one pass, unless a long gap shows up.
+  if (last < indices.length + MAX_PADDING_SLOTS) {
+    const values = new Float32Array(last + 1).fill(NaN);
+    let previous = 0;
+    let longGap = false;
+    for (const i of indices) {
+      const slot = slotOf(i);
+      if (slot - previous > MAX_PADDING_SLOTS + 1) longGap = true;
+      values[slot] = value[i];
+      previous = slot;
+    }
+    if (!longGap) return [{ frequency: f, start: origin, values }];
+  }
+  return splitAtGaps(indices.map(slotOf), value, indices, origin, f);
+}
+
+type Run = { frequency: number; start: number; values: Float32Array };
+
+/** Runs of samples whose slots (ascending) leave more than MAX_PADDING_SLOTS between them. */
+function splitAtGaps(slots: number[], value: ArrayLike<number>, indices: number[], origin: number, f: number): Run[] {
+  const runs: Run[] = [];
+  let first = 0;
+  for (let k = 1; k <= indices.length; k++) {
+    if (k < indices.length && slots[k] - slots[k - 1] <= MAX_PADDING_SLOTS + 1) continue;
+    const base = slots[first];
+    const values = new Float32Array(slots[k - 1] - base + 1).fill(NaN);
+    for (let j = first; j < k; j++) values[slots[j] - base] = value[indices[j]];
+    runs.push({ frequency: f, start: origin + base * f, values });
+    first = k;
+  }
+  return runs;
 }
 
 function isAscending(indices: number[], time: (i: number) => number): boolean {
@@ -225,10 +236,4 @@ export function inferFrequency(times: number[]): number {
   let slots = 0;
   for (const step of steps) slots += Math.max(1, Math.round(step / median));
   return Math.max(1, Math.round((times[times.length - 1] - times[0]) / slots));
-}
-
-function checkGridSize(slots: number, metric: string): void {
-  if (slots > MAX_GRID_SLOTS) {
-    throw new Error(`${metric}: timestamps span ${slots} slots, more than ${MAX_GRID_SLOTS}; a timestamp is broken`);
-  }
 }

@@ -4,7 +4,8 @@ import { levelName } from './catalog.ts';
 import type { ChartData } from './chart-data.ts';
 import type { DecodedFile } from './decode.ts';
 import { formatAverage, formatBytes, formatTime, formatValue } from './format.ts';
-import { seriesStats, type Series } from './series.ts';
+import { firstTime, lastTime, mergedStats, spanSlots, type MergedSeries } from './merge.ts';
+import type { Series } from './series.ts';
 
 /** Rows of the first-values table; enough to compare with a query answer by eye. */
 const FIRST_VALUES = 20;
@@ -55,19 +56,18 @@ function period(file: DecodedFile): string {
   return `${formatTime(first)} – ${formatTime(last)}`;
 }
 
-export function showStats(table: HTMLTableElement, list: Series[]): void {
+export function showStats(table: HTMLTableElement, list: MergedSeries[]): void {
   const body = table.tBodies[0];
   body.replaceChildren(
     ...list.map((s) => {
-      const stats = seriesStats(s.values);
-      const end = s.start + (s.values.length - 1) * s.frequency;
+      const stats = mergedStats(s);
       const tr = row([
         cell(levelName(s) || 'node'),
         cell(s.metric),
         cell(`${s.frequency} s`, 'num'),
-        cell(formatTime(s.start)),
-        cell(formatTime(end)),
-        cell(`${stats.count} / ${s.values.length}`, 'num'),
+        cell(formatTime(firstTime(s))),
+        cell(formatTime(lastTime(s))),
+        cell(`${stats.count} / ${spanSlots(s)}`, 'num'),
         cell(formatAverage(stats.avg), 'num stat-avg'),
         cell(formatValue(stats.min), 'num stat-min'),
         cell(formatValue(stats.max), 'num stat-max'),
@@ -80,7 +80,7 @@ export function showStats(table: HTMLTableElement, list: Series[]): void {
   table.hidden = list.length === 0;
 }
 
-export function showFirstValues(table: HTMLTableElement, title: HTMLElement, list: Series[], data: ChartData): void {
+export function showFirstValues(table: HTMLTableElement, title: HTMLElement, list: MergedSeries[], data: ChartData): void {
   const shown = list.slice(0, VALUE_COLUMNS);
   const head = document.createElement('tr');
   for (const name of ['Time', ...shown.map((s) => levelName(s) || 'node')]) {

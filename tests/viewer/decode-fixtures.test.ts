@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeWalRecords, walFileHeader } from '../../src/persist/format/index.ts';
-import { decodeFile, mergeSeries, seriesStats, type DecodeProgress, type Series } from '../../src/viewer/index.ts';
+import { decodeFile, mergeSeries, seriesStats, type AnySeries, type DecodeProgress, type Series } from '../../src/viewer/index.ts';
 import { fixturesDir } from '../support/shared.ts';
 import { archiveFixtureHost, JSON_HOST_FILE } from './archive-fixture.ts';
 
@@ -14,7 +14,7 @@ const START = 1725620030;
 
 const read = (path: string) => new Uint8Array(readFileSync(path));
 const range = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
-const find = (list: Series[], path: string, metric: string) => {
+const find = <T extends AnySeries>(list: T[], path: string, metric: string): T => {
   const s = list.find((x) => x.path.join('/') === path && x.metric === metric);
   if (!s) throw new Error(`no ${path} ${metric} in ${list.map((x) => `${x.path.join('/')}:${x.metric}`).join(', ')}`);
   return s;
@@ -88,9 +88,11 @@ describe('decodeFile on current.wal', async () => {
     });
     const merged = mergeSeries([...snapshot.series, ...file.series]);
     const load = find(merged, 'fritz/f0201', 'cpu_load');
-    expect(load.start).toBe(START);
-    expect(values(load).slice(58)).toEqual([29, 29.5, ...range(10, (i) => 100 + i)]);
-    expect(values(find(merged, 'fritz/f0201/hwthread0', 'cpu_user')).slice(59)).toEqual([59 % 7, 50, 51, 52, 53, 54]);
+    expect(load.runs).toHaveLength(1);
+    expect(load.runs[0].start).toBe(START);
+    expect(Array.from(load.runs[0].values).slice(58)).toEqual([29, 29.5, ...range(10, (i) => 100 + i)]);
+    const user = find(merged, 'fritz/f0201/hwthread0', 'cpu_user');
+    expect(Array.from(user.runs[0].values).slice(59)).toEqual([59 % 7, 50, 51, 52, 53, 54]);
   });
 });
 

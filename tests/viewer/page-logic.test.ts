@@ -88,7 +88,8 @@ describe('Catalog', () => {
     catalog.add([series(['c', 'h'], 'load', 0, [1])]);
     catalog.add([series(['c', 'h'], 'load', 60, [2])]);
     expect(catalog.size).toBe(1);
-    expect(Array.from(catalog.select('c', 'h', '', 'load')[0].values)).toEqual([1, 2]);
+    const [joined] = catalog.select('c', 'h', '', 'load');
+    expect(joined.runs.map((r) => [r.start, Array.from(r.values)])).toEqual([[0, [1, 2]]]);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LevelData, SampleColumns } from '../../src/engine/types.ts';
 import {
   inferFrequency,
-  mergeSeries,
+  MAX_PADDING_SLOTS,
   seriesFromArchiveRows,
   seriesFromLevel,
   seriesFromSamples,
@@ -112,13 +112,32 @@ describe('seriesFromSamples', () => {
     expect(seen.at(-1)).toBe(1);
   });
 
-  it('refuses a grid a broken timestamp would blow up, naming the metric', () => {
+  it('splits a series at a gap longer than MAX_PADDING_SLOTS into pieces, padding none of it', () => {
+    const today = 1725620000;
     const cols = samples([
-      [0, 1, 'cpu_load', []],
-      [1725620000, 2, 'cpu_load', []],
-      [1725620060, 3, 'cpu_load', []],
+      [60, 1, 'cpu_load', []], // a node booted with its clock at 1970
+      [today, 2, 'cpu_load', []],
+      [today + 2, 3, 'cpu_load', []],
+      [today + 2 + MAX_PADDING_SLOTS + 1, 4, 'cpu_load', []], // MAX_PADDING_SLOTS missing: still one run
+      [today + 2 + 2 * MAX_PADDING_SLOTS + 3, 5, 'cpu_load', []], // one more: a new piece
     ]);
-    expect(() => seriesFromSamples(['c', 'h'], cols, 'w', { cpu_load: 1 })).toThrow(/cpu_load/);
+    const list = seriesFromSamples(['c', 'h'], cols, 'w', { cpu_load: 1 });
+    expect(list.map((s) => [s.path.join('/'), s.metric, s.frequency, s.start, s.values.length])).toEqual([
+      ['c/h', 'cpu_load', 1, 60, 1],
+      ['c/h', 'cpu_load', 1, today, MAX_PADDING_SLOTS + 4],
+      ['c/h', 'cpu_load', 1, today + 2 * MAX_PADDING_SLOTS + 5, 1],
+    ]);
+    expect(values(list[1]).filter((v) => !Number.isNaN(v))).toEqual([2, 3, 4]);
+    expect(values(list[2])).toEqual([5]);
+  });
+  it('splits at a long gap too when repeated samples of one slot make the series look dense', () => {
+    const rows: Array<[number, number, string, string[]]> = Array.from({ length: 600 }, (_, i) => [1000, i, 'm', []]);
+    rows.push([1000 + 60 * (MAX_PADDING_SLOTS + 2), 7, 'm', []]);
+    const list = seriesFromSamples(['c', 'h'], samples(rows), 'w', { m: 60 });
+    expect(list.map((s) => [s.start, values(s)])).toEqual([
+      [1000, [599]],
+      [1000 + 60 * (MAX_PADDING_SLOTS + 2), [7]],
+    ]);
   });
 });
 
@@ -161,34 +180,6 @@ describe('seriesFromArchiveRows', () => {
       ['fritz/f1/hwthread3', 'cpu_user', 1000, [5]],
       ['fritz/f2', 'cpu_load', 1060, [9]],
     ]);
-  });
-});
-
-describe('mergeSeries', () => {
-  const s = (start: number, v: number[], source: string, frequency = 60): Series => ({
-    path: ['c', 'h'],
-    metric: 'm',
-    frequency,
-    start,
-    values: Float32Array.from(v),
-    sources: [source],
-  });
-
-  it('joins a snapshot and the log after it into one series', () => {
-    const [joined, ...rest] = mergeSeries([s(1000, [1, 2], 'a.bin'), s(1180, [4], 'current.wal')]);
-    expect(rest).toEqual([]);
-    expect(joined.start).toBe(1000);
-    expect(values(joined)).toEqual([1, 2, nan, 4]);
-    expect(joined.sources).toEqual(['a.bin', 'current.wal']);
-  });
-
-  it('lets the later file win a slot both hold, but not with a missing value', () => {
-    const [joined] = mergeSeries([s(1000, [1, 2, 3], 'a'), s(1060, [9, nan], 'b')]);
-    expect(values(joined)).toEqual([1, 9, 3]);
-  });
-
-  it('keeps series of different frequencies apart', () => {
-    expect(mergeSeries([s(1000, [1], 'a', 60), s(1000, [2], 'b', 10)])).toHaveLength(2);
   });
 });
 
