@@ -7,6 +7,7 @@ import { DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
 import type { MetricStore } from '../engine/types.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { type Ingest, createIngest } from '../service/ingest.ts';
+import type { IngestLimits } from '../ingest-report.ts';
 import { requireAuth } from './auth-middleware.ts';
 import { HttpError, errorResponse } from './errors.ts';
 import type { AppEnv, RouteDeps } from './routes/context.ts';
@@ -29,6 +30,8 @@ export interface AppOptions {
   dev?: { readSwaggerAsset: SwaggerAssetReader } | false;
   /** Largest request body in bytes (main.max-body-size). */
   maxBodySize?: number;
+  /** The configured limits that write answers name (window, hosts per write, shard memory). */
+  ingestLimits?: IngestLimits;
   /** Counters of the service shown by /api/debug without a selector. */
   status?: () => Record<string, unknown>;
   /** Serve the checkpoint viewer at /viewer/ from these files. */
@@ -53,6 +56,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     ingest: options.ingest ?? createIngest(options.store),
     log,
     maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+    ingestLimits: options.ingestLimits,
     status: options.status,
   };
   const app = new Hono<AppEnv>();

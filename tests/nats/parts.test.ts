@@ -4,7 +4,7 @@ import { createInbox } from '@nats-io/nats-core';
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../../src/nats/backoff.ts';
 import { lineStart, quoteLine } from '../../src/nats/lines.ts';
-import { LogLimiter } from '../../src/nats/log-limiter.ts';
+import { LogLimiter } from '../../src/log-limiter.ts';
 import { MessageIngest, type IngestTally } from '../../src/nats/message-ingest.ts';
 import { OrderedQueue } from '../../src/nats/ordered-queue.ts';
 import type { OpenIngestBatch } from '../../src/nats/types.ts';

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { MetricStore } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import type { Ingest } from '../../service/ingest.ts';
+import type { IngestLimits } from '../../ingest-report.ts';
 import { readBody } from '../body.ts';
 
 /** What @hono/node-server passes as `env`; absent under app.fetch. */
@@ -18,6 +19,8 @@ export interface RouteDeps {
   ingest: Ingest;
   log: Logger;
   maxBodySize: number;
+  /** The configured limits that write answers name. */
+  ingestLimits?: IngestLimits;
   /** Counters of the service (store memory, NATS, ...) shown by /api/debug without a selector. */
   status?: () => Record<string, unknown>;
 }
