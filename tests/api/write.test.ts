@@ -115,7 +115,7 @@ describe('/api/write', () => {
     expect(res.status).toBe(500);
     expect(await json(res)).toEqual({
       status: 'Internal Server Error',
-      error: 'the WAL could not be written (ENOSPC: no space left on device); 3 samples stored in memory only, they go into the next checkpoint',
+      error: 'the WAL could not be written (ENOSPC: no space left on device); 3 samples stored in memory only, to be written by the next checkpoint',
       stored: 3,
       skipped: 0,
       rejected: 0,

@@ -318,7 +318,9 @@ export class FakeStore implements MetricStore {
     for (let i = 0; i < samples.count; i++) {
       if (samples.ts[i] < notBefore) continue;
       const s = this.series(cluster, host, samples.paths[samples.path[i]], samples.metrics[samples.metric[i]]);
-      if (s?.write(samples.ts[i], samples.value[i])) n++;
+      if (!s) continue;
+      s.write(samples.ts[i], samples.value[i]);
+      n++;
     }
     return n;
   }
