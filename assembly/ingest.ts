@@ -71,8 +71,9 @@ function reject(reason: i32, line: u32): void {
 let windowOn = false;
 let windowPast: i64 = 0;
 let windowFuture: i64 = 0;
+// A sample is inside when ts - windowLo, unsigned, is at most windowSpan: one compare per line.
 let windowLo: i64 = i64.MIN_VALUE;
-let windowHi: i64 = i64.MAX_VALUE;
+let windowSpan: u64 = u64.MAX_VALUE;
 let maxHosts: u32 = 0;
 
 /** Samples before now - past or after now + future are rejected; negative: no window. */
@@ -179,9 +180,10 @@ let prevCPtr: usize = 0;
 let prevCLen: usize = 0xffffffff;
 let prevHPtr: usize = 0;
 let prevHLen: usize = 0;
+/** The shard owning the current host, or NO_SHARD when its lines are rejected (curHostReject says why). */
 let curShard: u32 = 0;
+const NO_SHARD: u32 = 0xffffffff;
 let curHost: usize = 0;
-/** Why the lines of the current host are rejected (R_TOO_MANY_HOSTS, R_STORE_FULL), 0 when they are not. */
 let curHostReject: i32 = 0;
 let hostEpoch: u32 = 0;
 let pathEpoch: u32 = 0;
@@ -196,7 +198,7 @@ export function ingestStart(ptr: usize, len: usize, cPtr: usize, cLen: usize, no
   setDefaultCluster(cPtr, cLen);
   now = nowSec;
   windowLo = windowOn ? nowSec - windowPast : i64.MIN_VALUE;
-  windowHi = windowOn ? nowSec + windowFuture : i64.MAX_VALUE;
+  windowSpan = windowOn ? <u64>(windowPast + windowFuture) : u64.MAX_VALUE;
   prevCLen = 0xffffffff;
   prevTypeLen = 0xffffffff;
   curHost = 0;
@@ -235,7 +237,7 @@ export function ingestRun(): i32 {
     }
     const ts = lineHasTs ? lineTs : now;
     // Outside the window nothing of the line is created, not even its host.
-    if (ts < windowLo || ts > windowHi) {
+    if (<u64>(ts - windowLo) > windowSpan) {
       reject(ts < windowLo ? R_TOO_OLD : R_TOO_NEW, <u32>lineFirst);
       continue;
     }
@@ -259,13 +261,8 @@ export function ingestRun(): i32 {
         const admitted = hostSetAdmit(hash, lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen, maxHosts);
         if (admitted != HOST_ADMITTED) curHostReject = admitted == HOST_OVER_LIMIT ? R_TOO_MANY_HOSTS : R_STORE_FULL;
       }
-      curShard = shardCount == 1 ? 0 : hash % shardCount;
-      curHost = curShard == shardIndex && curHostReject == 0
-        ? hostLevel(lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen) : 0;
-    }
-    if (curHostReject != 0) {
-      reject(curHostReject, <u32>lineFirst);
-      continue;
+      curShard = curHostReject != 0 ? NO_SHARD : shardCount == 1 ? 0 : hash % shardCount;
+      curHost = curShard == shardIndex ? hostLevel(lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen) : 0;
     }
     if (typeLen != prevTypeLen || subLen != prevSubLen || !bytesEqual(typeBuf, prevType, typeLen) ||
       !bytesEqual(subBuf, prevSub, subLen)) {
@@ -278,6 +275,10 @@ export function ingestRun(): i32 {
     }
     if (curShard == shardIndex) {
       storeSample(curHost, curLevel, lineMetric, ts, lineValue, true, <u32>lineFirst);
+      continue;
+    }
+    if (curShard == NO_SHARD) {
+      reject(curHostReject, <u32>lineFirst);
       continue;
     }
     if (!sendSample(curShard, ts)) {
