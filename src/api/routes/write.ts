@@ -29,7 +29,8 @@ export function writeRoute(deps: RouteDeps) {
     } catch (err) {
       if (!(err instanceof WalWriteError)) throw err;
       const r = err.result;
-      const message = `the WAL could not be written (${err.message}); ${r.accepted} samples stored in memory only, they go into the next checkpoint`;
+      const samples = `${r.accepted} sample${r.accepted === 1 ? '' : 's'}`;
+      const message = `the WAL could not be written (${err.message}); ${samples} stored in memory only, to be written by the next checkpoint`;
       walFailureLog.log((m) => deps.log.error(m), `/api/write: ${message}`);
       return errorResponse(500, message, {}, rejectionCounts(r));
     }
