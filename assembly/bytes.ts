@@ -44,8 +44,14 @@ export function contains(ptr: usize, len: usize, needle0: u8, needle1: u8): bool
   return false;
 }
 
-/** Cluster and host names become directories: `..`, `/` and `\` are refused. */
-export function isSafePathComponent(ptr: usize, len: usize): bool {
+/**
+ * Cluster and host names become directories: empty names, `.`, anything with
+ * `..`, `/` or a backslash, and names over 255 bytes (NAME_MAX) are refused.
+ */
+export function isStorableName(ptr: usize, len: usize): bool {
+  // len - 1 wraps for an empty name.
+  if (len - 1 >= 255) return false;
+  if (len == 1 && load<u8>(ptr) == 0x2e) return false;
   for (let i: usize = 0; i < len; i++) {
     const c = load<u8>(ptr + i);
     if (c == 0x2f || c == 0x5c) return false;

@@ -36,7 +36,6 @@ import { alloc, free } from "./alloc";
 @inline export const NAN32: f32 = reinterpret<f32>(0x7fc00000);
 
 export const WRITE_OK: i32 = 0;
-export const WRITE_TOO_OLD: i32 = 1;
 export const WRITE_NO_MEMORY: i32 = 2;
 /** A late sample in a gap narrower than a slot of the older chunk's grid. */
 export const WRITE_NO_ROOM: i32 = 3;
@@ -158,8 +157,8 @@ export function chunkWrite(c: usize, idx: i32, value: f32): bool {
 
 /**
  * Writes one sample into the series whose newest chunk is stored at `slot`.
- * Late samples go into the older chunk that covers them (or a chunk inserted
- * into the gap, see insertBetween); one older than every chunk is refused.
+ * Late samples go into the older chunk that covers them, or a chunk inserted
+ * into the gap or before the oldest chunk (see insertBetween).
  */
 export function writeSample(slot: usize, f: i64, ts: i64, value: f32, prepend: bool = false): i32 {
   const head = <usize>load<u32>(slot);
@@ -186,8 +185,10 @@ function appendChunk(slot: usize, head: usize, f: i64, ts: i64, value: f32): i32
 }
 
 /**
- * A sample before the newest chunk's start. With `prepend` (loading from disk)
- * a sample older than everything opens a new oldest chunk instead of being refused.
+ * A sample before the newest chunk's start. One older than everything opens a
+ * new oldest chunk: on the oldest chunk's grid (ours: the reference drops it;
+ * the ingest window decides beforehand what is too old), or with `prepend`
+ * (loading a file's series sample by sample) at ts - floor(f/2).
  */
 function writeLate(head: usize, f: i64, ts: i64, value: f32, prepend: bool): i32 {
   let newer = head;
@@ -202,8 +203,7 @@ function writeLate(head: usize, f: i64, ts: i64, value: f32, prepend: bool): i32
     newer = c;
     c = cPrev(c);
   }
-  if (!prepend) return WRITE_TOO_OLD;
-  return insertBetween(0, newer, f, ts, value);
+  return insertBetween(0, newer, f, ts, value, prepend);
 }
 
 /**
@@ -215,10 +215,12 @@ function writeLate(head: usize, f: i64, ts: i64, value: f32, prepend: bool): i32
  * leaves `older`, it lands on a slot of the new chunk or before it, and
  * leaving the new chunk it lands no further than slot 0 of `newer`. A sample
  * whose slot does not fit whole before `newer` is refused (WRITE_NO_ROOM).
- * Before everything (`older` = 0, loading only) no read arrives from an older
- * chunk: the chunk opens at ts - floor(f/2), cut to end by `newer`'s start.
+ * Before everything (`older` = 0) no read arrives from an older chunk; the
+ * chunk takes `newer`'s grid, so at least the slot covering ts fits: the
+ * same placement as in a gap. Loading (`ownGrid`) opens it at ts - floor(f/2)
+ * instead, cut to end by `newer`'s start.
  */
-function insertBetween(older: usize, newer: usize, f: i64, ts: i64, value: f32): i32 {
+function insertBetween(older: usize, newer: usize, f: i64, ts: i64, value: f32, ownGrid: bool = false): i32 {
   const nextStart = cStart(newer);
   let start: i64;
   let cap64: i64;
@@ -227,6 +229,10 @@ function insertBetween(older: usize, newer: usize, f: i64, ts: i64, value: f32):
     start = olderStart + ((ts - olderStart) / f) * f;
     cap64 = (nextStart - start) / f;
     if (cap64 < 1) return WRITE_NO_ROOM;
+  } else if (!ownGrid) {
+    // ts < nextStart: the whole steps back from `newer` to the slot covering ts.
+    cap64 = (nextStart - ts + f - 1) / f;
+    start = nextStart - cap64 * f;
   } else {
     start = ts - halfFreq(f);
     cap64 = (nextStart - start) / f;

@@ -5,8 +5,8 @@
 import { allocFailures, allocInit, bytesInUse, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse } from "./alloc";
 import { chunkCount, sampleCount } from "./chunk";
 import {
-  accepted, applyRecords, dropped, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr,
-  resetCounters, setShards, skipped,
+  accepted, applyRecords, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr, rejectCounts,
+  rejectList, rejectListed, resetCounters, setIngestWindow, setMaxHosts, setShards, skipped,
 } from "./ingest";
 import { initTree, L_HEADER, nameLen, parentOf } from "./level";
 import { errorLine, initParser, setFastPath } from "./lineproto";
@@ -53,6 +53,13 @@ export function metrics(): i32 {
   return metricCount;
 }
 
+/** The ingest window in seconds around each call's `now` (negative: none) and the distinct hosts a body may hold (0: any). */
+export function limits(pastSeconds: f64, futureSeconds: f64, maxHostsPerBody: u32): void {
+  const off = !(pastSeconds >= 0) || !(futureSeconds >= 0);
+  setIngestWindow(off ? -1 : toI64(pastSeconds), off ? -1 : toI64(futureSeconds));
+  setMaxHosts(maxHostsPerBody);
+}
+
 // ---- ingest ----
 
 /** Starts a call on every shard: counters and WAL records of the previous call are dropped. */
@@ -84,8 +91,16 @@ export function ingestResume(): i32 {
 export function acceptedCount(): u32 {
   return accepted;
 }
-export function droppedCount(): u32 {
-  return dropped;
+/** u32 per reason of rejection (ingest.ts R_*), index 0 unused. */
+export function rejectCountsPtr(): usize {
+  return rejectCounts;
+}
+/** The first rejections of the call in this shard: rejectListLength() x (u32 line, u32 reason). */
+export function rejectListPtr(): usize {
+  return rejectList;
+}
+export function rejectListLength(): u32 {
+  return rejectListed;
 }
 export function skippedCount(): u32 {
   return skipped;

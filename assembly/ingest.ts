@@ -2,14 +2,18 @@
 // hosts it owns; samples of hosts owned by other shards are appended to a
 // compact per-shard outbox, which the TypeScript face copies into the owning
 // shard and applies there (applyRecords). Every stored sample can also be
-// logged as a WAL record.
+// logged as a WAL record. A line whose sample is not stored is rejected:
+// counted by reason in the shard that decided it, the first few listed with
+// their line numbers (an outbox record carries its line's number).
 import { grownScratchCap, growScratch } from "./alloc";
 import { bytesEqual, copySmall, hostHash } from "./bytes";
-import { WRITE_OK, writeSample } from "./chunk";
+import { WRITE_NO_ROOM, WRITE_OK, writeSample } from "./chunk";
+import { HOST_ADMITTED, HOST_OVER_LIMIT, hostSetAdmit, hostSetReset } from "./host-set";
 import { childOrCreate, root, seriesSlot } from "./level";
 import {
-  LINE_EOF, LINE_ERROR, LINE_SKIP, lineClusterLen, lineClusterPtr, lineHasTs, lineHostLen, lineHostPtr,
-  lineMetric, lineTs, lineValue, parseLine, parserStart, setDefaultCluster, subBuf, subLen, typeBuf, typeLen,
+  LINE_EOF, LINE_ERROR, LINE_SKIP, LINE_UNSAFE_NAME, lineClusterLen, lineClusterPtr, lineFirst, lineHasTs,
+  lineHostLen, lineHostPtr, lineMetric, lineTs, lineValue, parseLine, parserStart, setDefaultCluster, subBuf, subLen,
+  typeBuf, typeLen,
 } from "./lineproto";
 import { metricCount, metricFreq } from "./metrics";
 import { walAppend, walEnabled, walFlushDue, walReserve } from "./wal";
@@ -22,8 +26,22 @@ export let shardIndex: u32 = 0;
 export let shardCount: u32 = 1;
 
 export let accepted: u32 = 0;
-export let dropped: u32 = 0;
 export let skipped: u32 = 0;
+
+// Reasons of rejection, as src/engine/store.ts names them ('malformed' is the parse error).
+export const R_UNSAFE_NAME: i32 = 1;
+export const R_TOO_OLD: i32 = 2;
+export const R_TOO_NEW: i32 = 3;
+export const R_NO_SLOT: i32 = 4;
+export const R_STORE_FULL: i32 = 5;
+export const R_TOO_MANY_HOSTS: i32 = 6;
+export const REJECT_REASONS: i32 = 7;
+/** u32 count per reason (index 0 unused). */
+export const rejectCounts: usize = memory.data(REJECT_REASONS * 4);
+/** The first REJECT_LISTED rejections of the call in this shard: u32 line, u32 reason. */
+export const REJECT_LISTED: u32 = 10;
+export const rejectList: usize = memory.data(REJECT_LISTED * 8);
+export let rejectListed: u32 = 0;
 
 export function setShards(index: u32, count: u32): void {
   shardIndex = index;
@@ -32,24 +50,59 @@ export function setShards(index: u32, count: u32): void {
 
 export function resetCounters(): void {
   accepted = 0;
-  dropped = 0;
   skipped = 0;
+  memory.fill(rejectCounts, 0, REJECT_REASONS * 4);
+  rejectListed = 0;
+}
+
+function reject(reason: i32, line: u32): void {
+  const at = rejectCounts + (<usize>reason << 2);
+  store<u32>(at, load<u32>(at) + 1);
+  if (rejectListed < REJECT_LISTED) {
+    const e = rejectList + (<usize>rejectListed << 3);
+    store<u32>(e, line);
+    store<u32>(e, <u32>reason, 4);
+    rejectListed++;
+  }
+}
+
+// ---- limits of a call (StoreOptions.ingestWindow, maxHostsPerBody) ----
+
+let windowOn = false;
+let windowPast: i64 = 0;
+let windowFuture: i64 = 0;
+// A sample is inside when ts - windowLo, unsigned, is at most windowSpan: one compare per line.
+let windowLo: i64 = i64.MIN_VALUE;
+let windowSpan: u64 = u64.MAX_VALUE;
+let maxHosts: u32 = 0;
+
+/** Samples before now - past or after now + future are rejected; negative: no window. */
+export function setIngestWindow(past: i64, future: i64): void {
+  windowOn = past >= 0 && future >= 0;
+  windowPast = past;
+  windowFuture = future;
+}
+
+/** Distinct hosts one body may hold; 0: no limit. */
+export function setMaxHosts(n: u32): void {
+  maxHosts = n;
 }
 
 // ---- writing one sample into a level of a host this shard owns ----
 
-export function storeSample(host: usize, level: usize, metric: i32, ts: i64, value: f32, logWal: bool): void {
+export function storeSample(host: usize, level: usize, metric: i32, ts: i64, value: f32, logWal: bool, line: u32): void {
+  // A level that could not be created, like every failure but WRITE_NO_ROOM, is memory running out.
   if (level == 0) {
-    dropped++;
+    reject(R_STORE_FULL, line);
     return;
   }
   if (logWal && walEnabled && !walReserve(metric, level, host)) {
-    dropped++;
+    reject(R_STORE_FULL, line);
     return;
   }
   const slot = seriesSlot(level, metric, true);
   if (slot == 0) {
-    dropped++;
+    reject(R_STORE_FULL, line);
     return;
   }
   const r = writeSample(slot, metricFreq(metric), ts, value);
@@ -57,7 +110,7 @@ export function storeSample(host: usize, level: usize, metric: i32, ts: i64, val
     accepted++;
     if (logWal && walEnabled) walAppend(host, metric, ts, value);
   } else {
-    dropped++;
+    reject(r == WRITE_NO_ROOM ? R_NO_SLOT : R_STORE_FULL, line);
   }
 }
 
@@ -127,8 +180,11 @@ let prevCPtr: usize = 0;
 let prevCLen: usize = 0xffffffff;
 let prevHPtr: usize = 0;
 let prevHLen: usize = 0;
+/** The shard owning the current host, or NO_SHARD when its lines are rejected (curHostReject says why). */
 let curShard: u32 = 0;
+const NO_SHARD: u32 = 0xffffffff;
 let curHost: usize = 0;
+let curHostReject: i32 = 0;
 let hostEpoch: u32 = 0;
 let pathEpoch: u32 = 0;
 const prevType: usize = memory.data(256);
@@ -141,10 +197,14 @@ export function ingestStart(ptr: usize, len: usize, cPtr: usize, cLen: usize, no
   parserStart(ptr, len);
   setDefaultCluster(cPtr, cLen);
   now = nowSec;
+  windowLo = windowOn ? nowSec - windowPast : i64.MIN_VALUE;
+  windowSpan = windowOn ? <u64>(windowPast + windowFuture) : u64.MAX_VALUE;
   prevCLen = 0xffffffff;
   prevTypeLen = 0xffffffff;
   curHost = 0;
+  curHostReject = 0;
   curLevel = 0;
+  if (maxHosts != 0) hostSetReset();
   hostEpoch++;
   pathEpoch++;
   linePending = false;
@@ -170,8 +230,17 @@ export function ingestRun(): i32 {
         skipped++;
         continue;
       }
+      if (r == LINE_UNSAFE_NAME) {
+        reject(R_UNSAFE_NAME, <u32>lineFirst);
+        continue;
+      }
     }
     const ts = lineHasTs ? lineTs : now;
+    // Outside the window nothing of the line is created, not even its host.
+    if (<u64>(ts - windowLo) > windowSpan) {
+      reject(ts < windowLo ? R_TOO_OLD : R_TOO_NEW, <u32>lineFirst);
+      continue;
+    }
     if (lineClusterLen != prevCLen || lineHostLen != prevHLen ||
       !bytesEqual(lineClusterPtr, prevCPtr, lineClusterLen) || !bytesEqual(lineHostPtr, prevHPtr, lineHostLen)) {
       // Between hosts, WAL records past 2 MiB go to the caller: the record
@@ -186,7 +255,13 @@ export function ingestRun(): i32 {
       prevHLen = lineHostLen;
       hostEpoch++;
       prevTypeLen = 0xffffffff;
-      curShard = shardCount == 1 ? 0 : hostHash(lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen) % shardCount;
+      const hash: u32 = shardCount == 1 && maxHosts == 0 ? 0 : hostHash(lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen);
+      curHostReject = 0;
+      if (maxHosts != 0) {
+        const admitted = hostSetAdmit(hash, lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen, maxHosts);
+        if (admitted != HOST_ADMITTED) curHostReject = admitted == HOST_OVER_LIMIT ? R_TOO_MANY_HOSTS : R_STORE_FULL;
+      }
+      curShard = curHostReject != 0 ? NO_SHARD : shardCount == 1 ? 0 : hash % shardCount;
       curHost = curShard == shardIndex ? hostLevel(lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen) : 0;
     }
     if (typeLen != prevTypeLen || subLen != prevSubLen || !bytesEqual(typeBuf, prevType, typeLen) ||
@@ -199,11 +274,15 @@ export function ingestRun(): i32 {
       curLevel = curShard == shardIndex ? pathLevel(curHost, typeBuf, typeLen, subBuf, subLen) : 0;
     }
     if (curShard == shardIndex) {
-      storeSample(curHost, curLevel, lineMetric, ts, lineValue, true);
+      storeSample(curHost, curLevel, lineMetric, ts, lineValue, true, <u32>lineFirst);
+      continue;
+    }
+    if (curShard == NO_SHARD) {
+      reject(curHostReject, <u32>lineFirst);
       continue;
     }
     if (!sendSample(curShard, ts)) {
-      dropped++;
+      reject(R_STORE_FULL, <u32>lineFirst);
       continue;
     }
     if (outboxLen(curShard) >= OUTBOX_FLUSH_BYTES) return ST_FLUSH;
@@ -213,7 +292,7 @@ export function ingestRun(): i32 {
 
 function sendSample(shard: u32, ts: i64): bool {
   const at = <usize>shard << 2;
-  let need: usize = 15;
+  let need: usize = 19;
   const sendHost = load<u32>(outHostEpoch + at) != hostEpoch;
   const sendPath = sendHost || load<u32>(outPathEpoch + at) != pathEpoch;
   if (sendHost) need += 5 + lineClusterLen + lineHostLen;
@@ -252,7 +331,8 @@ function sendSample(shard: u32, ts: i64): bool {
   store<u16>(p + 1, <u16>lineMetric);
   store<i64>(p + 3, ts);
   store<f32>(p + 11, lineValue);
-  p += 15;
+  store<u32>(p + 15, <u32>lineFirst);
+  p += 19;
   outboxCommit(shard, p - start);
   return true;
 }
@@ -286,9 +366,11 @@ export function applyRecords(ptr: usize, len: usize): void {
       const metric = <i32>load<u16>(p + 1);
       const ts = load<i64>(p + 3);
       const value = load<f32>(p + 11);
-      p += 15;
-      if (metric < metricCount) storeSample(host, level, metric, ts, value, true);
-      else dropped++;
+      const line = load<u32>(p + 15);
+      p += 19;
+      // Metric ids come from the parsing shard's table, the same as this one's: always known.
+      if (metric < metricCount) storeSample(host, level, metric, ts, value, true, line);
+      else reject(R_STORE_FULL, line);
     }
   }
 }

@@ -4,9 +4,10 @@
 // copy), so nothing is allocated per line.
 //
 // parseLine() leaves one sample in the `line*` globals, or reports a line to
-// skip (unknown metric, refused cluster/host name) or a malformed line.
+// skip (unknown metric), a line to reject (a cluster/host name that cannot be
+// stored) or a malformed line.
 import { grownScratchCap, growScratch } from "./alloc";
-import { copySmall, isSafePathComponent, utf8Valid } from "./bytes";
+import { copySmall, isStorableName, utf8Valid } from "./bytes";
 import { approxDecimal, parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
 import { findMetric } from "./metrics";
 import { floorDiv, INT_OK, INT_RANGE, isBool, parsedInt, parseInt64 } from "./lp-literals";
@@ -16,6 +17,8 @@ export const LINE_SAMPLE: i32 = 0;
 export const LINE_SKIP: i32 = 1;
 export const LINE_ERROR: i32 = 2;
 export const LINE_EOF: i32 = 3;
+/** A cluster or host name that cannot be stored (isStorableName): the line is consumed and rejected. */
+export const LINE_UNSAFE_NAME: i32 = 4;
 
 // Character classes.
 const CC_MEAS: u8 = 1; // measurement names
@@ -47,6 +50,8 @@ export function initParser(): void {
 let pos: usize = 0;
 let end: usize = 0;
 export let lineNo: i32 = 1;
+/** The number of the line parseLine() read last (lineNo may already count its newline). */
+export let lineFirst: i32 = 1;
 let skipping = false;
 
 /** Off only to test that both paths read lines the same way. */
@@ -470,12 +475,12 @@ const KIND_BOOL: i32 = 4;
 /** Whether the section after the fields is a timestamp (else the line ended). */
 let timeFollows = false;
 
-function valueError(kPtr: usize, kLen: usize, reason: string): i32 {
+function valueError(line: i32, kPtr: usize, kLen: usize, reason: string): i32 {
   msgAscii("cannot parse value for field key ");
   msgQuoted(kPtr, kLen);
   msgAscii(": ");
   msgAscii(reason);
-  return fail();
+  return failAt(line);
 }
 
 function hostPrefix(): void {
@@ -588,7 +593,8 @@ function parseFields(): i32 {
       return fail();
     }
 
-    // What follows the value.
+    // What follows the value. Its checks below name this line, though its newline may be read by then.
+    const line = lineNo;
     let more = false;
     if (!atEnd()) {
       const n = cur();
@@ -612,26 +618,26 @@ function parseFields(): i32 {
       let v: f32 = 0;
       if (kind == KIND_FLOAT) {
         const r = parseFloatToken(vPtr, vLen);
-        if (r == PF_RANGE) return valueError(kPtr, kLen, "line-protocol value out of range");
+        if (r == PF_RANGE) return valueError(line, kPtr, kLen, "line-protocol value out of range");
         if (r == PF_NONNUMBER) {
           msgAscii("cannot parse value for field key ");
           msgQuoted(kPtr, kLen);
           msgAscii(": non-number ");
           msgQuoted(vPtr, vLen);
           msgAscii(" cannot be represented as a line-protocol field value");
-          return fail();
+          return failAt(line);
         }
-        if (r != PF_OK) return valueError(kPtr, kLen, "invalid float value syntax");
+        if (r != PF_OK) return valueError(line, kPtr, kLen, "invalid float value syntax");
         v = parsedValue;
       } else if (kind == KIND_INT) {
         const r = parseInt64(vPtr, vLen, true);
-        if (r == INT_RANGE) return valueError(kPtr, kLen, "line-protocol value out of range");
-        if (r != INT_OK) return valueError(kPtr, kLen, "invalid integer value syntax");
+        if (r == INT_RANGE) return valueError(line, kPtr, kLen, "line-protocol value out of range");
+        if (r != INT_OK) return valueError(line, kPtr, kLen, "invalid integer value syntax");
         v = <f32><f64>parsedInt;
       } else if (kind == KIND_UINT) {
         const r = parseInt64(vPtr, vLen, false);
-        if (r == INT_RANGE) return valueError(kPtr, kLen, "line-protocol value out of range");
-        if (r != INT_OK) return valueError(kPtr, kLen, "invalid unsigned integer value syntax");
+        if (r == INT_RANGE) return valueError(line, kPtr, kLen, "line-protocol value out of range");
+        if (r != INT_OK) return valueError(line, kPtr, kLen, "invalid unsigned integer value syntax");
         v = <f32><f64><u64>parsedInt;
       } else if (kind == KIND_BOOL) {
         if (!isBool(vPtr, vLen)) {
@@ -639,7 +645,7 @@ function parseFields(): i32 {
           msgQuoted(kPtr, kLen);
           msgAscii(": invalid bool value ");
           msgQuoted(vPtr, vLen);
-          return fail();
+          return failAt(line);
         }
       }
       if (!isValueKey(kPtr, kLen)) {
@@ -647,12 +653,12 @@ function parseFields(): i32 {
         msgAscii("unknown field: '");
         msgRaw(kPtr, kLen);
         msgAscii("'");
-        return fail();
+        return failAt(line);
       }
       if (kind == KIND_STRING || kind == KIND_BOOL) {
         hostPrefix();
         msgAscii(kind == KIND_STRING ? "unsupported value type in message: String" : "unsupported value type in message: Bool");
-        return fail();
+        return failAt(line);
       }
       lineValue = v;
     }
@@ -756,8 +762,8 @@ function fastLine(): i32 {
     if (c != 44 && c != 32) return -1;
     if (!applyTag(k, eq - k, v, p - v)) return -1;
   }
-  if (!isSafePathComponent(lineClusterPtr, lineClusterLen) || !isSafePathComponent(lineHostPtr, lineHostLen) ||
-    lineClusterLen > 255 || lineHostLen > 255 || typeLen > 255 || subLen > 255) return -1;
+  if (!isStorableName(lineClusterPtr, lineClusterLen) || !isStorableName(lineHostPtr, lineHostLen) ||
+    typeLen > 255 || subLen > 255) return -1;
   p++;
   while (p < end && load<u8>(p) == 32) p++;
   if (p + 6 > end || !isValueKey(p, 5) || load<u8>(p + 5) != 61) return -1;
@@ -863,16 +869,18 @@ function fastLine(): i32 {
 
 /**
  * Reads the next line. LINE_SAMPLE: the line* globals hold a sample.
- * LINE_SKIP: an unknown metric or refused name (the line is consumed).
+ * LINE_SKIP: an unknown metric; LINE_UNSAFE_NAME: a name that cannot be
+ * stored (either way the line is consumed).
  * LINE_ERROR: errorLine/errorMsg describe it. LINE_EOF: nothing left.
  */
 export function parseLine(): i32 {
   msgReset();
   skipEmptyLines();
   if (atEnd()) return LINE_EOF;
-  if (fastPath && fastLine() == LINE_SAMPLE) return LINE_SAMPLE;
   // The line's own number: by the time the whole line is read, its newline is too.
   const firstLine = lineNo;
+  lineFirst = firstLine;
+  if (fastPath && fastLine() == LINE_SAMPLE) return LINE_SAMPLE;
 
   // Measurement.
   takeEsc(CC_MEAS, true);
@@ -908,10 +916,9 @@ export function parseLine(): i32 {
   subLen = 0;
   let r = parseTags();
   if (r != LINE_SAMPLE) return r;
-  if (!isSafePathComponent(lineClusterPtr, lineClusterLen) || !isSafePathComponent(lineHostPtr, lineHostLen) ||
-    lineClusterLen > 255 || lineHostLen > 255) {
+  if (!isStorableName(lineClusterPtr, lineClusterLen) || !isStorableName(lineHostPtr, lineHostLen)) {
     skipRest(false);
-    return LINE_SKIP;
+    return LINE_UNSAFE_NAME;
   }
   if (typeLen == 0) subLen = 0;
   r = parseFields();

@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
 import type { MetricStore } from '../engine/types.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { type Ingest, createIngest } from '../service/ingest.ts';
+import type { IngestLimits } from '../ingest-report.ts';
 import { requireAuth } from './auth-middleware.ts';
 import { HttpError, errorResponse } from './errors.ts';
 import type { AppEnv, RouteDeps } from './routes/context.ts';
@@ -32,6 +33,8 @@ export interface AppOptions {
   maxBodySize?: number;
   /** Request limits (main.max-query-selectors, ...); those not given take their defaults. */
   limits?: Partial<RequestLimits>;
+  /** The configured limits that write answers name (window, hosts per write, shard memory). */
+  ingestLimits?: IngestLimits;
   /** Counters of the service shown by /api/debug without a selector. */
   status?: () => Record<string, unknown>;
   /** Serve the checkpoint viewer at /viewer/ from these files. */
@@ -57,6 +60,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     log,
     maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    ingestLimits: options.ingestLimits,
     status: options.status,
   };
   const app = new Hono<AppEnv>();

@@ -12,6 +12,7 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'Request Entity Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };
 
 export function statusText(status: number): string {
@@ -34,7 +35,8 @@ export function badRequest(message: string): HttpError {
   return new HttpError(400, message);
 }
 
-export function errorResponse(status: number, message: string, headers: Record<string, string> = {}): Response {
-  const body = JSON.stringify({ status: statusText(status), error: message }) + '\n';
+/** `extra` members follow status and error (the counts of a partial write). */
+export function errorResponse(status: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): Response {
+  const body = JSON.stringify({ status: statusText(status), error: message, ...extra }) + '\n';
   return new Response(body, { status, headers: { 'content-type': 'application/json', ...headers } });
 }

@@ -2,9 +2,9 @@
 // the reference's swagger.json and corrects it: real methods (GET and POST for
 // query, GET for debug), every parameter and body, and Bearer JWT auth.
 
-const error = (description: string) => ({
+const error = (description: string, schema = 'ErrorResponse') => ({
   description,
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
 });
 
 const commonErrors = {
@@ -87,8 +87,9 @@ export const openApiDocument = {
         summary: 'Write metrics in InfluxDB line protocol',
         description:
           '`<metric>,cluster=<c>,hostname=<h>[,type=<t>,type-id=<id>[,stype=<s>,stype-id=<id>]] value=<v> [<ts>]`, ' +
-          'one sample per line; the timestamp may be in s, ms, us or ns. A malformed line is a 400 naming the line; ' +
-          'the lines before it are stored.',
+          'one sample per line; the timestamp may be in s, ms, us or ns. 200 only when every sample is stored and in ' +
+          'the WAL (lines of metrics not configured are skipped). Otherwise a partial write: what was stored stays, and ' +
+          'the answer carries the counts (400 rejected or malformed lines, 507 a full shard, 500 a WAL failure).',
         parameters: [
           {
             name: 'cluster',
@@ -107,9 +108,14 @@ export const openApiDocument = {
           },
         },
         responses: {
-          '200': { description: 'Stored (empty body)' },
-          '400': error('Bad Request: a malformed line ("line N: ...")'),
+          '200': { description: 'Every sample stored and in the WAL (empty body)' },
+          '400': error('Bad Request: lines rejected or malformed ("line N: ...")', 'WriteErrorResponse'),
+          '507': {
+            ...error('Insufficient Storage: a shard had no memory left for some samples; send them again later', 'WriteErrorResponse'),
+            headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
+          },
           ...commonErrors,
+          '500': error('Internal Server Error: the WAL could not be written (the samples are in memory)', 'WriteErrorResponse'),
         },
       },
     },
@@ -214,6 +220,33 @@ export const openApiDocument = {
         properties: {
           status: { type: 'string', description: 'HTTP status text', example: 'Bad Request' },
           error: { type: 'string', description: 'Error message' },
+        },
+      },
+      WriteErrorResponse: {
+        type: 'object',
+        properties: {
+          status: { type: 'string', description: 'HTTP status text', example: 'Bad Request' },
+          error: { type: 'string', description: 'The first rejected line and why, the counts, where the parse stopped' },
+          stored: { type: 'integer', description: 'Samples stored' },
+          skipped: { type: 'integer', description: 'Lines of metrics that are not configured' },
+          rejected: { type: 'integer', description: 'Lines whose sample was not stored' },
+          reasons: {
+            type: 'object',
+            description: 'Rejected lines by reason',
+            additionalProperties: { type: 'integer' },
+            example: { 'too-old': 1, malformed: 1 },
+          },
+          rejectedLines: {
+            type: 'array',
+            description: 'The first 10 rejected lines, in line order',
+            items: {
+              type: 'object',
+              properties: {
+                line: { type: 'integer' },
+                reason: { type: 'string', enum: ['malformed', 'unsafe-name', 'too-old', 'too-new', 'no-slot', 'store-full', 'too-many-hosts'] },
+              },
+            },
+          },
         },
       },
       QueryRequest: {

@@ -14,8 +14,11 @@ export interface EngineExports {
   ingest(bodyLen: number, clusterLen: number, now: number): number;
   ingestResume(): number;
   useFastPath(on: number): void;
+  limits(pastSeconds: number, futureSeconds: number, maxHostsPerBody: number): void;
   acceptedCount(): number;
-  droppedCount(): number;
+  rejectCountsPtr(): number;
+  rejectListPtr(): number;
+  rejectListLength(): number;
   skippedCount(): number;
   errorLineNumber(): number;
   errorMessage(): number;

@@ -10,6 +10,7 @@ import {
   wholeNumber,
 } from './codec.ts';
 import { decodeExportFiles } from './export-files.ts';
+import { ingestResult } from './ingest-result.ts';
 import { jsonString } from './json-text.ts';
 import { DEFAULT_STEP, type QueryOptions, RowParts, answerOnShard, runToEnd, runWithTurns } from './query-steps.ts';
 import { EngineMemoryError, Shard, utf8 } from './shard.ts';
@@ -64,11 +65,15 @@ export class Store implements MetricStore {
     const limit = Math.min(options.shardMemoryLimit ?? MAX_DATA_BYTES, MAX_DATA_BYTES);
     const pages = Math.max(1, Math.floor(limit / 65536));
     const table = this.metricTable();
+    const window = options.ingestWindow;
+    const maxHosts = options.maxHostsPerBody ?? 0;
+    if (!Number.isInteger(maxHosts) || maxHosts < 0 || maxHosts > 0xffffffff) throw new RangeError(`maxHostsPerBody must be a whole number >= 0, not ${maxHosts}`);
     this.shards = instances.map((inst, i) => {
       const s = new Shard(inst);
       if (!s.x.init(i, instances.length, pages, this.wal ? 1 : 0)) throw new EngineMemoryError('start-up');
       s.put(table);
       if (!s.x.configure()) throw new EngineMemoryError('metric table');
+      s.x.limits(window ? window.pastSeconds : -1, window ? window.futureSeconds : -1, maxHosts);
       return s;
     });
   }
@@ -154,16 +159,10 @@ export class Store implements MetricStore {
       status = first.x.ingestResume();
     }
     if (wal && !hold) this.shards.forEach((s, i) => wal.takeFinal(s, i === 0));
-    let accepted = 0;
-    let dropped = 0;
-    for (const s of this.shards) {
-      accepted += s.x.acceptedCount() >>> 0;
-      dropped += s.x.droppedCount() >>> 0;
-    }
     const error = status === INGEST_ERROR
       ? { line: first.x.errorLineNumber(), message: first.text(first.x.errorMessage(), first.x.errorMessageLength()) }
       : null;
-    return { accepted, skipped: first.x.skippedCount() >>> 0, dropped, error, wal: wal && !hold ? wal.result() : [] };
+    return ingestResult(this.shards, error, wal && !hold ? wal.result() : []);
   }
 
   /** The default cluster's bytes: the same one comes with every request of a service. */

@@ -22,11 +22,19 @@ export interface StoreOptions {
   /**
    * Upper bound of the stored data of one instance, in bytes (default and
    * maximum: 4 GiB less 256 MiB kept for request and response buffers, which
-   * come on top). Samples that find no room are counted as dropped.
+   * come on top). Samples that find no room are rejected as `store-full`.
    */
   shardMemoryLimit?: number;
   /** When true, ingest() also returns the WAL records of every accepted sample. */
   wal?: boolean;
+  /**
+   * Samples stamped before `now - pastSeconds` or after `now + futureSeconds`
+   * (`now` of each ingest call) are rejected as `too-old` / `too-new`. Absent:
+   * every time is taken. WAL replay (writeSamples) is never windowed.
+   */
+  ingestWindow?: { pastSeconds: number; futureSeconds: number };
+  /** Lines of hosts beyond the N-th distinct host of one body are rejected as `too-many-hosts`. Absent: no limit. */
+  maxHostsPerBody?: number;
 }
 
 /** One series as it is exported for, or imported from, a checkpoint file. */
@@ -101,14 +109,26 @@ export interface WalAppend {
   count: number;
 }
 
+/**
+ * Why a line's sample was not stored: `malformed` (the line that stopped the
+ * parse), `unsafe-name` (a cluster or host that cannot be a directory),
+ * `too-old` / `too-new` (outside the ingest window), `no-slot` (a late sample
+ * in a gap narrower than one step), `store-full` (no memory left in its
+ * shard), `too-many-hosts` (beyond the distinct hosts a body may hold).
+ */
+export type RejectReason = 'malformed' | 'unsafe-name' | 'too-old' | 'too-new' | 'no-slot' | 'store-full' | 'too-many-hosts';
+
 export interface IngestResult {
-  /** Samples written into the store. */
+  /** Samples stored (through the write path: also in the WAL). */
   accepted: number;
-  /** Lines skipped on purpose: unknown metric, rejected cluster/host name. */
+  /** Lines of metrics that are not configured: skipped on purpose, not an error. */
   skipped: number;
-  /** Samples that could not be stored: older than anything held, or a shard out of memory. */
-  dropped: number;
-  /** The first malformed line; every line before it was kept, nothing after it was read. */
+  /** Lines whose sample was not stored: the sum of `reasons`. */
+  rejected: number;
+  reasons: Partial<Record<RejectReason, number>>;
+  /** The first 10 rejected lines, in line order (1-based numbers inside the body). */
+  rejectedLines: Array<{ line: number; reason: RejectReason }>;
+  /** The first malformed line; every line before it was read, nothing after it. */
   error: IngestError | null;
   /** Empty unless the store was created with `wal: true`. Its records are valid until the next call into the store. */
   wal: WalAppend[];

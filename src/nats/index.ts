@@ -18,14 +18,14 @@ export type * from './types.ts';
  * Call `stop()` before the store and its WAL are closed.
  */
 export async function startNatsIngest(options: NatsIngestOptions): Promise<NatsIngest | null> {
-  const { nats, subscriptions, openBatch, log, tuning } = options;
+  const { nats, subscriptions, openBatch, log, tuning, limits } = options;
   const off = whyOff(nats, subscriptions);
   if (off !== null || !nats) {
     log.info(`NATS: off (${off})`);
     return null;
   }
   const authenticators = await buildAuthenticators(nats, log);
-  const subscriber = new NatsSubscriber(nats, subscriptions, authenticators, openBatch, log, tuning);
+  const subscriber = new NatsSubscriber(nats, subscriptions, authenticators, openBatch, log, tuning, limits);
   subscriber.start();
   return subscriber;
 }

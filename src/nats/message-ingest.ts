@@ -5,17 +5,32 @@
 // A malformed line stops the store's parser (the lines before it are kept);
 // HTTP would answer 400, but a NATS publisher never hears back, so here the
 // malformed line is logged and skipped and the rest of the message is ingested
-// on its own: one bad line loses only itself.
+// on its own: one bad line loses only itself. Lines the store rejects (names,
+// ingest window, no slot, full store, too many hosts) are counted by reason
+// and logged, rate-limited, as /api/write would answer them.
 
-import { LogLimiter } from './log-limiter.ts';
+import type { IngestResult, RejectReason } from '../engine/types.ts';
+import { type IngestLimits, reasonText } from '../ingest-report.ts';
+import { LogLimiter } from '../log-limiter.ts';
 import { lineStart, quoteLine } from './lines.ts';
 import type { IngestBatch, NatsLogger, OpenIngestBatch } from './types.ts';
 
 export interface IngestTally {
   linesAccepted: number;
+  /** Lines whose sample was not stored, malformed ones included: the sum of rejectedByReason. */
   linesRejected: number;
+  rejectedByReason: Partial<Record<RejectReason, number>>;
+  /** Lines of metrics that are not configured. */
+  linesSkipped: number;
   badMessages: number;
   ingestFailures: number;
+}
+
+/** Rejections of one message other than malformed lines, for its log line. */
+interface MessageRejections {
+  count: number;
+  reasons: Partial<Record<RejectReason, number>>;
+  first: { line: number; reason: RejectReason } | null;
 }
 
 export interface NatsMessage {
@@ -34,12 +49,14 @@ const MAX_MALFORMED_LINES_PER_MESSAGE = 100;
 
 export class MessageIngest {
   private readonly badLineLog = new LogLimiter(20, 10_000);
+  private readonly rejectionLog = new LogLimiter(20, 10_000);
   private readonly failureLog = new LogLimiter(5, 10_000);
 
   constructor(
     private readonly openBatch: OpenIngestBatch,
     private readonly tally: IngestTally,
     private readonly log: NatsLogger,
+    private readonly limits: IngestLimits = {},
   ) {}
 
   /** Stores `messages` in order, with `clusterTag` as their default cluster; resolves once their WAL records are written. */
@@ -73,14 +90,14 @@ export class MessageIngest {
     const badLines: string[] = [];
     let badLineCount = 0;
     let unreadBytes = 0;
+    const rejections: MessageRejections = { count: 0, reasons: {}, first: null };
     try {
       for (;;) {
         const result = batch.ingest(rest, clusterTag);
         accepted += result.accepted;
-        this.tally.linesRejected += result.skipped + result.dropped;
+        this.count(result, linesBefore, rejections);
         const error = result.error;
         if (!error) break;
-        this.tally.linesRejected++;
         badLineCount++;
         if (badLines.length < MAX_LOGGED_LINES_PER_MESSAGE) {
           badLines.push(`line ${linesBefore + error.line}: ${error.message} [${quoteLine(rest, error.line)}]`);
@@ -95,6 +112,7 @@ export class MessageIngest {
         linesBefore += error.line;
       }
     } finally {
+      if (rejections.first) this.logRejections(subject, clusterTag, rejections);
       if (badLineCount > 0) {
         this.tally.badMessages++;
         let more = badLineCount > badLines.length ? `; ${badLineCount - badLines.length} more malformed lines` : '';
@@ -107,6 +125,31 @@ export class MessageIngest {
       }
     }
     return accepted;
+  }
+
+  private count(result: IngestResult, linesBefore: number, rejections: MessageRejections): void {
+    const t = this.tally;
+    t.linesSkipped += result.skipped;
+    t.linesRejected += result.rejected;
+    for (const [reason, n] of Object.entries(result.reasons) as Array<[RejectReason, number]>) {
+      t.rejectedByReason[reason] = (t.rejectedByReason[reason] ?? 0) + n;
+      // Malformed lines have a log line of their own.
+      if (reason === 'malformed') continue;
+      rejections.count += n;
+      rejections.reasons[reason] = (rejections.reasons[reason] ?? 0) + n;
+    }
+    const first = result.rejectedLines.find((l) => l.reason !== 'malformed');
+    if (first && !rejections.first) rejections.first = { line: linesBefore + first.line, reason: first.reason };
+  }
+
+  private logRejections(subject: string, clusterTag: string, r: MessageRejections): void {
+    const byReason = Object.entries(r.reasons).map(([reason, n]) => `${reason} ${n}`).join(', ');
+    const first = r.first!;
+    this.rejectionLog.log(
+      (m) => this.log.warn(m),
+      `NATS: ${r.count} line${r.count === 1 ? '' : 's'} of a message on subject "${subject}" (cluster-tag "${clusterTag}") ` +
+        `rejected (${byReason}); the first, line ${first.line}: ${reasonText(first.reason, this.limits)}`,
+    );
   }
 
   private failed(messages: number, subject: string, err: unknown): void {

@@ -6,7 +6,8 @@
 import type { Authenticator, Msg, NatsConnection, Status } from '@nats-io/nats-core';
 import { Backoff } from './backoff.ts';
 import { openConnection } from './connect.ts';
-import { LogLimiter } from './log-limiter.ts';
+import { LogLimiter } from '../log-limiter.ts';
+import type { IngestLimits } from '../ingest-report.ts';
 import { MessageIngest, type IngestTally, type NatsMessage } from './message-ingest.ts';
 import { OrderedQueue } from './ordered-queue.ts';
 import type { NatsSubscription } from '../config/types.ts';
@@ -78,6 +79,7 @@ export class NatsSubscriber implements NatsIngest {
     openBatch: OpenIngestBatch,
     private readonly log: NatsLogger,
     tuning: NatsTuning = {},
+    limits: IngestLimits = {},
   ) {
     this.tuning = { ...DEFAULT_TUNING, ...tuning };
     this.backoff = new Backoff(this.tuning.reconnectInitialMs, this.tuning.reconnectMaxMs);
@@ -87,10 +89,12 @@ export class NatsSubscriber implements NatsIngest {
       reconnects: 0,
       linesAccepted: 0,
       linesRejected: 0,
+      rejectedByReason: {},
+      linesSkipped: 0,
       badMessages: 0,
       ingestFailures: 0,
     };
-    const messageIngest = new MessageIngest(openBatch, this.tally, log);
+    const messageIngest = new MessageIngest(openBatch, this.tally, log, limits);
     this.feeds = subscriptions.map(
       (s) => new SubscriptionFeed(s, this.tuning.maxQueuedBytes, messageIngest, log),
     );
@@ -107,6 +111,8 @@ export class NatsSubscriber implements NatsIngest {
       messages: this.tally.messages,
       linesAccepted: this.tally.linesAccepted,
       linesRejected: this.tally.linesRejected,
+      rejectedByReason: { ...this.tally.rejectedByReason },
+      linesSkipped: this.tally.linesSkipped,
       badMessages: this.tally.badMessages,
       messagesDropped: this.tally.messagesDropped,
       ingestFailures: this.tally.ingestFailures,
@@ -151,7 +157,7 @@ export class NatsSubscriber implements NatsIngest {
     }
     const t = this.tally;
     this.log.info(
-      `NATS: stopped after ${t.messages} messages (${t.linesAccepted} lines stored, ${t.linesRejected} rejected, ` +
+      `NATS: stopped after ${t.messages} messages (${t.linesAccepted} lines stored, ${t.linesRejected} rejected, ${t.linesSkipped} skipped, ` +
         `${t.messagesDropped} messages dropped)`,
     );
   }

@@ -3,7 +3,8 @@
 // counters).
 
 import type { NatsConfig, NatsSubscription } from '../config/types.ts';
-import type { IngestResult } from '../engine/types.ts';
+import type { IngestResult, RejectReason } from '../engine/types.ts';
+import type { IngestLimits } from '../ingest-report.ts';
 
 /**
  * The write path of POST /api/write, for several messages in a row: `ingest`
@@ -56,6 +57,8 @@ export interface NatsIngestOptions {
   openBatch: OpenIngestBatch;
   log: NatsLogger;
   tuning?: NatsTuning;
+  /** The configured limits that the log lines about rejected lines name. */
+  limits?: IngestLimits;
 }
 
 export interface NatsSubscriptionCounters {
@@ -77,8 +80,12 @@ export interface NatsCounters {
   messages: number;
   /** Samples stored (one per accepted line). */
   linesAccepted: number;
-  /** Lines not stored: malformed, unknown metric, bad cluster/host name, or too old. */
+  /** Lines whose sample was not stored: malformed, unsafe name, outside the ingest window, no slot, store full, too many hosts. */
   linesRejected: number;
+  /** linesRejected by reason. */
+  rejectedByReason: Partial<Record<RejectReason, number>>;
+  /** Lines of metrics that are not configured: skipped, not an error. */
+  linesSkipped: number;
   /** Messages with at least one malformed line. */
   badMessages: number;
   /** Messages dropped unread because a subscription's queue was full. */

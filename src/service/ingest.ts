@@ -4,8 +4,23 @@
 
 import type { IngestResult, MetricStore } from '../engine/types.ts';
 
-/** One body: stored, and its WAL records appended, when the promise resolves. */
+/**
+ * One body: stored, and its WAL records appended, when the promise resolves.
+ * Rejects with WalWriteError when the samples were stored but their records
+ * could not be written.
+ */
 export type Ingest = (body: Uint8Array, defaultCluster: string) => Promise<IngestResult>;
+
+/** The WAL append of a stored body failed: its samples are in memory only (until the next checkpoint). */
+export class WalWriteError extends Error {
+  constructor(
+    readonly result: IngestResult,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'WalWriteError';
+  }
+}
 
 /**
  * Several bodies in a row (NATS messages that queued up): each is stored when

@@ -2,6 +2,7 @@
 // path (store + WAL) as /api/write, start after persistence has restored, and
 // are drained before the final checkpoint.
 
+import { ingestLimitsOf } from '../ingest-report.ts';
 import { type NatsIngest, startNatsIngest } from '../nats/index.ts';
 import type { ExtensionFactory } from './extensions.ts';
 
@@ -16,6 +17,7 @@ export const natsExtension: ExtensionFactory = ({ config, writePath, log }) => {
           subscriptions: config.metricStore.natsSubscriptions,
           openBatch: () => writePath.openBatch(),
           log,
+          limits: ingestLimitsOf(config),
         });
       },
       async stop() {

@@ -12,6 +12,9 @@ export function storeOptions(config: ServiceConfig): StoreOptions {
     shardMemoryLimit: ms.shardMemoryLimit,
     // Persistence logs every accepted sample in either file format.
     wal: true,
+    // Older than what retention keeps, or too far ahead: rejected (README "Write").
+    ingestWindow: { pastSeconds: ms.retentionInMemorySeconds, futureSeconds: ms.maxFutureSkewSeconds },
+    maxHostsPerBody: config.main.limits.maxHostsPerWrite,
   };
 }
 

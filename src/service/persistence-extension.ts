@@ -6,6 +6,7 @@
 
 import { openPersistence, persistSettings } from '../persist/index.ts';
 import type { ExtensionFactory } from './extensions.ts';
+import { WalWriteError } from './ingest.ts';
 
 export const persistenceExtension: ExtensionFactory = ({ config, store, log }) => {
   const persistence = openPersistence({
@@ -17,7 +18,17 @@ export const persistenceExtension: ExtensionFactory = ({ config, store, log }) =
   });
   return {
     writePath: {
-      ingest: (body, cluster) => persistence.ingest(body, cluster),
+      // persistence.ingest, keeping the counts of a body whose WAL append fails.
+      ingest: async (body, cluster) => {
+        const batch = persistence.openBatch();
+        const result = batch.ingest(body, cluster);
+        try {
+          await batch.commit();
+        } catch (err) {
+          throw new WalWriteError(result, err);
+        }
+        return result;
+      },
       openBatch: () => persistence.openBatch(),
     },
     service: {

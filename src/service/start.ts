@@ -15,6 +15,7 @@ import {
 } from '../runtime/index.ts';
 import { EXTENSIONS, type Extension, type ExtensionContext, type ExtensionFactory } from './extensions.ts';
 import { type WritePath, storeWritePath } from './ingest.ts';
+import { ingestLimitsOf } from '../ingest-report.ts';
 import { Lifecycle, type Service } from './lifecycle.ts';
 import { openStore, storeOptions } from './open-store.ts';
 
@@ -59,6 +60,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
     maxBodySize: config.main.maxBodySize,
     limits: config.main.limits,
+    ingestLimits: ingestLimitsOf(config),
     viewer: { readFile: readUrlFile },
     status: () => Object.assign({ store: store.stats() }, ...extensions.map((e) => e.status?.() ?? {})),
   });

@@ -39,7 +39,7 @@ describe('conformance: which chunks free() drops', () => {
     ingest(s, series('load', 'h', [[T + 6000, 1]]));
     s.free(['c', 'h'], T + 9999);
     // `l.metrics[i] = nil`: the next write is a first write again
-    expect(ingest(s, series('load', 'h', [[T, 5]]))).toMatchObject({ accepted: 1, dropped: 0 });
+    expect(ingest(s, series('load', 'h', [[T, 5]]))).toMatchObject({ accepted: 1, rejected: 0 });
     expect(chunks(s, ['c', 'h'], 'load')).toEqual([{ start: T - 30, len: 1, end: T + 30 }]);
   });
 });

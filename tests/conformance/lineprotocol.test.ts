@@ -121,9 +121,18 @@ describe('conformance: line syntax', () => {
     expect(makeStore().ingest(bytes, 'c', NOW).error?.line).toBe(1);
   });
 
-  it('stores lines without cluster tag under the cluster parameter, also when it is empty', () => {
-    const { store } = lp(`one,hostname=h value=1 ${T}\n`, makeStore(), '');
-    expect(points(store, '', 'h', [], 'one')).toEqual([[T, 1]]);
+  it('stores lines without cluster tag under the cluster parameter', () => {
+    const { store } = lp(`one,hostname=h value=1 ${T}\n`, makeStore(), 'p');
+    expect(points(store, 'p', 'h', [], 'one')).toEqual([[T, 1]]);
+  });
+
+  // DELIBERATE: the reference stores a line without cluster tag under an empty cluster parameter in
+  // the cluster "" (isValidPathComponent("") holds). Ours rejects it (unsafe-name): "" is no directory
+  // name, so the sample could never reach a checkpoint (behaviour.md section 5, ours).
+  it('rejects a line without cluster tag when the cluster parameter is empty', () => {
+    const { store, result } = lp(`one,hostname=h value=1 ${T}\n`, makeStore(), '');
+    expect(result).toMatchObject({ accepted: 0, rejected: 1, reasons: { 'unsafe-name': 1 } });
+    expect(store.listChildren([])).toEqual([]);
   });
 
   it('refuses a measurement that does not start with a name, whatever the metric', () => {
@@ -293,9 +302,9 @@ describe('conformance: tags', () => {
   });
 
   it('matches tag keys case-sensitively', () => {
-    const { store } = lp(`one,cluster=c,Type=socket,type-id=0,HOSTNAME=x value=1 ${T}\n`);
-    expect(childrenOf(store, ['c'])).toEqual(['']);
-    expect(childrenOf(store, ['c', ''])).toEqual(['0']);
+    const { store } = lp(`one,cluster=c,Type=socket,type-id=0,HOSTNAME=x,hostname=h value=1 ${T}\n`);
+    expect(childrenOf(store, ['c'])).toEqual(['h']);
+    expect(childrenOf(store, ['c', 'h'])).toEqual(['0']);
   });
 
   it('refuses an empty tag value of a known metric', () => {
@@ -304,10 +313,13 @@ describe('conformance: tags', () => {
     }
   });
 
-  it('skips a refused cluster or host name without reading the fields', () => {
+  // DELIBERATE: the reference skips such a line with a warning and answers 200 (`cclog.Warnf("[METRICSTORE]>
+  // rejecting metric with invalid cluster/host tag ..."); continue`). Ours rejects it (unsafe-name): the
+  // answer is a 400 that says so, the other lines are stored (behaviour.md section 5).
+  it('rejects a refused cluster or host name without reading the fields', () => {
     // `if !isValidPathComponent(cluster) || !isValidPathComponent(host) { continue }` comes before NextField
     const { result } = lp(`one,cluster=c,hostname=a/b value=abc ${T}\none,cluster=c,hostname=h value=1 ${T}\n`);
-    expect(result).toMatchObject({ error: null, accepted: 1, skipped: 1 });
+    expect(result).toMatchObject({ error: null, accepted: 1, skipped: 0, rejected: 1, reasons: { 'unsafe-name': 1 } });
   });
 
   it('accepts long metric, host and type names up to 255 bytes', () => {
@@ -320,16 +332,16 @@ describe('conformance: tags', () => {
     expect(childrenOf(s2, ['c', h])).toEqual(['t'.repeat(254) + '1']);
   });
 
-  // DELIBERATE: the reference takes names of any length. Ours skips a cluster or host name over 255
-  // bytes like one with `..` or `/` (counted as skipped, the request succeeds): it is a directory name
-  // of the checkpoints and the WAL, and NAME_MAX is 255 bytes (the reference cannot write it to disk
-  // either). docs/engine.md.
-  it('skips a host or cluster name of 300 bytes and reads on', () => {
+  // DELIBERATE: the reference takes names of any length. Ours rejects a cluster or host name over 255
+  // bytes like one with `..` or `/` (unsafe-name: a 400 that says so, the other lines stored): it is a
+  // directory name of the checkpoints and the WAL, and NAME_MAX is 255 bytes (the reference cannot
+  // write it to disk either). docs/engine.md.
+  it('rejects a host or cluster name of 300 bytes and reads on', () => {
     const { store, result } = lp(
       `one,cluster=c,hostname=${'h'.repeat(300)} value=1 ${T}\n` +
       `one,cluster=${'c'.repeat(300)},hostname=h value=1 ${T}\n` +
       `one,cluster=c,hostname=h value=2 ${T}\n`);
-    expect(result).toMatchObject({ accepted: 1, skipped: 2, error: null });
+    expect(result).toMatchObject({ accepted: 1, skipped: 0, rejected: 2, reasons: { 'unsafe-name': 2 }, error: null });
     expect(store.listChildren([])).toEqual(['c']);
     expect(childrenOf(store, ['c'])).toEqual(['h']);
   });
@@ -359,9 +371,13 @@ describe('conformance: tags', () => {
 describe('conformance: the host level cached across lines', () => {
   // DecodeLine keeps `lvl` (the level of prevCluster/prevHost) and resets it only when a cluster
   // or host tag carries a different value; a line without such a tag writes into the cached level.
-  it('creates the level "" for a first line without hostname', () => {
-    const { store } = lp(`one,cluster=c value=1 ${T}\n`);
-    expect(points(store, 'c', '', [], 'one')).toEqual([[T, 1]]);
+  // DELIBERATE: for a first line without hostname the reference creates the host level "" (and
+  // cannot write its checkpoint: the path ends in the cluster directory). Ours rejects the line
+  // (unsafe-name), the answer says so (behaviour.md section 5, ours).
+  it('rejects a first line without hostname and creates no level', () => {
+    const { store, result } = lp(`one,cluster=c value=1 ${T}\n`);
+    expect(result).toMatchObject({ accepted: 0, rejected: 1, reasons: { 'unsafe-name': 1 } });
+    expect(store.listChildren([])).toEqual([]);
   });
 
   it('keeps host levels apart when every line names its host', () => {
@@ -372,12 +388,13 @@ describe('conformance: the host level cached across lines', () => {
 
   // DELIBERATE (a reference bug): the second line has no hostname tag, but DecodeLine resets `lvl`
   // only when a tag differs from prevHost/prevCluster (`if string(val) == prevHost { host = prevHost }
-  // else { lvl = nil }`), so the reference writes the sample into c/h1. Ours files every line under
-  // its own tags: host "" like a first line without hostname.
-  it('writes a line without hostname into the host "", whatever the line before it', () => {
-    const { store } = lp(`one,cluster=c,hostname=h1 value=1 ${T}\none,cluster=c value=2 ${T + 1}\n`);
+  // else { lvl = nil }`), so the reference writes the sample into c/h1. Ours reads every line by its
+  // own tags: no hostname is the host "", rejected like a first line without hostname.
+  it('rejects a line without hostname, whatever the line before it', () => {
+    const { store, result } = lp(`one,cluster=c,hostname=h1 value=1 ${T}\none,cluster=c value=2 ${T + 1}\n`);
+    expect(result).toMatchObject({ accepted: 1, rejected: 1, rejectedLines: [{ line: 2, reason: 'unsafe-name' }] });
     expect(points(store, 'c', 'h1', [], 'one')).toEqual([[T, 1]]);
-    expect(points(store, 'c', '', [], 'one')).toEqual([[T + 1, 2]]);
+    expect(childrenOf(store, ['c'])).toEqual(['h1']);
   });
 
   // DELIBERATE (a reference bug): no cluster tag means clusterDefault, but `lvl` is kept because the

@@ -10,7 +10,9 @@
 // between two chunks (the reference drops it) follows our gap rule
 // (docs/engine.md): a chunk on the older chunk's grid, starting at the slot
 // that covers the sample, holding the whole slots that fit before the newer
-// chunk starts (at most 512); with no whole slot the sample is dropped.
+// chunk starts (at most 512); with no whole slot the sample is rejected
+// (no-slot). One older than every chunk (the reference drops it too) gets a
+// chunk on the oldest chunk's grid by the same rule, where a slot always fits.
 import type { Aggregation, MetricTable, QueryRequest, QuerySpec } from '../../src/engine/types.ts';
 
 export const CHUNK_CAP = 512;
@@ -21,7 +23,7 @@ export interface ModelChunk {
   data: number[];
 }
 
-export type WriteOutcome = 'stored' | 'dropped';
+export type WriteOutcome = 'stored' | 'rejected';
 
 /** Where a sample goes: an existing chunk, a new head chunk, or a chunk inserted before `chunk`. */
 export interface Placement {
@@ -30,7 +32,7 @@ export interface Placement {
   idx?: number;
   opensChunk?: boolean;
   inserted?: { start: number; cap: number };
-  /** Before the head chunk (the reference drops it); with `inserted`: in a gap. */
+  /** Before the head chunk (the reference drops it); with `inserted`: in a gap, or before the oldest chunk. */
   late?: boolean;
 }
 
@@ -65,10 +67,13 @@ export class ModelSeries {
       // (ours) gap rule: on chunk k's grid, whole slots before chunk k+1
       const start = c.start + idx * f;
       const cap = Math.min(CHUNK_CAP, div(this.chunks[k + 1].start - start, f));
-      if (cap < 1) return { outcome: 'dropped', late: true };
+      if (cap < 1) return { outcome: 'rejected', late: true };
       return { outcome: 'stored', chunk: k + 1, idx: 0, inserted: { start, cap }, late: true };
     }
-    return { outcome: 'dropped' };
+    // (ours) older than everything: on the oldest chunk's grid, the whole steps back to the slot covering ts
+    const oldest = this.chunks[0].start;
+    const steps = Math.ceil((oldest - ts) / f);
+    return { outcome: 'stored', chunk: 0, idx: 0, inserted: { start: oldest - steps * f, cap: Math.min(CHUNK_CAP, steps) }, late: true };
   }
 
   write(ts: number, value: number): WriteOutcome {

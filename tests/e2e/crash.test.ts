@@ -34,8 +34,7 @@ describe.each(RUNTIMES)('crash of the CLI on %s', (runtime) => {
       }
     };
     try {
-      // The oldest samples first: a sample older than everything a series holds is
-      // dropped (and still answered 200, as in the reference), which is not what this is about.
+      // The oldest samples first: the later requests then fill their series in order.
       await write(0);
       await Promise.all(Array.from({ length: REQUESTS - 1 }, (_, r) => write(r + 1)));
     } finally {

@@ -21,7 +21,7 @@ function one(text: string, cluster = 'fritz', now = T + 1000) {
 describe('line protocol: structure', () => {
   it('stores a plain line at its timestamp on the host level', () => {
     const { store, result } = one(`cpu_load,cluster=fritz,hostname=f0201 value=1.5 ${T}\n`);
-    expect(result).toMatchObject({ accepted: 1, skipped: 0, dropped: 0, error: null });
+    expect(result).toMatchObject({ accepted: 1, skipped: 0, rejected: 0, error: null });
     expect(samplesOf(store, 'fritz', 'f0201', [], 'cpu_load')).toEqual([[T, 1.5]]);
   });
 
@@ -73,8 +73,8 @@ describe('line protocol: structure', () => {
       `cpu\\ load\\,x,cluster=fritz,hostname=my\\ host value=1 ${T}\n` +
       `cpu_load,cluster=fritz,hostname=a\\,b\\=c value=2 ${T}\n` +
       `cpu_load,cluster=fritz,host\\name=x,hostname=back\\slash value=3 ${T}\n`), 'fritz', T);
-    // a backslash before anything else stays: "back\slash" is refused as a host name
-    expect(r).toMatchObject({ accepted: 2, skipped: 1, error: null });
+    // a backslash before anything else stays: "back\slash" is rejected as a host name
+    expect(r).toMatchObject({ accepted: 2, skipped: 0, rejected: 1, reasons: { 'unsafe-name': 1 }, error: null });
     expect(samplesOf(store, 'fritz', 'my host', [], 'cpu load,x')).toEqual([[T, 1]]);
     expect(samplesOf(store, 'fritz', 'a,b=c', [], 'cpu_load')).toEqual([[T, 2]]);
   });
@@ -262,13 +262,13 @@ describe('line protocol: skipping and errors', () => {
     expect(samplesOf(store, 'fritz', 'h', [], 'cpu_load')).toEqual([[T, 2]]);
   });
 
-  it('refuses cluster and host names that would leave the checkpoint directory', () => {
+  it('rejects cluster and host names that would leave the checkpoint directory', () => {
     const { store, result } = one(
       `cpu_load,cluster=fritz,hostname=../etc value=1 ${T}\n` +
       `cpu_load,cluster=fr/itz,hostname=h value=1 ${T}\n` +
       `cpu_load,cluster=fritz,hostname=a\\b value=1 ${T}\n` +
       `cpu_load,cluster=fritz,hostname=ok value=2 ${T}\n`);
-    expect(result).toMatchObject({ accepted: 1, skipped: 3, error: null });
+    expect(result).toMatchObject({ accepted: 1, skipped: 0, rejected: 3, reasons: { 'unsafe-name': 3 }, error: null });
     expect(store.hosts()).toEqual([['fritz', 'ok']]);
   });
 
@@ -288,11 +288,11 @@ describe('line protocol: skipping and errors', () => {
     ['cpu_load, value=1', /expected tag key after comma; got white space instead/],
     ['cpu_load,cluster= value=1', /expected tag value after tag key "cluster", but none found/],
     ['cpu_load,=a value=1', /empty tag key/],
-    ['cpu_load,cluster=a', /expected field key but none found/],
-    ['cpu_load value=1,', /expected field key but none found/],
-    ['cpu_load value', /want '=' after field key "value", found end of input/],
-    ['cpu_load value=1x2 5', /cannot parse value/],
-    ['cpu_load value="unterminated', /expected closing quote/],
+    ['cpu_load,cluster=a,hostname=h', /expected field key but none found/],
+    ['cpu_load,hostname=h value=1,', /expected field key but none found/],
+    ['cpu_load,hostname=h value', /want '=' after field key "value", found end of input/],
+    ['cpu_load,hostname=h value=1x2 5', /cannot parse value/],
+    ['cpu_load,hostname=h value="unterminated', /expected closing quote/],
     ['# tab\tin comment', /invalid character found in comment line/],
     ['cpu_\xffload value=1', /invalid utf-8/],
   ];

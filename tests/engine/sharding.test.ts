@@ -1,6 +1,6 @@
 // Sharding: hosts spread over several instances by a hash of cluster and
 // host, each with a tiny data limit here, must answer like one big store;
-// a shard out of room drops (and counts) samples but never traps.
+// a shard out of room rejects (and counts) samples but never traps.
 import { describe, expect, it } from 'vitest';
 import type { QueryRequest } from '../../src/engine/types.ts';
 import { hostHash } from '../../src/engine/shard-hash.ts';
@@ -31,7 +31,7 @@ describe('sharding', () => {
     const many = makeStore({ shards: 6, shardMemoryLimit: 1 * MiB });
     const a = one.ingest(body, 'fritz', T);
     const b = many.ingest(body, 'fritz', T);
-    expect(a).toMatchObject({ accepted: 12 * 9 * 2000, dropped: 0, error: null });
+    expect(a).toMatchObject({ accepted: 12 * 9 * 2000, rejected: 0, error: null });
     expect(b).toEqual(a);
     // more data than one shard may hold, spread over all of them
     const perShard = many.stats().shards.map((s) => s.samples);
@@ -53,7 +53,7 @@ describe('sharding', () => {
       for (let i = 0; i < 100_000; i++) lines.push(`fast,cluster=fritz,hostname=${host},type=socket,type-id=${i % 2} value=${i} ${T0 + i}`);
       for (const wal of [false, true]) {
         const s = makeStore({ shards: 3, wal });
-        expect(s.ingest(lp(lines.join('\n')), 'fritz', T0 + 100_000)).toMatchObject({ accepted: 100_000, dropped: 0, error: null });
+        expect(s.ingest(lp(lines.join('\n')), 'fritz', T0 + 100_000)).toMatchObject({ accepted: 100_000, rejected: 0, error: null });
         const data = queryJson(s, {
           cluster: 'fritz', from: T0, to: T0 + 100_000, 'with-stats': false, 'with-padding': false,
           queries: [{ metric: 'fast', host, type: 'socket', 'type-ids': ['1'] }],
@@ -85,7 +85,7 @@ describe('sharding', () => {
       const body = lp(lines.join('\n'));
       const one = makeStore({ wal: true });
       const want = one.ingest(body, 'fritz', T + 40_000);
-      // Samples older than a series' first chunk are dropped (and counted): the shards must drop the same.
+      // Late samples in gaps narrower than a step are rejected (and counted): the shards must reject the same.
       expect(want.error).toBeNull();
       expect(want.accepted).toBeGreaterThan(lines.length / 4);
       const walOf = (r: typeof want) => Object.fromEntries(r.wal.map((w) => [w.host, Buffer.from(w.records).toString('base64')]));
@@ -116,12 +116,13 @@ describe('sharding', () => {
     expect(s.stats().shards.map((x) => x.samples)).toEqual([0, 1, 2, 3, 4].map((i) => (i === shard ? 1 : 0)));
   });
 
-  it('drops and counts what does not fit, keeps answering, and takes data again after a free', () => {
+  it('rejects and counts what does not fit, keeps answering, and takes data again after a free', () => {
     const s = makeStore({ shards: 2, shardMemoryLimit: MiB / 2 });
     const r = s.ingest(workload(12, 3000), 'fritz', T);
     expect(r.error).toBeNull();
-    expect(r.dropped).toBeGreaterThan(0);
-    expect(r.accepted + r.dropped).toBe(12 * 9 * 3000);
+    expect(r.rejected).toBeGreaterThan(0);
+    expect(r.reasons).toEqual({ 'store-full': r.rejected });
+    expect(r.accepted + r.rejected).toBe(12 * 9 * 3000);
     for (const sh of s.stats().shards) expect(sh.usedBytes).toBeLessThanOrEqual(MiB / 2);
     // what is stored reads back (hwthreads cut off at different steps may not
     // aggregate: that is an error entry, not a failure)
@@ -139,7 +140,7 @@ describe('sharding', () => {
     for (const e of perThread.results[0]) expect(e.error).toBeUndefined();
     expect(s.free([], T + 10_000 * 60)).toBeGreaterThan(0);
     const again = s.ingest(workload(2, 10), 'fritz', T);
-    expect(again).toMatchObject({ accepted: 2 * 9 * 10, dropped: 0 });
+    expect(again).toMatchObject({ accepted: 2 * 9 * 10, rejected: 0 });
   });
 
   it('keeps the lines before a malformed one, whichever shard they go to', () => {

@@ -81,8 +81,8 @@ describe('WAL records', () => {
     }
   });
 
-  it('logs nothing for skipped, dropped or malformed lines but keeps the records before an error', () => {
-    const s = makeStore({ wal: true });
+  it('logs nothing for skipped, rejected or malformed lines but keeps the records before an error', () => {
+    const s = makeStore({ wal: true, ingestWindow: { pastSeconds: 600, futureSeconds: 600 } });
     s.ingest(lp(`cpu_load,cluster=fritz,hostname=h value=1 ${T}\n`), 'fritz', T);
     const r = s.ingest(lp([
       `nope,cluster=fritz,hostname=h value=1 ${T}`,
@@ -91,7 +91,7 @@ describe('WAL records', () => {
       `cpu_load,cluster=fritz,hostname=h value=oops ${T + 120}`,
       `cpu_load,cluster=fritz,hostname=h value=5 ${T + 180}`,
     ].join('\n')), 'fritz', T);
-    expect(r).toMatchObject({ accepted: 1, skipped: 1, dropped: 1, error: { line: 4 } });
+    expect(r).toMatchObject({ accepted: 1, skipped: 1, rejected: 2, reasons: { 'too-old': 1, malformed: 1 }, error: { line: 4 } });
     expect(r.wal).toHaveLength(1);
     expect(decode(r.wal[0].records)).toEqual([{ ts: T + 60, metric: 'cpu_load', selector: [], value: 3 }]);
   });

@@ -52,7 +52,7 @@ describe('write', () => {
     for (let i = 0; i < 600; i++) samples.push([T + i * 60, i]);
     write(store, 'cpu_load', samples);
     const r = write(store, 'cpu_load', [[T + 100 * 60, -1], [T + 550 * 60, -2]]);
-    expect(r).toMatchObject({ accepted: 2, dropped: 0 });
+    expect(r).toMatchObject({ accepted: 2, rejected: 0 });
     expect(read(store, 'fritz', 'h', 'cpu_load', T + 99 * 60, T + 102 * 60).data).toEqual([99, -1, 101]);
     expect(read(store, 'fritz', 'h', 'cpu_load', T + 549 * 60, T + 552 * 60).data).toEqual([549, -2, 551]);
     expect(chunks(store, 'cpu_load').map((c) => c.len)).toEqual([512, 88]);
@@ -62,7 +62,7 @@ describe('write', () => {
     const store = makeStore();
     write(store, 'cpu_load', [[T, 1], [T + 2000 * 60, 2]]);
     const r = write(store, 'cpu_load', [[T + 1000 * 60, 3], [T + 1999 * 60, 4]]);
-    expect(r).toMatchObject({ accepted: 2, dropped: 0 });
+    expect(r).toMatchObject({ accepted: 2, rejected: 0 });
     // The first late sample opens a 512-slot chunk; the second lies past it,
     // 1 step before the newest chunk: its chunk gets capacity 1.
     const c = chunks(store, 'cpu_load');
@@ -75,11 +75,17 @@ describe('write', () => {
     expect(data.filter((v: number | null) => v !== null)).toEqual([3, 4, 2]);
   });
 
-  it('drops a sample older than everything held and counts it', () => {
+  it('keeps a sample older than everything held in a chunk before the oldest, on its grid (ours)', () => {
     const store = makeStore();
     write(store, 'cpu_load', [[T, 1]]);
     const r = write(store, 'cpu_load', [[T - 3600, 9], [T + 60, 2]]);
-    expect(r).toMatchObject({ accepted: 1, dropped: 1, error: null });
-    expect(read(store, 'fritz', 'h', 'cpu_load', T - 7200, T + 120).data).toEqual([1, 2]);
+    expect(r).toMatchObject({ accepted: 2, rejected: 0, error: null });
+    // Whole slots up to the oldest chunk's start: 60 of them, the first covering T - 3600.
+    expect(chunks(store, 'cpu_load')).toEqual([
+      { start: T - 30 - 3600, len: 1, end: T - 30 - 3600 + 60 },
+      { start: T - 30, len: 2, end: T - 30 + 120 },
+    ]);
+    const data = read(store, 'fritz', 'h', 'cpu_load', T - 7200, T + 120).data;
+    expect([data[0], data.length, data.slice(-2)]).toEqual([9, 62, [1, 2]]);
   });
 });

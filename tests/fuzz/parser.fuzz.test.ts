@@ -96,7 +96,10 @@ const REF_QUERY: QueryRequest = {
 };
 
 function sane(r: IngestResult, body: Uint8Array): void {
-  expect(r.accepted + r.dropped).toBeGreaterThanOrEqual(0);
+  expect(r.accepted).toBeGreaterThanOrEqual(0);
+  expect(r.rejected).toBe(Object.values(r.reasons).reduce((a, b) => a + b, 0));
+  expect(r.rejectedLines.length).toBe(Math.min(10, r.rejected));
+  expect(r.reasons.malformed ?? 0).toBe(r.error ? 1 : 0);
   if (r.error) {
     expect(r.error.line).toBeGreaterThanOrEqual(1);
     expect(r.error.line).toBeLessThanOrEqual(body.length + 1);

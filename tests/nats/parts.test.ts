@@ -4,7 +4,7 @@ import { createInbox } from '@nats-io/nats-core';
 import { describe, expect, it } from 'vitest';
 import { Backoff } from '../../src/nats/backoff.ts';
 import { lineStart, quoteLine } from '../../src/nats/lines.ts';
-import { LogLimiter } from '../../src/nats/log-limiter.ts';
+import { LogLimiter } from '../../src/log-limiter.ts';
 import { MessageIngest, type IngestTally } from '../../src/nats/message-ingest.ts';
 import { OrderedQueue } from '../../src/nats/ordered-queue.ts';
 import type { OpenIngestBatch } from '../../src/nats/types.ts';
@@ -140,7 +140,7 @@ describe('LogLimiter', () => {
 });
 
 describe('MessageIngest', () => {
-  const tally = (): IngestTally => ({ linesAccepted: 0, linesRejected: 0, badMessages: 0, ingestFailures: 0 });
+  const tally = (): IngestTally => ({ linesAccepted: 0, linesRejected: 0, rejectedByReason: {}, linesSkipped: 0, badMessages: 0, ingestFailures: 0 });
 
   it('skips each malformed line, numbering lines within the whole message', async () => {
     const fake = fakeIngest();
@@ -149,13 +149,31 @@ describe('MessageIngest', () => {
     const body = ['a value=1', 'bad', 'b value=2', '', 'c value=x', 'unknown_metric value=1', 'd value=3', 'e value=4 5 6'].join('\n');
     await new MessageIngest(fake.openBatch, t, log).handle([{ subject: 'subj', data: bytes(body) }], 'fritz');
     expect(fake.stored.map((s) => s.line)).toEqual(['a value=1', 'b value=2', 'd value=3']);
-    expect(t).toEqual({ linesAccepted: 3, linesRejected: 4, badMessages: 1, ingestFailures: 0 });
+    expect(t).toEqual({ linesAccepted: 3, linesRejected: 3, rejectedByReason: { malformed: 3 }, linesSkipped: 1, badMessages: 1, ingestFailures: 0 });
     expect(log.lines).toHaveLength(1);
     expect(log.lines[0]!.message).toBe(
       'NATS: malformed line protocol in a message on subject "subj" (cluster-tag "fritz"), skipped: ' +
         'line 2: invalid field format [bad]; line 5: invalid field format [c value=x]; ' +
         'line 8: invalid field format [e value=4 5 6]',
     );
+  });
+
+  it('counts rejected lines by reason and logs them, rate-limited, with the line in the whole message', async () => {
+    const log = recordingLogger();
+    const t = tally();
+    const fake = fakeIngest();
+    const body = ['a value=1', 'too_old value=1', 'bad', 'b value=2', 'too_old value=2'].join('\n');
+    const ingest = new MessageIngest(fake.openBatch, t, log, { retentionInMemorySeconds: 48 * 3600 });
+    await ingest.handle([{ subject: 'subj', data: bytes(body) }], 'fritz');
+    expect(t).toMatchObject({ linesAccepted: 2, linesRejected: 3, rejectedByReason: { 'too-old': 2, malformed: 1 }, badMessages: 1 });
+    expect(log.lines.map((l) => l.message)).toEqual([
+      'NATS: 2 lines of a message on subject "subj" (cluster-tag "fritz") rejected (too-old 2); the first, line 2: ' +
+        'sample older than the ingest window (now - metric-store.retention-in-memory 48h)',
+      'NATS: malformed line protocol in a message on subject "subj" (cluster-tag "fritz"), skipped: line 3: invalid field format [bad]',
+    ]);
+    for (let i = 0; i < 40; i++) await ingest.handle([{ subject: 'subj', data: bytes('too_old value=1') }], 'fritz');
+    expect(t.rejectedByReason['too-old']).toBe(42);
+    expect(log.lines.filter((l) => l.message.includes('rejected (too-old'))).toHaveLength(20);
   });
 
   it('gives up on a message after 100 malformed lines, and says how much it left unread', async () => {
@@ -184,7 +202,7 @@ describe('MessageIngest', () => {
     await new MessageIngest(fake.openBatch, t, recordingLogger()).handle(messages, 'fritz');
     expect(fake.stored.map((s) => s.line)).toEqual(['a value=1', 'b value=2', 'c value=3', 'd value=4']);
     expect(fake.commits).toBe(1);
-    expect(t).toEqual({ linesAccepted: 4, linesRejected: 1, badMessages: 1, ingestFailures: 0 });
+    expect(t).toEqual({ linesAccepted: 4, linesRejected: 1, rejectedByReason: { malformed: 1 }, linesSkipped: 0, badMessages: 1, ingestFailures: 0 });
   });
 
   it('counts every message of a batch whose commit (the WAL append) fails, and logs it once', async () => {
@@ -194,7 +212,7 @@ describe('MessageIngest', () => {
     const t = tally();
     const messages = ['a value=1', 'b value=2', 'c value=3'].map((m) => ({ subject: 'metrics.x', data: bytes(m) }));
     await new MessageIngest(fake.openBatch, t, log).handle(messages, 'fritz');
-    expect(t).toEqual({ linesAccepted: 0, linesRejected: 0, badMessages: 0, ingestFailures: 3 });
+    expect(t).toEqual({ linesAccepted: 0, linesRejected: 0, rejectedByReason: {}, linesSkipped: 0, badMessages: 0, ingestFailures: 3 });
     expect(log.text()).toBe('error: NATS: storing 3 messages (the first from subject "metrics.x") failed: ENOSPC: no space left on device, write');
   });
 

@@ -88,9 +88,10 @@ describe('the service with persistence', () => {
     const res = await write(`cpu_load,hostname=a value=1 ${now()}`);
     expect(res.status).toBe(500);
     expect(res.headers.get('content-type')).toBe('application/json');
-    const body = (await res.json()) as { status: string; error: string };
+    const body = (await res.json()) as { status: string; error: string; stored: number; rejected: number };
     expect(body.status).toBe('Internal Server Error');
-    expect(body.error).toMatch(/^WAL of fritz\/a: /);
+    expect(body.error).toMatch(/^the WAL could not be written \(WAL of fritz\/a: .*\); 1 sample stored in memory only/);
+    expect([body.stored, body.rejected]).toEqual([1, 0]);
     expect((await serviceStatus()).persistence.wal.failedBatches).toBe(1);
   });
 

@@ -29,11 +29,18 @@ class Series {
   version: number[] = [];
   constructor(readonly frequency: number) {}
 
-  write(ts: number, value: number): boolean {
+  write(ts: number, value: number): void {
     const f = this.frequency;
     if (this.start === undefined) this.start = ts - Math.floor(f / 2);
+    if (ts < this.start) {
+      // Before everything held: the series grows at the front, on its grid (as the engine's chunks do).
+      const shift = Math.ceil((this.start - ts) / f);
+      this.values.unshift(...new Array(shift).fill(NaN));
+      this.dirty.unshift(...new Array(shift).fill(false));
+      this.version.unshift(...new Array(shift).fill(0));
+      this.start -= shift * f;
+    }
     const idx = Math.floor((ts - this.start) / f);
-    if (idx < 0) return false;
     while (this.values.length <= idx) {
       this.values.push(NaN);
       this.dirty.push(false);
@@ -42,7 +49,6 @@ class Series {
     this.values[idx] = Math.fround(value);
     this.dirty[idx] = true;
     this.version[idx]++;
-    return true;
   }
 
   load(start: number, values: Float32Array): void {
@@ -139,7 +145,12 @@ export class FakeStore implements MetricStore {
   }
 
   ingest(body: Uint8Array, defaultCluster: string, now = Math.floor(Date.now() / 1000)): IngestResult {
-    const result: IngestResult = { accepted: 0, skipped: 0, dropped: 0, error: null, wal: [] };
+    const result: IngestResult = { accepted: 0, skipped: 0, rejected: 0, reasons: {}, rejectedLines: [], error: null, wal: [] };
+    const reject = (line: number, reason: 'malformed' | 'unsafe-name') => {
+      result.rejected++;
+      result.reasons[reason] = (result.reasons[reason] ?? 0) + 1;
+      if (result.rejectedLines.length < 10) result.rejectedLines.push({ line, reason });
+    };
     const perHost = new Map<string, { cluster: string; host: string; samples: WalSample[] }>();
     const lines = new TextDecoder().decode(body).split('\n');
     for (let i = 0; i < lines.length; i++) {
@@ -149,14 +160,19 @@ export class FakeStore implements MetricStore {
       const value = m ? Number(m[3].replace(/[iu]$/, '')) : NaN;
       if (!m || !Number.isFinite(value)) {
         result.error = { line: i + 1, message: `malformed line: ${line.slice(0, 60)}` };
+        reject(i + 1, 'malformed');
         break;
       }
       const tags = new Map(m[2].split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
       const cluster = tags.get('cluster') ?? defaultCluster;
       const host = tags.get('hostname') ?? tags.get('host') ?? '';
       const metric = m[1];
-      if (!this.metrics[metric] || !host) {
+      if (!this.metrics[metric]) {
         result.skipped++;
+        continue;
+      }
+      if (!host || !cluster) {
+        reject(i + 1, 'unsafe-name');
         continue;
       }
       const path: string[] = [];
@@ -168,10 +184,7 @@ export class FakeStore implements MetricStore {
       if (ts > 1e17) ts = Math.floor(ts / 1e9);
       else if (ts > 1e14) ts = Math.floor(ts / 1e6);
       else if (ts > 1e11) ts = Math.floor(ts / 1e3);
-      if (!this.series(cluster, host, path, metric)!.write(ts, value)) {
-        result.dropped++;
-        continue;
-      }
+      this.series(cluster, host, path, metric)!.write(ts, value);
       result.accepted++;
       if (this.wal) {
         const k = `${cluster}\u0000${host}`;
@@ -309,7 +322,9 @@ export class FakeStore implements MetricStore {
     for (let i = 0; i < samples.count; i++) {
       if (samples.ts[i] < notBefore) continue;
       const s = this.series(cluster, host, samples.paths[samples.path[i]], samples.metrics[samples.metric[i]]);
-      if (s?.write(samples.ts[i], samples.value[i])) n++;
+      if (!s) continue;
+      s.write(samples.ts[i], samples.value[i]);
+      n++;
     }
     return n;
   }

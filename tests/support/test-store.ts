@@ -65,11 +65,14 @@ export function createTestStore(answers: TestStoreAnswers = {}, metrics: MetricT
         const line = lines[i]!.trim();
         if (line === '' || line.startsWith('#')) continue;
         if (!LINE.test(line)) {
-          return { accepted, skipped: 0, dropped: 0, error: { line: i + 1, message: 'expected "<metric>,<tags> value=<number> [<timestamp>]"' }, wal: [] };
+          return {
+            accepted, skipped: 0, rejected: 1, reasons: { malformed: 1 }, rejectedLines: [{ line: i + 1, reason: 'malformed' }],
+            error: { line: i + 1, message: 'expected "<metric>,<tags> value=<number> [<timestamp>]"' }, wal: [],
+          };
         }
         accepted++;
       }
-      return { accepted, skipped: 0, dropped: 0, error: null, wal: [] };
+      return { accepted, skipped: 0, rejected: 0, reasons: {}, rejectedLines: [], error: null, wal: [] };
     },
 
     // It keeps no WAL records: a batch of it has nothing to hand over.

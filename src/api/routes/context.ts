@@ -4,6 +4,7 @@ import type { RequestLimits } from '../../config/types.ts';
 import type { MetricStore } from '../../engine/types.ts';
 import type { Logger } from '../../log.ts';
 import type { Ingest } from '../../service/ingest.ts';
+import type { IngestLimits } from '../../ingest-report.ts';
 import { readBody } from '../body.ts';
 
 /** What @hono/node-server passes as `env`; absent under app.fetch. */
@@ -21,6 +22,8 @@ export interface RouteDeps {
   maxBodySize: number;
   /** main.max-query-selectors, main.max-query-points, ... */
   limits: RequestLimits;
+  /** The configured limits that write answers name. */
+  ingestLimits?: IngestLimits;
   /** Counters of the service (store memory, NATS, ...) shown by /api/debug without a selector. */
   status?: () => Record<string, unknown>;
 }

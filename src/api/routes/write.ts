@@ -1,22 +1,48 @@
-import { badRequest } from '../errors.ts';
+import type { IngestResult } from '../../engine/types.ts';
+import { LogLimiter } from '../../log-limiter.ts';
+import { WalWriteError } from '../../service/ingest.ts';
+import { rejectionCounts, rejectionMessage } from '../../ingest-report.ts';
+import { errorResponse } from '../errors.ts';
 import { type AppContext, type RouteDeps, bodyOf } from './context.ts';
 
+/** Seconds a client is asked to wait before it sends again to a full store. */
+export const STORE_FULL_RETRY_AFTER = 60;
+
 /**
- * POST /api/write?cluster=NAME: line protocol in, 200 with an empty body out.
- * The body stays bytes from the socket to the engine. A malformed line is a 400
- * naming it; the lines before it are kept.
+ * POST /api/write?cluster=NAME: line protocol in. 200 with an empty body only
+ * when every sample of the body is stored and in the WAL (lines of metrics not
+ * configured are skipped, as in the reference). Otherwise the answer says what
+ * happened, with the counts (a partial write: what was stored stays): 400 for
+ * rejected or malformed lines, 507 with Retry-After when a shard is full, 500
+ * when the WAL could not be written. The body stays bytes from the socket to
+ * the engine.
  */
 export function writeRoute(deps: RouteDeps) {
+  const rejectionLog = new LogLimiter(10, 10_000);
+  const walFailureLog = new LogLimiter(5, 10_000);
   return async (c: AppContext) => {
     const cluster = c.req.query('cluster') ?? '';
-    const result = await deps.ingest(await bodyOf(c, deps), cluster);
-    if (result.dropped > 0) {
-      deps.log.warn(`/api/write: dropped ${result.dropped} samples older than anything held or beyond memory`);
+    const body = await bodyOf(c, deps);
+    let result: IngestResult;
+    try {
+      result = await deps.ingest(body, cluster);
+    } catch (err) {
+      if (!(err instanceof WalWriteError)) throw err;
+      const r = err.result;
+      const samples = `${r.accepted} sample${r.accepted === 1 ? '' : 's'}`;
+      const message = `the WAL could not be written (${err.message}); ${samples} stored in memory only, to be written by the next checkpoint`;
+      walFailureLog.log((m) => deps.log.error(m), `/api/write: ${message}`);
+      return errorResponse(500, message, {}, rejectionCounts(r));
     }
-    if (result.error) throw badRequest(`line ${result.error.line}: ${result.error.message}`);
-    if (deps.log.enabled('debug')) {
-      deps.log.debug(`/api/write: ${result.accepted} samples stored, ${result.skipped} lines skipped`);
+    if (result.rejected === 0 && !result.error) {
+      if (deps.log.enabled('debug')) {
+        deps.log.debug(`/api/write: ${result.accepted} samples stored, ${result.skipped} lines skipped`);
+      }
+      return c.body(null, 200);
     }
-    return c.body(null, 200);
+    const message = rejectionMessage(result, deps.ingestLimits);
+    const full = (result.reasons['store-full'] ?? 0) > 0;
+    rejectionLog.log((m) => deps.log.warn(m), `/api/write (cluster ${JSON.stringify(cluster)}): ${message}`);
+    return errorResponse(full ? 507 : 400, message, full ? { 'retry-after': String(STORE_FULL_RETRY_AFTER) } : {}, rejectionCounts(result));
   };
 }

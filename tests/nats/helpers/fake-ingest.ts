@@ -1,7 +1,8 @@
 // A stand-in for the store's write path: it parses just enough line protocol
 // to behave like the real one (lines before a malformed line are kept, nothing
-// after it is read) and records every line with its default cluster once the
-// batch that holds it is committed (the WAL append).
+// after it is read), rejects the lines of metric `too_old` as the ingest window
+// would, and records every line with its default cluster once the batch that
+// holds it is committed (the WAL append).
 
 import type { IngestResult } from '../../../src/engine/types.ts';
 import type { IngestBatch, NatsLogger, OpenIngestBatch } from '../../../src/nats/types.ts';
@@ -45,14 +46,24 @@ function fakeBatch(fake: FakeIngest): IngestBatch {
   return {
     ingest(body, defaultCluster) {
       fake.calls++;
-      const result: IngestResult = { accepted: 0, skipped: 0, dropped: 0, error: null, wal: [] };
+      const result: IngestResult = { accepted: 0, skipped: 0, rejected: 0, reasons: {}, rejectedLines: [], error: null, wal: [] };
+      const reject = (line: number, reason: 'malformed' | 'too-old') => {
+        result.rejected++;
+        result.reasons[reason] = (result.reasons[reason] ?? 0) + 1;
+        if (result.rejectedLines.length < 10) result.rejectedLines.push({ line, reason });
+      };
       const lines = new TextDecoder().decode(body).split('\n');
       for (let i = 0; i < lines.length; i++) {
         const line = lines[i]!.replace(/\r$/, '');
         if (line === '' || line.startsWith('#')) continue;
         if (!LINE.test(line)) {
           result.error = { line: i + 1, message: 'invalid field format' };
+          reject(i + 1, 'malformed');
           break;
+        }
+        if (line.startsWith('too_old')) {
+          reject(i + 1, 'too-old');
+          continue;
         }
         if (line.startsWith('unknown_metric')) {
           result.skipped++;
