@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.ts';
 import { silentLogger } from '../../src/log.ts';
+import { Registry } from 'prom-client';
 import { rejectionsByReason } from '../../src/monitor/ingest-metrics.ts';
+import { natsMetrics } from '../../src/monitor/nats-metrics.ts';
+import { ScrapedMetrics } from '../../src/monitor/scraped.ts';
 import { readiness } from '../../src/monitor/readiness.ts';
 import { EXTENSIONS, type ExtensionFactory } from '../../src/service/extensions.ts';
 import { type RunningService, startService } from '../../src/service/start.ts';
@@ -130,6 +133,41 @@ describe('counting refused samples', () => {
       ['store-full', 1],
     ]);
     expect(rejectionsByReason({ accepted: 1, skipped: 2, dropped: 0, error: null })).toEqual([]);
+  });
+});
+
+describe('NATS metrics', () => {
+  it("carry the subscriber's counters, per subscription where it has them, replaced on each scrape", async () => {
+    const registry = new Registry();
+    const update = natsMetrics(new ScrapedMetrics(registry));
+    const counters = {
+      connected: true,
+      server: '127.0.0.1:4222',
+      messages: 7,
+      linesAccepted: 20,
+      linesRejected: 2,
+      badMessages: 1,
+      messagesDropped: 0,
+      ingestFailures: 0,
+      reconnects: 3,
+      lastError: null,
+      authorizationFailed: false,
+      subscriptions: [
+        { subject: 'hpc-nats', clusterTag: 'fritz', messages: 5, queuedMessages: 1, queuedBytes: 120 },
+        { subject: 'hpc.>', clusterTag: '', messages: 2, queuedMessages: 0, queuedBytes: 0 },
+      ],
+    };
+    update(counters);
+    update({ ...counters, messages: 9, connected: false, subscriptions: [{ ...counters.subscriptions[0]!, messages: 7 }, counters.subscriptions[1]!] });
+    const m = parsePrometheusText(await registry.metrics());
+    expect(valueOf(m, 'cc_metric_store_nats_messages_total')).toBe(9);
+    expect(valueOf(m, 'cc_metric_store_nats_connected')).toBe(0);
+    expect(valueOf(m, 'cc_metric_store_nats_lines_accepted_total')).toBe(20);
+    expect(valueOf(m, 'cc_metric_store_nats_lines_rejected_total')).toBe(2);
+    expect(valueOf(m, 'cc_metric_store_nats_reconnects_total')).toBe(3);
+    expect(valueOf(m, 'cc_metric_store_nats_subscription_messages_total', { subject: 'hpc-nats', cluster: 'fritz' })).toBe(7);
+    expect(valueOf(m, 'cc_metric_store_nats_subscription_queued_bytes', { subject: 'hpc-nats', cluster: 'fritz' })).toBe(120);
+    expect(valueOf(m, 'cc_metric_store_nats_subscription_messages_total', { subject: 'hpc.>', cluster: '' })).toBe(2);
   });
 });
 
