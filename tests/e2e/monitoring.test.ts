@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parsePrometheusText, valueOf } from '../support/prometheus-text.ts';
 import { REFERENCE_PUBLIC_KEY, REFERENCE_TOKEN } from '../support/reference.ts';
 import { RUNTIMES, cliCommand } from './support/runtimes.ts';
-import { type ServerProcess, startServer, tempDir, testConfig } from './support/server-process.ts';
+import { type ServerProcess, run, startServer, tempDir, testConfig } from './support/server-process.ts';
 
 const auth = { authorization: `Bearer ${REFERENCE_TOKEN}` };
 const BACKEND_TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJjY21zIiwicm9sZXMiOlsiYXBpIl19.c2lnbmF0dXJl';
@@ -133,5 +133,13 @@ describe.each(RUNTIMES)('monitoring on %s', (runtime) => {
     expect(records.map((r) => r.message)).toContainEqual(expect.stringMatching(/with the token of main\.backend-token-file/));
     expect(records).toContainEqual(expect.objectContaining({ level: 'warning', message: expect.stringMatching(/^REST ERROR : line 1: /) }));
     expect(lines.join('\n')).not.toContain(BACKEND_TOKEN);
+  });
+});
+
+describe('-logformat through the real CLI', () => {
+  it('refuses a format other than text and json with exit code 2', async () => {
+    const { code, stderr } = await run(cliCommand('node'), ['-logformat', 'xml']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('invalid value "xml" for -logformat: use text or json');
   });
 });
