@@ -15,6 +15,7 @@ import type { AppEnv, RouteDeps } from './routes/context.ts';
 import { debugRoute } from './routes/debug.ts';
 import { freeRoute } from './routes/free.ts';
 import { healthcheckRoute } from './routes/healthcheck.ts';
+import { type MonitoringRoutes, mountMonitoring } from './routes/monitoring.ts';
 import { queryRoute } from './routes/query.ts';
 import { writeRoute } from './routes/write.ts';
 import { type SwaggerAssetReader, mountSwagger } from './swagger.ts';
@@ -39,6 +40,8 @@ export interface AppOptions {
   status?: () => Record<string, unknown>;
   /** Serve the checkpoint viewer at /viewer/ from these files. */
   viewer?: { readFile: ViewerFileReader } | false;
+  /** (ours) /metrics, /healthz, /readyz and the request metrics of every route. */
+  monitoring?: MonitoringRoutes;
 }
 
 type RouteFactory = (deps: RouteDeps) => Handler<AppEnv>;
@@ -65,6 +68,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   };
   const app = new Hono<AppEnv>();
   const guard = options.auth ? requireAuth(options.auth) : null;
+  // First, so that its middleware times every route below.
+  if (options.monitoring) mountMonitoring(app, options.monitoring, guard);
 
   for (const { path, methods, route } of API_ROUTES) {
     const handler = route(deps);

@@ -8,6 +8,8 @@ export interface Flags {
   cleanupCheckpoints: boolean;
   loglevel: string;
   logdate: boolean;
+  /** (ours) `text` or `json`. */
+  logformat: string;
   version: boolean;
   help: boolean;
 }
@@ -34,6 +36,13 @@ const SPECS: readonly FlagSpec[] = [
   { name: 'dev', kind: 'bool', usage: 'Enable development component: Swagger UI at /swagger/' },
   { name: 'logdate', kind: 'bool', usage: 'Set this flag to add date and time to log messages' },
   {
+    name: 'logformat',
+    kind: 'string',
+    valueName: '[text (default), json]',
+    usage: 'Log lines as text (systemd priority prefixes) or one JSON object per line (time, level, message, fields)',
+    defaultText: '"text"',
+  },
+  {
     name: 'loglevel',
     kind: 'string',
     valueName: '[debug, info, warn (default), err, crit]',
@@ -51,7 +60,7 @@ const TRUE = ['1', 't', 'T', 'TRUE', 'true', 'True'];
 const FALSE = ['0', 'f', 'F', 'FALSE', 'false', 'False'];
 
 export function parseFlags(args: readonly string[]): Flags {
-  const flags: Flags = { config: undefined, dev: false, cleanupCheckpoints: false, loglevel: 'warn', logdate: false, version: false, help: false };
+  const flags: Flags = { config: undefined, dev: false, cleanupCheckpoints: false, loglevel: 'warn', logdate: false, logformat: 'text', version: false, help: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') {

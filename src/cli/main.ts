@@ -4,7 +4,7 @@
 // cleanup fails (bad config, port taken, ...), 2 for bad flags.
 
 import { loadConfig } from '../config/load.ts';
-import { createLogger, parseLogLevel, type Logger } from '../log.ts';
+import { createLogger, parseLogFormat, parseLogLevel, type Logger } from '../log.ts';
 import {
   exitProcess,
   onShutdownSignal,
@@ -43,7 +43,12 @@ export async function main(args: readonly string[]): Promise<void> {
     writeStderr(`invalid value "${flags.loglevel}" for -loglevel: use debug, info, warn, err or crit\n`);
     exitProcess(2);
   }
-  const log = createLogger({ level, date: flags.logdate, write: (line) => writeStderr(line + '\n') });
+  const format = parseLogFormat(flags.logformat);
+  if (!format) {
+    writeStderr(`invalid value "${flags.logformat}" for -logformat: use text or json\n`);
+    exitProcess(2);
+  }
+  const log = createLogger({ level, date: flags.logdate, format, write: (line) => writeStderr(line + '\n') });
 
   try {
     if (flags.cleanupCheckpoints) {

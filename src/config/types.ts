@@ -25,6 +25,12 @@ export interface MainConfig {
   group: string;
   /** cc-backend URL asked for busy nodes before retention frees data (`GET /api/jobs/used_nodes`). */
   backendUrl: string;
+  /** (ours) `backend-token`: the JWT sent to cc-backend as `Authorization: Bearer`; empty = none given here. */
+  backendToken: string;
+  /** (ours) `backend-token-file`: a file holding that JWT (so it need not sit in config.json); empty = none. */
+  backendTokenFile: string;
+  /** (ours) `metrics-without-auth`: GET /metrics needs no JWT even when `jwt-public-key` is set. */
+  metricsWithoutAuth: boolean;
   /** Base64 raw Ed25519 public key; empty string = no authentication. */
   jwtPublicKey: string;
   /** (ours) Largest accepted request body in bytes. */

@@ -47,6 +47,9 @@ const MAIN_KEYS = [
   'user',
   'group',
   'backend-url',
+  'backend-token',
+  'backend-token-file',
+  'metrics-without-auth',
   'debug',
   'jwt-public-key',
   'max-body-size',
@@ -72,6 +75,8 @@ function readMain(main: ObjectReader): MainConfig {
     user: main.string('user', ''),
     group: main.string('group', ''),
     backendUrl: main.string('backend-url', ''),
+    ...readBackendToken(main),
+    metricsWithoutAuth: main.boolean('metrics-without-auth', false),
     jwtPublicKey,
     maxBodySize: main.byteSize('max-body-size', DEFAULT_MAX_BODY_SIZE, 1),
     limits: readLimits(main),
@@ -90,6 +95,14 @@ function readLimits(main: ObjectReader): RequestLimits {
     idleTimeoutSeconds: main.duration('idle-timeout', d.idleTimeoutSeconds),
     requestTimeoutSeconds: main.duration('request-timeout', d.requestTimeoutSeconds),
   };
+}
+
+/** One source of the token in config.json at most; the environment variable is looked at later, by the service. */
+function readBackendToken(main: ObjectReader): Pick<MainConfig, 'backendToken' | 'backendTokenFile'> {
+  const backendToken = main.string('backend-token', '');
+  const backendTokenFile = main.string('backend-token-file', '');
+  if (backendToken !== '' && backendTokenFile !== '') main.fail('backend-token-file', 'conflicts with main.backend-token: set one of them');
+  return { backendToken, backendTokenFile };
 }
 
 /** Go's net.Listen address: "host:port", ":port" (every interface) or "[v6]:port". */

@@ -11,6 +11,8 @@ import type { CleanupSummary } from './cleanup.ts';
 import { DiskState } from './disk-state.ts';
 import type { PersistLogger } from './log.ts';
 import { consoleLogger, errorText } from './log.ts';
+import { BusyNodes } from './busy-nodes.ts';
+import type { BusyNodesStatus } from './busy-nodes.ts';
 import { backendNodeProvider } from './node-provider.ts';
 import type { NodeProvider } from './node-provider.ts';
 import { restore } from './restore.ts';
@@ -28,8 +30,14 @@ export interface PersistenceOptions {
   settings: PersistSettings;
   /** `main.backend-url`: hosts that cc-backend reports busy keep their data past retention. */
   backendUrl?: string;
+  /** (ours) The JWT sent to `backendUrl` (main.backend-token, its file or CC_BACKEND_TOKEN). */
+  backendToken?: string;
   /** Overrides `backendUrl` (tests, other sources of busy hosts). */
   nodeProvider?: NodeProvider;
+  /** Failed questions to the node provider in a row before a pass frees by retention alone. Default 3. */
+  nodeProviderAttempts?: number;
+  /** Seconds between a failed question and the next (at most retention / 2). Default 600. */
+  nodeProviderRetrySeconds?: number;
   log?: PersistLogger;
   /** The clock, in Unix seconds. */
   now?: () => number;
@@ -51,6 +59,8 @@ export interface PersistenceStatus {
   earlySnapshots: number;
   lastCleanup: (Omit<CleanupSummary, 'archives'> & { at: string }) | null;
   lastRetention: (RetentionResult & { at: string }) | null;
+  /** Null without a node provider (no `backend-url`). */
+  nodeProvider: BusyNodesStatus | null;
   /** Null when the WAL is off (measurements only). */
   wal: WalStats | null;
 }
@@ -141,7 +151,8 @@ class PersistenceImpl implements Persistence {
   private readonly disk = new DiskState();
   private readonly wal: WalAppender | undefined;
   private readonly checkpointer: Checkpointer;
-  private readonly provider: NodeProvider | undefined;
+  private readonly busyNodes: BusyNodes | undefined;
+  private retentionRetry: ReturnType<typeof setTimeout> | undefined;
   private lastCheckpoint: number;
   private jobs: Promise<unknown> = Promise.resolve();
   private timers: Array<{ cancel(): void }> = [];
@@ -158,7 +169,16 @@ class PersistenceImpl implements Persistence {
     this.store = opts.store;
     this.log = opts.log ?? consoleLogger;
     this.now = opts.now ?? (() => Date.now() / 1000);
-    this.provider = opts.nodeProvider ?? (opts.backendUrl ? backendNodeProvider(opts.backendUrl) : undefined);
+    const provider = opts.nodeProvider ?? (opts.backendUrl ? backendNodeProvider(opts.backendUrl, { token: opts.backendToken }) : undefined);
+    if (provider) {
+      this.busyNodes = new BusyNodes({
+        provider,
+        log: this.log,
+        attempts: opts.nodeProviderAttempts ?? 3,
+        retrySeconds: Math.min(opts.nodeProviderRetrySeconds ?? 600, Math.max(1, Math.floor(this.settings.retention / 2))),
+        now: this.now,
+      });
+    }
     if (opts.wal !== false) {
       this.wal = new WalAppender({
         root: this.settings.checkpointDir,
@@ -275,9 +295,15 @@ class PersistenceImpl implements Persistence {
   }
 
   async retentionOnce(): Promise<RetentionResult> {
+    clearTimeout(this.retentionRetry);
     const olderThan = Math.floor(this.now()) - this.settings.retention;
     this.log.info(`retention: freeing data older than ${new Date(olderThan * 1000).toISOString()}`);
-    const r = await freeOldData(this.store, olderThan, this.provider);
+    const busy = this.busyNodes ? await this.busyNodes.ask(olderThan) : { used: undefined };
+    if ('retryInSeconds' in busy) {
+      this.retryRetention(busy.retryInSeconds);
+      return { freed: 0, kept: 0 };
+    }
+    const r = freeOldData(this.store, olderThan, busy.used);
     this.log.info(`retention done: ${r.freed} chunks freed` + (r.kept ? `, ${r.kept} busy hosts kept` : ''));
     this.lastRetention = { ...r, at: this.isoNow() };
     return r;
@@ -296,6 +322,7 @@ class PersistenceImpl implements Persistence {
       earlySnapshots: this.earlySnapshots,
       lastCleanup: this.lastCleanup,
       lastRetention: this.lastRetention,
+      nodeProvider: this.busyNodes?.status() ?? null,
       wal: this.wal?.stats() ?? null,
     };
   }
@@ -319,6 +346,15 @@ class PersistenceImpl implements Persistence {
     if (this.settings.memoryCapBytes > 0) this.scheduleMemoryCheck(MEMORY_CHECK_NORMAL);
   }
 
+  /** Another retention pass soon, while the timers run (a regular pass cancels it). */
+  private retryRetention(seconds: number): void {
+    if (this.stopped || this.timers.length === 0) return;
+    this.retentionRetry = setTimeout(() => {
+      this.retentionOnce().catch((err) => this.log.error(`retention: ${errorText(err)}`));
+    }, seconds * 1000);
+    this.retentionRetry.unref();
+  }
+
   private scheduleMemoryCheck(seconds: number): void {
     this.memoryTimer = setTimeout(() => {
       let next = MEMORY_CHECK_NORMAL;
@@ -340,6 +376,7 @@ class PersistenceImpl implements Persistence {
     for (const t of this.timers) t.cancel();
     this.timers = [];
     if (this.memoryTimer) clearTimeout(this.memoryTimer);
+    clearTimeout(this.retentionRetry);
     try {
       await this.checkpoint();
     } finally {

@@ -9,7 +9,7 @@
 
 import type { MetricStore } from '../engine/types.ts';
 import type { PersistLogger } from './log.ts';
-import type { NodeProvider } from './node-provider.ts';
+import type { UsedNodes } from './node-provider.ts';
 
 export interface RetentionResult {
   /** Chunks freed. */
@@ -18,11 +18,9 @@ export interface RetentionResult {
   kept: number;
 }
 
-/** One retention pass. Throws when the node provider cannot be asked (nothing is freed then, as in Go). */
-export async function freeOldData(store: MetricStore, olderThan: number, provider?: NodeProvider): Promise<RetentionResult> {
-  if (!provider) return { freed: store.free([], olderThan), kept: 0 };
-  const used = await provider.usedNodes(olderThan);
-  if (Object.keys(used).length === 0) return { freed: store.free([], olderThan), kept: 0 };
+/** One retention pass; the hosts of `used` (the node provider's answer) keep their data. */
+export function freeOldData(store: MetricStore, olderThan: number, used?: UsedNodes): RetentionResult {
+  if (!used || Object.keys(used).length === 0) return { freed: store.free([], olderThan), kept: 0 };
   const busy = new Map<string, Set<string>>();
   for (const [cluster, hosts] of Object.entries(used)) busy.set(cluster, new Set(hosts));
   let freed = 0;

@@ -5,7 +5,7 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch'];
@@ -24,6 +24,8 @@ export interface RunningHttpServer {
   readonly port: number;
   /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes every connection. */
   close(graceMs?: number): Promise<void>;
+  /** Connections open now (Bun's node:http reports a connection once it has sent a request). */
+  openConnections(): number;
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
@@ -33,6 +35,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       ? createAdaptorServer({ fetch: options.fetch, createServer: createHttpsServer, serverOptions: tls })
       : createAdaptorServer({ fetch: options.fetch })
   ) as Server;
+
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', () => open--);
+  });
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error) => reject(new Error(`starting listener on '${options.host}:${options.port}': ${e.message}`));
@@ -49,6 +57,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     host: address.address,
     port: address.port,
     close: (graceMs = 30_000) => closeGracefully(server, graceMs),
+    openConnections: () => open,
   };
 }
 

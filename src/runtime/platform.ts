@@ -22,6 +22,11 @@ export function commandLineArgs(): string[] {
   return process.argv.slice(2);
 }
 
+/** An environment variable, or undefined when it is not set. */
+export function environmentVariable(name: string): string | undefined {
+  return process.env[name];
+}
+
 export function writeStdout(text: string): void {
   process.stdout.write(text);
 }

@@ -5,14 +5,23 @@
 // checkpoint after HTTP and NATS have drained.
 
 import { openPersistence, persistSettings } from '../persist/index.ts';
+import { environmentVariable, readTextFile } from '../runtime/index.ts';
+import { BACKEND_TOKEN_ENV, resolveBackendToken } from './backend-token.ts';
 import type { ExtensionFactory } from './extensions.ts';
 import { WalWriteError } from './ingest.ts';
 
-export const persistenceExtension: ExtensionFactory = ({ config, store, log }) => {
+export const persistenceExtension: ExtensionFactory = async ({ config, store, log }) => {
+  const backendUrl = config.main.backendUrl || undefined;
+  const token = backendUrl ? await resolveBackendToken(config.main, environmentVariable, readTextFile) : null;
+  if (backendUrl) {
+    if (token) log.info(`retention asks ${backendUrl} for the nodes running jobs, with the token of ${token.source}`);
+    else log.warn(`main.backend-url is set but no token (main.backend-token, main.backend-token-file or ${BACKEND_TOKEN_ENV}): cc-backend will refuse the question for the nodes running jobs`);
+  }
   const persistence = openPersistence({
     store,
     settings: persistSettings(config.metricStore),
-    backendUrl: config.main.backendUrl || undefined,
+    backendUrl,
+    backendToken: token?.token,
     fsync: config.metricStore.checkpoints.fsync,
     log,
   });

@@ -1,11 +1,13 @@
 // Start-up and shutdown of the whole service, runtime-neutral apart from the
 // runtime layer it calls: store, extensions (persistence, NATS), HTTP API.
 
-import { createApp } from '../api/app.ts';
+import { API_ROUTES, createApp } from '../api/app.ts';
+import { MONITORING_PATHS } from '../api/routes/monitoring.ts';
 import { type Authenticator, createJwtAuthenticator } from '../auth/jwt.ts';
 import type { ServiceConfig } from '../config/types.ts';
 import type { MetricStore } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
+import { createServiceMonitor } from '../monitor/service-monitor.ts';
 import {
   type RunningHttpServer,
   dropPrivileges,
@@ -42,19 +44,28 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const store = options.store ?? (await openStore(storeOptions(config)));
 
   let write: WritePath | null = null;
+  let http: RunningHttpServer | null = null;
+  const extensions: Extension[] = [];
+  const status = () => Object.assign({ store: store.stats() }, ...extensions.map((e) => e.status?.() ?? {}));
+  const monitor = createServiceMonitor({
+    config,
+    store,
+    status,
+    connections: () => http?.openConnections() ?? 0,
+    routes: [...API_ROUTES.map((r) => r.path), ...MONITORING_PATHS],
+  });
   const context: ExtensionContext = {
     config,
     store,
     log,
-    writePath: { ingest: (body, cluster) => write!.ingest(body, cluster), openBatch: () => write!.openBatch() },
+    writePath: monitor.countWrites({ ingest: (body, cluster) => write!.ingest(body, cluster), openBatch: () => write!.openBatch() }, 'nats'),
   };
-  const extensions: Extension[] = [];
   for (const create of options.extensions ?? EXTENSIONS) extensions.push(await create(context));
   write = writePath(extensions, store);
 
   const app = createApp({
     store,
-    ingest: write.ingest,
+    ingest: monitor.countWrites(write, 'http').ingest,
     auth,
     log,
     dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
@@ -62,10 +73,10 @@ export async function startService(options: StartOptions): Promise<RunningServic
     limits: config.main.limits,
     ingestLimits: ingestLimitsOf(config),
     viewer: { readFile: readUrlFile },
-    status: () => Object.assign({ store: store.stats() }, ...extensions.map((e) => e.status?.() ?? {})),
+    status,
+    monitoring: monitor.routes(),
   });
 
-  let http: RunningHttpServer | null = null;
   const httpService: Service = {
     name: 'HTTP server',
     async start() {
@@ -81,10 +92,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
 
   const lifecycle = new Lifecycle(log);
   await lifecycle.start([...extensions.flatMap((e) => (e.service ? [e.service] : [])), httpService]);
+  monitor.setPhase('ready');
   const { protocol, host, port } = http!;
   return {
     url: `${protocol}://${hostPort(host, port)}`,
-    stop: () => lifecycle.stop(),
+    stop: () => {
+      monitor.setPhase('stopping');
+      return lifecycle.stop();
+    },
   };
 }
 

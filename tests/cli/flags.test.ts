@@ -3,7 +3,7 @@ import { FlagError, parseFlags, usage } from '../../src/cli/flags.ts';
 
 describe('command-line flags, Go style', () => {
   it('has the reference defaults', () => {
-    expect(parseFlags([])).toEqual({ config: undefined, dev: false, cleanupCheckpoints: false, loglevel: 'warn', logdate: false, version: false, help: false });
+    expect(parseFlags([])).toEqual({ config: undefined, dev: false, cleanupCheckpoints: false, loglevel: 'warn', logdate: false, logformat: 'text', version: false, help: false });
   });
 
   it.each([
@@ -18,6 +18,8 @@ describe('command-line flags, Go style', () => {
     [['-dev', '--'], { dev: true }],
     [['-cleanup-checkpoints', '-config', 'a.json'], { cleanupCheckpoints: true, config: 'a.json' }],
     [['--cleanup-checkpoints=false'], { cleanupCheckpoints: false }],
+    [['-logformat', 'json'], { logformat: 'json' }],
+    [['-logformat=text'], { logformat: 'text' }],
   ])('%j', (args, expected) => {
     expect(parseFlags(args)).toMatchObject(expected);
   });
@@ -29,12 +31,13 @@ describe('command-line flags, Go style', () => {
     [['stray'], 'unexpected argument: stray'],
     [['-cleanupCheckpoints'], 'flag provided but not defined: -cleanupCheckpoints'],
     [['-dev', '--', 'stray'], 'unexpected argument: stray'],
+    [['-logformat'], 'flag needs an argument: -logformat'],
   ])('refuses %j', (args, message) => {
     expect(() => parseFlags(args)).toThrow(new FlagError(message));
   });
 
   it('lists every flag in the usage text', () => {
     const text = usage('cc-metric-store');
-    for (const flag of ['-cleanup-checkpoints', '-config', '-dev', '-logdate', '-loglevel', '-version']) expect(text).toContain(`  ${flag}`);
+    for (const flag of ['-cleanup-checkpoints', '-config', '-dev', '-logdate', '-logformat', '-loglevel', '-version']) expect(text).toContain(`  ${flag}`);
   });
 });

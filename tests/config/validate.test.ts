@@ -142,6 +142,20 @@ describe('config validation', () => {
     ]);
   });
 
+  it('reads the backend token (at most one of backend-token, backend-token-file) and metrics-without-auth', () => {
+    const defaults = validateConfig(reference, 'config.json').main;
+    expect(defaults).toMatchObject({ backendToken: '', backendTokenFile: '', metricsWithoutAuth: false });
+    const main = { ...reference.main, 'backend-token': 'eyJ.x.y', 'metrics-without-auth': true };
+    expect(validateConfig(withChange('main', main), 'config.json').main).toMatchObject({ backendToken: 'eyJ.x.y', backendTokenFile: '', metricsWithoutAuth: true });
+    const fromFile = validateConfig(withChange('main.backend-token-file', '/etc/cc-metric-store/backend.jwt'), 'config.json').main;
+    expect(fromFile.backendTokenFile).toBe('/etc/cc-metric-store/backend.jwt');
+    expect(() => validateConfig(withChange('main', { ...main, 'backend-token-file': 'f' }), 'config.json')).toThrow(
+      'config.json: main.backend-token-file: conflicts with main.backend-token: set one of them',
+    );
+    expect(() => validateConfig(withChange('main.metrics-without-auth', 'yes'), 'config.json')).toThrow(/main\.metrics-without-auth: expected true or false/);
+    expect(() => validateConfig(withChange('main.backend-token', 42), 'config.json')).toThrow(/main\.backend-token: expected a string/);
+  });
+
   it('parses IPv6 and all-interfaces addresses', () => {
     expect(validateConfig(withChange('main.addr', '[::1]:8082'), 'x').main.addr).toEqual({ host: '::1', port: 8082 });
     expect(validateConfig(withChange('main.addr', ':0'), 'x').main.addr).toEqual({ host: '', port: 0 });

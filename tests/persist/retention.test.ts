@@ -11,12 +11,17 @@ import type { TestEnv } from '../support/persist-env.ts';
 let env: TestEnv;
 let server: Server | undefined;
 const requests: string[] = [];
+const authorizations: Array<string | undefined> = [];
 let reply: { status: number; body: string } = { status: 200, body: '{}' };
+/** When set, the fake backend answers 401 to requests without `Authorization: Bearer <requiredToken>`, as cc-backend does. */
+let requiredToken: string | undefined;
 
 beforeEach(() => {
   env = testEnv();
   requests.length = 0;
+  authorizations.length = 0;
   reply = { status: 200, body: '{}' };
+  requiredToken = undefined;
 });
 afterEach(async () => {
   env.cleanup();
@@ -28,6 +33,12 @@ afterEach(async () => {
 async function fakeBackend(): Promise<string> {
   server = createServer((req, res) => {
     requests.push(req.url ?? '');
+    authorizations.push(req.headers.authorization);
+    if (requiredToken !== undefined && req.headers.authorization !== `Bearer ${requiredToken}`) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"status":"Unauthorized","error":"missing or invalid JWT"}');
+      return;
+    }
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(reply.body);
   });
@@ -86,8 +97,12 @@ describe('retention', () => {
     reply = { status: 500, body: 'oops' };
     const store = await filledStore();
     const p = openPersistence({ store, settings: env.settings(), backendUrl: url, log: env.log, now: env.now, wal: false });
-    await expect(p.retentionOnce()).rejects.toThrow(/status 500/);
+    expect(await p.retentionOnce()).toEqual({ freed: 0, kept: 0 });
     expect(oldestPerHost(store)['fritz/b']).toBeLessThan(env.clock.now - 48 * H);
+    expect(env.log.lines.filter((l) => l.startsWith('error '))).toEqual([
+      expect.stringMatching(/^error retention: cannot ask cc-backend .*\(attempt 1 of 3, 600 s apart\): .*status 500; nothing freed/),
+    ]);
+    expect(p.status().nodeProvider).toMatchObject({ consecutiveFailures: 1, failures: 1, passesWithoutProvider: 0, lastError: expect.stringMatching(/status 500/) });
   });
 
   it('rejects a malformed backend answer with a clear message', async () => {
@@ -101,6 +116,83 @@ describe('retention', () => {
     const p = openPersistence({ store, settings: env.settings(), log: env.log, now: env.now, wal: false });
     const r = await p.retentionOnce();
     expect(r.freed).toBe(3);
+  });
+});
+
+describe('retention with a cc-backend that wants a JWT', () => {
+  const TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJyb2xlcyI6WyJST0xFX0FQSSJdfQ.c2ln';
+
+  it('sends main.backend-token as a bearer token and keeps the hosts running jobs', async () => {
+    const url = await fakeBackend();
+    requiredToken = TOKEN;
+    reply = { status: 200, body: JSON.stringify({ fritz: ['a'] }) };
+    const store = await filledStore();
+    const p = openPersistence({ store, settings: env.settings(), backendUrl: url, backendToken: TOKEN, log: env.log, now: env.now, wal: false });
+    expect(await p.retentionOnce()).toMatchObject({ kept: 1 });
+    expect(authorizations).toEqual([`Bearer ${TOKEN}`]);
+    const oldest = oldestPerHost(store);
+    expect(oldest['fritz/a']).toBeLessThan(env.clock.now - 48 * H);
+    expect(oldest['fritz/b']).toBeGreaterThanOrEqual(env.clock.now - 48 * H);
+    expect(oldest['alex/c']).toBeGreaterThanOrEqual(env.clock.now - 48 * H);
+    expect(p.status().nodeProvider).toMatchObject({ consecutiveFailures: 0, failures: 0, lastAnswerAt: env.clock.now });
+  });
+
+  it('without a token, names the keys to set when cc-backend answers 401', async () => {
+    const url = await fakeBackend();
+    requiredToken = TOKEN;
+    const p = openPersistence({ store: await filledStore(), settings: env.settings(), backendUrl: url, log: env.log, now: env.now, wal: false });
+    await p.retentionOnce();
+    expect(authorizations).toEqual([undefined]);
+    expect(p.status().nodeProvider!.lastError).toMatch(/status 401 \(cc-backend wants a JWT: set main\.backend-token, main\.backend-token-file or CC_BACKEND_TOKEN\)/);
+  });
+
+  it('with the backend down, frees by retention alone after 3 failed attempts, then asks afresh', async () => {
+    const url = await fakeBackend();
+    await new Promise((r) => server!.close(r));
+    server = undefined;
+    const store = await filledStore();
+    const p = openPersistence({ store, settings: env.settings(), backendUrl: url, backendToken: TOKEN, log: env.log, now: env.now, wal: false });
+    const old = () => Object.values(oldestPerHost(store)).filter((ts) => ts < env.clock.now - 48 * H).length;
+    expect(await p.retentionOnce()).toEqual({ freed: 0, kept: 0 });
+    expect(await p.retentionOnce()).toEqual({ freed: 0, kept: 0 });
+    expect(old()).toBe(3);
+    expect((await p.retentionOnce()).freed).toBe(3);
+    expect(old()).toBe(0);
+    const errors = env.log.lines.filter((l) => l.startsWith('error '));
+    expect(errors).toHaveLength(3);
+    expect(errors[2]).toMatch(/3 times in a row \(limit: 3 attempts, 600 s apart\): freeing by retention alone/);
+    expect(p.status().nodeProvider).toMatchObject({ consecutiveFailures: 0, failures: 3, passesWithoutProvider: 1 });
+    // The next pass asks again, with three attempts of its own.
+    expect(await p.retentionOnce()).toEqual({ freed: 0, kept: 0 });
+    expect(p.status().nodeProvider).toMatchObject({ consecutiveFailures: 1, failures: 4 });
+  });
+
+  it('a failed attempt is retried on a timer while the service runs; an answer ends the failures', async () => {
+    const url = await fakeBackend();
+    reply = { status: 503, body: '' };
+    const store = await filledStore();
+    const p = openPersistence({
+      store,
+      settings: env.settings(),
+      backendUrl: url,
+      backendToken: TOKEN,
+      log: env.log,
+      now: env.now,
+      wal: false,
+      nodeProviderRetrySeconds: 0.05,
+    });
+    p.start();
+    try {
+      await p.retentionOnce();
+      expect(requests).toHaveLength(1);
+      reply = { status: 200, body: JSON.stringify({ fritz: ['a', 'b'] }) };
+      await vi.waitFor(() => expect(p.status().lastRetention).toMatchObject({ kept: 2 }), { timeout: 20_000, interval: 20 });
+      expect(requests).toHaveLength(2);
+      expect(p.status().nodeProvider).toMatchObject({ consecutiveFailures: 0, failures: 1 });
+      expect(Object.values(oldestPerHost(store)).filter((ts) => ts < env.clock.now - 48 * H)).toHaveLength(2);
+    } finally {
+      await p.stop();
+    }
   });
 });
 

@@ -1,0 +1,51 @@
+// Latency of every request by endpoint and status class, and the requests in
+// flight: a Hono middleware that runs around every route, the 401s of the
+// JWT check and the 404s included.
+
+import type { MiddlewareHandler } from 'hono';
+import { Gauge, Histogram, type Registry } from 'prom-client';
+
+/** Seconds: from a healthcheck's millisecond to a query at the request timeout (main.request-timeout, 120 s). */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class HttpMetrics {
+  private readonly duration: Histogram<'route' | 'status'>;
+  private readonly inFlight: Gauge;
+  private readonly known: ReadonlySet<string>;
+
+  /** `paths`: the endpoints that get a label of their own; others are "other" (bounded label values). */
+  constructor(registry: Registry, paths: readonly string[]) {
+    const registers = [registry];
+    this.known = new Set(paths);
+    this.duration = new Histogram({
+      name: 'cc_metric_store_http_request_duration_seconds',
+      help: 'Time from a request to its answer (body read included), by endpoint and status class',
+      labelNames: ['route', 'status'],
+      buckets: BUCKETS,
+      registers,
+    });
+    this.inFlight = new Gauge({ name: 'cc_metric_store_http_requests_in_flight', help: 'Requests being answered', registers });
+  }
+
+  /** The endpoint of a path as a label: `/api/query` (with or without the slash), `/swagger`, `/viewer` or `other`. */
+  route(path: string): string {
+    const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    if (this.known.has(p)) return p;
+    for (const prefix of ['/swagger', '/viewer']) if (p === prefix || p.startsWith(`${prefix}/`)) return prefix;
+    return 'other';
+  }
+
+  middleware(): MiddlewareHandler {
+    return async (c, next) => {
+      const started = performance.now();
+      this.inFlight.inc();
+      try {
+        await next();
+      } finally {
+        this.inFlight.dec();
+        const status = `${Math.floor(c.res.status / 100)}xx`;
+        this.duration.observe({ route: this.route(c.req.path), status }, (performance.now() - started) / 1000);
+      }
+    };
+  }
+}
