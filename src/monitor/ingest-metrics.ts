@@ -9,24 +9,11 @@ import type { WritePath } from '../service/ingest.ts';
 
 export type WriteSource = 'http' | 'nats';
 
-/**
- * The fields of an IngestResult that counting needs, in both shapes: the
- * reasons map when the engine gives one (malformed, unsafe-name, too-old,
- * too-new, no-slot, store-full, too-many-hosts), else `dropped` (samples too
- * old or beyond memory) and the one malformed line of `error`.
- */
-type Counted = Pick<IngestResult, 'accepted' | 'skipped' | 'error'> & {
-  dropped?: number;
-  reasons?: Partial<Record<string, number>>;
-};
+type Counted = Pick<IngestResult, 'accepted' | 'skipped' | 'reasons'>;
 
-/** Refused samples of one result by reason; empty when everything was stored or skipped on purpose. */
+/** Refused samples of one result by reason (malformed, unsafe-name, too-old, too-new, no-slot, store-full, too-many-hosts). */
 export function rejectionsByReason(result: Counted): Array<[reason: string, count: number]> {
-  if (result.reasons) return Object.entries(result.reasons).flatMap(([reason, n]) => (n ? [[reason, n] as [string, number]] : []));
-  const out: Array<[string, number]> = [];
-  if (result.dropped) out.push(['dropped', result.dropped]);
-  if (result.error) out.push(['malformed', 1]);
-  return out;
+  return Object.entries(result.reasons).flatMap(([reason, n]) => (n ? [[reason, n] as [string, number]] : []));
 }
 
 export class IngestMetrics {

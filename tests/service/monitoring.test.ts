@@ -87,7 +87,7 @@ describe('monitoring endpoints of the service', () => {
   it('counts samples by source and reason, times requests by route and status class, reads persistence', async () => {
     const service = await startService({ config: config({}, 'counts'), log: silentLogger, extensions: [...EXTENSIONS, natsLike] });
     try {
-      const body = `cpu_load,cluster=fritz,hostname=h1 value=1 ${now}\ncpu_load,cluster=fritz,hostname=h2 value=2 ${now}\nnope,cluster=fritz,hostname=h1 value=3 ${now}\ncpu_load,hostname=h1 value=x\n`;
+      const body = `cpu_load,cluster=fritz,hostname=h1 value=1 ${now}\ncpu_load,cluster=fritz,hostname=h2 value=2 ${now}\nnope,cluster=fritz,hostname=h1 value=3 ${now}\ncpu_load,cluster=fritz,hostname=h1 value=x\n`;
       expect((await fetch(`${service.url}/api/write`, { method: 'POST', body, headers: auth })).status).toBe(400);
       expect((await fetch(`${service.url}/api/write/?cluster=fritz`, { method: 'POST', body: `cpu_load,hostname=h3 value=4 ${now}`, headers: auth })).status).toBe(200);
       expect((await fetch(`${service.url}/api/query`, { method: 'POST', body: '{', headers: auth })).status).toBe(400);
@@ -123,16 +123,13 @@ describe('monitoring endpoints of the service', () => {
 });
 
 describe('counting refused samples', () => {
-  it('takes the reasons of the engine when it gives them, else dropped and the malformed line', () => {
-    expect(rejectionsByReason({ accepted: 1, skipped: 0, dropped: 3, error: { line: 2, message: 'x' } })).toEqual([
-      ['dropped', 3],
-      ['malformed', 1],
-    ]);
-    expect(rejectionsByReason({ accepted: 1, skipped: 0, reasons: { 'too-old': 2, 'unsafe-name': 0, 'store-full': 1 }, error: null })).toEqual([
+  it('counts the reasons the engine gives, leaving out those at zero', () => {
+    expect(rejectionsByReason({ accepted: 1, skipped: 0, reasons: { 'too-old': 2, 'unsafe-name': 0, 'store-full': 1, malformed: 1 } })).toEqual([
       ['too-old', 2],
       ['store-full', 1],
+      ['malformed', 1],
     ]);
-    expect(rejectionsByReason({ accepted: 1, skipped: 2, dropped: 0, error: null })).toEqual([]);
+    expect(rejectionsByReason({ accepted: 1, skipped: 2, reasons: {} })).toEqual([]);
   });
 });
 
