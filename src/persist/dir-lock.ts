@@ -17,7 +17,7 @@
 // `.lock` before starting the reference on the same directory.
 
 import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isNotFound } from './files.ts';
 import { errorText, type PersistLogger } from './log.ts';
 import { type ProcessIdentity, type ProcessTable, selfIdentity, systemProcesses } from './process-identity.ts';
@@ -73,7 +73,8 @@ type Verdict = { live: true } | { live: false; reason: string };
  * the holder when another store runs on it.
  */
 export async function lockDirectory(options: LockOptions): Promise<DirLock> {
-  const { dir, role, log } = options;
+  const { role, log } = options;
+  const dir = resolve(options.dir);
   const self = options.self ?? selfIdentity();
   const processes = options.processes ?? systemProcesses;
   const waitSeconds = options.waitSeconds ?? LOCK_WAIT_SECONDS;
