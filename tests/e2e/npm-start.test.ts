@@ -2,15 +2,17 @@
 // terminals stop them: SIGTERM to the npm process alone (Docker, systemd with
 // KillMode=main), SIGINT to the whole process group (Ctrl-C). Each time the
 // store shuts down completely (final checkpoint on disk, lock released,
-// "Graceful shutdown completed!") and no process is left.
+// "Graceful shutdown completed!") and no process is left. A second signal
+// that is not such a repeat still ends the store at once.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { send } from './support/raw-http.ts';
-import { ROOT } from './support/runtimes.ts';
-import { tempDir, testConfig } from './support/server-process.ts';
+import { ROOT, cliCommand } from './support/runtimes.ts';
+import { startServer, tempDir, testConfig } from './support/server-process.ts';
 
 const T = Math.floor(Date.now() / 1000) - 600;
 
@@ -109,4 +111,22 @@ describe('stopping npm start', () => {
     npx.child.kill('SIGTERM');
     await expectCompleteShutdown(npx, store, checkpoints);
   });
+
+  it('a second signal, not a repeat of the first, still ends the store at once', async () => {
+    const server = await startServer(cliCommand('node'), testConfig());
+    // Answered only once start-up has finished, signal handlers included.
+    expect((await send(server.port, { method: 'GET', path: '/api/debug' })).status).toBe(200);
+    // A write whose body never completes keeps the HTTP drain, and so the shutdown, going.
+    const socket = connect(server.port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST /api/write?cluster=fritz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\ncpu_load');
+    process.kill(server.pid, 'SIGTERM');
+    await until('"shutting down"', () => server.stderr().includes('SIGTERM received, shutting down'), { output: server.stderr } as Launched);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await server.stop('SIGTERM')).toBe(130);
+    expect(server.stderr()).not.toContain('Graceful shutdown completed!');
+    socket.destroy();
+  });
 });
+
