@@ -109,7 +109,7 @@ describe('a start while the previous store shuts down', () => {
   it('waits for its final checkpoint, then restores it', async () => {
     const dir = tempDir();
     const first = await startServer(cliCommand('node'), testConfig(), [], dir);
-    await write(first, `mem_used,hostname=f0101,type=node value=1 ${T}`); // answered once start-up (signal handlers included) is done
+    await write(first, `clock,hostname=f0101,type=node value=1 ${T}`); // answered once start-up (signal handlers included) is done
     // A write whose body is still arriving holds the first store's shutdown (HTTP drains before the final checkpoint).
     const line = `cpu_load,hostname=f0101,type=node value=3.5 ${T}`;
     const socket = connect(first.port, '127.0.0.1');
