@@ -21,6 +21,18 @@ if (process.env.npm_lifecycle_event) {
   watch.unref();
 }
 
+// As PID 1 (a container's ENTRYPOINT) a signal nobody handles is ignored, so
+// `docker stop` during a long restore would wait out its whole timeout. Until
+// the store installs its own handlers (once it listens), end at once, as any
+// other process would.
+if (process.pid === 1) {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]]) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) === 1) process.exit(code);
+    });
+  }
+}
+
 if (process.versions.bun) {
   await import('../src/cli.ts');
 } else {

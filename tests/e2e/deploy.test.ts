@@ -4,14 +4,15 @@
 // checkout and started as the image would start it), the compose file and
 // the example config (loaded by the real config loader).
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { type Stage, execForm, parseDockerfile, parseUnit, unitSeconds } from './support/deploy-files.ts';
+import { selfIdentity } from '../../src/persist/process-identity.ts';
 import { ROOT } from './support/runtimes.ts';
-import { startProcess, tempDir } from './support/server-process.ts';
+import { startProcess, tempDir, testConfig } from './support/server-process.ts';
 
 const deployFile = (name: string) => readFileSync(join(ROOT, 'deploy', name), 'utf8');
 const STATE_DIR = '/var/lib/cc-metric-store';
@@ -171,6 +172,58 @@ describe('deploy/Dockerfile', () => {
     scan(join(ROOT, 'bin'));
     expect(imported.size).toBeGreaterThan(3);
     expect([...imported].filter((name) => !(name in pkg.dependencies))).toEqual([]);
+  });
+});
+
+// The image runs the bin as PID 1, for which the kernel ignores a signal with no
+// handler. `unshare` gives it a PID namespace of its own, as Docker does.
+const unshare = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']);
+describe.runIf(unshare.status === 0)('the bin as PID 1 (a container)', () => {
+  /** `command` (default: the bin) as PID 1 of a new PID namespace. */
+  function asPid1(command: string[], cwd: string) {
+    const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', ...command], {
+      cwd,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    /** The store's PID outside its namespace: unshare's only child. */
+    const storePid = () => Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim());
+    return { child, stderr: () => stderr, exited, storePid };
+  }
+
+  async function until(what: string, probe: () => boolean, output: () => string): Promise<void> {
+    for (let i = 0; i < 600 && !probe(); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!probe()) throw new Error(`no ${what} within 30 s:\n${output()}`);
+  }
+
+  it('SIGTERM after start-up: the graceful shutdown, exit 0', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(testConfig()));
+    const store = asPid1([process.execPath, join(ROOT, BIN), '-config', join(dir, 'config.json'), '-loglevel', 'info'], dir);
+    await until('"listening at"', () => /listening at/.test(store.stderr()), store.stderr);
+    expect(JSON.parse(readFileSync(join(dir, 'var/checkpoints/.lock'), 'utf8')).pid).toBe(1);
+    process.kill(store.storePid(), 'SIGTERM');
+    expect(await store.exited).toBe(0);
+    expect(store.stderr()).toContain('Graceful shutdown completed!');
+  });
+
+  it('SIGTERM during start-up ends it at once instead of being ignored', async () => {
+    // Start-up held at a known point: the lock names PID 2 of the namespace (a sleep started
+    // beside the store) as a store writing its final checkpoint, so the store waits for it.
+    const dir = tempDir();
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(testConfig()));
+    mkdirSync(join(dir, 'var/checkpoints'), { recursive: true });
+    const { pid, startTicks, ...machine } = selfIdentity();
+    const holder = { program: 'cc-metric-store', ...machine, pid: 2, startTicks: null, role: 'store', state: 'stopping', since: new Date().toISOString() };
+    writeFileSync(join(dir, 'var/checkpoints/.lock'), JSON.stringify(holder));
+    const store = asPid1(['sh', '-c', `sleep 120 & exec "$0" "$@"`, process.execPath, join(ROOT, BIN), '-config', join(dir, 'config.json'), '-loglevel', 'info'], dir);
+    await until('"waiting"', () => store.stderr().includes('waiting up to 60 s for cc-metric-store (PID 2)'), store.stderr);
+    process.kill(store.storePid(), 'SIGTERM');
+    // Ignored, it would wait out the 60 s and exit 1.
+    expect(await store.exited).toBe(143);
+    expect(store.stderr()).not.toContain('listening at');
   });
 });
 
