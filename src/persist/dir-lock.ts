@@ -73,23 +73,49 @@ type Verdict = { live: true } | { live: false; reason: string };
  * the holder when another store runs on it.
  */
 export async function lockDirectory(options: LockOptions): Promise<DirLock> {
-  const { role, log } = options;
   const dir = resolve(options.dir);
   const self = options.self ?? selfIdentity();
-  const processes = options.processes ?? systemProcesses;
-  const waitSeconds = options.waitSeconds ?? LOCK_WAIT_SECONDS;
-  const pollMs = options.pollMs ?? 200;
-  const path = join(dir, LOCK_FILE);
-  const mine: LockHolder = { program: 'cc-metric-store', ...self, role, state: 'running', since: new Date().toISOString() };
+  const attempt: Attempt = {
+    dir,
+    path: join(dir, LOCK_FILE),
+    role: options.role,
+    log: options.log,
+    self,
+    processes: options.processes ?? systemProcesses,
+    waitSeconds: options.waitSeconds ?? LOCK_WAIT_SECONDS,
+    pollMs: options.pollMs ?? 200,
+    mine: { program: 'cc-metric-store', ...self, role: options.role, state: 'running', since: new Date().toISOString() },
+  };
+  try {
+    if (options.create) await mkdir(dir, { recursive: true });
+    return await acquire(attempt);
+  } catch (e) {
+    if (e instanceof DirLockError) throw e;
+    throw new DirLockError(`cannot lock metric-store.checkpoints.directory ${dir}: ${errorText(e)}`, { cause: e });
+  }
+}
 
-  if (options.create) await mkdir(dir, { recursive: true });
+interface Attempt {
+  dir: string;
+  path: string;
+  role: LockRole;
+  log: LockOptions['log'];
+  self: ProcessIdentity;
+  processes: ProcessTable;
+  waitSeconds: number;
+  pollMs: number;
+  mine: LockHolder;
+}
+
+async function acquire(a: Attempt): Promise<DirLock> {
+  const { dir, path, log, waitSeconds, pollMs } = a;
   let waitingFor: LockHolder | null = null;
   const waitStarted = Date.now();
   let unreadable = 0;
   for (;;) {
-    if (await createExclusive(path, mine, self.pid)) {
+    if (await createExclusive(path, a.mine, a.self.pid)) {
       if (waitingFor) log.info(`checkpoint lock: ${describe(waitingFor)} finished; waited ${((Date.now() - waitStarted) / 1000).toFixed(1)} s`);
-      return heldLock(path, mine, self.pid, log);
+      return heldLock(path, a.mine, a.self.pid, log);
     }
     const holder = await readHolder(path);
     if (holder === undefined) continue; // released just now: try again
@@ -99,19 +125,19 @@ export async function lockDirectory(options: LockOptions): Promise<DirLock> {
         await sleep(pollMs);
         continue;
       }
-      await removeStale(path, null, self.pid);
+      await removeStale(path, null, a.self.pid);
       log.warn(`checkpoint lock: removed the unreadable lock file ${path}`);
       continue;
     }
     unreadable = 0;
-    const verdict = judge(holder, self, processes, dir, path);
+    const verdict = judge(holder, a.self, a.processes, dir, path);
     if (!verdict.live) {
-      if (await removeStale(path, holder, self.pid)) log.warn(`checkpoint lock: took over ${path} from ${describe(holder)}: ${verdict.reason}`);
+      if (await removeStale(path, holder, a.self.pid)) log.warn(`checkpoint lock: took over ${path} from ${describe(holder)}: ${verdict.reason}`);
       continue;
     }
     if (holder.role === 'store' && holder.state === 'running') {
       throw new DirLockError(
-        role === 'store'
+        a.role === 'store'
           ? `checkpoint directory ${dir} is in use by another ${describe(holder)}, running since ${holder.since}: stop it, or give this store another metric-store.checkpoints.directory (lock file ${path})`
           : `checkpoint directory ${dir} is in use by a running ${describe(holder)}, which cleans it up itself every retention-in-memory: run -cleanup-checkpoints only while no store runs on it (lock file ${path})`,
       );

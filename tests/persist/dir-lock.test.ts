@@ -51,7 +51,9 @@ describe('checkpoint directory lock', () => {
 
   it('creates a missing directory only when asked to', async () => {
     const dir = join(env.dir, 'new', 'checkpoints');
-    await expect(lockDirectory({ dir, role: 'cleanup', log: env.log })).rejects.toThrow(/ENOENT/);
+    await expect(lockDirectory({ dir, role: 'cleanup', log: env.log })).rejects.toThrow(
+      new RegExp(`^cannot lock metric-store.checkpoints.directory ${dir}: ENOENT`),
+    );
     const lock = await lockDirectory({ dir, role: 'store', log: env.log, create: true });
     expect(existsSync(join(dir, '.lock'))).toBe(true);
     await lock.release();
