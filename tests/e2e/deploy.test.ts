@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { type Stage, execForm, parseDockerfile, parseUnit, unitSeconds } from './support/deploy-files.ts';
 import { selfIdentity } from '../../src/persist/process-identity.ts';
+import { send } from './support/raw-http.ts';
 import { ROOT } from './support/runtimes.ts';
 import { startProcess, tempDir, testConfig } from './support/server-process.ts';
 
@@ -146,6 +147,8 @@ describe('deploy/Dockerfile', () => {
       ['-config', join(state, 'config.json'), '-loglevel', 'info'],
       state,
     );
+    // Answered once start-up, the shutdown handler included, has finished.
+    expect((await send(server.port, { method: 'GET', path: '/api/debug' })).status).toBe(200);
     expect(await server.stop('SIGTERM')).toBe(0);
     expect(server.stderr()).toContain('Graceful shutdown completed!');
   });
@@ -203,6 +206,8 @@ describe.runIf(unshare.status === 0)('the bin as PID 1 (a container)', () => {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(testConfig()));
     const store = asPid1([process.execPath, join(ROOT, BIN), '-config', join(dir, 'config.json'), '-loglevel', 'info'], dir);
     await until('"listening at"', () => /listening at/.test(store.stderr()), store.stderr);
+    const port = Number(/listening at 127\.0\.0\.1:(\d+)/.exec(store.stderr())![1]);
+    expect((await send(port, { method: 'GET', path: '/api/debug' })).status).toBe(200);
     expect(JSON.parse(readFileSync(join(dir, 'var/checkpoints/.lock'), 'utf8')).pid).toBe(1);
     process.kill(store.storePid(), 'SIGTERM');
     expect(await store.exited).toBe(0);
