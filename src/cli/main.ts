@@ -16,6 +16,7 @@ import {
   writeStdout,
 } from '../runtime/index.ts';
 import { type RunningService, startService } from '../service/start.ts';
+import { lockCheckpointDirectory, releasingLockOnStop } from './checkpoint-lock.ts';
 import { cleanupCheckpoints } from './cleanup.ts';
 import { FlagError, parseFlags, usage } from './flags.ts';
 
@@ -66,8 +67,12 @@ export async function main(args: readonly string[]): Promise<void> {
 async function run(configPath: string | undefined, dev: boolean, log: Logger): Promise<void> {
   const config = await loadConfig({ path: configPath, readTextFile });
   log.info(`configuration: ${config.source}`);
-  const service = await startService({ config, log, dev });
-  stopOnSignal(service, log);
+  const lock = await lockCheckpointDirectory(config, log);
+  const service = await startService({ config, log, dev }).catch(async (e: unknown) => {
+    await lock.release();
+    throw e;
+  });
+  stopOnSignal(releasingLockOnStop(service, lock), log);
 }
 
 /** On SIGINT or SIGTERM: a graceful stop, then exit 0 (1 when stopping failed). */

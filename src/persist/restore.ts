@@ -18,6 +18,7 @@ import { WalDecoder } from './format/wal.ts';
 import { encodeCheckpoint, readCheckpointTo } from './checkpoint-io.ts';
 import type { DiskState } from './disk-state.ts';
 import { listDir, writeFileAtomic, yieldToEventLoop } from './files.ts';
+import { isLockFile } from './dir-lock.ts';
 import type { CheckpointName } from './layout.ts';
 import { WAL_FILE, parseCheckpointName, selectRestoreFiles, sortCheckpoints } from './layout.ts';
 import type { PersistLogger } from './log.ts';
@@ -135,6 +136,7 @@ function progress(s: RestoreSummary, started: number): string {
 async function enumerateHosts(root: string, log: PersistLogger): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = [];
   for (const c of await listDir(root)) {
+    if (isLockFile(c.name)) continue;
     if (!c.isDirectory()) {
       log.warn(`restore: ignoring ${join(root, c.name)}: only cluster directories belong there`);
       continue;

@@ -41,12 +41,24 @@ export function exitProcess(code: number): never {
 
 export type ShutdownSignal = 'SIGINT' | 'SIGTERM';
 
-/** Calls `handler` on the first SIGINT or SIGTERM; a second one ends the process at once. */
+/**
+ * A repeat of the first signal this soon is the same request delivered twice:
+ * Ctrl-C under `npm start` reaches the store from the terminal (it signals the
+ * whole process group) and again from npm, which passes it on; systemd signals
+ * every process of the unit, npm included, the same way.
+ */
+const REPEAT_WINDOW_MS = 1000;
+
+/** Calls `handler` on the first SIGINT or SIGTERM; a second one (not a repeat, see above) ends the process at once. */
 export function onShutdownSignal(handler: (signal: ShutdownSignal) => void): void {
-  let received = false;
+  let first: { signal: ShutdownSignal; at: number } | null = null;
   const listener = (signal: ShutdownSignal) => {
-    if (received) exitProcess(130);
-    received = true;
+    const now = performance.now();
+    if (first) {
+      if (signal === first.signal && now - first.at < REPEAT_WINDOW_MS) return;
+      exitProcess(130);
+    }
+    first = { signal, at: now };
     handler(signal);
   };
   process.on('SIGINT', listener);

@@ -1,6 +1,8 @@
 // No test runs stale code: build/engine.wasm is rebuilt when a file under
 // assembly/ is newer, and dist/ (Node runs the service from there: it cannot
-// run TypeScript) is recompiled when a file under src/ is newer.
+// run TypeScript) is recompiled when a file under src/ is newer. And no test
+// runs without nats-server and Chromium: they are found (or installed) first,
+// and the test workers get their paths in NATS_SERVER_PATH and CHROMIUM_PATH.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -8,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ROOT } from './runtimes.ts';
+import { MissingTestDependencies, ensureTestDependencies } from './test-dependencies.ts';
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -34,6 +37,15 @@ declare module 'vitest' {
 }
 
 export default function setup(project: TestProject): () => void {
+  try {
+    // The workers inherit this process's environment.
+    Object.assign(process.env, ensureTestDependencies());
+  } catch (e) {
+    if (!(e instanceof MissingTestDependencies)) throw e;
+    // The message alone, not a stack trace: it says all there is to do.
+    process.stderr.write(`\n${e.message}\n\n`);
+    process.exit(1);
+  }
   if (builtAt(join(ROOT, 'build/engine.wasm')) < newestSource(join(ROOT, 'assembly'))) {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/assemblyscript/bin/asc.js'), 'assembly/index.ts', '--target', 'release'], {
       cwd: ROOT,

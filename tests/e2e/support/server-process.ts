@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 
 export interface ServerProcess {
+  readonly pid: number;
   readonly port: number;
   readonly dir: string;
   stderr(): string;
@@ -113,6 +114,7 @@ function handle(
   exited: Promise<number | null>,
 ): ServerProcess {
   return {
+    pid: child.pid!,
     port,
     dir,
     stderr,
