@@ -118,7 +118,9 @@ const HEADER = walFileHeader();
 const OPEN_ATTEMPTS = 3;
 const DONE = Promise.resolve();
 /** Hosts whose log is being looked at or opened at once (file descriptors beyond maxOpenFiles, thread-pool jobs). */
-const COLD_OPENS = 64;
+export const COLD_OPENS = 64;
+/** WAL file descriptors kept open at most by default. */
+export const DEFAULT_MAX_OPEN_WAL_FILES = 1024;
 const NO_CHUNKS: Uint8Array[] = [];
 
 export interface WalStats {

@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
+import { type ConnectionLimits, type ConnectionStats, guardConnections } from './connection-guard.ts';
 
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch'];
 
@@ -16,6 +17,8 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   tls?: { certFile: string; keyFile: string } | null;
+  /** Caps and timeouts of the connections (see connection-guard.ts); none when absent. */
+  limits?: ConnectionLimits;
 }
 
 export interface RunningHttpServer {
@@ -24,15 +27,18 @@ export interface RunningHttpServer {
   readonly port: number;
   /** Stops accepting, lets requests in flight finish (at most `graceMs`), then closes every connection. */
   close(graceMs?: number): Promise<void>;
+  connections(): ConnectionStats | null;
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const tls = options.tls ? await loadKeyPair(options.tls.certFile, options.tls.keyFile) : null;
+  const serverOptions = { ...nodeTimeouts(options.limits), ...tls };
   const server = (
     tls
-      ? createAdaptorServer({ fetch: options.fetch, createServer: createHttpsServer, serverOptions: tls })
-      : createAdaptorServer({ fetch: options.fetch })
+      ? createAdaptorServer({ fetch: options.fetch, createServer: createHttpsServer, serverOptions })
+      : createAdaptorServer({ fetch: options.fetch, serverOptions })
   ) as Server;
+  const guard = options.limits ? guardConnections(server, options.limits) : null;
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error) => reject(new Error(`starting listener on '${options.host}:${options.port}': ${e.message}`));
@@ -49,7 +55,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     host: address.address,
     port: address.port,
     close: (graceMs = 30_000) => closeGracefully(server, graceMs),
+    connections: () => guard?.stats() ?? null,
   };
+}
+
+/**
+ * node:http's own timeouts, set so that they never cut a connection before
+ * the guard would: its keep-alive timeout (5 s by default) a little after our
+ * idle timeout, its header and request timeouts (checked every 30 s) off.
+ */
+function nodeTimeouts(limits: ConnectionLimits | undefined) {
+  if (!limits) return {};
+  return { keepAliveTimeout: limits.idleTimeoutMs + 1000, headersTimeout: 0, requestTimeout: 0, handshakeTimeout: limits.headerTimeoutMs };
 }
 
 async function loadKeyPair(certFile: string, keyFile: string) {
