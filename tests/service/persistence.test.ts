@@ -92,6 +92,10 @@ describe('the service with persistence', () => {
     expect(body.status).toBe('Internal Server Error');
     expect(body.error).toMatch(/^WAL of fritz\/a: /);
     expect((await serviceStatus()).persistence.wal.failedBatches).toBe(1);
+    // Nor can the final checkpoint save the sample: the stop says so instead of passing for a clean one.
+    const stopping = service.stop();
+    service = null;
+    await expect(stopping).rejects.toThrow(/final checkpoint incomplete: 1 of 1 hosts with 1 samples not saved .*\(fritz\/a\): ENOTDIR/);
   });
 
   it('writes the final checkpoint on stop, and a new start answers the same', async () => {
