@@ -2,9 +2,12 @@
 // a base64 raw Ed25519 public key, only EdDSA-signed tokens are accepted, and
 // signature and time claims (exp, nbf) are checked. Any other algorithm (none,
 // HS256 "signed" with the public key bytes, ...) is refused before any
-// signature check.
+// signature check. Stricter than the reference: only the canonical base64url
+// spelling of a token passes, and an `iat` in the future (beyond a small clock
+// skew) is refused: a token cannot have been issued after now.
 
 import { type CryptoKey, importJWK, jwtVerify } from 'jose';
+import { nonCanonicalReason } from './canonical-token.ts';
 import { DEFAULT_TOKEN_CACHE_SIZE, VerifiedTokenCache } from './token-cache.ts';
 
 export interface Authenticator {
@@ -20,6 +23,9 @@ export interface JwtAuthenticatorOptions {
 
 export const MISSING_TOKEN = 'Use JWT Authentication';
 
+/** Seconds an `iat` may lie ahead of our clock (the issuer's clock may run a little fast). */
+export const IAT_SKEW_SECONDS = 60;
+
 export async function createJwtAuthenticator(
   base64PublicKey: string,
   options: JwtAuthenticatorOptions = {},
@@ -32,12 +38,17 @@ export async function createJwtAuthenticator(
     async check(authorization) {
       if (!authorization || !authorization.startsWith('Bearer ')) return MISSING_TOKEN;
       const token = authorization.slice('Bearer '.length);
+      // Only tokens that passed every check below are cached, under their exact
+      // spelling: another spelling of a cached token misses and is checked anew.
       if (cache.has(token)) return null;
+      const nonCanonical = nonCanonicalReason(token);
+      if (nonCanonical) return `invalid token: ${nonCanonical}`;
       try {
-        const { payload } = await jwtVerify(token, key, {
-          algorithms: ['EdDSA'],
-          currentDate: new Date(nowSeconds() * 1000),
-        });
+        const now = nowSeconds();
+        const { payload } = await jwtVerify(token, key, { algorithms: ['EdDSA'], currentDate: new Date(now * 1000) });
+        if (typeof payload.iat === 'number' && payload.iat > now + IAT_SKEW_SECONDS) {
+          return `invalid token: "iat" claim is ${Math.round(payload.iat - now)} s in the future (allowed clock skew ${IAT_SKEW_SECONDS} s)`;
+        }
         cache.add(token, typeof payload.exp === 'number' ? payload.exp : Infinity);
         return null;
       } catch (e) {

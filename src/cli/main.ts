@@ -1,7 +1,9 @@
 // The command: flags, configuration, start-up, and a graceful shutdown on
 // SIGINT/SIGTERM; or, with -cleanup-checkpoints, one cleanup pass. Exit codes:
-// 0 after a clean run, -version/-help or a cleanup, 1 when start-up or the
-// cleanup fails (bad config, port taken, ...), 2 for bad flags.
+// 0 after a clean run, -version/-help or a cleanup, 1 when start-up, the
+// cleanup or the shutdown fails (bad config, port taken, an unwritable
+// checkpoint directory, samples the final checkpoint could not save), 2 for
+// bad flags.
 
 import { loadConfig } from '../config/load.ts';
 import { createLogger, parseLogFormat, parseLogLevel, type Logger } from '../log.ts';
@@ -75,7 +77,7 @@ async function run(configPath: string | undefined, dev: boolean, log: Logger): P
   stopOnSignal(releasingLockOnStop(service, lock), log);
 }
 
-/** On SIGINT or SIGTERM: a graceful stop, then exit 0 (1 when stopping failed). */
+/** On SIGINT or SIGTERM: a graceful stop, then exit 0; 1, saying what is unsaved, when stopping failed. */
 export function stopOnSignal(service: RunningService, log: Logger): void {
   onShutdownSignal(async (signal) => {
     log.info(`${signal} received, shutting down...`);
@@ -84,7 +86,7 @@ export function stopOnSignal(service: RunningService, log: Logger): void {
       log.info('Graceful shutdown completed!');
       exitProcess(0);
     } catch (e) {
-      log.crit(`shutdown: ${(e as Error).message}`);
+      log.crit(`shutdown incomplete: ${(e as Error).message}`);
       exitProcess(1);
     }
   });

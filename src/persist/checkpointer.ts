@@ -8,12 +8,12 @@
 // snapshot of the host (series-starts.ts explains why and what happens then).
 
 import { join } from 'node:path';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { HostExport, LevelData, MetricStore } from '../engine/types.ts';
 import { countValues } from './format/checkpoint-file.ts';
 import { encodeCheckpoint, readCheckpoint } from './checkpoint-io.ts';
 import type { DiskState } from './disk-state.ts';
-import { listDir, writeFileAtomic } from './files.ts';
+import { listDir, makeDirectory, writeFileAtomic } from './files.ts';
 import type { CheckpointExt } from './layout.ts';
 import { parseCheckpointName } from './layout.ts';
 import type { PersistLogger } from './log.ts';
@@ -37,11 +37,20 @@ export interface CheckpointSummary {
   hosts: number;
   files: number;
   fullSnapshots: number;
+  /** Hosts whose file could not be written: their samples stay unsaved. */
   failed: number;
+  /** Samples of the failed hosts (as far as they were exported before the failure). */
+  unsavedValues: number;
+  /** The first few failed hosts ("cluster/host") and the first failure's reason. */
+  failedHosts: string[];
+  firstError?: string;
   bytes: number;
   values: number;
   seconds: number;
 }
+
+/** Failed hosts named in a checkpoint summary (and so in a failed shutdown's message). */
+const FAILED_HOSTS_LISTED = 5;
 
 export class Checkpointer {
   constructor(private readonly opts: CheckpointerOptions) {}
@@ -53,15 +62,19 @@ export class Checkpointer {
   async run(from: number, to: number, hosts?: Array<[string, string]>): Promise<CheckpointSummary> {
     const started = performance.now();
     const list = hosts ?? this.allHosts();
-    const summary: CheckpointSummary = { hosts: list.length, files: 0, fullSnapshots: 0, failed: 0, bytes: 0, values: 0, seconds: 0 };
+    const summary: CheckpointSummary = { hosts: list.length, files: 0, fullSnapshots: 0, failed: 0, unsavedValues: 0, failedHosts: [], bytes: 0, values: 0, seconds: 0 };
     let next = 0;
     const worker = async () => {
       while (next < list.length) {
         const [cluster, host] = list[next++];
+        const unsaved = { values: 0 };
         try {
-          await this.host(cluster, host, from, to, summary);
+          await this.host(cluster, host, from, to, summary, unsaved);
         } catch (err) {
           summary.failed++;
+          summary.unsavedValues += unsaved.values;
+          if (summary.failedHosts.length < FAILED_HOSTS_LISTED) summary.failedHosts.push(`${cluster}/${host}`);
+          summary.firstError ??= errorText(err);
           this.opts.log.error(`checkpoint of ${cluster}/${host} failed: ${errorText(err)}; its samples stay unsaved and are retried next time`);
         }
       }
@@ -78,7 +91,8 @@ export class Checkpointer {
     return [...seen.values()];
   }
 
-  private async host(cluster: string, host: string, from: number, to: number, summary: CheckpointSummary): Promise<void> {
+  /** `unsaved.values`: the samples exported, for the summary should the host fail after the export. */
+  private async host(cluster: string, host: string, from: number, to: number, summary: CheckpointSummary, unsaved: { values: number }): Promise<void> {
     const { store, disk, wal, ext, sync } = this.opts;
     // Mark and export in the same tick: every record queued before the mark
     // is in the export, every sample accepted after it is in the log after it.
@@ -89,6 +103,7 @@ export class Checkpointer {
       if (mark) await this.restartWal(mark);
       return;
     }
+    unsaved.values = exp.files.reduce((n, f) => n + countValues(f), 0);
     const full = exp.files.some((f) => disk.starts.breaksOrder(cluster, host, f));
     if (full) exp = store.exportHost(cluster, host, { unsavedOnly: false }) ?? exp;
 
@@ -96,7 +111,7 @@ export class Checkpointer {
     if (disk.lastNumber(cluster, host) === undefined) await this.learnNumbers(cluster, host, dir);
     // A series with gaps is in several files (one piece each), numbered one after the other.
     const first = disk.nextNumber(cluster, host, from);
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
     for (const [k, root] of exp.files.entries()) {
       const bytes = encodeCheckpoint({ from, to, root }, ext);
       await writeFileAtomic(join(dir, `${first + k}.${ext}`), bytes, { sync });

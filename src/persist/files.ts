@@ -1,8 +1,38 @@
 // File-system steps with the durability the persistence layer relies on.
 
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
 import { dirname } from 'node:path';
+
+/**
+ * mkdir -p that reports why it failed. A recursive mkdir answers ENOENT when
+ * a missing parent cannot be created (on Node: on a read-only file system, or
+ * without write permission), which hides the real error; creating the
+ * missing levels one by one gives it (EROFS, EACCES, ENOTDIR, ...).
+ */
+export async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await makeLevels(dir);
+  }
+}
+
+async function makeLevels(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw err;
+    await makeLevels(parent);
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
+  }
+}
 
 /** Flushes a directory entry (a rename or a new file) to disk. */
 export async function syncDir(dir: string): Promise<void> {

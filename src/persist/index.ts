@@ -7,7 +7,7 @@ export { persistSettings, walStoreSettings } from './settings.ts';
 export type { PersistSettings } from './settings.ts';
 export type { PersistLogger } from './log.ts';
 export { consoleLogger } from './log.ts';
-export { WalWriteError } from './wal-appender.ts';
+export { COLD_OPENS, DEFAULT_MAX_OPEN_WAL_FILES, WalWriteError } from './wal-appender.ts';
 export type { WalStats } from './wal-appender.ts';
 export { backendNodeProvider } from './node-provider.ts';
 export type { NodeProvider, UsedNodes } from './node-provider.ts';

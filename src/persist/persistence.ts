@@ -9,6 +9,7 @@ import type { CheckpointSummary } from './checkpointer.ts';
 import { cleanupCheckpoints } from './cleanup.ts';
 import type { CleanupSummary } from './cleanup.ts';
 import { DiskState } from './disk-state.ts';
+import { assertWritableDirectory } from './writable.ts';
 import type { PersistLogger } from './log.ts';
 import { consoleLogger, errorText } from './log.ts';
 import { BusyNodes } from './busy-nodes.ts';
@@ -20,7 +21,7 @@ import type { RestoreSummary } from './restore.ts';
 import { enforceMemoryCap, freeOldData } from './retention.ts';
 import type { MemoryCapResult, RetentionResult } from './retention.ts';
 import type { PersistSettings } from './settings.ts';
-import { WalAppender } from './wal-appender.ts';
+import { DEFAULT_MAX_OPEN_WAL_FILES, WalAppender } from './wal-appender.ts';
 import type { WalStats } from './wal-appender.ts';
 
 export interface PersistenceOptions {
@@ -184,7 +185,7 @@ class PersistenceImpl implements Persistence {
         root: this.settings.checkpointDir,
         log: this.log,
         fsync: opts.fsync ?? false,
-        maxOpenFiles: opts.maxOpenWalFiles ?? 1024,
+        maxOpenFiles: opts.maxOpenWalFiles ?? DEFAULT_MAX_OPEN_WAL_FILES,
         maxBytes: this.settings.maxWalBytes,
         onOversize: (cluster, host, bytes) => {
           this.log.info(`WAL of ${cluster}/${host} holds ${bytes} bytes (max-wal-size ${this.settings.maxWalBytes}): writing its snapshot now`);
@@ -207,6 +208,8 @@ class PersistenceImpl implements Persistence {
   }
 
   async restore(): Promise<RestoreSummary> {
+    await assertWritableDirectory(this.settings.checkpointDir, 'metric-store.checkpoints.directory');
+    if (this.settings.cleanupMode === 'archive') await assertWritableDirectory(this.settings.archiveDir, 'metric-store.cleanup.directory');
     const now = Math.floor(this.now());
     const summary = await this.runJob(() =>
       restore({
@@ -377,11 +380,13 @@ class PersistenceImpl implements Persistence {
     this.timers = [];
     if (this.memoryTimer) clearTimeout(this.memoryTimer);
     clearTimeout(this.retentionRetry);
+    let summary: CheckpointSummary;
     try {
-      await this.checkpoint();
+      summary = await this.checkpoint();
     } finally {
       await this.wal?.close();
     }
+    if (summary.failed > 0) throw new Error(unsavedText(summary, this.settings.checkpointDir));
   }
 
   /** Runs `fn` after every job queued before it; jobs touch the checkpoint files one at a time. */
@@ -390,6 +395,15 @@ class PersistenceImpl implements Persistence {
     this.jobs = p.catch(() => {});
     return p;
   }
+}
+
+/** What a shutdown whose final checkpoint failed for some hosts leaves unsaved. */
+function unsavedText(s: CheckpointSummary, dir: string): string {
+  const more = s.failed > s.failedHosts.length ? `, ... (${s.failed - s.failedHosts.length} more)` : '';
+  return (
+    `final checkpoint incomplete: ${s.failed} of ${s.hosts} hosts with ${s.unsavedValues} samples not saved below ${dir} ` +
+    `(${s.failedHosts.join(', ')}${more}): ${s.firstError ?? 'unknown error'}`
+  );
 }
 
 // setTimeout holds at most 2^31-1 ms (~24.8 days); longer periods (a long

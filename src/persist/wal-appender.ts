@@ -1,16 +1,20 @@
 // Appends the WAL records of accepted samples to `<dir>/<cluster>/<host>/current.wal`
 // before the write request is answered.
 //
-// - The hot path is synchronous (see wal-file.ts): a host whose log is known
-//   and idle gets all its records of a request in one writev on a cached file
-//   descriptor, inside `append` itself, so per host the file order is the call
-//   order. With fsync, `append` then waits for an fdatasync shared by the
+// - The hot path is synchronous (see wal-file.ts): a host whose log is known,
+//   idle and open gets all its records of a request in one writev on its cached
+//   file descriptor, inside `append` itself, so per host the file order is the
+//   call order. With fsync, `append` then waits for an fdatasync shared by the
 //   requests that wrote to the file meanwhile (group commit).
-// - What is slow or rare runs on a per-host queue: the first look at a log
-//   (stat, validation), the start of a new log after a snapshot. While a host's
-//   queue holds anything, its writes join the queue (those that queued up go
-//   out together in one writev), so nothing overtakes an operation before it
-//   and no record lands in a file that is being replaced.
+// - What is slow or rare runs on a per-host queue, never on the event loop: the
+//   first look at a log (stat, validation), creating its directory, opening its
+//   file, the start of a new log after a snapshot. At most COLD_OPENS hosts are
+//   being looked at or opened at once, so a write of 100,000 new hosts holds a
+//   bounded number of files and thread-pool jobs while other requests are
+//   served, and is answered once all its records are in the files. While a
+//   host's queue holds anything, its writes join the queue (those that queued
+//   up go out together in one writev), so nothing overtakes an operation
+//   before it and no record lands in a file that is being replaced.
 // - Nothing is ever dropped: a failed write rejects the requests whose records
 //   it held (the service answers 5xx), and the file is cut back to its last
 //   whole record so later records stay reachable.
@@ -21,16 +25,18 @@
 //   the restart keeps what lies beyond it (copied into a new file that replaces
 //   the old one by rename, so `current.wal` is complete at every instant).
 
-import { mkdirSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WalAppend } from '../engine/types.ts';
-import { WalDecoder, walFileHeader } from './format/wal.ts';
-import { syncDir } from './files.ts';
+import { walFileHeader } from './format/wal.ts';
+import { makeDirectory } from './files.ts';
 import { WAL_FILE, assertSafeName } from './layout.ts';
 import type { PersistLogger } from './log.ts';
 import { errorText } from './log.ts';
+import { CallCompletion, type Deferred, type Waiter, deferred } from './wal-completion.ts';
+import { BoundedRunner } from './bounded-runner.ts';
 import { WalFile } from './wal-file.ts';
+import { checkLogFile, keepTail } from './wal-log-files.ts';
 
 export class WalWriteError extends Error {
   constructor(
@@ -43,26 +49,11 @@ export class WalWriteError extends Error {
   }
 }
 
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(err: unknown): void;
-}
-
-function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
 interface WriteOp {
   kind: 'write';
   chunks: Uint8Array[];
-  done: Deferred<void>;
+  /** The completion of the `append` call the records came with. */
+  done: Waiter;
 }
 
 interface MarkOp {
@@ -123,10 +114,13 @@ export interface WalAppenderOptions {
 }
 
 const HEADER = walFileHeader();
-const READ_CHUNK = 8 << 20;
 /** Times a log is re-checked when it changes under us between the check and the open. */
 const OPEN_ATTEMPTS = 3;
 const DONE = Promise.resolve();
+/** Hosts whose log is being looked at or opened at once (file descriptors beyond maxOpenFiles, thread-pool jobs). */
+export const COLD_OPENS = 64;
+/** WAL file descriptors kept open at most by default. */
+export const DEFAULT_MAX_OPEN_WAL_FILES = 1024;
 const NO_CHUNKS: Uint8Array[] = [];
 
 export interface WalStats {
@@ -150,6 +144,11 @@ export class WalAppender {
   /** Files closed by us whose descriptor waits for a running fdatasync. */
   private readonly closing = new Set<Promise<void>>();
   private readonly madeDirs = new Set<string>();
+  /** Hosts whose first queued write needs their file opened. */
+  private readonly coldHosts = new BoundedRunner<HostLog>(COLD_OPENS, (log) => this.pump(log));
+  /** Hosts with a queue being worked on (or waiting in the cold queue); `close` waits for them. */
+  private busyLogs = 0;
+  private whenIdle: Array<() => void> = [];
   private closed = false;
   private bytesAppended = 0;
   private failedBatches = 0;
@@ -167,20 +166,20 @@ export class WalAppender {
   append(batches: readonly WalAppend[]): Promise<void> {
     if (batches.length === 0) return DONE;
     if (this.closed) return Promise.reject(new Error('WAL is closed'));
-    let failure: unknown = null;
+    const completion = new CallCompletion();
     const call = ++this.calls;
     const hosts: HostLog[] = [];
     for (const b of batches) {
       if (b.records.length === 0) {
         // A view of engine memory kept past the next store call can come back empty (the memory grew).
-        if (b.count > 0) failure ??= new WalWriteError(b.cluster, b.host, new Error(`${b.count} records came without their bytes`));
+        if (b.count > 0) completion.fail(new WalWriteError(b.cluster, b.host, new Error(`${b.count} records came without their bytes`)));
         continue;
       }
       let log: HostLog;
       try {
         log = this.logFor(b.cluster, b.host);
       } catch (err) {
-        failure ??= err;
+        completion.fail(err);
         continue;
       }
       if (log.call !== call) {
@@ -190,22 +189,18 @@ export class WalAppender {
       }
       log.chunks.push(b.records);
     }
-    let waits: Promise<void>[] | null = null;
+    const queued: HostLog[] = [];
     for (const log of hosts) {
-      const chunks = log.chunks;
-      log.chunks = NO_CHUNKS;
       try {
-        const wait = this.appendHost(log, chunks);
-        if (wait) (waits ??= []).push(wait);
+        if (!this.appendNow(log, completion)) queued.push(log);
+        else log.chunks = NO_CHUNKS;
       } catch (err) {
-        failure ??= err;
+        log.chunks = NO_CHUNKS;
+        completion.fail(err);
       }
     }
-    if (failure !== null) {
-      return waits ? Promise.allSettled(waits).then(() => Promise.reject(failure)) : Promise.reject(failure);
-    }
-    if (!waits) return DONE;
-    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => {});
+    if (queued.length > 0) this.enqueueWrites(queued, completion);
+    return completion.seal();
   }
 
   /** Remembers where the host's log stands now, after every record appended or queued so far. Call in the same tick as the export. */
@@ -262,13 +257,8 @@ export class WalAppender {
   /** Waits for every queued operation and fdatasync, then closes all files. Later appends fail. */
   async close(): Promise<void> {
     this.closed = true;
-    const pending: Promise<unknown>[] = [];
-    for (const log of this.logs.values()) {
-      const last = log.queue[log.queue.length - 1];
-      if (last) pending.push(last.done.promise.catch(() => {}));
-    }
-    await Promise.all(pending);
-    for (const log of this.logs.values()) this.closeFile(log);
+    while (this.busyLogs > 0) await new Promise<void>((resolve) => this.whenIdle.push(resolve));
+    for (const log of this.openLru.values()) this.closeFile(log);
     await Promise.all([...this.closing]);
   }
 
@@ -289,30 +279,64 @@ export class WalAppender {
     return !log.running && log.queue.length === 0;
   }
 
-  /** Writes now when the host is idle and its log known (returns what to wait for with fsync, else null); otherwise queues. */
-  private appendHost(log: HostLog, chunks: Uint8Array[]): Promise<void> | null {
-    if (this.idle(log) && log.known) {
-      let file: WalFile | null;
-      try {
-        file = this.openFile(log);
-        if (file) this.write(log, file, chunks);
-      } catch (err) {
-        throw this.failure(log, err);
-      }
-      if (file) return this.opts.fsync ? this.durable(file) : null;
-      // The file changed under us: the queue checks it again first.
+  /**
+   * Writes the host's records of this call (`log.chunks`) now when the host is
+   * idle and its file open (with fsync, `completion` then waits for the
+   * fdatasync); false when they must be queued instead.
+   */
+  private appendNow(log: HostLog, completion: CallCompletion): boolean {
+    const file = this.idle(log) && log.known ? this.openNow(log) : null;
+    if (!file) return false;
+    try {
+      this.write(log, file, log.chunks);
+    } catch (err) {
+      throw this.failure(log, err);
     }
-    // Queued records outlive this call; a view may be engine memory that the next ingest reuses.
-    const owned = chunks.map((c) => (c.byteLength === c.buffer.byteLength ? c : c.slice()));
-    const op: WriteOp = { kind: 'write', chunks: owned, done: deferred() };
-    this.enqueue(log, op);
-    return op.done.promise;
+    if (this.opts.fsync) file.durable(completion.expect());
+    return true;
+  }
+
+  /**
+   * Queues each host's records of one call (`log.chunks`). They outlive the
+   * call, and a view may be engine memory that the next ingest reuses: views
+   * are copied, all of them into one buffer.
+   */
+  private enqueueWrites(logs: readonly HostLog[], completion: CallCompletion): void {
+    let viewBytes = 0;
+    for (const log of logs) for (const c of log.chunks) if (c.byteLength !== c.buffer.byteLength) viewBytes += c.byteLength;
+    const copy = viewBytes > 0 ? new Uint8Array(viewBytes) : null;
+    let at = 0;
+    for (const log of logs) {
+      const chunks = log.chunks;
+      log.chunks = NO_CHUNKS;
+      for (let i = 0; i < chunks.length; i++) {
+        const c = chunks[i]!;
+        if (c.byteLength === c.buffer.byteLength) continue;
+        copy!.set(c, at);
+        chunks[i] = copy!.subarray(at, at + c.byteLength);
+        at += c.byteLength;
+      }
+      this.enqueue(log, { kind: 'write', chunks, done: completion.expect() });
+    }
   }
 
   private durable(file: WalFile): Promise<void> {
     const done = deferred<void>();
     file.durable(done);
     return done.promise;
+  }
+
+  /**
+   * Starts work on the host's queue unless it runs already. A host whose next
+   * write needs its file opened waits for a cold worker.
+   */
+  private enqueue(log: HostLog, op: Op): void {
+    log.queue.push(op);
+    if (log.running) return;
+    log.running = true;
+    this.busyLogs++;
+    if (op.kind === 'write' && !log.file) this.coldHosts.push(log);
+    else void this.pump(log);
   }
 
   /** A write (or its fdatasync) failed: counted and logged once, and what the requests are rejected with. */
@@ -323,13 +347,8 @@ export class WalAppender {
     return failure;
   }
 
-  private enqueue(log: HostLog, op: Op): void {
-    log.queue.push(op);
-    if (!log.running) void this.pump(log);
-  }
-
+  /** Works through the host's queue; `enqueue` set `running`. */
   private async pump(log: HostLog): Promise<void> {
-    log.running = true;
     try {
       while (log.queue.length > 0) {
         const op = log.queue[0];
@@ -372,6 +391,7 @@ export class WalAppender {
     } finally {
       log.running = false;
       this.evictIdle();
+      if (--this.busyLogs === 0) for (const wake of this.whenIdle.splice(0)) wake();
     }
   }
 
@@ -406,30 +426,27 @@ export class WalAppender {
     this.closeFile(log);
   }
 
+  /** The host's file when it is open (now the most recently used), else null. */
+  private openNow(log: HostLog): WalFile | null {
+    if (!log.file) return null;
+    this.openLru.delete(log.key);
+    this.openLru.set(log.key, log);
+    return log.file;
+  }
+
   /**
-   * The host's open file, opened now if need be (synchronously: the log is
-   * known, so this is an open and an fstat). Null when the file is not as
-   * long as we know it to be (someone else changed it): then the log is
-   * checked again before it is written.
+   * The host's file, opened (and its directory created) if need be. Null when
+   * the file is not as long as we know it to be (someone else changed it):
+   * then the log is checked again before it is written.
    */
-  private openFile(log: HostLog): WalFile | null {
-    if (log.file) {
-      this.openLru.delete(log.key);
-      this.openLru.set(log.key, log);
-      return log.file;
-    }
+  private async openFile(log: HostLog): Promise<WalFile | null> {
+    const open = this.openNow(log);
+    if (open) return open;
     if (!this.madeDirs.has(log.dir)) {
-      mkdirSync(log.dir, { recursive: true });
+      await makeDirectory(log.dir);
       this.madeDirs.add(log.dir);
     }
-    const file = WalFile.open(log.path, { synced: () => this.syncs++, syncFailed: (err) => this.failure(log, err) });
-    let size: number;
-    try {
-      size = file.size();
-    } catch (err) {
-      void file.close();
-      throw err;
-    }
+    const { file, size } = await WalFile.open(log.path, { synced: () => this.syncs++, syncFailed: (err) => this.failure(log, err) });
     if (size !== log.size) {
       void file.close();
       log.known = false;
@@ -445,7 +462,7 @@ export class WalAppender {
   private async openChecked(log: HostLog): Promise<WalFile> {
     for (let attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
       await this.ensureKnown(log);
-      const file = this.openFile(log);
+      const file = await this.openFile(log);
       if (file) return file;
     }
     throw new Error(`${log.path} keeps changing under this process`);
@@ -467,32 +484,14 @@ export class WalAppender {
 
   /** Finds the end of the last whole record of an existing log we have not read, and cuts off anything after it. */
   private async validate(log: HostLog, size: number): Promise<number> {
-    const handle = await open(log.path, 'r+');
-    try {
-      const decoder = new WalDecoder();
-      const buf = new Uint8Array(Math.min(READ_CHUNK, size));
-      for (let at = 0; at < size && !decoder.stop; ) {
-        const { bytesRead } = await handle.read(buf, 0, Math.min(buf.length, size - at), at);
-        if (bytesRead === 0) break;
-        at += bytesRead;
-        decoder.decode(buf.subarray(0, bytesRead), at >= size);
-      }
-      if (decoder.stop === 'bad-header') {
-        await handle.close();
-        const aside = `${log.path}.corrupt-${Date.now()}`;
-        await rename(log.path, aside);
-        this.opts.log.error(`WAL of ${log.cluster}/${log.host} is not a WAL (${decoder.reason}); moved aside to ${aside}`);
-        log.generation++;
-        return 0;
-      }
-      if (decoder.validBytes < size) {
-        this.opts.log.warn(`WAL of ${log.cluster}/${log.host}: ${decoder.reason}; cutting ${size - decoder.validBytes} bytes`);
-        await handle.truncate(decoder.validBytes);
-      }
-      return decoder.validBytes;
-    } finally {
-      await handle.close().catch(() => {});
+    const checked = await checkLogFile(log.path, size);
+    if (checked.kind === 'moved-aside') {
+      this.opts.log.error(`WAL of ${log.cluster}/${log.host} is not a WAL (${checked.reason}); moved aside to ${checked.aside}`);
+      log.generation++;
+      return 0;
     }
+    if (checked.cut > 0) this.opts.log.warn(`WAL of ${log.cluster}/${log.host}: ${checked.reason}; cutting ${checked.cut} bytes`);
+    return checked.validBytes;
   }
 
   private async restartNow(log: HostLog, mark: MarkOp): Promise<void> {
@@ -508,32 +507,7 @@ export class WalAppender {
       return;
     }
     if (mark.offset <= HEADER.length) return; // everything in the file came after the mark
-    const tailLength = log.size - mark.offset;
-    const fresh = new Uint8Array(HEADER.length + tailLength);
-    fresh.set(HEADER);
-    const reader = await open(log.path, 'r');
-    try {
-      let at = 0;
-      while (at < tailLength) {
-        const { bytesRead } = await reader.read(fresh, HEADER.length + at, tailLength - at, mark.offset + at);
-        if (bytesRead === 0) throw new Error(`log shorter than expected (${mark.offset + at} < ${log.size})`);
-        at += bytesRead;
-      }
-    } finally {
-      await reader.close();
-    }
-    const tmp = `${log.path}.tmp`;
-    const writer = await open(tmp, 'w', 0o644);
-    try {
-      await writer.writeFile(fresh);
-      if (this.opts.fsync) await writer.sync();
-    } finally {
-      await writer.close();
-    }
-    this.closeFile(log);
-    await rename(tmp, log.path);
-    if (this.opts.fsync) await syncDir(log.dir);
-    log.size = fresh.length;
+    log.size = await keepTail(log.path, mark.offset, log.size, { fsync: this.opts.fsync, beforeReplace: () => this.closeFile(log) });
     log.generation++;
     log.oversizeReported = false;
   }

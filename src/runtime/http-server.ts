@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
+import { type ConnectionLimits, type ConnectionStats, guardConnections } from './connection-guard.ts';
 
 type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch'];
 
@@ -16,6 +17,8 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   tls?: { certFile: string; keyFile: string } | null;
+  /** Caps and timeouts of the connections (see connection-guard.ts); none when absent. */
+  limits?: ConnectionLimits;
 }
 
 export interface RunningHttpServer {
@@ -26,15 +29,19 @@ export interface RunningHttpServer {
   close(graceMs?: number): Promise<void>;
   /** Connections open now (Bun's node:http reports a connection once it has sent a request). */
   openConnections(): number;
+  /** Caps, evictions and timeouts of the connection guard; null without limits. */
+  connections(): ConnectionStats | null;
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const tls = options.tls ? await loadKeyPair(options.tls.certFile, options.tls.keyFile) : null;
+  const serverOptions = { ...nodeTimeouts(options.limits), ...tls };
   const server = (
     tls
-      ? createAdaptorServer({ fetch: options.fetch, createServer: createHttpsServer, serverOptions: tls })
-      : createAdaptorServer({ fetch: options.fetch })
+      ? createAdaptorServer({ fetch: options.fetch, createServer: createHttpsServer, serverOptions })
+      : createAdaptorServer({ fetch: options.fetch, serverOptions })
   ) as Server;
+  const guard = options.limits ? guardConnections(server, options.limits) : null;
 
   let open = 0;
   server.on('connection', (socket: Socket) => {
@@ -58,7 +65,18 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     port: address.port,
     close: (graceMs = 30_000) => closeGracefully(server, graceMs),
     openConnections: () => open,
+    connections: () => guard?.stats() ?? null,
   };
+}
+
+/**
+ * node:http's own timeouts, set so that they never cut a connection before
+ * the guard would: its keep-alive timeout (5 s by default) a little after our
+ * idle timeout, its header and request timeouts (checked every 30 s) off.
+ */
+function nodeTimeouts(limits: ConnectionLimits | undefined) {
+  if (!limits) return {};
+  return { keepAliveTimeout: limits.idleTimeoutMs + 1000, headersTimeout: 0, requestTimeout: 0, handshakeTimeout: limits.headerTimeoutMs };
 }
 
 async function loadKeyPair(certFile: string, keyFile: string) {

@@ -22,22 +22,28 @@ export class Lifecycle {
       try {
         await service.start();
       } catch (e) {
-        await this.stop();
+        await this.stop().catch((stopError: Error) => this.log.error(stopError.message));
         throw new Error(`starting ${service.name}: ${(e as Error).message}`, { cause: e });
       }
       this.running.push(service);
     }
   }
 
-  /** Stops every running service, newest first; a failing stop is logged and the others still stop. */
+  /**
+   * Stops every running service, newest first. A failing stop does not keep
+   * the others from stopping; it is what this rejects with afterwards (all of
+   * them), so that a shutdown that lost data does not pass for a clean one.
+   */
   async stop(): Promise<void> {
+    const failures: string[] = [];
     for (let service = this.running.pop(); service; service = this.running.pop()) {
       this.log.info(`stopping ${service.name}`);
       try {
         await service.stop();
       } catch (e) {
-        this.log.error(`stopping ${service.name}: ${(e as Error).message}`);
+        failures.push(`stopping ${service.name}: ${(e as Error).message}`);
       }
     }
+    if (failures.length > 0) throw new Error(failures.join('; '));
   }
 }

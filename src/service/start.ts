@@ -15,6 +15,7 @@ import {
   startHttpServer,
   swaggerAssetReader,
 } from '../runtime/index.ts';
+import { connectionLimits } from './connection-cap.ts';
 import { EXTENSIONS, type Extension, type ExtensionContext, type ExtensionFactory } from './extensions.ts';
 import { type WritePath, storeWritePath } from './ingest.ts';
 import { ingestLimitsOf } from '../ingest-report.ts';
@@ -46,7 +47,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let write: WritePath | null = null;
   let http: RunningHttpServer | null = null;
   const extensions: Extension[] = [];
-  const status = () => Object.assign({ store: store.stats() }, ...extensions.map((e) => e.status?.() ?? {}));
+  const status = () => Object.assign({ store: store.stats(), connections: http?.connections() }, ...extensions.map((e) => e.status?.() ?? {}));
   const monitor = createServiceMonitor({
     config,
     store,
@@ -82,7 +83,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
     async start() {
       const { addr, httpsCertFile, httpsKeyFile } = config.main;
       const tls = httpsCertFile && httpsKeyFile ? { certFile: httpsCertFile, keyFile: httpsKeyFile } : null;
-      http = await startHttpServer({ fetch: app.fetch, host: addr.host, port: addr.port, tls });
+      const limits = connectionLimits(config.main.limits, log);
+      http = await startHttpServer({ fetch: app.fetch, host: addr.host, port: addr.port, tls, limits });
       log.info(`${tls ? 'HTTPS' : 'HTTP'} server listening at ${hostPort(http.host, http.port)}...`);
       if (options.dev) log.info(`Swagger UI at ${http.protocol}://${hostPort(http.host, http.port)}/swagger/`);
       dropPrivileges(config.main.user, config.main.group);

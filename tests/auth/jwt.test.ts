@@ -62,7 +62,7 @@ describe('JWT authentication', () => {
     const keys = await createTestKeys();
     let now = 1_000_000;
     const auth = await createJwtAuthenticator(keys.publicKeyBase64, { nowSeconds: () => now });
-    const token = await keys.sign({ user: 'x' }, now + 30);
+    const token = await keys.sign({ user: 'x', iat: now }, now + 30);
     expect(await auth.check(bearer(token))).toBeNull();
     expect(await auth.check(bearer(token))).toBeNull(); // from the cache
     now += 31;
@@ -71,5 +71,28 @@ describe('JWT authentication', () => {
 
   it('refuses a key that is not 32 bytes', async () => {
     await expect(createJwtAuthenticator(Buffer.alloc(16).toString('base64'))).rejects.toThrow(/32 bytes/);
+  });
+
+  it('refuses every non-canonical spelling of a valid token, cached or not', async () => {
+    const keys = await createTestKeys();
+    const auth = await createJwtAuthenticator(keys.publicKeyBase64);
+    const token = await keys.sign({ user: 'x' }, Math.floor(Date.now() / 1000) + 60);
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(s.at(-1)!);
+    const flipped = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last ^ 1];
+    const spellings = [`${h}.${p}.${s}==`, `${h}.${p}.${s.slice(0, -1)}${flipped}`, `${h}=.${p}.${s}`, `${h}.${p}=.${s}`];
+    for (const other of spellings) expect(await auth.check(bearer(other))).toMatch(/^invalid token: .* is not canonical base64url/);
+    expect(await auth.check(bearer(token))).toBeNull(); // now cached
+    for (const other of spellings) expect(await auth.check(bearer(other))).toMatch(/is not canonical base64url/);
+  });
+
+  it('refuses an "iat" more than 60 s in the future, and accepts one within the skew', async () => {
+    const keys = await createTestKeys();
+    const now = 1_000_000;
+    const auth = await createJwtAuthenticator(keys.publicKeyBase64, { nowSeconds: () => now });
+    const ahead = await keys.sign({ user: 'x', iat: now + 3600 }, now + 7200);
+    expect(await auth.check(bearer(ahead))).toBe('invalid token: "iat" claim is 3600 s in the future (allowed clock skew 60 s)');
+    expect(await auth.check(bearer(ahead))).toMatch(/"iat" claim is 3600 s in the future/); // never cached
+    expect(await auth.check(bearer(await keys.sign({ user: 'x', iat: now + 60 }, now + 120)))).toBeNull();
   });
 });

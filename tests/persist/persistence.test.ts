@@ -1,6 +1,6 @@
 // The persistence layer end to end over the test double of the engine: WAL
 // before the answer, restore, checkpoints, WAL restarts, the Go-order rule.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPersistence } from '../../src/persist/index.ts';
@@ -455,5 +455,40 @@ describe('checkpoints', () => {
       wal: { bytesAppended: walBytes, bytesHeld: 0 },
     });
     await p.stop();
+  });
+});
+
+describe('start-up checks and an honest stop', () => {
+  it('creates a missing checkpoint directory and leaves no probe file in it', async () => {
+    const { p } = await restart();
+    expect(statSync(env.checkpoints).isDirectory()).toBe(true);
+    expect(filesIn(env.checkpoints)).toEqual([]);
+    await p.stop();
+  });
+
+  it('refuses to restore into a checkpoint directory it cannot write, naming the directory, the key and the OS error', async () => {
+    writeFileSync(join(env.dir, 'file'), 'a regular file binds root too');
+    const dir = join(env.dir, 'file', 'checkpoints');
+    const p = open(new FakeStore({ metrics: TEST_METRICS, wal: true }), { checkpointDir: dir });
+    await expect(p.restore()).rejects.toThrow(`directory '${dir}' (metric-store.checkpoints.directory) is not writable: ENOTDIR`);
+  });
+
+  it('with cleanup mode archive, checks the archive directory too', async () => {
+    writeFileSync(join(env.dir, 'file'), 'x');
+    const archiveDir = join(env.dir, 'file', 'archive');
+    const p = open(new FakeStore({ metrics: TEST_METRICS, wal: true }), { cleanupMode: 'archive', archiveDir });
+    await expect(p.restore()).rejects.toThrow(`directory '${archiveDir}' (metric-store.cleanup.directory) is not writable: ENOTDIR`);
+  });
+
+  it('a stop whose final checkpoint fails says how many hosts and samples are unsaved, and which', async () => {
+    const { p } = await restart();
+    const now = env.clock.now;
+    const hosts = Array.from({ length: 7 }, (_, i) => `n${i}`);
+    await p.ingest(enc(hosts.flatMap((h) => [line('cpu_load', h, now - 60, 1), line('cpu_load', h, now, 2)]).join('\n')), 'fritz');
+    rmSync(env.checkpoints, { recursive: true });
+    writeFileSync(env.checkpoints, 'the checkpoint directory is a file now');
+    await expect(p.stop()).rejects.toThrow(
+      new RegExp(`^final checkpoint incomplete: 7 of 7 hosts with 14 samples not saved below ${env.checkpoints} \\(fritz/n\\d, fritz/n\\d, fritz/n\\d, fritz/n\\d, fritz/n\\d, \\.\\.\\. \\(2 more\\)\\): ENOTDIR`),
+    );
   });
 });

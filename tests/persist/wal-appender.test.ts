@@ -280,4 +280,46 @@ describe('WAL appender', () => {
       process.off('unhandledRejection', onUnhandled);
     }
   });
+
+  it('opens no file on the event loop: a write to many hosts whose files are closed returns before touching one', async () => {
+    const wal = appender({ maxOpenFiles: 4 });
+    const hosts = Array.from({ length: 200 }, (_, h) => `h${h}`);
+    await wal.append(hosts.map((h) => batch('c', h, [s(60, 1)])));
+    const sizes = () => hosts.map((h) => statSync(join(root, 'c', h, 'current.wal')).size);
+    const before = sizes();
+    const pending = wal.append(hosts.map((h) => batch('c', h, [s(120, 2)])));
+    // Only the (at most 4) hosts still open were written in the call itself.
+    expect(sizes().filter((size, i) => size !== before[i]).length).toBeLessThanOrEqual(4);
+    await pending;
+    for (const h of hosts) expect(valuesOf('c', h)).toEqual([1, 2]);
+    expect(wal.stats().openFiles).toBeLessThanOrEqual(4);
+    await wal.close();
+  });
+
+  it('a write of many new hosts keeps a bounded number of files open and answers once all are written', async () => {
+    const wal = appender({ maxOpenFiles: 8 });
+    const hosts = Array.from({ length: 3000 }, (_, h) => `n${h}`);
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, wal.stats().openFiles)), 1);
+    try {
+      const pending = wal.append(hosts.map((h) => batch('c', h, [s(60, 3)])));
+      expect(existsSync(join(root, 'c'))).toBe(false); // nothing created synchronously
+      await pending;
+    } finally {
+      clearInterval(watch);
+    }
+    for (const h of hosts) expect(valuesOf('c', h)).toEqual([3]);
+    expect(most).toBeLessThanOrEqual(8 + 64);
+    await wal.close();
+  });
+
+  it('a failing write names the path and the real OS error', async () => {
+    writeFileSync(join(root, 'c'), 'a file where the cluster directory should be');
+    const wal = appender();
+    const err = await wal.append([batch('c', 'h', [s(60, 1)])]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WalWriteError);
+    expect((err as Error).message).toMatch(new RegExp(`^WAL of c/h: ENOTDIR: .*${join(root, 'c')}`));
+    await wal.close();
+  });
 });
+

@@ -93,6 +93,10 @@ describe('the service with persistence', () => {
     expect(body.error).toMatch(/^the WAL could not be written \(WAL of fritz\/a: .*\); 1 sample stored in memory only/);
     expect([body.stored, body.rejected]).toEqual([1, 0]);
     expect((await serviceStatus()).persistence.wal.failedBatches).toBe(1);
+    // Nor can the final checkpoint save the sample: the stop says so instead of passing for a clean one.
+    const stopping = service.stop();
+    service = null;
+    await expect(stopping).rejects.toThrow(/final checkpoint incomplete: 1 of 1 hosts with 1 samples not saved .*\(fritz\/a\): ENOTDIR/);
   });
 
   it('writes the final checkpoint on stop, and a new start answers the same', async () => {

@@ -14,7 +14,8 @@ export async function createTestKeys(): Promise<TestKeys> {
   return {
     publicKeyBase64: Buffer.from(x!, 'base64url').toString('base64'),
     async sign(claims = { user: 'test' }, expiresAt) {
-      const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' }).setIssuedAt();
+      const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' });
+      if (!('iat' in claims)) jwt.setIssuedAt();
       if (expiresAt !== undefined) jwt.setExpirationTime(expiresAt);
       return jwt.sign(privateKey);
     },

@@ -1,0 +1,118 @@
+// Bounds on the connections of the HTTP server, kept by us rather than by
+// node:http's own timeouts: those are checked only every 30 s on Node and are
+// not all implemented by Bun and Deno, while the events used here
+// ('connection', 'request', the response's 'finish'/'close') and
+// socket.destroy() behave alike on all three.
+//
+// - At most `maxConnections` connections at once. A newcomer beyond the cap
+//   closes the connection that has been idle (no request in progress) the
+//   longest, so a flood of idle connections cannot lock out a real client;
+//   only when every connection is busy with a request is the newcomer refused.
+// - A new connection must deliver its first request's headers within
+//   `headerTimeoutMs`; after an answer, a keep-alive connection must deliver
+//   the next request's headers within `idleTimeoutMs`; a request must be
+//   answered within `requestTimeoutMs`. Otherwise the connection is closed.
+//
+// With TLS, the raw TCP socket is what is counted and closed (Node and Deno
+// link the TLS socket to it as `_parent`, Bun hands out one socket), so a
+// connection that never completes its handshake counts and times out too.
+
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface ConnectionLimits {
+  maxConnections: number;
+  headerTimeoutMs: number;
+  idleTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+export interface ConnectionStats {
+  open: number;
+  /** Idle connections closed to admit a newcomer. */
+  evicted: number;
+  /** Newcomers refused because every connection was busy. */
+  refused: number;
+  /** Connections closed for taking too long (headers, idle, request). */
+  timedOut: number;
+}
+
+interface Tracked {
+  socket: Socket;
+  /** Requests in progress (more than one only with pipelining). */
+  active: number;
+  timer: ReturnType<typeof setTimeout> | null;
+  dropped: boolean;
+}
+
+/** Watches `server`'s connections from now on; returns their counters. */
+export function guardConnections(server: Server, limits: ConnectionLimits): { stats(): ConnectionStats } {
+  const all = new Map<Socket, Tracked>();
+  /** Connections without a request in progress, longest idle first. */
+  const idle = new Map<Socket, Tracked>();
+  const stats: ConnectionStats = { open: 0, evicted: 0, refused: 0, timedOut: 0 };
+
+  const drop = (t: Tracked, destroy: boolean) => {
+    if (t.dropped) return;
+    t.dropped = true;
+    if (t.timer) clearTimeout(t.timer);
+    all.delete(t.socket);
+    idle.delete(t.socket);
+    stats.open--;
+    if (destroy) t.socket.destroy();
+  };
+
+  const arm = (t: Tracked, ms: number) => {
+    if (t.timer) clearTimeout(t.timer);
+    t.timer = setTimeout(() => {
+      stats.timedOut++;
+      drop(t, true);
+    }, ms);
+    t.timer.unref?.();
+  };
+
+  server.on('connection', (socket: Socket) => {
+    const t: Tracked = { socket, active: 0, timer: null, dropped: false };
+    stats.open++;
+    if (stats.open > limits.maxConnections) {
+      const oldest = idle.values().next();
+      if (oldest.done) {
+        stats.refused++;
+        stats.open--;
+        socket.destroy();
+        return;
+      }
+      stats.evicted++;
+      drop(oldest.value, true);
+    }
+    all.set(socket, t);
+    idle.set(socket, t);
+    arm(t, limits.headerTimeoutMs);
+    socket.once('close', () => drop(t, false));
+  });
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const t = all.get(rawSocket(req.socket));
+    if (!t) return;
+    t.active++;
+    idle.delete(t.socket);
+    arm(t, limits.requestTimeoutMs);
+    let finished = false;
+    const done = () => {
+      if (finished || t.dropped) return;
+      finished = true;
+      if (--t.active > 0) return;
+      idle.set(t.socket, t); // now the most recently idle
+      arm(t, limits.idleTimeoutMs);
+    };
+    res.once('finish', done);
+    res.once('close', done);
+  });
+
+  return { stats: () => ({ ...stats }) };
+}
+
+/** The TCP socket under a TLS socket (Node, Deno), or the socket itself. */
+function rawSocket(socket: Socket): Socket {
+  return (socket as Socket & { _parent?: Socket })._parent ?? socket;
+}
