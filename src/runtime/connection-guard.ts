@@ -10,8 +10,9 @@
 //   only when every connection is busy with a request is the newcomer refused.
 // - A new connection must deliver its first request's headers within
 //   `headerTimeoutMs`; after an answer, a keep-alive connection must deliver
-//   the next request's headers within `idleTimeoutMs`; a request must be
-//   answered within `requestTimeoutMs`. Otherwise the connection is closed.
+//   the next request's headers within `idleTimeoutMs`; a request must have
+//   arrived whole (headers and body) within `requestTimeoutMs`. Otherwise the
+//   connection is closed; the time the server takes to answer is not bounded here.
 //
 // With TLS, the raw TCP socket is what is counted and closed (Node and Deno
 // link the TLS socket to it as `_parent`, Bun hands out one socket), so a
@@ -62,9 +63,12 @@ export function guardConnections(server: Server, limits: ConnectionLimits): { st
     if (destroy) t.socket.destroy();
   };
 
-  const arm = (t: Tracked, ms: number) => {
+  /** Closes the connection after `ms`, unless `spare()` says by then that the client has done its part. */
+  const arm = (t: Tracked, ms: number, spare?: () => boolean) => {
     if (t.timer) clearTimeout(t.timer);
     t.timer = setTimeout(() => {
+      t.timer = null;
+      if (spare?.()) return;
       stats.timedOut++;
       drop(t, true);
     }, ms);
@@ -96,7 +100,9 @@ export function guardConnections(server: Server, limits: ConnectionLimits): { st
     if (!t) return;
     t.active++;
     idle.delete(t.socket);
-    arm(t, limits.requestTimeoutMs);
+    // The request timeout bounds the client's sending (headers and body): a
+    // request received whole is the server's to answer, however long that takes.
+    arm(t, limits.requestTimeoutMs, () => req.complete);
     let finished = false;
     const done = () => {
       if (finished || t.dropped) return;
