@@ -17,6 +17,7 @@ import {
   writeStderr,
   writeStdout,
 } from '../runtime/index.ts';
+import { assertWritableDirectory } from '../persist/writable.ts';
 import { type RunningService, startService } from '../service/start.ts';
 import { lockCheckpointDirectory, releasingLockOnStop } from './checkpoint-lock.ts';
 import { cleanupCheckpoints } from './cleanup.ts';
@@ -69,6 +70,8 @@ export async function main(args: readonly string[]): Promise<void> {
 async function run(configPath: string | undefined, dev: boolean, log: Logger): Promise<void> {
   const config = await loadConfig({ path: configPath, readTextFile });
   log.info(`configuration: ${config.source}`);
+  // Before the lock, which lives in it: an unwritable directory is named as such.
+  await assertWritableDirectory(config.metricStore.checkpoints.directory, 'metric-store.checkpoints.directory');
   const lock = await lockCheckpointDirectory(config, log);
   const service = await startService({ config, log, dev }).catch(async (e: unknown) => {
     await lock.release();
