@@ -98,7 +98,7 @@ try {
   line('.bin scan (table over the bytes, as restore)', mbs(binBytes, scanSecs));
 
   // restore pipeline: readdir, read, decode, select, order check; loadHost is a no-op
-  const nullStore = { loadHost() {}, loadTable() {}, reserve() {}, writeSamples: (_c, _h, s) => s.count, hosts: () => [], exportHost: () => null };
+  const nullStore = { loadHost() {}, loadTable() {}, reserve() {}, writeSamples: (_c, _h, s) => s.count, hosts: () => [], exportHost: () => null, stats: () => ({ memoryBytes: 0, usedBytes: 0, shards: [] }) };
   const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
   let best = { secs: Infinity, rs: null };
   for (let rep = 0; rep < 3; rep++) {
