@@ -8,6 +8,7 @@ import type { Persistence } from '../../src/persist/index.ts';
 import { decodeBinSnapshot, decodeJsonCheckpoint, decodeWal, encodeBinSnapshot } from '../../src/persist/format/index.ts';
 import { parseCheckpointName, sortCheckpoints } from '../../src/persist/layout.ts';
 import { FakeStore, TEST_METRICS } from '../support/fake-store.ts';
+import { goLoaderAccepts } from '../support/go-loader.ts';
 import { copyTree, filesIn, testEnv } from '../support/persist-env.ts';
 import type { TestEnv } from '../support/persist-env.ts';
 import { fixturesDir } from '../support/shared.ts';
@@ -32,27 +33,6 @@ async function restart(over: Parameters<TestEnv['settings']>[0] = {}): Promise<{
   const p = open(store, over);
   await p.restore();
   return { store, p };
-}
-
-/** What the Go loader checks: in file order, no series starts before its start in an earlier file. */
-function goLoaderAccepts(hostDir: string): boolean {
-  const files = sortCheckpoints(filesIn(hostDir).map(parseCheckpointName).filter((n) => n !== null));
-  const latest = new Map<string, number>();
-  for (const f of files) {
-    const bytes = readFileSync(join(hostDir, f.name));
-    const file = f.ext === 'bin' ? decodeBinSnapshot(bytes) : decodeJsonCheckpoint(bytes);
-    const walk = (l: typeof file.root, path: string) => {
-      for (const [m, s] of l.metrics) {
-        const k = `${path}/${m}`;
-        if (latest.has(k) && s.start < latest.get(k)!) return false;
-        latest.set(k, s.start);
-      }
-      for (const [n, c] of l.children) if (!walk(c, `${path}/${n}`)) return false;
-      return true;
-    };
-    if (!walk(file.root, '')) return false;
-  }
-  return true;
 }
 
 describe('restore', () => {
