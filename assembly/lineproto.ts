@@ -87,7 +87,8 @@ export function setDefaultCluster(ptr: usize, len: usize): void {
 }
 
 // Sub-level names: "type"+"type-id" and "stype"+"stype-id", assembled like the
-// reference does (a type tag after its id is put in front).
+// reference does (a type tag after its id is put in front). After a line,
+// typeBuf names the level below the host and subBuf the one below that.
 export let typeBuf: usize = 0;
 export let typeLen: usize = 0;
 let typeCap: usize = 0;
@@ -110,6 +111,23 @@ function typeAdd(ptr: usize, len: usize, front: bool): bool {
   }
   typeLen += len;
   return true;
+}
+
+/**
+ * (ours) A stype without a type (`type=node` or none) names a device of the
+ * node, e.g. `stype=network,stype-id=eth0`: it becomes the level below the
+ * host, where a type would be. The reference drops it, so the devices of a
+ * node overwrite each other. The buffers trade places: nothing is copied.
+ */
+function deviceUnderNode(): void {
+  const buf = typeBuf;
+  const cap = typeCap;
+  typeBuf = subBuf;
+  typeCap = subCap;
+  typeLen = subLen;
+  subBuf = buf;
+  subCap = cap;
+  subLen = 0;
 }
 
 function subAdd(ptr: usize, len: usize, front: bool): bool {
@@ -863,7 +881,7 @@ function fastLine(): i32 {
   lineValue = <f32>value;
   lineTs = ts;
   lineHasTs = hasTs;
-  if (typeLen == 0) subLen = 0;
+  if (typeLen == 0 && subLen != 0) deviceUnderNode();
   return LINE_SAMPLE;
 }
 
@@ -920,7 +938,6 @@ export function parseLine(): i32 {
     skipRest(false);
     return LINE_UNSAFE_NAME;
   }
-  if (typeLen == 0) subLen = 0;
   r = parseFields();
   if (r != LINE_SAMPLE) return r;
   lineHasTs = false;
@@ -934,6 +951,7 @@ export function parseLine(): i32 {
     errorLine = firstLine;
     return LINE_ERROR;
   }
+  if (typeLen == 0 && subLen != 0) deviceUnderNode();
   return LINE_SAMPLE;
 }
 

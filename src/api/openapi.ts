@@ -271,7 +271,7 @@ export const openApiDocument = {
           host: { type: 'string' },
           type: { type: 'string', example: 'hwthread' },
           'type-ids': { type: 'array', items: { type: 'string' } },
-          subtype: { type: 'string' },
+          subtype: { type: 'string', description: 'The level below the type; without a type (ours), a device of the node such as network with subtype-ids ["eth0"]' },
           'subtype-ids': { type: 'array', items: { type: 'string' } },
           resolution: { type: 'integer', description: 'Seconds per point; a multiple of the frequency downsamples (LTTB)' },
           'scale-by': { type: 'number' },

@@ -3,6 +3,7 @@
 // its answer may hold, which the engine enforces as it writes the answer.
 
 import type { QueryRequest, QuerySpec } from '../engine/types.ts';
+import { withDeviceLevel } from '../engine/device-query.ts';
 import { badRequest, type HttpError } from './errors.ts';
 
 export const SELECTORS_KEY = 'main.max-query-selectors';
@@ -12,7 +13,8 @@ export const POINTS_KEY = 'main.max-query-points';
  * The (type-id x subtype-id) pairs a query reaches, aggregated or not: the
  * engine walks every pair either way. An empty or absent list counts as one.
  */
-export function selectorsOf(q: QuerySpec): number {
+export function selectorsOf(spec: QuerySpec): number {
+  const q = withDeviceLevel(spec);
   if (q.type == null) return 1;
   const typeIds = Math.max(1, q['type-ids']?.length ?? 0);
   const subIds = q.subtype == null ? 1 : Math.max(1, q['subtype-ids']?.length ?? 0);

@@ -2,6 +2,7 @@
 // WAL columns) and the ones it answers with (listings, exported trees).
 // Little endian throughout; see the matching comments in assembly/.
 import type { LevelData, QuerySpec, SampleColumns, SeriesTable } from './types.ts';
+import { withDeviceLevel } from './device-query.ts';
 import { utf8 } from './shard.ts';
 
 /** The bytes of `parts` one after the other (the part itself when there is one). */
@@ -132,7 +133,8 @@ export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): U
   w.u32((h.withStats ? 1 : 0) | (h.withData ? 2 : 0) | (h.withPadding ? 4 : 0));
   w.str16(h.cluster);
   w.u32(rows.length);
-  for (const [row, q] of rows) {
+  for (const [row, spec] of rows) {
+    const q = withDeviceLevel(spec);
     w.u32(row);
     w.str16(String(q.metric ?? ''));
     w.str16(String(q.host ?? ''));

@@ -13,7 +13,7 @@ import { createTestStore } from '../support/test-store.ts';
 const ids = (n: number) => Array.from({ length: n }, (_, i) => String(i));
 
 describe('selectors of a query', () => {
-  it('are type-ids x subtype-ids, aggregated or not; an empty list counts one, a subtype without a type nothing', () => {
+  it('are type-ids x subtype-ids, aggregated or not; an empty list counts one, a subtype without a type its ids (a device under the node)', () => {
     const q = (extra: Partial<QuerySpec>): QuerySpec => ({ metric: 'm', host: 'h', ...extra });
     expect(selectorsOf(q({}))).toBe(1);
     expect(selectorsOf(q({ type: 'hwthread', 'type-ids': ids(72) }))).toBe(72);
@@ -21,7 +21,8 @@ describe('selectors of a query', () => {
     expect(selectorsOf(q({ type: 'hwthread', 'type-ids': ids(1000), subtype: 'core', 'subtype-ids': ids(100_000), aggreg: true }))).toBe(1e8);
     expect(selectorsOf(q({ type: 'hwthread', 'type-ids': [] }))).toBe(1);
     expect(selectorsOf(q({ type: 'hwthread', 'type-ids': ids(5), subtype: 'core', 'subtype-ids': null }))).toBe(5);
-    expect(selectorsOf(q({ subtype: 'core', 'subtype-ids': ids(9) }))).toBe(1);
+    expect(selectorsOf(q({ subtype: 'network', 'subtype-ids': ids(9) }))).toBe(9);
+    expect(selectorsOf(q({ subtype: 'network', 'subtype-ids': ids(9), aggreg: true }))).toBe(9);
   });
 
   it('of a body add up, for-all-nodes as hosts x metrics', () => {

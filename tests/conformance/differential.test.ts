@@ -156,6 +156,13 @@ function buildScenario(r: Rng, host: string): Scenario {
       }
     }
   }
+  // (ours) Devices under the node: a stype without a type (or with type=node) is the level below the host.
+  const devices = chance(r, 0.3) ? rint(r, 1, 2) : 0;
+  for (let d = 0; d < devices; d++) {
+    const dt = [...(chance(r, 0.5) ? ['type=node'] : []), 'stype=network', `stype-id=eth${d}`];
+    add([`networketh${d}`], dt, 'bw');
+    if (chance(r, 0.5)) add([`networketh${d}`], dt, pick(r, ['user', 'ten']));
+  }
   // Interleave the series, keeping each one's order, with some noise lines.
   const queues = plans.map((p) => p.samples.map(([ts, v]) => {
     const tags = [`cluster=c`, chance(r, 0.2) ? `host=${host}` : `hostname=${host}`, ...p.tags];
@@ -219,9 +226,12 @@ function randomQuery(r: Rng, s: Scenario): { req: QueryRequest; q: QuerySpec } {
   else if (k < 0.32) q = { metric: 'seven', host };
   else if (k < 0.55) q = { metric: pick(r, ['bw', 'user', 'ten']), host };
   else if (k < 0.8) q = { metric: pick(r, ['bw', 'user', 'load', 'ten']), host, type: 'socket', 'type-ids': ids(), aggreg: chance(r, 0.5) };
-  else if (k < 0.97) {
+  else if (k < 0.91) {
     q = { metric: pick(r, ['bw', 'user']), host, type: 'socket', 'type-ids': ids(), subtype: 'memctrl',
       'subtype-ids': ['0', '1', '5'].filter((id) => chance(r, id === '5' ? 0.15 : 0.7)), aggreg: chance(r, 0.5) };
+  } else if (k < 0.97) {
+    q = { metric: pick(r, ['bw', 'user', 'ten']), host, subtype: 'network',
+      'subtype-ids': ['eth1', 'eth0', 'eth7'].filter((id) => chance(r, id === 'eth7' ? 0.15 : 0.7)), aggreg: chance(r, 0.5) };
   } else q = { metric: 'nope', host };
   const f = METRICS[q.metric]?.frequency ?? 60;
   // Times near the samples of the queried metric, near chunk boundaries, or anywhere around.

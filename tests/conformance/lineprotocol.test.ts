@@ -278,10 +278,29 @@ describe('conformance: tags', () => {
     expect(childrenOf(one('type=node,type-id=0').store, ['c', 'h'])).toEqual(['0']);
   });
 
-  it('ignores a stype without a type', () => {
-    const { store } = one('type=node,stype=memctrl,stype-id=1');
-    expect(points(store, 'c', 'h', [], 'one')).toEqual([[T, 1]]);
-    expect(childrenOf(store, ['c', 'h'])).toEqual([]);
+  // DELIBERATE: the reference appends the stype level only after a type (`if len(typeBuf) > 0 {
+  // ...; if len(subTypeBuf) > 0 { selector = append(selector, string(subTypeBuf)) } }`), so the
+  // devices of a node (cc-metric-collector's `type=node,stype=network,stype-id=eth0` and `lo`)
+  // overwrite each other in the host's series. Ours: `<stype><stype-id>` is the level below the
+  // host, as a type level would be (behaviour.md section 5, ours).
+  it('stores a stype without a type as a device level below the host', () => {
+    const { store } = lp(
+      `one,cluster=c,hostname=h,type=node,stype=network,stype-id=eth0 value=1 ${T}\n` +
+      `one,cluster=c,hostname=h,type=node,stype=network,stype-id=lo value=2 ${T}\n` +
+      `one,stype-id=ib0,cluster=c,hostname=h,stype=network value=3 ${T}\n` +
+      `one,cluster=c,hostname=h,stype-id=7 value=4 ${T}\n`);
+    expect(points(store, 'c', 'h', [], 'one')).toEqual([]);
+    expect(childrenOf(store, ['c', 'h']).sort()).toEqual(['7', 'networketh0', 'networkib0', 'networklo']);
+    expect(points(store, 'c', 'h', ['networketh0'], 'one')).toEqual([[T, 1]]);
+    expect(points(store, 'c', 'h', ['networklo'], 'one')).toEqual([[T, 2]]);
+    expect(points(store, 'c', 'h', ['networkib0'], 'one')).toEqual([[T, 3]]);
+    // a stype without id names the level by itself, as a type without id does
+    expect(childrenOf(one('type=node,stype=memctrl').store, ['c', 'h'])).toEqual(['memctrl']);
+  });
+
+  it('keeps a stype below the level of a type-id without type', () => {
+    // type=node is ignored but type-id still appends: the stype goes below it, as in the reference
+    expect(childrenOf(one('type=node,type-id=0,stype=memctrl,stype-id=1').store, ['c', 'h', '0'])).toEqual(['memctrl1']);
   });
 
   it('concatenates repeated type and type-id tags like reorder() and append do', () => {
@@ -365,6 +384,9 @@ describe('conformance: tags', () => {
     }
     const stype = lp(`one,cluster=c,hostname=h,type=socket,type-id=0,stype=${long},stype-id=1 value=1\n`).result;
     expect(stype.error).toEqual({ line: 1, message: expect.stringMatching(/^stype name longer than 255 bytes/) });
+    // a device level (a stype without a type) is a level name too
+    const device = lp(`one,cluster=c,hostname=h,type=node,stype=${long},stype-id=1 value=1\n`).result;
+    expect(device.error).toEqual({ line: 1, message: expect.stringMatching(/^stype name longer than 255 bytes/) });
   });
 });
 

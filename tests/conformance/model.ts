@@ -183,12 +183,17 @@ export class ModelLevel {
 
 type SelectorElement = { name: string } | { group: string[] };
 
-/** handleQuery: the selectors of one query below [cluster, host]. */
+/**
+ * handleQuery: the selectors of one query below [cluster, host]. (ours) A
+ * subtype without a type names a device under the node (behaviour.md section
+ * 5) and takes the type's place; the reference ignores it and reads the host.
+ */
 export function selectorsOf(q: QuerySpec): SelectorElement[][] {
-  const type = q.type ?? null;
-  const sub = q.subtype ?? null;
-  const typeIds = q['type-ids'] ?? [];
-  const subIds = q['subtype-ids'] ?? [];
+  const device = (q.type ?? null) === null && (q.subtype ?? null) !== null;
+  const type = device ? q.subtype! : q.type ?? null;
+  const sub = device ? null : q.subtype ?? null;
+  const typeIds = (device ? q['subtype-ids'] : q['type-ids']) ?? [];
+  const subIds = (device ? null : q['subtype-ids']) ?? [];
   const elem = (prefix: string, ids: string[]): SelectorElement =>
     ids.length === 1 ? { name: prefix + ids[0] } : { group: ids.map((id) => prefix + id) };
   if (q.aggreg || type === null) {

@@ -72,9 +72,14 @@ describe('conformance: selectors built from a query', () => {
     expect(q({ metric: 'user', type: 'socket', aggreg: true }, T + 60, T)).toEqual([errorEntry(MSG.range)]);
   });
 
-  it('subtype without type is ignored: the host selector', () => {
-    // `if query.Aggregate || query.Type == nil { sel := {cluster, host}; if query.Type != nil {...} }`
-    expect(q({ metric: 'bw', subtype: 'memctrl', 'subtype-ids': ['0'] })).toEqual(q({ metric: 'bw' }));
+  // DELIBERATE: the reference ignores a subtype without a type (`if query.Aggregate || query.Type == nil
+  // { sel := {cluster, host}; if query.Type != nil {...} }`) and reads the host. Ours reads it as the
+  // device level below the host (behaviour.md section 5, ours; see 'devices under a node' below), so
+  // it does not reach a subtype level below a type.
+  it('subtype without type names a level below the host, not below a type', () => {
+    expect(q({ metric: 'bw', subtype: 'memctrl', 'subtype-ids': ['0'] })).toEqual([]);
+    expect(q({ metric: 'bw', subtype: 'memctrl', 'subtype-ids': ['0', '1'], aggreg: true })).toEqual([]);
+    expect(q({ metric: 'bw', subtype: 'socket', 'subtype-ids': ['1'] }).map((e: any) => e.data)).toEqual([[30]]);
     expect(q({ metric: 'bw' })[0].data).toEqual([33]);
   });
 
@@ -121,6 +126,68 @@ describe('conformance: selectors built from a query', () => {
 
   it('type null counts as no type', () => {
     expect(q({ metric: 'bw', type: null, 'type-ids': ['0'] })).toEqual(q({ metric: 'bw' }));
+  });
+});
+
+describe('conformance: devices under a node (ours)', () => {
+  // cc-metric-collector's netstat lines: `type=node` (or no type) with stype/stype-id. The
+  // reference drops the stype, so both devices write one series of the host; ours keeps each
+  // device at the level `<stype><stype-id>` below the host (behaviour.md section 5, ours).
+  const dev = (metric: string, id: string, samples: Array<[number, number]>, node = ',type=node') =>
+    series(metric, 'a', samples, `${node},stype=network,stype-id=${id}`);
+  function devices() {
+    const s = makeStore();
+    const r = ingest(s,
+      dev('bw', 'eth0', run([100, 200])) + dev('bw', 'lo', run([7, 8]), '') +
+      dev('user', 'eth0', run([1, 2])) + dev('user', 'lo', run([3, 6])) +
+      dev('load', 'eth0', run([1, 1])) + dev('load', 'lo', run([2, 2])) +
+      dev('ten', 'eth0', run([5])));
+    expect(r).toMatchObject({ accepted: 13, rejected: 0, error: null });
+    return s;
+  }
+  const s = devices();
+  const q = (spec: Record<string, unknown>, from = T, to = T + 120) => row(s, { host: 'a', ...spec }, from, to);
+  const net = (ids: string[], extra: Record<string, unknown> = {}) => ({ subtype: 'network', 'subtype-ids': ids, ...extra });
+
+  it('reads each device by subtype and subtype-id, one entry per id in the given order', () => {
+    expect(q({ metric: 'bw', ...net(['eth0']) }).map((e: any) => e.data)).toEqual([[100, 200]]);
+    expect(q({ metric: 'bw', ...net(['lo']) }).map((e: any) => e.data)).toEqual([[7, 8]]);
+    expect(q({ metric: 'bw', ...net(['lo', 'nope', 'eth0']) }).map((e: any) => e.data)).toEqual([[7, 8], [100, 200]]);
+    // a metric only one device has: no entry for the other
+    expect(q({ metric: 'ten', ...net(['lo', 'eth0']) }, T, T + 10).map((e: any) => e.data)).toEqual([[5]]);
+  });
+
+  it('type null counts as no type here too', () => {
+    expect(q({ metric: 'bw', type: null, ...net(['lo']) })).toEqual(q({ metric: 'bw', ...net(['lo']) }));
+  });
+
+  it('aggregates a group of devices with aggreg, like a group of type ids', () => {
+    expect(q({ metric: 'bw', ...net(['eth0', 'lo'], { aggreg: true }) })[0].data).toEqual([107, 208]);
+    expect(q({ metric: 'user', ...net(['eth0', 'lo'], { aggreg: true }) })[0].data).toEqual([2, 4]);
+    expect(q({ metric: 'load', ...net(['eth0', 'lo'], { aggreg: true }) })).toEqual([errorEntry(MSG.aggregation)]);
+    expect(q({ metric: 'load', ...net(['lo'], { aggreg: true }) })[0].data).toEqual([2, 2]);
+  });
+
+  it('without subtype-ids: no selector, and with aggreg an empty group (as for a type)', () => {
+    expect(q({ metric: 'bw', subtype: 'network' })).toEqual([]);
+    expect(q({ metric: 'bw', subtype: 'network', aggreg: true })).toEqual([]);
+    expect(q({ metric: 'bw', subtype: 'network' }, T + 60, T)).toEqual([]);
+    expect(q({ metric: 'bw', subtype: 'network', aggreg: true }, T + 60, T)).toEqual([errorEntry(MSG.range)]);
+  });
+
+  it('a node-level query combines the devices with the metric aggregation', () => {
+    // findBuffers: the host holds no series of its own, so every child answers
+    expect(q({ metric: 'bw' })[0].data).toEqual([107, 208]);
+    expect(q({ metric: 'user' })[0].data).toEqual([2, 4]);
+    // `else if minfo.Aggregation != SumAggregation { return ..., errors.New("[METRICSTORE]> invalid aggregation") }`
+    expect(q({ metric: 'load' })).toEqual([errorEntry(MSG.aggregation)]);
+    // one device alone needs no aggregation
+    expect(q({ metric: 'ten' }, T, T + 10)[0].data).toEqual([5]);
+  });
+
+  it('keeps a type query as before: a subtype below the type', () => {
+    expect(q({ metric: 'bw', type: 'network', 'type-ids': ['lo'] })[0].data).toEqual([7, 8]);
+    expect(q({ metric: 'bw', type: 'network', 'type-ids': ['lo'], subtype: 'x', 'subtype-ids': ['0'] })).toEqual([]);
   });
 });
 

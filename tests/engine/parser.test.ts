@@ -45,9 +45,9 @@ describe('line protocol: structure', () => {
     expect(samplesOf(store, 'fritz', 'h', ['hwthread3'], 'cpu_user')).toEqual([[T, 1]]);
     expect(samplesOf(store, 'fritz', 'h', ['socket0'], 'cpu_user')).toEqual([[T, 2]]);
     expect(samplesOf(store, 'fritz', 'h', ['socket0', 'memctrl1'], 'mem_bw')).toEqual([[T, 3]]);
-    // stype without type is ignored, as in the reference.
-    expect(samplesOf(store, 'fritz', 'h', [], 'mem_used')).toEqual([[T, 4]]);
-    expect([...levelOf(store, 'fritz', 'h')!.children.keys()]).toEqual(['hwthread3', 'socket0']);
+    // (ours) stype without type is a device level below the host; the reference drops the stype.
+    expect(samplesOf(store, 'fritz', 'h', ['memctrl9'], 'mem_used')).toEqual([[T, 4]]);
+    expect([...levelOf(store, 'fritz', 'h')!.children.keys()]).toEqual(['hwthread3', 'socket0', 'memctrl9']);
   });
 
   it('ignores other tags and treats type=node as the host level', () => {
