@@ -64,6 +64,8 @@ export interface MetricStoreConfig {
   retentionInMemorySeconds: number;
   /** (ours) `max-future-skew`: samples stamped further ahead of now than this are rejected (the ingest window's far end). */
   maxFutureSkewSeconds: number;
+  /** (ours) `compression`: full chunks are held losslessly encoded (docs/engine.md "Chunk encodings"); false keeps raw float32, as before. */
+  compression: boolean;
   checkpointIntervalSeconds: number;
   /** Memory cap in GB; 0 = none. */
   memoryCapGB: number;

@@ -152,6 +152,7 @@ const METRIC_STORE_KEYS = [
   'shards',
   'shard-memory-limit',
   'max-future-skew',
+  'compression',
 ] as const;
 
 function readMetricStore(ms: ObjectReader): MetricStoreConfig {
@@ -183,6 +184,7 @@ function readMetricStore(ms: ObjectReader): MetricStoreConfig {
     natsSubscriptions: readSubscriptions(ms),
     shards: ms.integer('shards', 1, 1),
     shardMemoryLimit: ms.byteSize('shard-memory-limit', MAX_SHARD_MEMORY, 64 * 1024, MAX_SHARD_MEMORY),
+    compression: ms.boolean('compression', true),
   };
 }
 

@@ -35,6 +35,13 @@ export interface StoreOptions {
   ingestWindow?: { pastSeconds: number; futureSeconds: number };
   /** Lines of hosts beyond the N-th distinct host of one body are rejected as `too-many-hosts`. Absent: no limit. */
   maxHostsPerBody?: number;
+  /**
+   * Full chunks (512 slots) are encoded losslessly with the smallest of the
+   * chunk codecs (docs/engine.md "Chunk encodings"); the newest chunk of a
+   * series stays raw. Default true; false keeps every chunk raw float32.
+   * Answers, files and WAL records are the same either way.
+   */
+  compression?: boolean;
 }
 
 /** One series as it is exported for, or imported from, a checkpoint file. */

@@ -15,6 +15,7 @@ export function storeOptions(config: ServiceConfig): StoreOptions {
     // Older than what retention keeps, or too far ahead: rejected (README "Write").
     ingestWindow: { pastSeconds: ms.retentionInMemorySeconds, futureSeconds: ms.maxFutureSkewSeconds },
     maxHostsPerBody: config.main.limits.maxHostsPerWrite,
+    compression: ms.compression,
   };
 }
 

@@ -55,6 +55,7 @@ describe('loading config.json', () => {
       ],
       shards: 1,
       shardMemoryLimit: 4 * 1024 ** 3,
+      compression: true,
     });
     expect(Object.keys(config.metrics)).toEqual(Object.keys(reference.metrics));
     expect(config.metrics.cpu_load).toEqual({ frequency: 60, aggregation: null });
