@@ -1,7 +1,8 @@
 // In-process figures of the storage engine: ingest throughput (line protocol,
 // WAL off and on, one and several shards), read latency (one 2,880-point
 // series; 72 hwthreads aggregated) and memory per stored sample after 48 h at
-// 60 s. Needs the build output (npm install runs it).
+// 60 s, each with StoreOptions.compression off and on (raw float32 chunks
+// against encoded full chunks). Needs the build output (npm install runs it).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -126,9 +127,13 @@ function measureIngest({ longValues, ...options }, steps) {
 }
 
 if (process.argv[2] === '--ingest') {
-  process.stdout.write(JSON.stringify(measureIngest(INGEST_CONFIGS[process.argv[3]], 30)));
+  const compression = process.argv[4] === 'true';
+  process.stdout.write(JSON.stringify(measureIngest({ ...INGEST_CONFIGS[process.argv[3]], compression }, 30)));
   process.exit(0);
 }
+
+const COMPRESSION = [false, true];
+const setting = (compression) => `compression ${compression ? 'on' : 'off'}`;
 
 function time(fn, reps) {
   for (let i = 0; i < Math.min(50, reps); i++) fn();
@@ -142,44 +147,50 @@ const avgLine = template(64, 72);
 console.log(`  batch: 10 metrics x 64 hosts x 72 hwthreads = ${avgLine.lines} lines, ${fmt(avgLine.bytes.length / avgLine.lines, 1)} bytes a line`);
 // Each ingest figure in a fresh process: stores measured before (their
 // memory is freed at some later collection) do not weigh on the next figure.
-const rates = {};
+const rates = { false: {}, true: {} };
 for (const label of Object.keys(INGEST_CONFIGS)) {
-  const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--ingest', label], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`${label}: ${run.stderr}`);
-  const r = JSON.parse(run.stdout);
-  rates[label] = r.linesPerSec;
-  console.log(`  ${label.padEnd(34)} ${fmt(r.linesPerSec / 1e6)} M lines/s   ${fmt(r.bytesPerSec / 1e6, 0)} MB/s` +
-    (r.walPerSample ? `   (WAL ${fmt(r.walPerSample, 1)} bytes/sample)` : ''));
+  for (const compression of COMPRESSION) {
+    const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--ingest', label, String(compression)], { encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`${label}: ${run.stderr}`);
+    const r = JSON.parse(run.stdout);
+    rates[compression][label] = r.linesPerSec;
+    console.log(`  ${label.padEnd(34)} ${setting(compression).padEnd(15)}  ${fmt(r.linesPerSec / 1e6)} M lines/s   ${fmt(r.bytesPerSec / 1e6, 0)} MB/s` +
+      (r.walPerSample ? `   (WAL ${fmt(r.walPerSample, 1)} bytes/sample)` : ''));
+  }
 }
-const walCost = 1 - rates['ingest, WAL on'] / rates['ingest, WAL off'];
-console.log(`  WAL records cost ${fmt(walCost * 100, 1)} % of the ingest rate (appending them to files not included)`);
+for (const compression of COMPRESSION) {
+  const walCost = 1 - rates[compression]['ingest, WAL on'] / rates[compression]['ingest, WAL off'];
+  console.log(`  WAL records cost ${fmt(walCost * 100, 1)} % of the ingest rate, ${setting(compression)} (appending them to files not included)`);
+}
 
-// 48 h at 60 s: 2,880 steps for 16 hosts (11,520 series).
-{
+// 48 h at 60 s: 2,880 steps for 16 hosts (11,520 series), once per setting.
+for (const compression of COMPRESSION) {
+  collectGarbage();
+  console.log(`  48 h at 60 s, ${setting(compression)}:`);
   const HOSTS = 16;
-  const store = Store.fromModule(module, { metrics: metricTable });
+  const store = Store.fromModule(module, { metrics: metricTable, compression });
   const tpl = template(HOSTS, 72);
   const t = process.hrtime.bigint();
   for (let s = 0; s < 2880; s++) store.ingest(patch(tpl, s), 'fritz', T0);
   const fillSec = Number(process.hrtime.bigint() - t) / 1e9;
   const st = store.stats();
   const samples = st.shards.reduce((a, s) => a + s.samples, 0);
-  console.log(`  filled 48 h at 60 s: ${fmt(samples / 1e6, 1)} M samples in ${fmt(fillSec, 1)} s (${fmt(samples / fillSec / 1e6)} M lines/s)`);
-  console.log(`  memory per sample: ${fmt(st.usedBytes / samples, 3)} bytes allocated, ${fmt(st.memoryBytes / samples, 3)} bytes of linear memory`);
+  console.log(`    filled 48 h at 60 s: ${fmt(samples / 1e6, 1)} M samples in ${fmt(fillSec, 1)} s (${fmt(samples / fillSec / 1e6)} M lines/s)`);
+  console.log(`    memory per sample: ${fmt(st.usedBytes / samples, 3)} bytes allocated, ${fmt(st.memoryBytes / samples, 3)} bytes of linear memory`);
 
   const from = T0;
   const to = T0 + 2880 * 60;
   const one = { cluster: 'fritz', from, to, queries: [{ metric: 'cpu_user', host: 'f0003', type: 'hwthread', 'type-ids': ['5'] }] };
   const check = JSON.parse(new TextDecoder().decode(store.query(one)));
   if (check.results[0][0].data.length !== 2880) throw new Error('expected 2880 points');
-  console.log(`  query, one 2,880-point series:          ${fmt(time(() => store.query(one), 2000), 1)} us (JSON included)`);
+  console.log(`    query, one 2,880-point series:          ${fmt(time(() => store.query(one), 2000), 1)} us (JSON included)`);
   const noData = { ...one, 'with-data': false };
-  console.log(`  read + stats, 2,880 points (no data):   ${fmt(time(() => store.query(noData), 2000), 1)} us`);
+  console.log(`    read + stats, 2,880 points (no data):   ${fmt(time(() => store.query(noData), 2000), 1)} us`);
   const agg = { cluster: 'fritz', from, to, queries: [{ metric: 'cpu_user', host: 'f0003' }] };
   const aggCheck = JSON.parse(new TextDecoder().decode(store.query(agg)));
   if (aggCheck.results[0][0].data.length !== 2880) throw new Error('expected 2880 aggregated points');
-  console.log(`  query, 72 hwthreads aggregated:         ${fmt(time(() => store.query(agg), 500), 1)} us (JSON included)`);
+  console.log(`    query, 72 hwthreads aggregated:         ${fmt(time(() => store.query(agg), 500), 1)} us (JSON included)`);
   const q1440 = { cluster: 'fritz', from: to - 1440 * 60, to, queries: [{ metric: 'cpu_user', host: 'f0003', type: 'hwthread', 'type-ids': ['5'] }] };
   const us1440 = time(() => store.query(q1440), 2000);
-  console.log(`  query, one 1,440-point series:          ${fmt(us1440, 1)} us = ${fmt(1e6 / us1440, 0)} queries/s`);
+  console.log(`    query, one 1,440-point series:          ${fmt(us1440, 1)} us = ${fmt(1e6 / us1440, 0)} queries/s`);
 }
