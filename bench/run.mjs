@@ -1,5 +1,7 @@
-// `npm run bench`: runs every bench/*.bench.mjs in turn, each in its own
-// process, and prints their figures. Nothing here asserts; figures are read.
+// `npm run bench`: runs every bench/*.bench.mjs in turn (memory.bench.mjs
+// among them, at its full size), each in its own process, and prints their
+// figures; `node bench/run.mjs memory http` runs those whose name contains a
+// word given. Nothing here asserts; figures are read (bench/README.md).
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
