@@ -11,9 +11,10 @@
 // bodies of BENCH_LINES_PER_BODY lines (timestamps now-48h .. now, time-major,
 // one request at a time; only the requests are timed, the generator runs
 // between them), and reads VmRSS from /proc/<pid>/status before and after and
-// the store's stats from /api/debug. Against the filled server: latency of one
-// 2,880-point series (with data, and read + stats alone), of 72 hwthreads
-// aggregated, queries/s over BENCH_CONNECTIONS keep-alive connections; then
+// the store's stats from /api/debug. Against the filled server, every host in
+// turn: latency of one 2,880-point series (with data, and read + stats alone),
+// of 72 hwthreads aggregated, queries/s over BENCH_CONNECTIONS keep-alive
+// connections; then
 // SIGTERM (the final checkpoint writes .bin snapshots), a restart on the same
 // directory and the time until /readyz. In-process figures come from
 // bench/lib/memory-in-process.mjs, one process per setting.
@@ -166,28 +167,30 @@ async function fillOver(port, mode) {
   return { lines, seconds: Number(ns) / 1e9 };
 }
 
+/**
+ * Query figures over every host in turn (hosts differ: some mostly idle, some
+ * busy), one hwthread's cpu_user and a host's flops_any over all hwthreads.
+ */
 async function queryFigures(port) {
-  const one = { cluster: CLUSTER, from, to, queries: [{ metric: 'cpu_user', host: 'f0001', type: 'hwthread', 'type-ids': ['5'] }] };
-  const aggregated = {
-    cluster: CLUSTER,
-    from,
-    to,
-    queries: [{ metric: 'flops_any', host: 'f0001', type: 'hwthread', 'type-ids': Array.from({ length: HWTHREADS }, (_, i) => String(i)), aggreg: true }],
-  };
-  const oneRequest = queryRequest(port, one);
-  const aggregatedRequest = queryRequest(port, aggregated);
+  const hostnames = Array.from({ length: hosts }, (_, h) => `f${String(h + 1).padStart(4, '0')}`);
+  const allThreads = Array.from({ length: HWTHREADS }, (_, i) => String(i));
+  const one = (host, h) => ({ cluster: CLUSTER, from, to, queries: [{ metric: 'cpu_user', host, type: 'hwthread', 'type-ids': [String((h * 7) % HWTHREADS)] }] });
+  const aggregated = (host) => ({ cluster: CLUSTER, from, to, queries: [{ metric: 'flops_any', host, type: 'hwthread', 'type-ids': allThreads, aggreg: true }] });
+  const oneRequests = hostnames.map((host, h) => queryRequest(port, one(host, h)));
+  const statsRequests = hostnames.map((host, h) => queryRequest(port, { ...one(host, h), 'with-data': false }));
+  const aggregatedRequests = hostnames.map((host) => queryRequest(port, aggregated(host)));
   const conn = await openConnection(port);
-  const answer = JSON.parse((await conn.request(oneRequest)).body);
+  const answer = JSON.parse((await conn.request(oneRequests[0])).body);
   conn.close();
   const points = answer.results?.[0]?.[0]?.data?.length ?? 0;
   if (points < (HOURS * 3600) / STEP - 1) throw new Error(`one series: ${points} points, expected ${(HOURS * 3600) / STEP}: ${JSON.stringify(answer).slice(0, 300)}`);
   return {
     points,
-    oneUs: await medianLatency(port, oneRequest, LATENCY_REPS),
-    oneStatsUs: await medianLatency(port, queryRequest(port, { ...one, 'with-data': false }), LATENCY_REPS),
-    aggregatedUs: await medianLatency(port, aggregatedRequest, Math.ceil(LATENCY_REPS / 3)),
-    oneQps: await requestsPerSecond(port, oneRequest, CONNECTIONS, QPS_SECONDS),
-    aggregatedQps: await requestsPerSecond(port, aggregatedRequest, CONNECTIONS, QPS_SECONDS),
+    oneUs: await medianLatency(port, oneRequests, LATENCY_REPS),
+    oneStatsUs: await medianLatency(port, statsRequests, LATENCY_REPS),
+    aggregatedUs: await medianLatency(port, aggregatedRequests, Math.ceil(LATENCY_REPS / 3)),
+    oneQps: await requestsPerSecond(port, oneRequests, CONNECTIONS, QPS_SECONDS),
+    aggregatedQps: await requestsPerSecond(port, aggregatedRequests, CONNECTIONS, QPS_SECONDS),
   };
 }
 

@@ -68,15 +68,19 @@ export async function roundTrip(port, request) {
   }
 }
 
-/** Median latency in microseconds of `reps` requests in a row on one connection (after a warm-up). */
-export async function medianLatency(port, request, reps) {
+/**
+ * Median latency in microseconds of `reps` requests in a row on one connection
+ * (after a warm-up); `requests` (one or a list) are sent in turn.
+ */
+export async function medianLatency(port, requests, reps) {
+  const list = [requests].flat();
   const conn = await openConnection(port);
   try {
-    for (let i = 0; i < Math.min(20, reps); i++) await expectOk(conn.request(request));
+    for (let i = 0; i < Math.min(20, reps); i++) await expectOk(conn.request(list[i % list.length]));
     const us = [];
     for (let i = 0; i < reps; i++) {
       const t = process.hrtime.bigint();
-      await expectOk(conn.request(request));
+      await expectOk(conn.request(list[i % list.length]));
       us.push(Number(process.hrtime.bigint() - t) / 1e3);
     }
     return median(us);
@@ -85,18 +89,22 @@ export async function medianLatency(port, request, reps) {
   }
 }
 
-/** Requests per second over `seconds`, `connections` keep-alive connections each sending the next request when the answer is in. */
-export async function requestsPerSecond(port, request, connections, seconds) {
+/**
+ * Requests per second over `seconds`, `connections` keep-alive connections each
+ * sending the next request when the answer is in; `requests` (one or a list) in turn.
+ */
+export async function requestsPerSecond(port, requests, connections, seconds) {
+  const list = [requests].flat();
   const conns = await Promise.all(Array.from({ length: connections }, () => openConnection(port)));
   try {
-    for (const c of conns) await expectOk(c.request(request));
+    for (const c of conns) await expectOk(c.request(list[0]));
     let done = 0;
     const started = performance.now();
     const until = started + seconds * 1000;
     await Promise.all(
-      conns.map(async (conn) => {
-        while (performance.now() < until) {
-          await expectOk(conn.request(request));
+      conns.map(async (conn, k) => {
+        for (let i = k; performance.now() < until; i++) {
+          await expectOk(conn.request(list[i % list.length]));
           done++;
         }
       }),

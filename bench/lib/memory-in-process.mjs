@@ -6,7 +6,8 @@
 // Fills a store (WAL records off, as engine.bench's headline figure) with the
 // generator's bodies for the time range ending now, timing the ingest calls
 // alone; then times read + stats of one 2,880-point series (no data in the
-// answer) and a 72-hwthread aggregated query (JSON included), medians.
+// answer) and a 72-hwthread aggregated query (JSON included), medians over
+// every host in turn.
 // Prints one JSON object.
 
 import { existsSync, readFileSync } from 'node:fs';
@@ -46,14 +47,23 @@ const stats = store.stats();
 const slots = stats.shards.reduce((n, s) => n + s.samples, 0);
 
 const decoder = new TextDecoder();
-const one = { cluster: 'fritz', from, to, 'with-data': false, queries: [{ metric: 'cpu_user', host: 'f0001', type: 'hwthread', 'type-ids': ['5'] }] };
-const aggregated = {
+// Every host in turn: some are mostly idle, others busy.
+const hostnames = Array.from({ length: hosts }, (_, h) => `f${String(h + 1).padStart(4, '0')}`);
+const allThreads = Array.from({ length: hwthreads }, (_, i) => String(i));
+const oneQueries = hostnames.map((host, h) => ({
   cluster: 'fritz',
   from,
   to,
-  queries: [{ metric: 'flops_any', host: 'f0001', type: 'hwthread', 'type-ids': Array.from({ length: hwthreads }, (_, i) => String(i)), aggreg: true }],
-};
-const points = JSON.parse(decoder.decode(store.query({ ...one, 'with-data': true }))).results[0][0].data.length;
+  'with-data': false,
+  queries: [{ metric: 'cpu_user', host, type: 'hwthread', 'type-ids': [String((h * 7) % hwthreads)] }],
+}));
+const aggregatedQueries = hostnames.map((host) => ({
+  cluster: 'fritz',
+  from,
+  to,
+  queries: [{ metric: 'flops_any', host, type: 'hwthread', 'type-ids': allThreads, aggreg: true }],
+}));
+const points = JSON.parse(decoder.decode(store.query({ ...oneQueries[0], 'with-data': true }))).results[0][0].data.length;
 
 process.stdout.write(
   JSON.stringify({
@@ -64,17 +74,17 @@ process.stdout.write(
     linesPerSec: lines / (Number(ns) / 1e9),
     usedBytes: stats.usedBytes,
     memoryBytes: stats.memoryBytes,
-    readStatsUs: medianMicros(() => store.query(one), 2000),
-    aggregatedUs: medianMicros(() => store.query(aggregated), 300),
+    readStatsUs: medianMicros((i) => store.query(oneQueries[i % hosts]), 2000),
+    aggregatedUs: medianMicros((i) => store.query(aggregatedQueries[i % hosts]), 300),
   }),
 );
 
 function medianMicros(fn, reps) {
-  for (let i = 0; i < 50; i++) fn();
+  for (let i = 0; i < 50; i++) fn(i);
   const us = [];
   for (let i = 0; i < reps; i++) {
     const t = process.hrtime.bigint();
-    fn();
+    fn(i);
     us.push(Number(process.hrtime.bigint() - t) / 1e3);
   }
   return median(us);
