@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Memory per stored sample, and what compression costs, through the real server.
 //
-//   node bench/memory.bench.mjs            # the full size: 48 h of >= 100 M samples, ~25 minutes
+//   node bench/memory.bench.mjs            # the full size: 48 h of >= 100 M samples (40 hosts), ~15 minutes
 //   BENCH_SAMPLES=20e6 node bench/memory.bench.mjs
 //
 // For realistic and worst-case data of bench/data/generator.mjs, each with
