@@ -1,0 +1,150 @@
+// DECIMAL, first half: every present value v as an integer n with
+// v == f32(f64(n) * 10^-e) bit for bit, for the smallest exponent e that
+// works (ALP's idea, Afroozeh & Boncz 2024, on f32: a collector that prints
+// 2 decimals gives integers of a few bits). The check uses exactly the
+// operations the decoder runs, so decoding is deterministic. Values that do
+// not fit (-0, NaN payloads, infinities, a stray value with more digits) are
+// kept as exceptions when they are few.
+import { MAX_LEN } from "./layout";
+
+/** Largest exponent tried: 10^15 keeps n exact and the search short. */
+// @ts-ignore: decorator
+@inline export const E_MAX: i32 = 15;
+/** More exceptions than this, and a higher exponent (or another codec) is cheaper. */
+// @ts-ignore: decorator
+@inline export const MAX_EXCEPTIONS: i32 = 24;
+/** |n| stays below 2^53: exact as f64, and deltas fit the 57-bit fields. */
+// @ts-ignore: decorator
+@inline const N_LIMIT: f64 = 9007199254740992.0;
+// @ts-ignore: decorator
+@inline const SAMPLES: i32 = 16;
+
+const POW10: usize = memory.data<f64>([1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]);
+const INV10: usize = memory.data<f64>([1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15]);
+
+/** n of every present value (an exception's slot holds its neighbour's n). */
+export const ints: usize = memory.data(MAX_LEN << 3, 16);
+export const exceptionIndex: usize = memory.data(MAX_EXCEPTIONS << 1, 4);
+export const exceptionBits: usize = memory.data(MAX_EXCEPTIONS << 2, 4);
+export let exceptionCount: i32 = 0;
+export let exponent: i32 = 0;
+let failedBits: u32 = 0;
+
+// @ts-ignore: decorator
+@inline export function inversePow10(e: i32): f64 {
+  return load<f64>(INV10 + (<usize>e << 3));
+}
+
+// @ts-ignore: decorator
+@inline function pow10(e: i32): f64 {
+  return load<f64>(POW10 + (<usize>e << 3));
+}
+
+/** The decoder's value of n at e. */
+// @ts-ignore: decorator
+@inline export function decimalValue(n: i64, inv: f64): f32 {
+  return <f32>(<f64>n * inv);
+}
+
+/** The smallest e at which the value round-trips; -1 when none does. */
+function minExponent(bits: u32): i32 {
+  const v = <f64>reinterpret<f32>(bits);
+  if (!(Math.abs(v) < N_LIMIT)) return -1;
+  for (let e = 0; e <= E_MAX; e++) {
+    const r = nearest<f64>(v * pow10(e));
+    if (!(Math.abs(r) < N_LIMIT)) return -1;
+    if (reinterpret<u32>(decimalValue(<i64>r, inversePow10(e))) == bits) return e;
+  }
+  return -1;
+}
+
+/**
+ * Fills `ints` (and the exceptions) for the n values at src; false when the
+ * values have no decimal form worth coding. The exponent is guessed from a
+ * few values spread over the chunk, then every value is verified; too many
+ * misfits raise it (at most twice).
+ */
+export function toIntegers(src: usize, n: i32): bool {
+  const samples = n < SAMPLES ? n : SAMPLES;
+  let e = -1;
+  let misfits = 0;
+  for (let s = 0; s < samples; s++) {
+    const at = <usize>((s * n) / samples);
+    const se = minExponent(load<u32>(src + (at << 2)));
+    if (se < 0) misfits++;
+    else if (se > e) e = se;
+  }
+  if (e < 0 || misfits * 4 > samples) return false;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (convertAt(src, n, e)) {
+      exponent = e;
+      return true;
+    }
+    const higher = minExponent(failedBits);
+    if (higher <= e) return false;
+    e = higher;
+  }
+  return false;
+}
+
+/** Four values at once: true (and their n stored) when all four round-trip at e. */
+// @ts-ignore: decorator
+@inline function convertFour(p: usize, dst: usize, scale: v128, inv: v128): bool {
+  const v = v128.load(p);
+  const zero = f64x2.splat(0);
+  const limit = f64x2.splat(N_LIMIT);
+  // + 0 turns -0 into +0, as the decoder's f64(i64(r)) does.
+  const lo = f64x2.add(f64x2.nearest(f64x2.mul(f64x2.promote_low_f32x4(v), scale)), zero);
+  const hi = f64x2.add(f64x2.nearest(f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), scale)), zero);
+  const inRange = v128.and(f64x2.lt(f64x2.abs(lo), limit), f64x2.lt(f64x2.abs(hi), limit));
+  const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(lo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(hi, inv)), 0, 1, 4, 5);
+  if (!(i64x2.all_true(inRange) && i32x4.all_true(i32x4.eq(back, v)))) return false;
+  store<i64>(dst, <i64>f64x2.extract_lane(lo, 0));
+  store<i64>(dst, <i64>f64x2.extract_lane(lo, 1), 8);
+  store<i64>(dst, <i64>f64x2.extract_lane(hi, 0), 16);
+  store<i64>(dst, <i64>f64x2.extract_lane(hi, 1), 24);
+  return true;
+}
+
+function convertAt(src: usize, n: i32, e: i32): bool {
+  const scale = pow10(e);
+  const inv = inversePow10(e);
+  const scale2 = f64x2.splat(scale);
+  const inv2 = f64x2.splat(inv);
+  exceptionCount = 0;
+  let firstFit = -1;
+  let last: i64 = 0;
+  let i = 0;
+  while (i < n) {
+    if (i + 4 <= n && convertFour(src + (<usize>i << 2), ints + (<usize>i << 3), scale2, inv2)) {
+      if (firstFit < 0) firstFit = i;
+      last = load<i64>(ints + (<usize>(i + 3) << 3));
+      i += 4;
+      continue;
+    }
+    // One at a time until the next group of four.
+    const stop = min(n, (i & ~3) + 4);
+    for (; i < stop; i++) {
+      const bits = load<u32>(src + (<usize>i << 2));
+      const r = nearest<f64>(<f64>reinterpret<f32>(bits) * scale);
+      if (Math.abs(r) < N_LIMIT && reinterpret<u32>(decimalValue(<i64>r, inv)) == bits) {
+        last = <i64>r;
+        if (firstFit < 0) firstFit = i;
+      } else {
+        if (exceptionCount == MAX_EXCEPTIONS) {
+          failedBits = bits;
+          return false;
+        }
+        store<u16>(exceptionIndex + (<usize>exceptionCount << 1), <u16>i);
+        store<u32>(exceptionBits + (<usize>exceptionCount << 2), bits);
+        exceptionCount++;
+      }
+      // An exception's slot repeats its neighbour's n: no cost in either FOR or delta.
+      store<i64>(ints + (<usize>i << 3), last);
+    }
+  }
+  if (firstFit < 0) return false;
+  const fill = load<i64>(ints + (<usize>firstFit << 3));
+  for (let k = 0; k < firstFit; k++) store<i64>(ints + (<usize>k << 3), fill);
+  return true;
+}
