@@ -44,6 +44,17 @@ export function packEnd(): usize {
   return p;
 }
 
+/** Writes the `bits` (< 64) bits still in `acc` as whole bytes; returns the address after them. */
+// @ts-ignore: decorator
+@inline export function packTail(q: usize, acc: u64, bits: u32): usize {
+  for (let b: u32 = 0; b < bits; b += 8) {
+    store<u8>(q, <u8>acc);
+    acc >>= 8;
+    q++;
+  }
+  return q;
+}
+
 /** Bytes of a packed area of `count` fields of width w. */
 // @ts-ignore: decorator
 @inline export function packedBytes(count: i32, w: i32): i32 {

@@ -13,17 +13,28 @@ import { MAX_LEN } from "./layout";
 /** More exceptions than this, and a higher exponent (or another codec) is cheaper. */
 // @ts-ignore: decorator
 @inline export const MAX_EXCEPTIONS: i32 = 24;
-/** |n| stays below 2^53: exact as f64, and deltas fit the 57-bit fields. */
+/**
+ * |n| stays below 2^51: f64 + 1.5 * 2^52 then rounds to an integer and its
+ * low bits are n (the conversion in SIMD, both ways), and deltas fit the
+ * 57-bit fields.
+ */
 // @ts-ignore: decorator
-@inline const N_LIMIT: f64 = 9007199254740992.0;
+@inline export const N_LIMIT: f64 = 2251799813685248.0;
+// @ts-ignore: decorator
+@inline export const MAGIC: f64 = 6755399441055744.0;
+// @ts-ignore: decorator
+@inline export const MAGIC_BITS: i64 = 0x4338000000000000;
 // @ts-ignore: decorator
 @inline const SAMPLES: i32 = 16;
 
 const POW10: usize = memory.data<f64>([1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]);
 const INV10: usize = memory.data<f64>([1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15]);
 
-/** n of every present value (an exception's slot holds its neighbour's n). */
+/** n of every present value (an exception's slot holds its neighbour's n), as i64 and as f64. */
 export const ints: usize = memory.data(MAX_LEN << 3, 16);
+/** One slot before the first (the delta of the first value is 0), then MAX_LEN. */
+const realsBase: usize = memory.data((MAX_LEN + 2) << 3, 16);
+export const reals: usize = realsBase + 16;
 export const exceptionIndex: usize = memory.data(MAX_EXCEPTIONS << 1, 4);
 export const exceptionBits: usize = memory.data(MAX_EXCEPTIONS << 2, 4);
 export let exceptionCount: i32 = 0;
@@ -51,9 +62,9 @@ function minExponent(bits: u32): i32 {
   const v = <f64>reinterpret<f32>(bits);
   if (!(Math.abs(v) < N_LIMIT)) return -1;
   for (let e = 0; e <= E_MAX; e++) {
-    const r = nearest<f64>(v * pow10(e));
+    const r = (v * pow10(e) + MAGIC) - MAGIC;
     if (!(Math.abs(r) < N_LIMIT)) return -1;
-    if (reinterpret<u32>(decimalValue(<i64>r, inversePow10(e))) == bits) return e;
+    if (reinterpret<u32>(<f32>(r * inversePow10(e))) == bits) return e;
   }
   return -1;
 }
@@ -87,22 +98,29 @@ export function toIntegers(src: usize, n: i32): bool {
   return false;
 }
 
-/** Four values at once: true (and their n stored) when all four round-trip at e. */
+/**
+ * Four values at once: true (and their n stored) when all four round-trip
+ * at e. Adding MAGIC rounds v * 10^e to the nearest integer and puts it in
+ * the low bits; subtracting it gives the integer as f64 (+0 for -0, as the
+ * decoder's f64(n) is), which the check multiplies back as the decoder does.
+ */
 // @ts-ignore: decorator
-@inline function convertFour(p: usize, dst: usize, scale: v128, inv: v128): bool {
+@inline function convertFour(p: usize, at: usize, scale: v128, inv: v128): bool {
   const v = v128.load(p);
-  const zero = f64x2.splat(0);
+  const magic = f64x2.splat(MAGIC);
   const limit = f64x2.splat(N_LIMIT);
-  // + 0 turns -0 into +0, as the decoder's f64(i64(r)) does.
-  const lo = f64x2.add(f64x2.nearest(f64x2.mul(f64x2.promote_low_f32x4(v), scale)), zero);
-  const hi = f64x2.add(f64x2.nearest(f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), scale)), zero);
+  const tLo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scale), magic);
+  const tHi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), scale), magic);
+  const lo = f64x2.sub(tLo, magic);
+  const hi = f64x2.sub(tHi, magic);
   const inRange = v128.and(f64x2.lt(f64x2.abs(lo), limit), f64x2.lt(f64x2.abs(hi), limit));
   const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(lo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(hi, inv)), 0, 1, 4, 5);
   if (!(i64x2.all_true(inRange) && i32x4.all_true(i32x4.eq(back, v)))) return false;
-  store<i64>(dst, <i64>f64x2.extract_lane(lo, 0));
-  store<i64>(dst, <i64>f64x2.extract_lane(lo, 1), 8);
-  store<i64>(dst, <i64>f64x2.extract_lane(hi, 0), 16);
-  store<i64>(dst, <i64>f64x2.extract_lane(hi, 1), 24);
+  const bits = i64x2.splat(MAGIC_BITS);
+  v128.store(ints + at, i64x2.sub(tLo, bits));
+  v128.store(ints + at, i64x2.sub(tHi, bits), 16);
+  v128.store(reals + at, lo);
+  v128.store(reals + at, hi, 16);
   return true;
 }
 
@@ -113,12 +131,12 @@ function convertAt(src: usize, n: i32, e: i32): bool {
   const inv2 = f64x2.splat(inv);
   exceptionCount = 0;
   let firstFit = -1;
-  let last: i64 = 0;
+  let last: f64 = 0;
   let i = 0;
   while (i < n) {
-    if (i + 4 <= n && convertFour(src + (<usize>i << 2), ints + (<usize>i << 3), scale2, inv2)) {
+    if (i + 4 <= n && convertFour(src + (<usize>i << 2), <usize>i << 3, scale2, inv2)) {
       if (firstFit < 0) firstFit = i;
-      last = load<i64>(ints + (<usize>(i + 3) << 3));
+      last = load<f64>(reals + (<usize>(i + 3) << 3));
       i += 4;
       continue;
     }
@@ -126,9 +144,9 @@ function convertAt(src: usize, n: i32, e: i32): bool {
     const stop = min(n, (i & ~3) + 4);
     for (; i < stop; i++) {
       const bits = load<u32>(src + (<usize>i << 2));
-      const r = nearest<f64>(<f64>reinterpret<f32>(bits) * scale);
-      if (Math.abs(r) < N_LIMIT && reinterpret<u32>(decimalValue(<i64>r, inv)) == bits) {
-        last = <i64>r;
+      const r = (<f64>reinterpret<f32>(bits) * scale + MAGIC) - MAGIC;
+      if (Math.abs(r) < N_LIMIT && reinterpret<u32>(<f32>(r * inv)) == bits) {
+        last = r;
         if (firstFit < 0) firstFit = i;
       } else {
         if (exceptionCount == MAX_EXCEPTIONS) {
@@ -140,11 +158,17 @@ function convertAt(src: usize, n: i32, e: i32): bool {
         exceptionCount++;
       }
       // An exception's slot repeats its neighbour's n: no cost in either FOR or delta.
-      store<i64>(ints + (<usize>i << 3), last);
+      store<f64>(reals + (<usize>i << 3), last);
+      store<i64>(ints + (<usize>i << 3), <i64>last);
     }
   }
   if (firstFit < 0) return false;
-  const fill = load<i64>(ints + (<usize>firstFit << 3));
-  for (let k = 0; k < firstFit; k++) store<i64>(ints + (<usize>k << 3), fill);
+  const fill = load<f64>(reals + (<usize>firstFit << 3));
+  for (let k = 0; k < firstFit; k++) {
+    store<f64>(reals + (<usize>k << 3), fill);
+    store<i64>(ints + (<usize>k << 3), <i64>fill);
+  }
+  // The slot before the first: its delta is 0.
+  store<f64>(reals - 8, fill);
   return true;
 }

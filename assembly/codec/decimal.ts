@@ -12,8 +12,8 @@
 //   FOR:   n_j = base + field_j.
 //   delta: n_j = n_{j-1} + base + field_j, n_{-1} the previous block's last n (ref for the first).
 // A value is f32(f64(n) * 10^-e); an exception's index then takes its bits.
-import { bitWidth, getVarint, packBegin, packedBytes, packEnd, packPut, putVarint, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
-import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, ints, MAX_EXCEPTIONS, toIntegers } from "./decimal-exponent";
+import { bitWidth, getVarint, packedBytes, packTail, putVarint, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
+import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, ints, MAX_EXCEPTIONS, reals, toIntegers } from "./decimal-exponent";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 
 export const CODEC_DECIMAL: i32 = 3;
@@ -29,46 +29,134 @@ const planMode: usize = memory.data(MAX_BLOCKS, 8);
 const planBase: usize = memory.data(MAX_BLOCKS << 3, 8);
 let planCount: i32 = 0;
 
+/** Cost in bytes of a block of c fields over an unsigned range, its base a varint. */
+// @ts-ignore: decorator
+@inline function blockBytes(c: i32, base: i64, range: u64): i32 {
+  return 1 + varintBytes(zigzag(base)) + packedBytes(c, bitWidth(range));
+}
+
 /**
  * Bytes of the payload for the n values at src, or -1 when they have no
- * decimal form worth coding; plans the blocks for writeDecimal.
+ * decimal form worth coding; plans the blocks for writeDecimal. Minimum and
+ * maximum of the values and of their deltas come from the f64 copies (exact
+ * integers below 2^52), two at a time.
  */
 export function decimalPayloadBytes(src: usize, n: i32): i32 {
   if (!toIntegers(src, n)) return -1;
   const ref = load<i64>(ints);
   let bytes = 2 + exceptionCount * 6 + varintBytes(zigzag(ref));
-  let prev = ref;
   planCount = (n + BLOCK - 1) / BLOCK;
   for (let b = 0; b < planCount; b++) {
     const from = b * BLOCK;
     const c = min(BLOCK, n - from);
-    let lo = i64.MAX_VALUE;
-    let hi = i64.MIN_VALUE;
-    let dlo = i64.MAX_VALUE;
-    let dhi = i64.MIN_VALUE;
-    const p = ints + (<usize>from << 3);
-    for (let j = 0; j < c; j++) {
-      const v = load<i64>(p + (<usize>j << 3));
-      const d = v - prev;
-      prev = v;
-      lo = min(lo, v);
-      hi = max(hi, v);
-      dlo = min(dlo, d);
-      dhi = max(dhi, d);
+    const p = reals + (<usize>from << 3);
+    const first = load<f64>(p);
+    const firstDelta = first - load<f64>(p - 8);
+    let lo = f64x2.splat(first);
+    let hi = lo;
+    let dlo = f64x2.splat(firstDelta);
+    let dhi = dlo;
+    // Two sets of accumulators: the min/max chains, not the loads, bound this loop.
+    let lo2 = lo;
+    let hi2 = lo;
+    let dlo2 = dlo;
+    let dhi2 = dlo;
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const q = p + (<usize>j << 3);
+      const v = v128.load(q);
+      const v2 = v128.load(q, 16);
+      const d = f64x2.sub(v, v128.load(q - 8));
+      const d2 = f64x2.sub(v2, v128.load(q, 8));
+      lo = f64x2.pmin(lo, v);
+      hi = f64x2.pmax(hi, v);
+      dlo = f64x2.pmin(dlo, d);
+      dhi = f64x2.pmax(dhi, d);
+      lo2 = f64x2.pmin(lo2, v2);
+      hi2 = f64x2.pmax(hi2, v2);
+      dlo2 = f64x2.pmin(dlo2, d2);
+      dhi2 = f64x2.pmax(dhi2, d2);
     }
-    const forBytes = 1 + varintBytes(zigzag(lo)) + packedBytes(c, bitWidth(<u64>(hi - lo)));
-    const deltaBytes = 1 + varintBytes(zigzag(dlo)) + packedBytes(c, bitWidth(<u64>(dhi - dlo)));
+    lo = f64x2.pmin(lo, lo2);
+    hi = f64x2.pmax(hi, hi2);
+    dlo = f64x2.pmin(dlo, dlo2);
+    dhi = f64x2.pmax(dhi, dhi2);
+    for (; j + 2 <= c; j += 2) {
+      const q = p + (<usize>j << 3);
+      const v = v128.load(q);
+      const d = f64x2.sub(v, v128.load(q - 8));
+      lo = f64x2.pmin(lo, v);
+      hi = f64x2.pmax(hi, v);
+      dlo = f64x2.pmin(dlo, d);
+      dhi = f64x2.pmax(dhi, d);
+    }
+    let l = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
+    let h = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+    let dl = min(f64x2.extract_lane(dlo, 0), f64x2.extract_lane(dlo, 1));
+    let dh = max(f64x2.extract_lane(dhi, 0), f64x2.extract_lane(dhi, 1));
+    if (j < c) {
+      const v = load<f64>(p + (<usize>j << 3));
+      const d = v - load<f64>(p + (<usize>j << 3) - 8);
+      l = min(l, v);
+      h = max(h, v);
+      dl = min(dl, d);
+      dh = max(dh, d);
+    }
+    const forBase = <i64>l;
+    const deltaBase = <i64>dl;
+    const forRange = <u64>(<i64>h - forBase);
+    const deltaRange = <u64>(<i64>dh - deltaBase);
+    const forBytes = blockBytes(c, forBase, forRange);
+    const deltaBytes = blockBytes(c, deltaBase, deltaRange);
     if (deltaBytes < forBytes) {
-      store<u8>(planMode + <usize>b, <u8>(MODE_DELTA | bitWidth(<u64>(dhi - dlo))));
-      store<i64>(planBase + (<usize>b << 3), dlo);
+      store<u8>(planMode + <usize>b, <u8>(MODE_DELTA | bitWidth(deltaRange)));
+      store<i64>(planBase + (<usize>b << 3), deltaBase);
       bytes += deltaBytes;
     } else {
-      store<u8>(planMode + <usize>b, <u8>bitWidth(<u64>(hi - lo)));
-      store<i64>(planBase + (<usize>b << 3), lo);
+      store<u8>(planMode + <usize>b, <u8>bitWidth(forRange));
+      store<i64>(planBase + (<usize>b << 3), forBase);
       bytes += forBytes;
     }
   }
   return bytes;
+}
+
+/** Packs n_j - base for c values at src (w > 0); returns the address after the area. */
+function packFor(q: usize, src: usize, c: i32, w: u32, base: i64): usize {
+  let acc: u64 = 0;
+  let bits: u32 = 0;
+  for (let j = 0; j < c; j++) {
+    const v = <u64>(load<i64>(src + (<usize>j << 3)) - base);
+    acc |= v << <u64>bits;
+    bits += w;
+    if (bits >= 64) {
+      store<u64>(q, acc);
+      q += 8;
+      bits -= 64;
+      acc = v >> <u64>(w - bits);
+    }
+  }
+  return packTail(q, acc, bits);
+}
+
+/** Packs n_j - n_{j-1} - base for c values at src, n_{-1} = prev (w > 0). */
+function packDelta(q: usize, src: usize, c: i32, w: u32, base: i64, prev: i64): usize {
+  let acc: u64 = 0;
+  let bits: u32 = 0;
+  for (let j = 0; j < c; j++) {
+    const n = load<i64>(src + (<usize>j << 3));
+    const v = <u64>(n - prev - base);
+    prev = n;
+    acc |= v << <u64>bits;
+    bits += w;
+    if (bits >= 64) {
+      store<u64>(q, acc);
+      q += 8;
+      bits -= 64;
+      acc = v >> <u64>(w - bits);
+    }
+  }
+  return packTail(q, acc, bits);
 }
 
 /** Writes the payload planned by the last decimalPayloadBytes(n); returns the address after it. */
@@ -92,24 +180,55 @@ export function writeDecimal(p: usize, n: i32): usize {
     store<u8>(p, <u8>mode);
     p = putVarint(p + 1, zigzag(base));
     const src = ints + (<usize>from << 3);
-    if (w == 0) {
-      prev = load<i64>(src + (<usize>(c - 1) << 3));
-      continue;
-    }
-    packBegin(p);
-    if ((mode & MODE_DELTA) != 0) {
-      for (let j = 0; j < c; j++) {
-        const v = load<i64>(src + (<usize>j << 3));
-        packPut(<u64>(v - prev - base), w);
-        prev = v;
-      }
-    } else {
-      for (let j = 0; j < c; j++) packPut(<u64>(load<i64>(src + (<usize>j << 3)) - base), w);
-      prev = load<i64>(src + (<usize>(c - 1) << 3));
-    }
-    p = packEnd();
+    if (w != 0) p = (mode & MODE_DELTA) != 0 ? packDelta(p, src, c, w, base, prev) : packFor(p, src, c, w, base);
+    prev = load<i64>(src + (<usize>(c - 1) << 3));
   }
   return p;
+}
+
+/** How many of c fields of width w from `area` can be read by an 8-byte load that stays before `end`. */
+// @ts-ignore: decorator
+@inline export function safeFields(area: usize, end: usize, c: i32, w: i32): i32 {
+  const room = <i32>end - <i32>area - 8;
+  return room < 0 ? 0 : min(c, (room << 3) / w + 1);
+}
+
+/** c values of a FOR block of width w > 0 into q; returns the last n. */
+// @ts-ignore: decorator
+@inline function unpackFor(q: usize, area: usize, c: i32, w: i32, base: i64, inv: f64, end: usize): i64 {
+  const mask = widthMask(w);
+  let cur: i64 = base;
+  let j = 0;
+  let bit: u32 = 0;
+  const safe = safeFields(area, end, c, w);
+  for (; j < safe; j++, bit += <u32>w) {
+    cur = base + <i64>((load<u64>(area + <usize>(bit >> 3)) >> <u64>(bit & 7)) & mask);
+    store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
+  }
+  for (; j < c; j++, bit += <u32>w) {
+    cur = base + <i64>unpackAt(area, bit, mask, end);
+    store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
+  }
+  return cur;
+}
+
+/** c values of a delta block of width w > 0 after prev into q; returns the last n. */
+// @ts-ignore: decorator
+@inline function unpackDelta(q: usize, area: usize, c: i32, w: i32, base: i64, prev: i64, inv: f64, end: usize): i64 {
+  const mask = widthMask(w);
+  let cur = prev;
+  let j = 0;
+  let bit: u32 = 0;
+  const safe = safeFields(area, end, c, w);
+  for (; j < safe; j++, bit += <u32>w) {
+    cur += base + <i64>((load<u64>(area + <usize>(bit >> 3)) >> <u64>(bit & 7)) & mask);
+    store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
+  }
+  for (; j < c; j++, bit += <u32>w) {
+    cur += base + <i64>unpackAt(area, bit, mask, end);
+    store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
+  }
+  return cur;
 }
 
 /** Decodes the payload at payloadAt (block ends at `end`) into out; -1 when it is not a block of ours. */
@@ -135,35 +254,21 @@ export function decodeDecimal(out: usize, end: usize): i32 {
     const area = varintEnd;
     const w = mode & 0x7f;
     const q = dst + (<usize>from << 2);
-    if (w > 57) return -1;
-    let cur = prev;
-    if ((mode & MODE_DELTA) != 0) {
-      if (w == 0) {
-        for (let j = 0; j < c; j++) {
-          cur += base;
-          store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
-        }
-      } else {
-        const mask = widthMask(w);
-        for (let j = 0; j < c; j++) {
-          cur += base + <i64>unpackAt(area, <u32>(j * w), mask, end);
-          store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
-        }
+    if (w > 57 || area > end) return -1;
+    if (w != 0) {
+      prev = (mode & MODE_DELTA) != 0 ? unpackDelta(q, area, c, w, base, prev, inv, end) : unpackFor(q, area, c, w, base, inv, end);
+    } else if ((mode & MODE_DELTA) != 0) {
+      for (let j = 0; j < c; j++) {
+        prev += base;
+        store<f32>(q + (<usize>j << 2), decimalValue(prev, inv));
       }
-    } else if (w == 0) {
+    } else {
       const value = f32x4.splat(decimalValue(base, inv));
       let j = 0;
       for (; j + 4 <= c; j += 4) v128.store(q + (<usize>j << 2), value);
       for (; j < c; j++) store<f32>(q + (<usize>j << 2), f32x4.extract_lane(value, 0));
-      cur = base;
-    } else {
-      const mask = widthMask(w);
-      for (let j = 0; j < c; j++) {
-        cur = base + <i64>unpackAt(area, <u32>(j * w), mask, end);
-        store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
-      }
+      prev = base;
     }
-    prev = cur;
     p = area + <usize>packedBytes(c, w);
   }
   if (p > end) return -1;

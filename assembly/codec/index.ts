@@ -64,10 +64,10 @@ export function encodeWith(values: usize, len: i32, out: usize, codec: i32): i32
       payload = d;
     }
   }
-  // Below half a byte a value, the XOR codec cannot win: skip measuring it.
+  // Below half a byte a value, the XOR codec does not win: skip measuring it.
   if (codec == CODEC_XOR || (best && payload > (n >> 1))) {
-    const x = xorPayloadBytes(src, n);
-    if (x < payload) {
+    const x = xorPayloadBytes(src, n, best ? payload : i32.MAX_VALUE);
+    if (x >= 0 && x < payload) {
       chosen = CODEC_XOR;
       payload = x;
     }

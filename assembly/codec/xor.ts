@@ -10,7 +10,7 @@
 //     if mask: u64 LE, bit j = 1 when x_j != 0,
 //     fields (x_j >> s) of w bits for every j (no mask) or the nonzero x_j (mask).
 // The mask is used when it is smaller: repeated values then cost a bit each.
-import { packBegin, packedBytes, packEnd, packPut, unpackAt, widthMask } from "./bits";
+import { packedBytes, packTail, unpackAt, widthMask } from "./bits";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 
 export const CODEC_XOR: i32 = 4;
@@ -27,44 +27,82 @@ const planShift: usize = memory.data(MAX_BLOCKS, 8);
 const planMask: usize = memory.data(MAX_BLOCKS << 3, 8);
 let planCount: i32 = 0;
 
-/** Bytes of the payload for the n values at src; plans the blocks for writeXor. */
-export function xorPayloadBytes(src: usize, n: i32): i32 {
+/**
+ * Bytes of the payload for the n values at src, planning the blocks for
+ * writeXor; -1 as soon as it is clear the payload cannot get below `budget`
+ * (the other candidate's size): past it, or well over its pace after two
+ * blocks.
+ */
+export function xorPayloadBytes(src: usize, n: i32, budget: i32): i32 {
   let bytes = 4;
-  let prev = load<u32>(src);
   planCount = (n + BLOCK - 1) / BLOCK;
+  const zero = i32x4.splat(0);
   for (let b = 0; b < planCount; b++) {
     const from = b * BLOCK;
     const c = min(BLOCK, n - from);
     const p = src + (<usize>from << 2);
-    let any: u32 = 0;
-    let nonzero: u64 = 0;
-    for (let j = 0; j < c; j++) {
-      const v = load<u32>(p + (<usize>j << 2));
-      const x = v ^ prev;
-      prev = v;
-      any |= x;
-      nonzero |= <u64>(x != 0) << <u64>j;
+    let anyV = zero;
+    let zeros: u64 = 0;
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const q = p + (<usize>j << 2);
+      // The value before the first is the first itself (x_0 = 0).
+      let x = v128.xor(v128.load(q), v128.load(q - 4));
+      if (from + j == 0) x = i32x4.replace_lane(x, 0, 0);
+      anyV = v128.or(anyV, x);
+      zeros |= <u64>i32x4.bitmask(i32x4.eq(x, zero)) << <u64>j;
     }
+    let any = i32x4.extract_lane(anyV, 0) | i32x4.extract_lane(anyV, 1) | i32x4.extract_lane(anyV, 2) | i32x4.extract_lane(anyV, 3);
+    for (; j < c; j++) {
+      const q = p + (<usize>j << 2);
+      const x = from + j == 0 ? 0 : load<u32>(q) ^ load<u32>(q - 4);
+      any |= x;
+      zeros |= <u64>(x == 0) << <u64>j;
+    }
+    const nonzero = ~zeros & (c == 64 ? <u64>-1 : (<u64>1 << <u64>c) - 1);
     store<u64>(planMask + (<usize>b << 3), nonzero);
     if (any == 0) {
       store<u8>(planHead + <usize>b, 0);
       bytes += 1;
-      continue;
-    }
-    const shift = <i32>ctz(any);
-    const w = 32 - <i32>clz(any) - shift;
-    store<u8>(planShift + <usize>b, <u8>shift);
-    const plain = 2 + packedBytes(c, w);
-    const masked = 10 + packedBytes(<i32>popcnt(nonzero), w);
-    if (masked < plain) {
-      store<u8>(planHead + <usize>b, <u8>(w | HEAD_MASK));
-      bytes += masked;
     } else {
-      store<u8>(planHead + <usize>b, <u8>w);
-      bytes += plain;
+      const shift = <i32>ctz(any);
+      const w = 32 - <i32>clz(any) - shift;
+      store<u8>(planShift + <usize>b, <u8>shift);
+      const plain = 2 + packedBytes(c, w);
+      const masked = 10 + packedBytes(<i32>popcnt(nonzero), w);
+      if (masked < plain) {
+        store<u8>(planHead + <usize>b, <u8>(w | HEAD_MASK));
+        bytes += masked;
+      } else {
+        store<u8>(planHead + <usize>b, <u8>w);
+        bytes += plain;
+      }
     }
+    if (bytes >= budget || (b >= 1 && <i64>bytes * <i64>planCount * 2 > <i64>budget * <i64>(b + 1) * 3)) return -1;
   }
   return bytes;
+}
+
+/** Packs (x_j >> shift) for c values at src after prev (only nonzero x_j when `masked`). */
+function packXor(q: usize, src: usize, c: i32, w: u32, shift: u32, prev: u32, masked: bool): usize {
+  let acc: u64 = 0;
+  let bits: u32 = 0;
+  for (let j = 0; j < c; j++) {
+    const cur = load<u32>(src + (<usize>j << 2));
+    const x = cur ^ prev;
+    prev = cur;
+    if (masked && x == 0) continue;
+    const v = <u64>(x >> shift);
+    acc |= v << <u64>bits;
+    bits += w;
+    if (bits >= 64) {
+      store<u64>(q, acc);
+      q += 8;
+      bits -= 64;
+      acc = v >> <u64>(w - bits);
+    }
+  }
+  return packTail(q, acc, bits);
 }
 
 /** Writes the payload planned by the last xorPayloadBytes(n); returns the address after it. */
@@ -92,14 +130,8 @@ export function writeXor(p: usize, src: usize, n: i32): usize {
       store<u64>(p, load<u64>(planMask + (<usize>b << 3)));
       p += 8;
     }
-    packBegin(p);
-    for (let j = 0; j < c; j++) {
-      const v = load<u32>(q + (<usize>j << 2));
-      const x = v ^ prev;
-      prev = v;
-      if (!masked || x != 0) packPut(<u64>(x >> shift), w);
-    }
-    p = packEnd();
+    p = packXor(p, q, c, w, shift, prev, masked);
+    prev = load<u32>(q + (<usize>(c - 1) << 2));
   }
   return p;
 }
