@@ -39,6 +39,8 @@ export const exceptionIndex: usize = memory.data(MAX_EXCEPTIONS << 1, 4);
 export const exceptionBits: usize = memory.data(MAX_EXCEPTIONS << 2, 4);
 export let exceptionCount: i32 = 0;
 export let exponent: i32 = 0;
+/** The n before the first value (delta blocks start from it). */
+export let reference: i64 = 0;
 let failedBits: u32 = 0;
 
 // @ts-ignore: decorator
@@ -168,7 +170,10 @@ function convertAt(src: usize, n: i32, e: i32): bool {
     store<f64>(reals + (<usize>k << 3), fill);
     store<i64>(ints + (<usize>k << 3), <i64>fill);
   }
-  // The slot before the first: its delta is 0.
-  store<f64>(reals - 8, fill);
+  // The n before the first, for the first delta: one step back along the
+  // first two (a counter's first delta is then like the others).
+  const before = n > 1 ? 2 * fill - load<f64>(reals + 8) : fill;
+  store<f64>(reals - 8, before);
+  reference = <i64>before;
   return true;
 }

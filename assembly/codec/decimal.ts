@@ -13,7 +13,7 @@
 //   delta: n_j = n_{j-1} + base + field_j, n_{-1} the previous block's last n (ref for the first).
 // A value is f32(f64(n) * 10^-e); an exception's index then takes its bits.
 import { bitWidth, getVarint, packedBytes, packTail, putVarint, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
-import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, ints, MAX_EXCEPTIONS, reals, toIntegers } from "./decimal-exponent";
+import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, ints, MAX_EXCEPTIONS, reals, reference, toIntegers } from "./decimal-exponent";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 
 export const CODEC_DECIMAL: i32 = 3;
@@ -43,7 +43,7 @@ let planCount: i32 = 0;
  */
 export function decimalPayloadBytes(src: usize, n: i32): i32 {
   if (!toIntegers(src, n)) return -1;
-  const ref = load<i64>(ints);
+  const ref = reference;
   let bytes = 2 + exceptionCount * 6 + varintBytes(zigzag(ref));
   planCount = (n + BLOCK - 1) / BLOCK;
   for (let b = 0; b < planCount; b++) {
@@ -169,7 +169,7 @@ export function writeDecimal(p: usize, n: i32): usize {
     store<u32>(p, load<u32>(exceptionBits + (<usize>k << 2)), 2);
     p += 6;
   }
-  let prev = load<i64>(ints);
+  let prev = reference;
   p = putVarint(p, zigzag(prev));
   for (let b = 0; b < planCount; b++) {
     const from = b * BLOCK;
