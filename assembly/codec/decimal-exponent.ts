@@ -30,11 +30,19 @@ import { MAX_LEN } from "./layout";
 const POW10: usize = memory.data<f64>([1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]);
 const INV10: usize = memory.data<f64>([1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15]);
 
-/** n of every present value (an exception's slot holds its neighbour's n), as i64 and as f64. */
-export const ints: usize = memory.data(MAX_LEN << 3, 16);
-/** One slot before the first (the delta of the first value is 0), then MAX_LEN. */
+/**
+ * n of every present value (an exception's slot holds its neighbour's n) as
+ * f64, and as i32 when `narrow`; each array has the reference n in the slot
+ * before the first.
+ */
 const realsBase: usize = memory.data((MAX_LEN + 2) << 3, 16);
 export const reals: usize = realsBase + 16;
+const narrowBase: usize = memory.data((MAX_LEN + 4) << 2, 16);
+export const narrowInts: usize = narrowBase + 16;
+/** Every n (and the reference) in [-2^30, 2^30): deltas and ranges fit i32, so the plan runs four at a time. */
+export let narrow: bool = false;
+// @ts-ignore: decorator
+@inline const NARROW_LIMIT: f64 = 1073741824.0;
 export const exceptionIndex: usize = memory.data(MAX_EXCEPTIONS << 1, 4);
 export const exceptionBits: usize = memory.data(MAX_EXCEPTIONS << 2, 4);
 export let exceptionCount: i32 = 0;
@@ -101,26 +109,29 @@ export function toIntegers(src: usize, n: i32): bool {
 }
 
 /**
- * Four values at once: true (and their n stored) when all four round-trip
- * at e. Adding MAGIC rounds v * 10^e to the nearest integer and puts it in
- * the low bits; subtracting it gives the integer as f64 (+0 for -0, as the
- * decoder's f64(n) is), which the check multiplies back as the decoder does.
+ * Four values at once: true when all four round-trip at e and are narrow;
+ * then their n are stored. Adding MAGIC rounds v * 10^e to the nearest
+ * integer n and puts it in the low bits (t = 1.5 * 2^52 + n; t - MAGIC is n
+ * as f64, +0 for -0 as the decoder's f64(n) is), which the check multiplies
+ * back as the decoder does. t's high word is 0x43380000 plus n's sign exactly
+ * when t kept the binade, so n is the low word; adding 2^30 keeps it
+ * non-negative exactly when |n| is narrow. Anything else goes one by one.
  */
 // @ts-ignore: decorator
 @inline function convertFour(p: usize, at: usize, scale: v128, inv: v128): bool {
   const v = v128.load(p);
   const magic = f64x2.splat(MAGIC);
-  const limit = f64x2.splat(N_LIMIT);
   const tLo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scale), magic);
   const tHi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), scale), magic);
   const lo = f64x2.sub(tLo, magic);
   const hi = f64x2.sub(tHi, magic);
-  const inRange = v128.and(f64x2.lt(f64x2.abs(lo), limit), f64x2.lt(f64x2.abs(hi), limit));
   const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(lo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(hi, inv)), 0, 1, 4, 5);
-  if (!(i64x2.all_true(inRange) && i32x4.all_true(i32x4.eq(back, v)))) return false;
-  const bits = i64x2.splat(MAGIC_BITS);
-  v128.store(ints + at, i64x2.sub(tLo, bits));
-  v128.store(ints + at, i64x2.sub(tHi, bits), 16);
+  const n4 = i32x4.shuffle(tLo, tHi, 0, 2, 4, 6);
+  const high = i32x4.shuffle(tLo, tHi, 1, 3, 5, 7);
+  let ok = v128.and(i32x4.eq(back, v), i32x4.eq(high, i32x4.add(i32x4.splat(0x43380000), i32x4.shr_s(n4, 31))));
+  ok = v128.and(ok, i32x4.ge_s(i32x4.add(n4, i32x4.splat(<i32>NARROW_LIMIT)), i32x4.splat(0)));
+  if (!i32x4.all_true(ok)) return false;
+  v128.store(narrowInts + (at >> 1), n4);
   v128.store(reals + at, lo);
   v128.store(reals + at, hi, 16);
   return true;
@@ -134,6 +145,7 @@ function convertAt(src: usize, n: i32, e: i32): bool {
   exceptionCount = 0;
   let firstFit = -1;
   let last: f64 = 0;
+  let allNarrow = true;
   let i = 0;
   while (i < n) {
     if (i + 4 <= n && convertFour(src + (<usize>i << 2), <usize>i << 3, scale2, inv2)) {
@@ -161,19 +173,22 @@ function convertAt(src: usize, n: i32, e: i32): bool {
       }
       // An exception's slot repeats its neighbour's n: no cost in either FOR or delta.
       store<f64>(reals + (<usize>i << 3), last);
-      store<i64>(ints + (<usize>i << 3), <i64>last);
+      store<i32>(narrowInts + (<usize>i << 2), <i32><i64>last);
+      allNarrow &= last >= -NARROW_LIMIT && last < NARROW_LIMIT;
     }
   }
   if (firstFit < 0) return false;
   const fill = load<f64>(reals + (<usize>firstFit << 3));
   for (let k = 0; k < firstFit; k++) {
     store<f64>(reals + (<usize>k << 3), fill);
-    store<i64>(ints + (<usize>k << 3), <i64>fill);
+    store<i32>(narrowInts + (<usize>k << 2), <i32><i64>fill);
   }
   // The n before the first, for the first delta: one step back along the
   // first two (a counter's first delta is then like the others).
   const before = n > 1 ? 2 * fill - load<f64>(reals + 8) : fill;
   store<f64>(reals - 8, before);
+  store<i32>(narrowInts - 4, <i32><i64>before);
   reference = <i64>before;
+  narrow = allNarrow && before >= -NARROW_LIMIT && before < NARROW_LIMIT;
   return true;
 }

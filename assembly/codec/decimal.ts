@@ -13,7 +13,7 @@
 //   delta: n_j = n_{j-1} + base + field_j, n_{-1} the previous block's last n (ref for the first).
 // A value is f32(f64(n) * 10^-e); an exception's index then takes its bits.
 import { bitWidth, getVarint, packedBytes, packTail, putVarint, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
-import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, ints, MAX_EXCEPTIONS, reals, reference, toIntegers } from "./decimal-exponent";
+import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, MAX_EXCEPTIONS, narrow, narrowInts, reals, reference, toIntegers } from "./decimal-exponent";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 
 export const CODEC_DECIMAL: i32 = 3;
@@ -35,11 +35,110 @@ let planCount: i32 = 0;
   return 1 + varintBytes(zigzag(base)) + packedBytes(c, bitWidth(range));
 }
 
+let planLo: i64 = 0;
+let planHi: i64 = 0;
+let planDeltaLo: i64 = 0;
+let planDeltaHi: i64 = 0;
+
+/** Minimum and maximum of c values and of their deltas, from the f64 copies (exact integers below 2^52), two at a time. */
+function planWide(p: usize, c: i32): void {
+  const first = load<f64>(p);
+  const firstDelta = first - load<f64>(p - 8);
+  let lo = f64x2.splat(first);
+  let hi = lo;
+  let dlo = f64x2.splat(firstDelta);
+  let dhi = dlo;
+  // Two sets of accumulators: the min/max chains, not the loads, bound this loop.
+  let lo2 = lo;
+  let hi2 = lo;
+  let dlo2 = dlo;
+  let dhi2 = dlo;
+  let j = 0;
+  for (; j + 4 <= c; j += 4) {
+    const q = p + (<usize>j << 3);
+    const v = v128.load(q);
+    const v2 = v128.load(q, 16);
+    const d = f64x2.sub(v, v128.load(q - 8));
+    const d2 = f64x2.sub(v2, v128.load(q, 8));
+    lo = f64x2.pmin(lo, v);
+    hi = f64x2.pmax(hi, v);
+    dlo = f64x2.pmin(dlo, d);
+    dhi = f64x2.pmax(dhi, d);
+    lo2 = f64x2.pmin(lo2, v2);
+    hi2 = f64x2.pmax(hi2, v2);
+    dlo2 = f64x2.pmin(dlo2, d2);
+    dhi2 = f64x2.pmax(dhi2, d2);
+  }
+  lo = f64x2.pmin(lo, lo2);
+  hi = f64x2.pmax(hi, hi2);
+  dlo = f64x2.pmin(dlo, dlo2);
+  dhi = f64x2.pmax(dhi, dhi2);
+  for (; j + 2 <= c; j += 2) {
+    const q = p + (<usize>j << 3);
+    const v = v128.load(q);
+    const d = f64x2.sub(v, v128.load(q - 8));
+    lo = f64x2.pmin(lo, v);
+    hi = f64x2.pmax(hi, v);
+    dlo = f64x2.pmin(dlo, d);
+    dhi = f64x2.pmax(dhi, d);
+  }
+  let l = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
+  let h = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  let dl = min(f64x2.extract_lane(dlo, 0), f64x2.extract_lane(dlo, 1));
+  let dh = max(f64x2.extract_lane(dhi, 0), f64x2.extract_lane(dhi, 1));
+  if (j < c) {
+    const v = load<f64>(p + (<usize>j << 3));
+    const d = v - load<f64>(p + (<usize>j << 3) - 8);
+    l = min(l, v);
+    h = max(h, v);
+    dl = min(dl, d);
+    dh = max(dh, d);
+  }
+  planLo = <i64>l;
+  planHi = <i64>h;
+  planDeltaLo = <i64>dl;
+  planDeltaHi = <i64>dh;
+}
+
+/** planWide for narrow values: i32, four at a time. */
+function planNarrow(p: usize, c: i32): void {
+  const first = i32x4.splat(load<i32>(p));
+  const firstDelta = i32x4.splat(load<i32>(p) - load<i32>(p - 4));
+  let lo = first;
+  let hi = first;
+  let dlo = firstDelta;
+  let dhi = firstDelta;
+  let j = 0;
+  for (; j + 4 <= c; j += 4) {
+    const q = p + (<usize>j << 2);
+    const v = v128.load(q);
+    const d = i32x4.sub(v, v128.load(q - 4));
+    lo = i32x4.min_s(lo, v);
+    hi = i32x4.max_s(hi, v);
+    dlo = i32x4.min_s(dlo, d);
+    dhi = i32x4.max_s(dhi, d);
+  }
+  let l = min(min(i32x4.extract_lane(lo, 0), i32x4.extract_lane(lo, 1)), min(i32x4.extract_lane(lo, 2), i32x4.extract_lane(lo, 3)));
+  let h = max(max(i32x4.extract_lane(hi, 0), i32x4.extract_lane(hi, 1)), max(i32x4.extract_lane(hi, 2), i32x4.extract_lane(hi, 3)));
+  let dl = min(min(i32x4.extract_lane(dlo, 0), i32x4.extract_lane(dlo, 1)), min(i32x4.extract_lane(dlo, 2), i32x4.extract_lane(dlo, 3)));
+  let dh = max(max(i32x4.extract_lane(dhi, 0), i32x4.extract_lane(dhi, 1)), max(i32x4.extract_lane(dhi, 2), i32x4.extract_lane(dhi, 3)));
+  for (; j < c; j++) {
+    const v = load<i32>(p + (<usize>j << 2));
+    const d = v - load<i32>(p + (<usize>j << 2) - 4);
+    l = min(l, v);
+    h = max(h, v);
+    dl = min(dl, d);
+    dh = max(dh, d);
+  }
+  planLo = l;
+  planHi = h;
+  planDeltaLo = dl;
+  planDeltaHi = dh;
+}
+
 /**
  * Bytes of the payload for the n values at src, or -1 when they have no
- * decimal form worth coding; plans the blocks for writeDecimal. Minimum and
- * maximum of the values and of their deltas come from the f64 copies (exact
- * integers below 2^52), two at a time.
+ * decimal form worth coding; plans the blocks for writeDecimal.
  */
 export function decimalPayloadBytes(src: usize, n: i32): i32 {
   if (!toIntegers(src, n)) return -1;
@@ -49,63 +148,12 @@ export function decimalPayloadBytes(src: usize, n: i32): i32 {
   for (let b = 0; b < planCount; b++) {
     const from = b * BLOCK;
     const c = min(BLOCK, n - from);
-    const p = reals + (<usize>from << 3);
-    const first = load<f64>(p);
-    const firstDelta = first - load<f64>(p - 8);
-    let lo = f64x2.splat(first);
-    let hi = lo;
-    let dlo = f64x2.splat(firstDelta);
-    let dhi = dlo;
-    // Two sets of accumulators: the min/max chains, not the loads, bound this loop.
-    let lo2 = lo;
-    let hi2 = lo;
-    let dlo2 = dlo;
-    let dhi2 = dlo;
-    let j = 0;
-    for (; j + 4 <= c; j += 4) {
-      const q = p + (<usize>j << 3);
-      const v = v128.load(q);
-      const v2 = v128.load(q, 16);
-      const d = f64x2.sub(v, v128.load(q - 8));
-      const d2 = f64x2.sub(v2, v128.load(q, 8));
-      lo = f64x2.pmin(lo, v);
-      hi = f64x2.pmax(hi, v);
-      dlo = f64x2.pmin(dlo, d);
-      dhi = f64x2.pmax(dhi, d);
-      lo2 = f64x2.pmin(lo2, v2);
-      hi2 = f64x2.pmax(hi2, v2);
-      dlo2 = f64x2.pmin(dlo2, d2);
-      dhi2 = f64x2.pmax(dhi2, d2);
-    }
-    lo = f64x2.pmin(lo, lo2);
-    hi = f64x2.pmax(hi, hi2);
-    dlo = f64x2.pmin(dlo, dlo2);
-    dhi = f64x2.pmax(dhi, dhi2);
-    for (; j + 2 <= c; j += 2) {
-      const q = p + (<usize>j << 3);
-      const v = v128.load(q);
-      const d = f64x2.sub(v, v128.load(q - 8));
-      lo = f64x2.pmin(lo, v);
-      hi = f64x2.pmax(hi, v);
-      dlo = f64x2.pmin(dlo, d);
-      dhi = f64x2.pmax(dhi, d);
-    }
-    let l = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
-    let h = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
-    let dl = min(f64x2.extract_lane(dlo, 0), f64x2.extract_lane(dlo, 1));
-    let dh = max(f64x2.extract_lane(dhi, 0), f64x2.extract_lane(dhi, 1));
-    if (j < c) {
-      const v = load<f64>(p + (<usize>j << 3));
-      const d = v - load<f64>(p + (<usize>j << 3) - 8);
-      l = min(l, v);
-      h = max(h, v);
-      dl = min(dl, d);
-      dh = max(dh, d);
-    }
-    const forBase = <i64>l;
-    const deltaBase = <i64>dl;
-    const forRange = <u64>(<i64>h - forBase);
-    const deltaRange = <u64>(<i64>dh - deltaBase);
+    if (narrow) planNarrow(narrowInts + (<usize>from << 2), c);
+    else planWide(reals + (<usize>from << 3), c);
+    const forBase = planLo;
+    const deltaBase = planDeltaLo;
+    const forRange = <u64>(planHi - forBase);
+    const deltaRange = <u64>(planDeltaHi - deltaBase);
     const forBytes = blockBytes(c, forBase, forRange);
     const deltaBytes = blockBytes(c, deltaBase, deltaRange);
     if (deltaBytes < forBytes) {
@@ -121,12 +169,12 @@ export function decimalPayloadBytes(src: usize, n: i32): i32 {
   return bytes;
 }
 
-/** Packs n_j - base for c values at src (w > 0); returns the address after the area. */
-function packFor(q: usize, src: usize, c: i32, w: u32, base: i64): usize {
+/** Packs n_j - base for c values at src (w > 0; T: f64 or i32, the copies of n); returns the address after the area. */
+function packFor<T>(q: usize, src: usize, c: i32, w: u32, base: i64): usize {
   let acc: u64 = 0;
   let bits: u32 = 0;
   for (let j = 0; j < c; j++) {
-    const v = <u64>(load<i64>(src + (<usize>j << 3)) - base);
+    const v = <u64>(<i64>load<T>(src + (<usize>j * sizeof<T>())) - base);
     acc |= v << <u64>bits;
     bits += w;
     if (bits >= 64) {
@@ -140,11 +188,11 @@ function packFor(q: usize, src: usize, c: i32, w: u32, base: i64): usize {
 }
 
 /** Packs n_j - n_{j-1} - base for c values at src, n_{-1} = prev (w > 0). */
-function packDelta(q: usize, src: usize, c: i32, w: u32, base: i64, prev: i64): usize {
+function packDelta<T>(q: usize, src: usize, c: i32, w: u32, base: i64, prev: i64): usize {
   let acc: u64 = 0;
   let bits: u32 = 0;
   for (let j = 0; j < c; j++) {
-    const n = load<i64>(src + (<usize>j << 3));
+    const n = <i64>load<T>(src + (<usize>j * sizeof<T>()));
     const v = <u64>(n - prev - base);
     prev = n;
     acc |= v << <u64>bits;
@@ -179,9 +227,16 @@ export function writeDecimal(p: usize, n: i32): usize {
     const w = <u32>(mode & 0x7f);
     store<u8>(p, <u8>mode);
     p = putVarint(p + 1, zigzag(base));
-    const src = ints + (<usize>from << 3);
-    if (w != 0) p = (mode & MODE_DELTA) != 0 ? packDelta(p, src, c, w, base, prev) : packFor(p, src, c, w, base);
-    prev = load<i64>(src + (<usize>(c - 1) << 3));
+    const delta = (mode & MODE_DELTA) != 0;
+    if (narrow) {
+      const src = narrowInts + (<usize>from << 2);
+      if (w != 0) p = delta ? packDelta<i32>(p, src, c, w, base, prev) : packFor<i32>(p, src, c, w, base);
+      prev = <i64>load<i32>(src + (<usize>(c - 1) << 2));
+    } else {
+      const src = reals + (<usize>from << 3);
+      if (w != 0) p = delta ? packDelta<f64>(p, src, c, w, base, prev) : packFor<f64>(p, src, c, w, base);
+      prev = <i64>load<f64>(src + (<usize>(c - 1) << 3));
+    }
   }
   return p;
 }

@@ -114,6 +114,11 @@ describe('chunk codecs: round trips of edge values', () => {
       fill(512, (i) => (i % 2 ? EDGE.infinity : EDGE.negativeInfinity)),
       fill(512, (i) => f32(i * 1e6)[0]),
       fill(512, (i) => f32(2 ** 60 + i * 2 ** 40)[0]),
+      // n beyond 2^30 (the plan's wide path), alone and after narrow values, both signs.
+      fill(512, (i) => f32(1.2e12 + i * 65536 * 3)[0]),
+      fill(512, (i) => f32(i < 256 ? i * 0.5 : -3e9 - i * 1024)[0]),
+      fill(512, (i) => f32(i % 2 ? 1073741824 : -1073741824)[0]),
+      fill(512, (i) => f32(i % 2 ? 1073741760 : -1073741824)[0]),
     ];
     for (const bits of cases) expect(roundTrips(bits).length).toBeGreaterThan(0);
   });
@@ -228,6 +233,14 @@ describe('chunk codecs: choice and size', () => {
       expect(bytesPerSample(shape).bytes).toBeLessThanOrEqual(bound);
     });
   }
+
+  it('large counters (n past 2^30) are DECIMAL at a few bits a sample', () => {
+    let n = 1.5e12;
+    const bytes = fill(512, () => f32((n += 2 ** 20))[0]);
+    const block = encode(bytes)!;
+    expect(block[0] & 15).toBe(DECIMAL);
+    expect(block.length / 512).toBeLessThan(0.1);
+  });
 
   it('a counter at a steady rate and a clock that never changes take a few bits a sample', () => {
     let n = 123456;
