@@ -154,6 +154,8 @@ export function readHeader(block: usize, size: i32): bool {
     if (HEADER_BYTES + bytes > size) return false;
     let n = 0;
     for (let i = 0; i < bytes; i++) n += <i32>popcnt(load<u8>(layoutAt + <usize>i));
+    // Bits past len would make the decoder write past out + len.
+    if (n > blockLen) return false;
     blockPresent = n;
   } else if (blockLayout == LAYOUT_RANGE) {
     bytes = 4;

@@ -165,6 +165,17 @@ describe('chunk codecs: round trips of edge values', () => {
   });
 });
 
+describe('chunk codecs: bytes that are not a block of ours', () => {
+  it('a bitmap with bits past len is refused, not written past the chunk', () => {
+    const bits = fill(509, (i) => (i % 2 ? MISSING : f32(2.5)[0]));
+    const block = encode(bits)!;
+    expect(block[0]).toBe(CONSTANT | (1 << 4)); // BITMAP
+    const forged = block.slice();
+    forged.fill(0xff, 3, 3 + 64); // and slots 509..511, which do not exist
+    expect(decode(forged, 509)).toBeNull();
+  });
+});
+
 describe('chunk codecs: seeded fuzz', () => {
   it('thousands of chunks of mixed shapes decode bit for bit', () => {
     const r = rng(20261211);
