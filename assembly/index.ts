@@ -16,6 +16,7 @@ import { formatF32Inline, formatF32Ryu, initFloatFormat } from "./f32-format";
 import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";
 import { fragmentCount, fragments, queryClose as closeCursor, queryCommand as commandOf, queryOpen as openCursor, queryStep as stepCursor, stepPointsLeft, toI64 } from "./query-step";
+import { decodeChunk, encodeWith } from "./codec/index";
 import { debugDump, freePath, healthCheck, listChildren, listHosts } from "./tree-ops";
 import { walBegin, walConfigure, walFinish, walInit, walTable } from "./wal";
 
@@ -292,4 +293,16 @@ export function formatFloats(n: i32, ryuOnly: bool): bool {
   }
   setOutLen(q - outPtr);
   return true;
+}
+
+// ---- chunk codecs (tests and bench; offsets into the I/O buffer) ----
+
+/** Encodes len f32 at valuesOffset into outOffset (codec 0: the best, as sealing does); the block's size or 0. */
+export function codecEncode(valuesOffset: u32, len: i32, outOffset: u32, codec: i32): i32 {
+  return encodeWith(ioPtr + <usize>valuesOffset, len, ioPtr + <usize>outOffset, codec);
+}
+
+/** Decodes the block of `size` bytes at blockOffset into f32 at outOffset; the count of values (0: not a block). */
+export function codecDecode(blockOffset: u32, size: i32, outOffset: u32): i32 {
+  return decodeChunk(ioPtr + <usize>blockOffset, size, ioPtr + <usize>outOffset);
 }

@@ -1,0 +1,337 @@
+// DECIMAL (codec 3), second half: the integers of decimal-exponent.ts in
+// blocks of 64 present values, each block frame-of-reference or delta coded
+// with its own base and width (so one jump costs one block), whichever is
+// smaller. Payload after header and layout:
+//   u8 e (0..15), u8 x (exceptions, 0..24),
+//   x times: u16 LE index among the present values, u32 LE bit pattern,
+//   varint zigzag(ref): the n before the first block's first delta,
+//   then per block of c = min(64, rest) values:
+//     u8 mode: bit 7 = delta, bits 0-6 = width w (0..57),
+//     varint zigzag(base),
+//     ceil(c*w/8) bytes: c fields of w bits (bits.ts).
+//   FOR:   n_j = base + field_j.
+//   delta: n_j = n_{j-1} + base + field_j, n_{-1} the previous block's last n (ref for the first).
+// A value is f32(f64(n) * 10^-e); an exception's index then takes its bits.
+import { bitWidth, getVarint, packedBytes, packTail, putVarint, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
+import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, MAX_EXCEPTIONS, narrow, narrowInts, reals, reference, toIntegers } from "./decimal-exponent";
+import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
+
+export const CODEC_DECIMAL: i32 = 3;
+
+// @ts-ignore: decorator
+@inline const BLOCK: i32 = 64;
+// @ts-ignore: decorator
+@inline const MODE_DELTA: i32 = 0x80;
+// @ts-ignore: decorator
+@inline const MAX_BLOCKS: i32 = MAX_LEN / BLOCK;
+
+const planMode: usize = memory.data(MAX_BLOCKS, 8);
+const planBase: usize = memory.data(MAX_BLOCKS << 3, 8);
+let planCount: i32 = 0;
+
+/** Cost in bytes of a block of c fields over an unsigned range, its base a varint. */
+// @ts-ignore: decorator
+@inline function blockBytes(c: i32, base: i64, range: u64): i32 {
+  return 1 + varintBytes(zigzag(base)) + packedBytes(c, bitWidth(range));
+}
+
+let planLo: i64 = 0;
+let planHi: i64 = 0;
+let planDeltaLo: i64 = 0;
+let planDeltaHi: i64 = 0;
+
+/** Minimum and maximum of c values and of their deltas, from the f64 copies (exact integers below 2^52), two at a time. */
+function planWide(p: usize, c: i32): void {
+  const first = load<f64>(p);
+  const firstDelta = first - load<f64>(p - 8);
+  let lo = f64x2.splat(first);
+  let hi = lo;
+  let dlo = f64x2.splat(firstDelta);
+  let dhi = dlo;
+  // Two sets of accumulators: the min/max chains, not the loads, bound this loop.
+  let lo2 = lo;
+  let hi2 = lo;
+  let dlo2 = dlo;
+  let dhi2 = dlo;
+  let j = 0;
+  for (; j + 4 <= c; j += 4) {
+    const q = p + (<usize>j << 3);
+    const v = v128.load(q);
+    const v2 = v128.load(q, 16);
+    const d = f64x2.sub(v, v128.load(q - 8));
+    const d2 = f64x2.sub(v2, v128.load(q, 8));
+    lo = f64x2.pmin(lo, v);
+    hi = f64x2.pmax(hi, v);
+    dlo = f64x2.pmin(dlo, d);
+    dhi = f64x2.pmax(dhi, d);
+    lo2 = f64x2.pmin(lo2, v2);
+    hi2 = f64x2.pmax(hi2, v2);
+    dlo2 = f64x2.pmin(dlo2, d2);
+    dhi2 = f64x2.pmax(dhi2, d2);
+  }
+  lo = f64x2.pmin(lo, lo2);
+  hi = f64x2.pmax(hi, hi2);
+  dlo = f64x2.pmin(dlo, dlo2);
+  dhi = f64x2.pmax(dhi, dhi2);
+  for (; j + 2 <= c; j += 2) {
+    const q = p + (<usize>j << 3);
+    const v = v128.load(q);
+    const d = f64x2.sub(v, v128.load(q - 8));
+    lo = f64x2.pmin(lo, v);
+    hi = f64x2.pmax(hi, v);
+    dlo = f64x2.pmin(dlo, d);
+    dhi = f64x2.pmax(dhi, d);
+  }
+  let l = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
+  let h = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  let dl = min(f64x2.extract_lane(dlo, 0), f64x2.extract_lane(dlo, 1));
+  let dh = max(f64x2.extract_lane(dhi, 0), f64x2.extract_lane(dhi, 1));
+  if (j < c) {
+    const v = load<f64>(p + (<usize>j << 3));
+    const d = v - load<f64>(p + (<usize>j << 3) - 8);
+    l = min(l, v);
+    h = max(h, v);
+    dl = min(dl, d);
+    dh = max(dh, d);
+  }
+  planLo = <i64>l;
+  planHi = <i64>h;
+  planDeltaLo = <i64>dl;
+  planDeltaHi = <i64>dh;
+}
+
+/** planWide for narrow values: i32, four at a time. */
+function planNarrow(p: usize, c: i32): void {
+  const first = i32x4.splat(load<i32>(p));
+  const firstDelta = i32x4.splat(load<i32>(p) - load<i32>(p - 4));
+  let lo = first;
+  let hi = first;
+  let dlo = firstDelta;
+  let dhi = firstDelta;
+  let j = 0;
+  for (; j + 4 <= c; j += 4) {
+    const q = p + (<usize>j << 2);
+    const v = v128.load(q);
+    const d = i32x4.sub(v, v128.load(q - 4));
+    lo = i32x4.min_s(lo, v);
+    hi = i32x4.max_s(hi, v);
+    dlo = i32x4.min_s(dlo, d);
+    dhi = i32x4.max_s(dhi, d);
+  }
+  let l = min(min(i32x4.extract_lane(lo, 0), i32x4.extract_lane(lo, 1)), min(i32x4.extract_lane(lo, 2), i32x4.extract_lane(lo, 3)));
+  let h = max(max(i32x4.extract_lane(hi, 0), i32x4.extract_lane(hi, 1)), max(i32x4.extract_lane(hi, 2), i32x4.extract_lane(hi, 3)));
+  let dl = min(min(i32x4.extract_lane(dlo, 0), i32x4.extract_lane(dlo, 1)), min(i32x4.extract_lane(dlo, 2), i32x4.extract_lane(dlo, 3)));
+  let dh = max(max(i32x4.extract_lane(dhi, 0), i32x4.extract_lane(dhi, 1)), max(i32x4.extract_lane(dhi, 2), i32x4.extract_lane(dhi, 3)));
+  for (; j < c; j++) {
+    const v = load<i32>(p + (<usize>j << 2));
+    const d = v - load<i32>(p + (<usize>j << 2) - 4);
+    l = min(l, v);
+    h = max(h, v);
+    dl = min(dl, d);
+    dh = max(dh, d);
+  }
+  planLo = l;
+  planHi = h;
+  planDeltaLo = dl;
+  planDeltaHi = dh;
+}
+
+/**
+ * Bytes of the payload for the n values at src, or -1 when they have no
+ * decimal form worth coding; plans the blocks for writeDecimal.
+ */
+export function decimalPayloadBytes(src: usize, n: i32): i32 {
+  if (!toIntegers(src, n)) return -1;
+  const ref = reference;
+  let bytes = 2 + exceptionCount * 6 + varintBytes(zigzag(ref));
+  planCount = (n + BLOCK - 1) / BLOCK;
+  for (let b = 0; b < planCount; b++) {
+    const from = b * BLOCK;
+    const c = min(BLOCK, n - from);
+    if (narrow) planNarrow(narrowInts + (<usize>from << 2), c);
+    else planWide(reals + (<usize>from << 3), c);
+    const forBase = planLo;
+    const deltaBase = planDeltaLo;
+    const forRange = <u64>(planHi - forBase);
+    const deltaRange = <u64>(planDeltaHi - deltaBase);
+    const forBytes = blockBytes(c, forBase, forRange);
+    const deltaBytes = blockBytes(c, deltaBase, deltaRange);
+    if (deltaBytes < forBytes) {
+      store<u8>(planMode + <usize>b, <u8>(MODE_DELTA | bitWidth(deltaRange)));
+      store<i64>(planBase + (<usize>b << 3), deltaBase);
+      bytes += deltaBytes;
+    } else {
+      store<u8>(planMode + <usize>b, <u8>bitWidth(forRange));
+      store<i64>(planBase + (<usize>b << 3), forBase);
+      bytes += forBytes;
+    }
+  }
+  return bytes;
+}
+
+/** Packs n_j - base for c values at src (w > 0; T: f64 or i32, the copies of n); returns the address after the area. */
+function packFor<T>(q: usize, src: usize, c: i32, w: u32, base: i64): usize {
+  let acc: u64 = 0;
+  let bits: u32 = 0;
+  for (let j = 0; j < c; j++) {
+    const v = <u64>(<i64>load<T>(src + (<usize>j * sizeof<T>())) - base);
+    acc |= v << <u64>bits;
+    bits += w;
+    if (bits >= 64) {
+      store<u64>(q, acc);
+      q += 8;
+      bits -= 64;
+      acc = v >> <u64>(w - bits);
+    }
+  }
+  return packTail(q, acc, bits);
+}
+
+/** Packs n_j - n_{j-1} - base for c values at src, n_{-1} = prev (w > 0). */
+function packDelta<T>(q: usize, src: usize, c: i32, w: u32, base: i64, prev: i64): usize {
+  let acc: u64 = 0;
+  let bits: u32 = 0;
+  for (let j = 0; j < c; j++) {
+    const n = <i64>load<T>(src + (<usize>j * sizeof<T>()));
+    const v = <u64>(n - prev - base);
+    prev = n;
+    acc |= v << <u64>bits;
+    bits += w;
+    if (bits >= 64) {
+      store<u64>(q, acc);
+      q += 8;
+      bits -= 64;
+      acc = v >> <u64>(w - bits);
+    }
+  }
+  return packTail(q, acc, bits);
+}
+
+/** Writes the payload planned by the last decimalPayloadBytes(n); returns the address after it. */
+export function writeDecimal(p: usize, n: i32): usize {
+  store<u8>(p, <u8>exponent);
+  store<u8>(p, <u8>exceptionCount, 1);
+  p += 2;
+  for (let k = 0; k < exceptionCount; k++) {
+    store<u16>(p, load<u16>(exceptionIndex + (<usize>k << 1)));
+    store<u32>(p, load<u32>(exceptionBits + (<usize>k << 2)), 2);
+    p += 6;
+  }
+  let prev = reference;
+  p = putVarint(p, zigzag(prev));
+  for (let b = 0; b < planCount; b++) {
+    const from = b * BLOCK;
+    const c = min(BLOCK, n - from);
+    const mode = <i32>load<u8>(planMode + <usize>b);
+    const base = load<i64>(planBase + (<usize>b << 3));
+    const w = <u32>(mode & 0x7f);
+    store<u8>(p, <u8>mode);
+    p = putVarint(p + 1, zigzag(base));
+    const delta = (mode & MODE_DELTA) != 0;
+    if (narrow) {
+      const src = narrowInts + (<usize>from << 2);
+      if (w != 0) p = delta ? packDelta<i32>(p, src, c, w, base, prev) : packFor<i32>(p, src, c, w, base);
+      prev = <i64>load<i32>(src + (<usize>(c - 1) << 2));
+    } else {
+      const src = reals + (<usize>from << 3);
+      if (w != 0) p = delta ? packDelta<f64>(p, src, c, w, base, prev) : packFor<f64>(p, src, c, w, base);
+      prev = <i64>load<f64>(src + (<usize>(c - 1) << 3));
+    }
+  }
+  return p;
+}
+
+/** How many of c fields of width w from `area` can be read by an 8-byte load that stays before `end`. */
+// @ts-ignore: decorator
+@inline export function safeFields(area: usize, end: usize, c: i32, w: i32): i32 {
+  const room = <i32>end - <i32>area - 8;
+  return room < 0 ? 0 : min(c, (room << 3) / w + 1);
+}
+
+/** c values of a FOR block of width w > 0 into q; returns the last n. */
+// @ts-ignore: decorator
+@inline function unpackFor(q: usize, area: usize, c: i32, w: i32, base: i64, inv: f64, end: usize): i64 {
+  const mask = widthMask(w);
+  let cur: i64 = base;
+  let j = 0;
+  let bit: u32 = 0;
+  const safe = safeFields(area, end, c, w);
+  for (; j < safe; j++, bit += <u32>w) {
+    cur = base + <i64>((load<u64>(area + <usize>(bit >> 3)) >> <u64>(bit & 7)) & mask);
+    store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
+  }
+  for (; j < c; j++, bit += <u32>w) {
+    cur = base + <i64>unpackAt(area, bit, mask, end);
+    store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
+  }
+  return cur;
+}
+
+/** c values of a delta block of width w > 0 after prev into q; returns the last n. */
+// @ts-ignore: decorator
+@inline function unpackDelta(q: usize, area: usize, c: i32, w: i32, base: i64, prev: i64, inv: f64, end: usize): i64 {
+  const mask = widthMask(w);
+  let cur = prev;
+  let j = 0;
+  let bit: u32 = 0;
+  const safe = safeFields(area, end, c, w);
+  for (; j < safe; j++, bit += <u32>w) {
+    cur += base + <i64>((load<u64>(area + <usize>(bit >> 3)) >> <u64>(bit & 7)) & mask);
+    store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
+  }
+  for (; j < c; j++, bit += <u32>w) {
+    cur += base + <i64>unpackAt(area, bit, mask, end);
+    store<f32>(q + (<usize>j << 2), decimalValue(cur, inv));
+  }
+  return cur;
+}
+
+/** Decodes the payload at payloadAt (block ends at `end`) into out; -1 when it is not a block of ours. */
+export function decodeDecimal(out: usize, end: usize): i32 {
+  let p = payloadAt;
+  if (p + 2 > end) return -1;
+  const e = <i32>load<u8>(p);
+  const x = <i32>load<u8>(p, 1);
+  if (e > E_MAX || x > MAX_EXCEPTIONS) return -1;
+  const exceptionsAt = p + 2;
+  p = exceptionsAt + <usize>(x * 6);
+  if (p > end) return -1;
+  const inv = inversePow10(e);
+  let prev = unzigzag(getVarint(p, end));
+  p = varintEnd;
+  const dst = packedTarget(out);
+  const n = blockPresent;
+  for (let from = 0; from < n; from += BLOCK) {
+    const c = min(BLOCK, n - from);
+    if (p >= end) return -1;
+    const mode = <i32>load<u8>(p);
+    const base = unzigzag(getVarint(p + 1, end));
+    const area = varintEnd;
+    const w = mode & 0x7f;
+    const q = dst + (<usize>from << 2);
+    if (w > 57 || area > end) return -1;
+    if (w != 0) {
+      prev = (mode & MODE_DELTA) != 0 ? unpackDelta(q, area, c, w, base, prev, inv, end) : unpackFor(q, area, c, w, base, inv, end);
+    } else if ((mode & MODE_DELTA) != 0) {
+      for (let j = 0; j < c; j++) {
+        prev += base;
+        store<f32>(q + (<usize>j << 2), decimalValue(prev, inv));
+      }
+    } else {
+      const value = f32x4.splat(decimalValue(base, inv));
+      let j = 0;
+      for (; j + 4 <= c; j += 4) v128.store(q + (<usize>j << 2), value);
+      for (; j < c; j++) store<f32>(q + (<usize>j << 2), f32x4.extract_lane(value, 0));
+      prev = base;
+    }
+    p = area + <usize>packedBytes(c, w);
+  }
+  if (p > end) return -1;
+  for (let k = 0; k < x; k++) {
+    const at = exceptionsAt + <usize>(k * 6);
+    const index = <i32>load<u16>(at);
+    if (index < n) store<u32>(dst + (<usize>index << 2), load<u32>(at, 2));
+  }
+  expand(out);
+  return blockLen;
+}

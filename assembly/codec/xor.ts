@@ -1,0 +1,189 @@
+// XOR (codec 4), for values without a short decimal form: each 32-bit pattern
+// XOR the one before (Gorilla, Pelkonen et al. VLDB 2015), but with the
+// meaningful-bit window fixed per block of 64 values rather than per value,
+// so decoding is plain unpacking instead of a bit-serial parse. Payload after
+// header and layout:
+//   u32 LE first value's bits (x_0 of the first block is then 0),
+//   per block of c = min(64, rest) values, x_j = bits_j ^ bits_{j-1}:
+//     u8 head: bits 0-5 = width w (0..32), bit 7 = zero mask follows,
+//     if w > 0: u8 shift s = trailing zeros common to the block's x_j,
+//     if mask: u64 LE, bit j = 1 when x_j != 0,
+//     fields (x_j >> s) of w bits for every j (no mask) or the nonzero x_j (mask).
+// The mask is used when it is smaller: repeated values then cost a bit each.
+import { packedBytes, packTail, unpackAt, widthMask } from "./bits";
+import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
+
+export const CODEC_XOR: i32 = 4;
+
+// @ts-ignore: decorator
+@inline const BLOCK: i32 = 64;
+// @ts-ignore: decorator
+@inline const HEAD_MASK: i32 = 0x80;
+// @ts-ignore: decorator
+@inline const MAX_BLOCKS: i32 = MAX_LEN / BLOCK;
+
+const planHead: usize = memory.data(MAX_BLOCKS, 8);
+const planShift: usize = memory.data(MAX_BLOCKS, 8);
+const planMask: usize = memory.data(MAX_BLOCKS << 3, 8);
+let planCount: i32 = 0;
+
+/**
+ * Bytes of the payload for the n values at src, planning the blocks for
+ * writeXor; -1 as soon as it is clear the payload cannot get below `budget`
+ * (the other candidate's size): past it, or well over its pace after two
+ * blocks.
+ */
+export function xorPayloadBytes(src: usize, n: i32, budget: i32): i32 {
+  let bytes = 4;
+  planCount = (n + BLOCK - 1) / BLOCK;
+  const zero = i32x4.splat(0);
+  for (let b = 0; b < planCount; b++) {
+    const from = b * BLOCK;
+    const c = min(BLOCK, n - from);
+    const p = src + (<usize>from << 2);
+    let anyV = zero;
+    let zeros: u64 = 0;
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const q = p + (<usize>j << 2);
+      // The value before the first is the first itself (x_0 = 0).
+      let x = v128.xor(v128.load(q), v128.load(q - 4));
+      if (from + j == 0) x = i32x4.replace_lane(x, 0, 0);
+      anyV = v128.or(anyV, x);
+      zeros |= <u64>i32x4.bitmask(i32x4.eq(x, zero)) << <u64>j;
+    }
+    let any = i32x4.extract_lane(anyV, 0) | i32x4.extract_lane(anyV, 1) | i32x4.extract_lane(anyV, 2) | i32x4.extract_lane(anyV, 3);
+    for (; j < c; j++) {
+      const q = p + (<usize>j << 2);
+      const x = from + j == 0 ? 0 : load<u32>(q) ^ load<u32>(q - 4);
+      any |= x;
+      zeros |= <u64>(x == 0) << <u64>j;
+    }
+    const nonzero = ~zeros & (c == 64 ? <u64>-1 : (<u64>1 << <u64>c) - 1);
+    store<u64>(planMask + (<usize>b << 3), nonzero);
+    if (any == 0) {
+      store<u8>(planHead + <usize>b, 0);
+      bytes += 1;
+    } else {
+      const shift = <i32>ctz(any);
+      const w = 32 - <i32>clz(any) - shift;
+      store<u8>(planShift + <usize>b, <u8>shift);
+      const plain = 2 + packedBytes(c, w);
+      const masked = 10 + packedBytes(<i32>popcnt(nonzero), w);
+      if (masked < plain) {
+        store<u8>(planHead + <usize>b, <u8>(w | HEAD_MASK));
+        bytes += masked;
+      } else {
+        store<u8>(planHead + <usize>b, <u8>w);
+        bytes += plain;
+      }
+    }
+    if (bytes >= budget || (b >= 1 && <i64>bytes * <i64>planCount * 2 > <i64>budget * <i64>(b + 1) * 3)) return -1;
+  }
+  return bytes;
+}
+
+/** Packs (x_j >> shift) for c values at src after prev (only nonzero x_j when `masked`). */
+function packXor(q: usize, src: usize, c: i32, w: u32, shift: u32, prev: u32, masked: bool): usize {
+  let acc: u64 = 0;
+  let bits: u32 = 0;
+  for (let j = 0; j < c; j++) {
+    const cur = load<u32>(src + (<usize>j << 2));
+    const x = cur ^ prev;
+    prev = cur;
+    if (masked && x == 0) continue;
+    const v = <u64>(x >> shift);
+    acc |= v << <u64>bits;
+    bits += w;
+    if (bits >= 64) {
+      store<u64>(q, acc);
+      q += 8;
+      bits -= 64;
+      acc = v >> <u64>(w - bits);
+    }
+  }
+  return packTail(q, acc, bits);
+}
+
+/** Writes the payload planned by the last xorPayloadBytes(n); returns the address after it. */
+export function writeXor(p: usize, src: usize, n: i32): usize {
+  let prev = load<u32>(src);
+  store<u32>(p, prev);
+  p += 4;
+  for (let b = 0; b < planCount; b++) {
+    const from = b * BLOCK;
+    const c = min(BLOCK, n - from);
+    const q = src + (<usize>from << 2);
+    const head = <i32>load<u8>(planHead + <usize>b);
+    const w = <u32>(head & 0x3f);
+    store<u8>(p, <u8>head);
+    p++;
+    if (w == 0) {
+      prev = load<u32>(q + (<usize>(c - 1) << 2));
+      continue;
+    }
+    const shift = <u32>load<u8>(planShift + <usize>b);
+    store<u8>(p, <u8>shift);
+    p++;
+    const masked = (head & HEAD_MASK) != 0;
+    if (masked) {
+      store<u64>(p, load<u64>(planMask + (<usize>b << 3)));
+      p += 8;
+    }
+    p = packXor(p, q, c, w, shift, prev, masked);
+    prev = load<u32>(q + (<usize>(c - 1) << 2));
+  }
+  return p;
+}
+
+/** Decodes the payload at payloadAt (block ends at `end`) into out; -1 when it is not a block of ours. */
+export function decodeXor(out: usize, end: usize): i32 {
+  let p = payloadAt;
+  if (p + 4 > end) return -1;
+  let cur = load<u32>(p);
+  p += 4;
+  const dst = packedTarget(out);
+  const n = blockPresent;
+  for (let from = 0; from < n; from += BLOCK) {
+    const c = min(BLOCK, n - from);
+    const q = dst + (<usize>from << 2);
+    if (p >= end) return -1;
+    const head = <i32>load<u8>(p);
+    const w = head & 0x3f;
+    p++;
+    if (w == 0) {
+      const splat = i32x4.splat(cur);
+      let j = 0;
+      for (; j + 4 <= c; j += 4) v128.store(q + (<usize>j << 2), splat);
+      for (; j < c; j++) store<u32>(q + (<usize>j << 2), cur);
+      continue;
+    }
+    if (w > 32 || p >= end) return -1;
+    const shift = <u32>load<u8>(p) & 31;
+    p++;
+    const mask = widthMask(w);
+    if ((head & HEAD_MASK) != 0) {
+      if (p + 8 > end) return -1;
+      const nonzero = load<u64>(p);
+      p += 8;
+      let k: u32 = 0;
+      for (let j = 0; j < c; j++) {
+        if (((nonzero >> <u64>j) & 1) != 0) {
+          cur ^= <u32>unpackAt(p, k, mask, end) << shift;
+          k += <u32>w;
+        }
+        store<u32>(q + (<usize>j << 2), cur);
+      }
+      p += <usize>((k + 7) >> 3);
+    } else {
+      for (let j = 0; j < c; j++) {
+        cur ^= <u32>unpackAt(p, <u32>(j * w), mask, end) << shift;
+        store<u32>(q + (<usize>j << 2), cur);
+      }
+      p += <usize>packedBytes(c, w);
+    }
+  }
+  if (p > end) return -1;
+  expand(out);
+  return blockLen;
+}
