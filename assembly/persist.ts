@@ -2,10 +2,12 @@
 // one or more pieces (split at gaps), marking exactly that as saved afterwards,
 // loading checkpoint files back, and replaying a WAL.
 import { alloc, reserve } from "./alloc";
+import { freeChunk, newChunk, oldestChunk, writeSample } from "./chunk";
 import {
-  addSamples, C_CAP, C_DIRTY, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, cCap, cLen, cNext, cPage, cSaved, cStart, CHUNK_CAP,
-  freeChunk, newChunk, NO_DIRTY, oldestChunk, PAGE_BYTES, WRITE_OK, writeSample,
-} from "./chunk";
+  addSamples, C_CAP, C_DIRTY, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, cCap, cLen, cNext, countPages, cPage, cSaved,
+  cSealed, cStart, CHUNK_CAP, NO_DIRTY, PAGE_BYTES, WRITE_OK,
+} from "./chunk-header";
+import { runEnd, sealChunk, sealValues, unsealChunk, valueRun } from "./seal";
 import {
   childAt, childCount, childOrCreate, findPath, L_GEN, L_HEADER, L_SERIES, nameLen, nextGeneration, root, seriesSlot,
 } from "./level";
@@ -111,13 +113,18 @@ function exportPiece(first: usize, j0: i32, end: usize, metric: i32, f: i64, lo:
     } else {
       k0 = floorDiv(cStart(c) - s1 + f / 2, f);
     }
-    for (let j = from; j < len; j++) {
-      const k = k0 + <i64>j;
-      if (k < 0 || k >= total) continue;
-      const page = cPage(c, j >> 6);
-      const bits = load<u32>(page + (<usize>(j & 63) << 2));
-      if (!isFirst && (bits & 0x7fffffff) > 0x7f800000) continue; // NaN
-      store<u32>(values + (<usize>k << 2), bits);
+    let j = from;
+    while (j < len) {
+      const run = valueRun(c, j, len);
+      const end = runEnd;
+      for (let s = j; s < end; s++) {
+        const k = k0 + <i64>s;
+        if (k < 0 || k >= total) continue;
+        const bits = load<u32>(run + (<usize>(s - j) << 2));
+        if (!isFirst && (bits & 0x7fffffff) > 0x7f800000) continue; // NaN
+        store<u32>(values + (<usize>k << 2), bits);
+      }
+      j = end;
     }
     if (!addCommit(c)) return false;
     store<u16>(c, NO_DIRTY, C_DIRTY);
@@ -223,22 +230,27 @@ export let loadDropped: u32 = 0;
 
 /**
  * A piece of a loaded series as a new chunk of capacity `cap`, its `len` slots
- * marked saved. Not linked into a chain yet.
+ * marked saved. Not linked into a chain yet. `sealed`: it will not be the
+ * newest of its series, so it is encoded straight from the file's values
+ * (restore compresses as it loads; no pages in between).
  */
-function pieceChunk(start: i64, values: usize, len: i32, cap: i32): usize {
+function pieceChunk(start: i64, values: usize, len: i32, cap: i32, sealed: bool): usize {
   const c = newChunk(start, cap);
   if (c == 0) return 0;
-  // The pages in one block and one copy. A block of k pages is exactly k
-  // pages in the allocator's size classes (k <= 8), so each page can later be
-  // freed on its own like any other.
-  const pages = (len + 63) >> 6;
-  const block = alloc(<usize>pages * PAGE_BYTES);
-  if (block == 0) {
-    freeChunk(c);
-    return 0;
+  if (!sealed || !sealValues(c, values, len)) {
+    // The pages in one block and one copy. A block of k pages is exactly k
+    // pages in the allocator's size classes (k <= 8), so each page can later be
+    // freed on its own like any other.
+    const pages = (len + 63) >> 6;
+    const block = alloc(<usize>pages * PAGE_BYTES);
+    if (block == 0) {
+      freeChunk(c);
+      return 0;
+    }
+    memory.copy(block, values, <usize>len << 2);
+    for (let i = 0; i < pages; i++) store<u32>(c + C_PAGES + (<usize>i << 2), <u32>(block + <usize>i * PAGE_BYTES));
+    countPages(pages);
   }
-  memory.copy(block, values, <usize>len << 2);
-  for (let i = 0; i < pages; i++) store<u32>(c + C_PAGES + (<usize>i << 2), <u32>(block + <usize>i * PAGE_BYTES));
   store<u16>(c, <u16>len, C_LEN);
   store<u16>(c, <u16>len, C_SAVED);
   addSamples(len);
@@ -250,6 +262,7 @@ function pieceChunk(start: i64, values: usize, len: i32, cap: i32): usize {
  * the slots between are NaN). They count as saved when all of `c` was.
  */
 function extendChunk(c: usize, at: i32, values: usize, n: i32): bool {
+  if (cSealed(c) && !unsealChunk(c)) return false;
   const len = cLen(c);
   const wasSaved = cSaved(c) >= len;
   const end = at + n;
@@ -259,6 +272,7 @@ function extendChunk(c: usize, at: i32, values: usize, n: i32): bool {
       const p = alloc(PAGE_BYTES);
       if (p == 0) return false;
       store<u32>(slot, <u32>p);
+      countPages(1);
     }
   }
   for (let k = len; k < at; k++) store<u32>(cPage(c, k >> 6) + (<usize>(k & 63) << 2), 0x7fc00000);
@@ -324,7 +338,7 @@ function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: us
       } else {
         const oldest = oldestChunk(head);
         if (pStart + <i64>len * f <= cStart(oldest)) {
-          const c = pieceChunk(pStart, pValues, len, len);
+          const c = pieceChunk(pStart, pValues, len, len, true);
           if (c == 0) loadDropped += <u32>len;
           else {
             store<u32>(c, <u32>oldest, C_NEXT);
@@ -349,11 +363,15 @@ function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: us
       p += len;
       continue;
     }
-    const c = pieceChunk(pStart, pValues, len, CHUNK_CAP);
+    // Not the file's last piece of the series: another chunk will follow it.
+    const c = pieceChunk(pStart, pValues, len, CHUNK_CAP, p + len < n);
     if (c == 0) loadDropped += <u32>len;
     else {
       store<u32>(c, <u32>head, C_PREV);
-      if (head != 0) store<u32>(head, <u32>c, C_NEXT);
+      if (head != 0) {
+        store<u32>(head, <u32>c, C_NEXT);
+        sealChunk(head);
+      }
       store<u32>(slot, <u32>c);
     }
     p += len;
