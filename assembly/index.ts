@@ -5,8 +5,8 @@
 import { allocFailures, allocInit, bytesInUse, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse } from "./alloc";
 import { chunkCount, pageCount, PAGE_BYTES, sampleCount, sealedBytes, sealedCount } from "./chunk-header";
 import {
-  accepted, applyRecords, ingestRun, ingestStart, ST_FLUSH, outboxClear as clearOutboxes, outboxLen, outboxPtr, rejectCounts,
-  rejectList, rejectListed, resetCounters, setIngestWindow, setMaxHosts, setShards, skipped,
+  accepted, applyRecords, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr, rejectCounts,
+  rejectList, rejectListed, resetCounters, setIngestWindow, setMaxHosts, setShards, skipped, ST_FLUSH,
 } from "./ingest";
 import { initTree, L_HEADER, nameLen, parentOf } from "./level";
 import { errorLine, initParser, setFastPath } from "./lineproto";
@@ -14,7 +14,8 @@ import { errorLen, errorMsg } from "./lp-message";
 import { configureMetrics, metricCount } from "./metrics";
 import { formatF32Inline, formatF32Ryu, initFloatFormat } from "./f32-format";
 import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
-import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";
+import { loadHost, writeColumns } from "./load";
+import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing } from "./persist";
 import { fragmentCount, fragments, queryClose as closeCursor, queryCommand as commandOf, queryOpen as openCursor, queryStep as stepCursor, stepPointsLeft, toI64 } from "./query-step";
 import { debugDump, freePath, healthCheck, listChildren, listHosts } from "./tree-ops";
 import { resealPending, setCompression } from "./seal";
@@ -240,7 +241,7 @@ export function reserveData(bytes: f64): void {
 
 /**
  * cluster at [0, cLen), host after it, a series table's bytes at bytesOffset
- * and its columns at colsOffset (see persist.ts loadHost); returns samples
+ * and its columns at colsOffset (see load.ts loadHost); returns samples
  * that found no room.
  */
 export function loadTable(cLen: u32, hLen: u32, bytesOffset: u32, bytesLen: u32, colsOffset: u32, nLevels: u32, nSeries: u32): u32 {
@@ -250,7 +251,7 @@ export function loadTable(cLen: u32, hLen: u32, bytesOffset: u32, bytesLen: u32,
   return dropped;
 }
 
-/** WAL replay; offsets into the I/O buffer (see persist.ts writeColumns). */
+/** WAL replay; offsets into the I/O buffer (see load.ts writeColumns). */
 export function writeSamples(cLen: u32, hLen: u32, header: u32, ts: u32, value: u32, metric: u32, path: u32, notBefore: f64): u32 {
   const nb: i64 = isNaN(notBefore) ? i64.MIN_VALUE : toI64(notBefore);
   const written = writeColumns(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>header,

@@ -4,7 +4,7 @@
 // as fast as on pages.
 //
 // - Sealing: when a chunk stops being the newest (chunk.ts appendChunk), when
-//   a restore loads a chunk that is not the newest (persist.ts), and for the
+//   a restore loads a chunk that is not the newest (load.ts), and for the
 //   chunks on the reseal list (below). A codec answering 0 keeps the pages.
 // - Reading: valueRun gives the values of a run of slots, from a page or, for
 //   a sealed chunk, from one scratch of CHUNK_CAP f32 it is decoded into. The
