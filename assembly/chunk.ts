@@ -2,9 +2,9 @@
 // (512 slots, or the length of a piece loaded from disk) and 32-bit values.
 // Values live in 64-slot pages allocated as slots are reached, so the newest
 // chunk of a series costs only what it holds; older chunks are sealed
-// (seal.ts: one encoded block each) when compression is on. Rules of the reference
-// (cc-backend buffer.go): first chunk at ts - floor(f/2); idx >= cap opens a
-// new chunk at ts - floor(f/2); overwrite below len; NaN fill above it.
+// (seal.ts: one encoded block each) when compression is on. Rules of the
+// reference (cc-backend buffer.go): first chunk at ts - floor(f/2); idx >= cap
+// opens a new chunk at ts - floor(f/2); overwrite below len; NaN fill above it.
 import { alloc, free } from "./alloc";
 import {
   addSamples, C_CAP, C_DIRTY, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, C_START, CHUNK_BYTES, CHUNK_CAP, cCap, cLen, cNext,
