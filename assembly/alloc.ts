@@ -4,8 +4,14 @@
 // memory.grow is refused, or stored data would pass the shard's limit, the
 // caller gets 0. Request/response scratch is not counted against the limit.
 
-// Size classes: 16-byte steps up to 128, then four classes per power of two.
-const CLASS_COUNT: i32 = 112;
+// Size classes: 16-byte steps up to 2048 (encoded chunk blocks come in every
+// size up to about 2 KiB: a block wastes less than 16 bytes, and k pages are
+// exactly k*256 bytes), then four classes per power of two.
+// @ts-ignore: decorator
+@inline const FINE_CLASSES: i32 = 128;
+// @ts-ignore: decorator
+@inline const FINE_LIMIT: usize = 2048;
+const CLASS_COUNT: i32 = FINE_CLASSES + 21 * 4;
 const freeLists: usize = memory.data(CLASS_COUNT * 4, 16);
 
 let heapTop: u64 = 0;
@@ -31,17 +37,17 @@ export function allocInit(limitBytes: u64): void {
 
 // @ts-ignore: decorator
 @inline export function classOf(size: usize): i32 {
-  if (size <= 128) return <i32>((size + 15) >> 4) - 1 + <i32>(size == 0);
-  const e = 31 - <i32>clz<u32>(<u32>(size - 1)); // 2^e < size <= 2^(e+1)
+  if (size <= FINE_LIMIT) return <i32>((size + 15) >> 4) - 1 + <i32>(size == 0);
+  const e = 31 - <i32>clz<u32>(<u32>(size - 1)); // 2^e < size <= 2^(e+1), e >= 11
   const sub = <i32>((size - 1) >> (e - 2)) & 3;
-  return 8 + (e - 7) * 4 + sub;
+  return FINE_CLASSES + (e - 11) * 4 + sub;
 }
 
 // @ts-ignore: decorator
 @inline export function classSize(cls: i32): usize {
-  if (cls < 8) return <usize>(cls + 1) << 4;
-  const e = ((cls - 8) >> 2) + 7;
-  const sub = (cls - 8) & 3;
+  if (cls < FINE_CLASSES) return <usize>(cls + 1) << 4;
+  const e = ((cls - FINE_CLASSES) >> 2) + 11;
+  const sub = (cls - FINE_CLASSES) & 3;
   return <usize>(5 + sub) << (e - 2);
 }
 

@@ -1,86 +1,17 @@
 // A series is a chain of chunks, newest last, each with a start, a capacity
 // (512 slots, or the length of a piece loaded from disk) and 32-bit values.
 // Values live in 64-slot pages allocated as slots are reached, so the newest
-// chunk of a series costs only what it holds. Rules of the reference
-// (cc-backend buffer.go): first chunk at ts - floor(f/2); idx >= cap opens a
-// new chunk at ts - floor(f/2); overwrite below len; NaN fill above it.
+// chunk of a series costs only what it holds; older chunks are sealed
+// (seal.ts: one encoded block each) when compression is on. Rules of the
+// reference (cc-backend buffer.go): first chunk at ts - floor(f/2); idx >= cap
+// opens a new chunk at ts - floor(f/2); overwrite below len; NaN fill above it.
 import { alloc, free } from "./alloc";
-
-// @ts-ignore: decorator
-@inline export const C_START: usize = 0; // i64
-// @ts-ignore: decorator
-@inline export const C_PREV: usize = 8;
-// @ts-ignore: decorator
-@inline export const C_NEXT: usize = 12;
-// @ts-ignore: decorator
-@inline export const C_LEN: usize = 16; // u16
-// @ts-ignore: decorator
-@inline export const C_CAP: usize = 18; // u16
-// @ts-ignore: decorator
-@inline export const C_SAVED: usize = 20; // u16: slots [0, saved) are on disk
-// @ts-ignore: decorator
-@inline export const C_DIRTY: usize = 22; // u16: lowest slot written since the last export (0xffff: none)
-// @ts-ignore: decorator
-@inline export const C_PAGES: usize = 32; // 8 x u32
-// @ts-ignore: decorator
-@inline export const CHUNK_BYTES: usize = 64;
-// @ts-ignore: decorator
-@inline export const CHUNK_CAP: i32 = 512;
-// @ts-ignore: decorator
-@inline export const PAGE_SLOTS: i32 = 64;
-// @ts-ignore: decorator
-@inline export const PAGE_BYTES: usize = 256;
-// @ts-ignore: decorator
-@inline export const NO_DIRTY: u16 = 0xffff;
-// @ts-ignore: decorator
-@inline export const NAN32: f32 = reinterpret<f32>(0x7fc00000);
-
-export const WRITE_OK: i32 = 0;
-export const WRITE_NO_MEMORY: i32 = 2;
-/** A late sample in a gap narrower than a slot of the older chunk's grid. */
-export const WRITE_NO_ROOM: i32 = 3;
-
-export let chunkCount: u64 = 0;
-export let sampleCount: u64 = 0;
-
-// @ts-ignore: decorator
-@inline export function cStart(c: usize): i64 {
-  return load<i64>(c, C_START);
-}
-// @ts-ignore: decorator
-@inline export function cPrev(c: usize): usize {
-  return <usize>load<u32>(c, C_PREV);
-}
-// @ts-ignore: decorator
-@inline export function cNext(c: usize): usize {
-  return <usize>load<u32>(c, C_NEXT);
-}
-// @ts-ignore: decorator
-@inline export function cLen(c: usize): i32 {
-  return <i32>load<u16>(c, C_LEN);
-}
-// @ts-ignore: decorator
-@inline export function cCap(c: usize): i32 {
-  return <i32>load<u16>(c, C_CAP);
-}
-// @ts-ignore: decorator
-@inline export function cSaved(c: usize): i32 {
-  return <i32>load<u16>(c, C_SAVED);
-}
-// @ts-ignore: decorator
-@inline export function cValue(c: usize, idx: i32): f32 {
-  const page = <usize>load<u32>(c + C_PAGES + (<usize>(idx >> 6) << 2));
-  return load<f32>(page + (<usize>(idx & 63) << 2));
-}
-// @ts-ignore: decorator
-@inline export function cPage(c: usize, pageIndex: i32): usize {
-  return <usize>load<u32>(c + C_PAGES + (<usize>pageIndex << 2));
-}
-
-/** For chunks filled outside chunkWrite (loaded pieces). */
-export function addSamples(n: i32): void {
-  sampleCount += <u64>n;
-}
+import {
+  addSamples, C_CAP, C_DIRTY, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, C_START, CHUNK_BYTES, CHUNK_CAP, cCap, cLen, cNext,
+  countChunks, countPages, cPage, cPrev, cSaved, cSealed, cStart, NO_DIRTY, PAGE_BYTES, PAGE_SLOTS, WRITE_NO_MEMORY,
+  WRITE_NO_ROOM, WRITE_OK,
+} from "./chunk-header";
+import { forgetChunk, resealLater, sealChunk, unsealChunk } from "./seal";
 
 export function newChunk(start: i64, cap: i32): usize {
   const c = alloc(CHUNK_BYTES);
@@ -94,18 +25,24 @@ export function newChunk(start: i64, cap: i32): usize {
   store<i64>(c, start, C_START);
   store<u16>(c, <u16>cap, C_CAP);
   store<u16>(c, NO_DIRTY, C_DIRTY);
-  chunkCount++;
+  countChunks(1);
   return c;
 }
 
 export function freeChunk(c: usize): void {
-  const pages = (cCap(c) + PAGE_SLOTS - 1) >> 6;
-  for (let i = 0; i < pages; i++) {
+  forgetChunk(c);
+  // Every page slot: a write that ran out of memory half-way may have left pages past the length.
+  let freed = 0;
+  for (let i = 0; i < CHUNK_CAP / PAGE_SLOTS; i++) {
     const p = cPage(c, i);
-    if (p != 0) free(p, PAGE_BYTES);
+    if (p != 0) {
+      free(p, PAGE_BYTES);
+      freed++;
+    }
   }
-  sampleCount -= <u64>cLen(c);
-  chunkCount--;
+  countPages(-freed);
+  addSamples(-cLen(c));
+  countChunks(-1);
   free(c, CHUNK_BYTES);
 }
 
@@ -117,6 +54,7 @@ function ensurePages(c: usize, from: i32, to: i32): bool {
       const p = alloc(PAGE_BYTES);
       if (p == 0) return false;
       store<u32>(at, <u32>p);
+      countPages(1);
     }
   }
   return true;
@@ -134,14 +72,15 @@ function fillNaN(c: usize, from: i32, to: i32): void {
   }
 }
 
-/** Writes slot idx (< cap) of a chunk; false when a page could not be had. */
+/** Writes slot idx (< cap) of a chunk (a sealed one is unsealed first); false when a page could not be had. */
 export function chunkWrite(c: usize, idx: i32, value: f32): bool {
+  if (cSealed(c) && !unsealChunk(c)) return false;
   const len = cLen(c);
   if (idx >= len) {
     if (!ensurePages(c, len, idx)) return false;
     if (idx > len) fillNaN(c, len, idx);
     store<u16>(c, <u16>(idx + 1), C_LEN);
-    sampleCount += <u64>(idx + 1 - len);
+    addSamples(idx + 1 - len);
   }
   const page = cPage(c, idx >> 6);
   store<f32>(page + (<usize>(idx & 63) << 2), value);
@@ -170,8 +109,13 @@ export function writeSample(slot: usize, f: i64, ts: i64, value: f32, prepend: b
   return chunkWrite(head, <i32>idx64, value) ? WRITE_OK : WRITE_NO_MEMORY;
 }
 
-/** Opens a new newest chunk at ts - floor(f/2) after `head` (0: first chunk). Every chunk holds at least one slot. */
+/**
+ * Opens a new newest chunk at ts - floor(f/2) after `head` (0: first chunk).
+ * Every chunk holds at least one slot. `head` is sealed first: a shard at its
+ * memory cap then finds room for the new chunk in what that gave back.
+ */
 function appendChunk(slot: usize, head: usize, f: i64, ts: i64, value: f32): i32 {
+  if (head != 0) sealChunk(head);
   const c = newChunk(ts - halfFreq(f), CHUNK_CAP);
   if (c == 0) return WRITE_NO_MEMORY;
   if (!chunkWrite(c, 0, value)) {
@@ -256,6 +200,8 @@ function insertBetween(older: usize, newer: usize, f: i64, ts: i64, value: f32, 
     freeChunk(c);
     return WRITE_NO_MEMORY;
   }
+  // Never the newest: sealed when the call that wrote it is done.
+  resealLater(c);
   return WRITE_OK;
 }
 

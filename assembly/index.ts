@@ -3,10 +3,10 @@
 // strings and structured inputs are bytes the TypeScript face writes into the
 // I/O buffer (ioBuffer); answers are bytes in the response buffer.
 import { allocFailures, allocInit, bytesInUse, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse } from "./alloc";
-import { chunkCount, sampleCount } from "./chunk";
+import { chunkCount, pageCount, PAGE_BYTES, sampleCount, sealedBytes, sealedCount } from "./chunk-header";
 import {
   accepted, applyRecords, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr, rejectCounts,
-  rejectList, rejectListed, resetCounters, setIngestWindow, setMaxHosts, setShards, skipped,
+  rejectList, rejectListed, resetCounters, setIngestWindow, setMaxHosts, setShards, skipped, ST_FLUSH,
 } from "./ingest";
 import { initTree, L_HEADER, nameLen, parentOf } from "./level";
 import { errorLine, initParser, setFastPath } from "./lineproto";
@@ -14,10 +14,12 @@ import { errorLen, errorMsg } from "./lp-message";
 import { configureMetrics, metricCount } from "./metrics";
 import { formatF32Inline, formatF32Ryu, initFloatFormat } from "./f32-format";
 import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
-import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing, loadHost, writeColumns } from "./persist";
+import { loadHost, writeColumns } from "./load";
+import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing } from "./persist";
 import { fragmentCount, fragments, queryClose as closeCursor, queryCommand as commandOf, queryOpen as openCursor, queryStep as stepCursor, stepPointsLeft, toI64 } from "./query-step";
 import { decodeChunk, encodeWith } from "./codec/index";
 import { debugDump, freePath, healthCheck, listChildren, listHosts } from "./tree-ops";
+import { resealPending, setCompression } from "./seal";
 import { walBegin, walConfigure, walFinish, walInit, walTable } from "./wal";
 
 let ioPtr: usize = 0;
@@ -50,6 +52,11 @@ export function configure(): bool {
   return configureMetrics(ioPtr) && walConfigure();
 }
 
+/** StoreOptions.compression: chunks that are not the newest of their series are held encoded (seal.ts). */
+export function compression(on: u32): void {
+  setCompression(on != 0);
+}
+
 export function metrics(): i32 {
   return metricCount;
 }
@@ -77,7 +84,14 @@ export function continueCall(): void {
 /** Parses body (I/O buffer [0, bodyLen)) with the default cluster after it. 0 done, 1 flush outboxes, 2 error. */
 export function ingest(bodyLen: u32, clusterLen: u32, now: f64): i32 {
   ingestStart(ioPtr, <usize>bodyLen, ioPtr + <usize>bodyLen, <usize>clusterLen, toI64(Math.floor(now)));
-  return ingestRun();
+  return ingestRunAndReseal();
+}
+
+/** Chunks unsealed by the call's writes are sealed again once the body is done. */
+function ingestRunAndReseal(): i32 {
+  const status = ingestRun();
+  if (status != ST_FLUSH) resealPending();
+  return status;
 }
 
 /** Tests only: read every line with the general parser. */
@@ -86,7 +100,7 @@ export function useFastPath(on: bool): void {
 }
 
 export function ingestResume(): i32 {
-  return ingestRun();
+  return ingestRunAndReseal();
 }
 
 export function acceptedCount(): u32 {
@@ -128,6 +142,7 @@ export function outboxClear(): void {
 /** Applies another shard's outbox, copied into the I/O buffer. */
 export function apply(len: u32): void {
   applyRecords(ioPtr, <usize>len);
+  resealPending();
 }
 
 /** Groups the call's WAL records per host; see walTable (u32 host level, offset, length, count, generation per host). */
@@ -227,19 +242,23 @@ export function reserveData(bytes: f64): void {
 
 /**
  * cluster at [0, cLen), host after it, a series table's bytes at bytesOffset
- * and its columns at colsOffset (see persist.ts loadHost); returns samples
+ * and its columns at colsOffset (see load.ts loadHost); returns samples
  * that found no room.
  */
 export function loadTable(cLen: u32, hLen: u32, bytesOffset: u32, bytesLen: u32, colsOffset: u32, nLevels: u32, nSeries: u32): u32 {
-  return loadHost(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>bytesOffset, <usize>bytesLen,
+  const dropped = loadHost(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>bytesOffset, <usize>bytesLen,
     ioPtr + <usize>colsOffset, nLevels, nSeries);
+  resealPending();
+  return dropped;
 }
 
-/** WAL replay; offsets into the I/O buffer (see persist.ts writeColumns). */
+/** WAL replay; offsets into the I/O buffer (see load.ts writeColumns). */
 export function writeSamples(cLen: u32, hLen: u32, header: u32, ts: u32, value: u32, metric: u32, path: u32, notBefore: f64): u32 {
   const nb: i64 = isNaN(notBefore) ? i64.MIN_VALUE : toI64(notBefore);
-  return writeColumns(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>header,
+  const written = writeColumns(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>header,
     ioPtr + <usize>ts, ioPtr + <usize>value, ioPtr + <usize>metric, ioPtr + <usize>path, nb);
+  resealPending();
+  return written;
 }
 
 // ---- statistics ----
@@ -255,6 +274,17 @@ export function statChunks(): f64 {
 }
 export function statSamples(): f64 {
   return <f64>sampleCount;
+}
+export function statSealedChunks(): f64 {
+  return <f64>sealedCount;
+}
+/** Bytes of the sealed chunks' encoded blocks. */
+export function statSealedBytes(): f64 {
+  return <f64>sealedBytes;
+}
+/** Bytes of the raw chunks' pages. */
+export function statRawBytes(): f64 {
+  return <f64>(pageCount * <u64>PAGE_BYTES);
 }
 export function statAllocFailures(): u32 {
   return allocFailures;

@@ -7,7 +7,8 @@
 // their line numbers (an outbox record carries its line's number).
 import { grownScratchCap, growScratch } from "./alloc";
 import { bytesEqual, copySmall, hostHash } from "./bytes";
-import { WRITE_NO_ROOM, WRITE_OK, writeSample } from "./chunk";
+import { writeSample } from "./chunk";
+import { WRITE_NO_ROOM, WRITE_OK } from "./chunk-header";
 import { HOST_ADMITTED, HOST_OVER_LIMIT, hostSetAdmit, hostSetReset } from "./host-set";
 import { childOrCreate, root, seriesSlot } from "./level";
 import {

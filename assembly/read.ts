@@ -1,6 +1,7 @@
 // Reading over [from, to) and aggregating several series, as the reference's
 // buffer.read and MemoryStore.Read do it, alignment errors included.
-import { cCap, cLen, cNext, cPage, cPrev, cStart } from "./chunk";
+import { cCap, cLen, cNext, cPrev, cStart } from "./chunk-header";
+import { runEnd, valueRun } from "./seal";
 import { AGG_AVG, AGG_SUM, metricAgg, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
 
@@ -95,38 +96,43 @@ function readSeries(head: usize, from: i64, to: i64, f: i64, first: bool, limit:
       let k = <i32>idx;
       const kEnd = k + <i32>steps;
       while (k < kEnd) {
-        const page = cPage(b, k >> 6);
-        const pageEnd = min(kEnd, (k & ~63) + 64);
+        // A page of a raw chunk, or the rest of a sealed one decoded.
+        let src = valueRun(b, k, kEnd);
+        const runStop = runEnd;
         let dst = dataAt(i);
         let s = k;
         // Four slots at a time: two 64-bit lanes per half. 0 + v as in the
         // reference (which adds into zeroed memory): -0 becomes +0.
         const zero = f64x2.splat(0);
         if (first) {
-          for (; s + 4 <= pageEnd; s += 4) {
-            const v = v128.load(page + (<usize>(s & 63) << 2));
+          for (; s + 4 <= runStop; s += 4) {
+            const v = v128.load(src);
             v128.store(dst, f64x2.add(zero, f64x2.promote_low_f32x4(v)));
             v128.store(dst, f64x2.add(zero, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+            src += 16;
             dst += 32;
           }
-          for (; s < pageEnd; s++) {
-            store<f64>(dst, 0.0 + <f64>load<f32>(page + (<usize>(s & 63) << 2)));
+          for (; s < runStop; s++) {
+            store<f64>(dst, 0.0 + <f64>load<f32>(src));
+            src += 4;
             dst += 8;
           }
         } else {
-          for (; s + 4 <= pageEnd; s += 4) {
-            const v = v128.load(page + (<usize>(s & 63) << 2));
+          for (; s + 4 <= runStop; s += 4) {
+            const v = v128.load(src);
             v128.store(dst, f64x2.add(v128.load(dst), f64x2.promote_low_f32x4(v)));
             v128.store(dst, f64x2.add(v128.load(dst, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+            src += 16;
             dst += 32;
           }
-          for (; s < pageEnd; s++) {
-            store<f64>(dst, load<f64>(dst) + <f64>load<f32>(page + (<usize>(s & 63) << 2)));
+          for (; s < runStop; s++) {
+            store<f64>(dst, load<f64>(dst) + <f64>load<f32>(src));
+            src += 4;
             dst += 8;
           }
         }
-        i += pageEnd - k;
-        k = pageEnd;
+        i += runStop - k;
+        k = runStop;
       }
       t += steps * f;
       continue;

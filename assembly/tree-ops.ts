@@ -1,6 +1,7 @@
 // Operations over the tree: free, listings, the debug dump, the health check.
 // Paths come as: u8 count, count x (u16 len, name bytes).
-import { cLen, cNext, cSaved, cStart, freeBefore, freedCount, oldestChunk } from "./chunk";
+import { freeBefore, freedCount, oldestChunk } from "./chunk";
+import { cLen, cNext, cSaved, cStart } from "./chunk-header";
 import {
   childAt, childCount, compactChildren, findPath, hasAnySeries, hostOf, L_GEN, L_HEADER, L_SERIES, nameLen,
   nextGeneration, root, depthOf,

@@ -239,7 +239,7 @@ export interface ColumnLayout {
   path: number;
 }
 
-/** Replay columns for assembly/persist.ts writeColumns; cluster and host first. */
+/** Replay columns for assembly/load.ts writeColumns; cluster and host first. */
 export function encodeColumns(cluster: Uint8Array, host: Uint8Array, s: SampleColumns): ColumnLayout {
   const w = new ByteWriter(64 + s.count * 24);
   w.bytes(cluster);

@@ -8,6 +8,7 @@ export interface EngineExports {
   init(index: number, count: number, limitPages: number, wal: number): number;
   ioBuffer(size: number): number;
   configure(): number;
+  compression(on: number): void;
   metrics(): number;
   beginCall(): void;
   continueCall(): void;
@@ -62,6 +63,9 @@ export interface EngineExports {
   statChunks(): number;
   statSamples(): number;
   statAllocFailures(): number;
+  statSealedChunks(): number;
+  statSealedBytes(): number;
+  statRawBytes(): number;
 }
 
 export class EngineMemoryError extends Error {

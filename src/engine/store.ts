@@ -3,7 +3,7 @@
 // it takes the compiled module or its bytes and uses nothing but WebAssembly.
 import type {
   HealthResult, HostExport, IngestResult, LevelData, MetricStore, MetricTable, QueryRequest, QuerySpec,
-  SampleColumns, SeriesTable, ShardStats, StoreOptions, WalAppend,
+  SampleColumns, SeriesTable, ShardStats, StoreOptions, StoreStats, WalAppend,
 } from './types.ts';
 import {
   ByteWriter, decodeHostPairs, decodeNames, encodeColumns, encodePath, encodeQuery, seriesTableOf,
@@ -73,6 +73,7 @@ export class Store implements MetricStore {
       if (!s.x.init(i, instances.length, pages, this.wal ? 1 : 0)) throw new EngineMemoryError('start-up');
       s.put(table);
       if (!s.x.configure()) throw new EngineMemoryError('metric table');
+      s.x.compression(options.compression === false ? 0 : 1);
       s.x.limits(window ? window.pastSeconds : -1, window ? window.futureSeconds : -1, maxHosts);
       return s;
     });
@@ -421,17 +422,25 @@ export class Store implements MetricStore {
       notBefore === undefined ? NaN : notBefore) >>> 0;
   }
 
-  stats(): { memoryBytes: number; usedBytes: number; shards: ShardStats[] } {
-    const shards = this.shards.map((s) => ({
+  stats(): StoreStats {
+    const shards: ShardStats[] = this.shards.map((s) => ({
       memoryBytes: s.x.memory.buffer.byteLength,
       // Stored data only; request and response buffers are left out.
       usedBytes: s.x.statUsed() - s.x.statScratch(),
       chunks: s.x.statChunks(),
       samples: s.x.statSamples(),
+      sealedChunks: s.x.statSealedChunks(),
+      sealedBytes: s.x.statSealedBytes(),
+      rawBytes: s.x.statRawBytes(),
     }));
+    const sum = (key: keyof ShardStats) => shards.reduce((a, s) => a + s[key], 0);
     return {
-      memoryBytes: shards.reduce((a, s) => a + s.memoryBytes, 0),
-      usedBytes: shards.reduce((a, s) => a + s.usedBytes, 0),
+      memoryBytes: sum('memoryBytes'),
+      usedBytes: sum('usedBytes'),
+      samples: sum('samples'),
+      sealedChunks: sum('sealedChunks'),
+      sealedBytes: sum('sealedBytes'),
+      rawBytes: sum('rawBytes'),
       shards,
     };
   }

@@ -174,6 +174,22 @@ export interface ShardStats {
   usedBytes: number;
   chunks: number;
   samples: number;
+  /** Chunks held encoded (StoreOptions.compression) and the bytes of their blocks. */
+  sealedChunks: number;
+  sealedBytes: number;
+  /** Bytes of the raw chunks' value pages (the newest chunk of every series, and chunks no codec shrank). */
+  rawBytes: number;
+}
+
+/** Store.stats(): the shards' figures and their sums. */
+export interface StoreStats {
+  memoryBytes: number;
+  usedBytes: number;
+  samples: number;
+  sealedChunks: number;
+  sealedBytes: number;
+  rawBytes: number;
+  shards: ShardStats[];
 }
 
 /** A checkpoint export of one host; `commit()` marks exactly what was exported as saved. */
@@ -258,5 +274,5 @@ export interface MetricStore {
   writeSamples(cluster: string, host: string, samples: SampleColumns, notBefore?: number): number;
 
   /** Bytes of linear memory held by all shards, and per-shard detail. */
-  stats(): { memoryBytes: number; usedBytes: number; shards: ShardStats[] };
+  stats(): StoreStats;
 }

@@ -349,10 +349,13 @@ describe('conformance: engine against the model of the reference', () => {
     let beforeKept = 0;
     let gapRejected = 0;
     let freed = 0;
+    // Chunks sealed (StoreOptions.compression, the default) at the end of each store's batch.
+    let sealed = 0;
     let store = makeStore();
     for (let n = 0; n < SCENARIOS && problems.length < 10; n++) {
       if (n % PER_STORE === 0) {
         if (n > 0) checkHosts(store, n - PER_STORE, n, problems);
+        sealed += store.stats().sealedChunks;
         // every other batch spreads its hosts over three shards
         store = makeStore({ shards: (n / PER_STORE) % 2 === 0 ? 1 : 3 });
       }
@@ -390,13 +393,14 @@ describe('conformance: engine against the model of the reference', () => {
         }
       }
     }
-    console.log(`differential: ${SCENARIOS} scenarios, ${samples} samples (${lateKept} late samples kept (ours), ${gapKept} of them in gaps or before the oldest chunk, ${beforeKept} before it, ${gapRejected} rejected in narrow gaps), ${queries} queries, ${freed} chunks freed`);
+    console.log(`differential: ${SCENARIOS} scenarios, ${samples} samples (${lateKept} late samples kept (ours), ${gapKept} of them in gaps or before the oldest chunk, ${beforeKept} before it, ${gapRejected} rejected in narrow gaps), ${queries} queries, ${freed} chunks freed, ${sealed} sealed`);
     console.log([...coverage].sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${k}: ${v}`).join('\n'));
     if (problems.length > 0) console.log(problems.slice(0, 5).join("\n\n"));
     expect(problems.slice(0, 5)).toEqual([]);
     expect(gapKept).toBeGreaterThan(beforeKept);
     expect(beforeKept).toBeGreaterThan(0);
     expect(gapRejected).toBeGreaterThan(0);
+    expect(sealed).toBeGreaterThan(0);
   });
 });
 

@@ -122,6 +122,8 @@ describe('fuzz', () => {
     expect(store.ingest(lp(ref.join('\n')), REF_CLUSTER, T).error).toBeNull();
     const expected = queryJson(store, REF_QUERY);
     expect(expected.results[0][0].data).toHaveLength(600);
+    // The compressed engine (the default): the reference series' first chunks are sealed.
+    expect(store.stats().sealedChunks).toBeGreaterThan(0);
 
     const r = rng(20240906);
     let cases = 0;
