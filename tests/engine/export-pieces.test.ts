@@ -139,6 +139,8 @@ describe('loading a padded file', () => {
   it('reserves memory for the values it will hold, not for the NaN it skips', () => {
     const s = makeStore();
     s.loadHost('fritz', 'h', padded());
-    expect(s.stats().memoryBytes).toBeLessThan(8 * N);
+    // The file's 4N bytes pass through the input buffer (doubled as it grows);
+    // memory reserved for the NaN as well would add another 4N on top.
+    expect(s.stats().memoryBytes).toBeLessThan(10 * N);
   });
 });
