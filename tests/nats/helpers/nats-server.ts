@@ -20,6 +20,8 @@ export interface NatsServer {
   password: string;
   /** SIGKILL, as a crash would; resolves once the process is gone. */
   kill(): Promise<void>;
+  /** SIGTERM, keeping the temp dir (and the JetStream store in it) for restart(). */
+  shutdown(): Promise<void>;
   /** Starts the server again on the same ports, optionally with another password. */
   restart(options?: { password?: string }): Promise<void>;
   /** Stops the server and removes its temp dir. */
@@ -102,6 +104,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     user,
     password,
     kill: () => terminate('SIGKILL'),
+    shutdown: () => terminate('SIGTERM'),
     async restart(restartOptions = {}) {
       currentPassword = restartOptions.password ?? password;
       await launch();
