@@ -206,6 +206,42 @@ describe('over nats://', () => {
     expect(js(second.nats).catchingUp).toBe(false);
   });
 
+  it('creates a consumer deleted on the server again and goes on', async () => {
+    const { stream, subject } = names();
+    const pub = await jsPublisher(url());
+    await createStream(pub.nc, stream, subject);
+    const { nats, fake, log } = await start(url(), [{ 'subscribe-to': subject, stream, durable: 'store-a' }]);
+    await waitFor('consuming', () => js(nats).consuming);
+    await pub.js.publish(subject, line(1));
+    await waitFor('first stored', () => fake.stored.length === 1);
+    await (await jetstreamManager(pub.nc)).consumers.delete(stream, 'store-a');
+    await waitFor('created again', () => log.lines.filter((l) => l.message.includes('created durable consumer "store-a"')).length === 2, 30_000);
+    await waitFor('consuming again', () => js(nats).consuming);
+    await pub.js.publish(subject, line(2));
+    // The new consumer starts at the stream's first message: the first comes again, the same values.
+    await waitFor('second stored', () => fake.stored.some((l) => l.line === line(2)), 30_000);
+    expect(new Set(fake.stored.map((l) => l.line))).toEqual(new Set([line(1), line(2)]));
+  });
+
+  it('creates a consumer that starts with the next message, or at a time', async () => {
+    const { stream, subject } = names();
+    const pub = await jsPublisher(url());
+    await createStream(pub.nc, stream, subject);
+    await pub.js.publish(subject, line(0));
+    const { nats, fake } = await start(url(), [
+      { 'subscribe-to': subject, stream, durable: 'from-now', start: 'new' },
+      { 'subscribe-to': subject, stream, durable: 'from-2020', start: '2020-01-01T00:00:00Z' },
+    ]);
+    await waitFor('consuming', () => js(nats, 0).consuming && js(nats, 1).consuming);
+    await pub.js.publish(subject, line(1));
+    await waitFor('stored', () => js(nats, 0).acks === 1 && js(nats, 1).acks === 2);
+    expect(fake.stored.map((l) => l.line).sort()).toEqual([line(0), line(1), line(1)]);
+    const [now, then] = [await consumerInfo(pub.nc, stream, 'from-now'), await consumerInfo(pub.nc, stream, 'from-2020')];
+    expect(now.config.deliver_policy).toBe('new');
+    expect(then.config.deliver_policy).toBe('by_start_time');
+    expect(Date.parse(then.config.opt_start_time!)).toBe(Date.parse('2020-01-01T00:00:00Z'));
+  });
+
   it('refuses a consumer with another filter, saying how to replace it', async () => {
     const { stream, subject } = names();
     const pub = await jsPublisher(url());
