@@ -95,6 +95,31 @@ export interface NatsSubscription {
   subscribeTo: string;
   /** Default cluster for lines received here; empty when lines carry their own. */
   clusterTag: string;
+  /** (ours) Consume `subscribeTo` from a JetStream stream through a durable consumer; absent: core NATS. */
+  jetstream?: JetStreamSubscription;
+}
+
+/** (ours) `stream`, `durable` and the keys beside them in a `nats-subscriptions[]` entry. */
+export interface JetStreamSubscription {
+  stream: string;
+  /** The durable (pull) consumer's name; it keeps the position across restarts and reconnects. */
+  durable: string;
+  /** `start`: where a consumer created by the store begins (an existing one keeps its position). */
+  start: { policy: 'all' } | { policy: 'new' } | { policy: 'time'; time: string };
+  /** `max-ack-pending`: messages delivered and not yet acknowledged, at most (the flow control). */
+  maxAckPending: number;
+  /** `ack-wait`: seconds after which an unacknowledged message is delivered again. */
+  ackWaitSeconds: number;
+  /** `create-stream`: how to create the stream when it is missing; null: a missing stream is an error. */
+  createStream: CreateStream | null;
+}
+
+export interface CreateStream {
+  subjects: string[];
+  /** `max-age`: seconds a message is kept; 0 = no limit. */
+  maxAgeSeconds: number;
+  storage: 'file' | 'memory';
+  replicas: number;
 }
 
 export interface NatsConfig {

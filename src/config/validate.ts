@@ -4,6 +4,7 @@
 
 import type { Aggregation, MetricTable } from '../engine/types.ts';
 import { ObjectReader, describe } from './fields.ts';
+import { JETSTREAM_KEYS, checkDistinctConsumers, readJetStream } from './jetstream-subscription.ts';
 import { isNatsSubject, parseNatsAddress } from './nats-address.ts';
 import type { MainConfig, MetricStoreConfig, NatsConfig, NatsSubscription, RequestLimits, ServiceConfig } from './types.ts';
 
@@ -190,14 +191,17 @@ function readMetricStore(ms: ObjectReader): MetricStoreConfig {
 
 function readSubscriptions(ms: ObjectReader): NatsSubscription[] {
   const list = ms.array('nats-subscriptions') ?? [];
-  return list.map((item, i) => {
-    const sub = new ObjectReader(ms.file, `${ms.field('nats-subscriptions')}[${i}]`, item, ['subscribe-to', 'cluster-tag']);
+  const subscriptions = list.map((item, i): NatsSubscription => {
+    const sub = new ObjectReader(ms.file, `${ms.field('nats-subscriptions')}[${i}]`, item, ['subscribe-to', 'cluster-tag', ...JETSTREAM_KEYS]);
     sub.require('subscribe-to');
     const subscribeTo = sub.string('subscribe-to', '');
     if (subscribeTo === '') sub.fail('subscribe-to', 'must be a non-empty NATS subject');
     if (!isNatsSubject(subscribeTo)) sub.fail('subscribe-to', `${describe(subscribeTo)} is not a valid NATS subject`);
-    return { subscribeTo, clusterTag: sub.string('cluster-tag', '') };
+    const jetstream = readJetStream(sub, subscribeTo);
+    return { subscribeTo, clusterTag: sub.string('cluster-tag', ''), ...(jetstream ? { jetstream } : {}) };
   });
+  checkDistinctConsumers(ms, subscriptions);
+  return subscriptions;
 }
 
 const NATS_KEYS = ['address', 'username', 'password', 'creds-file-path', 'token'] as const;

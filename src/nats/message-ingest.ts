@@ -26,11 +26,28 @@ export interface IngestTally {
   ingestFailures: number;
 }
 
+/** The subscriber's totals: the ingest's, and what arrived and what became of the connection. */
+export interface SubscriberTally extends IngestTally {
+  messages: number;
+  messagesDropped: number;
+  reconnects: number;
+}
+
 /** Rejections of one message other than malformed lines, for its log line. */
 interface MessageRejections {
   count: number;
   reasons: Partial<Record<RejectReason, number>>;
   first: { line: number; reason: RejectReason } | null;
+}
+
+/**
+ * `done[i]`: message i is stored and its WAL records are written (malformed or
+ * rejected lines included: they are logged and counted, never tried again).
+ * False: the store could not take it or its WAL write failed.
+ */
+export interface BatchOutcome {
+  done: boolean[];
+  linesAccepted: number;
 }
 
 export interface NatsMessage {
@@ -59,25 +76,33 @@ export class MessageIngest {
     private readonly limits: IngestLimits = {},
   ) {}
 
-  /** Stores `messages` in order, with `clusterTag` as their default cluster; resolves once their WAL records are written. */
-  async handle(messages: readonly NatsMessage[], clusterTag: string): Promise<void> {
+  /**
+   * Stores `messages` in order, with `clusterTag` as their default cluster;
+   * resolves once their WAL records are written, with which of them are done
+   * (JetStream acknowledges those and has the others delivered again).
+   */
+  async handle(messages: readonly NatsMessage[], clusterTag: string): Promise<BatchOutcome> {
     const batch = this.openBatch();
+    const done = messages.map(() => false);
     let accepted = 0;
     let stored = 0;
-    for (const m of messages) {
+    messages.forEach((m, i) => {
       try {
         accepted += this.store(batch, m, clusterTag);
+        done[i] = true;
         stored++;
       } catch (err) {
         this.failed(1, m.subject, err);
       }
-    }
-    if (stored === 0) return;
+    });
+    if (stored === 0) return { done, linesAccepted: 0 };
     try {
       await batch.commit();
       this.tally.linesAccepted += accepted;
+      return { done, linesAccepted: accepted };
     } catch (err) {
       this.failed(stored, messages[0]!.subject, err);
+      return { done: messages.map(() => false), linesAccepted: 0 };
     }
   }
 

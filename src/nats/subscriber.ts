@@ -3,13 +3,14 @@
 // meanwhile), reconnects forever with backoff, logs every change of state, and
 // on stop drains the subscriptions and ingests what they still delivered.
 
-import type { Authenticator, Msg, NatsConnection, Status } from '@nats-io/nats-core';
+import type { Authenticator, NatsConnection, Status } from '@nats-io/nats-core';
 import { Backoff } from './backoff.ts';
 import { openConnection } from './connect.ts';
-import { LogLimiter } from '../log-limiter.ts';
 import type { IngestLimits } from '../ingest-report.ts';
-import { MessageIngest, type IngestTally, type NatsMessage } from './message-ingest.ts';
-import { OrderedQueue } from './ordered-queue.ts';
+import { CoreFeed, describeError as describe } from './core-feed.ts';
+import type { Feed } from './feed.ts';
+import { JetStreamFeed } from './jetstream-feed.ts';
+import { MessageIngest, type SubscriberTally } from './message-ingest.ts';
 import type { NatsSubscription } from '../config/types.ts';
 import type { ConnectionSettings } from './settings.ts';
 import type { NatsCounters, NatsIngest, NatsLogger, NatsTuning, OpenIngestBatch } from './types.ts';
@@ -22,6 +23,9 @@ const DEFAULT_TUNING: Required<NatsTuning> = {
   connectTimeoutMs: 2_000,
   drainTimeoutMs: 10_000,
   stopTimeoutMs: 60_000,
+  jetstreamRetryMs: 10_000,
+  jetstreamNakDelayMs: 5_000,
+  catchUpLogIntervalMs: 10_000,
 };
 
 const AUTH_HINT = ' (check nats.username / nats.password, nats.token or nats.creds-file-path)';
@@ -36,32 +40,11 @@ const STILL_DOWN_LOG_INTERVAL_MS = 60_000;
  */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
-class SubscriptionFeed {
-  messages = 0;
-  readonly queue: OrderedQueue<NatsMessage>;
-  readonly dropLog = new LogLimiter(5, 10_000);
-
-  constructor(
-    readonly subscription: NatsSubscription,
-    maxQueuedBytes: number,
-    messageIngest: MessageIngest,
-    log: NatsLogger,
-  ) {
-    this.queue = new OrderedQueue<NatsMessage>(
-      maxQueuedBytes,
-      (m) => m.data.byteLength,
-      (batch) => messageIngest.handle(batch, subscription.clusterTag),
-      (err) => log.error(`NATS: unexpected failure ingesting from "${subscription.subscribeTo}": ${describe(err)}`),
-      MAX_BATCH_BYTES,
-    );
-  }
-}
-
 export class NatsSubscriber implements NatsIngest {
   private readonly tuning: Required<NatsTuning>;
   private readonly backoff: Backoff;
-  private readonly feeds: SubscriptionFeed[];
-  private readonly tally: IngestTally & { messages: number; messagesDropped: number; reconnects: number };
+  private readonly feeds: Feed[];
+  private readonly tally: SubscriberTally;
   private connection: NatsConnection | null = null;
   private connected = false;
   private everConnected = false;
@@ -95,9 +78,18 @@ export class NatsSubscriber implements NatsIngest {
       ingestFailures: 0,
     };
     const messageIngest = new MessageIngest(openBatch, this.tally, log, limits);
-    this.feeds = subscriptions.map(
-      (s) => new SubscriptionFeed(s, this.tuning.maxQueuedBytes, messageIngest, log),
-    );
+    this.feeds = subscriptions.map((s, i): Feed => {
+      if (!s.jetstream) return new CoreFeed(s, this.tuning.maxQueuedBytes, MAX_BATCH_BYTES, messageIngest, this.tally, log, (m) => {
+          this.lastError = m;
+        });
+      return new JetStreamFeed({ ...s, jetstream: s.jetstream }, messageIngest, this.tally, log, {
+        key: `metric-store.nats-subscriptions[${i}]`,
+        maxBatchBytes: MAX_BATCH_BYTES,
+        retryMs: this.tuning.jetstreamRetryMs,
+        nakDelayMs: this.tuning.jetstreamNakDelayMs,
+        progressIntervalMs: this.tuning.catchUpLogIntervalMs,
+      });
+    });
   }
 
   start(): void {
@@ -119,13 +111,7 @@ export class NatsSubscriber implements NatsIngest {
       reconnects: this.tally.reconnects,
       lastError: this.lastError,
       authorizationFailed: this.authorizationFailed,
-      subscriptions: this.feeds.map((f) => ({
-        subject: f.subscription.subscribeTo,
-        clusterTag: f.subscription.clusterTag,
-        messages: f.messages,
-        queuedMessages: f.queue.length,
-        queuedBytes: f.queue.bytes,
-      })),
+      subscriptions: this.feeds.map((f) => f.counters()),
     };
   }
 
@@ -133,6 +119,12 @@ export class NatsSubscriber implements NatsIngest {
     if (this.stopping) return;
     this.stopping = true;
     this.wakeUp?.();
+    // JetStream consumers stop pulling and acknowledge what they hold while the connection is still up.
+    const acknowledged = await withTimeout(
+      Promise.all(this.feeds.map((f) => f.beforeDrain())).then(() => {}),
+      this.tuning.stopTimeoutMs,
+    );
+    if (!acknowledged) this.log.error('NATS: stopped consuming with JetStream messages not yet stored: they are delivered again at the next start');
     const connection = this.connection;
     if (connection && !connection.isClosed()) {
       if (this.connected) {
@@ -148,11 +140,11 @@ export class NatsSubscriber implements NatsIngest {
     }
     this.connected = false;
     const ingested = await withTimeout(
-      Promise.all(this.feeds.map((f) => f.queue.idle())).then(() => {}),
+      Promise.all(this.feeds.map((f) => f.idle())).then(() => {}),
       this.tuning.stopTimeoutMs,
     );
     if (!ingested) {
-      const waiting = this.feeds.reduce((n, f) => n + f.queue.length, 0);
+      const waiting = this.feeds.reduce((n, f) => n + f.queuedMessages, 0);
       this.log.error(`NATS: stopped with ${waiting} received messages not yet stored: the store did not take them in time`);
     }
     const t = this.tally;
@@ -194,8 +186,7 @@ export class NatsSubscriber implements NatsIngest {
         await connection.flush();
         this.markConnected(this.everConnected);
         this.log.info(
-          `NATS: connected to ${connection.getServer()}; subscribed to ` +
-            this.feeds.map((f) => `"${f.subscription.subscribeTo}" (cluster-tag "${f.subscription.clusterTag}")`).join(', '),
+          `NATS: connected to ${connection.getServer()}; subscribed to ` + this.feeds.map((f) => f.description()).join(', '),
         );
       } catch (err) {
         // Lost again before the subscriptions were confirmed; the client reconnects and resends them.
@@ -212,32 +203,7 @@ export class NatsSubscriber implements NatsIngest {
   }
 
   private subscribeAll(connection: NatsConnection): void {
-    for (const feed of this.feeds) {
-      connection.subscribe(feed.subscription.subscribeTo, {
-        callback: (err, msg) => {
-          if (err) {
-            this.lastError = `subscription to "${feed.subscription.subscribeTo}": ${describe(err)}`;
-            this.log.error(`NATS: ${this.lastError}`);
-            return;
-          }
-          this.receive(feed, msg);
-        },
-      });
-    }
-  }
-
-  private receive(feed: SubscriptionFeed, msg: Msg): void {
-    this.tally.messages++;
-    feed.messages++;
-    const data = msg.data;
-    if (feed.queue.push({ subject: msg.subject, data })) return;
-    this.tally.messagesDropped++;
-    feed.dropLog.log(
-      (m) => this.log.warn(m),
-      `NATS: dropped a message of ${data.byteLength} bytes from "${msg.subject}" (cluster-tag ` +
-        `"${feed.subscription.clusterTag}"): ${feed.queue.length} messages (${feed.queue.bytes} bytes) ` +
-        `are still waiting for the store`,
-    );
+    for (const feed of this.feeds) feed.attach(connection);
   }
 
   private async watchStatus(connection: NatsConnection): Promise<void> {
@@ -343,12 +309,6 @@ export class NatsSubscriber implements NatsIngest {
 function isAuthorizationError(err: unknown): boolean {
   const name = err instanceof Error ? err.name : '';
   return name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError';
-}
-
-function describe(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = err.cause instanceof Error && err.cause.message !== err.message ? ` (${err.cause.message})` : '';
-  return `${err.message}${cause}`;
 }
 
 async function withTimeout(promise: Promise<void>, ms: number): Promise<boolean> {

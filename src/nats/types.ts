@@ -47,6 +47,12 @@ export interface NatsTuning {
   drainTimeoutMs?: number;
   /** How long stop() then waits for the store to take what was received, in ms. Default 60000. */
   stopTimeoutMs?: number;
+  /** JetStream: wait before trying again to find or create a stream or consumer, in ms. Default 10000. */
+  jetstreamRetryMs?: number;
+  /** JetStream: a message the store or the WAL failed is delivered again after this, in ms. Default 5000. */
+  jetstreamNakDelayMs?: number;
+  /** JetStream: a catch-up progress line this often while a consumer is behind, in ms. Default 10000. */
+  catchUpLogIntervalMs?: number;
 }
 
 export interface NatsIngestOptions {
@@ -68,6 +74,32 @@ export interface NatsSubscriptionCounters {
   /** Messages received and not yet ingested. */
   queuedMessages: number;
   queuedBytes: number;
+  /** (ours) For an entry with `stream`; null for core NATS. */
+  jetstream: JetStreamCounters | null;
+}
+
+/** (ours) One JetStream subscription's durable consumer, as this store sees it. */
+export interface JetStreamCounters {
+  stream: string;
+  consumer: string;
+  /** True while consuming: stream and consumer found (or created) and messages pulled. */
+  consuming: boolean;
+  /** Messages in the stream not yet delivered to this consumer, as of the last delivery (at start: the consumer's info). */
+  pending: number;
+  /** Messages delivered and not yet acknowledged: waiting for or in the store (at most max-ack-pending). */
+  unacknowledged: number;
+  /** Messages acknowledged: stored and in the WAL, or poison (malformed lines, logged and counted). */
+  acks: number;
+  /** Messages handed back for a later delivery because the store or the WAL failed them. */
+  naks: number;
+  /** Messages delivered more than once (not acknowledged in time before, e.g. a crash between store and ack). */
+  redeliveries: number;
+  /** ISO time of the last acknowledgement, or null. */
+  lastAckAt: string | null;
+  /** True while behind the stream (after a restart, or slower than the publishers); progress is logged. */
+  catchingUp: boolean;
+  /** Why the consumer is not consuming (missing stream, wrong consumer, ...), or null. */
+  lastError: string | null;
 }
 
 /** Counters for the debug and health output; all totals since start. */

@@ -12,12 +12,16 @@ import { join } from 'node:path';
 export const NATS_SERVER_BIN = process.env.NATS_SERVER_PATH ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
 
 export interface NatsServer {
+  /** The server's temp dir (its JetStream store under jetstream/). */
+  dir: string;
   tcpUrl: string;
   wsUrl: string;
   user: string;
   password: string;
   /** SIGKILL, as a crash would; resolves once the process is gone. */
   kill(): Promise<void>;
+  /** SIGTERM, keeping the temp dir (and the JetStream store in it) for restart(). */
+  shutdown(): Promise<void>;
   /** Starts the server again on the same ports, optionally with another password. */
   restart(options?: { password?: string }): Promise<void>;
   /** Stops the server and removes its temp dir. */
@@ -31,6 +35,10 @@ export interface NatsServerOptions {
   tcpPort?: number;
   /** Token authentication instead of user/password. */
   token?: string;
+  /** JetStream on, its store in the server's temp dir (kept across restart()). */
+  jetstream?: boolean;
+  /** More lines of server config (e.g. a mappings block). */
+  extraConfig?: string;
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -49,6 +57,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
         : `authorization { user: "${user}", password: "${currentPassword}" }`,
       `websocket { listen: "127.0.0.1:${ports.ws}", no_tls: true }`,
       `ports_file_dir: "${dir}"`,
+      ...(options.jetstream ? [`jetstream { store_dir: "${join(dir, 'jetstream')}" }`] : []),
+      ...(options.extraConfig ? [options.extraConfig] : []),
     ].join('\n');
     const configPath = join(dir, 'nats-server.conf');
     await writeFile(configPath, config);
@@ -84,6 +94,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
 
   await launch();
   return {
+    dir,
     get tcpUrl() {
       return `nats://127.0.0.1:${ports.tcp}`;
     },
@@ -93,6 +104,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     user,
     password,
     kill: () => terminate('SIGKILL'),
+    shutdown: () => terminate('SIGTERM'),
     async restart(restartOptions = {}) {
       currentPassword = restartOptions.password ?? password;
       await launch();
