@@ -12,7 +12,8 @@
 // twice as long, so even such a line costs a few passes, not one per newline.
 
 /** Bytes of a body parsed at once, at most (unless one line is longer). */
-export const DEFAULT_PIECE_BYTES = 4 * 2 ** 20;
+/** (64 KiB short of 4 MiB: a piece, the default cluster and the padding after them fit a 4 MiB buffer.) */
+export const DEFAULT_PIECE_BYTES = 4 * 2 ** 20 - 65536;
 
 const NEWLINE = 10;
 
