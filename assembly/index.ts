@@ -2,11 +2,11 @@
 // as i32/u32/f64 only (timestamps as f64: whole seconds, exact up to 2^53);
 // strings and structured inputs are bytes the TypeScript face writes into the
 // I/O buffer (ioBuffer); answers are bytes in the response buffer.
-import { allocFailures, allocInit, bytesInUse, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse } from "./alloc";
+import { allocFailures, allocInit, bytesInUse, freeScratch, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse } from "./alloc";
 import { chunkCount, pageCount, PAGE_BYTES, sampleCount, sealedBytes, sealedCount } from "./chunk-header";
 import {
-  accepted, applyRecords, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr, rejectCounts,
-  rejectList, rejectListed, resetCounters, setIngestWindow, setMaxHosts, setShards, skipped, ST_FLUSH,
+  accepted, applyRecords, ingestNext as nextPiece, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr, rejectCounts,
+  pieceConsumed, rejectList, rejectListed, resetCounters, setIngestWindow, setMaxHosts, setShards, skipped, ST_FLUSH,
 } from "./ingest";
 import { initTree, L_HEADER, nameLen, parentOf } from "./level";
 import { errorLine, initParser, setFastPath } from "./lineproto";
@@ -35,8 +35,22 @@ export function init(index: u32, count: u32, limitPages: u32, wal: u32): bool {
   return initTree();
 }
 
+/**
+ * The I/O buffer keeps its capacity up to this between calls: a body comes in
+ * pieces of 4 MiB (src/engine/store.ts), and what a longer line or a larger
+ * input (a query of many selectors, a file to restore) grew it to is given
+ * back when a smaller input comes, so one large input does not hold its size
+ * for good.
+ */
+const IO_KEEP: usize = 8 << 20;
+
 /** A buffer of at least `size` bytes for the next call's input (0 when memory runs out). */
 export function ioBuffer(size: u32): usize {
+  if (ioCap > IO_KEEP && <usize>size <= IO_KEEP) {
+    freeScratch(ioPtr, ioCap);
+    ioPtr = 0;
+    ioCap = 0;
+  }
   if (<usize>size > ioCap) {
     // The old input is not needed: nothing is kept.
     const p = growScratch(ioPtr, ioCap, 0, <usize>size, 65536);
@@ -81,17 +95,32 @@ export function continueCall(): void {
   resetCounters();
 }
 
-/** Parses body (I/O buffer [0, bodyLen)) with the default cluster after it. 0 done, 1 flush outboxes, 2 error. */
-export function ingest(bodyLen: u32, clusterLen: u32, now: f64): i32 {
-  ingestStart(ioPtr, <usize>bodyLen, ioPtr + <usize>bodyLen, <usize>clusterLen, toI64(Math.floor(now)));
+/**
+ * Parses the first piece of a body (I/O buffer [0, bodyLen)) with the default
+ * cluster after it; `last`: the body ends with it. 0 done, 1 flush outboxes,
+ * 2 error. Done with a piece that is not the last: ingestConsumed() bytes of
+ * it were read, the rest starts the next piece (ingestNext).
+ */
+export function ingest(bodyLen: u32, clusterLen: u32, now: f64, last: bool): i32 {
+  ingestStart(ioPtr, <usize>bodyLen, ioPtr + <usize>bodyLen, <usize>clusterLen, toI64(Math.floor(now)), last);
   return ingestRunAndReseal();
 }
 
-/** Chunks unsealed by the call's writes are sealed again once the body is done. */
+/** Chunks unsealed by a piece's writes are sealed again once the piece is done. */
 function ingestRunAndReseal(): i32 {
   const status = ingestRun();
   if (status != ST_FLUSH) resealPending();
   return status;
+}
+
+/** The next piece of the body, like ingest: the call goes on where the last piece ended. */
+export function ingestNext(len: u32, clusterLen: u32, last: bool): i32 {
+  nextPiece(ioPtr, <usize>len, ioPtr + <usize>len, <usize>clusterLen, last);
+  return ingestRunAndReseal();
+}
+
+export function ingestConsumed(): u32 {
+  return <u32>pieceConsumed;
 }
 
 /** Tests only: read every line with the general parser. */

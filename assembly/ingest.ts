@@ -13,8 +13,8 @@ import { HOST_ADMITTED, HOST_OVER_LIMIT, hostSetAdmit, hostSetReset } from "./ho
 import { childOrCreate, root, seriesSlot } from "./level";
 import {
   LINE_EOF, LINE_ERROR, LINE_SKIP, LINE_UNSAFE_NAME, lineClusterLen, lineClusterPtr, lineFirst, lineHasTs,
-  lineHostLen, lineHostPtr, lineMetric, lineTs, lineValue, parseLine, parserStart, setDefaultCluster, subBuf, subLen,
-  typeBuf, typeLen,
+  lineHostLen, lineHostPtr, lineMetric, lineNo, lineRanIntoEnd, lineStartPos, lineTs, lineValue, parseLine, parserContinue,
+  parserStart, setDefaultCluster, subBuf, subLen, typeBuf, typeLen,
 } from "./lineproto";
 import { metricCount, metricFreq } from "./metrics";
 import { walAppend, walEnabled, walFlushDue, walReserve } from "./wal";
@@ -194,9 +194,57 @@ const prevSub: usize = memory.data(256);
 let prevSubLen: usize = 0;
 let curLevel: usize = 0;
 
-export function ingestStart(ptr: usize, len: usize, cPtr: usize, cLen: usize, nowSec: i64): void {
+// ---- a body in pieces ----
+// A body comes in pieces of a few MiB (src/engine/store.ts), each but the
+// last ending with a newline, so the input buffer stays small whatever the
+// body. The call goes on from piece to piece as if it were one input: counts,
+// line numbers, the hosts seen, the previous line's host and path. A line
+// that runs into the end of a piece (a quoted string with a newline in it, a
+// line longer than the piece) is not read there: the next piece starts with
+// it (pieceConsumed says where).
+
+let pieceStart: usize = 0;
+let pieceLen: usize = 0;
+let pieceLast = true;
+/** Bytes of the piece read when ST_DONE came; the next piece starts after them. */
+export let pieceConsumed: usize = 0;
+/** The number of the first line of the next piece. */
+let nextLine: i32 = 1;
+// The previous line's cluster and host, kept when the piece they point into is replaced (names are at most 255 bytes).
+const keptCluster: usize = memory.data(256);
+const keptHost: usize = memory.data(256);
+
+function startPiece(ptr: usize, len: usize, last: bool): void {
+  pieceStart = ptr;
+  pieceLen = len;
+  pieceLast = last;
+  pieceConsumed = 0;
+}
+
+/** ST_DONE at the end of a piece that is not the last: the previous line's names move out of the input. */
+function endPiece(consumed: usize, line: i32): i32 {
+  pieceConsumed = consumed;
+  nextLine = line;
+  if (prevCLen != 0xffffffff) {
+    memory.copy(keptCluster, prevCPtr, prevCLen);
+    memory.copy(keptHost, prevHPtr, prevHLen);
+    prevCPtr = keptCluster;
+    prevHPtr = keptHost;
+  }
+  return ST_DONE;
+}
+
+/** The next piece of the call's body at ptr, with the default cluster (copied again) at cPtr. */
+export function ingestNext(ptr: usize, len: usize, cPtr: usize, cLen: usize, last: bool): void {
+  parserContinue(ptr, len, nextLine);
+  setDefaultCluster(cPtr, cLen);
+  startPiece(ptr, len, last);
+}
+
+export function ingestStart(ptr: usize, len: usize, cPtr: usize, cLen: usize, nowSec: i64, last: bool): void {
   parserStart(ptr, len);
   setDefaultCluster(cPtr, cLen);
+  startPiece(ptr, len, last);
   now = nowSec;
   windowLo = windowOn ? nowSec - windowPast : i64.MIN_VALUE;
   windowSpan = windowOn ? <u64>(windowPast + windowFuture) : u64.MAX_VALUE;
@@ -225,7 +273,9 @@ export function ingestRun(): i32 {
       linePending = false;
     } else {
       const r = parseLine();
-      if (r == LINE_EOF) return ST_DONE;
+      if (r == LINE_EOF) return pieceLast ? ST_DONE : endPiece(pieceLen, lineNo);
+      // More input could change this line: it is read again with the next piece.
+      if (!pieceLast && lineRanIntoEnd()) return endPiece(lineStartPos - pieceStart, lineFirst);
       if (r == LINE_ERROR) return ST_ERROR;
       if (r == LINE_SKIP) {
         skipped++;

@@ -61,12 +61,31 @@ export function setFastPath(on: bool): void {
 }
 
 export function parserStart(ptr: usize, len: usize): void {
+  parserContinue(ptr, len, 1);
+}
+
+// Input that comes in pieces (ingest.ts): each piece but the last ends with a
+// newline, and a line that runs into the end of a piece that is not the last
+// is read again at the start of the next one, with the bytes after it.
+/** Just past the last newline consumed as the end of a line. */
+let lastEol: usize = 0;
+/** Where the line parseLine() read last begins (after blank lines and comments). */
+export let lineStartPos: usize = 0;
+
+/** Input from `ptr`, its first line numbered `line`. */
+export function parserContinue(ptr: usize, len: usize, line: i32): void {
   maskBase = 0xffffffff;
   maskBits = 0;
   pos = ptr;
   end = ptr + len;
-  lineNo = 1;
+  lineNo = line;
+  lastEol = ptr;
   skipping = false;
+}
+
+/** Whether the line just read reached the end of the input without its newline ending it (so more input could change it). */
+export function lineRanIntoEnd(): bool {
+  return pos >= end && lastEol != end;
 }
 
 // The parsed line.
@@ -303,6 +322,7 @@ function takeEOL(): bool {
   if (c == 10) {
     pos++;
     lineNo++;
+    lastEol = pos;
     return true;
   }
   if (c == 13) {
@@ -313,6 +333,7 @@ function takeEOL(): bool {
     if (load<u8>(pos + 1) == 10) {
       pos += 2;
       lineNo++;
+      lastEol = pos;
       return true;
     }
   }
@@ -336,6 +357,7 @@ function skipEmptyLines(): void {
     } else if (c == 10) {
       lineNo++;
       pos++;
+      lastEol = pos;
     } else if (c == 13) {
       if (!takeEOL()) return;
     } else {
@@ -350,6 +372,7 @@ function consumeLine(): void {
   if (pos < end) {
     pos++;
     lineNo++;
+    lastEol = pos;
   }
 }
 
@@ -866,9 +889,11 @@ function fastLine(): i32 {
       if (c == 10) {
         p++;
         lineNo++;
+        lastEol = p;
       } else if (c == 13 && p + 1 < end && load<u8>(p + 1) == 10) {
         p += 2;
         lineNo++;
+        lastEol = p;
       } else if (c == 13 && p + 1 == end) {
         p++;
       } else {
@@ -894,6 +919,7 @@ function fastLine(): i32 {
 export function parseLine(): i32 {
   msgReset();
   skipEmptyLines();
+  lineStartPos = pos;
   if (atEnd()) return LINE_EOF;
   // The line's own number: by the time the whole line is read, its newline is too.
   const firstLine = lineNo;

@@ -1,6 +1,6 @@
 // The response buffer every answer is written into, and the numbers and
 // strings of our JSON (floats: see f32-format.ts).
-import { grownScratchCap, growScratch } from "./alloc";
+import { freeScratch, grownScratchCap, growScratch } from "./alloc";
 import { copySmall } from "./bytes";
 import { decimalLength, putDigits } from "./digits";
 import { formatF32, formatF32Inline } from "./f32-format";
@@ -15,7 +15,21 @@ export function setOutLen(n: usize): void {
   outLen = n;
 }
 
+/**
+ * The response buffer keeps its capacity up to this from one answer to the
+ * next: query answers come in steps of about 1 MiB (query-step.ts), and what
+ * a larger answer (a debug dump of everything, a large host's export) grew it
+ * to is given back when the next answer starts, so it can serve another
+ * buffer of its size class instead of staying with this one for good.
+ */
+const OUT_KEEP: usize = 8 << 20;
+
 export function outReset(): void {
+  if (outCap > OUT_KEEP) {
+    freeScratch(outPtr, outCap);
+    outPtr = 0;
+    outCap = 0;
+  }
   outLen = 0;
   outFailed = false;
 }

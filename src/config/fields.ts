@@ -84,6 +84,15 @@ export class ObjectReader {
     return v;
   }
 
+  /** A finite number (fractions allowed), at least `min`. */
+  number(key: string, fallback: number, min = -Number.MAX_VALUE): number {
+    const v = this.obj[key];
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, `expected a number, got ${describe(v)}`);
+    if (v < min) this.fail(key, `must be at least ${min}, got ${v}`);
+    return v;
+  }
+
   oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
     const v = this.obj[key];
     if (v === undefined) return fallback;

@@ -173,7 +173,8 @@ function readMetricStore(ms: ObjectReader): MetricStoreConfig {
     retentionInMemorySeconds: ms.duration('retention-in-memory', 48 * HOUR),
     maxFutureSkewSeconds: ms.duration('max-future-skew', DEFAULT_MAX_FUTURE_SKEW),
     checkpointIntervalSeconds: ms.duration('checkpoint-interval', 12 * HOUR),
-    memoryCapGB: ms.integer('memory-cap', 0, 0),
+    // (ours) A fraction of a GB is taken too (the reference's int field refuses it): a small cap for tests and small hosts.
+    memoryCapGB: ms.number('memory-cap', 0, 0),
     checkpoints: {
       fileFormat: checkpoints?.oneOf('file-format', ['json', 'wal'] as const, 'wal') ?? 'wal',
       directory: checkpoints?.string('directory', './var/checkpoints') ?? './var/checkpoints',

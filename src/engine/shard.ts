@@ -12,7 +12,9 @@ export interface EngineExports {
   metrics(): number;
   beginCall(): void;
   continueCall(): void;
-  ingest(bodyLen: number, clusterLen: number, now: number): number;
+  ingest(bodyLen: number, clusterLen: number, now: number, last: number): number;
+  ingestNext(len: number, clusterLen: number, last: number): number;
+  ingestConsumed(): number;
   ingestResume(): number;
   useFastPath(on: number): void;
   limits(pastSeconds: number, futureSeconds: number, maxHostsPerBody: number): void;

@@ -10,6 +10,7 @@ import {
   wholeNumber,
 } from './codec.ts';
 import { decodeExportFiles } from './export-files.ts';
+import { BodyPieces, DEFAULT_PIECE_BYTES, type Piece } from './ingest-pieces.ts';
 import { ingestResult } from './ingest-result.ts';
 import { jsonString } from './json-text.ts';
 import { DEFAULT_STEP, type QueryOptions, RowParts, answerOnShard, runToEnd, runWithTurns } from './query-steps.ts';
@@ -35,6 +36,8 @@ export class Store implements MetricStore {
   private readonly metricIds: Map<string, number>;
   private readonly shards: Shard[];
   private readonly wal: boolean;
+  /** Largest piece of a body handed to the engine at once (StoreOptions.ingestPieceBytes). */
+  private readonly pieceBytes: number;
   /** The WAL records of ingestHeld calls not taken yet. */
   private held: WalParts | null = null;
   private lastCluster = '';
@@ -62,6 +65,9 @@ export class Store implements MetricStore {
     this.metricNames = Object.keys(options.metrics);
     this.metricIds = new Map(this.metricNames.map((n, i) => [n, i]));
     this.wal = options.wal === true;
+    const pieceBytes = options.ingestPieceBytes ?? DEFAULT_PIECE_BYTES;
+    if (!Number.isInteger(pieceBytes) || pieceBytes < 1) throw new RangeError(`ingestPieceBytes must be a whole number >= 1, not ${pieceBytes}`);
+    this.pieceBytes = pieceBytes;
     const limit = Math.min(options.shardMemoryLimit ?? MAX_DATA_BYTES, MAX_DATA_BYTES);
     const pages = Math.max(1, Math.floor(limit / 65536));
     const table = this.metricTable();
@@ -128,7 +134,7 @@ export class Store implements MetricStore {
     const wal = this.held;
     if (!wal) return [];
     this.held = null;
-    this.shards.forEach((s, i) => wal.takeFinal(s, i === 0));
+    this.shards.forEach((s, i) => wal.takeFinal(s, i));
     return wal.result();
   }
 
@@ -141,29 +147,57 @@ export class Store implements MetricStore {
       else s.x.beginCall();
     }
     const cluster = this.clusterBytes(defaultCluster);
-    // The parser scans 16 bytes at a time: the input is followed by padding.
-    const p = first.io(body.length + cluster.length + INPUT_PADDING);
-    const mem = first.u8();
-    mem.set(body, p);
-    mem.set(cluster, p + body.length);
     const wal = this.wal ? (this.held ?? new WalParts()) : null;
     // Held from here on: should the call fail half-way, what it stored still comes out with the batch's records.
     if (hold && wal) this.held = wal;
-    let status = first.x.ingest(body.length, cluster.length, now);
+    // The body goes in pieces (ingest-pieces.ts), each one call after the other into the same parse.
+    const pieces = new BodyPieces(body, this.pieceBytes);
+    let piece = pieces.first();
+    let status = first.x.ingest(this.putPiece(body, piece, cluster), cluster.length, now, piece.last ? 1 : 0);
     while (true) {
-      if (this.shards.length > 1) this.flushOutboxes();
-      if (status !== INGEST_FLUSH) break;
+      status = this.runPiece(status, wal);
+      if (status === INGEST_ERROR || piece.last) break;
+      // Every shard hands over the piece's WAL records, so none of them holds a body's worth.
       if (wal) {
-        wal.takePart(first);
-        first.x.walNext();
+        this.shards.forEach((s, i) => {
+          wal.takePart(s, i);
+          s.x.walNext();
+        });
       }
-      status = first.x.ingestResume();
+      piece = pieces.next(first.x.ingestConsumed() >>> 0);
+      status = first.x.ingestNext(this.putPiece(body, piece, cluster), cluster.length, piece.last ? 1 : 0);
     }
-    if (wal && !hold) this.shards.forEach((s, i) => wal.takeFinal(s, i === 0));
+    if (wal && !hold) this.shards.forEach((s, i) => wal.takeFinal(s, i));
     const error = status === INGEST_ERROR
       ? { line: first.x.errorLineNumber(), message: first.text(first.x.errorMessage(), first.x.errorMessageLength()) }
       : null;
     return ingestResult(this.shards, error, wal && !hold ? wal.result() : []);
+  }
+
+  /** Copies a piece of the body, the default cluster after it, into the parsing shard; the piece's length. */
+  private putPiece(body: Uint8Array, piece: Piece, cluster: Uint8Array): number {
+    const first = this.shards[0];
+    const len = piece.end - piece.start;
+    // The parser scans 16 bytes at a time: the input is followed by padding.
+    const p = first.io(len + cluster.length + INPUT_PADDING);
+    const mem = first.u8();
+    mem.set(body.subarray(piece.start, piece.end), p);
+    mem.set(cluster, p + len);
+    return len;
+  }
+
+  /** Runs the parse until the piece is done or a line is malformed, emptying outboxes and WAL parts when asked. */
+  private runPiece(status: number, wal: WalParts | null): number {
+    const first = this.shards[0];
+    while (true) {
+      if (this.shards.length > 1) this.flushOutboxes();
+      if (status !== INGEST_FLUSH) return status;
+      if (wal) {
+        wal.takePart(first, 0);
+        first.x.walNext();
+      }
+      status = first.x.ingestResume();
+    }
   }
 
   /** The default cluster's bytes: the same one comes with every request of a service. */

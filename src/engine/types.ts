@@ -42,6 +42,13 @@ export interface StoreOptions {
    * Answers, files and WAL records are the same either way.
    */
   compression?: boolean;
+  /**
+   * An ingest body goes to the engine in pieces of at most this many bytes,
+   * cut after a newline (a longer line makes its piece longer), so request
+   * buffers stay this small whatever the body; the result is the same as for
+   * the body in one piece. Default 4 MiB; tests set it small.
+   */
+  ingestPieceBytes?: number;
 }
 
 /** One series as it is exported for, or imported from, a checkpoint file. */

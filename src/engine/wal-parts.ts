@@ -1,12 +1,16 @@
-// The WAL records of one ingest call, per host. The parsing shard may hand its
-// records over in parts during the call (between hosts, once they pass a few
-// hundred KiB) and every shard hands over the rest at its end; a host whose
-// records span parts gets them joined.
+// The WAL records of one ingest call (or a batch of held calls), per host.
+// A shard may hand its records over in parts during the call (the parsing
+// shard between hosts once they pass 2 MiB, every shard at the end of each
+// piece of a body) and hands over the rest at its end; a host whose records
+// span parts gets them joined.
 //
 // Records handed over at the end of the call stay where they are: the result
 // holds views of engine memory, valid until the next call into the store (the
 // WAL appender writes them at once and copies only what must wait). Parts
 // handed over during the call are copied, since the shard reuses that buffer.
+//
+// The result lists the hosts shard by shard, each shard's in order of first
+// appearance: the same order whether the body came in one piece or many.
 import type { WalAppend } from './types.ts';
 import { concatBytes } from './codec.ts';
 import { EngineMemoryError, type Shard } from './shard.ts';
@@ -17,31 +21,45 @@ const NO_RECORDS = new Uint8Array(0);
 
 interface SplitHost {
   append: WalAppend;
+  generation: number;
   parts: Uint8Array[];
 }
 
-export class WalParts {
-  /** In order of first appearance. */
-  private readonly out: WalAppend[] = [];
-  /** Hosts of the parsing shard handed over during the call, by level (levels stay put during a call). */
-  private split: Map<number, SplitHost> | null = null;
+interface ShardParts {
+  /** Its hosts in order of first appearance. */
+  out: WalAppend[];
+  /** Hosts handed over in parts, by level (a level's address and generation name one host). */
+  split: Map<number, SplitHost>;
+  /** Every host handed over in parts (a level's entry in split may have been taken over by a newer generation). */
+  joined: SplitHost[];
+}
 
-  /** The parsing shard's records so far, copied; the caller then lets the shard drop them (walNext). */
-  takePart(shard: Shard): void {
+export class WalParts {
+  private readonly shards: ShardParts[] = [];
+
+  private of(index: number): ShardParts {
+    while (this.shards.length <= index) this.shards.push({ out: [], split: new Map(), joined: [] });
+    return this.shards[index]!;
+  }
+
+  /** The shard's records so far, copied; the caller then lets the shard drop them (walNext). */
+  takePart(shard: Shard, index: number): void {
     const n = groups(shard);
     if (n === 0) return;
-    const split = (this.split ??= new Map());
+    const parts = this.of(index);
     const table = shard.x.walTablePtr() >>> 2;
     const words = shard.u32();
     const bytes = shard.u8();
     for (let i = 0, t = table; i < n; i++, t += TABLE_WORDS) {
       const level = words[t];
-      let host = split.get(level);
-      if (host === undefined) {
-        const names = shard.hostNames(level, words[t + 4]);
-        host = { append: { cluster: names.cluster, host: names.host, records: NO_RECORDS, count: 0 }, parts: [] };
-        split.set(level, host);
-        this.out.push(host.append);
+      const generation = words[t + 4];
+      let host = parts.split.get(level);
+      if (host === undefined || host.generation !== generation) {
+        const names = shard.hostNames(level, generation);
+        host = { append: { cluster: names.cluster, host: names.host, records: NO_RECORDS, count: 0 }, generation, parts: [] };
+        parts.split.set(level, host);
+        parts.joined.push(host);
+        parts.out.push(host.append);
       }
       host.parts.push(bytes.slice(words[t + 1], words[t + 1] + words[t + 2]));
       host.append.count += words[t + 3];
@@ -49,30 +67,35 @@ export class WalParts {
   }
 
   /** The records a shard holds at the end of the call, as views. */
-  takeFinal(shard: Shard, parsing: boolean): void {
+  takeFinal(shard: Shard, index: number): void {
     const n = groups(shard);
     if (n === 0) return;
+    const parts = this.of(index);
     const table = shard.x.walTablePtr() >>> 2;
     const words = shard.u32();
     const bytes = shard.u8();
-    const split = parsing ? this.split : null;
     for (let i = 0, t = table; i < n; i++, t += TABLE_WORDS) {
       const level = words[t];
+      const generation = words[t + 4];
       const records = bytes.subarray(words[t + 1], words[t + 1] + words[t + 2]);
-      const earlier = split?.get(level);
-      if (earlier !== undefined) {
+      const earlier = parts.split.get(level);
+      if (earlier !== undefined && earlier.generation === generation) {
         earlier.parts.push(records);
         earlier.append.count += words[t + 3];
         continue;
       }
-      const names = shard.hostNames(level, words[t + 4]);
-      this.out.push({ cluster: names.cluster, host: names.host, records, count: words[t + 3] });
+      const names = shard.hostNames(level, generation);
+      parts.out.push({ cluster: names.cluster, host: names.host, records, count: words[t + 3] });
     }
   }
 
   result(): WalAppend[] {
-    if (this.split) for (const h of this.split.values()) h.append.records = concatBytes(h.parts);
-    return this.out;
+    const out: WalAppend[] = [];
+    for (const parts of this.shards) {
+      for (const h of parts.joined) h.append.records = concatBytes(h.parts);
+      for (const a of parts.out) out.push(a);
+    }
+    return out;
   }
 }
 

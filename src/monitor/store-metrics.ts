@@ -2,6 +2,8 @@
 // cap are judged by (README "Monitoring").
 
 import type { MetricStore } from '../engine/types.ts';
+import { processRssBytes } from '../runtime/index.ts';
+import { memoryFigures } from './memory-figures.ts';
 import type { ScrapedMetrics } from './scraped.ts';
 
 export interface StoreLimits {
@@ -21,23 +23,38 @@ export function storeMetrics(m: ScrapedMetrics, store: MetricStore, limits: Stor
     'Bytes per sample held: kind="used" stored data, kind="linear" linear memory (0 while empty)',
     ['kind'],
   );
+  const shardPerSample = m.gaugeSet(
+    'cc_metric_store_shard_bytes_per_sample',
+    'Bytes per sample held by a shard: kind="used" stored data, kind="linear" linear memory (0 while empty)',
+    ['shard', 'kind'],
+  );
+  const rss = m.gauge('cc_metric_store_process_rss_bytes', 'Resident set size of the process (the runtime\'s process.memoryUsage().rss)');
+  const rssPerSample = m.gauge('cc_metric_store_process_rss_bytes_per_sample', 'Resident set size of the process per sample held (0 while empty)');
   const hosts = m.gauge('cc_metric_store_hosts', 'Hosts (cluster/host pairs) holding data in memory');
   m.gauge('cc_metric_store_memory_cap_bytes', 'metric-store.memory-cap in bytes; 0 = no cap')(limits.memoryCapBytes);
   m.gauge('cc_metric_store_shard_memory_limit_bytes', 'metric-store.shard-memory-limit in bytes: the most a shard stores')(limits.shardMemoryLimitBytes);
 
   return () => {
     const stats = store.stats();
+    const figures = memoryFigures(stats, processRssBytes());
     const each = <K extends 'memoryBytes' | 'usedBytes' | 'chunks' | 'samples'>(key: K) =>
       stats.shards.map((s, i) => [{ shard: String(i) }, s[key]] as [Record<string, string>, number]);
     linear(each('memoryBytes'));
     used(each('usedBytes'));
     chunks(each('chunks'));
     samples(each('samples'));
-    const held = stats.shards.reduce((a, s) => a + s.samples, 0);
     perSample([
-      [{ kind: 'used' }, held ? stats.usedBytes / held : 0],
-      [{ kind: 'linear' }, held ? stats.memoryBytes / held : 0],
+      [{ kind: 'used' }, figures.bytesPerSample.used],
+      [{ kind: 'linear' }, figures.bytesPerSample.linear],
     ]);
+    shardPerSample(figures.shards.flatMap((s, i) => [
+      [{ shard: String(i), kind: 'used' }, s.bytesPerSample.used] as [Record<string, string>, number],
+      [{ shard: String(i), kind: 'linear' }, s.bytesPerSample.linear] as [Record<string, string>, number],
+    ]));
+    if (figures.processRssBytes !== null) {
+      rss(figures.processRssBytes);
+      rssPerSample(figures.rssBytesPerSample ?? 0);
+    }
     hosts(store.hosts().length);
   };
 }

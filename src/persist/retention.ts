@@ -47,8 +47,11 @@ const CAP_STEPS = [0.75, 0.5, 0.25];
 /**
  * Frees data older than 75 %, then 50 %, then 25 % of the retention window
  * until the store's sample data is under `capBytes`. Linear memory of a WASM
- * instance never shrinks, so the cap is held against the bytes in use, which
- * freeing does lower and which new data fills first.
+ * instance never shrinks, so the cap is held against the bytes the store
+ * holds (`stats().usedBytes`: levels, chunks and pages, as they are held,
+ * request buffers left out), which freeing does lower and which new data
+ * fills first. So linear memory stays about the cap, plus per shard its
+ * request buffers (about 16 MiB, docs/engine.md) and a growth step (1/64).
  */
 export function enforceMemoryCap(store: MetricStore, capBytes: number, now: number, retention: number, log: PersistLogger): MemoryCapResult {
   const before = store.stats().usedBytes;

@@ -77,3 +77,14 @@ export function dropPrivileges(user: string, group: string): void {
   if (group) process.setgid(group);
   if (user) process.setuid(user);
 }
+
+/** The resident set size of the process in bytes (process.memoryUsage on Node, Bun and Deno), null where the runtime does not tell. */
+export function processRssBytes(): number | null {
+  try {
+    const usage = process.memoryUsage as { rss?: () => number } & (() => { rss: number });
+    const rss = typeof usage.rss === 'function' ? usage.rss() : usage().rss;
+    return Number.isFinite(rss) && rss > 0 ? rss : null;
+  } catch {
+    return null;
+  }
+}

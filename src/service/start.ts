@@ -7,10 +7,12 @@ import { type Authenticator, createJwtAuthenticator } from '../auth/jwt.ts';
 import type { ServiceConfig } from '../config/types.ts';
 import type { MetricStore } from '../engine/types.ts';
 import type { Logger } from '../log.ts';
+import { memoryFigures } from '../monitor/memory-figures.ts';
 import { createServiceMonitor } from '../monitor/service-monitor.ts';
 import {
   type RunningHttpServer,
   dropPrivileges,
+  processRssBytes,
   readUrlFile,
   startHttpServer,
   swaggerAssetReader,
@@ -47,7 +49,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let write: WritePath | null = null;
   let http: RunningHttpServer | null = null;
   const extensions: Extension[] = [];
-  const status = () => Object.assign({ store: store.stats(), connections: http?.connections() }, ...extensions.map((e) => e.status?.() ?? {}));
+  const status = () => Object.assign({ store: memoryFigures(store.stats(), processRssBytes()), connections: http?.connections() }, ...extensions.map((e) => e.status?.() ?? {}));
   const monitor = createServiceMonitor({
     config,
     store,

@@ -23,7 +23,7 @@ describe('config validation', () => {
     ['metric-store.retention-in-memory', '2 days', 'config.json: metric-store.retention-in-memory: expected a duration string like "48h", got "2 days"'],
     ['metric-store.retention-in-memory', 48, 'config.json: metric-store.retention-in-memory: expected a duration string like "48h", got number 48'],
     ['metric-store.checkpoint-interval', '0s', 'config.json: metric-store.checkpoint-interval: must be a positive duration, got "0s"'],
-    ['metric-store.memory-cap', '100GB', 'config.json: metric-store.memory-cap: expected an integer, got "100GB"'],
+    ['metric-store.memory-cap', '100GB', 'config.json: metric-store.memory-cap: expected a number, got "100GB"'],
     ['metric-store.checkpoints.fsync', 'yes', 'config.json: metric-store.checkpoints.fsync: expected true or false, got "yes"'],
     ['metric-store.checkpoints.file-format', 'bin', 'config.json: metric-store.checkpoints.file-format: expected one of "json", "wal", got "bin"'],
     ['metric-store.cleanup.mode', 'shred', 'config.json: metric-store.cleanup.mode: expected one of "archive", "delete", got "shred"'],
@@ -77,6 +77,12 @@ describe('config validation', () => {
     expect(config.metricStore.cleanup).toEqual({ mode: 'delete', directory: '' });
     expect(config.metricStore.natsSubscriptions).toEqual([]);
     expect(config.nats).toBeNull();
+  });
+
+  it('takes a memory cap in GB as the reference does, and (ours) a fraction of a GB', () => {
+    expect(validateConfig(withChange('metric-store.memory-cap', 100), 'config.json').metricStore.memoryCapGB).toBe(100);
+    expect(validateConfig(withChange('metric-store.memory-cap', 0.25), 'config.json').metricStore.memoryCapGB).toBe(0.25);
+    expect(validate(withChange('metric-store.memory-cap', -1))).toThrow('config.json: metric-store.memory-cap: must be at least 0, got -1');
   });
 
   it('accepts our own keys', () => {

@@ -106,6 +106,9 @@ describe('monitoring endpoints of the service', () => {
       expect(valueOf(m, 'cc_metric_store_hosts')).toBe(4);
       expect(valueOf(m, 'cc_metric_store_shard_samples', { shard: '0' })).toBe(4);
       expect(valueOf(m, 'cc_metric_store_bytes_per_sample', { kind: 'used' })).toBeGreaterThan(0);
+      expect(valueOf(m, 'cc_metric_store_shard_bytes_per_sample', { shard: '0', kind: 'linear' })).toBeGreaterThan(0);
+      expect(valueOf(m, 'cc_metric_store_process_rss_bytes')).toBeGreaterThan(10e6);
+      expect(valueOf(m, 'cc_metric_store_process_rss_bytes_per_sample')).toBeGreaterThan(0);
       expect(valueOf(m, 'cc_metric_store_wal_bytes_written_total')).toBeGreaterThan(0);
       expect(valueOf(m, 'cc_metric_store_wal_hosts')).toBe(4);
       expect(valueOf(m, 'cc_metric_store_restore_duration_seconds')).toBeGreaterThanOrEqual(0);

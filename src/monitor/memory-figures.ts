@@ -1,0 +1,57 @@
+// What the store's memory amounts to, per shard and in total: the figures
+// /api/debug shows under "service.store" and /metrics as gauges. Stored bytes
+// are what the store holds (and what metric-store.memory-cap is held
+// against); linear memory is what its WASM instances took from the system
+// (it never shrinks); the process RSS adds the runtime and its heap.
+
+export interface ShardFigures {
+  /** Linear memory of the shard. */
+  memoryBytes: number;
+  /** Bytes of stored data (levels, chunks, pages). */
+  usedBytes: number;
+  chunks: number;
+  /** Sample slots held. */
+  samples: number;
+  /** Bytes per sample held: of linear memory and of stored data (0 while empty). */
+  bytesPerSample: { linear: number; used: number };
+}
+
+export interface MemoryFigures extends Omit<ShardFigures, 'chunks'> {
+  chunks: number;
+  shards: ShardFigures[];
+  /** Resident set size of the process, where the runtime tells it. */
+  processRssBytes: number | null;
+  /** Bytes of process RSS per sample held (null without RSS, 0 while empty). */
+  rssBytesPerSample: number | null;
+}
+
+interface StoreStats {
+  memoryBytes: number;
+  usedBytes: number;
+  shards: ReadonlyArray<{ memoryBytes: number; usedBytes: number; chunks: number; samples: number }>;
+}
+
+function perSample(bytes: number, samples: number): number {
+  return samples > 0 ? bytes / samples : 0;
+}
+
+export function memoryFigures(stats: StoreStats, rss: number | null): MemoryFigures {
+  const shards = stats.shards.map((s) => ({
+    memoryBytes: s.memoryBytes,
+    usedBytes: s.usedBytes,
+    chunks: s.chunks,
+    samples: s.samples,
+    bytesPerSample: { linear: perSample(s.memoryBytes, s.samples), used: perSample(s.usedBytes, s.samples) },
+  }));
+  const samples = shards.reduce((a, s) => a + s.samples, 0);
+  return {
+    memoryBytes: stats.memoryBytes,
+    usedBytes: stats.usedBytes,
+    chunks: shards.reduce((a, s) => a + s.chunks, 0),
+    samples,
+    bytesPerSample: { linear: perSample(stats.memoryBytes, samples), used: perSample(stats.usedBytes, samples) },
+    shards,
+    processRssBytes: rss,
+    rssBytesPerSample: rss === null ? null : perSample(rss, samples),
+  };
+}
