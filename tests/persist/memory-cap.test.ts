@@ -44,16 +44,16 @@ function read(store: Store, from: number, to: number): unknown {
 
 describe('memory cap', () => {
   it('frees the oldest data until the stored bytes are under a cap given as a fraction of a GB, and keeps linear memory about the cap', () => {
-    // (ours) a fraction of a GB: 1.5 MB.
-    const config = validateConfig({ main: {}, metrics: {}, 'metric-store': { 'retention-in-memory': '48h', 'memory-cap': 0.0015 } }, 'config.json');
+    // (ours) a fraction of a GB: 0.5 MB (48 h of 192 series take about 0.9 MB encoded).
+    const config = validateConfig({ main: {}, metrics: {}, 'metric-store': { 'retention-in-memory': '48h', 'memory-cap': 0.0005 } }, 'config.json');
     const cap = persistSettings(config.metricStore).memoryCapBytes;
-    expect(cap).toBe(1.5e6);
+    expect(cap).toBe(5e5);
     const now = env.clock.now;
     const capped = Store.fromModule(engineModule, { metrics: METRICS });
     const uncapped = Store.fromModule(engineModule, { metrics: METRICS });
     for (const s of [capped, uncapped]) fill(s, now - 48 * H, now, now);
     const before = capped.stats();
-    // 48 h of 192 series: 4 bytes a sample and a little for chunks and levels.
+    // 48 h of 192 series: at most 4 bytes a sample (raw) and a little for chunks and levels.
     expect(before.usedBytes).toBeGreaterThan(cap);
     expect(before.usedBytes / before.shards[0].samples).toBeLessThan(4.3);
 
@@ -64,7 +64,7 @@ describe('memory cap', () => {
     expect(r.after).toBe(capped.stats().usedBytes);
     expect(r.freed).toBeGreaterThan(0);
     // Freed oldest first: what is left of a series is its newest part, answered as without a cap.
-    expect(read(capped, now - 20 * H, now)).toEqual(read(uncapped, now - 20 * H, now));
+    expect(read(capped, now - 10 * H, now)).toEqual(read(uncapped, now - 10 * H, now));
     const old = read(capped, now - 48 * H, now - 40 * H) as { results: Array<Array<{ data: Array<number | null> }>> };
     expect(old.results.flat().every((e) => e.data.every((v) => v === null))).toBe(true);
 
@@ -74,7 +74,7 @@ describe('memory cap', () => {
     fill(capped, now, now + 24 * H, now + 24 * H);
     fill(uncapped, now, now + 24 * H, now + 24 * H);
     expect(p.memoryCheckOnce().after).toBeLessThan(cap);
-    expect(read(capped, now + 4 * H, now + 24 * H)).toEqual(read(uncapped, now + 4 * H, now + 24 * H));
+    expect(read(capped, now + 14 * H, now + 24 * H)).toEqual(read(uncapped, now + 14 * H, now + 24 * H));
     // Linear memory: the cap, the engine's request buffers (a piece of the body, WAL and outboxes) and growth steps of 1 MiB.
     expect(capped.stats().memoryBytes).toBeLessThanOrEqual(linear + 2 ** 20);
     expect(capped.stats().memoryBytes).toBeLessThan(cap + 12 * 2 ** 20);
