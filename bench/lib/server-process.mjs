@@ -26,7 +26,12 @@ export function startServer(dir, config) {
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, '-config', configPath, '-loglevel', 'info'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '-config', configPath, '-loglevel', 'info'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // As npm start, the systemd unit and the image start it (README "Memory").
+    env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env },
+  });
   let stderr = '';
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
