@@ -67,11 +67,11 @@ let failedBits: u32 = 0;
   return <f32>(<f64>n * inv);
 }
 
-/** The smallest e at which the value round-trips; -1 when none does. */
-function minExponent(bits: u32): i32 {
+/** The smallest e from `from` on at which the value round-trips; -1 when none does. */
+function minExponent(bits: u32, from: i32 = 0): i32 {
   const v = <f64>reinterpret<f32>(bits);
   if (!(Math.abs(v) < N_LIMIT)) return -1;
-  for (let e = 0; e <= E_MAX; e++) {
+  for (let e = from; e <= E_MAX; e++) {
     const r = (v * pow10(e) + MAGIC) - MAGIC;
     if (!(Math.abs(r) < N_LIMIT)) return -1;
     if (reinterpret<u32>(<f32>(r * inversePow10(e))) == bits) return e;
@@ -91,11 +91,15 @@ export function toIntegers(src: usize, n: i32): bool {
   let misfits = 0;
   for (let s = 0; s < samples; s++) {
     const at = <usize>((s * n) / samples);
-    const se = minExponent(load<u32>(src + (at << 2)));
-    if (se < 0) misfits++;
-    else if (se > e) e = se;
+    // Only an exponent above the largest so far matters: the search starts
+    // there (a value that fits at e nearly always fits above it, and the
+    // check of every value below catches one that does not).
+    const se = minExponent(load<u32>(src + (at << 2)), e < 0 ? 0 : e);
+    if (se < 0) {
+      if (++misfits * 4 > samples) return false;
+    } else if (se > e) e = se;
   }
-  if (e < 0 || misfits * 4 > samples) return false;
+  if (e < 0) return false;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (convertAt(src, n, e)) {
       exponent = e;

@@ -15,6 +15,7 @@
 import { bitWidth, getVarint, packedBytes, packTail, putVarint, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
 import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, MAX_EXCEPTIONS, narrow, narrowInts, reals, reference, toIntegers } from "./decimal-exponent";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
+import { packNarrow, packWide } from "./decimal-pack";
 import { decimalValues4, GROUP_LOAD, prefixSum4, SIMD_MAX_WIDTH, unpack4, unpackTable } from "./unpack";
 
 export const CODEC_DECIMAL: i32 = 3;
@@ -170,44 +171,6 @@ export function decimalPayloadBytes(src: usize, n: i32): i32 {
   return bytes;
 }
 
-/** Packs n_j - base for c values at src (w > 0; T: f64 or i32, the copies of n); returns the address after the area. */
-function packFor<T>(q: usize, src: usize, c: i32, w: u32, base: i64): usize {
-  let acc: u64 = 0;
-  let bits: u32 = 0;
-  for (let j = 0; j < c; j++) {
-    const v = <u64>(<i64>load<T>(src + (<usize>j * sizeof<T>())) - base);
-    acc |= v << <u64>bits;
-    bits += w;
-    if (bits >= 64) {
-      store<u64>(q, acc);
-      q += 8;
-      bits -= 64;
-      acc = v >> <u64>(w - bits);
-    }
-  }
-  return packTail(q, acc, bits);
-}
-
-/** Packs n_j - n_{j-1} - base for c values at src, n_{-1} = prev (w > 0). */
-function packDelta<T>(q: usize, src: usize, c: i32, w: u32, base: i64, prev: i64): usize {
-  let acc: u64 = 0;
-  let bits: u32 = 0;
-  for (let j = 0; j < c; j++) {
-    const n = <i64>load<T>(src + (<usize>j * sizeof<T>()));
-    const v = <u64>(n - prev - base);
-    prev = n;
-    acc |= v << <u64>bits;
-    bits += w;
-    if (bits >= 64) {
-      store<u64>(q, acc);
-      q += 8;
-      bits -= 64;
-      acc = v >> <u64>(w - bits);
-    }
-  }
-  return packTail(q, acc, bits);
-}
-
 /** Writes the payload planned by the last decimalPayloadBytes(n); returns the address after it. */
 export function writeDecimal(p: usize, n: i32): usize {
   store<u8>(p, <u8>exponent);
@@ -231,11 +194,11 @@ export function writeDecimal(p: usize, n: i32): usize {
     const delta = (mode & MODE_DELTA) != 0;
     if (narrow) {
       const src = narrowInts + (<usize>from << 2);
-      if (w != 0) p = delta ? packDelta<i32>(p, src, c, w, base, prev) : packFor<i32>(p, src, c, w, base);
+      if (w != 0) p = packNarrow(p, src, c, w, base, delta);
       prev = <i64>load<i32>(src + (<usize>(c - 1) << 2));
     } else {
       const src = reals + (<usize>from << 3);
-      if (w != 0) p = delta ? packDelta<f64>(p, src, c, w, base, prev) : packFor<f64>(p, src, c, w, base);
+      if (w != 0) p = packWide(p, src, c, w, base, delta);
       prev = <i64>load<f64>(src + (<usize>(c - 1) << 3));
     }
   }
