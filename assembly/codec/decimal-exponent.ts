@@ -67,11 +67,11 @@ let failedBits: u32 = 0;
   return <f32>(<f64>n * inv);
 }
 
-/** The smallest e at which the value round-trips; -1 when none does. */
-function minExponent(bits: u32): i32 {
+/** The smallest e from `from` on at which the value round-trips; -1 when none does. */
+function minExponent(bits: u32, from: i32 = 0): i32 {
   const v = <f64>reinterpret<f32>(bits);
   if (!(Math.abs(v) < N_LIMIT)) return -1;
-  for (let e = 0; e <= E_MAX; e++) {
+  for (let e = from; e <= E_MAX; e++) {
     const r = (v * pow10(e) + MAGIC) - MAGIC;
     if (!(Math.abs(r) < N_LIMIT)) return -1;
     if (reinterpret<u32>(<f32>(r * inversePow10(e))) == bits) return e;
@@ -91,11 +91,15 @@ export function toIntegers(src: usize, n: i32): bool {
   let misfits = 0;
   for (let s = 0; s < samples; s++) {
     const at = <usize>((s * n) / samples);
-    const se = minExponent(load<u32>(src + (at << 2)));
-    if (se < 0) misfits++;
-    else if (se > e) e = se;
+    // Only an exponent above the largest so far matters: the search starts
+    // there (a value that fits at e nearly always fits above it, and the
+    // check of every value below catches one that does not).
+    const se = minExponent(load<u32>(src + (at << 2)), e < 0 ? 0 : e);
+    if (se < 0) {
+      if (++misfits * 4 > samples) return false;
+    } else if (se > e) e = se;
   }
-  if (e < 0 || misfits * 4 > samples) return false;
+  if (e < 0) return false;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (convertAt(src, n, e)) {
       exponent = e;
@@ -109,16 +113,18 @@ export function toIntegers(src: usize, n: i32): bool {
 }
 
 /**
- * Four values at once: true when all four round-trip at e and are narrow;
- * then their n are stored. Adding MAGIC rounds v * 10^e to the nearest
+ * Four values at once: when all four round-trip at e and are narrow, both
+ * copies of their n are stored. Adding MAGIC rounds v * 10^e to the nearest
  * integer n and puts it in the low bits (t = 1.5 * 2^52 + n; t - MAGIC is n
  * as f64, +0 for -0 as the decoder's f64(n) is), which the check multiplies
  * back as the decoder does. t's high word is 0x43380000 plus n's sign exactly
  * when t kept the binade, so n is the low word; adding 2^30 keeps it
- * non-negative exactly when |n| is narrow. Anything else goes one by one.
+ * non-negative exactly when |n| is narrow. Returns 1 then; 2 when all four
+ * round-trip with wider n (only the f64 copies are stored); 0 when one does
+ * not, and they go one by one.
  */
 // @ts-ignore: decorator
-@inline function convertFour(p: usize, at: usize, scale: v128, inv: v128): bool {
+@inline function convertFour(p: usize, at: usize, scale: v128, inv: v128): i32 {
   const v = v128.load(p);
   const magic = f64x2.splat(MAGIC);
   const tLo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scale), magic);
@@ -128,13 +134,22 @@ export function toIntegers(src: usize, n: i32): bool {
   const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(lo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(hi, inv)), 0, 1, 4, 5);
   const n4 = i32x4.shuffle(tLo, tHi, 0, 2, 4, 6);
   const high = i32x4.shuffle(tLo, tHi, 1, 3, 5, 7);
-  let ok = v128.and(i32x4.eq(back, v), i32x4.eq(high, i32x4.add(i32x4.splat(0x43380000), i32x4.shr_s(n4, 31))));
-  ok = v128.and(ok, i32x4.ge_s(i32x4.add(n4, i32x4.splat(<i32>NARROW_LIMIT)), i32x4.splat(0)));
-  if (!i32x4.all_true(ok)) return false;
-  v128.store(narrowInts + (at >> 1), n4);
+  const same = i32x4.eq(back, v);
+  let narrowOk = v128.and(same, i32x4.eq(high, i32x4.add(i32x4.splat(0x43380000), i32x4.shr_s(n4, 31))));
+  narrowOk = v128.and(narrowOk, i32x4.ge_s(i32x4.add(n4, i32x4.splat(<i32>NARROW_LIMIT)), i32x4.splat(0)));
+  if (i32x4.all_true(narrowOk)) {
+    v128.store(narrowInts + (at >> 1), n4);
+    v128.store(reals + at, lo);
+    v128.store(reals + at, hi, 16);
+    return 1;
+  }
+  // Wide n: the scalar check (|n| < 2^51 and the value read back), four at once.
+  const limit = f64x2.splat(N_LIMIT);
+  const inRange = i32x4.shuffle(f64x2.lt(f64x2.abs(lo), limit), f64x2.lt(f64x2.abs(hi), limit), 0, 2, 4, 6);
+  if (!i32x4.all_true(v128.and(same, inRange))) return 0;
   v128.store(reals + at, lo);
   v128.store(reals + at, hi, 16);
-  return true;
+  return 2;
 }
 
 function convertAt(src: usize, n: i32, e: i32): bool {
@@ -148,7 +163,10 @@ function convertAt(src: usize, n: i32, e: i32): bool {
   let allNarrow = true;
   let i = 0;
   while (i < n) {
-    if (i + 4 <= n && convertFour(src + (<usize>i << 2), <usize>i << 3, scale2, inv2)) {
+    const four = i + 4 <= n ? convertFour(src + (<usize>i << 2), <usize>i << 3, scale2, inv2) : 0;
+    if (four != 0) {
+      // Wide n leave narrowInts unwritten: it is read only when every n is narrow.
+      allNarrow &= four == 1;
       if (firstFit < 0) firstFit = i;
       last = load<f64>(reals + (<usize>(i + 3) << 3));
       i += 4;

@@ -15,6 +15,8 @@
 import { bitWidth, getVarint, packedBytes, packTail, putVarint, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
 import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, MAX_EXCEPTIONS, narrow, narrowInts, reals, reference, toIntegers } from "./decimal-exponent";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
+import { packNarrow, packWide } from "./decimal-pack";
+import { decimalValues4, GROUP_LOAD, prefixSum4, SIMD_MAX_WIDTH, unpack4, unpackTable } from "./unpack";
 
 export const CODEC_DECIMAL: i32 = 3;
 
@@ -169,44 +171,6 @@ export function decimalPayloadBytes(src: usize, n: i32): i32 {
   return bytes;
 }
 
-/** Packs n_j - base for c values at src (w > 0; T: f64 or i32, the copies of n); returns the address after the area. */
-function packFor<T>(q: usize, src: usize, c: i32, w: u32, base: i64): usize {
-  let acc: u64 = 0;
-  let bits: u32 = 0;
-  for (let j = 0; j < c; j++) {
-    const v = <u64>(<i64>load<T>(src + (<usize>j * sizeof<T>())) - base);
-    acc |= v << <u64>bits;
-    bits += w;
-    if (bits >= 64) {
-      store<u64>(q, acc);
-      q += 8;
-      bits -= 64;
-      acc = v >> <u64>(w - bits);
-    }
-  }
-  return packTail(q, acc, bits);
-}
-
-/** Packs n_j - n_{j-1} - base for c values at src, n_{-1} = prev (w > 0). */
-function packDelta<T>(q: usize, src: usize, c: i32, w: u32, base: i64, prev: i64): usize {
-  let acc: u64 = 0;
-  let bits: u32 = 0;
-  for (let j = 0; j < c; j++) {
-    const n = <i64>load<T>(src + (<usize>j * sizeof<T>()));
-    const v = <u64>(n - prev - base);
-    prev = n;
-    acc |= v << <u64>bits;
-    bits += w;
-    if (bits >= 64) {
-      store<u64>(q, acc);
-      q += 8;
-      bits -= 64;
-      acc = v >> <u64>(w - bits);
-    }
-  }
-  return packTail(q, acc, bits);
-}
-
 /** Writes the payload planned by the last decimalPayloadBytes(n); returns the address after it. */
 export function writeDecimal(p: usize, n: i32): usize {
   store<u8>(p, <u8>exponent);
@@ -230,11 +194,11 @@ export function writeDecimal(p: usize, n: i32): usize {
     const delta = (mode & MODE_DELTA) != 0;
     if (narrow) {
       const src = narrowInts + (<usize>from << 2);
-      if (w != 0) p = delta ? packDelta<i32>(p, src, c, w, base, prev) : packFor<i32>(p, src, c, w, base);
+      if (w != 0) p = packNarrow(p, src, c, w, base, delta);
       prev = <i64>load<i32>(src + (<usize>(c - 1) << 2));
     } else {
       const src = reals + (<usize>from << 3);
-      if (w != 0) p = delta ? packDelta<f64>(p, src, c, w, base, prev) : packFor<f64>(p, src, c, w, base);
+      if (w != 0) p = packWide(p, src, c, w, base, delta);
       prev = <i64>load<f64>(src + (<usize>(c - 1) << 3));
     }
   }
@@ -248,13 +212,56 @@ export function writeDecimal(p: usize, n: i32): usize {
   return room < 0 ? 0 : min(c, (room << 3) / w + 1);
 }
 
+/** Whether every n of a FOR block (base + fields of w bits) fits an i32 lane and unpack4 takes the width. */
+// @ts-ignore: decorator
+@inline function forFitsLanes(w: i32, base: i64): bool {
+  return w <= SIMD_MAX_WIDTH && base >= <i64>i32.MIN_VALUE && base + (<i64>1 << <i64>w) - 1 <= <i64>i32.MAX_VALUE;
+}
+
+/** Whether every n of a delta block of c <= 64 steps after prev fits an i32 lane (and unpack4 takes the width). */
+// @ts-ignore: decorator
+@inline function deltaFitsLanes(w: i32, base: i64, prev: i64): bool {
+  if (w > SIMD_MAX_WIDTH || base < -(<i64>1 << 32) || base > (<i64>1 << 32)) return false;
+  const lowest = prev + (base < 0 ? base << 6 : 0);
+  const highest = prev + (((base > 0 ? base : 0) + (<i64>1 << <i64>w) - 1) << 6);
+  return lowest >= <i64>i32.MIN_VALUE && highest <= <i64>i32.MAX_VALUE;
+}
+
+/** Fields before this many of c can be read by unpack4 in groups of eight without passing `end`. */
+// @ts-ignore: decorator
+@inline function simdFields(area: usize, end: usize, c: i32, w: i32): i32 {
+  // Group j+4's load (the later one) must end by `end`.
+  let j = c & ~7;
+  while (j > 0 && area + <usize>(((j - 4) * w) >> 3) + <usize>GROUP_LOAD > end) j -= 8;
+  return j;
+}
+
 /** c values of a FOR block of width w > 0 into q; returns the last n. */
 // @ts-ignore: decorator
 @inline function unpackFor(q: usize, area: usize, c: i32, w: i32, base: i64, inv: f64, end: usize): i64 {
   const mask = widthMask(w);
   let cur: i64 = base;
   let j = 0;
-  let bit: u32 = 0;
+  if (forFitsLanes(w, base)) {
+    const stop = simdFields(area, end, c, w);
+    const even = unpackTable(w, 0);
+    const odd = unpackTable(w, 1);
+    const s0 = v128.load(even);
+    const m0 = v128.load(even, 16);
+    const s1 = v128.load(odd);
+    const m1 = v128.load(odd, 16);
+    const base4 = i32x4.splat(<i32>base);
+    const inv2 = f64x2.splat(inv);
+    for (; j < stop; j += 8) {
+      const a = i32x4.add(unpack4(area, j, w, s0, m0), base4);
+      const b = i32x4.add(unpack4(area, j + 4, w, s1, m1), base4);
+      const at = q + (<usize>j << 2);
+      v128.store(at, decimalValues4(a, inv2));
+      v128.store(at, decimalValues4(b, inv2), 16);
+    }
+    if (j == c) return base + <i64>unpackAt(area, <u32>((c - 1) * w), mask, end);
+  }
+  let bit = <u32>(j * w);
   const safe = safeFields(area, end, c, w);
   for (; j < safe; j++, bit += <u32>w) {
     cur = base + <i64>((load<u64>(area + <usize>(bit >> 3)) >> <u64>(bit & 7)) & mask);
@@ -273,7 +280,29 @@ export function writeDecimal(p: usize, n: i32): usize {
   const mask = widthMask(w);
   let cur = prev;
   let j = 0;
-  let bit: u32 = 0;
+  if (deltaFitsLanes(w, base, prev)) {
+    const stop = simdFields(area, end, c, w);
+    const even = unpackTable(w, 0);
+    const odd = unpackTable(w, 1);
+    const s0 = v128.load(even);
+    const m0 = v128.load(even, 16);
+    const s1 = v128.load(odd);
+    const m1 = v128.load(odd, 16);
+    const base4 = i32x4.splat(<i32>base);
+    const inv2 = f64x2.splat(inv);
+    let prev4 = i32x4.splat(<i32>prev);
+    for (; j < stop; j += 8) {
+      const a = i32x4.add(prefixSum4(i32x4.add(unpack4(area, j, w, s0, m0), base4)), prev4);
+      const aLast = i32x4.shuffle(a, a, 3, 3, 3, 3);
+      const b = i32x4.add(prefixSum4(i32x4.add(unpack4(area, j + 4, w, s1, m1), base4)), aLast);
+      prev4 = i32x4.shuffle(b, b, 3, 3, 3, 3);
+      const at = q + (<usize>j << 2);
+      v128.store(at, decimalValues4(a, inv2));
+      v128.store(at, decimalValues4(b, inv2), 16);
+    }
+    cur = <i64>i32x4.extract_lane(prev4, 0);
+  }
+  let bit = <u32>(j * w);
   const safe = safeFields(area, end, c, w);
   for (; j < safe; j++, bit += <u32>w) {
     cur += base + <i64>((load<u64>(area + <usize>(bit >> 3)) >> <u64>(bit & 7)) & mask);

@@ -1,0 +1,70 @@
+// Four bit-packed fields (bits.ts layout, LSB first) at a time, for widths
+// 1..25: one 16-byte load from the group's first byte, a swizzle that puts
+// each field's four bytes in its lane, a multiply by 2^(32 - w - shift) that
+// moves each lane's field to its top bits (wasm SIMD has no per-lane shift),
+// then one shift right by 32 - w. A field then never spans more than 4 bytes
+// (shift <= 7, shift + w <= 32). Groups of four start at field j = 4k, bit
+// 4kw: its bit within the byte is 0 or 4 only, so two patterns a width.
+// Decoders use it only where the load stays before the block's end.
+
+// @ts-ignore: decorator
+@inline export const SIMD_MAX_WIDTH: i32 = 25;
+
+/** Per width and group parity: 16 swizzle indices, then 4 u32 multipliers. */
+const tables: usize = memory.data((SIMD_MAX_WIDTH + 1) * 2 * 32, 16);
+let tablesReady = false;
+
+function buildTables(): void {
+  for (let w = 1; w <= SIMD_MAX_WIDTH; w++) {
+    for (let g = 0; g < 2; g++) {
+      const t = groupTable(w, g);
+      const first = (4 * g * w) & 7;
+      for (let i = 0; i < 4; i++) {
+        const bit = first + i * w;
+        const byte = bit >> 3;
+        for (let b = 0; b < 4; b++) store<u8>(t + <usize>(i * 4 + b), <u8>(byte + b));
+        store<u32>(t + 16 + <usize>(i << 2), <u32>1 << <u32>(32 - w - (bit & 7)));
+      }
+    }
+  }
+  tablesReady = true;
+}
+
+// @ts-ignore: decorator
+@inline function groupTable(w: i32, parity: i32): usize {
+  return tables + (<usize>((w << 1) | parity) << 5);
+}
+
+/** The table of a width for groups at even (parity 0) or odd positions; builds them the first time. */
+// @ts-ignore: decorator
+@inline export function unpackTable(w: i32, parity: i32): usize {
+  if (!tablesReady) buildTables();
+  return groupTable(w, parity);
+}
+
+/** Fields j..j+3 (j a multiple of 4) of width w of the area, with the group's table `t`. */
+// @ts-ignore: decorator
+@inline export function unpack4(area: usize, j: i32, w: i32, swizzle: v128, scale: v128): v128 {
+  const raw = v128.load(area + <usize>((j * w) >> 3));
+  return i32x4.shr_u(i32x4.mul(i8x16.swizzle(raw, swizzle), scale), <i32>(32 - w));
+}
+
+/** Bytes from a group's first byte that unpack4 reads. */
+// @ts-ignore: decorator
+@inline export const GROUP_LOAD: i32 = 16;
+
+/** Four i32 lanes summed from the left: [a, a+b, a+b+c, a+b+c+d]. */
+// @ts-ignore: decorator
+@inline export function prefixSum4(d: v128): v128 {
+  const zero = i32x4.splat(0);
+  const s = i32x4.add(d, i32x4.shuffle(zero, d, 0, 4, 5, 6));
+  return i32x4.add(s, i32x4.shuffle(zero, s, 0, 1, 4, 5));
+}
+
+/** Four f32 values f32(f64(n) * inv) of four i32 n, as the scalar decoder computes them. */
+// @ts-ignore: decorator
+@inline export function decimalValues4(n4: v128, inv: v128): v128 {
+  const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.convert_low_i32x4_s(n4), inv));
+  const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(n4, n4, 2, 3, 0, 1)), inv));
+  return i32x4.shuffle(lo, hi, 0, 1, 4, 5);
+}
