@@ -1,14 +1,19 @@
 // Persistence figures: snapshot encode/write MB/s, .bin decode and restore
 // MB/s (files only, and into the engine), WAL encode/decode/append, JSON, and
 // the ingest rate of the service's write path with the WAL on versus off.
-// Prints figures; asserts nothing.
+// Restore into the engine is measured twice, raw versus sealed chunks in the
+// same run: on full-precision sines (the files' worst case for the codecs)
+// and on realistic values (bench/data/generator.mjs `seriesValues`: each
+// series its metric's shape, node metrics on the node, hwthread metrics per
+// hwthread). Prints figures; asserts nothing.
 //
-//   node bench/persist.bench.mjs [hosts=100]
+//   node bench/persist.bench.mjs [hosts=100] [restore]   (`restore`: only the restore figures)
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { METRICS, seriesValues } from './data/generator.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(repo, 'test-output');
@@ -25,6 +30,7 @@ const P = await bundle(join(repo, 'bench/persist-entry.ts'), 'bench-persist.mjs'
 const wasm = new WebAssembly.Module(readFileSync(join(repo, 'build/engine.wasm')));
 const engineStore = (metrics, wal = true, compression = true) => P.Store.create(wasm, { metrics, wal, compression });
 const HOSTS = Number(process.argv[2] ?? 100);
+const ONLY_RESTORE = process.argv[3] === 'restore';
 const SLOTS = 720; // 12 h at 60 s
 const T0 = 1725620030;
 
@@ -44,6 +50,25 @@ function hostLevel(seed) {
   return root;
 }
 
+const NODE_KINDS = METRICS.filter((m) => m.level === 'node').map((m) => m.kind);
+const THREAD_KINDS = METRICS.filter((m) => m.level === 'hwthread').map((m) => m.kind);
+/** The same tree as hostLevel, its values as collectors send them (seriesValues: the metric's shape, NaN for not sent). */
+function realisticHostLevel(seed) {
+  const series = (kind, k) => ({ frequency: 60, start: T0, values: seriesValues(kind, SLOTS, seed * 1000 + k) });
+  const level = (names, kinds, k0) => ({ metrics: new Map(names.map((n, j) => [n, series(kinds[j % kinds.length], k0 + j)])), children: new Map() });
+  const root = level(Array.from({ length: 10 }, (_, j) => `node_metric_${j}`), NODE_KINDS, 0);
+  for (let t = 0; t < 64; t++) root.children.set(`hwthread${t}`, level(Array.from({ length: 8 }, (_, j) => `thread_metric_${j}`), THREAD_KINDS, 100 + 8 * t));
+  for (let s = 0; s < 2; s++) root.children.set(`socket${s}`, level(Array.from({ length: 4 }, (_, j) => `socket_metric_${j}`), THREAD_KINDS.slice(6), 700 + 4 * s));
+  return root;
+}
+
+/** Writes host h's .bin under root/fritz/n<h>, as the checkpointer leaves it. */
+async function writeBin(root, h, level) {
+  const d = join(root, 'fritz', `n${h}`);
+  mkdirSync(d, { recursive: true });
+  await P.writeFileAtomic(join(d, `${T0 - 30}.bin`), P.encodeBinSnapshot({ from: T0 - 30, to: T0 + 43200, root: level }), { sync: false });
+}
+
 function time(fn) {
   const t = performance.now();
   const r = fn();
@@ -57,9 +82,50 @@ async function timeAsync(fn) {
 const mbs = (bytes, secs) => `${(bytes / 1e6 / secs).toFixed(0)} MB/s`;
 const line = (what, detail) => console.log(`${what.padEnd(44)} ${detail}`);
 
+const metricNames = [...Array.from({ length: 10 }, (_, j) => `node_metric_${j}`), ...Array.from({ length: 8 }, (_, j) => `thread_metric_${j}`), ...Array.from({ length: 4 }, (_, j) => `socket_metric_${j}`)];
+const metricTable = Object.fromEntries(metricNames.map((m) => [m, { frequency: 60, aggregation: 'avg' }]));
+const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
+
+/**
+ * Restore of the .bin files under `root` into a new engine, as at start-up,
+ * with sealed chunks (the default: restore encodes every chunk but a series'
+ * newest as it loads) and with raw chunks; alternating, best of 3 each, so
+ * the machine's other load hits both alike.
+ */
+async function restoreIntoEngine(root, what) {
+  const best = { true: { secs: Infinity }, false: { secs: Infinity } };
+  for (let rep = 0; rep < 3; rep++) {
+    for (const compression of [true, false]) {
+      const store = await engineStore(metricTable, true, compression);
+      const [rs, secs] = await timeAsync(() => P.restore({ store, root, restorePoint: 0, log: quiet, disk: new P.DiskState(), sync: false }));
+      if (secs < best[compression].secs) best[compression] = { secs, rs, used: store.stats().usedBytes };
+    }
+  }
+  const rate = (b) => b.rs.bytes / 1e6 / b.secs;
+  for (const compression of [false, true]) {
+    const b = best[compression];
+    line(`restore of .bin into the engine, ${what}, ${compression ? 'sealed' : 'raw'}`,
+      `${rate(b).toFixed(0)} MB/s (${b.rs.files} files, best of 3; target >= 1000 MB/s), ${(b.used / 1e6).toFixed(0)} MB held, ${(b.used / (b.rs.bytes / 4)).toFixed(2)} B/value${compression ? `; ${(100 * rate(b) / rate(best.false)).toFixed(0)} % of raw` : ''}`);
+  }
+}
+
+/** Both restore figures: the sines already under sineRoot, then realistic values written beside them. */
+async function restoreFigures(sineRoot) {
+  await restoreIntoEngine(sineRoot, 'sines');
+  const realRoot = join(dir, 'realistic');
+  for (let h = 0; h < HOSTS; h++) await writeBin(realRoot, h, realisticHostLevel(h));
+  await restoreIntoEngine(realRoot, 'realistic');
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'ccms-bench-'));
 try {
   console.log(`persist bench: ${HOSTS} hosts x ${(10 + 64 * 8 + 2 * 4)} series x ${SLOTS} values`);
+  if (ONLY_RESTORE) {
+    const sineRoot = join(dir, 'sync');
+    for (let h = 0; h < HOSTS; h++) await writeBin(sineRoot, h, hostLevel(h));
+    await restoreFigures(sineRoot);
+    process.exit(0);
+  }
   const levels = Array.from({ length: HOSTS }, (_, h) => hostLevel(h));
 
   // .bin encode
@@ -99,7 +165,6 @@ try {
 
   // restore pipeline: readdir, read, decode, select, order check; loadHost is a no-op
   const nullStore = { loadHost() {}, loadTable() {}, reserve() {}, writeSamples: (_c, _h, s) => s.count, hosts: () => [], exportHost: () => null, stats: () => ({ memoryBytes: 0, usedBytes: 0, shards: [] }) };
-  const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
   let best = { secs: Infinity, rs: null };
   for (let rep = 0; rep < 3; rep++) {
     const [rs, secs] = await timeAsync(() =>
@@ -109,20 +174,7 @@ try {
   }
   line('restore of .bin (read+decode; loading excluded)', `${mbs(best.rs.bytes, best.secs)} (${best.rs.files} files, best of 3)`);
 
-  // The same into the engine, as at start-up: a new store each time
-  const metricNames = [...Array.from({ length: 10 }, (_, j) => `node_metric_${j}`), ...Array.from({ length: 8 }, (_, j) => `thread_metric_${j}`), ...Array.from({ length: 4 }, (_, j) => `socket_metric_${j}`)];
-  const metricTable = Object.fromEntries(metricNames.map((m) => [m, { frequency: 60, aggregation: 'avg' }]));
-  // Sealed chunks (the default: restore encodes every chunk but a series' newest as it loads) and raw chunks.
-  for (const compression of [true, false]) {
-    best = { secs: Infinity, rs: null, used: 0 };
-    for (let rep = 0; rep < 3; rep++) {
-      const store = await engineStore(metricTable, true, compression);
-      const [rs, secs] = await timeAsync(() => P.restore({ store, root: join(dir, 'sync'), restorePoint: 0, log: quiet, disk: new P.DiskState(), sync: false }));
-      if (secs < best.secs) best = { secs, rs, used: store.stats().usedBytes };
-    }
-    line(`restore of .bin into the engine, ${compression ? 'sealed' : 'raw'} chunks`,
-      `${mbs(best.rs.bytes, best.secs)} (${best.rs.files} files, best of 3; target >= 1000 MB/s), ${(best.used / 1e6).toFixed(0)} MB held`);
-  }
+  await restoreFigures(join(dir, 'sync'));
 
   // JSON
   const [jsons, jEnc] = time(() => jsonLevels.map((root) => P.encodeJsonCheckpoint({ from: T0 - 30, to: T0 + 43200, root })));
