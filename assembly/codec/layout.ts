@@ -85,14 +85,23 @@ export function scanMissing(values: usize, len: i32): usize {
     layoutBytes = 1 + 2 * nMissing;
   }
   if (layout == LAYOUT_RANGE) return values + (<usize>first << 2);
+  // Run by run rather than bit by bit: a chunk of real data misses a sample
+  // or two, so its present values are a few long runs, each one copy.
   let q = packedValues;
   for (let w = 0; w < words; w++) {
     let bits = load<u64>(presentMask + (<usize>w << 3));
     const src = values + (<usize>(w << 6) << 2);
     while (bits != 0) {
-      store<u32>(q, load<u32>(src + (<usize>ctz(bits) << 2)));
-      q += 4;
-      bits &= bits - 1;
+      const start = ctz(bits);
+      const run = ctz(~(bits >> start)); // 64 when the run reaches bit 63 from bit 0
+      const from = src + (<usize>start << 2);
+      if (run >= 8) {
+        memory.copy(q, from, <usize>run << 2);
+      } else {
+        for (let k: u64 = 0; k < run; k++) store<u32>(q + (<usize>k << 2), load<u32>(from + (<usize>k << 2)));
+      }
+      q += <usize>run << 2;
+      bits = start + run >= 64 ? 0 : bits & (<u64>-1 << (start + run));
     }
   }
   return packedValues;
