@@ -21,8 +21,8 @@
 // engine's in-process rate on the same bodies (bench/lib/engine-ingest.mjs,
 // under the same runtime, WAL records on); for queries a bare server
 // answering a body of the answer's size to the same load generator
-// (bench/lib/bare-server.mjs: node:http, and Bun.serve / Deno.serve), in
-// turns with the store, best of --rounds each.
+// (bench/lib/bare-server.mjs: node:http, and Bun.serve / Deno.serve, sent
+// the same body as a POST), in turns with the store, best of --rounds each.
 // Prints Markdown tables. The reference Go cc-metric-store on this machine
 // (wrk, 8 connections): 757,000 lines/s, 3,400 and 1,900 queries/s.
 
@@ -154,7 +154,7 @@ async function benchRuntime(runtime) {
       aggregated = Math.max(aggregated, await loadTest(port, queryRequest(port, aggregatedBody)));
       for (const which of ['single', 'aggregated']) {
         for (const [kind, s] of Object.entries(bareServers[which])) {
-          bare[which][kind] = Math.max(bare[which][kind] ?? 0, await loadTest(s.port, queryRequest(s.port, which === 'single' ? singleBody : aggregatedBody)));
+          bare[which][kind] = Math.max(bare[which][kind] ?? 0, await loadTest(s.port, queryRequest(s.port, which === 'single' ? singleBody : aggregatedBody, kind === 'node:http' ? 'GET' : 'POST')));
         }
       }
       log(`${runtime}: queries round ${round}/${rounds}, best req/s: single host ${fmt(single)} (bare ${Object.values(bare.single).map(fmt).join(', ')}),` +
@@ -222,6 +222,14 @@ function countLines(body) {
 
 /** Requests per second over `seconds`, `connections` keep-alive connections each sending the next request when the answer is in. */
 async function loadTest(port, request) {
+  try {
+    return await loadTestOn(port, request);
+  } catch (e) {
+    throw new Error(`load test of port ${port}: ${e.message}`, { cause: e });
+  }
+}
+
+async function loadTestOn(port, request) {
   const conns = await Promise.all(range(connections).map(() => openConnection(port)));
   for (const c of conns) await c.request(request); // warm-up
   let done = 0;
@@ -245,10 +253,11 @@ async function loadTest(port, request) {
 
 // --- HTTP/1.1 over node:net, keep-alive, minimal client cost --------------------
 
-function queryRequest(port, json) {
+/** `method` POST for Bun.serve and Deno.serve, which do not read the body of a GET (Deno.serve then parses it as the next request). */
+function queryRequest(port, json, method = 'GET') {
   const body = Buffer.from(json);
   return Buffer.concat([
-    Buffer.from(`GET /api/query?version=v2 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`),
+    Buffer.from(`${method} /api/query?version=v2 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`),
     body,
   ]);
 }
