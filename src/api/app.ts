@@ -4,7 +4,7 @@
 import { Hono, type Handler } from 'hono';
 import type { Authenticator } from '../auth/jwt.ts';
 import type { RequestLimits } from '../config/types.ts';
-import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
+import { DEFAULT_GZIP_MIN_SIZE, DEFAULT_LIMITS, DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
 import type { MetricStore } from '../engine/types.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { type Ingest, createIngest } from '../service/ingest.ts';
@@ -33,6 +33,8 @@ export interface AppOptions {
   dev?: { readSwaggerAsset: SwaggerAssetReader } | false;
   /** Largest request body in bytes (main.max-body-size). */
   maxBodySize?: number;
+  /** main.gzip-min-size (0: never gzip); default DEFAULT_GZIP_MIN_SIZE. */
+  gzipMinSize?: number;
   /** Request limits (main.max-query-selectors, ...); those not given take their defaults. */
   limits?: Partial<RequestLimits>;
   /** The configured limits that write answers name (window, hosts per write, shard memory). */
@@ -83,6 +85,7 @@ export function createApi(options: AppOptions): Api {
     ingest: options.ingest ?? createIngest(options.store),
     log,
     maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+    gzipMinSize: options.gzipMinSize ?? DEFAULT_GZIP_MIN_SIZE,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     ingestLimits: options.ingestLimits,
     status: options.status,
@@ -117,6 +120,7 @@ export function createApi(options: AppOptions): Api {
     auth: options.auth ?? null,
     log,
     maxBodySize: deps.maxBodySize,
+    gzipMinSize: deps.gzipMinSize,
     requests: options.monitoring?.requests ?? null,
   });
   return { app, direct };

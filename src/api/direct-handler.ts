@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth/jwt.ts';
 import type { Logger } from '../log.ts';
 import type { RequestMetrics } from '../monitor/http-metrics.ts';
+import { NO_HEADERS, encodeAnswer } from './answer-encoding.ts';
 import { readIncomingBody } from './body.ts';
 import { errorBody, failureOf } from './errors.ts';
 import type { QueryAnswerer } from './routes/query.ts';
@@ -24,6 +25,7 @@ export interface DirectHandlerOptions {
   auth: Authenticator | null;
   log: Logger;
   maxBodySize: number;
+  gzipMinSize: number;
   requests: RequestMetrics | null;
 }
 
@@ -37,7 +39,7 @@ const ENCODED_QUERY = /[%+#\\]/;
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
 export function directHandler(options: DirectHandlerOptions): DirectHandler {
-  const { answerers, auth, log, maxBodySize, requests } = options;
+  const { answerers, auth, log, maxBodySize, gzipMinSize, requests } = options;
 
   const serve = async (route: Route, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> => {
     const started = requests ? requests.begin() : 0;
@@ -53,8 +55,9 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
       const body = await readIncomingBody(req, maxBodySize);
       if (route === '/api/query') {
         const answer = await answerers.query(body);
+        const sent = await encodeAnswer(answer, req.headers['accept-encoding'], gzipMinSize);
         status = 200;
-        send(res, 200, JSON_HEADERS, answer);
+        send(res, 200, sent.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...sent.headers }, sent.body);
       } else {
         const outcome = await answerers.write(body, clusterOf(query));
         status = outcome.status;

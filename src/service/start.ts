@@ -71,6 +71,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     log,
     dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
     maxBodySize: config.main.maxBodySize,
+    gzipMinSize: config.main.gzipMinSize,
     limits: config.main.limits,
     ingestLimits: ingestLimitsOf(config),
     viewer: { readFile: readUrlFile },

@@ -1,4 +1,5 @@
 import { QueryLimitError } from '../../engine/query-steps.ts';
+import { encodeAnswer } from '../answer-encoding.ts';
 import { checkSelectors, querySelectorCount, tooManyPoints } from '../query-limits.ts';
 import { parseQueryRequest } from '../query-request.ts';
 import { type AppContext, type RouteDeps, bodyOf } from './context.ts';
@@ -29,6 +30,7 @@ export function queryAnswerer(deps: RouteDeps): QueryAnswerer {
 export function queryRoute(deps: RouteDeps, answer: QueryAnswerer = queryAnswerer(deps)) {
   return async (c: AppContext) => {
     const bytes = await answer(await bodyOf(c, deps));
-    return c.body(bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json' });
+    const sent = await encodeAnswer(bytes, c.req.header('accept-encoding'), deps.gzipMinSize);
+    return c.body(sent.body as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/json', ...sent.headers });
   };
 }
