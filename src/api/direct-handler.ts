@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Authenticator } from '../auth/jwt.ts';
 import type { Logger } from '../log.ts';
 import type { RequestMetrics } from '../monitor/http-metrics.ts';
-import { NO_HEADERS, encodeAnswer } from './answer-encoding.ts';
+import { NO_HEADERS, acceptsGzip, encodeAnswer } from './answer-encoding.ts';
 import { readIncomingBody } from './body.ts';
 import { errorBody, failureOf } from './errors.ts';
 import type { QueryAnswerer } from './routes/query.ts';
@@ -54,10 +54,16 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
       }
       const body = await readIncomingBody(req, maxBodySize);
       if (route === '/api/query') {
-        const answer = await answerers.query(body);
-        const sent = await encodeAnswer(answer, req.headers['accept-encoding'], gzipMinSize);
-        status = 200;
-        send(res, 200, sent.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...sent.headers }, sent.body);
+        const query = answerers.query.prepare(body);
+        const stream = gzipMinSize > 0 && acceptsGzip(req.headers['accept-encoding']) ? null : answerers.query.streamer(query);
+        if (stream) {
+          status = 200;
+          await streamAnswer(res, stream);
+        } else {
+          const sent = await encodeAnswer(await answerers.query.whole(query), req.headers['accept-encoding'], gzipMinSize);
+          status = 200;
+          send(res, 200, sent.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...sent.headers }, sent.body);
+        }
       } else {
         const outcome = await answerers.write(body, clusterOf(query));
         status = outcome.status;
@@ -114,6 +120,31 @@ function sendError(res: ServerResponse, req: IncomingMessage, status: number, me
   }
   if (!req.readableEnded && headers.connection !== 'close') req.resume();
   return status;
+}
+
+/**
+ * A big answer written as the engine produces it (chunked), the next step held
+ * back while the socket's buffer is full. A failure after the first chunk can
+ * no longer become an error answer: the connection is closed (sendError).
+ */
+async function streamAnswer(res: ServerResponse, stream: (write: (chunk: Uint8Array) => Promise<void> | undefined) => Promise<void>): Promise<void> {
+  res.statusCode = 200;
+  res.setHeader('content-type', 'application/json');
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  await stream((chunk) => {
+    if (res.destroyed) throw new Error('client closed the connection during the answer');
+    return res.write(chunk) ? undefined : drained();
+  });
+  res.end();
 }
 
 /** Headers set before end(body), so that node:http adds Content-Length (in the order Hono's adapter gives). */
