@@ -17,7 +17,13 @@
 // - queries/s under keep-alive load (GET /api/query?version=v2 with a body,
 //   as cc-backend sends it): one host's 24 h at 60 s (1,440 points), and the
 //   same span of a metric aggregated over 72 hwthreads.
-// Prints a Markdown table. The reference Go cc-metric-store on this machine
+// Beside each figure, its ceiling measured in the same run: for ingest the
+// engine's in-process rate on the same bodies (bench/lib/engine-ingest.mjs,
+// under the same runtime, WAL records on); for queries a bare server
+// answering a body of the answer's size to the same load generator
+// (bench/lib/bare-server.mjs: node:http, and Bun.serve / Deno.serve, sent
+// the same body as a POST), in turns with the store, best of --rounds each.
+// Prints Markdown tables. The reference Go cc-metric-store on this machine
 // (wrk, 8 connections): 757,000 lines/s, 3,400 and 1,900 queries/s.
 
 import { spawn } from 'node:child_process';
@@ -26,19 +32,15 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import {
+  BULK_LINES, COLLECTOR_HOSTS, COLLECTOR_LINES, FREQUENCY, HWTHREADS, METRIC_CONFIG, STEPS_PER_BODY, bulkBody, collectorBody,
+} from './lib/write-bodies.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const METRICS = ['cpu_load', 'cpu_user', 'flops_any', 'flops_dp', 'flops_sp', 'mem_bw', 'ipc', 'clock', 'cpu_power', 'mem_used'];
-const HOSTS = 64;
-const HWTHREADS = 72;
-const STEPS_PER_BODY = 5;
-const COLLECTOR_HOSTS = 256;
-const FREQUENCY = 60;
 const DAY = 86_400;
 
 const { runtimes, seconds, connections, bodies, rounds, entry } = parseArgs(process.argv.slice(2));
-const BULK_LINES = METRICS.length * HOSTS * HWTHREADS * STEPS_PER_BODY;
-const COLLECTOR_LINES = METRICS.length * HWTHREADS;
 // As many collector lines per round as bulk lines.
 const COLLECTOR_STEPS = Math.max(1, Math.round((bodies * BULK_LINES) / (COLLECTOR_LINES * COLLECTOR_HOSTS)));
 
@@ -54,6 +56,20 @@ for (const r of rows) {
     `| ${r.runtime} | ${fmt(r.bulk.on)} | ${fmt(r.bulk.off)} | ${cost(r.bulk)} | ${fmt(r.collector.on)} | ${fmt(r.collector.off)} | ${cost(r.collector)} |` +
       ` ${fmt(r.single)} | ${fmt(r.aggregated)} |`,
   );
+}
+console.log('\n| runtime | figure | measured | ceiling (same run) | ratio | target |');
+console.log('|---|---|---:|---|---:|---:|');
+for (const r of rows) {
+  const row = (figure, measured, ceiling, what, target) =>
+    console.log(`| ${r.runtime} | ${figure} | ${fmt(measured)} | ${fmt(ceiling)} ${what} | ${pct(measured / ceiling)} | ${target} |`);
+  row('bulk ingest, WAL on (lines/s)', r.bulk.on, r.engine.bulk, 'engine in-process', '>= 85 %');
+  row(`collector ingest, ${fmt(COLLECTOR_LINES)} lines/request, ${connections} connections, WAL on (lines/s)`, r.collector.on, r.engine.collector, 'engine in-process', '>= 70 %');
+  for (const [figure, measured, bare, target] of [
+    ['single-host query, 1,440 points (req/s)', r.single, r.bare.single, '>= 60 %'],
+    ['72 hwthreads aggregated (req/s)', r.aggregated, r.bare.aggregated, '>= 40 %'],
+  ]) {
+    for (const [server, rate] of Object.entries(bare)) row(figure, measured, rate, `${server}, ${fmt(r.answerBytes[figure.startsWith('single') ? 'single' : 'aggregated'])} B`, target);
+  }
 }
 
 async function benchRuntime(runtime) {
@@ -76,8 +92,7 @@ async function benchRuntime(runtime) {
       to: end,
       queries: [{ metric: 'flops_any', host: 'q0', type: 'hwthread', 'type-ids': range(HWTHREADS).map(String), aggreg: true }],
     });
-    await checkQuery(port, singleBody, 1440);
-    await checkQuery(port, aggregatedBody, 1440);
+    const answerBytes = { single: await checkQuery(port, singleBody, 1440), aggregated: await checkQuery(port, aggregatedBody, 1440) };
 
     // Timestamps after the preloaded day, in order, as collectors send them.
     const bulk = { on: 0, off: 0 };
@@ -117,11 +132,35 @@ async function benchRuntime(runtime) {
     await servers.off.stop();
     delete servers.off;
 
-    const single = await loadTest(port, queryRequest(port, singleBody));
-    log(`${runtime}: single host ${fmt(single)} req/s`);
-    const aggregated = await loadTest(port, queryRequest(port, aggregatedBody));
-    log(`${runtime}: 72 hwthreads aggregated ${fmt(aggregated)} req/s`);
-    return { runtime, bulk, collector, single, aggregated };
+    log(`${runtime}: the engine in-process on the same bodies`);
+    const engine = engineIngest(runtime);
+    log(`${runtime}:   engine lines/s: bulk ${fmt(engine.bulk)}, collector ${fmt(engine.collector)}`);
+
+    // The bare servers answer bodies of the store's answer sizes; each figure and its ceilings in turns.
+    const bareKinds = runtime === 'node' ? ['node:http'] : ['node:http', runtime === 'bun' ? 'Bun.serve' : 'Deno.serve'];
+    const bareServers = {};
+    for (const which of ['single', 'aggregated']) {
+      for (const kind of bareKinds) {
+        const s = await startBareServer(runtime, answerBytes[which], kind !== 'node:http');
+        servers[`bare-${which}-${kind}`] = s;
+        (bareServers[which] ??= {})[kind] = s;
+      }
+    }
+    let single = 0;
+    let aggregated = 0;
+    const bare = { single: {}, aggregated: {} };
+    for (let round = 1; round <= rounds; round++) {
+      single = Math.max(single, await loadTest(port, queryRequest(port, singleBody)));
+      aggregated = Math.max(aggregated, await loadTest(port, queryRequest(port, aggregatedBody)));
+      for (const which of ['single', 'aggregated']) {
+        for (const [kind, s] of Object.entries(bareServers[which])) {
+          bare[which][kind] = Math.max(bare[which][kind] ?? 0, await loadTest(s.port, queryRequest(s.port, which === 'single' ? singleBody : aggregatedBody, kind === 'node:http' ? 'GET' : 'POST')));
+        }
+      }
+      log(`${runtime}: queries round ${round}/${rounds}, best req/s: single host ${fmt(single)} (bare ${Object.values(bare.single).map(fmt).join(', ')}),` +
+        ` 72 hwthreads aggregated ${fmt(aggregated)} (bare ${Object.values(bare.aggregated).map(fmt).join(', ')})`);
+    }
+    return { runtime, bulk, collector, single, aggregated, engine, bare, answerBytes };
   } finally {
     await Promise.all(Object.values(servers).map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
@@ -129,33 +168,6 @@ async function benchRuntime(runtime) {
 }
 
 // --- data -------------------------------------------------------------------
-
-/** One bulk write body: every metric of every hwthread of every host at STEPS_PER_BODY timestamps. */
-function bulkBody(firstTs) {
-  const parts = [];
-  for (let step = 0; step < STEPS_PER_BODY; step++) {
-    const ts = firstTs + step * FREQUENCY;
-    for (let h = 0; h < HOSTS; h++) {
-      for (let t = 0; t < HWTHREADS; t++) {
-        for (let m = 0; m < METRICS.length; m++) {
-          parts.push(`${METRICS[m]},cluster=bench,hostname=h${h},type=hwthread,type-id=${t} value=${((h + t + m + step) % 97) * 0.5} ${ts}\n`);
-        }
-      }
-    }
-  }
-  return Buffer.from(parts.join(''));
-}
-
-/** What one collector sends at one timestamp: every metric of every hwthread of its host. */
-function collectorBody(host, ts) {
-  const parts = [];
-  for (let t = 0; t < HWTHREADS; t++) {
-    for (let m = 0; m < METRICS.length; m++) {
-      parts.push(`${METRICS[m]},cluster=bench,hostname=c${host},type=hwthread,type-id=${t} value=${((host + t + m) % 97) * 0.5} ${ts}\n`);
-    }
-  }
-  return Buffer.from(parts.join(''));
-}
 
 async function preloadQueryHost(port, start) {
   const batch = 60; // timestamps per request
@@ -178,6 +190,7 @@ async function checkQuery(port, body, points) {
   if (res.status !== 200 || !Array.isArray(data) || data.length !== points) {
     throw new Error(`query check failed (HTTP ${res.status}): ${res.body.slice(0, 300)}`);
   }
+  return Buffer.byteLength(res.body);
 }
 
 // --- load -------------------------------------------------------------------
@@ -209,6 +222,14 @@ function countLines(body) {
 
 /** Requests per second over `seconds`, `connections` keep-alive connections each sending the next request when the answer is in. */
 async function loadTest(port, request) {
+  try {
+    return await loadTestOn(port, request);
+  } catch (e) {
+    throw new Error(`load test of port ${port}: ${e.message}`, { cause: e });
+  }
+}
+
+async function loadTestOn(port, request) {
   const conns = await Promise.all(range(connections).map(() => openConnection(port)));
   for (const c of conns) await c.request(request); // warm-up
   let done = 0;
@@ -232,10 +253,11 @@ async function loadTest(port, request) {
 
 // --- HTTP/1.1 over node:net, keep-alive, minimal client cost --------------------
 
-function queryRequest(port, json) {
+/** `method` POST for Bun.serve and Deno.serve, which do not read the body of a GET (Deno.serve then parses it as the next request). */
+function queryRequest(port, json, method = 'GET') {
   const body = Buffer.from(json);
   return Buffer.concat([
-    Buffer.from(`GET /api/query?version=v2 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`),
+    Buffer.from(`${method} /api/query?version=v2 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`),
     body,
   ]);
 }
@@ -332,9 +354,7 @@ function startServer(runtime, dir, script = entry ?? (runtime === 'node' ? join(
   mkdirSync(dir, { recursive: true });
   const config = {
     main: { addr: '127.0.0.1:0' },
-    metrics: Object.fromEntries(
-      METRICS.map((m) => [m, { frequency: FREQUENCY, aggregation: ['cpu_load', 'mem_used'].includes(m) ? null : m === 'ipc' || m === 'clock' ? 'avg' : 'sum' }]),
-    ),
+    metrics: METRIC_CONFIG,
     'metric-store': {
       'retention-in-memory': '48h',
       // The writes run on in order past the preloaded day, ahead of the clock; the
@@ -349,6 +369,11 @@ function startServer(runtime, dir, script = entry ?? (runtime === 'node' ? join(
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const [cmd, ...args] = serverCommand(runtime, script);
   const child = spawn(cmd, [...args, '-config', configPath, '-loglevel', 'info'], { cwd: dir, stdio: ['ignore', 'inherit', 'pipe'] });
+  return listening(child);
+}
+
+/** Resolves with the port once `child` logs "listening at HOST:PORT". */
+function listening(child) {
   let stderr = '';
   return new Promise((resolve, reject) => {
     child.stderr.on('data', (d) => {
@@ -367,6 +392,21 @@ function startServer(runtime, dir, script = entry ?? (runtime === 'node' ? join(
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
   });
+}
+
+/** Lines/s of the engine in-process on the bench's bodies, under `runtime` (bench/lib/engine-ingest.mjs). */
+function engineIngest(runtime) {
+  const [cmd, ...args] = serverCommand(runtime, join(ROOT, 'bench/lib/engine-ingest.mjs'));
+  const run = spawnSync(cmd, [...args, String(bodies), String(COLLECTOR_STEPS), String(rounds)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (run.status !== 0) throw new Error(`engine-ingest.mjs under ${runtime} exited with ${run.status}`);
+  return JSON.parse(run.stdout.trim().split('\n').pop());
+}
+
+/** bench/lib/bare-server.mjs under `runtime`, answering `bytes` bytes. */
+function startBareServer(runtime, bytes, native) {
+  const [cmd, ...args] = serverCommand(runtime, join(ROOT, 'bench/lib/bare-server.mjs'));
+  const child = spawn(cmd, [...args, String(bytes), ...(native ? ['--native'] : [])], { stdio: ['ignore', 'inherit', 'pipe'] });
+  return listening(child);
 }
 
 // --- helpers ----------------------------------------------------------------
@@ -392,6 +432,10 @@ function range(n) {
 
 function fmt(n) {
   return Math.round(n).toLocaleString('en-US');
+}
+
+function pct(ratio) {
+  return `${(ratio * 100).toFixed(0)} %`;
 }
 
 function cost({ on, off }) {

@@ -4,20 +4,21 @@
 import { Hono, type Handler } from 'hono';
 import type { Authenticator } from '../auth/jwt.ts';
 import type { RequestLimits } from '../config/types.ts';
-import { DEFAULT_LIMITS, DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
+import { DEFAULT_GZIP_MIN_SIZE, DEFAULT_LIMITS, DEFAULT_MAX_BODY_SIZE } from '../config/validate.ts';
 import type { MetricStore } from '../engine/types.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import { type Ingest, createIngest } from '../service/ingest.ts';
 import type { IngestLimits } from '../ingest-report.ts';
 import { requireAuth } from './auth-middleware.ts';
-import { HttpError, errorResponse } from './errors.ts';
+import { errorResponse, failureOf } from './errors.ts';
 import type { AppEnv, RouteDeps } from './routes/context.ts';
 import { debugRoute } from './routes/debug.ts';
 import { freeRoute } from './routes/free.ts';
 import { healthcheckRoute } from './routes/healthcheck.ts';
 import { type MonitoringRoutes, mountMonitoring } from './routes/monitoring.ts';
-import { queryRoute } from './routes/query.ts';
-import { writeRoute } from './routes/write.ts';
+import { type QueryAnswerer, queryAnswerer, queryRoute } from './routes/query.ts';
+import { type WriteAnswerer, writeAnswerer, writeRoute } from './routes/write.ts';
+import { type DirectHandler, directHandler } from './direct-handler.ts';
 import { type SwaggerAssetReader, mountSwagger } from './swagger.ts';
 import { type ViewerFileReader, mountViewer } from './viewer.ts';
 
@@ -32,6 +33,8 @@ export interface AppOptions {
   dev?: { readSwaggerAsset: SwaggerAssetReader } | false;
   /** Largest request body in bytes (main.max-body-size). */
   maxBodySize?: number;
+  /** main.gzip-min-size (0: never gzip); default DEFAULT_GZIP_MIN_SIZE. */
+  gzipMinSize?: number;
   /** Request limits (main.max-query-selectors, ...); those not given take their defaults. */
   limits?: Partial<RequestLimits>;
   /** The configured limits that write answers name (window, hosts per write, shard memory). */
@@ -44,35 +47,57 @@ export interface AppOptions {
   monitoring?: MonitoringRoutes;
 }
 
-type RouteFactory = (deps: RouteDeps) => Handler<AppEnv>;
+/** What /api/query and /api/write answer, shared by their Hono routes and the direct handler. */
+export interface Answerers {
+  query: QueryAnswerer;
+  write: WriteAnswerer;
+}
+
+type RouteFactory = (deps: RouteDeps, answerers: Answerers) => Handler<AppEnv>;
 
 /** The five endpoints of the reference with their methods (reference: query is GET only; POST is ours). */
 export const API_ROUTES: ReadonlyArray<{ path: string; methods: readonly string[]; route: RouteFactory }> = [
-  { path: '/api/query', methods: ['GET', 'POST'], route: queryRoute },
-  { path: '/api/write', methods: ['POST'], route: writeRoute },
+  { path: '/api/query', methods: ['GET', 'POST'], route: (deps, a) => queryRoute(deps, a.query) },
+  { path: '/api/write', methods: ['POST'], route: (deps, a) => writeRoute(deps, a.write) },
   { path: '/api/free', methods: ['POST'], route: freeRoute },
   { path: '/api/debug', methods: ['GET'], route: debugRoute },
   { path: '/api/healthcheck', methods: ['GET'], route: healthcheckRoute },
 ];
 
 export function createApp(options: AppOptions): Hono<AppEnv> {
+  return createApi(options).app;
+}
+
+export interface Api {
+  app: Hono<AppEnv>;
+  /**
+   * Answers /api/query and /api/write straight from node:http's request
+   * (direct-handler.ts), with the app's auth, limits, errors, logging and
+   * request metrics; it leaves every other request to `app`.
+   */
+  direct: DirectHandler;
+}
+
+export function createApi(options: AppOptions): Api {
   const log = options.log ?? silentLogger;
   const deps: RouteDeps = {
     store: options.store,
     ingest: options.ingest ?? createIngest(options.store),
     log,
     maxBodySize: options.maxBodySize ?? DEFAULT_MAX_BODY_SIZE,
+    gzipMinSize: options.gzipMinSize ?? DEFAULT_GZIP_MIN_SIZE,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     ingestLimits: options.ingestLimits,
     status: options.status,
   };
+  const answerers: Answerers = { query: queryAnswerer(deps), write: writeAnswerer(deps) };
   const app = new Hono<AppEnv>();
   const guard = options.auth ? requireAuth(options.auth) : null;
   // First, so that its middleware times every route below.
   if (options.monitoring) mountMonitoring(app, options.monitoring, guard);
 
   for (const { path, methods, route } of API_ROUTES) {
-    const handler = route(deps);
+    const handler = route(deps, answerers);
     for (const p of [path, `${path}/`]) {
       if (guard) app.on([...methods], p, guard, handler);
       else app.on([...methods], p, handler);
@@ -87,12 +112,16 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 
   app.notFound((c) => errorResponse(404, `no such endpoint: ${c.req.method} ${c.req.path}`));
   app.onError((err) => {
-    if (err instanceof HttpError) {
-      log.warn(`REST ERROR : ${err.message}`);
-      return errorResponse(err.status, err.message, err.headers);
-    }
-    log.error(`REST ERROR : ${err.stack ?? err.message}`);
-    return errorResponse(500, err.message);
+    const failure = failureOf(err, log);
+    return errorResponse(failure.status, failure.message, failure.headers);
   });
-  return app;
+  const direct = directHandler({
+    answerers,
+    auth: options.auth ?? null,
+    log,
+    maxBodySize: deps.maxBodySize,
+    gzipMinSize: deps.gzipMinSize,
+    requests: options.monitoring?.requests ?? null,
+  });
+  return { app, direct };
 }

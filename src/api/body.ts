@@ -22,6 +22,13 @@ export function readBody({ incoming, request }: BodySource, limit: number): Prom
   return incoming ? readIncoming(incoming, limit, declared) : readStream(request.body, limit);
 }
 
+/** The body of a node:http request (the direct handler's), with the same limit and errors. */
+export function readIncomingBody(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
+  const declared = Number(incoming.headers['content-length'] ?? NaN);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  return readIncoming(incoming, limit);
+}
+
 function tooLarge(limit: number): HttpError {
   // The rest of the body is not read, so the connection cannot carry another request.
   return new HttpError(413, `request body larger than ${limit} bytes (main.max-body-size)`, { connection: 'close' });

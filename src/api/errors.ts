@@ -35,8 +35,22 @@ export function badRequest(message: string): HttpError {
   return new HttpError(400, message);
 }
 
-/** `extra` members follow status and error (the counts of a partial write). */
+/** The JSON error body; `extra` members follow status and error (the counts of a partial write). */
+export function errorBody(status: number, message: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ status: statusText(status), error: message, ...extra }) + '\n';
+}
+
 export function errorResponse(status: number, message: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): Response {
-  const body = JSON.stringify({ status: statusText(status), error: message, ...extra }) + '\n';
-  return new Response(body, { status, headers: { 'content-type': 'application/json', ...headers } });
+  return new Response(errorBody(status, message, extra), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/** What a route's failure becomes: an HttpError its own answer (logged as a warning), anything else a 500 (logged as an error). */
+export function failureOf(err: unknown, log: { warn(m: string): void; error(m: string): void }): HttpError {
+  if (err instanceof HttpError) {
+    log.warn(`REST ERROR : ${err.message}`);
+    return err;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  log.error(`REST ERROR : ${e.stack ?? e.message}`);
+  return new HttpError(500, e.message);
 }

@@ -38,9 +38,11 @@ export function expectObject(value: unknown, path: string): JsonObject {
 export function expectFields(value: unknown, path: string, fields: readonly string[]): JsonObject {
   const obj = expectObject(value, path);
   const out: JsonObject = Object.create(null);
-  for (const [key, member] of Object.entries(obj)) {
-    const folded = foldKey(key);
-    const name = fields.find((field) => field === folded) ?? key;
+  for (const key in obj) {
+    if (!Object.hasOwn(obj, key)) continue;
+    const member = obj[key];
+    // Our field names are lower-case ASCII, so a key spelled as one needs no folding (the common case).
+    const name = fields.includes(key) ? key : (fields.find((field) => field === foldKey(key)) ?? key);
     if (member !== null || !(name in out)) out[name] = member;
   }
   return out;

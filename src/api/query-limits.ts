@@ -2,7 +2,7 @@
 // expand to, counted before the engine does any work, and how many points
 // its answer may hold, which the engine enforces as it writes the answer.
 
-import type { QueryRequest, QuerySpec } from '../engine/types.ts';
+import type { MetricTable, QueryRequest, QuerySpec } from '../engine/types.ts';
 import { withDeviceLevel } from '../engine/device-query.ts';
 import { badRequest, type HttpError } from './errors.ts';
 
@@ -33,6 +33,26 @@ export function querySelectorCount(req: QueryRequest, hosts: () => number): numb
 /** A 400 when `count` selectors are more than `limit`; `what` names them in the message. */
 export function checkSelectors(count: number, limit: number, what = 'query expands to'): void {
   if (count > limit) throw badRequest(`${what} ${count} selectors (limit ${SELECTORS_KEY} = ${limit})`);
+}
+
+/**
+ * The most points an answer to `req` can hold: per entry (a selector, or a
+ * for-all-nodes host and metric) one per metric frequency of the span, and
+ * two for the ends; entries of unknown metrics hold none. The engine counts
+ * the real points against main.max-query-points; this bound only says when
+ * it cannot be passed (query.ts streams only then).
+ */
+export function answerPointsBound(req: QueryRequest, metrics: MetricTable, hosts: () => number): number {
+  const span = Math.max(0, req.to - req.from);
+  const perEntry = (metric: string) => {
+    const f = Object.hasOwn(metrics, metric) ? metrics[metric]!.frequency : 0;
+    return f > 0 ? Math.floor(span / f) + 2 : 0;
+  };
+  let n = 0;
+  for (const q of req.queries) n += selectorsOf(q) * perEntry(q.metric);
+  const fan = req['for-all-nodes'];
+  if (fan != null && fan.length > 0) for (const metric of fan) n += hosts() * perEntry(metric);
+  return n;
 }
 
 export function tooManyPoints(limit: number): HttpError {

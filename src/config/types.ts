@@ -35,6 +35,8 @@ export interface MainConfig {
   jwtPublicKey: string;
   /** (ours) Largest accepted request body in bytes. */
   maxBodySize: number;
+  /** (ours) `gzip-min-size`: query answers of at least this many bytes are gzipped when the client accepts gzip; 0 = never. */
+  gzipMinSize: number;
   /** (ours) Limits of one request; README "Limits". */
   limits: RequestLimits;
   debug: { dumpToFile: string; gops: boolean };

@@ -10,6 +10,12 @@ import type { MainConfig, MetricStoreConfig, NatsConfig, NatsSubscription, Reque
 
 export const DEFAULT_ADDR = '127.0.0.1:8082';
 export const DEFAULT_MAX_BODY_SIZE = 256 * 1024 ** 2;
+/**
+ * main.gzip-min-size: 0, never. Measured (bench/gzip.bench.mjs, README
+ * "Performance"), gzip at its fastest level makes answers slower on loopback
+ * and 1 Gbit/s, and pays only on links slower than about 300 Mbit/s.
+ */
+export const DEFAULT_GZIP_MIN_SIZE = 0;
 export const MAX_SHARD_MEMORY = 4 * 1024 ** 3;
 /** (ours) The defaults of README "Limits": generous for real sites, bounded for hostile clients. */
 export const DEFAULT_LIMITS: RequestLimits = {
@@ -54,6 +60,7 @@ const MAIN_KEYS = [
   'debug',
   'jwt-public-key',
   'max-body-size',
+  'gzip-min-size',
   'max-hosts-per-write',
   'max-query-selectors',
   'max-query-points',
@@ -80,6 +87,7 @@ function readMain(main: ObjectReader): MainConfig {
     metricsWithoutAuth: main.boolean('metrics-without-auth', false),
     jwtPublicKey,
     maxBodySize: main.byteSize('max-body-size', DEFAULT_MAX_BODY_SIZE, 1),
+    gzipMinSize: main.byteSize('gzip-min-size', DEFAULT_GZIP_MIN_SIZE),
     limits: readLimits(main),
     debug: { dumpToFile: debug?.string('dump-to-file', '') ?? '', gops: debug?.boolean('gops', false) ?? false },
   };

@@ -51,9 +51,53 @@ const STEP_BROKEN = 5;
 export class RowParts {
   private readonly rows: Array<Uint8Array | Uint8Array[] | undefined>;
   private views: number[] = [];
+  /** Rows whose every part is in (for takeReady). */
+  private readonly complete: Uint8Array;
+  /** Rows before it were handed out by takeReady. */
+  private next = 0;
+  private headOut = false;
 
   constructor(count: number) {
     this.rows = new Array(count);
+    this.complete = new Uint8Array(count);
+  }
+
+  /** `row` has all its parts (its shard went past it). */
+  markComplete(row: number): void {
+    this.complete[row] = 1;
+  }
+
+  /**
+   * For an answer written as it is produced: `head` (on the first call) and the
+   * complete rows not handed out yet that follow each other from the first, with
+   * their commas, copied into one buffer (views included, so nothing refers to
+   * engine memory); those rows' parts are dropped. Null when nothing is ready.
+   */
+  takeReady(head: Uint8Array): Uint8Array | null {
+    const first = this.next;
+    let end = first;
+    while (end < this.rows.length && this.complete[end] === 1) end++;
+    if (end === first && this.headOut) return null;
+    let size = this.headOut ? 0 : head.length;
+    for (let i = first; i < end; i++) size += (i > 0 ? 1 : 0) + partsOf(this.rows[i]).reduce((a, b) => a + b.length, 0);
+    const out = new Uint8Array(size);
+    let p = 0;
+    if (!this.headOut) {
+      out.set(head, 0);
+      p = head.length;
+      this.headOut = true;
+    }
+    for (let i = first; i < end; i++) {
+      if (i > 0) out[p++] = 44;
+      for (const part of partsOf(this.rows[i])) {
+        out.set(part, p);
+        p += part.length;
+      }
+      this.rows[i] = undefined;
+    }
+    this.next = end;
+    this.views = this.views.filter((row) => row >= end);
+    return out;
   }
 
   add(row: number, bytes: Uint8Array, isView: boolean): void {
@@ -74,7 +118,7 @@ export class RowParts {
     this.views = [];
   }
 
-  /** head, the rows separated by commas, tail. */
+  /** head, the rows separated by commas, tail (all at once; takeReady not called). */
   join(head: Uint8Array, tail: Uint8Array): Uint8Array {
     let size = head.length + tail.length + Math.max(0, this.rows.length - 1);
     for (const r of this.rows) size += r === undefined ? 0 : Array.isArray(r) ? r.reduce((a, b) => a + b.length, 0) : r.length;
@@ -100,7 +144,10 @@ export class RowParts {
  */
 export function* answerOnShard(
   shard: Shard, command: Uint8Array, pointsLeft: number, maxPoints: number, step: StepSize, parts: RowParts,
+  rows?: readonly number[],
 ): Generator<void, number> {
+  /** `rows` (the shard's rows, ascending) before rows[done] are marked complete. */
+  let done = 0;
   const x = shard.x;
   const cursor = x.queryOpen(command.length) >>> 0;
   if (cursor === 0) throw new EngineMemoryError('query command');
@@ -124,8 +171,12 @@ export function* answerOnShard(
         const len = dv.getUint32(table + i * 12 + 8, true);
         const bytes = body.subarray(off, off + len);
         parts.add(row, last ? bytes : bytes.slice(), last);
+        if (rows) while (done < rows.length && rows[done]! < row) parts.markComplete(rows[done++]!);
       }
-      if (last) return pointsLeft;
+      if (last) {
+        if (rows) while (done < rows.length) parts.markComplete(rows[done++]!);
+        return pointsLeft;
+      }
       // An open entry (STEP_PIECE) is finished before anything else runs.
       if (status === STEP_MORE) {
         parts.detach();
@@ -154,9 +205,13 @@ export async function runWithTurns<T>(steps: Generator<void, T>): Promise<T> {
 }
 
 /** A macrotask: other requests' I/O is served before it (a resolved promise would not let them). */
-function nextTurn(): Promise<void> {
+export function nextTurn(): Promise<void> {
   return new Promise((resolve) => {
     if (typeof setImmediate === 'function') setImmediate(resolve);
     else setTimeout(resolve, 0);
   });
+}
+
+function partsOf(row: Uint8Array | Uint8Array[] | undefined): Uint8Array[] {
+  return row === undefined ? [] : Array.isArray(row) ? row : [row];
 }

@@ -13,7 +13,7 @@ import { decodeExportFiles } from './export-files.ts';
 import { BodyPieces, DEFAULT_PIECE_BYTES, type Piece } from './ingest-pieces.ts';
 import { ingestResult } from './ingest-result.ts';
 import { jsonString } from './json-text.ts';
-import { DEFAULT_STEP, type QueryOptions, RowParts, answerOnShard, runToEnd, runWithTurns } from './query-steps.ts';
+import { DEFAULT_STEP, type QueryOptions, RowParts, answerOnShard, nextTurn, runToEnd, runWithTurns } from './query-steps.ts';
 import { EngineMemoryError, Shard, utf8 } from './shard.ts';
 import { hostHash } from './shard-hash.ts';
 import { WalParts } from './wal-parts.ts';
@@ -233,8 +233,27 @@ export class Store implements MetricStore {
     return runWithTurns(this.answer(req, options));
   }
 
-  /** The answer in steps (see query-steps.ts): one shard after the other, each in as many steps as it takes. */
-  private *answer(req: QueryRequest, options: QueryOptions): Generator<void, Uint8Array> {
+  async queryStream(req: QueryRequest, options: QueryOptions, write: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void> {
+    let pending: Promise<void> | undefined;
+    const steps = this.answer(req, options, (chunk) => {
+      pending = write(chunk) ?? pending;
+    });
+    for (;;) {
+      const r = steps.next();
+      if (r.done) break;
+      const wait = pending;
+      pending = undefined;
+      await (wait ?? nextTurn());
+    }
+    await pending;
+  }
+
+  /**
+   * The answer in steps (see query-steps.ts): one shard after the other, each in
+   * as many steps as it takes. With `sink`, the rows ready before each turn go to
+   * it, and an empty buffer is returned.
+   */
+  private *answer(req: QueryRequest, options: QueryOptions, sink?: (chunk: Uint8Array) => void): Generator<void, Uint8Array> {
     const cluster = String(req.cluster ?? '');
     const queries: QuerySpec[] = [...(req.queries ?? [])];
     let echoed: QuerySpec[] | null = null;
@@ -267,12 +286,33 @@ export class Store implements MetricStore {
     const maxPoints = options.maxPoints ?? Infinity;
     const step = { ...DEFAULT_STEP, ...options.step };
     const parts = new RowParts(queries.length);
-    let pointsLeft = maxPoints;
-    for (const [shard, list] of byShard) {
-      pointsLeft = yield* answerOnShard(shard, encodeQuery(header, list), pointsLeft, maxPoints, step, parts);
-    }
     const head = echoed && echoed.length > 0 ? utf8(`{"queries":[${echoed.map(echoQuery).join(',')}],"results":[`) : RESULTS_HEAD;
-    return parts.join(head, RESULTS_TAIL);
+    let pointsLeft = maxPoints;
+    if (!sink) {
+      for (const [shard, list] of byShard) {
+        pointsLeft = yield* answerOnShard(shard, encodeQuery(header, list), pointsLeft, maxPoints, step, parts);
+      }
+      return parts.join(head, RESULTS_TAIL);
+    }
+    const emit = () => {
+      const ready = parts.takeReady(head);
+      if (ready) sink(ready);
+    };
+    for (const [shard, list] of byShard) {
+      const steps = answerOnShard(shard, encodeQuery(header, list), pointsLeft, maxPoints, step, parts, list.map(([row]) => row));
+      for (let r = steps.next(); ; r = steps.next()) {
+        if (r.done) {
+          pointsLeft = r.value;
+          break;
+        }
+        emit();
+        yield;
+      }
+      emit();
+    }
+    emit();
+    sink(RESULTS_TAIL);
+    return new Uint8Array(0);
   }
 
   // ---- tree operations ----

@@ -247,6 +247,14 @@ export interface MetricStore {
    */
   queryAsync(req: QueryRequest, options?: QueryOptions): Promise<Uint8Array>;
 
+  /**
+   * queryAsync's answer handed to `write` as it is produced (the rows ready at
+   * each turn, in order); a promise from `write` holds the next step back until
+   * it settles (the socket drained). Throws as queryAsync does, possibly after
+   * some chunks were written.
+   */
+  queryStream?(req: QueryRequest, options: QueryOptions, write: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void>;
+
   /** Frees every chunk under `selector` whose last step ends before `to`; returns the count. */
   free(selector: string[], to: number): number;
 

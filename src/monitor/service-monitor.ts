@@ -89,6 +89,7 @@ export function createServiceMonitor(options: ServiceMonitorOptions): ServiceMon
     },
     routes: () => ({
       middleware: http.middleware(),
+      requests: http,
       scrape: () => monitor.scrape(),
       readiness: () => monitor.readiness(),
       metricsWithoutAuth: options.config.main.metricsWithoutAuth,

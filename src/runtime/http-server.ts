@@ -2,17 +2,19 @@
 // runtimes: cc-backend sends GET /api/query with a body, which the native Bun
 // and Deno servers drop, while their node:http passes it on.
 
-import { createAdaptorServer } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
+import { type IncomingMessage, type Server, type ServerResponse, createServer as createPlainServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { type ConnectionLimits, type ConnectionStats, guardConnections } from './connection-guard.ts';
 
-type FetchCallback = Parameters<typeof createAdaptorServer>[0]['fetch'];
+type FetchCallback = Parameters<typeof getRequestListener>[0];
 
 export interface HttpServerOptions {
   fetch: FetchCallback;
+  /** Asked first about every request; when it returns false, `fetch` answers (src/api/direct-handler.ts). */
+  direct?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Empty: every interface. */
   host: string;
   port: number;
@@ -36,11 +38,14 @@ export interface RunningHttpServer {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   const tls = options.tls ? await loadKeyPair(options.tls.certFile, options.tls.keyFile) : null;
   const serverOptions = { ...nodeTimeouts(options.limits), ...tls };
-  const server = (
-    tls
-      ? createAdaptorServer({ fetch: options.fetch, createServer: createHttpsServer, serverOptions })
-      : createAdaptorServer({ fetch: options.fetch, serverOptions })
-  ) as Server;
+  const viaFetch = getRequestListener(options.fetch);
+  const direct = options.direct;
+  const listener = direct
+    ? (req: IncomingMessage, res: ServerResponse) => {
+        if (!direct(req, res)) void viaFetch(req, res);
+      }
+    : viaFetch;
+  const server = (tls ? createHttpsServer(serverOptions, listener) : createPlainServer(serverOptions, listener)) as Server;
   const guard = options.limits ? guardConnections(server, options.limits) : null;
 
   let open = 0;

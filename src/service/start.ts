@@ -1,7 +1,7 @@
 // Start-up and shutdown of the whole service, runtime-neutral apart from the
 // runtime layer it calls: store, extensions (persistence, NATS), HTTP API.
 
-import { API_ROUTES, createApp } from '../api/app.ts';
+import { API_ROUTES, createApi } from '../api/app.ts';
 import { MONITORING_PATHS } from '../api/routes/monitoring.ts';
 import { type Authenticator, createJwtAuthenticator } from '../auth/jwt.ts';
 import type { ServiceConfig } from '../config/types.ts';
@@ -66,13 +66,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
   for (const create of options.extensions ?? EXTENSIONS) extensions.push(await create(context));
   write = writePath(extensions, store);
 
-  const app = createApp({
+  const { app, direct } = createApi({
     store,
     ingest: monitor.countWrites(write, 'http').ingest,
     auth,
     log,
     dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
     maxBodySize: config.main.maxBodySize,
+    gzipMinSize: config.main.gzipMinSize,
     limits: config.main.limits,
     ingestLimits: ingestLimitsOf(config),
     viewer: { readFile: readUrlFile },
@@ -86,7 +87,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
       const { addr, httpsCertFile, httpsKeyFile } = config.main;
       const tls = httpsCertFile && httpsKeyFile ? { certFile: httpsCertFile, keyFile: httpsKeyFile } : null;
       const limits = connectionLimits(config.main.limits, log);
-      http = await startHttpServer({ fetch: app.fetch, host: addr.host, port: addr.port, tls, limits });
+      http = await startHttpServer({ fetch: app.fetch, direct, host: addr.host, port: addr.port, tls, limits });
       log.info(`${tls ? 'HTTPS' : 'HTTP'} server listening at ${hostPort(http.host, http.port)}...`);
       if (options.dev) log.info(`Swagger UI at ${http.protocol}://${hostPort(http.host, http.port)}/swagger/`);
       dropPrivileges(config.main.user, config.main.group);

@@ -95,6 +95,12 @@ describe('config validation', () => {
     expect(validateConfig(withChange('main.max-body-size', '1GiB'), 'config.json').main.maxBodySize).toBe(1024 ** 3);
   });
 
+  it('reads main.gzip-min-size as a byte size, 0 (never) by default', () => {
+    expect(validateConfig(reference, 'config.json').main.gzipMinSize).toBe(0);
+    expect(validateConfig(withChange('main.gzip-min-size', '64KiB'), 'config.json').main.gzipMinSize).toBe(64 * 1024);
+    expect(() => validateConfig(withChange('main.gzip-min-size', 'big'), 'config.json')).toThrow(/main\.gzip-min-size/);
+  });
+
   it('reads the request limits and the ingest window, with their defaults', () => {
     const main = { ...reference.main, 'max-hosts-per-write': 50, 'max-query-points': 1000, 'header-timeout': '2s', 'idle-timeout': '1m' };
     const config = validateConfig(withChange('main', main), 'config.json');

@@ -202,3 +202,31 @@ describe('the engine memory an answer takes', () => {
     expect(s.stats().memoryBytes - before).toBeLessThan(8 * 2 ** 20);
   });
 });
+
+describe('a query streamed as it is produced (queryStream)', () => {
+  const reqs = requests();
+
+  it.each([1, 3])('writes the bytes of queryAsync in order over %i shard(s), whatever the step size, waiting on a slow writer', async (shards) => {
+    const store = fixture(shards);
+    const whole = reqs.map((r) => decoder.decode(store.query(r)));
+    for (const step of STEPS) {
+      for (const [i, req] of reqs.entries()) {
+        const chunks: Uint8Array[] = [];
+        let slow = 0;
+        await store.queryStream(req, { step }, (chunk) => {
+          chunks.push(chunk.slice());
+          // Every other chunk: the writer's buffer is full until the next turn.
+          return chunks.length % 2 === 0 ? new Promise((resolve) => setImmediate(() => resolve(void slow++))) : undefined;
+        });
+        expect(chunks.map((c) => decoder.decode(c)).join(''), `request ${i}, step ${JSON.stringify(step)}`).toBe(whole[i]);
+        if (step.selectors === 1 && i === 0) expect(chunks.length).toBeGreaterThan(10);
+      }
+    }
+  });
+
+  it('throws QueryLimitError as queryAsync does', async () => {
+    const store = fixture(1);
+    const write = () => undefined;
+    await expect(store.queryStream(reqs[0]!, { maxPoints: 100, step: { selectors: 1 } }, write)).rejects.toBeInstanceOf(QueryLimitError);
+  });
+});

@@ -20,6 +20,8 @@ export interface RouteDeps {
   ingest: Ingest;
   log: Logger;
   maxBodySize: number;
+  /** main.gzip-min-size: query answers from this size on are gzipped for clients that accept it; 0 = never. */
+  gzipMinSize: number;
   /** main.max-query-selectors, main.max-query-points, ... */
   limits: RequestLimits;
   /** The configured limits that write answers name. */

@@ -4,6 +4,7 @@
 // (restored and serving), which never need a token: a probe carries none.
 
 import type { Hono, MiddlewareHandler } from 'hono';
+import type { RequestMetrics } from '../../monitor/http-metrics.ts';
 import type { Readiness } from '../../monitor/readiness.ts';
 import { errorResponse } from '../errors.ts';
 import type { AppEnv } from './context.ts';
@@ -11,6 +12,8 @@ import type { AppEnv } from './context.ts';
 export interface MonitoringRoutes {
   /** Runs around every request of the app (latency histogram, requests in flight). */
   middleware: MiddlewareHandler;
+  /** The same metrics for the requests the direct handler answers (direct-handler.ts). */
+  requests?: RequestMetrics;
   scrape(): Promise<{ contentType: string; body: string }>;
   readiness(): Readiness;
   /** main.metrics-without-auth. */

@@ -2,11 +2,23 @@ import type { IngestResult } from '../../engine/types.ts';
 import { LogLimiter } from '../../log-limiter.ts';
 import { WalWriteError } from '../../service/ingest.ts';
 import { rejectionCounts, rejectionMessage } from '../../ingest-report.ts';
-import { errorResponse } from '../errors.ts';
+import { errorBody } from '../errors.ts';
 import { type AppContext, type RouteDeps, bodyOf } from './context.ts';
 
 /** Seconds a client is asked to wait before it sends again to a full store. */
 export const STORE_FULL_RETRY_AFTER = 60;
+
+/** The answer to a write: 200 with no body, or an error body with its headers. */
+export interface WriteOutcome {
+  status: number;
+  /** Null: the empty 200. */
+  body: string | null;
+  headers: Record<string, string>;
+}
+
+export type WriteAnswerer = (body: Uint8Array, cluster: string) => Promise<WriteOutcome>;
+
+const STORED: WriteOutcome = { status: 200, body: null, headers: {} };
 
 /**
  * POST /api/write?cluster=NAME: line protocol in. 200 with an empty body only
@@ -17,12 +29,10 @@ export const STORE_FULL_RETRY_AFTER = 60;
  * when the WAL could not be written. The body stays bytes from the socket to
  * the engine.
  */
-export function writeRoute(deps: RouteDeps) {
+export function writeAnswerer(deps: RouteDeps): WriteAnswerer {
   const rejectionLog = new LogLimiter(10, 10_000);
   const walFailureLog = new LogLimiter(5, 10_000);
-  return async (c: AppContext) => {
-    const cluster = c.req.query('cluster') ?? '';
-    const body = await bodyOf(c, deps);
+  return async (body, cluster) => {
     let result: IngestResult;
     try {
       result = await deps.ingest(body, cluster);
@@ -32,17 +42,31 @@ export function writeRoute(deps: RouteDeps) {
       const samples = `${r.accepted} sample${r.accepted === 1 ? '' : 's'}`;
       const message = `the WAL could not be written (${err.message}); ${samples} stored in memory only, to be written by the next checkpoint`;
       walFailureLog.log((m) => deps.log.error(m), `/api/write: ${message}`);
-      return errorResponse(500, message, {}, rejectionCounts(r));
+      return failed(500, message, {}, rejectionCounts(r));
     }
     if (result.rejected === 0 && !result.error) {
       if (deps.log.enabled('debug')) {
         deps.log.debug(`/api/write: ${result.accepted} samples stored, ${result.skipped} lines skipped`);
       }
-      return c.body(null, 200);
+      return STORED;
     }
     const message = rejectionMessage(result, deps.ingestLimits);
     const full = (result.reasons['store-full'] ?? 0) > 0;
     rejectionLog.log((m) => deps.log.warn(m), `/api/write (cluster ${JSON.stringify(cluster)}): ${message}`);
-    return errorResponse(full ? 507 : 400, message, full ? { 'retry-after': String(STORE_FULL_RETRY_AFTER) } : {}, rejectionCounts(result));
+    return failed(full ? 507 : 400, message, full ? { 'retry-after': String(STORE_FULL_RETRY_AFTER) } : {}, rejectionCounts(result));
+  };
+}
+
+function failed(status: number, message: string, headers: Record<string, string>, extra: Record<string, unknown>): WriteOutcome {
+  return { status, body: errorBody(status, message, extra), headers: { 'content-type': 'application/json', ...headers } };
+}
+
+/** The Hono route around `answer` (app.fetch, and requests the direct handler leaves to Hono). */
+export function writeRoute(deps: RouteDeps, answer: WriteAnswerer = writeAnswerer(deps)) {
+  return async (c: AppContext) => {
+    const cluster = c.req.query('cluster') ?? '';
+    const outcome = await answer(await bodyOf(c, deps), cluster);
+    if (outcome.body === null) return c.body(null, 200);
+    return new Response(outcome.body, { status: outcome.status, headers: outcome.headers });
   };
 }

@@ -1,0 +1,155 @@
+// /api/query and /api/write answered straight from node:http's request and
+// response, without the Web-standard Request/Response, Hono's context and its
+// router: on a small query those cost more than the engine does (docs/engine.md
+// "Where the time goes"). What the client sees is what the Hono routes answer:
+// the same answerers (routes/query.ts, routes/write.ts), auth check, body limit,
+// error bodies, logging and request metrics. Anything this handler does not
+// recognise with certainty (another method, a percent-encoded or unusual URL or
+// Host header) is left to the Hono app, which answers it as before.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Authenticator } from '../auth/jwt.ts';
+import type { Logger } from '../log.ts';
+import type { RequestMetrics } from '../monitor/http-metrics.ts';
+import { NO_HEADERS, acceptsGzip, encodeAnswer } from './answer-encoding.ts';
+import { readIncomingBody } from './body.ts';
+import { errorBody, failureOf } from './errors.ts';
+import type { QueryAnswerer } from './routes/query.ts';
+import type { WriteAnswerer } from './routes/write.ts';
+
+/** True when it took the request; false leaves it to the next listener (the Hono app). */
+export type DirectHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+export interface DirectHandlerOptions {
+  answerers: { query: QueryAnswerer; write: WriteAnswerer };
+  auth: Authenticator | null;
+  log: Logger;
+  maxBodySize: number;
+  gzipMinSize: number;
+  requests: RequestMetrics | null;
+}
+
+type Route = '/api/query' | '/api/write';
+
+/** @hono/node-server's test of a Host it takes as it is (anything else it parses with URL and may refuse). */
+const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
+/** Characters of a query string that Hono decodes: such a request goes to Hono. */
+const ENCODED_QUERY = /[%+#\\]/;
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+export function directHandler(options: DirectHandlerOptions): DirectHandler {
+  const { answerers, auth, log, maxBodySize, gzipMinSize, requests } = options;
+
+  const serve = async (route: Route, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> => {
+    const started = requests ? requests.begin() : 0;
+    let status = 500;
+    try {
+      if (auth) {
+        const failure = await auth.check(req.headers.authorization);
+        if (failure !== null) {
+          status = sendError(res, req, 401, failure, { 'www-authenticate': 'Bearer' });
+          return;
+        }
+      }
+      const body = await readIncomingBody(req, maxBodySize);
+      if (route === '/api/query') {
+        const query = answerers.query.prepare(body);
+        const stream = gzipMinSize > 0 && acceptsGzip(req.headers['accept-encoding']) ? null : answerers.query.streamer(query);
+        if (stream) {
+          status = 200;
+          await streamAnswer(res, stream);
+        } else {
+          const sent = await encodeAnswer(await answerers.query.whole(query), req.headers['accept-encoding'], gzipMinSize);
+          status = 200;
+          send(res, 200, sent.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...sent.headers }, sent.body);
+        }
+      } else {
+        const outcome = await answerers.write(body, clusterOf(query));
+        status = outcome.status;
+        if (outcome.body === null) {
+          // As Hono's empty 200: no Content-Length, so node:http sends it chunked.
+          res.writeHead(status);
+          res.end();
+        } else {
+          send(res, status, outcome.headers, outcome.body);
+        }
+      }
+    } catch (err) {
+      const failure = failureOf(err, log);
+      status = sendError(res, req, failure.status, failure.message, failure.headers);
+    } finally {
+      requests?.end(route, status, started);
+    }
+  };
+
+  return (req, res) => {
+    const url = req.url ?? '';
+    const queryAt = url.indexOf('?');
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    const route = routeOf(path, req.method);
+    if (route === null) return false;
+    const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
+    if (ENCODED_QUERY.test(query) || !PLAIN_HOST.test(req.headers.host ?? '')) return false;
+    void serve(route, req, res, query);
+    return true;
+  };
+}
+
+function routeOf(path: string, method: string | undefined): Route | null {
+  if (path === '/api/query' || path === '/api/query/') return method === 'GET' || method === 'POST' ? '/api/query' : null;
+  if (path === '/api/write' || path === '/api/write/') return method === 'POST' ? '/api/write' : null;
+  return null;
+}
+
+/** The first `cluster` parameter, as Hono's c.req.query('cluster') reads it (the query string has nothing encoded). */
+function clusterOf(query: string): string {
+  for (const pair of query.split('&')) {
+    if (pair === 'cluster') return '';
+    if (pair.startsWith('cluster=')) return pair.slice('cluster='.length);
+  }
+  return '';
+}
+
+/** Writes an error answer; returns its status. A body left unread is drained, so that the connection can carry the next request. */
+function sendError(res: ServerResponse, req: IncomingMessage, status: number, message: string, headers: Record<string, string>): number {
+  if (!res.headersSent) {
+    send(res, status, { ...JSON_HEADERS, ...headers }, errorBody(status, message));
+  } else {
+    res.destroy();
+  }
+  if (!req.readableEnded && headers.connection !== 'close') req.resume();
+  return status;
+}
+
+/**
+ * A big answer written as the engine produces it (chunked), the next step held
+ * back while the socket's buffer is full. A failure after the first chunk can
+ * no longer become an error answer: the connection is closed (sendError).
+ */
+async function streamAnswer(res: ServerResponse, stream: (write: (chunk: Uint8Array) => Promise<void> | undefined) => Promise<void>): Promise<void> {
+  res.statusCode = 200;
+  res.setHeader('content-type', 'application/json');
+  const drained = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  await stream((chunk) => {
+    if (res.destroyed) throw new Error('client closed the connection during the answer');
+    return res.write(chunk) ? undefined : drained();
+  });
+  res.end();
+}
+
+/** Headers set before end(body), so that node:http adds Content-Length (in the order Hono's adapter gives). */
+function send(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void {
+  res.statusCode = status;
+  for (const name in headers) res.setHeader(name, headers[name]!);
+  res.end(body);
+}
