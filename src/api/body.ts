@@ -26,7 +26,7 @@ export function readBody({ incoming, request }: BodySource, limit: number): Prom
 export function readIncomingBody(incoming: IncomingMessage, limit: number): Promise<Uint8Array> {
   const declared = Number(incoming.headers['content-length'] ?? NaN);
   if (declared > limit) return Promise.reject(tooLarge(limit));
-  return readIncoming(incoming, limit);
+  return readIncoming(incoming, limit, declared);
 }
 
 function tooLarge(limit: number): HttpError {
