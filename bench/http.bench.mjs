@@ -33,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { parseResponse } from './lib/http-client.mjs';
 import {
   BULK_LINES, COLLECTOR_HOSTS, COLLECTOR_LINES, FREQUENCY, HWTHREADS, METRIC_CONFIG, STEPS_PER_BODY, bulkBody, collectorBody,
 } from './lib/write-bodies.mjs';
@@ -303,34 +304,6 @@ function openConnection(port) {
       }),
     );
   });
-}
-
-/** A complete response at the start of `buf`, or null; supports Content-Length and chunked bodies. */
-function parseResponse(buf) {
-  const headEnd = buf.indexOf('\r\n\r\n');
-  if (headEnd < 0) return null;
-  const head = buf.subarray(0, headEnd).toString('latin1');
-  const status = Number(head.slice(9, 12));
-  const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-  if (length) {
-    const total = headEnd + 4 + Number(length[1]);
-    if (buf.length < total) return null;
-    return { status, body: buf.subarray(headEnd + 4, total).toString(), length: total };
-  }
-  if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
-    const parts = [];
-    let at = headEnd + 4;
-    for (;;) {
-      const lineEnd = buf.indexOf('\r\n', at);
-      if (lineEnd < 0) return null;
-      const size = parseInt(buf.subarray(at, lineEnd).toString('latin1'), 16);
-      if (buf.length < lineEnd + 2 + size + 2) return null;
-      if (size === 0) return { status, body: Buffer.concat(parts).toString(), length: lineEnd + 4 };
-      parts.push(buf.subarray(lineEnd + 2, lineEnd + 2 + size));
-      at = lineEnd + 2 + size + 2;
-    }
-  }
-  return { status, body: '', length: headEnd + 4 };
 }
 
 // --- the server -------------------------------------------------------------

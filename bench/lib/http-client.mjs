@@ -127,8 +127,8 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** A complete response at the start of `buf`, or null. */
-function parseResponse(buf) {
+/** A complete response at the start of `buf`, or null; supports Content-Length and chunked bodies. */
+export function parseResponse(buf) {
   const headEnd = buf.indexOf('\r\n\r\n');
   if (headEnd < 0) return null;
   const head = buf.subarray(0, headEnd).toString('latin1');

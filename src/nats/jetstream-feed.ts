@@ -19,6 +19,7 @@ import { ensureConsumer, type JetStreamEntry } from './jetstream-setup.ts';
 import type { MessageIngest, NatsMessage, SubscriberTally } from './message-ingest.ts';
 import { OrderedQueue } from './ordered-queue.ts';
 import type { JetStreamCounters, NatsLogger, NatsSubscriptionCounters } from './types.ts';
+import { Pause } from './pause.ts';
 
 interface Delivered extends NatsMessage {
   msg: JsMsg;
@@ -53,7 +54,7 @@ export class JetStreamFeed implements Feed {
   private consuming: ConsumerMessages | null = null;
   private connection: NatsConnection | null = null;
   private stopping = false;
-  private wakeUp: (() => void) | null = null;
+  private readonly pause = new Pause();
   private ticker: ReturnType<typeof setInterval> | null = null;
 
   constructor(
@@ -88,7 +89,7 @@ export class JetStreamFeed implements Feed {
 
   async beforeDrain(): Promise<void> {
     this.stopping = true;
-    this.wakeUp?.();
+    this.pause.wake();
     this.stopTicker();
     const consuming = this.consuming;
     this.consuming = null;
@@ -238,14 +239,6 @@ export class JetStreamFeed implements Feed {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
+    return this.pause.wait(ms);
   }
 }

@@ -14,6 +14,7 @@ import { MessageIngest, type SubscriberTally } from './message-ingest.ts';
 import type { NatsSubscription } from '../config/types.ts';
 import type { ConnectionSettings } from './settings.ts';
 import type { NatsCounters, NatsIngest, NatsLogger, NatsTuning, OpenIngestBatch } from './types.ts';
+import { Pause } from './pause.ts';
 
 const DEFAULT_TUNING: Required<NatsTuning> = {
   reconnectInitialMs: 250,
@@ -51,7 +52,7 @@ export class NatsSubscriber implements NatsIngest {
   private lastError: string | null = null;
   private authorizationFailed = false;
   private stopping = false;
-  private wakeUp: (() => void) | null = null;
+  private readonly pause = new Pause();
   private lastStillDownLog = 0;
   private loop: Promise<void> | null = null;
 
@@ -118,7 +119,7 @@ export class NatsSubscriber implements NatsIngest {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    this.wakeUp?.();
+    this.pause.wake();
     // JetStream consumers stop pulling and acknowledge what they hold while the connection is still up.
     const acknowledged = await withTimeout(
       Promise.all(this.feeds.map((f) => f.beforeDrain())).then(() => {}),
@@ -294,16 +295,9 @@ export class NatsSubscriber implements NatsIngest {
 
   /** Waits between connection attempts; stop() cuts it short. */
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = null;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
+    return this.pause.wait(ms);
   }
+
 }
 
 function isAuthorizationError(err: unknown): boolean {

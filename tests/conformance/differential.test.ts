@@ -11,21 +11,12 @@ import type { QueryRequest, QuerySpec } from '../../src/engine/types.ts';
 import type { Store } from '../../src/engine/store.ts';
 import { answer, ModelLevel, ModelSeries, printed, selectorsOf, visitOrders } from './model.ts';
 import { makeStore, METRICS, T } from './support.ts';
+import { mulberry32 } from '../engine/support/seeded-workload.ts';
 
 const SEED = Number(process.env.CONFORMANCE_SEED ?? 20240906);
 const SCENARIOS = Number(process.env.CONFORMANCE_SCENARIOS ?? 1500);
 const PER_STORE = 100;
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const rint = (r: Rng, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));

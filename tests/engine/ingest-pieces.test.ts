@@ -8,22 +8,12 @@ import { describe, expect, it } from 'vitest';
 import type { IngestResult, StoreOptions } from '../../src/engine/types.ts';
 import { BodyPieces } from '../../src/engine/ingest-pieces.ts';
 import { lp, makeStore } from './helpers.ts';
+import { mulberry32 as random } from './support/seeded-workload.ts';
 
 const T = 1725620400;
 const ONE_PIECE = 2 ** 40;
 const MiB = 2 ** 20;
 
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Lines of every kind the parse treats differently, hosts changing in runs, over `n` lines. */
 function mixedBody(n: number, seed: number, opts: { errorAtEnd?: boolean } = {}): string {
