@@ -28,12 +28,11 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { parseResponse } from './lib/http-client.mjs';
+import { openConnection, queryRequest, roundTrip, writeRequest as clusterWriteRequest } from './lib/http-client.mjs';
 import {
   BULK_LINES, COLLECTOR_HOSTS, COLLECTOR_LINES, FREQUENCY, HWTHREADS, METRIC_CONFIG, STEPS_PER_BODY, bulkBody, collectorBody,
 } from './lib/write-bodies.mjs';
@@ -252,60 +251,6 @@ async function loadTestOn(port, request) {
   return done / elapsed;
 }
 
-// --- HTTP/1.1 over node:net, keep-alive, minimal client cost --------------------
-
-/** `method` POST for Bun.serve and Deno.serve, which do not read the body of a GET (Deno.serve then parses it as the next request). */
-function queryRequest(port, json, method = 'GET') {
-  const body = Buffer.from(json);
-  return Buffer.concat([
-    Buffer.from(`${method} /api/query?version=v2 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`),
-    body,
-  ]);
-}
-
-function writeRequest(port, body) {
-  return [Buffer.from(`POST /api/write?cluster=bench HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${body.length}\r\n\r\n`), body];
-}
-
-async function roundTrip(port, request) {
-  const conn = await openConnection(port);
-  try {
-    return await conn.request(request);
-  } finally {
-    conn.close();
-  }
-}
-
-function openConnection(port) {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ port, host: '127.0.0.1', noDelay: true });
-    let buffer = Buffer.alloc(0);
-    let pending = null;
-    socket.on('data', (chunk) => {
-      buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
-      const parsed = parseResponse(buffer);
-      if (!parsed) return;
-      buffer = buffer.subarray(parsed.length);
-      const p = pending;
-      pending = null;
-      p.resolve(parsed);
-    });
-    socket.on('error', (e) => (pending ? pending.reject(e) : reject(e)));
-    socket.on('close', () => pending?.reject(new Error('connection closed by the server')));
-    socket.once('connect', () =>
-      resolve({
-        request(bytes) {
-          return new Promise((res, rej) => {
-            pending = { resolve: res, reject: rej };
-            for (const part of Array.isArray(bytes) ? bytes : [bytes]) socket.write(part);
-          });
-        },
-        close: () => socket.destroy(),
-      }),
-    );
-  });
-}
-
 // --- the server -------------------------------------------------------------
 
 function serverCommand(runtime, script) {
@@ -417,4 +362,9 @@ function cost({ on, off }) {
 
 function log(message) {
   console.error(message);
+}
+
+/** A write of the bench's cluster (HTTP/1.1 over node:net, keep-alive: bench/lib/http-client.mjs). */
+function writeRequest(port, body) {
+  return clusterWriteRequest(port, 'bench', body);
 }

@@ -41,11 +41,15 @@ export function openConnection(port) {
   });
 }
 
-/** GET with a JSON body, as cc-backend sends its queries. */
-export function queryRequest(port, json) {
+/**
+ * GET with a JSON body, as cc-backend sends its queries. `method` POST for
+ * Bun.serve and Deno.serve, which do not read the body of a GET (Deno.serve
+ * then parses it as the next request).
+ */
+export function queryRequest(port, json, method = 'GET') {
   const body = Buffer.from(typeof json === 'string' ? json : JSON.stringify(json));
   return Buffer.concat([
-    Buffer.from(`GET /api/query?version=v2 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`),
+    Buffer.from(`${method} /api/query?version=v2 HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`),
     body,
   ]);
 }

@@ -6,7 +6,7 @@
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import type { NatsSubscription } from '../config/types.ts';
 import { LogLimiter } from '../log-limiter.ts';
-import type { Feed } from './feed.ts';
+import { type Feed, feedCounters } from './feed.ts';
 import type { MessageIngest, NatsMessage, SubscriberTally } from './message-ingest.ts';
 import { OrderedQueue } from './ordered-queue.ts';
 import type { NatsLogger, NatsSubscriptionCounters } from './types.ts';
@@ -69,14 +69,7 @@ export class CoreFeed implements Feed {
   }
 
   counters(): NatsSubscriptionCounters {
-    return {
-      subject: this.subscription.subscribeTo,
-      clusterTag: this.subscription.clusterTag,
-      messages: this.messages,
-      queuedMessages: this.queue.length,
-      queuedBytes: this.queue.bytes,
-      jetstream: null,
-    };
+    return feedCounters(this.subscription, this.messages, this.queue, null);
   }
 
   private receive(msg: Msg): void {

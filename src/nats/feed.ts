@@ -5,7 +5,7 @@
 
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { NatsSubscription } from '../config/types.ts';
-import type { NatsSubscriptionCounters } from './types.ts';
+import type { JetStreamCounters, NatsSubscriptionCounters } from './types.ts';
 
 export interface Feed {
   readonly subscription: NatsSubscription;
@@ -24,4 +24,21 @@ export interface Feed {
   /** Messages received and not yet worked off. */
   readonly queuedMessages: number;
   counters(): NatsSubscriptionCounters;
+}
+
+/** A feed's counters: its subscription, what it received and holds, and (JetStream only) its consumer's. */
+export function feedCounters(
+  subscription: NatsSubscription,
+  messages: number,
+  queue: { readonly length: number; readonly bytes: number },
+  jetstream: JetStreamCounters | null,
+): NatsSubscriptionCounters {
+  return {
+    subject: subscription.subscribeTo,
+    clusterTag: subscription.clusterTag,
+    messages,
+    queuedMessages: queue.length,
+    queuedBytes: queue.bytes,
+    jetstream,
+  };
 }

@@ -14,7 +14,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { CatchUpProgress } from './catch-up.ts';
 import { describeError } from './core-feed.ts';
-import type { Feed } from './feed.ts';
+import { type Feed, feedCounters } from './feed.ts';
 import { ensureConsumer, type JetStreamEntry } from './jetstream-setup.ts';
 import type { MessageIngest, NatsMessage, SubscriberTally } from './message-ingest.ts';
 import { OrderedQueue } from './ordered-queue.ts';
@@ -121,14 +121,7 @@ export class JetStreamFeed implements Feed {
       catchingUp: this.progress.catchingUp,
       lastError: this.c.lastError,
     };
-    return {
-      subject: this.subscription.subscribeTo,
-      clusterTag: this.subscription.clusterTag,
-      messages: this.messages,
-      queuedMessages: this.queue.length,
-      queuedBytes: this.queue.bytes,
-      jetstream,
-    };
+    return feedCounters(this.subscription, this.messages, this.queue, jetstream);
   }
 
   /** Sets the consumer up and consumes until the connection closes or we stop; a setup failure is tried again. */
