@@ -47,7 +47,7 @@ export function freeChunk(c: usize): void {
 }
 
 /** Makes sure the pages holding slots [from, to] exist; false when memory runs out. */
-function ensurePages(c: usize, from: i32, to: i32): bool {
+export function ensurePages(c: usize, from: i32, to: i32): bool {
   for (let i = from >> 6; i <= to >> 6; i++) {
     const at = c + C_PAGES + (<usize>i << 2);
     if (load<u32>(at) == 0) {
@@ -60,7 +60,8 @@ function ensurePages(c: usize, from: i32, to: i32): bool {
   return true;
 }
 
-function fillNaN(c: usize, from: i32, to: i32): void {
+/** Slots [from, to) of existing pages become missing samples. */
+export function fillNaN(c: usize, from: i32, to: i32): void {
   // slots [from, to)
   let i = from;
   while (i < to) {

@@ -2,7 +2,7 @@
 // a chunk that is not the newest of its series is encoded straight from the
 // file's values) and replaying a WAL.
 import { alloc, reserve } from "./alloc";
-import { freeChunk, newChunk, oldestChunk, writeSample } from "./chunk";
+import { ensurePages, fillNaN, freeChunk, newChunk, oldestChunk, writeSample } from "./chunk";
 import {
   addSamples, C_CAP, C_LEN, C_NEXT, C_PAGES, C_PREV, C_SAVED, cCap, cLen, countPages, cPage, cSaved, cSealed, cStart,
   CHUNK_CAP, PAGE_BYTES, WRITE_OK,
@@ -52,16 +52,8 @@ function extendChunk(c: usize, at: i32, values: usize, n: i32): bool {
   const len = cLen(c);
   const wasSaved = cSaved(c) >= len;
   const end = at + n;
-  for (let i = len >> 6; i <= (end - 1) >> 6; i++) {
-    const slot = c + C_PAGES + (<usize>i << 2);
-    if (load<u32>(slot) == 0) {
-      const p = alloc(PAGE_BYTES);
-      if (p == 0) return false;
-      store<u32>(slot, <u32>p);
-      countPages(1);
-    }
-  }
-  for (let k = len; k < at; k++) store<u32>(cPage(c, k >> 6) + (<usize>(k & 63) << 2), 0x7fc00000);
+  if (!ensurePages(c, len, end - 1)) return false;
+  fillNaN(c, len, at);
   let k = at;
   while (k < end) {
     const pageEnd = min(end, (k & ~63) + 64);
