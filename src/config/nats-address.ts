@@ -10,7 +10,11 @@ export interface NatsServers {
   /** Server URLs, each with its scheme. Empty when the address is empty (NATS then stays off). */
   servers: string[];
   transport: NatsTransport;
-  /** tls:// asks for TLS on a TCP connection (a nats:// one upgrades if the server wants it). */
+  /**
+   * The address insists on TLS: tls:// (a nats:// connection upgrades only when the
+   * server asks) or wss://. Over WebSocket the socket itself is TLS; the client library
+   * refuses a \`tls\` option there, so only a TCP connection is handed this.
+   */
   requireTls: boolean;
 }
 
@@ -18,7 +22,7 @@ const SCHEMES: Record<string, { transport: NatsTransport; tls: boolean }> = {
   'nats:': { transport: 'tcp', tls: false },
   'tls:': { transport: 'tcp', tls: true },
   'ws:': { transport: 'websocket', tls: false },
-  'wss:': { transport: 'websocket', tls: false },
+  'wss:': { transport: 'websocket', tls: true },
 };
 
 /** The servers of `address`, or why it is not an address. */

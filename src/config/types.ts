@@ -131,11 +131,22 @@ export interface NatsConfig {
   servers: string[];
   /** nats:// and tls:// are TCP, ws:// and wss:// WebSocket; an address never mixes them. */
   transport: NatsTransport;
-  /** tls:// asks for TLS on a TCP connection. */
+  /** tls:// or wss:// (the address insists on TLS). */
   requireTls: boolean;
+  /** (ours) `tls-ca-file`, `tls-cert-file`, `tls-key-file`: a site's own CA, a client certificate; empty = none. */
+  tls: NatsTlsFiles;
   username: string;
   password: string;
   credsFilePath: string;
   /** (ours) A NATS auth token, instead of user and password. */
   token: string;
+}
+
+/** (ours) PEM files for TLS to nats-server; each empty when not given. */
+export interface NatsTlsFiles {
+  /** The CA(s) that signed the server's certificate, trusted instead of the system's. */
+  caFile: string;
+  /** A client certificate (and its key), for a server that verifies its clients. */
+  certFile: string;
+  keyFile: string;
 }

@@ -213,7 +213,7 @@ function readSubscriptions(ms: ObjectReader): NatsSubscription[] {
   return subscriptions;
 }
 
-const NATS_KEYS = ['address', 'username', 'password', 'creds-file-path', 'token'] as const;
+const NATS_KEYS = ['address', 'username', 'password', 'creds-file-path', 'token', 'tls-ca-file', 'tls-cert-file', 'tls-key-file'] as const;
 
 function readNats(nats: ObjectReader | null): NatsConfig | null {
   if (!nats) return null;
@@ -231,5 +231,18 @@ function readNats(nats: ObjectReader | null): NatsConfig | null {
     password,
     credsFilePath: nats.string('creds-file-path', ''),
     token: nats.string('token', ''),
+    tls: readNatsTls(nats, parsed.servers),
   };
+}
+
+/** The files themselves are read when NATS starts (src/nats/tls.ts): here, what belongs together. */
+function readNatsTls(nats: ObjectReader, servers: readonly string[]): NatsConfig['tls'] {
+  const tls = { caFile: nats.string('tls-ca-file', ''), certFile: nats.string('tls-cert-file', ''), keyFile: nats.string('tls-key-file', '') };
+  if (tls.certFile !== '' && tls.keyFile === '') nats.fail('tls-cert-file', 'is set but nats.tls-key-file is not: a client certificate needs its key');
+  if (tls.keyFile !== '' && tls.certFile === '') nats.fail('tls-key-file', 'is set but nats.tls-cert-file is not: a client key needs its certificate');
+  const given = tls.caFile !== '' ? 'tls-ca-file' : tls.certFile !== '' ? 'tls-cert-file' : null;
+  if (given && servers.length > 0 && servers.every((s) => s.startsWith('ws://'))) {
+    nats.fail(given, 'applies to TLS connections, but nats.address names only ws:// servers (use wss://)');
+  }
+  return tls;
 }

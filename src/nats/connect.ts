@@ -1,11 +1,14 @@
-// Opens one NATS connection over WebSocket (ws://, wss://) or TCP (nats://),
-// both from the nats.js v3 family: @nats-io/nats-core's wsconnect and
+// Opens one NATS connection over WebSocket (ws://, wss://) or TCP (nats://,
+// tls://), both from the nats.js v3 family: @nats-io/nats-core's wsconnect and
 // @nats-io/transport-node's connect, which runs on Node, Bun and Deno alike.
+// TLS over TCP is the client library's (given the files of nats.tls-*); over
+// WebSocket it is the socket's, which src/runtime/websocket.ts opens with them.
 
 import { wsconnect, type Authenticator, type NatsConnection } from '@nats-io/nats-core';
 import { connect as tcpConnect } from '@nats-io/transport-node';
 import { openWebSocket } from '../runtime/websocket.ts';
 import type { ConnectionSettings, Transport } from './settings.ts';
+import { hasTlsFiles, readTlsMaterial, tcpTlsOptions } from './tls.ts';
 
 export interface ConnectOptions {
   settings: ConnectionSettings;
@@ -51,8 +54,8 @@ export async function openConnection(options: ConnectOptions): Promise<NatsConne
   try {
     connection =
       settings.transport === 'websocket'
-        ? await wsconnect({ ...common, wsFactory: (url: string) => openWebSocket(url) })
-        : await tcpConnect({ ...common, ...(settings.requireTls ? { tls: {} } : {}) });
+        ? await wsconnect({ ...common, wsFactory: async (url: string) => openWebSocket(url, await wsTls(settings)) })
+        : await tcpConnect({ ...common, ...tcpTls(settings) });
   } catch (err) {
     openCount--;
     throw err;
@@ -61,4 +64,18 @@ export async function openConnection(options: ConnectOptions): Promise<NatsConne
     openCount--;
   });
   return connection;
+}
+
+/**
+ * tls:// insists on TLS; so do the nats.tls-* files (nats.js then refuses a
+ * server that offers none). Without either, nats:// upgrades when the server asks.
+ */
+function tcpTls(settings: ConnectionSettings): { tls?: ReturnType<typeof tcpTlsOptions> } {
+  if (!settings.requireTls && !hasTlsFiles(settings.tls)) return {};
+  return { tls: tcpTlsOptions(settings.tls) };
+}
+
+/** Read again at every connection attempt, so renewed files apply at the next reconnect. */
+async function wsTls(settings: ConnectionSettings) {
+  return hasTlsFiles(settings.tls) ? readTlsMaterial(settings.tls) : undefined;
 }

@@ -4,6 +4,7 @@
 
 import { buildAuthenticators } from './auth.ts';
 import { whyOff } from './settings.ts';
+import { hasTlsFiles, readTlsMaterial } from './tls.ts';
 import { NatsSubscriber } from './subscriber.ts';
 import type { NatsIngest, NatsIngestOptions } from './types.ts';
 
@@ -13,8 +14,9 @@ export type * from './types.ts';
 /**
  * Starts NATS ingestion in the background and returns at once: the store
  * serves HTTP whether or not NATS is reachable. Returns null when the config
- * leaves NATS off (logged at info). Rejects only when the creds file cannot be
- * used (NatsConfigError, naming the key); the rest of the config was checked by src/config.
+ * leaves NATS off (logged at info). Rejects only when the creds file or a
+ * nats.tls-* file cannot be used (NatsConfigError, naming the key); the rest
+ * of the config was checked by src/config.
  * Call `stop()` before the store and its WAL are closed.
  */
 export async function startNatsIngest(options: NatsIngestOptions): Promise<NatsIngest | null> {
@@ -25,6 +27,7 @@ export async function startNatsIngest(options: NatsIngestOptions): Promise<NatsI
     return null;
   }
   const authenticators = await buildAuthenticators(nats, log);
+  if (hasTlsFiles(nats.tls)) await readTlsMaterial(nats.tls);
   const subscriber = new NatsSubscriber(nats, subscriptions, authenticators, openBatch, log, tuning, limits);
   subscriber.start();
   return subscriber;

@@ -7,7 +7,7 @@ import type { NatsConfig, NatsSubscription } from '../config/types.ts';
 
 export type { NatsTransport as Transport } from '../config/nats-address.ts';
 
-export type ConnectionSettings = Pick<NatsConfig, 'servers' | 'transport' | 'requireTls' | 'username' | 'password' | 'token' | 'credsFilePath'>;
+export type ConnectionSettings = Pick<NatsConfig, 'servers' | 'transport' | 'requireTls' | 'tls' | 'username' | 'password' | 'token' | 'credsFilePath'>;
 
 export class NatsConfigError extends Error {
   override name = 'NatsConfigError';

@@ -15,6 +15,7 @@ import type { NatsSubscription } from '../config/types.ts';
 import type { ConnectionSettings } from './settings.ts';
 import type { NatsCounters, NatsIngest, NatsLogger, NatsTuning, OpenIngestBatch } from './types.ts';
 import { Pause } from './pause.ts';
+import { tlsHint } from './tls.ts';
 
 const DEFAULT_TUNING: Required<NatsTuning> = {
   reconnectInitialMs: 250,
@@ -268,9 +269,11 @@ export class NatsSubscriber implements NatsIngest {
     this.backoff.failed();
     const retry = `; retrying in ${(this.backoff.delay() / 1000).toFixed(1)} s`;
     if (this.lastError !== previous) {
-      const hint = this.authorizationFailed ? AUTH_HINT : '';
+      // An untrusted certificate, like rejected credentials, is the operator's to fix: an error saying which key.
+      const tls = this.authorizationFailed ? '' : tlsHint(this.lastError ?? '', this.connectionSettings.tls);
+      const hint = this.authorizationFailed ? AUTH_HINT : tls;
       const message = `NATS: cannot connect to ${where}: ${this.lastError}${hint}${retry}`;
-      if (this.authorizationFailed) this.log.error(message);
+      if (this.authorizationFailed || tls) this.log.error(message);
       else this.log.warn(message);
       this.lastStillDownLog = Date.now();
     } else {

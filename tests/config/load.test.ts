@@ -39,6 +39,7 @@ describe('loading config.json', () => {
       password: 'root',
       credsFilePath: '',
       token: '',
+      tls: { caFile: '', certFile: '', keyFile: '' },
     });
     expect(config.metricStore).toEqual({
       numWorkers: 0,

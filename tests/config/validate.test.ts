@@ -120,7 +120,9 @@ describe('config validation', () => {
     const nats = (address: string) => validateConfig(withChange('nats.address', address), 'x').nats;
     expect(nats('nats://0.0.0.0:4222')).toMatchObject({ servers: ['nats://0.0.0.0:4222'], transport: 'tcp', requireTls: false });
     expect(nats('ws://nats.example:8080')).toMatchObject({ servers: ['ws://nats.example:8080'], transport: 'websocket' });
-    expect(nats('wss://nats.example')).toMatchObject({ transport: 'websocket', requireTls: false });
+    // TLS is the socket's over WebSocket; the flag says the address insists on it (src/nats/connect.ts gives it to TCP only).
+    expect(nats('wss://nats.example')).toMatchObject({ transport: 'websocket', requireTls: true });
+    expect(nats('ws://nats.example')).toMatchObject({ transport: 'websocket', requireTls: false });
     expect(nats('tls://nats.example:4222')).toMatchObject({ transport: 'tcp', requireTls: true });
     expect(nats('nats.example:4222')).toMatchObject({ servers: ['nats://nats.example:4222'], transport: 'tcp' });
     expect(nats('nats://a:4222, nats://b:4222')).toMatchObject({ servers: ['nats://a:4222', 'nats://b:4222'] });
@@ -142,8 +144,21 @@ describe('config validation', () => {
       'config.json: metric-store.nats-subscriptions[1].subscribe-to: "a..b" is not a valid NATS subject',
     ],
     ['metric-store.nats-subscriptions', [{ 'subscribe-to': 'a b' }], 'config.json: metric-store.nats-subscriptions[0].subscribe-to: "a b" is not a valid NATS subject'],
+    ['nats.tls-cert-file', 'client.pem', 'config.json: nats.tls-cert-file: is set but nats.tls-key-file is not: a client certificate needs its key'],
+    ['nats.tls-key-file', 'client.key', 'config.json: nats.tls-key-file: is set but nats.tls-cert-file is not: a client key needs its certificate'],
+    ['nats.tls-ca-file', 7, 'config.json: nats.tls-ca-file: expected a string, got number 7'],
   ])('NATS: %s = %j -> %s', (path, value, message) => {
     expect(validate(withChange(path, value))).toThrow(message);
+  });
+
+  it('reads nats.tls-ca-file, tls-cert-file and tls-key-file (ours); refuses them for an address of ws:// servers only', () => {
+    const nats = { address: 'tls://nats.example:4222', 'tls-ca-file': '/etc/ssl/site-ca.pem', 'tls-cert-file': 'c.pem', 'tls-key-file': 'c.key' };
+    expect(validateConfig(withChange('nats', nats), 'x').nats!.tls).toEqual({ caFile: '/etc/ssl/site-ca.pem', certFile: 'c.pem', keyFile: 'c.key' });
+    expect(validateConfig(withChange('nats', { ...nats, address: 'wss://a, ws://b' }), 'x').nats!.tls.caFile).toBe('/etc/ssl/site-ca.pem');
+    expect(validateConfig(withChange('nats.address', 'nats://a:4222'), 'x').nats!.tls).toEqual({ caFile: '', certFile: '', keyFile: '' });
+    expect(validate(withChange('nats', { address: 'ws://a:80', 'tls-ca-file': 'ca.pem' }))).toThrow(
+      'config.json: nats.tls-ca-file: applies to TLS connections, but nats.address names only ws:// servers (use wss://)',
+    );
   });
 
   it('takes NATS wildcard subjects and a subscription without cluster-tag (an empty default cluster)', () => {

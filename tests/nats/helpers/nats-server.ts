@@ -1,6 +1,7 @@
 // Starts a real nats-server (the Debian package) for a test file: TCP and
-// WebSocket listeners on free ports of 127.0.0.1, user/password auth, a temp
-// dir of its own. It can be killed and started again on the same ports.
+// WebSocket listeners on free ports of 127.0.0.1 (both TLS with `tls`),
+// user/password auth, a temp dir of its own. It can be killed and started
+// again on the same ports.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +17,9 @@ export interface NatsServer {
   dir: string;
   tcpUrl: string;
   wsUrl: string;
+  /** tls:// and wss:// on the same ports (the server needs `tls` for them to answer). */
+  tlsUrl: string;
+  wssUrl: string;
   user: string;
   password: string;
   /** SIGKILL, as a crash would; resolves once the process is gone. */
@@ -39,6 +43,8 @@ export interface NatsServerOptions {
   jetstream?: boolean;
   /** More lines of server config (e.g. a mappings block). */
   extraConfig?: string;
+  /** TLS required on both listeners with this certificate; `verifyClientsWith`: client certificates signed by that CA required too. */
+  tls?: { certFile: string; keyFile: string; verifyClientsWith?: string };
 }
 
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
@@ -48,6 +54,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const dir = await mkdtemp(join(tmpdir(), 'nats-server-'));
   let ports = { tcp: options.tcpPort ?? -1, ws: -1 };
   let child: ChildProcess | null = null;
+  const t = options.tls;
+  const tlsBlock = t
+    ? `tls { cert_file: "${t.certFile}", key_file: "${t.keyFile}"${t.verifyClientsWith ? `, ca_file: "${t.verifyClientsWith}", verify: true` : ''} }`
+    : null;
 
   const launch = async () => {
     const config = [
@@ -55,7 +65,8 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       options.token
         ? `authorization { token: "${options.token}" }`
         : `authorization { user: "${user}", password: "${currentPassword}" }`,
-      `websocket { listen: "127.0.0.1:${ports.ws}", no_tls: true }`,
+      `websocket { listen: "127.0.0.1:${ports.ws}", ${tlsBlock ?? 'no_tls: true'} }`,
+      ...(tlsBlock ? [tlsBlock] : []),
       `ports_file_dir: "${dir}"`,
       ...(options.jetstream ? [`jetstream { store_dir: "${join(dir, 'jetstream')}" }`] : []),
       ...(options.extraConfig ? [options.extraConfig] : []),
@@ -100,6 +111,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     },
     get wsUrl() {
       return `ws://127.0.0.1:${ports.ws}`;
+    },
+    get tlsUrl() {
+      return `tls://127.0.0.1:${ports.tcp}`;
+    },
+    get wssUrl() {
+      return `wss://127.0.0.1:${ports.ws}`;
     },
     user,
     password,

@@ -9,11 +9,11 @@ export function publisher(
   url: string,
   user: string,
   pass: string,
-  extra: { reconnectTimeWait?: number; token?: string } = {},
+  extra: { reconnectTimeWait?: number; token?: string; /** PEM of the CA that signed a TLS server's certificate. */ ca?: string } = {},
 ): Promise<NatsConnection> {
   const auth = extra.token ? { token: extra.token } : { user, pass };
   const common = { servers: url, maxReconnectAttempts: -1, reconnectTimeWait: extra.reconnectTimeWait, ...auth };
   return url.startsWith('ws')
-    ? wsconnect({ ...common, wsFactory: (u: string) => openWebSocket(u) })
-    : connect(common);
+    ? wsconnect({ ...common, wsFactory: (u: string) => openWebSocket(u, extra.ca ? { ca: extra.ca } : undefined) })
+    : connect({ ...common, ...(extra.ca ? { tls: { ca: extra.ca } } : {}) });
 }
