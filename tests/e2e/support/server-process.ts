@@ -73,16 +73,17 @@ const LISTENING = /listening at (?:\[[^\]]+\]|[^\s:]+):(\d+)/;
  * Starts `cmd` with `-config <file> -loglevel info` and waits for its "listening at" line.
  * The config goes into a new temporary directory, or into `dir` (a restart on the same files).
  */
-export function startServer(cmd: string[], config: unknown, extraArgs: string[] = [], inDir?: string): Promise<ServerProcess> {
+export function startServer(cmd: string[], config: unknown, extraArgs: string[] = [], inDir?: string, env?: Record<string, string>): Promise<ServerProcess> {
   const { dir, path } = inDir ? writeConfigIn(inDir, config) : writeTempConfig(config);
-  return startProcess(cmd, ['-config', path, '-loglevel', 'info', ...extraArgs], dir);
+  return startProcess(cmd, ['-config', path, '-loglevel', 'info', ...extraArgs], dir, env);
 }
 
-/** Starts `cmd` with exactly `args` in `dir` and waits for its "listening at" line. */
-export function startProcess(cmd: string[], args: string[], dir: string): Promise<ServerProcess> {
+/** Starts `cmd` with exactly `args` in `dir` (`env` added to this process's environment) and waits for its "listening at" line. */
+export function startProcess(cmd: string[], args: string[], dir: string, env?: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(cmd[0]!, [...cmd.slice(1), ...args], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(env ? { env: { ...process.env, ...env } } : {}),
   });
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
