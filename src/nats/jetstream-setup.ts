@@ -2,8 +2,10 @@
 // consumer of a JetStream subscription before the store consumes from it. A
 // missing stream without `create-stream` is an error that names the stream
 // and what to run; a consumer that cannot serve the entry (push, another
-// filter) is an error that says how to replace it. The consumer lives on the
-// server: its position survives our restarts and reconnects.
+// filter) is an error that says how to replace it. Found at start-up, either
+// fails the start (checkAtStart); found later, while the store runs, it is
+// logged and tried again. The consumer lives on the server: its position
+// survives our restarts and reconnects.
 
 import { nanos, type NatsConnection } from '@nats-io/nats-core';
 import {
@@ -20,9 +22,39 @@ import type { NatsLogger } from './types.ts';
 
 export type JetStreamEntry = NatsSubscription & { jetstream: JetStreamSubscription };
 
-/** What the operator must fix; retried after a while, so fixing it is enough. */
+/** What the operator must fix: fails the start-up; later, retried after a while, so fixing it is enough. */
 export class JetStreamSetupError extends Error {
   override name = 'JetStreamSetupError';
+
+  constructor(
+    message: string,
+    /** False when it may pass by itself (the JetStream API did not answer in time): then not a start-up error. */
+    readonly definite = true,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * At start-up, on the first connection: sets up every JetStream entry once and
+ * returns the operator's errors among them (all of them, in one error), or
+ * null. An error that may pass by itself is left to the feed, which retries.
+ */
+export async function checkAtStart(
+  connection: NatsConnection,
+  entries: ReadonlyArray<{ entry: JetStreamEntry; key: string }>,
+  log: NatsLogger,
+): Promise<JetStreamSetupError | null> {
+  const failures: string[] = [];
+  for (const { entry, key } of entries) {
+    try {
+      await ensureConsumer(connection, entry, key, log);
+    } catch (err) {
+      if (err instanceof JetStreamSetupError && err.definite) failures.push(`${key}: ${err.message}`);
+      else log.debug(`NATS JetStream: ${key}: set-up at start failed (${describe(err)}); the subscription tries again`);
+    }
+  }
+  return failures.length === 0 ? null : new JetStreamSetupError(`NATS JetStream on ${connection.getServer()}: ${failures.join('; ')}`);
 }
 
 const STREAM_NOT_FOUND = 10059;
@@ -36,6 +68,7 @@ export async function ensureConsumer(connection: NatsConnection, entry: JetStrea
   } catch (err) {
     throw new JetStreamSetupError(
       `JetStream is not available on ${connection.getServer()} (${describe(err)}): ${key}.stream needs a nats-server with JetStream on (-js, or a jetstream {} block)`,
+      !isTimeout(err),
     );
   }
   await ensureStream(jsm, entry, key, log);
@@ -145,4 +178,12 @@ function apiCode(err: unknown): number | undefined {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A request that got no answer in time (a server busy or electing a leader), as opposed to an answer. */
+function isTimeout(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e.name === 'TimeoutError') return true;
+  }
+  return false;
 }

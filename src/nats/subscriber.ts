@@ -2,6 +2,8 @@
 // long as the store runs: connects in the background (the store serves HTTP
 // meanwhile), reconnects forever with backoff, logs every change of state, and
 // on stop drains the subscriptions and ingests what they still delivered.
+// With JetStream subscriptions, start-up waits for the first connection
+// attempt: connected, a stream or consumer the operator must fix fails it.
 
 import type { Authenticator, NatsConnection, Status } from '@nats-io/nats-core';
 import { Backoff } from './backoff.ts';
@@ -10,6 +12,7 @@ import type { IngestLimits } from '../ingest-report.ts';
 import { CoreFeed, describeError as describe } from './core-feed.ts';
 import type { Feed } from './feed.ts';
 import { JetStreamFeed } from './jetstream-feed.ts';
+import { type JetStreamEntry, JetStreamSetupError, checkAtStart } from './jetstream-setup.ts';
 import { MessageIngest, type SubscriberTally } from './message-ingest.ts';
 import type { NatsSubscription } from '../config/types.ts';
 import type { ConnectionSettings } from './settings.ts';
@@ -56,6 +59,9 @@ export class NatsSubscriber implements NatsIngest {
   private readonly pause = new Pause();
   private lastStillDownLog = 0;
   private loop: Promise<void> | null = null;
+  private readonly jetstreamEntries: Array<{ entry: JetStreamEntry; key: string }> = [];
+  /** Set while startUp() waits for the first connection attempt. */
+  private startUpWait: ((failure: JetStreamSetupError | null) => void) | null = null;
 
   constructor(
     private readonly connectionSettings: ConnectionSettings,
@@ -84,8 +90,11 @@ export class NatsSubscriber implements NatsIngest {
       if (!s.jetstream) return new CoreFeed(s, this.tuning.maxQueuedBytes, MAX_BATCH_BYTES, messageIngest, this.tally, log, (m) => {
           this.lastError = m;
         });
-      return new JetStreamFeed({ ...s, jetstream: s.jetstream }, messageIngest, this.tally, log, {
-        key: `metric-store.nats-subscriptions[${i}]`,
+      const key = `metric-store.nats-subscriptions[${i}]`;
+      const entry = { ...s, jetstream: s.jetstream };
+      this.jetstreamEntries.push({ entry, key });
+      return new JetStreamFeed(entry, messageIngest, this.tally, log, {
+        key,
         maxBatchBytes: MAX_BATCH_BYTES,
         retryMs: this.tuning.jetstreamRetryMs,
         nakDelayMs: this.tuning.jetstreamNakDelayMs,
@@ -96,6 +105,33 @@ export class NatsSubscriber implements NatsIngest {
 
   start(): void {
     this.loop ??= this.connectLoop();
+  }
+
+  /**
+   * start(), and with JetStream subscriptions, waits for the first connection
+   * attempt. Connected, every stream and consumer is set up once, and one the
+   * operator must fix (a missing stream without create-stream, a consumer that
+   * cannot serve the entry) stops NATS and rejects with what to do. NATS not
+   * reachable: resolves, and connecting goes on in the background (a stream
+   * found missing later is logged and tried again, as while running).
+   */
+  async startUp(): Promise<void> {
+    if (this.jetstreamEntries.length === 0 || this.loop) {
+      this.start();
+      return;
+    }
+    const failure = new Promise<JetStreamSetupError | null>((resolve) => (this.startUpWait = resolve));
+    this.start();
+    const error = await failure;
+    if (!error) return;
+    await this.stop();
+    throw error;
+  }
+
+  private settleStartUp(failure: JetStreamSetupError | null): void {
+    const resolve = this.startUpWait;
+    this.startUpWait = null;
+    resolve?.(failure);
   }
 
   counters(): NatsCounters {
@@ -173,6 +209,10 @@ export class NatsSubscriber implements NatsIngest {
       } catch (err) {
         if (this.stopping) break;
         this.connectFailed(err, where);
+        if (this.startUpWait) {
+          this.log.info('NATS: not reachable at start-up; the JetStream streams are looked for once connected');
+          this.settleStartUp(null);
+        }
         await this.sleep(this.backoff.delay());
         continue;
       }
@@ -182,6 +222,12 @@ export class NatsSubscriber implements NatsIngest {
       }
       this.connection = connection;
       this.backoff.succeeded();
+      if (this.startUpWait) {
+        const failure = await checkAtStart(connection, this.jetstreamEntries, this.log);
+        this.settleStartUp(failure);
+        // startUp() stops NATS, closing this connection.
+        if (failure || this.stopping) break;
+      }
       this.watchStatus(connection).catch((err: unknown) => this.log.debug(`NATS: status updates ended: ${describe(err)}`));
       this.subscribeAll(connection);
       try {

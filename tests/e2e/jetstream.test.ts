@@ -4,7 +4,8 @@
 // and ws://); stop nats-server and start it on the same store directory:
 // nothing lost; two durables: both stores answer the same; two stores with
 // filter subjects (deploy/scaling-out: subclusters, and partition()): each
-// holds its hosts and together all.
+// holds its hosts and together all; a stream missing at start-up: exit 1,
+// naming it and what to run.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsServer, type NatsServer } from '../nats/helpers/nats-server.ts';
 import { publisher } from '../nats/helpers/publisher.ts';
 import { send } from './support/raw-http.ts';
-import { ROOT, cliCommand, type Runtime } from './support/runtimes.ts';
-import { startServer, type ServerProcess } from './support/server-process.ts';
+import { ROOT, RUNTIMES, cliCommand, type Runtime } from './support/runtimes.ts';
+import { run, startServer, writeTempConfig, type ServerProcess } from './support/server-process.ts';
 
 const HOSTS = ['h0', 'h1', 'h2', 'h3'];
 /** Ten seconds apart, an hour ago: well inside the ingest window. */
@@ -141,6 +142,22 @@ describe.each([
       expect(await server.stop('SIGTERM')).toBe(0);
     }
   });
+});
+
+it.each(RUNTIMES)('on %s exits 1 at start-up when the stream is missing, naming it, the entry and the command to run', async (runtime) => {
+  const { name, subject } = stream();
+  const { dir, path } = writeTempConfig(storeConfig(nats.tcpUrl, [{ 'subscribe-to': subject, 'cluster-tag': 'fritz', stream: name, durable: 'store' }]));
+  const { code, stderr } = await run(cliCommand(runtime), ['-config', path], dir);
+  expect(code).toBe(1);
+  expect(stderr).toMatch(
+    new RegExp(
+      `\\[CRITICAL\\].*starting NATS subscriptions: NATS JetStream on 127\\.0\\.0\\.1:\\d+: metric-store\\.nats-subscriptions\\[0\\]: ` +
+        `stream "${name}" \\(metric-store\\.nats-subscriptions\\[0\\]\\.stream\\) does not exist on the NATS server: ` +
+        `create it, e\\.g\\. \`nats stream add ${name} --subjects "${subject}" --storage file --max-age 48h --defaults\`, or give the entry "create-stream"`,
+    ),
+  );
+  // It did not get as far as serving.
+  expect(stderr).not.toContain('listening at');
 });
 
 describe('on node', () => {

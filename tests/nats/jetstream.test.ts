@@ -2,15 +2,18 @@
 // the stand-in write path: acknowledged only after the commit (the WAL),
 // handed back and delivered again when the commit fails, poison messages
 // acknowledged, flow control bounded by max-ack-pending with nothing dropped,
-// a missing stream named with what to run, a restart that continues after the
-// last acknowledgement (and logs its catch-up), over nats:// and ws://.
+// a missing stream at start-up a start-up error naming it with what to run
+// (and, found after start-up, logged and tried again), a restart that
+// continues after the last acknowledgement (and logs its catch-up), over
+// nats:// and ws://.
 
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsIngest, type NatsIngest, type NatsTuning } from '../../src/nats/index.ts';
+import { JetStreamSetupError, startNatsIngest, type NatsIngest, type NatsTuning } from '../../src/nats/index.ts';
 import type { JetStreamCounters } from '../../src/nats/types.ts';
 import { Cleanup, fakeIngest, recordingLogger, waitFor, type FakeIngest, type RecordedLog } from './helpers/fake-ingest.ts';
+import { freePort } from './helpers/free-port.ts';
 import { natsConfig } from './helpers/nats-config.ts';
 import { startNatsServer, type NatsServer } from './helpers/nats-server.ts';
 import { publisher } from './helpers/publisher.ts';
@@ -106,19 +109,68 @@ describe.each([
 describe('over nats://', () => {
   const url = () => server.tcpUrl;
 
-  it('names a missing stream and what to run, and consumes once it exists', async () => {
+  it('fails the start-up when connected and the stream is missing, naming the stream, the entry and what to run', async () => {
     const { stream, subject } = names();
-    const { nats, fake, log } = await start(url(), [{ 'subscribe-to': subject, stream, durable: 'store-a' }]);
+    const log = recordingLogger();
+    const config = natsConfig({ nats: { address: url(), username: server.user, password: server.password }, 'nats-subscriptions': [
+      { 'subscribe-to': 'core.ok' },
+      { 'subscribe-to': subject, stream, durable: 'store-a' },
+    ] });
+    const started = startNatsIngest({ ...config, openBatch: fakeIngest().openBatch, log, tuning: FAST });
+    const error = await started.then(() => null, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(JetStreamSetupError);
+    expect(error!.message).toBe(
+      `NATS JetStream on ${new URL(url()).host}: metric-store.nats-subscriptions[1]: stream "${stream}" (metric-store.nats-subscriptions[1].stream) does not exist on the NATS server: ` +
+        `create it, e.g. \`nats stream add ${stream} --subjects "${subject}" --storage file --max-age 48h --defaults\`, ` +
+        `or give the entry "create-stream": {"subjects": ["${subject}"], "max-age": "48h"} to have the store create it`,
+    );
+    // Not left half-running: no retry announced, the connection closed, no stream or consumer made.
+    expect(log.text()).not.toContain('trying again');
+    expect(log.text()).toContain('NATS: stopped after 0 messages');
+    const pub = await jsPublisher(url());
+    await expect((await jetstreamManager(pub.nc)).streams.info(stream)).rejects.toThrow(/stream not found/);
+  });
+
+  it('starts when NATS is unreachable at start-up; a stream missing once connected is logged, tried again, and consumed once it exists', async () => {
+    const { stream, subject } = names();
+    const later = await startNatsServer({ jetstream: true, user: server.user, password: server.password, tcpPort: await freePort() });
+    const address = later.tcpUrl;
+    await later.shutdown();
+    cleanup.add({ stop: () => later.stop() });
+    const fake = fakeIngest();
+    const log = recordingLogger();
+    const config = natsConfig({ nats: { address, username: server.user, password: later.password }, 'nats-subscriptions': [{ 'subscribe-to': subject, stream, durable: 'store-a' }] });
+    const nats = cleanup.add((await startNatsIngest({ ...config, openBatch: fake.openBatch, log, tuning: FAST }))!);
+    expect(log.text()).toContain('NATS: not reachable at start-up; the JetStream streams are looked for once connected');
+    await later.restart();
     await waitFor('the error', () => js(nats).lastError !== null);
     const message = `stream "${stream}" (metric-store.nats-subscriptions[0].stream) does not exist on the NATS server: create it, e.g. \`nats stream add ${stream} --subjects "${subject}"`;
     expect(js(nats).lastError).toContain(message);
     expect(log.lines.find((l) => l.message.includes(message))?.level).toBe('error');
+    expect(log.text()).toContain('trying again every 1 s');
     expect(js(nats).consuming).toBe(false);
 
+    const nc = cleanup.add(await publisher(address, later.user, later.password));
+    await createStream(nc, stream, subject);
+    await jetstream(nc).publish(subject, line(1));
+    await waitFor('stored after the stream was created', () => fake.stored.length === 1);
+    expect(js(nats).lastError).toBeNull();
+  });
+
+  it('logs a stream deleted while running and tries again, without stopping the store; consumes once it exists again', async () => {
+    const { stream, subject } = names();
     const pub = await jsPublisher(url());
     await createStream(pub.nc, stream, subject);
+    const { nats, fake, log } = await start(url(), [{ 'subscribe-to': subject, stream, durable: 'store-a' }]);
+    await waitFor('consuming', () => js(nats).consuming);
     await pub.js.publish(subject, line(1));
-    await waitFor('stored after the stream was created', () => fake.stored.length === 1);
+    await waitFor('first stored', () => fake.stored.length === 1);
+    await (await jetstreamManager(pub.nc)).streams.delete(stream);
+    await waitFor('the error', () => log.lines.some((l) => l.level === 'error' && l.message.includes(`stream "${stream}" (metric-store.nats-subscriptions[0].stream) does not exist`)), 30_000);
+    expect(nats.counters().connected).toBe(true);
+    await createStream(pub.nc, stream, subject);
+    await pub.js.publish(subject, line(2));
+    await waitFor('second stored', () => fake.stored.some((l) => l.line === line(2)), 30_000);
     expect(js(nats).lastError).toBeNull();
   });
 
@@ -242,17 +294,18 @@ describe('over nats://', () => {
     expect(Date.parse(then.config.opt_start_time!)).toBe(Date.parse('2020-01-01T00:00:00Z'));
   });
 
-  it('refuses a consumer with another filter, saying how to replace it', async () => {
+  it('refuses a consumer with another filter at start-up, saying how to replace it', async () => {
     const { stream, subject } = names();
     const pub = await jsPublisher(url());
     const jsm = await jetstreamManager(pub.nc);
     await jsm.streams.add({ name: stream, subjects: [`${subject}.>`] });
     await jsm.consumers.add(stream, { durable_name: 'store-a', ack_policy: 'explicit' as never, filter_subject: `${subject}.a` });
-    const { nats } = await start(url(), [{ 'subscribe-to': `${subject}.b`, stream, durable: 'store-a' }]);
-    await waitFor('the error', () => js(nats).lastError !== null);
-    expect(js(nats).lastError).toBe(
-      `consumer "store-a" of stream "${stream}" filters "${subject}.a", but the entry subscribes to "${subject}.b": ` +
+    const config = natsConfig({ nats: { address: url(), username: server.user, password: server.password }, 'nats-subscriptions': [{ 'subscribe-to': `${subject}.b`, stream, durable: 'store-a' }] });
+    await expect(startNatsIngest({ ...config, openBatch: fakeIngest().openBatch, log: recordingLogger(), tuning: FAST })).rejects.toThrow(
+      `metric-store.nats-subscriptions[0]: consumer "store-a" of stream "${stream}" filters "${subject}.a", but the entry subscribes to "${subject}.b": ` +
         `delete it (\`nats consumer rm ${stream} store-a\`) to have the store create it anew, or give the entry another durable`,
     );
+    // The consumer is the operator's: left as it was.
+    expect((await consumerInfo(pub.nc, stream, 'store-a')).config.filter_subject).toBe(`${subject}.a`);
   });
 });
