@@ -316,10 +316,10 @@ export class NatsSubscriber implements NatsIngest {
     const retry = `; retrying in ${(this.backoff.delay() / 1000).toFixed(1)} s`;
     if (this.lastError !== previous) {
       // An untrusted certificate, like rejected credentials, is the operator's to fix: an error saying which key.
-      const tls = this.authorizationFailed ? '' : tlsHint(this.lastError ?? '', this.connectionSettings.tls);
-      const hint = this.authorizationFailed ? AUTH_HINT : tls;
+      const tls = this.authorizationFailed ? { hint: '', operator: false } : tlsHint(this.lastError ?? '', this.connectionSettings);
+      const hint = this.authorizationFailed ? AUTH_HINT : tls.hint;
       const message = `NATS: cannot connect to ${where}: ${this.lastError}${hint}${retry}`;
-      if (this.authorizationFailed || tls) this.log.error(message);
+      if (this.authorizationFailed || tls.operator) this.log.error(message);
       else this.log.warn(message);
       this.lastStillDownLog = Date.now();
     } else {

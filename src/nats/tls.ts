@@ -52,14 +52,35 @@ export function tcpTlsOptions(tls: NatsTlsFiles): { caFile?: string; certFile?: 
   };
 }
 
-/** Words of the TLS libraries of Node, Bun and Deno for a certificate the client does not trust. */
+/** Words of the TLS libraries of Node, Bun and Deno for a certificate of ours that the server refused. */
+const REFUSED = /alert bad certificate|BAD_CERTIFICATE|certificate required|CERTIFICATE_REQUIRED|alert number (?:42|116)\b/i;
+/** ... and for a server certificate the client does not trust. */
 const UNTRUSTED =
   /certificate|UnknownIssuer|unable to verify|self[- ]signed|CERT_|issuer|TLS handshake|InvalidCertificate|hostname\/IP does not match|altnames/i;
 
-/** A hint to add to a connection error that says the server's certificate was not trusted, else ''. */
-export function tlsHint(message: string, tls: NatsTlsFiles): string {
-  if (!UNTRUSTED.test(message)) return '';
-  return tls.caFile
-    ? ` (the server's certificate is not signed by the CA in nats.tls-ca-file "${tls.caFile}", or does not name the host of nats.address)`
-    : " (the server's certificate is not signed by a CA this machine trusts: give the site's CA as nats.tls-ca-file, or in NODE_EXTRA_CA_CERTS)";
+/**
+ * What to add to a connection error that TLS explains, and whether it is the
+ * operator's to fix (logged as an error): a server certificate not trusted, a
+ * client certificate refused. Over TLS, a server that verifies clients lets
+ * one without a certificate time out (TLS 1.3 refuses it after the
+ * handshake): a timeout gets a hint, but stays a warning (it may be the network).
+ */
+export function tlsHint(message: string, settings: { requireTls: boolean; tls: NatsTlsFiles }): { hint: string; operator: boolean } {
+  const { tls } = settings;
+  if (REFUSED.test(message)) {
+    const hint = tls.certFile
+      ? ` (the server refused the client certificate of nats.tls-cert-file "${tls.certFile}": it must be signed by a CA the server's tls { ca_file } trusts)`
+      : ' (the server wants a client certificate: give nats.tls-cert-file and nats.tls-key-file)';
+    return { hint, operator: true };
+  }
+  if (UNTRUSTED.test(message)) {
+    const hint = tls.caFile
+      ? ` (the server's certificate is not signed by the CA in nats.tls-ca-file "${tls.caFile}", or does not name the host of nats.address)`
+      : " (the server's certificate is not signed by a CA this machine trusts: give the site's CA as nats.tls-ca-file, or in NODE_EXTRA_CA_CERTS)";
+    return { hint, operator: true };
+  }
+  if (/timeout/i.test(message) && (settings.requireTls || hasTlsFiles(tls)) && !tls.certFile) {
+    return { hint: ' (a server that verifies client certificates does not answer one without: if it does, give nats.tls-cert-file and nats.tls-key-file)', operator: false };
+  }
+  return { hint: '', operator: false };
 }

@@ -111,11 +111,22 @@ describe('a server that verifies client certificates', () => {
     await waitFor('connection', () => nats.counters().connected);
   });
 
-  it('refuses a client without a certificate (logged, not connected)', async () => {
+  it('refuses a client without a certificate: logged with a hint naming the keys, not connected', async () => {
     const { nats, log } = await start(verifying.tlsUrl, { 'tls-ca-file': certs.caFile }, [{ 'subscribe-to': 'verified' }], verifying);
     await waitFor('a failed attempt', () => nats.counters().lastError !== null);
     expect(nats.counters().connected).toBe(false);
     expect(log.text()).toContain(`NATS: cannot connect to ${verifying.tlsUrl}`);
+    // TLS 1.3 refuses it after the handshake: the client sees a timeout, and is told what may cause it.
+    expect(log.text()).toContain('if it does, give nats.tls-cert-file and nats.tls-key-file');
+  });
+
+  it('names nats.tls-cert-file when the server refuses the client certificate over wss://', async () => {
+    // Signed by a CA the server does not trust for clients: the server's own certificate stands in.
+    const files = { 'tls-ca-file': certs.caFile, 'tls-cert-file': certs.otherCaFile, 'tls-key-file': join(certs.dir, 'other-ca.key') };
+    const { nats, log } = await start(verifying.wssUrl, files, [{ 'subscribe-to': 'verified' }], verifying);
+    await waitFor('the error', () => log.lines.some((l) => l.level === 'error' && l.message.includes('nats.tls-cert-file')));
+    expect(log.text()).toContain(`the server refused the client certificate of nats.tls-cert-file "${certs.otherCaFile}"`);
+    expect(nats.counters().connected).toBe(false);
   });
 });
 
