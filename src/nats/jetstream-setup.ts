@@ -38,7 +38,8 @@ export class JetStreamSetupError extends Error {
 /**
  * At start-up, on the first connection: sets up every JetStream entry once and
  * returns the operator's errors among them (all of them, in one error), or
- * null. An error that may pass by itself is left to the feed, which retries.
+ * null. An error that may pass by itself (a timeout) ends the check: the
+ * feeds, which retry, take it from there.
  */
 export async function checkAtStart(
   connection: NatsConnection,
@@ -50,8 +51,13 @@ export async function checkAtStart(
     try {
       await ensureConsumer(connection, entry, key, log);
     } catch (err) {
-      if (err instanceof JetStreamSetupError && err.definite) failures.push(`${key}: ${err.message}`);
-      else log.debug(`NATS JetStream: ${key}: set-up at start failed (${describe(err)}); the subscription tries again`);
+      if (err instanceof JetStreamSetupError && err.definite) {
+        failures.push(`${key}: ${err.message}`);
+        continue;
+      }
+      // Most likely a JetStream API that does not answer: the next entries would each wait as long for it.
+      log.debug(`NATS JetStream: ${key}: set-up at start failed (${describe(err)}); the subscriptions try again`);
+      break;
     }
   }
   return failures.length === 0 ? null : new JetStreamSetupError(`NATS JetStream on ${connection.getServer()}: ${failures.join('; ')}`);

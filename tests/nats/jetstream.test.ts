@@ -131,6 +131,36 @@ describe('over nats://', () => {
     await expect((await jetstreamManager(pub.nc)).streams.info(stream)).rejects.toThrow(/stream not found/);
   });
 
+  it('fails the start-up on a nats-server without JetStream, naming every entry in one message', async () => {
+    const plain = await startNatsServer();
+    cleanup.add({ stop: () => plain.stop() });
+    const config = natsConfig({ nats: { address: plain.tcpUrl, username: plain.user, password: plain.password }, 'nats-subscriptions': [
+      { 'subscribe-to': 'a', stream: 'A', durable: 'store' },
+      { 'subscribe-to': 'b', stream: 'B', durable: 'store' },
+    ] });
+    const error = await startNatsIngest({ ...config, openBatch: fakeIngest().openBatch, log: recordingLogger(), tuning: FAST }).then(() => null, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(JetStreamSetupError);
+    for (const i of [0, 1]) {
+      expect(error!.message).toContain(`metric-store.nats-subscriptions[${i}]: JetStream is not available on ${new URL(plain.tcpUrl).host}`);
+      expect(error!.message).toContain(`metric-store.nats-subscriptions[${i}].stream needs a nats-server with JetStream on (-js, or a jetstream {} block)`);
+    }
+  });
+
+  it('starts when the JetStream API does not answer in time (it may pass by itself), and keeps trying', async () => {
+    const plain = await startNatsServer();
+    cleanup.add({ stop: () => plain.stop() });
+    // Something takes the JetStream API requests and never answers: a server too busy to.
+    const silent = cleanup.add(await publisher(plain.tcpUrl, plain.user, plain.password));
+    silent.subscribe('$JS.API.>');
+    await silent.flush();
+    const log = recordingLogger();
+    const config = natsConfig({ nats: { address: plain.tcpUrl, username: plain.user, password: plain.password }, 'nats-subscriptions': [{ 'subscribe-to': 'a', stream: 'A', durable: 'store' }] });
+    const nats = cleanup.add((await startNatsIngest({ ...config, openBatch: fakeIngest().openBatch, log, tuning: FAST }))!);
+    await waitFor('the error', () => js(nats).lastError !== null, 20_000);
+    expect(js(nats).lastError).toMatch(/JetStream is not available on .*timeout/i);
+    expect(nats.counters().connected).toBe(true);
+  }, 40_000);
+
   it('starts when NATS is unreachable at start-up; a stream missing once connected is logged, tried again, and consumed once it exists', async () => {
     const { stream, subject } = names();
     const later = await startNatsServer({ jetstream: true, user: server.user, password: server.password, tcpPort: await freePort() });
