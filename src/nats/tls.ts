@@ -67,6 +67,10 @@ const UNTRUSTED =
  */
 export function tlsHint(message: string, settings: { requireTls: boolean; tls: NatsTlsFiles }): { hint: string; operator: boolean } {
   const { tls } = settings;
+  if (/does not support 'tls'|tls.{0,4}is not available on this server/i.test(message)) {
+    const asked = hasTlsFiles(tls) ? 'the nats.tls-* keys ask' : 'tls:// asks';
+    return { hint: ` (${asked} for TLS, which this server does not offer: give nats-server a tls { } block, or leave TLS off)`, operator: true };
+  }
   if (REFUSED.test(message)) {
     const hint = tls.certFile
       ? ` (the server refused the client certificate of nats.tls-cert-file "${tls.certFile}": it must be signed by a CA the server's tls { ca_file } trusts)`
