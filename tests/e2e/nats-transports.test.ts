@@ -1,9 +1,9 @@
-// NATS over tls:// and wss:// through the real CLI on Node, Bun and Deno,
-// against a real nats-server whose certificate a throwaway CA signed: with
-// nats.tls-ca-file, a core NATS and a JetStream subscription each store what
-// is published, and the query answers it; NODE_EXTRA_CA_CERTS works instead
-// of the key; a wrong CA is an error in the log naming the key, while the
-// store serves HTTP and stops cleanly.
+// NATS over nats://, tls://, ws:// and wss:// through the real CLI on Node,
+// Bun and Deno: a core NATS and a JetStream subscription each store what is
+// published, and the query answers it. TLS against a real nats-server whose
+// certificate a throwaway CA signed: with nats.tls-ca-file, or with
+// NODE_EXTRA_CA_CERTS instead of the key; a wrong CA is an error in the log
+// naming the key, while the store serves HTTP and stops cleanly.
 
 import { readFileSync } from 'node:fs';
 import { jetstream } from '@nats-io/jetstream';
@@ -19,17 +19,21 @@ const TS = Math.floor(Date.now() / 1000 / 10) * 10 - 600;
 
 let certs: TestCertificates;
 let nats: NatsServer;
+/** Without TLS, for nats:// and ws://. */
+let plain: NatsServer;
 beforeAll(async () => {
   certs = makeTestCertificates();
   nats = await startNatsServer({ jetstream: true, tls: { certFile: certs.serverCertFile, keyFile: certs.serverKeyFile } });
+  plain = await startNatsServer({ jetstream: true });
 });
 afterAll(async () => {
   await nats?.stop();
+  await plain?.stop();
   certs?.remove();
 });
 
 let count = 0;
-function storeConfig(address: string, tls: Record<string, string>) {
+function storeConfig(address: string, tls: Record<string, string>, target = nats) {
   count++;
   return {
     name: `TLS${count}`,
@@ -37,7 +41,7 @@ function storeConfig(address: string, tls: Record<string, string>) {
     js: `js${count}`,
     config: {
       main: { addr: '127.0.0.1:0' },
-      nats: { address, username: nats.user, password: nats.password, ...tls },
+      nats: { address, username: target.user, password: target.password, ...tls },
       metrics: { cpu_load: { frequency: 10, aggregation: 'avg' } },
       'metric-store': {
         checkpoints: { 'file-format': 'wal', directory: './var/checkpoints' },
@@ -75,11 +79,14 @@ async function valueOf(server: ServerProcess, cluster: string, host: string): Pr
   return (JSON.parse(res.body) as { results: Array<Array<{ data?: Array<number | null> }>> }).results[0]?.[0]?.data ?? [];
 }
 
-/** Starts the store, publishes one sample on each subscription (over tls://, from here) and queries both back. */
-async function roundTrip(runtime: Runtime, address: string, tls: Record<string, string>, env?: Record<string, string>): Promise<void> {
-  const { core, js, config } = storeConfig(address, tls);
+/** Starts the store, publishes one sample on each subscription (from here, over TCP) and queries both back. */
+async function roundTrip(runtime: Runtime, address: string, tls: Record<string, string>, env?: Record<string, string>, target = nats): Promise<void> {
+  const { core, js, config } = storeConfig(address, tls, target);
   const server = await startServer(cliCommand(runtime), config, [], undefined, env);
-  const pub = await publisher(nats.tlsUrl, nats.user, nats.password, { ca: readFileSync(certs.caFile, 'utf8') });
+  const pub =
+    target === nats
+      ? await publisher(nats.tlsUrl, nats.user, nats.password, { ca: readFileSync(certs.caFile, 'utf8') })
+      : await publisher(plain.tcpUrl, plain.user, plain.password);
   try {
     await until('connected and consuming', async () => {
       const n = await debugNats(server);
@@ -96,6 +103,13 @@ async function roundTrip(runtime: Runtime, address: string, tls: Record<string, 
 }
 
 describe.each(RUNTIMES)('on %s', (runtime) => {
+  it.each([
+    ['nats://', () => plain.tcpUrl],
+    ['ws://', () => plain.wsUrl],
+  ])('stores core NATS and JetStream messages over %s', async (_scheme, url) => {
+    await roundTrip(runtime, url(), {}, undefined, plain);
+  });
+
   it.each([
     ['tls://', () => nats.tlsUrl],
     ['wss://', () => nats.wssUrl],
