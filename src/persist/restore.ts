@@ -11,6 +11,7 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LevelData, MetricStore, SeriesTable } from '../engine/types.ts';
+import type { BinSnapshotTable } from './format/bin-snapshot.ts';
 import { scanBinSnapshot } from './format/bin-snapshot.ts';
 import { decodeJsonCheckpoint } from './format/json-checkpoint.ts';
 import { levelOfTable } from './format/series-table.ts';
@@ -24,6 +25,7 @@ import { WAL_FILE, parseCheckpointName, selectRestoreFiles, sortCheckpoints } fr
 import type { PersistLogger } from './log.ts';
 import { errorText } from './log.ts';
 import { ReadBuffers } from './read-buffers.ts';
+import { RestoreEncoder } from './restore-encoder.ts';
 import { repairOrder, startsInOrder } from './series-starts.ts';
 import type { WalAppender } from './wal-appender.ts';
 
@@ -41,6 +43,13 @@ export interface RestoreOptions {
   progressEvery?: number;
   /** How many hosts are read ahead of the one being loaded. */
   readAhead?: number;
+  /**
+   * The worker thread that encodes files' sealed pieces ahead of loading
+   * (restore-encoder.ts), owned by the caller. Not given: the restore starts
+   * one when the store seals (`encoderModule`) and there is more than one
+   * host; null: none, loading encodes.
+   */
+  encoder?: RestoreEncoder | null;
 }
 
 export interface RestoreSummary {
@@ -53,13 +62,22 @@ export interface RestoreSummary {
   seconds: number;
 }
 
+interface SelectedFile {
+  name: CheckpointName;
+  buffer?: Uint8Array;
+  bytes: Uint8Array | null;
+  error?: unknown;
+  /** A `.bin` already scanned, its table with the worker's blocks (restore-encoder.ts). */
+  scanned?: BinSnapshotTable;
+}
+
 interface HostFiles {
   cluster: string;
   host: string;
   dir: string;
   all: CheckpointName[];
   /** `buffer` goes back to the pool once the host is loaded. */
-  selected: Array<{ name: CheckpointName; buffer?: Uint8Array; bytes: Uint8Array | null; error?: unknown }>;
+  selected: SelectedFile[];
   /** Bytes of the selected files. */
   bytes: number;
   hasWal: boolean;
@@ -78,13 +96,31 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   log.info(`restore: ${hosts.length} hosts below ${opts.root}, loading data newer than ${new Date(opts.restorePoint * 1000).toISOString()}`);
 
   const buffers = new ReadBuffers();
+  const module = opts.encoder === undefined && hosts.length > 1 ? opts.store.encoderModule?.() : null;
+  const own = module ? RestoreEncoder.start(module) : null;
+  try {
+    await loadHosts(opts, hosts, summary, buffers, opts.encoder ?? own, started);
+  } finally {
+    own?.close();
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  log.info(
+    `restore done: ${summary.hosts} hosts, ${summary.files} files, ${summary.walSamples} WAL samples, ${progress(summary, started)}` +
+      (summary.failedFiles ? `, ${summary.failedFiles} files unreadable` : ''),
+  );
+  return summary;
+}
+
+async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, summary: RestoreSummary, buffers: ReadBuffers,
+  encoder: RestoreEncoder | null, started: number): Promise<void> {
+  const { log } = opts;
   const ahead = Math.max(1, opts.readAhead ?? 8);
   const reads: Array<Promise<HostFiles> | undefined> = [];
   // Bytes read but not loaded yet: hosts with huge files are not read far ahead.
   let buffered = 0;
   const startRead = (i: number) => {
     if (i >= hosts.length || reads[i] || buffered > READ_AHEAD_BYTES) return;
-    reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1]).then((h) => {
+    reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1], encoder).then((h) => {
       buffered += h.bytes;
       return h;
     });
@@ -94,7 +130,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   const every = (opts.progressEvery ?? 5) * 1000;
   for (let i = 0; i < hosts.length; i++) {
     for (let j = i + 1; j < i + ahead; j++) startRead(j);
-    if (!reads[i]) reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1]).then((h) => ((buffered += h.bytes), h));
+    if (!reads[i]) reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1], encoder).then((h) => ((buffered += h.bytes), h));
     const files = await reads[i]!;
     reads[i] = undefined;
     buffered -= files.bytes;
@@ -119,12 +155,6 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
     }
     await yieldToEventLoop();
   }
-  summary.seconds = (performance.now() - started) / 1000;
-  log.info(
-    `restore done: ${summary.hosts} hosts, ${summary.files} files, ${summary.walSamples} WAL samples, ${progress(summary, started)}` +
-      (summary.failedFiles ? `, ${summary.failedFiles} files unreadable` : ''),
-  );
-  return summary;
 }
 
 function progress(s: RestoreSummary, started: number): string {
@@ -153,7 +183,7 @@ async function enumerateHosts(root: string, log: PersistLogger): Promise<Array<[
   return out;
 }
 
-async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: string, host: string): Promise<HostFiles> {
+async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: string, host: string, encoder: RestoreEncoder | null): Promise<HostFiles> {
   const dir = join(opts.root, cluster, host);
   const names: CheckpointName[] = [];
   let hasWal = false;
@@ -171,17 +201,45 @@ async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: str
   }
   const all = sortCheckpoints(names);
   const chosen = await withEarlierPieces(dir, all, selectRestoreFiles(all, opts.restorePoint), opts.restorePoint);
+  const read = async (name: CheckpointName): Promise<SelectedFile> => {
+    try {
+      return { name, ...(await buffers.readFile(join(dir, name.name))) };
+    } catch (error) {
+      return { name, bytes: null, error };
+    }
+  };
   const selected = await Promise.all(
     chosen.map(async (name) => {
-      try {
-        return { name, ...(await buffers.readFile(join(dir, name.name))) };
-      } catch (error) {
-        return { name, bytes: null, error };
-      }
+      const f = await read(name);
+      // Not waited for before the worker is up: the first files are encoded while loading, as without it.
+      if (!encoder?.online || !encoder.usable || name.ext !== 'bin' || !f.bytes || !f.buffer) return f;
+      return encodeAhead(encoder, f, read);
     }),
   );
   const bytes = selected.reduce((n, f) => n + (f.bytes?.length ?? 0), 0);
   return { cluster, host, dir, all, selected, bytes, hasWal };
+}
+
+/**
+ * Scans a `.bin` and has the worker encode its sealed pieces. A file that
+ * does not scan is left for loadHost to report; one whose buffer was lost
+ * with a failed worker is read again.
+ */
+async function encodeAhead(encoder: RestoreEncoder, f: SelectedFile, read: (name: CheckpointName) => Promise<SelectedFile>): Promise<SelectedFile> {
+  const bytes = f.bytes!;
+  let scanned: BinSnapshotTable;
+  try {
+    scanned = scanBinSnapshot(bytes);
+  } catch {
+    return f;
+  }
+  const length = bytes.length;
+  const back = await encoder.encode(f.buffer!.buffer as ArrayBuffer, scanned.table);
+  if (back.buffer.byteLength < length) return read(f.name);
+  const buffer = new Uint8Array(back.buffer);
+  scanned.table.bytes = buffer.subarray(0, length);
+  if (back.blocks) scanned.table.blocks = back.blocks;
+  return { name: f.name, buffer, bytes: scanned.table.bytes, scanned };
 }
 
 /**
@@ -219,7 +277,7 @@ interface LoadedFile {
 async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers): Promise<void> {
   const { store, log, disk } = opts;
   const loaded: LoadedFile[] = [];
-  for (const { name, bytes, error } of h.selected) {
+  for (const { name, bytes, error, scanned } of h.selected) {
     const path = join(h.dir, name.name);
     if (!bytes) {
       log.error(`restore: cannot read ${path}: ${errorText(error)}`);
@@ -230,7 +288,7 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
     let file: LoadedFile;
     try {
       if (name.ext === 'bin') {
-        const { from, to, table } = scanBinSnapshot(bytes);
+        const { from, to, table } = scanned ?? scanBinSnapshot(bytes);
         file = { name, from, to, series: table };
       } else {
         const { from, to, root } = decodeJsonCheckpoint(bytes);
