@@ -2,12 +2,13 @@
 // module encodes the pieces of each `.bin` that loading will seal
 // (assembly/load-blocks.ts) while the main thread loads the hosts before it.
 // Loading then copies those blocks instead of encoding them: the blocks are
-// the same encoder's bytes for the same values. The file's buffer is
-// transferred to the worker and back, so nothing is copied in JavaScript.
+// the same encoder's bytes for the same values.
 //
-// Nothing here can lose data or stall the restore: when the worker cannot be
-// started, is not up yet when a file is due, fails, or takes far too long, the
-// file is loaded without blocks and the main thread encodes as before.
+// The main thread never waits for the worker: it hands over a copy of the
+// file (one memcpy), and a file whose blocks are not there when its turn
+// comes is loaded without them (the main thread encodes, as without a worker)
+// and the worker is told to skip it. So a worker that is slow, not up yet, or
+// gone costs the restore nothing but that copy.
 
 import { Worker } from 'node:worker_threads';
 import type { SeriesTable } from '../engine/types.ts';
@@ -17,61 +18,92 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const x = new WebAssembly.Instance(workerData.module, {}).exports;
 if (!x.init(0, 1, 65536, 0)) throw new Error('restore encoder: engine init failed');
-parentPort.on('message', (job) => {
-  const { id, buffer, length, valuesAt, valueCount } = job;
-  let blocks = null;
-  try {
-    const n = valuesAt.length;
-    const colsAt = (length + 7) & ~7;
-    const outAt = colsAt + n * 8;
-    const io = x.ioBuffer(outAt + (x.encodeTablePiecesBound(length) >>> 0)) >>> 0;
-    if (io !== 0) {
-      const mem = new Uint8Array(x.memory.buffer);
-      mem.set(new Uint8Array(buffer, 0, length), io);
-      new Uint32Array(x.memory.buffer, io + colsAt, n).set(valuesAt);
-      new Uint32Array(x.memory.buffer, io + colsAt + n * 4, n).set(valueCount);
-      const size = x.encodeTablePieces(0, length, colsAt, colsAt + n * 4, n, outAt) >>> 0;
-      blocks = new Uint8Array(x.memory.buffer, io + outAt, size).slice();
-    }
-  } catch {
-    blocks = null;
+const queue = [];
+const skipped = new Set();
+let scheduled = false;
+function encode(job) {
+  const { bytes, valuesAt, valueCount } = job;
+  const n = valuesAt.length;
+  const colsAt = (bytes.length + 7) & ~7;
+  const outAt = colsAt + n * 8;
+  const io = x.ioBuffer(outAt + (x.encodeTablePiecesBound(bytes.length) >>> 0)) >>> 0;
+  if (io === 0) return null;
+  new Uint8Array(x.memory.buffer).set(bytes, io);
+  new Uint32Array(x.memory.buffer, io + colsAt, n).set(valuesAt);
+  new Uint32Array(x.memory.buffer, io + colsAt + n * 4, n).set(valueCount);
+  const size = x.encodeTablePieces(0, bytes.length, colsAt, colsAt + n * 4, n, outAt) >>> 0;
+  return new Uint8Array(x.memory.buffer, io + outAt, size).slice();
+}
+function next() {
+  scheduled = false;
+  const job = queue.shift();
+  if (!job) return;
+  if (!skipped.delete(job.id)) {
+    let blocks = null;
+    try { blocks = encode(job); } catch { blocks = null; }
+    parentPort.postMessage({ id: job.id, blocks, spare: job.bytes.buffer }, blocks ? [blocks.buffer, job.bytes.buffer] : [job.bytes.buffer]);
+  } else {
+    parentPort.postMessage({ spare: job.bytes.buffer }, [job.bytes.buffer]);
   }
-  parentPort.postMessage({ id, buffer, blocks }, blocks ? [buffer, blocks.buffer] : [buffer]);
+  // One file at a time: messages (new files, skips) are taken between files.
+  if (queue.length > 0 && !scheduled) { scheduled = true; setImmediate(next); }
+}
+parentPort.on('message', (m) => {
+  if (m.skip !== undefined) { if (queue.some((j) => j.id === m.skip)) skipped.add(m.skip); return; }
+  queue.push({ id: m.id, bytes: new Uint8Array(m.buffer, 0, m.length), valuesAt: m.valuesAt, valueCount: m.valueCount });
+  if (!scheduled) { scheduled = true; setImmediate(next); }
 });
 parentPort.postMessage({ online: true });
 `;
 
-/** A file back from the worker: its buffer (the one handed in, moved back) and the blocks, or null. */
-export interface EncodedFile {
-  buffer: ArrayBuffer;
-  blocks: Uint8Array | null;
+/** A file handed to the worker. */
+export interface EncodeJob {
+  /** The blocks once the worker made them; null when it will not. */
+  blocks(): Uint8Array | null | undefined;
+  /** Settles when blocks() no longer answers undefined. */
+  done: Promise<void>;
+  /** The file is loaded without blocks: the worker need not make them. */
+  skip(): void;
 }
 
-/** Longest wait for one file: 10 s plus 1 s per 32 MB (the worker encodes several hundred MB/s). */
-const timeoutMs = (bytes: number) => 10_000 + bytes / 32_000;
+interface Pending {
+  blocks?: Uint8Array | null;
+  settle?: () => void;
+}
+
+/** Spare buffers kept: about the files in flight. */
+const MAX_SPARES = 16;
 
 export class RestoreEncoder {
-  /** True once the worker has started; before that, files are not waited for. */
+  /** True once the worker has started; files handed in before are not encoded ahead. */
   online = false;
   /** True once the worker is up, false when it failed first. */
   readonly ready: Promise<boolean>;
   private settleReady: (up: boolean) => void = () => undefined;
   private broken = false;
   private nextId = 1;
-  private readonly jobs = new Map<number, (r: EncodedFile) => void>();
+  private readonly pending = new Map<number, Pending>();
+  /**
+   * Buffers the worker gave back, for the next copies: a new buffer per file
+   * would cost the main thread a page fault per 4 KiB and the collector work.
+   */
+  private readonly spares: ArrayBuffer[] = [];
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(private readonly worker: Worker, readonly wait: boolean) {
     this.ready = new Promise<boolean>((resolve) => (this.settleReady = resolve));
-    worker.on('message', (m: { online?: boolean; id?: number; buffer?: ArrayBuffer; blocks?: Uint8Array | null }) => {
+    worker.on('message', (m: { online?: boolean; id?: number; blocks?: Uint8Array | null; spare?: ArrayBuffer }) => {
       if (m.online) {
         this.online = !this.broken;
         this.settleReady(this.online);
         return;
       }
-      const job = this.jobs.get(m.id!);
-      if (!job) return;
-      this.jobs.delete(m.id!);
-      job({ buffer: m.buffer!, blocks: m.blocks ?? null });
+      if (m.spare && this.spares.length < MAX_SPARES) this.spares.push(m.spare);
+      if (m.id === undefined) return;
+      const p = this.pending.get(m.id!);
+      if (!p) return;
+      p.blocks = m.blocks ?? null;
+      this.pending.delete(m.id!);
+      p.settle?.();
     });
     const fail = () => this.fail();
     worker.on('error', fail);
@@ -80,55 +112,75 @@ export class RestoreEncoder {
     worker.unref();
   }
 
-  /** A worker for `module`, or null where worker threads (with `eval`) are not to be had. */
-  static start(module: WebAssembly.Module): RestoreEncoder | null {
+  /**
+   * A worker for `module`, or null where worker threads (with `eval`) are not
+   * to be had. `wait`: loading waits for each file's blocks (a restore whose
+   * every file is encoded by the worker, as tests need).
+   */
+  static start(module: WebAssembly.Module, opts: { wait?: boolean } = {}): RestoreEncoder | null {
     try {
-      return new RestoreEncoder(new Worker(WORKER_SOURCE, { eval: true, workerData: { module } }));
+      return new RestoreEncoder(new Worker(WORKER_SOURCE, { eval: true, workerData: { module } }), opts.wait === true);
     } catch {
       return null;
     }
   }
 
+  /** Whether files are worth handing in: the worker is up and has not failed. */
   get usable(): boolean {
-    return !this.broken;
+    return this.online && !this.broken;
   }
 
-  /**
-   * Encodes the sealed pieces of `table`, whose bytes are the first
-   * `table.bytes.length` bytes of `buffer` (which moves to the worker: use the
-   * one in the answer). Never rejects: blocks null when there are none.
-   */
-  encode(buffer: ArrayBuffer, table: SeriesTable): Promise<EncodedFile> {
-    if (this.broken || table.bytes.buffer !== buffer || table.bytes.byteOffset !== 0) return Promise.resolve({ buffer, blocks: null });
+  /** Hands the worker a copy of `table`'s bytes and value columns to encode. */
+  encode(table: SeriesTable): EncodeJob {
     const id = this.nextId++;
-    return new Promise<EncodedFile>((resolve) => {
-      // A worker that does not answer in time is given up (the restore goes on without it).
-      const timer = setTimeout(() => this.fail(), timeoutMs(table.bytes.length));
-      this.jobs.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      const message = { id, buffer, length: table.bytes.length, valuesAt: table.valuesAt.slice(), valueCount: table.valueCount.slice() };
-      try {
-        this.worker.postMessage(message, [buffer]);
-      } catch {
-        this.jobs.get(id)?.({ buffer, blocks: null });
-        this.jobs.delete(id);
-      }
-    });
+    const p: Pending = {};
+    const job: EncodeJob = {
+      done: new Promise<void>((resolve) => (p.settle = resolve)),
+      blocks: () => (this.pending.has(id) ? undefined : (p.blocks ?? null)),
+      skip: () => {
+        if (this.pending.delete(id) && !this.broken) this.worker.postMessage({ skip: id });
+        p.blocks = null;
+        p.settle!();
+      },
+    };
+    if (this.broken) {
+      job.skip();
+      return job;
+    }
+    this.pending.set(id, p);
+    try {
+      const length = table.bytes.length;
+      const buffer = this.spare(length);
+      new Uint8Array(buffer, 0, length).set(table.bytes);
+      this.worker.postMessage({ id, buffer, length, valuesAt: table.valuesAt.slice(), valueCount: table.valueCount.slice() }, [buffer]);
+    } catch {
+      job.skip();
+    }
+    return job;
   }
 
-  /**
-   * Gives the worker up: what it still holds is answered without blocks and
-   * with an empty buffer (the file's moved to the worker; the caller reads it again).
-   */
+  /** The smallest spare buffer of at least `size` bytes, or a new one with room to spare. */
+  private spare(size: number): ArrayBuffer {
+    let best = -1;
+    for (let i = 0; i < this.spares.length; i++) {
+      if (this.spares[i].byteLength >= size && (best < 0 || this.spares[i].byteLength < this.spares[best].byteLength)) best = i;
+    }
+    if (best < 0) return new ArrayBuffer(Math.ceil((size * 1.125) / 65536) * 65536 || 65536);
+    const [b] = this.spares.splice(best, 1);
+    return b;
+  }
+
+  /** Gives the worker up: the blocks it owed never come. */
   fail(): void {
     if (this.broken) return;
     this.broken = true;
     this.online = false;
     this.settleReady(false);
-    for (const [, job] of this.jobs) job({ buffer: new ArrayBuffer(0), blocks: null });
-    this.jobs.clear();
+    for (const [, p] of this.pending) {
+      p.blocks = null;
+      p.settle?.();
+    }
+    this.pending.clear();
     void this.worker.terminate().catch(() => undefined);
   }
 

@@ -25,6 +25,7 @@ import { WAL_FILE, parseCheckpointName, selectRestoreFiles, sortCheckpoints } fr
 import type { PersistLogger } from './log.ts';
 import { errorText } from './log.ts';
 import { ReadBuffers } from './read-buffers.ts';
+import type { EncodeJob } from './restore-encoder.ts';
 import { RestoreEncoder } from './restore-encoder.ts';
 import { repairOrder, startsInOrder } from './series-starts.ts';
 import type { WalAppender } from './wal-appender.ts';
@@ -67,8 +68,9 @@ interface SelectedFile {
   buffer?: Uint8Array;
   bytes: Uint8Array | null;
   error?: unknown;
-  /** A `.bin` already scanned, its table with the worker's blocks (restore-encoder.ts). */
+  /** A `.bin` already scanned, and handed to the worker (restore-encoder.ts). */
   scanned?: BinSnapshotTable;
+  job?: EncodeJob;
 }
 
 interface HostFiles {
@@ -136,7 +138,7 @@ async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, s
     buffered -= files.bytes;
     const usedBefore = reserved ? 0 : opts.store.stats().usedBytes;
     try {
-      await loadHost(opts, files, summary, buffers);
+      await loadHost(opts, files, summary, buffers, encoder);
     } finally {
       for (const f of files.selected) if (f.buffer) buffers.give(f.buffer);
     }
@@ -211,35 +213,34 @@ async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: str
   const selected = await Promise.all(
     chosen.map(async (name) => {
       const f = await read(name);
-      // Not waited for before the worker is up: the first files are encoded while loading, as without it.
-      if (!encoder?.online || !encoder.usable || name.ext !== 'bin' || !f.bytes || !f.buffer) return f;
-      return encodeAhead(encoder, f, read);
+      // Files read before the worker is up are encoded while loading, as without it.
+      return encoder?.usable && name.ext === 'bin' && f.bytes ? encodeAhead(encoder, f) : f;
     }),
   );
   const bytes = selected.reduce((n, f) => n + (f.bytes?.length ?? 0), 0);
   return { cluster, host, dir, all, selected, bytes, hasWal };
 }
 
-/**
- * Scans a `.bin` and has the worker encode its sealed pieces. A file that
- * does not scan is left for loadHost to report; one whose buffer was lost
- * with a failed worker is read again.
- */
-async function encodeAhead(encoder: RestoreEncoder, f: SelectedFile, read: (name: CheckpointName) => Promise<SelectedFile>): Promise<SelectedFile> {
-  const bytes = f.bytes!;
-  let scanned: BinSnapshotTable;
+/** Scans a `.bin` and hands it to the worker. A file that does not scan is left for loadHost to report. */
+function encodeAhead(encoder: RestoreEncoder, f: SelectedFile): SelectedFile {
   try {
-    scanned = scanBinSnapshot(bytes);
+    const scanned = scanBinSnapshot(f.bytes!);
+    return { ...f, scanned, job: encoder.encode(scanned.table) };
   } catch {
     return f;
   }
-  const length = bytes.length;
-  const back = await encoder.encode(f.buffer!.buffer as ArrayBuffer, scanned.table);
-  if (back.buffer.byteLength < length) return read(f.name);
-  const buffer = new Uint8Array(back.buffer);
-  scanned.table.bytes = buffer.subarray(0, length);
-  if (back.blocks) scanned.table.blocks = back.blocks;
-  return { name: f.name, buffer, bytes: scanned.table.bytes, scanned };
+}
+
+/** The table of a file handed to the worker, with its blocks if they are there by now. */
+async function withBlocks(f: SelectedFile, encoder: RestoreEncoder | null): Promise<BinSnapshotTable | undefined> {
+  const { scanned, job } = f;
+  if (scanned && job) {
+    if (encoder?.wait) await job.done;
+    const blocks = job.blocks();
+    if (blocks) scanned.table.blocks = blocks;
+    else job.skip();
+  }
+  return scanned;
 }
 
 /**
@@ -274,10 +275,11 @@ interface LoadedFile {
 }
 
 /** Loads a host's files and replays its WAL. */
-async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers): Promise<void> {
+async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers, encoder: RestoreEncoder | null): Promise<void> {
   const { store, log, disk } = opts;
   const loaded: LoadedFile[] = [];
-  for (const { name, bytes, error, scanned } of h.selected) {
+  for (const f of h.selected) {
+    const { name, bytes, error } = f;
     const path = join(h.dir, name.name);
     if (!bytes) {
       log.error(`restore: cannot read ${path}: ${errorText(error)}`);
@@ -288,7 +290,7 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
     let file: LoadedFile;
     try {
       if (name.ext === 'bin') {
-        const { from, to, table } = scanned ?? scanBinSnapshot(bytes);
+        const { from, to, table } = (await withBlocks(f, encoder)) ?? scanBinSnapshot(bytes);
         file = { name, from, to, series: table };
       } else {
         const { from, to, root } = decodeJsonCheckpoint(bytes);

@@ -107,7 +107,7 @@ describe('restore with the encoding worker', () => {
       if (h % 2 === 1) writeHost(h, T0 - 40 + 3000 * 60, hostLevel(h + 10, T0 + 3000 * 60, 0.5));
       if (h === 2) writeHost(h, T0 - 40 + 3100 * 60, hostLevel(h + 20, T0 + 3100 * 60 + 17, 0.7));
     }
-    const encoder = RestoreEncoder.start(await engineModule());
+    const encoder = RestoreEncoder.start(await engineModule(), { wait: true });
     expect(encoder).not.toBeNull();
     expect(await encoder!.ready).toBe(true);
     try {
@@ -122,17 +122,23 @@ describe('restore with the encoding worker', () => {
     }
   });
 
-  it('loads every file without blocks once the worker is gone, reading again what it held', async () => {
+  it('loads every file without blocks once the worker is gone', async () => {
     for (let h = 0; h < 3; h++) writeHost(h, T0 - 40, hostLevel(h));
-    const encoder = RestoreEncoder.start(await engineModule())!;
+    const encoder = RestoreEncoder.start(await engineModule(), { wait: true })!;
     expect(await encoder.ready).toBe(true);
+    // The worker dies with the first file in its hands.
+    const encode = encoder.encode.bind(encoder);
+    encoder.encode = (table) => {
+      const job = encode(table);
+      encoder.fail();
+      return job;
+    };
     const store = await createStore({ metrics: TEST_METRICS, wal: true });
     const load = store.loadTable.bind(store);
     let tables = 0;
     store.loadTable = (c: string, h: string, t: SeriesTable) => {
       tables++;
-      // The worker dies while files are with it.
-      encoder.fail();
+      expect(t.blocks).toBeUndefined();
       load(c, h, t);
     };
     const summary = await restore({ store, root: dir, restorePoint: 0, log: quiet, disk: new DiskState(), sync: false, encoder });
@@ -141,14 +147,36 @@ describe('restore with the encoding worker', () => {
     expect(snapshot(store, 3)).toEqual(snapshot((await restored(null)).store, 3));
   });
 
+  it('does not wait for blocks that are not there yet, and has the worker skip them', async () => {
+    const bytes = encodeBinSnapshot({ from: T0 - 40, to: T0 + 86400, root: hostLevel(2) });
+    const encoder = RestoreEncoder.start(await engineModule())!;
+    try {
+      expect(await encoder.ready).toBe(true);
+      const table = scanBinSnapshot(bytes).table;
+      const jobs = Array.from({ length: 4 }, () => encoder.encode(table));
+      expect(jobs[3].blocks()).toBeUndefined();
+      // Skipped: settles without blocks, whether or not the worker got to it.
+      jobs[3].skip();
+      await Promise.all(jobs.map((j) => j.done));
+      expect(jobs[3].blocks()).toBeNull();
+      expect(jobs[0].blocks()).toBeInstanceOf(Uint8Array);
+    } finally {
+      encoder.close();
+    }
+  });
+
   it('takes blocks only for the bytes and pieces they were made of', async () => {
     const bytes = encodeBinSnapshot({ from: T0 - 40, to: T0 + 86400, root: hostLevel(1) });
     const table = scanBinSnapshot(bytes).table;
     const encoder = RestoreEncoder.start(await engineModule())!;
     try {
-      const back = await encoder.encode(bytes.buffer as ArrayBuffer, table);
-      expect(back.blocks).not.toBeNull();
-      const fresh = scanBinSnapshot(new Uint8Array(back.buffer)).table;
+      expect(await encoder.ready).toBe(true);
+      const job = encoder.encode(table);
+      const fresh = table;
+      await job.done;
+      const blocks = job.blocks()!;
+      expect(blocks).toBeInstanceOf(Uint8Array);
+      const back = { blocks };
       const plain = await createStore({ metrics: TEST_METRICS, wal: true });
       plain.loadTable('fritz', 'n1', fresh);
       const withBlocks = await createStore({ metrics: TEST_METRICS, wal: true });
