@@ -45,12 +45,13 @@ export interface RestoreOptions {
   /** How many hosts are read ahead of the one being loaded. */
   readAhead?: number;
   /**
-   * The worker thread that encodes files' sealed pieces ahead of loading
-   * (restore-encoder.ts), owned by the caller. Not given: the restore starts
-   * one when the store seals (`encoderModule`) and there is more than one
-   * host; null: none, loading encodes.
+   * A worker thread that encodes files' sealed pieces ahead of loading
+   * (restore-encoder.ts), owned by the caller; `true`: the restore starts one
+   * when the store seals (`encoderModule`) and there is more than one host.
+   * None by default: on the 2-core machine it took main-thread time off the
+   * instruction count but not off the clock (README "Performance").
    */
-  encoder?: RestoreEncoder | null;
+  encoder?: RestoreEncoder | boolean | null;
 }
 
 export interface RestoreSummary {
@@ -98,10 +99,10 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   log.info(`restore: ${hosts.length} hosts below ${opts.root}, loading data newer than ${new Date(opts.restorePoint * 1000).toISOString()}`);
 
   const buffers = new ReadBuffers();
-  const module = opts.encoder === undefined && hosts.length > 1 ? opts.store.encoderModule?.() : null;
+  const module = opts.encoder === true && hosts.length > 1 ? opts.store.encoderModule?.() : null;
   const own = module ? RestoreEncoder.start(module) : null;
   try {
-    await loadHosts(opts, hosts, summary, buffers, opts.encoder ?? own, started);
+    await loadHosts(opts, hosts, summary, buffers, opts.encoder instanceof RestoreEncoder ? opts.encoder : own, started);
   } finally {
     own?.close();
   }

@@ -122,6 +122,13 @@ describe('restore with the encoding worker', () => {
     }
   });
 
+  it('starts and ends a worker of its own when asked to, with the same result', async () => {
+    for (let h = 0; h < 3; h++) writeHost(h, T0 - 40, hostLevel(h));
+    const store = await createStore({ metrics: TEST_METRICS, wal: true });
+    await restore({ store, root: dir, restorePoint: 0, log: quiet, disk: new DiskState(), sync: false, encoder: true });
+    expect(snapshot(store, 3)).toEqual(snapshot((await restored(null)).store, 3));
+  });
+
   it('loads every file without blocks once the worker is gone', async () => {
     for (let h = 0; h < 3; h++) writeHost(h, T0 - 40, hostLevel(h));
     const encoder = RestoreEncoder.start(await engineModule(), { wait: true })!;
