@@ -132,11 +132,17 @@ export function sealChunk(c: usize): void {
 /** Seals a new chunk (no pages yet) straight from `len` contiguous values; false when it stays raw. */
 export function sealValues(c: usize, values: usize, len: i32): bool {
   if (!compressionOn || len == 0) return false;
+  // First the size: the first call allocates `encoded`.
   const size = encodeValues(values, len);
-  if (size == 0) return false;
+  return sealEncoded(c, encoded, size);
+}
+
+/** Seals a new chunk (no pages yet) with a block encodeChunk made of its values (size 0: none); false when it stays raw. */
+export function sealEncoded(c: usize, from: usize, size: i32): bool {
+  if (!compressionOn || size <= 0) return false;
   const block = alloc(<usize>size);
   if (block == 0) return false;
-  memory.copy(block, encoded, <usize>size);
+  memory.copy(block, from, <usize>size);
   setBlock(c, block, size);
   return true;
 }

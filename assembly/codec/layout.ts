@@ -95,12 +95,13 @@ export function scanMissing(values: usize, len: i32): usize {
       const start = ctz(bits);
       const run = ctz(~(bits >> start)); // 64 when the run reaches bit 63 from bit 0
       const from = src + (<usize>start << 2);
-      if (run >= 8) {
-        memory.copy(q, from, <usize>run << 2);
-      } else {
-        for (let k: u64 = 0; k < run; k++) store<u32>(q + (<usize>k << 2), load<u32>(from + (<usize>k << 2)));
-      }
-      q += <usize>run << 2;
+      // Vectors, not memory.copy: these runs are short, and memory.copy
+      // leaves WebAssembly for the host's memmove on every call.
+      const bytes = <usize>run << 2;
+      let k: usize = 0;
+      for (; k + 16 <= bytes; k += 16) v128.store(q + k, v128.load(from + k));
+      for (; k < bytes; k += 4) store<u32>(q + k, load<u32>(from + k));
+      q += bytes;
       bits = start + run >= 64 ? 0 : bits & (<u64>-1 << (start + run));
     }
   }
@@ -114,8 +115,12 @@ export function writeHeader(out: usize, codec: i32, withLayout: bool): usize {
   store<u16>(out, <u16>scanLen, 1);
   let p = out + HEADER_BYTES;
   if (lay == LAYOUT_BITMAP) {
-    memory.copy(p, presentMask, <usize>((scanLen + 7) >> 3));
-    return p + <usize>((scanLen + 7) >> 3);
+    // Word by word (memory.copy would call out of WebAssembly for these few bytes).
+    const bytes = <usize>((scanLen + 7) >> 3);
+    let k: usize = 0;
+    for (; k + 8 <= bytes; k += 8) store<u64>(p + k, load<u64>(presentMask + k));
+    for (; k < bytes; k++) store<u8>(p + k, load<u8>(presentMask + k));
+    return p + bytes;
   }
   if (lay == LAYOUT_RANGE) {
     store<u16>(p, <u16>firstPresent);
