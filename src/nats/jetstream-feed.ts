@@ -167,6 +167,8 @@ export class JetStreamFeed implements Feed {
           consuming.stop();
           return true;
         case 'exceeded_limits':
+          // A pull bounded in bytes ends so when its next message does not fit; the client pulls again.
+          if (n.description.toLowerCase().includes('message size exceeds maxbytes')) break;
           this.log.warn(`NATS JetStream: ${this.label}: pull refused by the server: ${n.description}`);
           break;
         case 'heartbeats_missed':
