@@ -17,11 +17,14 @@
 //
 //   node bench/nats.bench.mjs            (NATS_BENCH_LINES=1000000 lines per run by default)
 //   NATS_BENCH_OUTAGE_MINUTES=2 NATS_BENCH_OUTAGE_HOSTS=200 node bench/nats.bench.mjs   (a smaller outage)
+//   NATS_BENCH_ROWS=mixed:nats://,collector:ws:// NATS_BENCH_REPEAT=5 NATS_BENCH_OUTAGE_MINUTES=0 node bench/nats.bench.mjs
+//     (only those rows, core and JetStream in turn 5 times each (3 by default), compared by their medians;
+//     no WAL-off run and no outage: the JetStream/core ratio alone)
 //
 // Needs nats-server (Debian package nats-server).
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -36,6 +39,9 @@ const METRICS = ['cpu_load', 'cpu_user', 'flops_any', 'flops_dp', 'flops_sp', 'm
 const LINES_PER_MESSAGE = { mixed: 1000, collector: METRICS.length * 72, outage: METRICS.length * 72 };
 const OUTAGE_MINUTES = Number(process.env.NATS_BENCH_OUTAGE_MINUTES ?? 10);
 const OUTAGE_HOSTS = Number(process.env.NATS_BENCH_OUTAGE_HOSTS ?? 1000);
+/** `shape:scheme` pairs to run; unset: all of them, with the WAL-off baseline. */
+const ROWS = process.env.NATS_BENCH_ROWS?.split(',').filter(Boolean) ?? null;
+const REPEAT = Number(process.env.NATS_BENCH_REPEAT ?? 3);
 
 /** The ingest under test: a fresh store with persistence, as the service wires them; `wal: false` for the baseline. */
 async function makeIngest(checkpointDir, wal, frequency = 60) {
@@ -189,6 +195,7 @@ async function run(server, scheme, shape, wal = true, mode = 'core') {
   const publish = async (from, count) => {
     const before = nats.counters();
     phase = { first: 0, last: 0, lines: 0, batches: 0, cpu: null };
+    const serverBefore = serverCpuSeconds();
     await publishFrom(url, server.user, server.password, subject, shape, from, count);
     const deadline = Date.now() + 120_000;
     const dropped = () => nats.counters().messagesDropped - before.messagesDropped;
@@ -197,7 +204,8 @@ async function run(server, scheme, shape, wal = true, mode = 'core') {
     }
     const cpu = process.cpuUsage(phase.cpu);
     const seconds = (phase.last - phase.first) / 1000;
-    return { ...phase, seconds, messages: nats.counters().messages - before.messages, dropped: dropped(), busy: (cpu.user + cpu.system) / 1e6 / seconds };
+    const serverCpu = serverBefore === null ? null : serverCpuSeconds() - serverBefore;
+    return { ...phase, seconds, messages: nats.counters().messages - before.messages, dropped: dropped(), busy: (cpu.user + cpu.system) / 1e6 / seconds, cpu: (cpu.user + cpu.system) / 1e6, serverCpu };
   };
   const warmUp = Math.round(LINES / perMessage / 4);
   await publish(0, warmUp);
@@ -210,12 +218,40 @@ async function run(server, scheme, shape, wal = true, mode = 'core') {
   console.log(
     `  ${shape.padEnd(10)} ${scheme.padEnd(8)} ${mode === 'core' ? 'core NATS' : 'JetStream'} WAL ${wal ? 'on ' : 'off'} ${Math.round(r.lines / r.seconds).toLocaleString('en-US').padStart(12)} lines/s` +
       `  ${(r.messages / r.seconds).toFixed(0).padStart(6)} messages/s  ${(bytes / r.seconds / 1e6).toFixed(1).padStart(6)} MB/s` +
-      `  (${r.lines.toLocaleString('en-US')} lines, ${(r.messages / r.batches).toFixed(1)} messages a batch, ${r.dropped} messages dropped, this process ${(r.busy * 100).toFixed(0)} % busy)`,
+      `  (${r.lines.toLocaleString('en-US')} lines, ${(r.messages / r.batches).toFixed(1)} messages a batch, ${r.dropped} messages dropped, this process ${(r.busy * 100).toFixed(0)} % busy` +
+      `${r.serverCpu === null ? '' : `; CPU per million lines: this process ${((r.cpu / r.lines) * 1e6).toFixed(2)} s, nats-server ${((r.serverCpu / r.lines) * 1e6).toFixed(2)} s`})`,
   );
   return r.lines / r.seconds;
 }
 
 let streams = 0;
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** CPU seconds nats-server (our child) has used so far, from /proc; null elsewhere than Linux. */
+function serverCpuSeconds() {
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      if (comm !== 'nats-server' || Number(fields[1]) !== process.pid) continue;
+      return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+    }
+  } catch {}
+  return null;
+}
 
 /** A JetStream manager on a connection of the run's transport (the client library holds one per process), closed after `work`. */
 async function withManager(server, url, work) {
@@ -286,14 +322,25 @@ try {
   let liveRate = 0;
   for (const shape of ['mixed', 'collector']) {
     for (const scheme of ['nats://', 'ws://']) {
-      const on = await run(server, scheme, shape, true);
-      const off = await run(server, scheme, shape, false);
-      const js = await run(server, scheme, shape, true, 'jetstream');
+      if (ROWS && !ROWS.includes(`${shape}:${scheme}`)) continue;
+      // Core and JetStream take turns (A B A B ...): a machine whose load changes affects both alike.
+      const core = [];
+      const jetstreamRates = [];
+      let off = null;
+      for (let round = 0; round < REPEAT; round++) {
+        core.push(await run(server, scheme, shape, true));
+        if (!ROWS && round === 0) off = await run(server, scheme, shape, false);
+        jetstreamRates.push(await run(server, scheme, shape, true, 'jetstream'));
+      }
+      const on = median(core);
+      const js = median(jetstreamRates);
       if (shape === 'collector' && scheme === 'nats://') liveRate = js;
-      console.log(`  ${shape.padEnd(10)} ${scheme.padEnd(8)} WAL cost ${((1 - on / off) * 100).toFixed(0)} % (target < 25 %); JetStream ${((js / on) * 100).toFixed(0)} % of core NATS, WAL on both (target >= 70 %)`);
+      const walCost = off === null ? '' : `WAL cost ${((1 - core[0] / off) * 100).toFixed(0)} % (target < 25 %); `;
+      const pairs = REPEAT > 1 ? ` (medians of ${REPEAT} runs each; by turn ${core.map((c, i) => `${((jetstreamRates[i] / c) * 100).toFixed(0)} %`).join(', ')})` : '';
+      console.log(`  ${shape.padEnd(10)} ${scheme.padEnd(8)} ${walCost}JetStream ${((js / on) * 100).toFixed(0)} % of core NATS, WAL on both (target >= 70 %)${pairs}`);
     }
   }
-  await catchUp(server, liveRate);
+  if (OUTAGE_MINUTES > 0) await catchUp(server, liveRate);
 } finally {
   await server.stop();
   rmSync(outDir, { recursive: true, force: true });

@@ -36,11 +36,15 @@ export interface JetStreamFeedOptions {
 }
 
 /**
- * Messages one pull asks for at most (max-ack-pending when smaller): the bounded batch.
- * What the store holds is bounded by max-ack-pending either way; larger pulls
- * kept JetStream nearer core NATS in bench/nats.bench.mjs (72-99 % against 52-69 % with 256).
+ * Bytes the consumer has asked for and not yet received, at most (the client then pulls up
+ * to 100 messages at a time). nats-server cuts a client off as a slow consumer once it holds
+ * more than max_pending (64 MiB by default) for it: pulls of 1,000 messages of 96 kB did that
+ * whenever the store was busy for a while, and what was lost with the connection came back
+ * only after ack-wait (30 s) — bench/nats.bench.mjs's 1,000-line rows fell to 15-30 % of core NATS.
  */
-const MAX_PULL_BATCH = 1000;
+const PULL_MAX_BYTES = 16 * 1024 * 1024;
+/** Beyond the server's max_payload, for a message's subject, reply subject and headers. */
+const PULL_HEADROOM_BYTES = 64 * 1024;
 /** While a stream or consumer stays unusable, its error is logged again this often. */
 const SETUP_REMINDER_MS = 60_000;
 
@@ -131,8 +135,9 @@ export class JetStreamFeed implements Feed {
         const info = await ensureConsumer(connection, this.subscription, this.options.key, this.log);
         if (!this.isCurrent(connection)) return;
         const consumer = jetstream(connection).consumers.getConsumerFromInfo(info);
-        const batch = Math.max(1, Math.min(MAX_PULL_BATCH, this.subscription.jetstream.maxAckPending));
-        const consuming = await consumer.consume({ max_messages: batch, callback: (m) => this.receive(m) });
+        // A pull smaller than one message would stall: the server refuses to send it.
+        const maxBytes = Math.max(PULL_MAX_BYTES, (connection.info?.max_payload ?? 0) + PULL_HEADROOM_BYTES);
+        const consuming = await consumer.consume({ max_bytes: maxBytes, callback: (m) => this.receive(m) });
         this.consuming = consuming;
         this.c.lastError = null;
         this.setupLogged = { error: '', at: 0 };
@@ -162,6 +167,8 @@ export class JetStreamFeed implements Feed {
           consuming.stop();
           return true;
         case 'exceeded_limits':
+          // A pull bounded in bytes ends so when its next message does not fit; the client pulls again.
+          if (n.description.toLowerCase().includes('message size exceeds maxbytes')) break;
           this.log.warn(`NATS JetStream: ${this.label}: pull refused by the server: ${n.description}`);
           break;
         case 'heartbeats_missed':

@@ -27,6 +27,8 @@ export interface FakeIngest {
   delayMs: number;
   /** Makes every later commit reject (a failing WAL). */
   failWith: Error | null;
+  /** The next body handed to the store keeps the thread this long (a store busy for seconds: nothing reads the socket meanwhile). */
+  stallOnceMs: number;
 }
 
 export function fakeIngest(): FakeIngest {
@@ -36,6 +38,7 @@ export function fakeIngest(): FakeIngest {
     commits: 0,
     delayMs: 0,
     failWith: null,
+    stallOnceMs: 0,
     openBatch: () => fakeBatch(fake),
   };
   return fake;
@@ -46,6 +49,11 @@ function fakeBatch(fake: FakeIngest): IngestBatch {
   return {
     ingest(body, defaultCluster) {
       fake.calls++;
+      if (fake.stallOnceMs > 0) {
+        const until = Date.now() + fake.stallOnceMs;
+        fake.stallOnceMs = 0;
+        while (Date.now() < until);
+      }
       const result: IngestResult = { accepted: 0, skipped: 0, rejected: 0, reasons: {}, rejectedLines: [], error: null, wal: [] };
       const reject = (line: number, reason: 'malformed' | 'too-old') => {
         result.rejected++;
