@@ -13,7 +13,8 @@
 // together) and frees them.
 //
 // A write into a packed page (a late sample, an overwrite) unpacks it first.
-// The chunk's next page to be started packs it again.
+// The chunk's next page to be started packs it again when no packed page lies
+// between them (packPagesBelow).
 import { alloc, free } from "./alloc";
 import { C_PAGES, countPages, PAGE_BYTES, PAGE_SLOTS } from "./chunk-header";
 import { decodeChunk, encodeChunk } from "./codec/index";
@@ -64,16 +65,18 @@ function packInto(c: usize, i: i32, values: usize): bool {
 }
 
 /**
- * Packs every raw page of `c` below page `below` (all of them full). Best
- * effort: a page that does not pack stays raw. The block is taken before the
- * page is freed, so a page always has its values somewhere.
+ * Packs the raw pages of `c` just below page `below` (all of them full):
+ * from page below-1 down to the first that is packed already or does not
+ * pack (it stays raw). So a series no codec shrinks costs one try a page,
+ * not one for every page before it again; a page unpacked by a late write
+ * below a packed one stays raw until the chunk is sealed. The block is taken
+ * before the page is freed, so a page always has its values somewhere.
  */
 export function packPagesBelow(c: usize, below: i32): void {
-  for (let i = 0; i < below; i++) {
+  for (let i = below - 1; i >= 0; i--) {
     const at = c + C_PAGES + (<usize>i << 2);
     const p = <usize>load<u32>(at);
-    if (p == 0 || isPacked(p)) continue;
-    if (!packInto(c, i, p)) continue;
+    if (p == 0 || isPacked(p) || !packInto(c, i, p)) return;
     free(p, PAGE_BYTES);
     countPages(-1);
   }
