@@ -173,6 +173,11 @@ export function allocZeroed(size: usize): usize {
   return p;
 }
 
+/** Bytes of linear memory the allocator ever handed out (the heap's high water, what the process touched). */
+export function touchedBytes(): u64 {
+  return heapTop - <u64>((__heap_base + 15) & ~(<usize>15));
+}
+
 export function memoryBytes(): u64 {
   return <u64>memory.size() << 16;
 }

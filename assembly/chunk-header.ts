@@ -1,6 +1,7 @@
 // The 64-byte chunk header, its accessors and the shard's chunk counters.
 // A chunk holds its values one of two ways:
-//   raw:    up to 8 pages of 64 f32 (C_PAGES), allocated as slots are reached;
+//   raw:    up to 8 pages of 64 f32 (C_PAGES), allocated as slots are reached
+//           (the full ones of the newest chunk packed: pack.ts);
 //   sealed: one encoded block (C_BLOCK, C_BLOCK_SIZE; assembly/codec), no pages.
 // seal.ts turns one into the other; everything else reads values through
 // seal.ts valueRun, whatever the form.
@@ -81,7 +82,7 @@ export let sealedBytes: u64 = 0;
 @inline export function cSealed(c: usize): bool {
   return load<u32>(c, C_BLOCK) != 0;
 }
-/** Page `pageIndex` of a raw chunk (0 when not allocated; always 0 for a sealed chunk). */
+/** Page `pageIndex` of a raw chunk (0 when not allocated; always 0 for a sealed chunk; bit 0 set: packed, pack.ts). */
 // @ts-ignore: decorator
 @inline export function cPage(c: usize, pageIndex: i32): usize {
   return <usize>load<u32>(c + C_PAGES + (<usize>pageIndex << 2));

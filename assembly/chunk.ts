@@ -11,7 +11,8 @@ import {
   countChunks, countPages, cPage, cPrev, cSaved, cSealed, cStart, NO_DIRTY, PAGE_BYTES, PAGE_SLOTS, WRITE_NO_MEMORY,
   WRITE_NO_ROOM, WRITE_OK,
 } from "./chunk-header";
-import { forgetChunk, resealLater, sealChunk, unsealChunk } from "./seal";
+import { isPacked, packPagesBelow, releasePage, unpackPage } from "./pack";
+import { compressionOn, forgetChunk, resealLater, sealChunk, unsealChunk } from "./seal";
 
 export function newChunk(start: i64, cap: i32): usize {
   const c = alloc(CHUNK_BYTES);
@@ -32,15 +33,10 @@ export function newChunk(start: i64, cap: i32): usize {
 export function freeChunk(c: usize): void {
   forgetChunk(c);
   // Every page slot: a write that ran out of memory half-way may have left pages past the length.
-  let freed = 0;
   for (let i = 0; i < CHUNK_CAP / PAGE_SLOTS; i++) {
     const p = cPage(c, i);
-    if (p != 0) {
-      free(p, PAGE_BYTES);
-      freed++;
-    }
+    if (p != 0) releasePage(p);
   }
-  countPages(-freed);
   addSamples(-cLen(c));
   countChunks(-1);
   free(c, CHUNK_BYTES);
@@ -73,17 +69,31 @@ export function fillNaN(c: usize, from: i32, to: i32): void {
   }
 }
 
-/** Writes slot idx (< cap) of a chunk (a sealed one is unsealed first); false when a page could not be had. */
+/**
+ * Writes slot idx (< cap) of a chunk (a sealed one is unsealed first, a
+ * packed page unpacked); false when a page could not be had.
+ */
 export function chunkWrite(c: usize, idx: i32, value: f32): bool {
   if (cSealed(c) && !unsealChunk(c)) return false;
   const len = cLen(c);
+  let page: usize;
   if (idx >= len) {
     if (!ensurePages(c, len, idx)) return false;
     if (idx > len) fillNaN(c, len, idx);
     store<u16>(c, <u16>(idx + 1), C_LEN);
     addSamples(idx + 1 - len);
+    // A page started in the newest chunk: the full ones below it are packed
+    // (pack.ts). Older chunks written to are sealed whole when the call ends.
+    const pageIndex = idx >> 6;
+    if (len > 0 && pageIndex > ((len - 1) >> 6) && compressionOn && cNext(c) == 0) packPagesBelow(c, pageIndex);
+    page = cPage(c, pageIndex);
+  } else {
+    page = cPage(c, idx >> 6);
+    if (isPacked(page)) {
+      page = unpackPage(c, idx >> 6);
+      if (page == 0) return false;
+    }
   }
-  const page = cPage(c, idx >> 6);
   store<f32>(page + (<usize>(idx & 63) << 2), value);
   if (idx < cSaved(c)) store<u16>(c, <u16>idx, C_SAVED);
   if (<u16>idx < load<u16>(c, C_DIRTY)) store<u16>(c, <u16>idx, C_DIRTY);

@@ -2,7 +2,8 @@
 // as i32/u32/f64 only (timestamps as f64: whole seconds, exact up to 2^53);
 // strings and structured inputs are bytes the TypeScript face writes into the
 // I/O buffer (ioBuffer); answers are bytes in the response buffer.
-import { allocFailures, allocInit, bytesInUse, freeScratch, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse } from "./alloc";
+import { allocFailures, allocInit, bytesInUse, freeScratch, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse, touchedBytes } from "./alloc";
+import { packedBytes } from "./pack";
 import { chunkCount, pageCount, PAGE_BYTES, sampleCount, sealedBytes, sealedCount } from "./chunk-header";
 import {
   accepted, applyRecords, ingestNext as nextPiece, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr, rejectCounts,
@@ -297,6 +298,9 @@ export function writeSamples(cLen: u32, hLen: u32, header: u32, ts: u32, value: 
 export function statMemory(): f64 {
   return <f64>memoryBytes();
 }
+export function statTouched(): f64 {
+  return <f64>touchedBytes();
+}
 export function statUsed(): f64 {
   return <f64>bytesInUse;
 }
@@ -313,9 +317,9 @@ export function statSealedChunks(): f64 {
 export function statSealedBytes(): f64 {
   return <f64>sealedBytes;
 }
-/** Bytes of the raw chunks' pages. */
+/** Bytes of the raw chunks' values: their pages, raw and packed. */
 export function statRawBytes(): f64 {
-  return <f64>(pageCount * <u64>PAGE_BYTES);
+  return <f64>(pageCount * <u64>PAGE_BYTES + packedBytes);
 }
 export function statAllocFailures(): u32 {
   return allocFailures;

@@ -11,7 +11,8 @@ import { childOrCreate, root, seriesSlot } from "./level";
 import { findMetric, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
 import { nextSeriesBlocks, preAt, preBlock, useBlocks } from "./load-blocks";
-import { sealChunk, sealEncoded, sealValues, unsealChunk } from "./seal";
+import { putPage } from "./pack";
+import { compressionOn, sealChunk, sealEncoded, sealValues, unsealChunk } from "./seal";
 
 export let loadDropped: u32 = 0;
 
@@ -26,7 +27,14 @@ function pieceChunk(start: i64, values: usize, len: i32, cap: i32, sealed: bool,
   const c = newChunk(start, cap);
   if (c == 0) return 0;
   const pre = sealed ? preBlock(p, len) : -1;
-  if (!sealed || !(pre >= 0 ? sealEncoded(c, preAt, pre) : sealValues(c, values, len))) {
+  if (!sealed && compressionOn) {
+    // The newest chunk of its series: its full pages packed, as writing it
+    // would have left them (pack.ts), the last one raw.
+    if (!newestPages(c, values, len)) {
+      freeChunk(c);
+      return 0;
+    }
+  } else if (!sealed || !(pre >= 0 ? sealEncoded(c, preAt, pre) : sealValues(c, values, len))) {
     // The pages in one block and one copy. A block of k pages is exactly k
     // pages in the allocator's size classes (k <= 8), so each page can later be
     // freed on its own like any other.
@@ -44,6 +52,18 @@ function pieceChunk(start: i64, values: usize, len: i32, cap: i32, sealed: bool,
   store<u16>(c, <u16>len, C_SAVED);
   addSamples(len);
   return c;
+}
+
+/** Pages for the `len` values of a loaded newest chunk: all but the last packed where a codec shrinks them. */
+function newestPages(c: usize, values: usize, len: i32): bool {
+  const pages = (len + 63) >> 6;
+  for (let i = 0; i < pages - 1; i++) {
+    if (!putPage(c, i, values + <usize>i * PAGE_BYTES, true)) return false;
+  }
+  const last = pages - 1;
+  if (!ensurePages(c, last << 6, last << 6)) return false;
+  memory.copy(cPage(c, last), values + <usize>last * PAGE_BYTES, <usize>(len - (last << 6)) << 2);
+  return true;
 }
 
 /**

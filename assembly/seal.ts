@@ -22,6 +22,7 @@ import {
   PAGE_SLOTS,
 } from "./chunk-header";
 import { decodeChunk, encodeChunk, encodedBound } from "./codec/index";
+import { isPacked, packedValues, putPage, releasePage } from "./pack";
 
 /** StoreOptions.compression: false seals nothing (the engine as before sealed chunks). */
 export let compressionOn = false;
@@ -112,17 +113,24 @@ export function sealChunk(c: usize): void {
   const len = cLen(c);
   if (len == 0) return;
   const pages = (len + PAGE_SLOTS - 1) >> 6;
+  let packed = 0;
   for (let i = 0; i < pages; i++) {
     const rest = len - i * PAGE_SLOTS;
     const n = rest < PAGE_SLOTS ? rest : PAGE_SLOTS;
-    memory.copy(gathered + <usize>i * PAGE_BYTES, cPage(c, i), <usize>n << 2);
+    let p = cPage(c, i);
+    if (isPacked(p)) {
+      p = packedValues(p);
+      packed |= 1 << i;
+    }
+    memory.copy(gathered + <usize>i * PAGE_BYTES, p, <usize>n << 2);
   }
   const size = encodeValues(gathered, len);
   if (size == 0) return;
   releasePages(c);
   const block = alloc(<usize>size);
   if (block == 0) {
-    restorePages(c, gathered, len);
+    // Packed again, the pages take the blocks of the sizes just freed.
+    restorePages(c, gathered, len, packed);
     return;
   }
   memory.copy(block, encoded, <usize>size);
@@ -149,39 +157,29 @@ export function sealEncoded(c: usize, from: usize, size: i32): bool {
 
 /** Frees every page of a chunk (some may lie past its length: a write that ran out of memory half-way). */
 function releasePages(c: usize): void {
-  let n = 0;
   for (let i = 0; i < CHUNK_CAP / PAGE_SLOTS; i++) {
     const at = c + C_PAGES + (<usize>i << 2);
     const p = <usize>load<u32>(at);
     if (p == 0) continue;
-    free(p, PAGE_BYTES);
+    releasePage(p);
     store<u32>(at, 0);
-    n++;
   }
-  countPages(-n);
 }
 
 /**
  * Gives a chunk without pages the pages for `len` values copied from
- * `values`; false (and no pages) when memory ran out.
+ * `values` (`values` holds whole pages: len rounded up to PAGE_SLOTS), page i
+ * packed when bit i of `packed` is set; false (and no pages) when memory ran
+ * out.
  */
-function restorePages(c: usize, values: usize, len: i32): bool {
+function restorePages(c: usize, values: usize, len: i32, packed: i32 = 0): bool {
   const pages = (len + PAGE_SLOTS - 1) >> 6;
   for (let i = 0; i < pages; i++) {
-    const p = alloc(PAGE_BYTES);
-    if (p == 0) {
-      for (let j = 0; j < i; j++) {
-        free(cPage(c, j), PAGE_BYTES);
-        store<u32>(c + C_PAGES + (<usize>j << 2), 0);
-      }
+    if (!putPage(c, i, values + <usize>i * PAGE_BYTES, ((packed >> i) & 1) != 0)) {
+      releasePages(c);
       return false;
     }
-    store<u32>(c + C_PAGES + (<usize>i << 2), <u32>p);
-    const rest = len - i * PAGE_SLOTS;
-    const n = rest < PAGE_SLOTS ? rest : PAGE_SLOTS;
-    memory.copy(p, values + <usize>i * PAGE_BYTES, <usize>n << 2);
   }
-  countPages(pages);
   return true;
 }
 
@@ -244,7 +242,9 @@ export function valueRun(c: usize, k: i32, kEnd: i32): usize {
   if (load<u32>(c, C_BLOCK) == 0) {
     const pageEnd = (k & ~(PAGE_SLOTS - 1)) + PAGE_SLOTS;
     runEnd = pageEnd < kEnd ? pageEnd : kEnd;
-    return cPage(c, k >> 6) + (<usize>(k & (PAGE_SLOTS - 1)) << 2);
+    let p = cPage(c, k >> 6);
+    if (isPacked(p)) p = packedValues(p);
+    return p + (<usize>(k & (PAGE_SLOTS - 1)) << 2);
   }
   runEnd = kEnd;
   return sealedValues(c) + (<usize>k << 2);

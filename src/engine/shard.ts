@@ -71,6 +71,7 @@ export interface EngineExports {
   statSealedChunks(): number;
   statSealedBytes(): number;
   statRawBytes(): number;
+  statTouched(): number;
 }
 
 export class EngineMemoryError extends Error {

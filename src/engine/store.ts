@@ -516,6 +516,7 @@ export class Store implements MetricStore {
       sealedChunks: s.x.statSealedChunks(),
       sealedBytes: s.x.statSealedBytes(),
       rawBytes: s.x.statRawBytes(),
+      touchedBytes: s.x.statTouched(),
     }));
     const sum = (key: keyof ShardStats) => shards.reduce((a, s) => a + s[key], 0);
     return {
@@ -525,6 +526,7 @@ export class Store implements MetricStore {
       sealedChunks: sum('sealedChunks'),
       sealedBytes: sum('sealedBytes'),
       rawBytes: sum('rawBytes'),
+      touchedBytes: sum('touchedBytes'),
       shards,
     };
   }

@@ -192,6 +192,8 @@ export interface ShardStats {
   sealedBytes: number;
   /** Bytes of the raw chunks' value pages (the newest chunk of every series, and chunks no codec shrank). */
   rawBytes: number;
+  /** Linear memory the allocator ever handed out: stored data, free blocks kept for reuse and scratch (what the process touched). */
+  touchedBytes: number;
 }
 
 /** Store.stats(): the shards' figures and their sums. */
@@ -202,6 +204,7 @@ export interface StoreStats {
   sealedChunks: number;
   sealedBytes: number;
   rawBytes: number;
+  touchedBytes: number;
   shards: ShardStats[];
 }
 

@@ -18,6 +18,14 @@ export interface ShardFigures {
 
 export interface MemoryFigures extends Omit<ShardFigures, 'chunks'> {
   chunks: number;
+  /** Of the stored bytes: encoded blocks of sealed chunks, and pages of raw chunks. */
+  sealedBytes: number;
+  rawBytes: number;
+  /**
+   * Linear memory the engine ever handed out (stored data, free blocks kept
+   * for reuse, scratch): what of memoryBytes the process has touched.
+   */
+  touchedBytes: number;
   shards: ShardFigures[];
   /** Resident set size of the process, where the runtime tells it. */
   processRssBytes: number | null;
@@ -28,6 +36,9 @@ export interface MemoryFigures extends Omit<ShardFigures, 'chunks'> {
 interface StoreStats {
   memoryBytes: number;
   usedBytes: number;
+  sealedBytes?: number;
+  rawBytes?: number;
+  touchedBytes?: number;
   shards: ReadonlyArray<{ memoryBytes: number; usedBytes: number; chunks: number; samples: number }>;
 }
 
@@ -49,6 +60,9 @@ export function memoryFigures(stats: StoreStats, rss: number | null): MemoryFigu
     usedBytes: stats.usedBytes,
     chunks: shards.reduce((a, s) => a + s.chunks, 0),
     samples,
+    sealedBytes: stats.sealedBytes ?? 0,
+    rawBytes: stats.rawBytes ?? 0,
+    touchedBytes: stats.touchedBytes ?? 0,
     bytesPerSample: { linear: perSample(stats.memoryBytes, samples), used: perSample(stats.usedBytes, samples) },
     shards,
     processRssBytes: rss,
