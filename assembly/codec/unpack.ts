@@ -53,6 +53,15 @@ function buildTables(): void {
 // @ts-ignore: decorator
 @inline export const GROUP_LOAD: i32 = 16;
 
+/** Fields before this many of c can be read by unpack4 in groups of eight without passing `end`. */
+// @ts-ignore: decorator
+@inline export function simdFields(area: usize, end: usize, c: i32, w: i32): i32 {
+  // Group j+4's load (the later one) must end by `end`.
+  let j = c & ~7;
+  while (j > 0 && area + <usize>(((j - 4) * w) >> 3) + <usize>GROUP_LOAD > end) j -= 8;
+  return j;
+}
+
 /** Four i32 lanes summed from the left: [a, a+b, a+b+c, a+b+c+d]. */
 // @ts-ignore: decorator
 @inline export function prefixSum4(d: v128): v128 {
@@ -67,4 +76,12 @@ function buildTables(): void {
   const lo = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.convert_low_i32x4_s(n4), inv));
   const hi = f32x4.demote_f64x2_zero(f64x2.mul(f64x2.convert_low_i32x4_s(i32x4.shuffle(n4, n4, 2, 3, 0, 1)), inv));
   return i32x4.shuffle(lo, hi, 0, 1, 4, 5);
+}
+
+/** Four i32 lanes XORed from the left: [a, a^b, a^b^c, a^b^c^d]. */
+// @ts-ignore: decorator
+@inline export function prefixXor4(d: v128): v128 {
+  const zero = i32x4.splat(0);
+  const s = v128.xor(d, i32x4.shuffle(zero, d, 0, 4, 5, 6));
+  return v128.xor(s, i32x4.shuffle(zero, s, 0, 1, 4, 5));
 }
