@@ -65,9 +65,11 @@ function buildTables(): void {
 /** Four i32 lanes summed from the left: [a, a+b, a+b+c, a+b+c+d]. */
 // @ts-ignore: decorator
 @inline export function prefixSum4(d: v128): v128 {
+  // Lanes 3, 4, 5, 6 of (zero, d) are bytes 12..27 in a row: one palignr on
+  // x64, where 0, 4, 5, 6 takes a shuffle of zero and a blend.
   const zero = i32x4.splat(0);
-  const s = i32x4.add(d, i32x4.shuffle(zero, d, 0, 4, 5, 6));
-  return i32x4.add(s, i32x4.shuffle(zero, s, 0, 1, 4, 5));
+  const s = i32x4.add(d, i32x4.shuffle(zero, d, 3, 4, 5, 6));
+  return i32x4.add(s, i32x4.shuffle(zero, s, 2, 3, 4, 5));
 }
 
 /** Four f32 values f32(f64(n) * inv) of four i32 n, as the scalar decoder computes them. */
@@ -82,6 +84,6 @@ function buildTables(): void {
 // @ts-ignore: decorator
 @inline export function prefixXor4(d: v128): v128 {
   const zero = i32x4.splat(0);
-  const s = v128.xor(d, i32x4.shuffle(zero, d, 0, 4, 5, 6));
-  return v128.xor(s, i32x4.shuffle(zero, s, 0, 1, 4, 5));
+  const s = v128.xor(d, i32x4.shuffle(zero, d, 3, 4, 5, 6));
+  return v128.xor(s, i32x4.shuffle(zero, s, 2, 3, 4, 5));
 }

@@ -176,6 +176,54 @@ function unpackShifted(dst: usize, area: usize, count: i32, w: i32, shift: u32, 
   for (; j < count; j++, bit += <u32>w) store<u32>(dst + (<usize>j << 2), <u32>unpackAt(area, bit, mask, end) << shift);
 }
 
+/** Per 4-bit piece of a zero mask: the swizzle that puts the next fields in the lanes of its set bits (0 elsewhere). */
+const spreadTable: usize = memory.data(16 * 16, 16);
+let spreadReady = false;
+
+function buildSpreadTable(): void {
+  for (let m = 0; m < 16; m++) {
+    let rank = 0;
+    for (let lane = 0; lane < 4; lane++) {
+      const at = spreadTable + <usize>(m * 16 + lane * 4);
+      const set = (m >> lane) & 1;
+      // Index 0x80 is past the 16 bytes: swizzle gives 0 there.
+      for (let b = 0; b < 4; b++) store<u8>(at + <usize>b, set != 0 ? <u8>(rank * 4 + b) : 0x80);
+      rank += set;
+    }
+  }
+  spreadReady = true;
+}
+
+/**
+ * A masked block's c slots after `cur` into q, from its fields (already in
+ * `fields`): four slots at a time, the mask's four bits choosing a swizzle of
+ * the next fields; returns the last value.
+ */
+// @ts-ignore: decorator
+@inline function spreadMasked(q: usize, c: i32, nonzero: u64, cur: u32): u32 {
+  if (!spreadReady) buildSpreadTable();
+  let k: usize = 0;
+  let j = 0;
+  let cur4 = i32x4.splat(cur);
+  for (; j + 4 <= c; j += 4) {
+    const m = <usize>(nonzero >> <u64>j) & 15;
+    // Reads up to 3 fields past the last (slack in `fields`); the swizzle zeroes them.
+    const x = i8x16.swizzle(v128.load(fields + (k << 2)), v128.load(spreadTable + (m << 4)));
+    const v = v128.xor(prefixXor4(x), cur4);
+    v128.store(q + (<usize>j << 2), v);
+    cur4 = i32x4.shuffle(v, v, 3, 3, 3, 3);
+    k += <usize>popcnt(m);
+  }
+  cur = <u32>i32x4.extract_lane(cur4, 0);
+  for (; j < c; j++) {
+    const set = <u32>(nonzero >> <u64>j) & 1;
+    cur ^= load<u32>(fields + (k << 2)) & (0 - set);
+    k += <usize>set;
+    store<u32>(q + (<usize>j << 2), cur);
+  }
+  return cur;
+}
+
 /** A plain block: c values of w > 0 bits after `cur` into q; returns the last. */
 // @ts-ignore: decorator
 @inline function decodePlain(q: usize, area: usize, c: i32, w: i32, shift: u32, cur: u32, end: usize): u32 {
@@ -247,13 +295,7 @@ export function decodeXor(out: usize, end: usize): i32 {
       p += 8;
       const count = <i32>popcnt(nonzero);
       unpackShifted(fields, p, count, w, shift, end);
-      let k: usize = 0;
-      for (let j = 0; j < c; j++) {
-        const set = <u32>(nonzero >> <u64>j) & 1;
-        cur ^= load<u32>(fields + (k << 2)) & (0 - set);
-        k += <usize>set;
-        store<u32>(q + (<usize>j << 2), cur);
-      }
+      cur = spreadMasked(q, c, nonzero, cur);
       p += <usize>packedBytes(count, w);
     } else {
       cur = decodePlain(q, p, c, w, shift, cur, end);
