@@ -49,6 +49,18 @@ function buildTables(): void {
   return i32x4.shr_u(i32x4.mul(i8x16.swizzle(raw, swizzle), scale), <i32>(32 - w));
 }
 
+/**
+ * unpack4 with each field shifted left by `shift` (w + shift <= 32): the
+ * shift right stops `shift` short and `fieldMask` (the width's mask shifted
+ * by `shift`) drops the bits that lay below the field. One variable shift
+ * instead of two (each costs three instructions on x64).
+ */
+// @ts-ignore: decorator
+@inline export function unpack4Shl(area: usize, j: i32, w: i32, swizzle: v128, scale: v128, shift: u32, fieldMask: v128): v128 {
+  const raw = v128.load(area + <usize>((j * w) >> 3));
+  return v128.and(i32x4.shr_u(i32x4.mul(i8x16.swizzle(raw, swizzle), scale), <i32>(32 - <u32>w - shift)), fieldMask);
+}
+
 /** Bytes from a group's first byte that unpack4 reads. */
 // @ts-ignore: decorator
 @inline export const GROUP_LOAD: i32 = 16;
@@ -86,4 +98,61 @@ function buildTables(): void {
   const zero = i32x4.splat(0);
   const s = v128.xor(d, i32x4.shuffle(zero, d, 3, 4, 5, 6));
   return v128.xor(s, i32x4.shuffle(zero, s, 2, 3, 4, 5));
+}
+
+// Widths 26..32, where a field may span 5 bytes: per lane, t = the four bytes
+// after the field's first byte u, and M = 2^(8 - its bit within u); then
+// (t * M + ((u * M) >> 8)) mod 2^32 is the 40 bits from u on shifted right by
+// that bit, and a mask keeps the field. A group's four fields end by bit
+// first + 4w <= 128, so the bytes a field needs lie in the 16 loaded (t's
+// last byte, past them, is then one the field does not need: swizzle gives 0).
+
+/** Per width and group parity: 16 swizzle indices for t, 16 for u, 4 u32 multipliers. */
+const wideTables: usize = memory.data(33 * 2 * 48, 16);
+let wideReady = false;
+
+function buildWideTables(): void {
+  for (let w = SIMD_MAX_WIDTH + 1; w <= 32; w++) {
+    for (let g = 0; g < 2; g++) {
+      const t = wideGroupTable(w, g);
+      const first = (4 * g * w) & 7;
+      for (let i = 0; i < 4; i++) {
+        const bit = first + i * w;
+        const byte = bit >> 3;
+        for (let b = 0; b < 4; b++) {
+          const at = byte + 1 + b;
+          store<u8>(t + <usize>(i * 4 + b), at < 16 ? <u8>at : 0x80);
+          store<u8>(t + 16 + <usize>(i * 4 + b), b == 0 ? <u8>byte : 0x80);
+        }
+        store<u32>(t + 32 + <usize>(i << 2), <u32>1 << <u32>(8 - (bit & 7)));
+      }
+    }
+  }
+  wideReady = true;
+}
+
+// @ts-ignore: decorator
+@inline function wideGroupTable(w: i32, parity: i32): usize {
+  return wideTables + <usize>((w << 1) | parity) * 48;
+}
+
+/** The wide table of a width 26..32 for groups at even (parity 0) or odd positions; builds them the first time. */
+// @ts-ignore: decorator
+@inline export function unpackWideTable(w: i32, parity: i32): usize {
+  if (!wideReady) buildWideTables();
+  return wideGroupTable(w, parity);
+}
+
+/**
+ * Fields j..j+3 (j a multiple of 4) of width w (26..32) of the area, each
+ * shifted left by s (w + s <= 32), with the group's wide table `t`: `mul` is
+ * its multipliers shifted left by s and `fieldMask` the width's mask shifted
+ * by s (what lay below the field goes).
+ */
+// @ts-ignore: decorator
+@inline export function unpack4Wide(area: usize, j: i32, w: i32, t: usize, mul: v128, fieldMask: v128): v128 {
+  const raw = v128.load(area + <usize>((j * w) >> 3));
+  const hi = i32x4.mul(i8x16.swizzle(raw, v128.load(t)), mul);
+  const lo = i32x4.shr_u(i32x4.mul(i8x16.swizzle(raw, v128.load(t, 16)), mul), 8);
+  return v128.and(i32x4.add(hi, lo), fieldMask);
 }

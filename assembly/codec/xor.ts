@@ -11,7 +11,7 @@
 //     fields (x_j >> s) of w bits for every j (no mask) or the nonzero x_j (mask).
 // The mask is used when it is smaller: repeated values then cost a bit each.
 import { packedBytes, packTail, safeFields, unpackAt, widthMask } from "./bits";
-import { prefixXor4, SIMD_MAX_WIDTH, simdFields, unpack4, unpackTable } from "./unpack";
+import { prefixXor4, SIMD_MAX_WIDTH, simdFields, unpack4Shl, unpack4Wide, unpackTable, unpackWideTable } from "./unpack";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 
 export const CODEC_XOR: i32 = 4;
@@ -139,8 +139,8 @@ export function writeXor(p: usize, src: usize, n: i32): usize {
 
 // ---- decoding ----
 //
-// Decoding is unpacking (bits.ts, four fields at a time with unpack4 up to
-// width 25) and a running XOR: cur ^= field << shift. A plain block does the
+// Decoding is unpacking (bits.ts, four fields at a time: unpack4 up to width
+// 25, unpack4Wide past it) and a running XOR: cur ^= field << shift. A plain block does the
 // running XOR four lanes at a time (prefixXor4); a masked block unpacks its
 // nonzero fields first and then spreads them without a branch per slot, as
 // its bits (values that repeat or not) are as good as random to a predictor.
@@ -160,10 +160,26 @@ function unpackShifted(dst: usize, area: usize, count: i32, w: i32, shift: u32, 
       const m0 = v128.load(even, 16);
       const s1 = v128.load(odd);
       const m1 = v128.load(odd, 16);
+      const fieldMask = i32x4.splat(<i32>(<u32>widthMask(w) << shift));
       for (; j < stop; j += 8) {
         const at = dst + (<usize>j << 2);
-        v128.store(at, i32x4.shl(unpack4(area, j, w, s0, m0), shift));
-        v128.store(at, i32x4.shl(unpack4(area, j + 4, w, s1, m1), shift), 16);
+        v128.store(at, unpack4Shl(area, j, w, s0, m0, shift, fieldMask));
+        v128.store(at, unpack4Shl(area, j + 4, w, s1, m1, shift, fieldMask), 16);
+      }
+    }
+  } else if (w <= 32) {
+    const stop = simdFields(area, end, count, w);
+    if (stop > 0) {
+      const even = unpackWideTable(w, 0);
+      const odd = unpackWideTable(w, 1);
+      // The shift goes into the multipliers (w + shift <= 32, so nothing of the field is lost).
+      const mul = i32x4.shl(v128.load(even, 32), shift);
+      const mulOdd = i32x4.shl(v128.load(odd, 32), shift);
+      const fieldMask = i32x4.splat(<i32>(<u32>widthMask(w) << shift));
+      for (; j < stop; j += 8) {
+        const at = dst + (<usize>j << 2);
+        v128.store(at, unpack4Wide(area, j, w, even, mul, fieldMask));
+        v128.store(at, unpack4Wide(area, j + 4, w, odd, mulOdd, fieldMask), 16);
       }
     }
   }
@@ -237,10 +253,11 @@ function buildSpreadTable(): void {
       const m0 = v128.load(even, 16);
       const s1 = v128.load(odd);
       const m1 = v128.load(odd, 16);
+      const fieldMask = i32x4.splat(<i32>(<u32>widthMask(w) << shift));
       let cur4 = i32x4.splat(cur);
       for (; j < stop; j += 8) {
-        const a = v128.xor(prefixXor4(i32x4.shl(unpack4(area, j, w, s0, m0), shift)), cur4);
-        const b = v128.xor(prefixXor4(i32x4.shl(unpack4(area, j + 4, w, s1, m1), shift)), i32x4.shuffle(a, a, 3, 3, 3, 3));
+        const a = v128.xor(prefixXor4(unpack4Shl(area, j, w, s0, m0, shift, fieldMask)), cur4);
+        const b = v128.xor(prefixXor4(unpack4Shl(area, j + 4, w, s1, m1, shift, fieldMask)), i32x4.shuffle(a, a, 3, 3, 3, 3));
         cur4 = i32x4.shuffle(b, b, 3, 3, 3, 3);
         const at = q + (<usize>j << 2);
         v128.store(at, a);
@@ -248,6 +265,21 @@ function buildSpreadTable(): void {
       }
       cur = <u32>i32x4.extract_lane(cur4, 0);
     }
+  } else {
+    // Unpacked first, then XORed four lanes at a time.
+    unpackShifted(fields, area, c, w, shift, end);
+    let cur4 = i32x4.splat(cur);
+    for (; j + 4 <= c; j += 4) {
+      const v = v128.xor(prefixXor4(v128.load(fields + (<usize>j << 2))), cur4);
+      v128.store(q + (<usize>j << 2), v);
+      cur4 = i32x4.shuffle(v, v, 3, 3, 3, 3);
+    }
+    cur = <u32>i32x4.extract_lane(cur4, 0);
+    for (; j < c; j++) {
+      cur ^= load<u32>(fields + (<usize>j << 2));
+      store<u32>(q + (<usize>j << 2), cur);
+    }
+    return cur;
   }
   const mask = widthMask(w);
   let bit = <u32>(j * w);
@@ -287,6 +319,8 @@ export function decodeXor(out: usize, end: usize): i32 {
     }
     if (w > 32 || p >= end) return -1;
     const shift = <u32>load<u8>(p) & 31;
+    // The encoder's window: shift = trailing zeros, w + shift = 32 - leading zeros.
+    if (<i32>shift + w > 32) return -1;
     p++;
     if ((head & HEAD_MASK) != 0) {
       if (p + 8 > end) return -1;
