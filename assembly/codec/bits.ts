@@ -73,6 +73,16 @@ export function packEnd(): usize {
   return unpackTail(at, bit & 7, mask, end);
 }
 
+/** How many of c fields of width w from `area` can be read by an 8-byte load that stays before `end`. */
+// @ts-ignore: decorator
+@inline export function safeFields(area: usize, end: usize, c: i32, w: i32): i32 {
+  const room = <i32>end - <i32>area - 8;
+  if (room < 0) return 0;
+  // Every field but the block's last few is safe: no division for those (it is once a block).
+  if ((c - 1) * w <= room << 3) return c;
+  return min(c, (room << 3) / w + 1);
+}
+
 function unpackTail(at: usize, shift: u32, mask: u64, end: usize): u64 {
   let v: u64 = 0;
   let k: u64 = 0;

@@ -12,11 +12,11 @@
 //   FOR:   n_j = base + field_j.
 //   delta: n_j = n_{j-1} + base + field_j, n_{-1} the previous block's last n (ref for the first).
 // A value is f32(f64(n) * 10^-e); an exception's index then takes its bits.
-import { bitWidth, getVarint, packedBytes, packTail, putVarint, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
+import { bitWidth, getVarint, packedBytes, packTail, putVarint, safeFields, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
 import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, MAX_EXCEPTIONS, narrow, narrowInts, reals, reference, toIntegers } from "./decimal-exponent";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 import { packNarrow, packWide } from "./decimal-pack";
-import { decimalValues4, GROUP_LOAD, prefixSum4, SIMD_MAX_WIDTH, unpack4, unpackTable } from "./unpack";
+import { decimalValues4, prefixSum4, SIMD_MAX_WIDTH, simdFields, unpack4, unpackTable } from "./unpack";
 
 export const CODEC_DECIMAL: i32 = 3;
 
@@ -205,13 +205,6 @@ export function writeDecimal(p: usize, n: i32): usize {
   return p;
 }
 
-/** How many of c fields of width w from `area` can be read by an 8-byte load that stays before `end`. */
-// @ts-ignore: decorator
-@inline export function safeFields(area: usize, end: usize, c: i32, w: i32): i32 {
-  const room = <i32>end - <i32>area - 8;
-  return room < 0 ? 0 : min(c, (room << 3) / w + 1);
-}
-
 /** Whether every n of a FOR block (base + fields of w bits) fits an i32 lane and unpack4 takes the width. */
 // @ts-ignore: decorator
 @inline function forFitsLanes(w: i32, base: i64): bool {
@@ -225,15 +218,6 @@ export function writeDecimal(p: usize, n: i32): usize {
   const lowest = prev + (base < 0 ? base << 6 : 0);
   const highest = prev + (((base > 0 ? base : 0) + (<i64>1 << <i64>w) - 1) << 6);
   return lowest >= <i64>i32.MIN_VALUE && highest <= <i64>i32.MAX_VALUE;
-}
-
-/** Fields before this many of c can be read by unpack4 in groups of eight without passing `end`. */
-// @ts-ignore: decorator
-@inline function simdFields(area: usize, end: usize, c: i32, w: i32): i32 {
-  // Group j+4's load (the later one) must end by `end`.
-  let j = c & ~7;
-  while (j > 0 && area + <usize>(((j - 4) * w) >> 3) + <usize>GROUP_LOAD > end) j -= 8;
-  return j;
 }
 
 /** c values of a FOR block of width w > 0 into q; returns the last n. */

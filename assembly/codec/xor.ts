@@ -10,7 +10,8 @@
 //     if mask: u64 LE, bit j = 1 when x_j != 0,
 //     fields (x_j >> s) of w bits for every j (no mask) or the nonzero x_j (mask).
 // The mask is used when it is smaller: repeated values then cost a bit each.
-import { packedBytes, packTail, unpackAt, widthMask } from "./bits";
+import { packedBytes, packTail, safeFields, unpackAt, widthMask } from "./bits";
+import { prefixXor4, SIMD_MAX_WIDTH, simdFields, unpack4Shl, unpack4Wide, unpackTable, unpackWideTable } from "./unpack";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 
 export const CODEC_XOR: i32 = 4;
@@ -136,6 +137,164 @@ export function writeXor(p: usize, src: usize, n: i32): usize {
   return p;
 }
 
+// ---- decoding ----
+//
+// Decoding is unpacking (bits.ts, four fields at a time: unpack4 up to width
+// 25, unpack4Wide past it) and a running XOR: cur ^= field << shift. A plain block does the
+// running XOR four lanes at a time (prefixXor4); a masked block unpacks its
+// nonzero fields first and then spreads them without a branch per slot, as
+// its bits (values that repeat or not) are as good as random to a predictor.
+
+/** The nonzero x_j of a masked block, unpacked; one slot of slack, which the spreading reads past the last. */
+const fields: usize = memory.data((BLOCK + 8) << 2, 16);
+
+/** `count` fields of w bits at `area`, each shifted left by `shift`, into dst. */
+function unpackShifted(dst: usize, area: usize, count: i32, w: i32, shift: u32, end: usize): void {
+  let j = 0;
+  if (w <= SIMD_MAX_WIDTH) {
+    const stop = simdFields(area, end, count, w);
+    if (stop > 0) {
+      const even = unpackTable(w, 0);
+      const odd = unpackTable(w, 1);
+      const s0 = v128.load(even);
+      const m0 = v128.load(even, 16);
+      const s1 = v128.load(odd);
+      const m1 = v128.load(odd, 16);
+      const fieldMask = i32x4.splat(<i32>(<u32>widthMask(w) << shift));
+      for (; j < stop; j += 8) {
+        const at = dst + (<usize>j << 2);
+        v128.store(at, unpack4Shl(area, j, w, s0, m0, shift, fieldMask));
+        v128.store(at, unpack4Shl(area, j + 4, w, s1, m1, shift, fieldMask), 16);
+      }
+    }
+  } else if (w <= 32) {
+    const stop = simdFields(area, end, count, w);
+    if (stop > 0) {
+      const even = unpackWideTable(w, 0);
+      const odd = unpackWideTable(w, 1);
+      // The shift goes into the multipliers (w + shift <= 32, so nothing of the field is lost).
+      const mul = i32x4.shl(v128.load(even, 32), shift);
+      const mulOdd = i32x4.shl(v128.load(odd, 32), shift);
+      const fieldMask = i32x4.splat(<i32>(<u32>widthMask(w) << shift));
+      for (; j < stop; j += 8) {
+        const at = dst + (<usize>j << 2);
+        v128.store(at, unpack4Wide(area, j, w, even, mul, fieldMask));
+        v128.store(at, unpack4Wide(area, j + 4, w, odd, mulOdd, fieldMask), 16);
+      }
+    }
+  }
+  const mask = widthMask(w);
+  let bit = <u32>(j * w);
+  const safe = safeFields(area, end, count, w);
+  for (; j < safe; j++, bit += <u32>w) {
+    store<u32>(dst + (<usize>j << 2), <u32>((load<u64>(area + <usize>(bit >> 3)) >> <u64>(bit & 7)) & mask) << shift);
+  }
+  for (; j < count; j++, bit += <u32>w) store<u32>(dst + (<usize>j << 2), <u32>unpackAt(area, bit, mask, end) << shift);
+}
+
+/** Per 4-bit piece of a zero mask: the swizzle that puts the next fields in the lanes of its set bits (0 elsewhere). */
+const spreadTable: usize = memory.data(16 * 16, 16);
+let spreadReady = false;
+
+function buildSpreadTable(): void {
+  for (let m = 0; m < 16; m++) {
+    let rank = 0;
+    for (let lane = 0; lane < 4; lane++) {
+      const at = spreadTable + <usize>(m * 16 + lane * 4);
+      const set = (m >> lane) & 1;
+      // Index 0x80 is past the 16 bytes: swizzle gives 0 there.
+      for (let b = 0; b < 4; b++) store<u8>(at + <usize>b, set != 0 ? <u8>(rank * 4 + b) : 0x80);
+      rank += set;
+    }
+  }
+  spreadReady = true;
+}
+
+/**
+ * A masked block's c slots after `cur` into q, from its fields (already in
+ * `fields`): four slots at a time, the mask's four bits choosing a swizzle of
+ * the next fields; returns the last value.
+ */
+// @ts-ignore: decorator
+@inline function spreadMasked(q: usize, c: i32, nonzero: u64, cur: u32): u32 {
+  if (!spreadReady) buildSpreadTable();
+  let k: usize = 0;
+  let j = 0;
+  let cur4 = i32x4.splat(cur);
+  for (; j + 4 <= c; j += 4) {
+    const m = <usize>(nonzero >> <u64>j) & 15;
+    // Reads up to 3 fields past the last (slack in `fields`); the swizzle zeroes them.
+    const x = i8x16.swizzle(v128.load(fields + (k << 2)), v128.load(spreadTable + (m << 4)));
+    const v = v128.xor(prefixXor4(x), cur4);
+    v128.store(q + (<usize>j << 2), v);
+    cur4 = i32x4.shuffle(v, v, 3, 3, 3, 3);
+    k += <usize>popcnt(m);
+  }
+  cur = <u32>i32x4.extract_lane(cur4, 0);
+  for (; j < c; j++) {
+    const set = <u32>(nonzero >> <u64>j) & 1;
+    cur ^= load<u32>(fields + (k << 2)) & (0 - set);
+    k += <usize>set;
+    store<u32>(q + (<usize>j << 2), cur);
+  }
+  return cur;
+}
+
+/** A plain block: c values of w > 0 bits after `cur` into q; returns the last. */
+// @ts-ignore: decorator
+@inline function decodePlain(q: usize, area: usize, c: i32, w: i32, shift: u32, cur: u32, end: usize): u32 {
+  let j = 0;
+  if (w <= SIMD_MAX_WIDTH) {
+    const stop = simdFields(area, end, c, w);
+    if (stop > 0) {
+      const even = unpackTable(w, 0);
+      const odd = unpackTable(w, 1);
+      const s0 = v128.load(even);
+      const m0 = v128.load(even, 16);
+      const s1 = v128.load(odd);
+      const m1 = v128.load(odd, 16);
+      const fieldMask = i32x4.splat(<i32>(<u32>widthMask(w) << shift));
+      let cur4 = i32x4.splat(cur);
+      for (; j < stop; j += 8) {
+        const a = v128.xor(prefixXor4(unpack4Shl(area, j, w, s0, m0, shift, fieldMask)), cur4);
+        const b = v128.xor(prefixXor4(unpack4Shl(area, j + 4, w, s1, m1, shift, fieldMask)), i32x4.shuffle(a, a, 3, 3, 3, 3));
+        cur4 = i32x4.shuffle(b, b, 3, 3, 3, 3);
+        const at = q + (<usize>j << 2);
+        v128.store(at, a);
+        v128.store(at, b, 16);
+      }
+      cur = <u32>i32x4.extract_lane(cur4, 0);
+    }
+  } else {
+    // Unpacked first, then XORed four lanes at a time.
+    unpackShifted(fields, area, c, w, shift, end);
+    let cur4 = i32x4.splat(cur);
+    for (; j + 4 <= c; j += 4) {
+      const v = v128.xor(prefixXor4(v128.load(fields + (<usize>j << 2))), cur4);
+      v128.store(q + (<usize>j << 2), v);
+      cur4 = i32x4.shuffle(v, v, 3, 3, 3, 3);
+    }
+    cur = <u32>i32x4.extract_lane(cur4, 0);
+    for (; j < c; j++) {
+      cur ^= load<u32>(fields + (<usize>j << 2));
+      store<u32>(q + (<usize>j << 2), cur);
+    }
+    return cur;
+  }
+  const mask = widthMask(w);
+  let bit = <u32>(j * w);
+  const safe = safeFields(area, end, c, w);
+  for (; j < safe; j++, bit += <u32>w) {
+    cur ^= <u32>((load<u64>(area + <usize>(bit >> 3)) >> <u64>(bit & 7)) & mask) << shift;
+    store<u32>(q + (<usize>j << 2), cur);
+  }
+  for (; j < c; j++, bit += <u32>w) {
+    cur ^= <u32>unpackAt(area, bit, mask, end) << shift;
+    store<u32>(q + (<usize>j << 2), cur);
+  }
+  return cur;
+}
+
 /** Decodes the payload at payloadAt (block ends at `end`) into out; -1 when it is not a block of ours. */
 export function decodeXor(out: usize, end: usize): i32 {
   let p = payloadAt;
@@ -160,26 +319,20 @@ export function decodeXor(out: usize, end: usize): i32 {
     }
     if (w > 32 || p >= end) return -1;
     const shift = <u32>load<u8>(p) & 31;
+    // The encoder's window: shift = trailing zeros, w + shift = 32 - leading zeros.
+    if (<i32>shift + w > 32) return -1;
     p++;
-    const mask = widthMask(w);
     if ((head & HEAD_MASK) != 0) {
       if (p + 8 > end) return -1;
-      const nonzero = load<u64>(p);
+      // Bits past the block's c slots are not slots: they neither count nor take a field.
+      const nonzero = load<u64>(p) & (c == BLOCK ? <u64>-1 : (<u64>1 << <u64>c) - 1);
       p += 8;
-      let k: u32 = 0;
-      for (let j = 0; j < c; j++) {
-        if (((nonzero >> <u64>j) & 1) != 0) {
-          cur ^= <u32>unpackAt(p, k, mask, end) << shift;
-          k += <u32>w;
-        }
-        store<u32>(q + (<usize>j << 2), cur);
-      }
-      p += <usize>((k + 7) >> 3);
+      const count = <i32>popcnt(nonzero);
+      unpackShifted(fields, p, count, w, shift, end);
+      cur = spreadMasked(q, c, nonzero, cur);
+      p += <usize>packedBytes(count, w);
     } else {
-      for (let j = 0; j < c; j++) {
-        cur ^= <u32>unpackAt(p, <u32>(j * w), mask, end) << shift;
-        store<u32>(q + (<usize>j << 2), cur);
-      }
+      cur = decodePlain(q, p, c, w, shift, cur, end);
       p += <usize>packedBytes(c, w);
     }
   }

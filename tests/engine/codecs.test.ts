@@ -240,6 +240,40 @@ describe('chunk codecs: every packed width', () => {
   });
 });
 
+describe('chunk codecs: every XOR width', () => {
+  // The XOR decoder unpacks four fields at a time up to width 25 (plain
+  // blocks) and spreads a masked block's fields without a branch: every
+  // width 1..32, shifted or not, plain (few repeats) and masked (mostly
+  // repeats), and lengths that leave a tail, decode bit for bit.
+  it('XOR blocks of widths 1..32, plain and masked, round-trip', () => {
+    const r = rng(4242);
+    let masked = 0;
+    for (let w = 1; w <= 32; w++) {
+      for (const shift of [0, 32 - w, Math.floor((32 - w) / 2)]) {
+        for (const repeats of [0, 0.7]) {
+          for (const len of [512, 509, 67, 9]) {
+            let cur = (r() * 2 ** 32) >>> 0;
+            const bits = fill(len, (i) => {
+              if (i > 0 && r() >= repeats) {
+                // The top bit of the window set now and then, so the block's width is w.
+                const field = (Math.floor(r() * 2 ** w) | (r() < 0.2 ? 2 ** (w - 1) : 0)) >>> 0;
+                cur = (cur ^ ((field * 2 ** shift) >>> 0)) >>> 0;
+              }
+              return cur === MISSING ? cur ^ 1 : cur;
+            });
+            const block = encode(bits, XOR);
+            if (block === null) expect.fail(`width ${w}: XOR declined`);
+            if (block[4 + 3] & 0x80) masked++;
+            const back = decode(block, len);
+            if (back === null || back.some((v, i) => v !== bits[i])) expect.fail(`width ${w}, shift ${shift}, repeats ${repeats}, len ${len} decodes differently`);
+          }
+        }
+      }
+    }
+    expect(masked).toBeGreaterThan(50);
+  });
+});
+
 /** Mean bytes a sample over `count` chunks of a shape, raw chunks counted at 4. */
 function bytesPerSample(shape: string, count = 64): { bytes: number; codecs: Record<number, number> } {
   let total = 0;
