@@ -6,13 +6,18 @@
 
 import { badRequest } from './errors.ts';
 
-const utf8 = new TextDecoder();
+export const utf8 = new TextDecoder();
 
 /** Parses a JSON body; `what` describes the expected document in the error. */
 export function parseJsonBody(body: Uint8Array, what: string): unknown {
-  if (body.byteLength === 0) throw badRequest(`empty request body: expected ${what}`);
+  return parseJsonText(body.byteLength === 0 ? '' : utf8.decode(body), what);
+}
+
+/** parseJsonBody of a body already decoded (an empty one is ''). */
+export function parseJsonText(text: string, what: string): unknown {
+  if (text.length === 0) throw badRequest(`empty request body: expected ${what}`);
   try {
-    return JSON.parse(utf8.decode(body));
+    return JSON.parse(text);
   } catch (e) {
     throw badRequest(`request body is not valid JSON (expected ${what}): ${(e as Error).message}`);
   }

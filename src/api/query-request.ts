@@ -1,6 +1,7 @@
 // The /api/query body -> a QueryRequest with the reference's defaults
 // (with-stats, with-data and with-padding are true unless set), its keys
 // matched like encoding/json matches them to APIQueryRequest and APIQuery.
+// The common shape is read by query-body-fast.ts, with the same result.
 
 import type { QueryRequest, QuerySpec } from '../engine/types.ts';
 import {
@@ -11,14 +12,22 @@ import {
   optionalNumber,
   optionalString,
   optionalStringArray,
-  parseJsonBody,
+  parseJsonText,
+  utf8,
 } from './json-input.ts';
+import { fastQueryRequest } from './query-body-fast.ts';
 
 const REQUEST_FIELDS = ['cluster', 'queries', 'for-all-nodes', 'from', 'to', 'with-stats', 'with-data', 'with-padding'] as const;
 const QUERY_FIELDS = ['type', 'subtype', 'metric', 'host', 'resolution', 'type-ids', 'subtype-ids', 'scale-by', 'aggreg'] as const;
 
 export function parseQueryRequest(body: Uint8Array): QueryRequest {
-  const req = expectFields(parseJsonBody(body, 'a query object'), '', REQUEST_FIELDS);
+  const text = body.byteLength === 0 ? '' : utf8.decode(body);
+  return fastQueryRequest(text) ?? parseQueryText(text);
+}
+
+/** The general way, for any body (exported for the tests that compare it with the fast one). */
+export function parseQueryText(text: string): QueryRequest {
+  const req = expectFields(parseJsonText(text, 'a query object'), '', REQUEST_FIELDS);
   const queries = optionalArray(req, 'queries', '') ?? [];
   return {
     cluster: optionalString(req, 'cluster', '') ?? '',

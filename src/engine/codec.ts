@@ -116,6 +116,10 @@ export function wholeNumber(x: unknown): number {
   return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, t));
 }
 
+/** encodeQuery's writer; it keeps what it grew to (one query's selectors) up to KEEP_QUERY_WRITER bytes. */
+let queryWriter = new ByteWriter(4096);
+const KEEP_QUERY_WRITER = 1 << 20;
+
 export interface QueryHeader {
   from: number;
   to: number;
@@ -125,9 +129,16 @@ export interface QueryHeader {
   cluster: string;
 }
 
-/** The query command of assembly/query.ts for the queries (with their row numbers) one shard answers. */
+/**
+ * The query command of assembly/query.ts for the queries (with their row
+ * numbers) one shard answers. The bytes are a view of a writer kept from one
+ * call to the next (a new buffer and DataView per query cost more than the
+ * encoding): valid until the next call, which is why answerOnShard copies them
+ * into the shard before anything else runs.
+ */
 export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): Uint8Array {
-  const w = new ByteWriter(256 + rows.length * 64);
+  const w = queryWriter;
+  w.pos = 0;
   w.f64(wholeNumber(h.from));
   w.f64(wholeNumber(h.to));
   w.u32((h.withStats ? 1 : 0) | (h.withData ? 2 : 0) | (h.withPadding ? 4 : 0));
@@ -155,7 +166,9 @@ export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): U
     w.f64(Number.isFinite(scale) ? scale : 0);
     w.u8(q.aggreg ? 1 : 0);
   }
-  return w.result();
+  const command = w.result();
+  if (w.buf.length > KEEP_QUERY_WRITER) queryWriter = new ByteWriter(4096);
+  return command;
 }
 
 /** A checkpoint tree as a SeriesTable (see types.ts): names and values packed into one buffer. */

@@ -118,29 +118,46 @@ export class RowParts {
     this.views = [];
   }
 
-  /** head, the rows separated by commas, tail (all at once; takeReady not called). */
+  /** head, the rows separated by commas, tail (all at once; takeReady not called). Plain loops: this runs once per answer of every query. */
   join(head: Uint8Array, tail: Uint8Array): Uint8Array {
-    let size = head.length + tail.length + Math.max(0, this.rows.length - 1);
-    for (const r of this.rows) size += r === undefined ? 0 : Array.isArray(r) ? r.reduce((a, b) => a + b.length, 0) : r.length;
+    const rows = this.rows;
+    let size = head.length + tail.length + Math.max(0, rows.length - 1);
+    for (let i = 0; i < rows.length; i++) size += sizeOf(rows[i]);
     const out = new Uint8Array(size);
     out.set(head, 0);
     let p = head.length;
-    this.rows.forEach((r, i) => {
+    for (let i = 0; i < rows.length; i++) {
       if (i > 0) out[p++] = 44;
-      for (const part of r === undefined ? [] : Array.isArray(r) ? r : [r]) {
+      const r = rows[i];
+      if (r === undefined) continue;
+      if (!Array.isArray(r)) {
+        out.set(r, p);
+        p += r.length;
+        continue;
+      }
+      for (const part of r) {
         out.set(part, p);
         p += part.length;
       }
-    });
+    }
     out.set(tail, p);
     return out;
   }
 }
 
+function sizeOf(row: Uint8Array | Uint8Array[] | undefined): number {
+  if (row === undefined) return 0;
+  if (!Array.isArray(row)) return row.length;
+  let n = 0;
+  for (const part of row) n += part.length;
+  return n;
+}
+
 /**
  * Answers one shard's query command in steps, adding the rows' parts to
  * `parts`; yields where other work may run (before that, every view is
- * detached). Returns the points the answer may still hold.
+ * detached). `command` is copied into the shard on the first step (encodeQuery reuses
+ * its buffer). Returns the points the answer may still hold.
  */
 export function* answerOnShard(
   shard: Shard, command: Uint8Array, pointsLeft: number, maxPoints: number, step: StepSize, parts: RowParts,

@@ -3,7 +3,8 @@
 // JWT check and the 404s included.
 
 import type { MiddlewareHandler } from 'hono';
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { type HistogramChild, RequestHistogram } from './request-histogram.ts';
 
 /** Timing of one request, without an allocation per request: begin() returns the start, end() records it. */
 export interface RequestMetrics {
@@ -13,30 +14,36 @@ export interface RequestMetrics {
   end(route: string, status: number, started: number): void;
 }
 
-type Observer = { observe(seconds: number): void };
-
 /** Seconds: from a healthcheck's millisecond to a query at the request timeout (main.request-timeout, 120 s). */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export class HttpMetrics implements RequestMetrics {
-  private readonly duration: Histogram<'route' | 'status'>;
-  private readonly inFlight: Gauge;
+  private readonly duration: RequestHistogram<'route' | 'status'>;
+  /** Read by the gauge when scraped: prom-client's inc() and dec() hash the (empty) labels on every call. */
+  private inFlight = 0;
   private readonly known: ReadonlySet<string>;
-  /** The histogram's child per route label and status class, resolved once (prom-client hashes the labels on every observe otherwise). */
-  private readonly observers = new Map<string, Array<Observer | undefined>>();
+  /** The histogram's child per route label and status class, resolved once. */
+  private readonly observers = new Map<string, Array<HistogramChild<'route' | 'status'> | undefined>>();
 
   /** `paths`: the endpoints that get a label of their own; others are "other" (bounded label values). */
   constructor(registry: Registry, paths: readonly string[]) {
     const registers = [registry];
     this.known = new Set(paths);
-    this.duration = new Histogram({
-      name: 'cc_metric_store_http_request_duration_seconds',
-      help: 'Time from a request to its answer (body read included), by endpoint and status class',
-      labelNames: ['route', 'status'],
-      buckets: BUCKETS,
+    this.duration = new RequestHistogram(
+      'cc_metric_store_http_request_duration_seconds',
+      'Time from a request to its answer (body read included), by endpoint and status class',
+      BUCKETS,
+      registry,
+    );
+    const metrics = this;
+    new Gauge({
+      name: 'cc_metric_store_http_requests_in_flight',
+      help: 'Requests being answered',
       registers,
+      collect() {
+        this.set(metrics.inFlight);
+      },
     });
-    this.inFlight = new Gauge({ name: 'cc_metric_store_http_requests_in_flight', help: 'Requests being answered', registers });
   }
 
   /** The endpoint of a path as a label: `/api/query` (with or without the slash), `/swagger`, `/viewer` or `other`. */
@@ -48,20 +55,20 @@ export class HttpMetrics implements RequestMetrics {
   }
 
   begin(): number {
-    this.inFlight.inc();
+    this.inFlight++;
     return performance.now();
   }
 
   end(path: string, status: number, started: number): void {
-    this.inFlight.dec();
+    this.inFlight--;
     this.observer(path, status).observe((performance.now() - started) / 1000);
   }
 
-  private observer(path: string, status: number): Observer {
+  private observer(path: string, status: number): HistogramChild<'route' | 'status'> {
     const route = this.route(path);
     let byClass = this.observers.get(route);
     if (!byClass) this.observers.set(route, (byClass = []));
-    return (byClass[Math.floor(status / 100)] ??= this.duration.labels({ route, status: statusClass(status) }));
+    return (byClass[Math.floor(status / 100)] ??= this.duration.child({ route, status: statusClass(status) }));
   }
 
   middleware(): MiddlewareHandler {

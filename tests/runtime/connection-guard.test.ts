@@ -87,6 +87,31 @@ describe('the connection guard', () => {
     expect(guard.stats()).toMatchObject({ timedOut: 1, open: 0 });
   });
 
+  it('counts the idle timeout from the last answer of a keep-alive connection that kept sending requests', async () => {
+    // The deadline moves with every request while the timer set first stays: it must wait on, not close early.
+    const { port, guard } = await serve({ headerTimeoutMs: 150, idleTimeoutMs: 150 });
+    const c = await idleConnection(port);
+    let answers = 0;
+    let lastAnswerAt = 0;
+    c.socket.on('data', (d) => {
+      answers += String(d).split('HTTP/1.1 200').length - 1;
+      lastAnswerAt = performance.now();
+    });
+    const started = performance.now();
+    for (let i = 0; i < 8; i++) {
+      c.socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const lastSent = performance.now();
+    expect(await settled(c.closed)).toBe(false);
+    await c.closed;
+    const closedAt = performance.now();
+    expect(answers).toBe(8);
+    expect(lastSent - started).toBeGreaterThan(300); // longer than two idle timeouts
+    expect(closedAt - lastAnswerAt).toBeGreaterThanOrEqual(120); // 150 ms after the last answer, less timer jitter
+    expect(guard.stats()).toMatchObject({ timedOut: 1, open: 0 });
+  });
+
   it('closes a connection whose request body does not arrive whole within the request timeout', async () => {
     const { port, guard } = await serve({ requestTimeoutMs: 100 }, () => {});
     const c = await idleConnection(port);

@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// CPU time per query request of the real CLI (Node) and of the bare node:http
+// server answering a body of the same size, for the two query shapes of
+// bench/http.bench.mjs (one host's 1,440 points; a metric of 72 hwthreads
+// aggregated):
+//
+//   node bench/query-cpu.bench.mjs [--requests 20000] [--connections 8] [--rounds 3] [--entry dist/cli.js ...]
+//
+// requests/s move with whatever else runs on the machine; the server's own CPU
+// seconds (utime + stime of /proc/<pid>/stat) per request move far less, so
+// this is the figure to compare builds by on a shared machine. Several
+// --entry scripts (e.g. a copy of another build's dist/cli.js) are measured
+// in turns, round by round, with the bare server, best of --rounds each.
+// Prints a Markdown table: CPU us/request, req/s, and the share of the bare
+// server's CPU per request (bare / store: the ratio of the throughputs the two
+// would reach with the CPU to themselves).
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openConnection, queryRequest, roundTrip, writeRequest } from './lib/http-client.mjs';
+import { FREQUENCY, HWTHREADS, METRIC_CONFIG } from './lib/write-bodies.mjs';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const DAY = 86_400;
+/** USER_HZ, the unit of /proc/<pid>/stat's times: 100 on Linux's every architecture. */
+const TICKS = 100;
+
+const options = parseArgs(process.argv.slice(2));
+const dir = mkdtempSync(join(tmpdir(), 'ccms-query-cpu-'));
+const servers = [];
+try {
+  const end = Math.floor(Date.now() / 1000 / FREQUENCY) * FREQUENCY;
+  const start = end - DAY;
+  const bodies = {
+    single: JSON.stringify({ cluster: 'bench', from: start, to: end, queries: [{ metric: 'cpu_load', host: 'q0' }] }),
+    aggregated: JSON.stringify({
+      cluster: 'bench', from: start, to: end,
+      queries: [{ metric: 'flops_any', host: 'q0', type: 'hwthread', 'type-ids': Array.from({ length: HWTHREADS }, (_, i) => String(i)), aggreg: true }],
+    }),
+  };
+  const stores = [];
+  for (const [i, entry] of options.entries.entries()) {
+    const s = await startStore(join(dir, `store-${i}`), entry);
+    servers.push(s);
+    await preload(s.port, start);
+    stores.push({ name: entry.replace(ROOT, ''), server: s });
+  }
+  const sizes = {};
+  for (const which of ['single', 'aggregated']) {
+    const answers = await Promise.all(stores.map(async (s) => (await roundTrip(s.server.port, queryRequest(s.server.port, bodies[which]))).body));
+    if (answers.some((a) => a !== answers[0])) throw new Error(`the entries answer the ${which} query differently`);
+    if (JSON.parse(answers[0]).results[0][0].data.length !== 1440) throw new Error(`${which}: not 1,440 points: ${answers[0].slice(0, 200)}`);
+    sizes[which] = Buffer.byteLength(answers[0]);
+  }
+  const bare = {};
+  for (const which of ['single', 'aggregated']) {
+    bare[which] = await startChild([process.execPath, join(ROOT, 'bench/lib/bare-server.mjs'), String(sizes[which])]);
+    servers.push(bare[which]);
+  }
+  const best = {};
+  const keep = (key, m) => {
+    const b = best[key];
+    if (!b || m.cpuUs < b.cpuUs) best[key] = { ...m, rate: Math.max(m.rate, b?.rate ?? 0) };
+    else b.rate = Math.max(b.rate, m.rate);
+  };
+  for (let round = 0; round <= options.rounds; round++) {
+    for (const which of options.queries) {
+      // Each round in another order, so that no server always runs first.
+      const list = [...stores.map((s) => [s.name, s.server]), ['bare node:http', bare[which]]];
+      if (round % 2 === 1) list.reverse();
+      for (const [name, server] of list) {
+        const m = await measure(server, queryRequest(server.port, bodies[which]));
+        if (round > 0) keep(`${which}\t${name}`, m);
+        log(`${round === 0 ? 'warm-up' : `round ${round}`}: ${which}, ${name}: ${m.cpuUs.toFixed(1)} us CPU/request, ${fmt(m.rate)} req/s`);
+      }
+    }
+  }
+  console.log(`\n${fmt(options.requests)} requests each over ${options.connections} connections, best of ${options.rounds} rounds; answers of ${fmt(sizes.single)} and ${fmt(sizes.aggregated)} B\n`);
+  console.log('| query | server | CPU us/request | req/s | bare CPU / its CPU |');
+  console.log('|---|---|---:|---:|---:|');
+  for (const which of options.queries) {
+    const bareCpu = best[`${which}\tbare node:http`].cpuUs;
+    for (const name of [...stores.map((s) => s.name), 'bare node:http']) {
+      const m = best[`${which}\t${name}`];
+      console.log(`| ${which} | ${name} | ${m.cpuUs.toFixed(1)} | ${fmt(m.rate)} | ${((bareCpu / m.cpuUs) * 100).toFixed(0)} % |`);
+    }
+  }
+} finally {
+  await Promise.all(servers.map((s) => s.stop()));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** `options.requests` requests over `options.connections` connections: the server's CPU us per request, and requests/s. */
+async function measure(server, request) {
+  const conns = await Promise.all(Array.from({ length: options.connections }, () => openConnection(server.port)));
+  try {
+    for (const c of conns) await c.request(request);
+    let left = options.requests;
+    const cpu0 = cpuSeconds(server.pid);
+    const t0 = performance.now();
+    await Promise.all(
+      conns.map(async (conn) => {
+        while (left > 0) {
+          left--;
+          const res = await conn.request(request);
+          if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.body.slice(0, 200)}`);
+        }
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuSeconds(server.pid) - cpu0;
+    return { cpuUs: (cpu / options.requests) * 1e6, rate: options.requests / seconds };
+  } finally {
+    conns.forEach((c) => c.close());
+  }
+}
+
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the name and state.
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+async function preload(port, start) {
+  for (let first = 0; first < DAY / FREQUENCY; first += 60) {
+    const parts = [];
+    for (let i = first; i < first + 60; i++) {
+      const ts = start + i * FREQUENCY;
+      parts.push(`cpu_load,cluster=bench,hostname=q0,type=node value=${(i % 50) * 0.25} ${ts}\n`);
+      for (let t = 0; t < HWTHREADS; t++) parts.push(`flops_any,cluster=bench,hostname=q0,type=hwthread,type-id=${t} value=${(i + t) % 13} ${ts}\n`);
+    }
+    const res = await roundTrip(port, writeRequest(port, 'bench', Buffer.from(parts.join(''))));
+    if (res.status !== 200) throw new Error(`preload: HTTP ${res.status}: ${res.body}`);
+  }
+}
+
+function startStore(storeDir, entry) {
+  mkdirSync(storeDir, { recursive: true });
+  const config = {
+    main: { addr: '127.0.0.1:0' },
+    metrics: METRIC_CONFIG,
+    'metric-store': {
+      'retention-in-memory': '48h',
+      'memory-cap': 0,
+      checkpoints: { 'file-format': 'wal', directory: join(storeDir, 'checkpoints') },
+      cleanup: { mode: 'delete' },
+    },
+  };
+  const configPath = join(storeDir, 'config.json');
+  writeFileSync(configPath, JSON.stringify(config));
+  return startChild([process.execPath, ...options.nodeFlags, entry, '-config', configPath, '-loglevel', 'info'], storeDir);
+}
+
+/** Resolves once the child logs "listening at HOST:PORT". */
+function startChild([cmd, ...args], cwd) {
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'pipe'] });
+  let stderr = '';
+  return new Promise((resolveStart, reject) => {
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      const match = /listening at [^\s]*:(\d+)/.exec(stderr);
+      if (!match || child.port) return;
+      child.port = Number(match[1]);
+      resolveStart({
+        pid: child.pid,
+        port: child.port,
+        stop: () => new Promise((done) => {
+          if (child.exitCode !== null) return done();
+          child.once('exit', done);
+          child.kill('SIGTERM');
+        }),
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${stderr}`)));
+  });
+}
+
+function parseArgs(argv) {
+  const o = { requests: 20_000, connections: 8, rounds: 3, entries: [], nodeFlags: [], queries: ['single', 'aggregated'] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--requests') o.requests = Number(argv[++i]);
+    else if (arg === '--connections') o.connections = Number(argv[++i]);
+    else if (arg === '--rounds') o.rounds = Number(argv[++i]);
+    else if (arg === '--entry') o.entries.push(resolve(argv[++i]));
+    else if (arg === '--only') o.queries = [argv[++i]]; // single or aggregated
+    else if (arg === '--node-flag') o.nodeFlags.push(argv[++i]); // e.g. --cpu-prof
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  if (o.entries.length === 0) o.entries.push(join(ROOT, 'dist/cli.js'));
+  return o;
+}
+
+function fmt(n) {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function log(message) {
+  console.error(message);
+}
