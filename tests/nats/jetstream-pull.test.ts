@@ -5,13 +5,13 @@
 
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startNatsIngest, type NatsTuning } from '../../src/nats/index.ts';
+import { startNatsIngest } from '../../src/nats/index.ts';
 import { Cleanup, fakeIngest, recordingLogger, waitFor } from './helpers/fake-ingest.ts';
-import { natsConfig } from './helpers/nats-config.ts';
+import { FAST_JETSTREAM, natsConfig } from './helpers/nats-config.ts';
 import { startNatsServer, type NatsServer } from './helpers/nats-server.ts';
 import { publisher } from './helpers/publisher.ts';
 
-const FAST: NatsTuning = { reconnectInitialMs: 50, reconnectMaxMs: 200, jetstreamRetryMs: 200, jetstreamNakDelayMs: 100, catchUpLogIntervalMs: 100 };
+const FAST = FAST_JETSTREAM;
 
 let server: NatsServer;
 beforeAll(async () => {

@@ -10,15 +10,15 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { JetStreamSetupError, startNatsIngest, type NatsIngest, type NatsTuning } from '../../src/nats/index.ts';
+import { JetStreamSetupError, startNatsIngest, type NatsIngest } from '../../src/nats/index.ts';
 import type { JetStreamCounters } from '../../src/nats/types.ts';
 import { Cleanup, fakeIngest, recordingLogger, waitFor, type FakeIngest, type RecordedLog } from './helpers/fake-ingest.ts';
 import { freePort } from './helpers/free-port.ts';
-import { natsConfig } from './helpers/nats-config.ts';
+import { FAST_JETSTREAM, natsConfig } from './helpers/nats-config.ts';
 import { startNatsServer, type NatsServer } from './helpers/nats-server.ts';
 import { publisher } from './helpers/publisher.ts';
 
-const FAST: NatsTuning = { reconnectInitialMs: 50, reconnectMaxMs: 200, jetstreamRetryMs: 200, jetstreamNakDelayMs: 100, catchUpLogIntervalMs: 100 };
+const FAST = FAST_JETSTREAM;
 
 let server: NatsServer;
 beforeAll(async () => {

@@ -3,6 +3,7 @@
 
 import { validateConfig } from '../../../src/config/validate.ts';
 import type { NatsIngestOptions } from '../../../src/nats/types.ts';
+import type { NatsTuning } from '../../../src/nats/index.ts';
 
 export interface RawNatsConfig {
   /** The `nats` section as in config.json; left out: none. */
@@ -23,3 +24,6 @@ export function natsConfig(raw: RawNatsConfig): Pick<NatsIngestOptions, 'nats' |
   );
   return { nats: config.nats, subscriptions: config.metricStore.natsSubscriptions };
 }
+
+/** Reconnects, JetStream retries, naks and catch-up logs in tens of milliseconds, so a test waits for none of them. */
+export const FAST_JETSTREAM: NatsTuning = { reconnectInitialMs: 50, reconnectMaxMs: 200, jetstreamRetryMs: 200, jetstreamNakDelayMs: 100, catchUpLogIntervalMs: 100 };
