@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // HTTP figures of the real server, started under the runtime(s) given:
 //
-//   node bench/http.bench.mjs [node] [bun] [deno] [--seconds 10] [--connections 8] [--bodies 12] [--rounds 3]
+//   node bench/http.bench.mjs [node] [bun] [deno] [--seconds 10] [--connections 8] [--bodies 12] [--rounds 3] [--ingest-only]
 //
 // (all three runtimes when none is named)
 //
@@ -19,7 +19,8 @@
 //   same span of a metric aggregated over 72 hwthreads.
 // Beside each figure, its ceiling measured in the same run: for ingest the
 // engine's in-process rate on the same bodies (bench/lib/engine-ingest.mjs,
-// under the same runtime, WAL records on); for queries a bare server
+// under the same runtime, WAL records on, the garbage of making the bodies
+// collected before the clock starts on both sides); for queries a bare server
 // answering a body of the answer's size to the same load generator
 // (bench/lib/bare-server.mjs: node:http, and Bun.serve / Deno.serve, sent
 // the same body as a POST), in turns with the store, best of --rounds each.
@@ -32,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { collectGarbage } from './lib/collect-garbage.mjs';
 import { openConnection, queryRequest, roundTrip, writeRequest as clusterWriteRequest } from './lib/http-client.mjs';
 import {
   BULK_LINES, COLLECTOR_HOSTS, COLLECTOR_LINES, FREQUENCY, HWTHREADS, METRIC_CONFIG, STEPS_PER_BODY, bulkBody, collectorBody,
@@ -40,7 +42,7 @@ import {
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DAY = 86_400;
 
-const { runtimes, seconds, connections, bodies, rounds, entry } = parseArgs(process.argv.slice(2));
+const { runtimes, seconds, connections, bodies, rounds, entry, ingestOnly } = parseArgs(process.argv.slice(2));
 // As many collector lines per round as bulk lines.
 const COLLECTOR_STEPS = Math.max(1, Math.round((bodies * BULK_LINES) / (COLLECTOR_LINES * COLLECTOR_HOSTS)));
 
@@ -135,6 +137,8 @@ async function benchRuntime(runtime) {
     log(`${runtime}: the engine in-process on the same bodies`);
     const engine = engineIngest(runtime);
     log(`${runtime}:   engine lines/s: bulk ${fmt(engine.bulk)}, collector ${fmt(engine.collector)}`);
+    // --ingest-only: the write figures alone, for A/B runs of the write path (the query rows print as 0).
+    if (ingestOnly) return { runtime, bulk, collector, single: 0, aggregated: 0, engine, bare: { single: {}, aggregated: {} }, answerBytes };
 
     // The bare servers answer bodies of the store's answer sizes; each figure and its ceilings in turns.
     const bareKinds = runtime === 'node' ? ['node:http'] : ['node:http', runtime === 'bun' ? 'Bun.serve' : 'Deno.serve'];
@@ -199,6 +203,8 @@ async function checkQuery(port, body, points) {
 async function benchIngest(port, prepared, connectionCount) {
   const lines = prepared.reduce((n, body) => n + countLines(body), 0);
   const sockets = await Promise.all(range(connectionCount).map(() => openConnection(port)));
+  // The garbage of making the bodies is not collected on the cores the server runs on while it is timed.
+  collectGarbage();
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -330,13 +336,14 @@ function startBareServer(runtime, bytes, native) {
 // --- helpers ----------------------------------------------------------------
 
 function parseArgs(argv) {
-  const options = { runtimes: [], seconds: 10, connections: 8, bodies: 12, rounds: 3, entry: undefined };
+  const options = { runtimes: [], seconds: 10, connections: 8, bodies: 12, rounds: 3, entry: undefined, ingestOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--seconds') options.seconds = Number(argv[++i]);
     else if (arg === '--connections') options.connections = Number(argv[++i]);
     else if (arg === '--bodies') options.bodies = Number(argv[++i]);
     else if (arg === '--rounds') options.rounds = Number(argv[++i]);
+    else if (arg === '--ingest-only') options.ingestOnly = true;
     else if (arg === '--entry') options.entry = resolve(argv[++i]); // another entry script, e.g. a build elsewhere
     else options.runtimes.push(arg);
   }

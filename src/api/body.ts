@@ -37,9 +37,12 @@ function tooLarge(limit: number): HttpError {
 function readIncoming(incoming: IncomingMessage, limit: number, declared: number): Promise<Uint8Array> {
   if (incoming.readableEnded) return Promise.resolve(EMPTY);
   return new Promise((resolve, reject) => {
-    // With a Content-Length the body is copied into its one buffer as it arrives: the socket's
-    // chunks become garbage at once, and no second copy of the whole body is made at the end.
-    const whole = Number.isSafeInteger(declared) && declared > 0 ? new Uint8Array(declared) : null;
+    // With a Content-Length the body ends up in one buffer: the socket's chunk
+    // itself when it holds the whole body (node:http gives a collector-sized
+    // body in one chunk), else a buffer of that length the chunks are copied
+    // into as they arrive. No second copy of the whole body is made at the end.
+    const sized = Number.isSafeInteger(declared) && declared > 0;
+    let whole: Uint8Array | null = null;
     let filled = 0;
     const chunks: Uint8Array[] = [];
     let length = 0;
@@ -58,8 +61,13 @@ function readIncoming(incoming: IncomingMessage, limit: number, declared: number
         reject(tooLarge(limit));
         return;
       }
-      if (whole && chunks.length === 0 && length <= whole.length) {
-        whole.set(chunk, at);
+      if (sized && chunks.length === 0 && length <= declared) {
+        if (at === 0 && length === declared) {
+          whole = chunk;
+        } else {
+          whole ??= new Uint8Array(declared);
+          whole.set(chunk, at);
+        }
         filled = length;
       } else {
         chunks.push(chunk);
@@ -67,10 +75,10 @@ function readIncoming(incoming: IncomingMessage, limit: number, declared: number
     };
     const onEnd = () => {
       done();
-      if (!whole) resolve(concatBytes(chunks));
-      else if (filled === whole.length && chunks.length === 0) resolve(whole);
+      if (!sized) resolve(concatBytes(chunks));
+      else if (whole && filled === declared && chunks.length === 0) resolve(whole);
       // Node's parser holds a body to its Content-Length; should another runtime not, the bytes still count.
-      else resolve(concatBytes([whole.subarray(0, filled), ...chunks]));
+      else resolve(concatBytes(whole ? [whole.subarray(0, filled), ...chunks] : chunks));
     };
     const onError = (error: Error) => {
       done();

@@ -68,8 +68,8 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
         const outcome = await answerers.write(body, clusterOf(query));
         status = outcome.status;
         if (outcome.body === null) {
-          // As Hono's empty 200: no Content-Length, so node:http sends it chunked.
-          res.writeHead(status);
+          // Content-Length: 0, as the reference (Go's net/http) sends it: the head is the whole answer, one write.
+          res.writeHead(status, outcome.headers);
           res.end();
         } else {
           send(res, status, outcome.headers, outcome.body);

@@ -11,14 +11,15 @@ export const STORE_FULL_RETRY_AFTER = 60;
 /** The answer to a write: 200 with no body, or an error body with its headers. */
 export interface WriteOutcome {
   status: number;
-  /** Null: the empty 200. */
+  /** Null: the empty 200 (its `headers` say Content-Length: 0). */
   body: string | null;
   headers: Record<string, string>;
 }
 
 export type WriteAnswerer = (body: Uint8Array, cluster: string) => Promise<WriteOutcome>;
 
-const STORED: WriteOutcome = { status: 200, body: null, headers: {} };
+/** Content-Length: 0, as the reference (Go's net/http) answers: not chunked, the head is the whole answer. */
+const STORED: WriteOutcome = Object.freeze({ status: 200, body: null, headers: Object.freeze({ 'content-length': '0' }) as Record<string, string> });
 
 /**
  * POST /api/write?cluster=NAME: line protocol in. 200 with an empty body only
@@ -66,7 +67,7 @@ export function writeRoute(deps: RouteDeps, answer: WriteAnswerer = writeAnswere
   return async (c: AppContext) => {
     const cluster = c.req.query('cluster') ?? '';
     const outcome = await answer(await bodyOf(c, deps), cluster);
-    if (outcome.body === null) return c.body(null, 200);
+    if (outcome.body === null) return c.body(null, 200, outcome.headers);
     return new Response(outcome.body, { status: outcome.status, headers: outcome.headers });
   };
 }
