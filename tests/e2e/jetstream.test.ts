@@ -160,8 +160,8 @@ it.each(RUNTIMES)('on %s exits 1 at start-up when the stream is missing, naming 
   expect(stderr).not.toContain('listening at');
 });
 
-describe('on node', () => {
-  const cli = cliCommand('node');
+describe.each(['node', 'bun', 'deno'] as Runtime[])('on %s', (runtime) => {
+  const cli = cliCommand(runtime);
 
   it('loses nothing when nats-server stops and starts again on the same store directory', async () => {
     const { name, subject } = stream();
