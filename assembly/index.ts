@@ -16,7 +16,6 @@ import { configureMetrics, metricCount } from "./metrics";
 import { formatF32Inline, formatF32Ryu, initFloatFormat } from "./f32-format";
 import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
 import { loadHost, writeColumns } from "./load";
-import { encodePieces, encodePiecesBound } from "./load-blocks";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing } from "./persist";
 import { fragmentCount, fragments, queryClose as closeCursor, queryCommand as commandOf, queryOpen as openCursor, queryStep as stepCursor, stepPointsLeft, toI64 } from "./query-step";
 import { decodeChunk, encodeWith } from "./codec/index";
@@ -276,10 +275,9 @@ export function reserveData(bytes: f64): void {
  * and its columns at colsOffset (see load.ts loadHost); returns samples
  * that found no room.
  */
-export function loadTable(cLen: u32, hLen: u32, bytesOffset: u32, bytesLen: u32, colsOffset: u32, nLevels: u32, nSeries: u32,
-  blocksOffset: u32, blocksLen: u32): u32 {
+export function loadTable(cLen: u32, hLen: u32, bytesOffset: u32, bytesLen: u32, colsOffset: u32, nLevels: u32, nSeries: u32): u32 {
   const dropped = loadHost(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>bytesOffset, <usize>bytesLen,
-    ioPtr + <usize>colsOffset, nLevels, nSeries, ioPtr + <usize>blocksOffset, <usize>blocksLen);
+    ioPtr + <usize>colsOffset, nLevels, nSeries);
   resealPending();
   return dropped;
 }
@@ -358,20 +356,6 @@ export function formatFloats(n: i32, ryuOnly: bool): bool {
   }
   setOutLen(q - outPtr);
   return true;
-}
-
-/**
- * Restore's worker (src/persist/restore-encoder.ts): the blocks of a file's
- * sealed pieces (load-blocks.ts), offsets into the I/O buffer; returns their
- * size. encodePiecesBound(bytesLen) bytes at outOffset must be free.
- */
-export function encodeTablePieces(bytesOffset: u32, bytesLen: u32, valuesAtOffset: u32, countOffset: u32, nSeries: u32, outOffset: u32): u32 {
-  return <u32>encodePieces(ioPtr + <usize>bytesOffset, <usize>bytesLen, ioPtr + <usize>valuesAtOffset, ioPtr + <usize>countOffset,
-    nSeries, ioPtr + <usize>outOffset);
-}
-
-export function encodeTablePiecesBound(bytesLen: u32): u32 {
-  return <u32>encodePiecesBound(<usize>bytesLen);
 }
 
 // ---- chunk codecs (tests and bench; offsets into the I/O buffer) ----

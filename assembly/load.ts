@@ -10,9 +10,8 @@ import {
 import { childOrCreate, root, seriesSlot } from "./level";
 import { findMetric, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
-import { nextSeriesBlocks, preAt, preBlock, useBlocks } from "./load-blocks";
 import { putPage } from "./pack";
-import { compressionOn, sealChunk, sealEncoded, sealValues, unsealChunk } from "./seal";
+import { compressionOn, sealChunk, sealValues, unsealChunk } from "./seal";
 
 export let loadDropped: u32 = 0;
 
@@ -20,13 +19,11 @@ export let loadDropped: u32 = 0;
  * A piece of a loaded series as a new chunk of capacity `cap`, its `len` slots
  * marked saved. Not linked into a chain yet. `sealed`: it will not be the
  * newest of its series, so it is encoded straight from the file's values
- * (restore compresses as it loads; no pages in between), or taken from the
- * block restore's worker encoded for piece `p` of the series (load-blocks.ts).
+ * (restore compresses as it loads; no pages in between).
  */
-function pieceChunk(start: i64, values: usize, len: i32, cap: i32, sealed: bool, p: i32): usize {
+function pieceChunk(start: i64, values: usize, len: i32, cap: i32, sealed: bool): usize {
   const c = newChunk(start, cap);
   if (c == 0) return 0;
-  const pre = sealed ? preBlock(p, len) : -1;
   if (!sealed && compressionOn) {
     // The newest chunk of its series: its full pages packed, as writing it
     // would have left them (pack.ts), the last one raw.
@@ -34,7 +31,7 @@ function pieceChunk(start: i64, values: usize, len: i32, cap: i32, sealed: bool,
       freeChunk(c);
       return 0;
     }
-  } else if (!sealed || !(pre >= 0 ? sealEncoded(c, preAt, pre) : sealValues(c, values, len))) {
+  } else if (!sealed || !sealValues(c, values, len)) {
     // The pages in one block and one copy. A block of k pages is exactly k
     // pages in the allocator's size classes (k <= 8), so each page can later be
     // freed on its own like any other.
@@ -139,7 +136,7 @@ function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: us
       } else {
         const oldest = oldestChunk(head);
         if (pStart + <i64>len * f <= cStart(oldest)) {
-          const c = pieceChunk(pStart, pValues, len, len, true, p);
+          const c = pieceChunk(pStart, pValues, len, len, true);
           if (c == 0) loadDropped += <u32>len;
           else {
             store<u32>(c, <u32>oldest, C_NEXT);
@@ -165,7 +162,7 @@ function loadSeries(level: usize, metric: i32, freq: i64, start: i64, values: us
       continue;
     }
     // Not the file's last piece of the series: another chunk will follow it.
-    const c = pieceChunk(pStart, pValues, len, CHUNK_CAP, p + len < n, p);
+    const c = pieceChunk(pStart, pValues, len, CHUNK_CAP, p + len < n);
     if (c == 0) loadDropped += <u32>len;
     else {
       store<u32>(c, <u32>head, C_PREV);
@@ -210,9 +207,8 @@ const levelPtrs = changetype<Region>(memory.data(8));
  * Returns the samples that found no room.
  */
 export function loadHost(cPtr: usize, cLen_: usize, hPtr: usize, hLen: usize, bytes: usize, bytesLen: usize,
-  cols: usize, nL: u32, nS: u32, blocks: usize = 0, blocksLen: usize = 0): u32 {
+  cols: usize, nL: u32, nS: u32): u32 {
   loadDropped = 0;
-  useBlocks(blocks, blocksLen);
   const cluster = childOrCreate(root, cPtr, cLen_);
   const host: usize = cluster == 0 ? 0 : childOrCreate(cluster, hPtr, hLen);
   if (host == 0 || !ensure(levelPtrs, (<usize>nL + 1) << 2, 0)) return loadDropped;
@@ -254,8 +250,6 @@ export function loadHost(cPtr: usize, cLen_: usize, hPtr: usize, hLen: usize, by
     const nameLen = <usize>load<u32>(sNameLenCol + (i << 2));
     const valuesAt = <usize>load<u32>(valuesAtCol + (i << 2));
     const n = <usize>load<u32>(countCol + (i << 2));
-    // Every series in table order, skipped or not: the blocks are numbered so.
-    nextSeriesBlocks(valuesAt, n, bytesLen);
     const freq = load<f64>(freqCol + (i << 3));
     const start = load<f64>(startCol + (i << 3));
     if (n == 0 || li >= <i32>nL || nameAt > bytesLen || nameLen > bytesLen - nameAt) continue;

@@ -146,7 +146,7 @@ export function sealValues(c: usize, values: usize, len: i32): bool {
 }
 
 /** Seals a new chunk (no pages yet) with a block encodeChunk made of its values (size 0: none); false when it stays raw. */
-export function sealEncoded(c: usize, from: usize, size: i32): bool {
+function sealEncoded(c: usize, from: usize, size: i32): bool {
   if (!compressionOn || size <= 0) return false;
   const block = alloc(<usize>size);
   if (block == 0) return false;

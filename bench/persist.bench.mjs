@@ -89,19 +89,16 @@ const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error 
 /**
  * Restore of the .bin files under `root` into a new engine, as at start-up,
  * with sealed chunks (the default: restore encodes every chunk but a series'
- * newest as it loads), the same with a worker thread encoding ahead, and
- * with raw chunks; alternating, best of 3 each, so the machine's other
- * load hits all alike.
+ * newest as it loads) and with raw chunks; alternating, best of 3 each, so
+ * the machine's other load hits both alike.
  */
 async function restoreIntoEngine(root, what) {
-  // sealed: as the server restores (the main thread encodes every chunk as it loads);
-  // 'sealed, worker': a worker thread encodes ahead (restore-encoder.ts, off by default).
-  const variants = { raw: { compression: false }, sealed: { compression: true }, 'sealed, worker': { compression: true, encoder: true } };
+  const variants = { raw: { compression: false }, sealed: { compression: true } };
   const best = Object.fromEntries(Object.keys(variants).map((k) => [k, { secs: Infinity }]));
   for (let rep = 0; rep < 3; rep++) {
     for (const [name, v] of Object.entries(variants)) {
       const store = await engineStore(metricTable, true, v.compression);
-      const opts = { store, root, restorePoint: 0, log: quiet, disk: new P.DiskState(), sync: false, ...('encoder' in v ? { encoder: v.encoder } : {}) };
+      const opts = { store, root, restorePoint: 0, log: quiet, disk: new P.DiskState(), sync: false };
       const [rs, secs] = await timeAsync(() => P.restore(opts));
       if (secs < best[name].secs) best[name] = { secs, rs, used: store.stats().usedBytes };
     }

@@ -56,10 +56,7 @@ export interface EngineExports {
   exportGen(): number;
   commit(generation: number, recordsOffset: number, n: number): number;
   reserveData(bytes: number): void;
-  loadTable(cLen: number, hLen: number, bytesOffset: number, bytesLen: number, colsOffset: number, nLevels: number, nSeries: number,
-    blocksOffset: number, blocksLen: number): number;
-  encodeTablePieces(bytesOffset: number, bytesLen: number, valuesAtOffset: number, countOffset: number, nSeries: number, outOffset: number): number;
-  encodeTablePiecesBound(bytesLen: number): number;
+  loadTable(cLen: number, hLen: number, bytesOffset: number, bytesLen: number, colsOffset: number, nLevels: number, nSeries: number): number;
   writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
   formatFloats(n: number, ryuOnly: number): number;
   statMemory(): number;

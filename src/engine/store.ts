@@ -36,7 +36,6 @@ export class Store implements MetricStore {
   private readonly metricIds: Map<string, number>;
   private readonly shards: Shard[];
   private readonly wal: boolean;
-  private readonly compressed: boolean;
   /** Largest piece of a body handed to the engine at once (StoreOptions.ingestPieceBytes). */
   private readonly pieceBytes: number;
   /** The WAL records of ingestHeld calls not taken yet. */
@@ -50,7 +49,7 @@ export class Store implements MetricStore {
     const count = shardCount(options);
     const instances: WebAssembly.Instance[] = [];
     for (let i = 0; i < count; i++) instances.push(await WebAssembly.instantiate(module, {}));
-    return new Store(instances, options, module);
+    return new Store(instances, options);
   }
 
   /** Synchronous variant for an already compiled module (where synchronous instantiation is allowed). */
@@ -58,15 +57,14 @@ export class Store implements MetricStore {
     const count = shardCount(options);
     const instances: WebAssembly.Instance[] = [];
     for (let i = 0; i < count; i++) instances.push(new WebAssembly.Instance(module, {}));
-    return new Store(instances, options, module);
+    return new Store(instances, options);
   }
 
-  private constructor(instances: WebAssembly.Instance[], options: StoreOptions, private readonly module: WebAssembly.Module) {
+  private constructor(instances: WebAssembly.Instance[], options: StoreOptions) {
     this.metrics = options.metrics;
     this.metricNames = Object.keys(options.metrics);
     this.metricIds = new Map(this.metricNames.map((n, i) => [n, i]));
     this.wal = options.wal === true;
-    this.compressed = options.compression !== false;
     const pieceBytes = options.ingestPieceBytes ?? DEFAULT_PIECE_BYTES;
     if (!Number.isInteger(pieceBytes) || pieceBytes < 1) throw new RangeError(`ingestPieceBytes must be a whole number >= 1, not ${pieceBytes}`);
     this.pieceBytes = pieceBytes;
@@ -467,9 +465,6 @@ export class Store implements MetricStore {
     ];
     let size = colsOffset;
     for (const col of columns) size += col.byteLength;
-    const blocks = table.blocks;
-    const blocksOffset = size;
-    if (blocks) size += blocks.length;
     const p = s.io(size);
     const mem = s.u8();
     mem.set(c, p);
@@ -480,12 +475,7 @@ export class Store implements MetricStore {
       mem.set(new Uint8Array(col.buffer, col.byteOffset, col.byteLength), at);
       at += col.byteLength;
     }
-    if (blocks) mem.set(blocks, p + blocksOffset);
-    s.x.loadTable(c.length, h.length, bytesOffset, table.bytes.length, colsOffset, nLevels, nSeries, blocksOffset, blocks ? blocks.length : 0);
-  }
-
-  encoderModule(): WebAssembly.Module | null {
-    return this.compressed ? this.module : null;
+    s.x.loadTable(c.length, h.length, bytesOffset, table.bytes.length, colsOffset, nLevels, nSeries);
   }
 
   reserve(bytes: number): void {

@@ -88,12 +88,6 @@ export interface SeriesTable {
   /** Offset in `bytes` and count of each series' values. */
   valuesAt: Uint32Array;
   valueCount: Uint32Array;
-  /**
-   * The encoded blocks of the pieces loading seals, made ahead by restore's
-   * worker (src/persist/restore-encoder.ts; format in assembly/load-blocks.ts):
-   * loading copies them instead of encoding. Only for these `bytes`.
-   */
-  blocks?: Uint8Array;
 }
 
 /** Column-wise samples, the shape a decoded current.wal comes in. */
@@ -286,13 +280,6 @@ export interface MetricStore {
 
   /** loadHost for a file in flat form (a `.bin` snapshot as decoded by restore). */
   loadTable(cluster: string, host: string, table: SeriesTable): void;
-
-  /**
-   * The engine module, when loading seals chunks: restore encodes tables'
-   * pieces with it in a worker thread (SeriesTable.blocks). Absent or null:
-   * loading encodes them itself.
-   */
-  encoderModule?(): WebAssembly.Module | null;
 
   /**
    * A hint before a bulk load (restore): about `bytes` of values are coming.

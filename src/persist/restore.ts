@@ -11,7 +11,6 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LevelData, MetricStore, SeriesTable } from '../engine/types.ts';
-import type { BinSnapshotTable } from './format/bin-snapshot.ts';
 import { scanBinSnapshot } from './format/bin-snapshot.ts';
 import { decodeJsonCheckpoint } from './format/json-checkpoint.ts';
 import { levelOfTable } from './format/series-table.ts';
@@ -25,8 +24,6 @@ import { WAL_FILE, parseCheckpointName, selectRestoreFiles, sortCheckpoints } fr
 import type { PersistLogger } from './log.ts';
 import { errorText } from './log.ts';
 import { ReadBuffers } from './read-buffers.ts';
-import type { EncodeJob } from './restore-encoder.ts';
-import { RestoreEncoder } from './restore-encoder.ts';
 import { repairOrder, startsInOrder } from './series-starts.ts';
 import type { WalAppender } from './wal-appender.ts';
 
@@ -44,14 +41,6 @@ export interface RestoreOptions {
   progressEvery?: number;
   /** How many hosts are read ahead of the one being loaded. */
   readAhead?: number;
-  /**
-   * A worker thread that encodes files' sealed pieces ahead of loading
-   * (restore-encoder.ts), owned by the caller; `true`: the restore starts one
-   * when the store seals (`encoderModule`) and there is more than one host.
-   * None by default: on the 2-core machine it took main-thread time off the
-   * instruction count but not off the clock (README "Performance").
-   */
-  encoder?: RestoreEncoder | boolean | null;
 }
 
 export interface RestoreSummary {
@@ -69,9 +58,6 @@ interface SelectedFile {
   buffer?: Uint8Array;
   bytes: Uint8Array | null;
   error?: unknown;
-  /** A `.bin` already scanned, and handed to the worker (restore-encoder.ts). */
-  scanned?: BinSnapshotTable;
-  job?: EncodeJob;
 }
 
 interface HostFiles {
@@ -98,14 +84,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = { hosts: hosts.length, files: 0, failedFiles: 0, walSamples: 0, bytes: 0, seconds: 0 };
   log.info(`restore: ${hosts.length} hosts below ${opts.root}, loading data newer than ${new Date(opts.restorePoint * 1000).toISOString()}`);
 
-  const buffers = new ReadBuffers();
-  const module = opts.encoder === true && hosts.length > 1 ? opts.store.encoderModule?.() : null;
-  const own = module ? RestoreEncoder.start(module) : null;
-  try {
-    await loadHosts(opts, hosts, summary, buffers, opts.encoder instanceof RestoreEncoder ? opts.encoder : own, started);
-  } finally {
-    own?.close();
-  }
+  await loadHosts(opts, hosts, summary, new ReadBuffers(), started);
   summary.seconds = (performance.now() - started) / 1000;
   log.info(
     `restore done: ${summary.hosts} hosts, ${summary.files} files, ${summary.walSamples} WAL samples, ${progress(summary, started)}` +
@@ -115,7 +94,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
 }
 
 async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, summary: RestoreSummary, buffers: ReadBuffers,
-  encoder: RestoreEncoder | null, started: number): Promise<void> {
+  started: number): Promise<void> {
   const { log } = opts;
   const ahead = Math.max(1, opts.readAhead ?? 8);
   const reads: Array<Promise<HostFiles> | undefined> = [];
@@ -123,7 +102,7 @@ async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, s
   let buffered = 0;
   const startRead = (i: number) => {
     if (i >= hosts.length || reads[i] || buffered > READ_AHEAD_BYTES) return;
-    reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1], encoder).then((h) => {
+    reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1]).then((h) => {
       buffered += h.bytes;
       return h;
     });
@@ -133,13 +112,13 @@ async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, s
   const every = (opts.progressEvery ?? 5) * 1000;
   for (let i = 0; i < hosts.length; i++) {
     for (let j = i + 1; j < i + ahead; j++) startRead(j);
-    if (!reads[i]) reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1], encoder).then((h) => ((buffered += h.bytes), h));
+    if (!reads[i]) reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1]).then((h) => ((buffered += h.bytes), h));
     const files = await reads[i]!;
     reads[i] = undefined;
     buffered -= files.bytes;
     const usedBefore = reserved ? 0 : opts.store.stats().usedBytes;
     try {
-      await loadHost(opts, files, summary, buffers, encoder);
+      await loadHost(opts, files, summary, buffers);
     } finally {
       for (const f of files.selected) if (f.buffer) buffers.give(f.buffer);
     }
@@ -186,7 +165,7 @@ async function enumerateHosts(root: string, log: PersistLogger): Promise<Array<[
   return out;
 }
 
-async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: string, host: string, encoder: RestoreEncoder | null): Promise<HostFiles> {
+async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: string, host: string): Promise<HostFiles> {
   const dir = join(opts.root, cluster, host);
   const names: CheckpointName[] = [];
   let hasWal = false;
@@ -211,37 +190,9 @@ async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: str
       return { name, bytes: null, error };
     }
   };
-  const selected = await Promise.all(
-    chosen.map(async (name) => {
-      const f = await read(name);
-      // Files read before the worker is up are encoded while loading, as without it.
-      return encoder?.usable && name.ext === 'bin' && f.bytes ? encodeAhead(encoder, f) : f;
-    }),
-  );
+  const selected = await Promise.all(chosen.map(read));
   const bytes = selected.reduce((n, f) => n + (f.bytes?.length ?? 0), 0);
   return { cluster, host, dir, all, selected, bytes, hasWal };
-}
-
-/** Scans a `.bin` and hands it to the worker. A file that does not scan is left for loadHost to report. */
-function encodeAhead(encoder: RestoreEncoder, f: SelectedFile): SelectedFile {
-  try {
-    const scanned = scanBinSnapshot(f.bytes!);
-    return { ...f, scanned, job: encoder.encode(scanned.table) };
-  } catch {
-    return f;
-  }
-}
-
-/** The table of a file handed to the worker, with its blocks if they are there by now. */
-async function withBlocks(f: SelectedFile, encoder: RestoreEncoder | null): Promise<BinSnapshotTable | undefined> {
-  const { scanned, job } = f;
-  if (scanned && job) {
-    if (encoder?.wait) await job.done;
-    const blocks = job.blocks();
-    if (blocks) scanned.table.blocks = blocks;
-    else job.skip();
-  }
-  return scanned;
 }
 
 /**
@@ -276,7 +227,7 @@ interface LoadedFile {
 }
 
 /** Loads a host's files and replays its WAL. */
-async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers, encoder: RestoreEncoder | null): Promise<void> {
+async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers): Promise<void> {
   const { store, log, disk } = opts;
   const loaded: LoadedFile[] = [];
   for (const f of h.selected) {
@@ -291,7 +242,7 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
     let file: LoadedFile;
     try {
       if (name.ext === 'bin') {
-        const { from, to, table } = (await withBlocks(f, encoder)) ?? scanBinSnapshot(bytes);
+        const { from, to, table } = scanBinSnapshot(bytes);
         file = { name, from, to, series: table };
       } else {
         const { from, to, root } = decodeJsonCheckpoint(bytes);
