@@ -7,6 +7,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { concatBytes } from '../engine/codec.ts';
+import type { IngestBody } from '../engine/types.ts';
 import { HttpError } from './errors.ts';
 
 export interface BodySource {
@@ -27,6 +28,52 @@ export function readIncomingBody(incoming: IncomingMessage, limit: number): Prom
   const declared = Number(incoming.headers['content-length'] ?? NaN);
   if (declared > limit) return Promise.reject(tooLarge(limit));
   return readIncoming(incoming, limit, declared);
+}
+
+/**
+ * A write's body as the chunks it arrived in (one chunk: a collector's body),
+ * for the engine to read in place (engine/ingest-pieces.ts): a bulk body of
+ * many megabytes is not copied into a buffer of its own first, which cost a
+ * copy, the zeroing of a new buffer and, through the external memory it
+ * adds, major collections of the JavaScript heap. Same limit and errors.
+ */
+export function readIncomingChunks(incoming: IncomingMessage, limit: number): Promise<IngestBody> {
+  const declared = Number(incoming.headers['content-length'] ?? NaN);
+  if (declared > limit) return Promise.reject(tooLarge(limit));
+  if (incoming.readableEnded) return Promise.resolve(EMPTY);
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    const done = () => {
+      incoming.off('data', onData);
+      incoming.off('end', onEnd);
+      incoming.off('error', onError);
+      incoming.off('aborted', onAborted);
+    };
+    const onData = (chunk: Uint8Array) => {
+      length += chunk.byteLength;
+      if (length > limit) {
+        done();
+        incoming.pause();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : chunks);
+    };
+    const onError = (error: Error) => {
+      done();
+      reject(error);
+    };
+    const onAborted = () => onError(new Error('client closed the connection before the body was complete'));
+    incoming.on('data', onData);
+    incoming.on('end', onEnd);
+    incoming.on('error', onError);
+    incoming.on('aborted', onAborted);
+  });
 }
 
 function tooLarge(limit: number): HttpError {

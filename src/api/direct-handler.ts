@@ -12,7 +12,7 @@ import type { Authenticator } from '../auth/jwt.ts';
 import type { Logger } from '../log.ts';
 import type { RequestMetrics } from '../monitor/http-metrics.ts';
 import { NO_HEADERS, acceptsGzip, encodeAnswer } from './answer-encoding.ts';
-import { readIncomingBody } from './body.ts';
+import { readIncomingBody, readIncomingChunks } from './body.ts';
 import { errorBody, failureOf } from './errors.ts';
 import type { QueryAnswerer } from './routes/query.ts';
 import type { WriteAnswerer } from './routes/write.ts';
@@ -52,9 +52,8 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
           return;
         }
       }
-      const body = await readIncomingBody(req, maxBodySize);
       if (route === '/api/query') {
-        const query = answerers.query.prepare(body);
+        const query = answerers.query.prepare(await readIncomingBody(req, maxBodySize));
         const stream = gzipMinSize > 0 && acceptsGzip(req.headers['accept-encoding']) ? null : answerers.query.streamer(query);
         if (stream) {
           status = 200;
@@ -65,7 +64,7 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
           send(res, 200, sent.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...sent.headers }, sent.body);
         }
       } else {
-        const outcome = await answerers.write(body, clusterOf(query));
+        const outcome = await answerers.write(await readIncomingChunks(req, maxBodySize), clusterOf(query));
         status = outcome.status;
         if (outcome.body === null) {
           // Content-Length: 0, as the reference (Go's net/http) sends it: the head is the whole answer, one write.

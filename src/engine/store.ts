@@ -10,7 +10,7 @@ import {
   wholeNumber,
 } from './codec.ts';
 import { decodeExportFiles } from './export-files.ts';
-import { BodyPieces, DEFAULT_PIECE_BYTES, type Piece } from './ingest-pieces.ts';
+import { BodyPieces, type ChunkedBody, DEFAULT_PIECE_BYTES, type IngestBody, type Piece, bodyBytes, copyBody } from './ingest-pieces.ts';
 import { ingestResult } from './ingest-result.ts';
 import { jsonString } from './json-text.ts';
 import { DEFAULT_STEP, type QueryOptions, RowParts, answerOnShard, nextTurn, runToEnd, runWithTurns } from './query-steps.ts';
@@ -121,12 +121,12 @@ export class Store implements MetricStore {
 
   // ---- ingest ----
 
-  ingest(body: Uint8Array, defaultCluster: string, now: number = Date.now() / 1000): IngestResult {
+  ingest(body: IngestBody, defaultCluster: string, now: number = Date.now() / 1000): IngestResult {
     if (this.held) throw new Error('ingest() while WAL records are held: takeHeldWal() first');
     return this.ingestCall(body, defaultCluster, now, false);
   }
 
-  ingestHeld(body: Uint8Array, defaultCluster: string, now: number = Date.now() / 1000): IngestResult {
+  ingestHeld(body: IngestBody, defaultCluster: string, now: number = Date.now() / 1000): IngestResult {
     return this.ingestCall(body, defaultCluster, now, true);
   }
 
@@ -139,7 +139,8 @@ export class Store implements MetricStore {
   }
 
   /** One ingest call; `hold`: its WAL records stay in the engine, grouped with those of the calls before and after, until takeHeldWal. */
-  private ingestCall(body: Uint8Array, defaultCluster: string, now: number, hold: boolean): IngestResult {
+  private ingestCall(whole: IngestBody, defaultCluster: string, now: number, hold: boolean): IngestResult {
+    const body = bodyBytes(whole);
     const first = this.shards[0];
     const continuing = this.held !== null;
     for (const s of this.shards) {
@@ -175,13 +176,13 @@ export class Store implements MetricStore {
   }
 
   /** Copies a piece of the body, the default cluster after it, into the parsing shard; the piece's length. */
-  private putPiece(body: Uint8Array, piece: Piece, cluster: Uint8Array): number {
+  private putPiece(body: Uint8Array | ChunkedBody, piece: Piece, cluster: Uint8Array): number {
     const first = this.shards[0];
     const len = piece.end - piece.start;
     // The parser scans 16 bytes at a time: the input is followed by padding.
     const p = first.io(len + cluster.length + INPUT_PADDING);
     const mem = first.u8();
-    mem.set(body.subarray(piece.start, piece.end), p);
+    copyBody(body, mem, p, piece.start, piece.end);
     mem.set(cluster, p + len);
     return len;
   }

@@ -2,7 +2,10 @@
 // rest of the service. Everything here is runtime-neutral: it must work in
 // Node, Bun, Deno and a browser, so no Node types appear.
 
+import type { IngestBody } from './ingest-pieces.ts';
 import type { QueryOptions } from './query-steps.ts';
+
+export type { IngestBody };
 
 export type Aggregation = 'sum' | 'avg' | null;
 
@@ -222,8 +225,8 @@ export interface HostExport {
 export interface MetricStore {
   readonly metrics: MetricTable;
 
-  /** Line protocol in, samples stored. `now` (Unix seconds) stamps lines without a timestamp. */
-  ingest(body: Uint8Array, defaultCluster: string, now?: number): IngestResult;
+  /** Line protocol in (one buffer or the chunks it arrived in), samples stored. `now` (Unix seconds) stamps lines without a timestamp. */
+  ingest(body: IngestBody, defaultCluster: string, now?: number): IngestResult;
 
   /**
    * For a batch of bodies (a batch of NATS messages, or one request): like
@@ -232,7 +235,7 @@ export interface MetricStore {
    * entry per host (a few large writes instead of one small one per host and
    * body). Until then ingest() refuses to run. The result's `wal` is empty.
    */
-  ingestHeld(body: Uint8Array, defaultCluster: string, now?: number): IngestResult;
+  ingestHeld(body: IngestBody, defaultCluster: string, now?: number): IngestResult;
   /** The records of the ingestHeld calls since the last take; valid as ingest's `wal` is. */
   takeHeldWal(): WalAppend[];
 

@@ -3,7 +3,7 @@
 // background work (checkpoints, retention, memory cap, cleanup) on cancellable,
 // unref'd timers. Work that touches the checkpoint files runs one job at a time.
 
-import type { IngestResult, MetricStore, WalAppend } from '../engine/types.ts';
+import type { IngestBody, IngestResult, MetricStore, WalAppend } from '../engine/types.ts';
 import { Checkpointer } from './checkpointer.ts';
 import type { CheckpointSummary } from './checkpointer.ts';
 import { cleanupCheckpoints } from './cleanup.ts';
@@ -73,7 +73,7 @@ export interface PersistenceStatus {
  */
 export interface IngestBatch {
   /** Stores the samples of one body; throws when the store cannot take it. */
-  ingest(body: Uint8Array, cluster: string, now?: number): IngestResult;
+  ingest(body: IngestBody, cluster: string, now?: number): IngestResult;
   /**
    * Appends the WAL records of every body ingested so far; resolves once they
    * are in the files, rejects when the WAL cannot be written (the samples stay
@@ -94,7 +94,7 @@ export interface Persistence {
    * answers 5xx) when the WAL cannot be written; the samples stay in memory
    * and go into the next checkpoint.
    */
-  ingest(body: Uint8Array, cluster: string, now?: number): Promise<IngestResult>;
+  ingest(body: IngestBody, cluster: string, now?: number): Promise<IngestResult>;
   /** The write path for several bodies in a row, their WAL records appended together (NATS). */
   openBatch(): IngestBatch;
   /** Writes a checkpoint now (also what the timer and `stop` do). */
@@ -227,7 +227,7 @@ class PersistenceImpl implements Persistence {
     return summary;
   }
 
-  async ingest(body: Uint8Array, cluster: string, now?: number): Promise<IngestResult> {
+  async ingest(body: IngestBody, cluster: string, now?: number): Promise<IngestResult> {
     const batch = this.openBatch();
     const result = batch.ingest(body, cluster, now);
     await batch.commit();

@@ -2,14 +2,14 @@
 // With persistence on (the service's default), persistence provides it: the
 // samples are stored and their WAL records appended before it resolves.
 
-import type { IngestResult, MetricStore } from '../engine/types.ts';
+import type { IngestBody, IngestResult, MetricStore } from '../engine/types.ts';
 
 /**
  * One body: stored, and its WAL records appended, when the promise resolves.
  * Rejects with WalWriteError when the samples were stored but their records
  * could not be written.
  */
-export type Ingest = (body: Uint8Array, defaultCluster: string) => Promise<IngestResult>;
+export type Ingest = (body: IngestBody, defaultCluster: string) => Promise<IngestResult>;
 
 /** The WAL append of a stored body failed: its samples are in memory only (until the next checkpoint). */
 export class WalWriteError extends Error {
@@ -28,7 +28,7 @@ export class WalWriteError extends Error {
  * records of all of them together and resolves once they are in the files.
  */
 export interface IngestBatch {
-  ingest(body: Uint8Array, defaultCluster: string): IngestResult;
+  ingest(body: IngestBody, defaultCluster: string): IngestResult;
   commit(): Promise<void>;
 }
 

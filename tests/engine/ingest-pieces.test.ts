@@ -6,7 +6,7 @@
 // behaviour before pieces.
 import { describe, expect, it } from 'vitest';
 import type { IngestResult, StoreOptions } from '../../src/engine/types.ts';
-import { BodyPieces } from '../../src/engine/ingest-pieces.ts';
+import { BodyPieces, ChunkedBody } from '../../src/engine/ingest-pieces.ts';
 import { lp, makeStore } from './helpers.ts';
 import { mulberry32 as random } from './support/seeded-workload.ts';
 
@@ -153,4 +153,55 @@ describe('a body in pieces', () => {
     // Input 4 MiB, outboxes 2 x 2 MiB, WAL records 4 MiB, the rest small: 16 MiB in the parsing shard.
     for (const bytes of beyondData(pieced)) expect(bytes).toBeLessThanOrEqual(16 * MiB);
   });
+
+  it('reads a body in chunks as the buffer the chunks make end to end', () => {
+    const body = lp('aa\nbbbbbbbb\nc\n\nd\n');
+    const r = random(7);
+    for (let trial = 0; trial < 200; trial++) {
+      // Cut anywhere, empty chunks too.
+      const chunks: Uint8Array[] = [];
+      for (let at = 0; at < body.length; ) {
+        const n = Math.floor(r() * 5);
+        chunks.push(body.subarray(at, Math.min(body.length, at + n)));
+        at += n;
+      }
+      if (r() < 0.3) chunks.push(new Uint8Array(0));
+      const c = new ChunkedBody(chunks);
+      expect(c.length).toBe(body.length);
+      for (let from = -2; from <= body.length + 2; from++) {
+        expect(c.indexOf(10, from), `indexOf from ${from}`).toBe(body.indexOf(10, from < 0 ? 0 : from));
+        if (from >= 0) expect(c.lastIndexOf(10, from), `lastIndexOf from ${from}`).toBe(body.lastIndexOf(10, from));
+      }
+      const start = Math.floor(r() * body.length);
+      const end = start + Math.floor(r() * (body.length - start + 1));
+      const dst = new Uint8Array(end - start + 4).fill(0xee);
+      c.copyTo(dst, 2, start, end);
+      expect([...dst.subarray(2, 2 + end - start)]).toEqual([...body.subarray(start, end)]);
+      expect([dst[0], dst[1], dst[dst.length - 2], dst[dst.length - 1]]).toEqual([0xee, 0xee, 0xee, 0xee]);
+    }
+  });
+
+  for (const shards of [1, 3]) {
+    it(`gives for a body in chunks what the body in one buffer gives (${shards} shard${shards > 1 ? 's' : ''})`, () => {
+      const r = random(11);
+      for (const [seed, errorAtEnd] of [[4, false], [5, true]] as const) {
+        const body = lp(mixedBody(3000, seed, { errorAtEnd }));
+        for (const pieceBytes of [ONE_PIECE, 97, 4096]) {
+          const whole = makeStore({ ...OPTIONS, shards, wal: true, ingestPieceBytes: pieceBytes });
+          const expected = settled(whole.ingest(body, 'dflt', T));
+          for (const chunkBytes of [1, 50, 1000, 65536]) {
+            const chunks: Uint8Array[] = [];
+            for (let at = 0; at < body.length; at += chunkBytes) {
+              const end = Math.min(body.length, at + Math.max(1, Math.floor(chunkBytes * (0.5 + r()))));
+              chunks.push(body.subarray(at, end));
+              at = end - chunkBytes;
+            }
+            const chunked = makeStore({ ...OPTIONS, shards, wal: true, ingestPieceBytes: pieceBytes });
+            expect(settled(chunked.ingest(chunks, 'dflt', T)), `seed ${seed}, pieces ${pieceBytes}, chunks ${chunkBytes}`).toEqual(expected);
+            expect(everything(chunked)).toEqual(everything(whole));
+          }
+        }
+      }
+    });
+  }
 });

@@ -1,4 +1,4 @@
-import type { IngestResult } from '../../engine/types.ts';
+import type { IngestBody, IngestResult } from '../../engine/types.ts';
 import { LogLimiter } from '../../log-limiter.ts';
 import { WalWriteError } from '../../service/ingest.ts';
 import { rejectionCounts, rejectionMessage } from '../../ingest-report.ts';
@@ -16,7 +16,7 @@ export interface WriteOutcome {
   headers: Record<string, string>;
 }
 
-export type WriteAnswerer = (body: Uint8Array, cluster: string) => Promise<WriteOutcome>;
+export type WriteAnswerer = (body: IngestBody, cluster: string) => Promise<WriteOutcome>;
 
 /** Content-Length: 0, as the reference (Go's net/http) answers: not chunked, the head is the whole answer. */
 const STORED: WriteOutcome = Object.freeze({ status: 200, body: null, headers: Object.freeze({ 'content-length': '0' }) as Record<string, string> });
