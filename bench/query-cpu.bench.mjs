@@ -5,6 +5,7 @@
 // aggregated):
 //
 //   node bench/query-cpu.bench.mjs [--requests 20000] [--connections 8] [--rounds 3] [--entry dist/cli.js ...]
+//        [--runtime node|bun|deno]
 //
 // requests/s move with whatever else runs on the machine; the server's own CPU
 // seconds (utime + stime of /proc/<pid>/stat) per request move far less, so
@@ -13,7 +14,9 @@
 // in turns, round by round, with the bare server, best of --rounds each.
 // Prints a Markdown table: CPU us/request, req/s, and the share of the bare
 // server's CPU per request (bare / store: the ratio of the throughputs the two
-// would reach with the CPU to themselves).
+// would reach with the CPU to themselves). --runtime bun or deno runs the
+// stores (src/cli.ts unless --entry) and the bare server under that runtime,
+// beside its native server (Bun.serve, Deno.serve) answering the same bytes.
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,9 +59,14 @@ try {
     sizes[which] = Buffer.byteLength(answers[0]);
   }
   const bare = {};
+  const bareKinds = options.runtime === 'node' ? ['node:http'] : ['node:http', options.runtime === 'bun' ? 'Bun.serve' : 'Deno.serve'];
   for (const which of ['single', 'aggregated']) {
-    bare[which] = await startChild([process.execPath, join(ROOT, 'bench/lib/bare-server.mjs'), String(sizes[which])]);
-    servers.push(bare[which]);
+    bare[which] = {};
+    for (const kind of bareKinds) {
+      const native = kind === 'node:http' ? [] : ['--native'];
+      bare[which][kind] = await startChild([...runtimeCommand(), join(ROOT, 'bench/lib/bare-server.mjs'), String(sizes[which]), ...native]);
+      servers.push(bare[which][kind]);
+    }
   }
   const best = {};
   const keep = (key, m) => {
@@ -69,10 +77,12 @@ try {
   for (let round = 0; round <= options.rounds; round++) {
     for (const which of options.queries) {
       // Each round in another order, so that no server always runs first.
-      const list = [...stores.map((s) => [s.name, s.server]), ['bare node:http', bare[which]]];
+      const list = [...stores.map((s) => [s.name, s.server]), ...bareKinds.map((kind) => [`bare ${kind}`, bare[which][kind]])];
       if (round % 2 === 1) list.reverse();
       for (const [name, server] of list) {
-        const m = await measure(server, queryRequest(server.port, bodies[which]));
+        // Bun.serve and Deno.serve do not read the body of a GET: the same bytes as a POST.
+        const method = name === 'bare Bun.serve' || name === 'bare Deno.serve' ? 'POST' : 'GET';
+        const m = await measure(server, queryRequest(server.port, bodies[which], method));
         if (round > 0) keep(`${which}\t${name}`, m);
         log(`${round === 0 ? 'warm-up' : `round ${round}`}: ${which}, ${name}: ${m.cpuUs.toFixed(1)} us CPU/request, ${fmt(m.rate)} req/s`);
       }
@@ -83,7 +93,7 @@ try {
   console.log('|---|---|---:|---:|---:|');
   for (const which of options.queries) {
     const bareCpu = best[`${which}\tbare node:http`].cpuUs;
-    for (const name of [...stores.map((s) => s.name), 'bare node:http']) {
+    for (const name of [...stores.map((s) => s.name), ...bareKinds.map((kind) => `bare ${kind}`)]) {
       const m = best[`${which}\t${name}`];
       console.log(`| ${which} | ${name} | ${m.cpuUs.toFixed(1)} | ${fmt(m.rate)} | ${((bareCpu / m.cpuUs) * 100).toFixed(0)} % |`);
     }
@@ -152,7 +162,16 @@ function startStore(storeDir, entry) {
   };
   const configPath = join(storeDir, 'config.json');
   writeFileSync(configPath, JSON.stringify(config));
-  return startChild([process.execPath, ...options.nodeFlags, entry, '-config', configPath, '-loglevel', 'info'], storeDir);
+  return startChild([...runtimeCommand(), ...options.nodeFlags, entry, '-config', configPath, '-loglevel', 'info'], storeDir);
+}
+
+function runtimeCommand() {
+  switch (options.runtime) {
+    case 'node': return [process.execPath];
+    case 'bun': return [join(ROOT, 'node_modules/bun/bin/bun.exe')];
+    case 'deno': return [join(ROOT, 'node_modules/deno/deno'), 'run', '-A'];
+    default: throw new Error(`unknown runtime ${options.runtime}: use node, bun or deno`);
+  }
 }
 
 /** Resolves once the child logs "listening at HOST:PORT". */
@@ -180,7 +199,7 @@ function startChild([cmd, ...args], cwd) {
 }
 
 function parseArgs(argv) {
-  const o = { requests: 20_000, connections: 8, rounds: 3, entries: [], nodeFlags: [], queries: ['single', 'aggregated'] };
+  const o = { requests: 20_000, connections: 8, rounds: 3, entries: [], nodeFlags: [], queries: ['single', 'aggregated'], runtime: 'node' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--requests') o.requests = Number(argv[++i]);
@@ -188,10 +207,11 @@ function parseArgs(argv) {
     else if (arg === '--rounds') o.rounds = Number(argv[++i]);
     else if (arg === '--entry') o.entries.push(resolve(argv[++i]));
     else if (arg === '--only') o.queries = [argv[++i]]; // single or aggregated
-    else if (arg === '--node-flag') o.nodeFlags.push(argv[++i]); // e.g. --cpu-prof
+    else if (arg === '--node-flag') o.nodeFlags.push(argv[++i]); // e.g. --cpu-prof (a flag of the runtime, whichever it is)
+    else if (arg === '--runtime') o.runtime = argv[++i];
     else throw new Error(`unknown argument ${arg}`);
   }
-  if (o.entries.length === 0) o.entries.push(join(ROOT, 'dist/cli.js'));
+  if (o.entries.length === 0) o.entries.push(join(ROOT, o.runtime === 'node' ? 'dist/cli.js' : 'src/cli.ts'));
   return o;
 }
 
