@@ -27,7 +27,9 @@
 // @ts-ignore: decorator
 @inline export const C_RESEAL: usize = 30; // u16: 1 + its index on the reseal list (0: not on it)
 // @ts-ignore: decorator
-@inline export const C_PAGES: usize = 32; // 8 x u32 (all 0 while sealed)
+@inline export const C_PAGES: usize = 32; // 8 x u32 (all 0 while sealed, but for C_STAMP)
+// @ts-ignore: decorator
+@inline export const C_STAMP: usize = 56; // u64, sealed only (the slots of pages 6 and 7): see seal.ts setBlock
 // @ts-ignore: decorator
 @inline export const CHUNK_BYTES: usize = 64;
 // @ts-ignore: decorator

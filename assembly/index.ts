@@ -4,6 +4,7 @@
 // I/O buffer (ioBuffer); answers are bytes in the response buffer.
 import { allocFailures, allocInit, bytesInUse, freeScratch, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse, touchedBytes } from "./alloc";
 import { packedBytes } from "./pack";
+import { rollupBytes, setRollupBudget } from "./rollup";
 import { chunkCount, pageCount, PAGE_BYTES, sampleCount, sealedBytes, sealedCount } from "./chunk-header";
 import {
   accepted, applyRecords, ingestNext as nextPiece, ingestRun, ingestStart, outboxClear as clearOutboxes, outboxLen, outboxPtr, rejectCounts,
@@ -70,6 +71,11 @@ export function configure(): bool {
 /** StoreOptions.compression: chunks that are not the newest of their series are held encoded (seal.ts). */
 export function compression(on: u32): void {
   setCompression(on != 0);
+}
+
+/** StoreOptions.rollupCacheBytes: what the rollup cache (rollup.ts) may hold in this shard; 0 turns it off. */
+export function rollupCache(bytes: f64): void {
+  setRollupBudget(<u64>bytes);
 }
 
 export function metrics(): i32 {
@@ -318,6 +324,10 @@ export function statSealedBytes(): f64 {
 /** Bytes of the raw chunks' values: their pages, raw and packed. */
 export function statRawBytes(): f64 {
   return <f64>(pageCount * <u64>PAGE_BYTES + packedBytes);
+}
+/** Bytes of the rollup cache's entries (scratch, not stored data). */
+export function statRollupBytes(): f64 {
+  return <f64>rollupBytes;
 }
 export function statAllocFailures(): u32 {
   return allocFailures;

@@ -1,7 +1,8 @@
 // Reading over [from, to) and aggregating several series, as the reference's
 // buffer.read and MemoryStore.Read do it, alignment errors included.
 import { cCap, cLen, cNext, cPrev, cStart } from "./chunk-header";
-import { runEnd, valueRun } from "./seal";
+import { compressionOn, runEnd, valueRun } from "./seal";
+import { addValues, rollupBudget, rollupSums, sealedGroup } from "./rollup";
 import { AGG_AVG, AGG_SUM, metricAgg, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
 
@@ -97,40 +98,9 @@ function readSeries(head: usize, from: i64, to: i64, f: i64, first: bool, limit:
       const kEnd = k + <i32>steps;
       while (k < kEnd) {
         // A page of a raw chunk, or the rest of a sealed one decoded.
-        let src = valueRun(b, k, kEnd);
+        const src = valueRun(b, k, kEnd);
         const runStop = runEnd;
-        let dst = dataAt(i);
-        let s = k;
-        // Four slots at a time: two 64-bit lanes per half. 0 + v as in the
-        // reference (which adds into zeroed memory): -0 becomes +0.
-        const zero = f64x2.splat(0);
-        if (first) {
-          for (; s + 4 <= runStop; s += 4) {
-            const v = v128.load(src);
-            v128.store(dst, f64x2.add(zero, f64x2.promote_low_f32x4(v)));
-            v128.store(dst, f64x2.add(zero, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
-            src += 16;
-            dst += 32;
-          }
-          for (; s < runStop; s++) {
-            store<f64>(dst, 0.0 + <f64>load<f32>(src));
-            src += 4;
-            dst += 8;
-          }
-        } else {
-          for (; s + 4 <= runStop; s += 4) {
-            const v = v128.load(src);
-            v128.store(dst, f64x2.add(v128.load(dst), f64x2.promote_low_f32x4(v)));
-            v128.store(dst, f64x2.add(v128.load(dst, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
-            src += 16;
-            dst += 32;
-          }
-          for (; s < runStop; s++) {
-            store<f64>(dst, load<f64>(dst) + <f64>load<f32>(src));
-            src += 4;
-            dst += 8;
-          }
-        }
+        addValues(src, dataAt(i), runStop - k, first);
         i += runStop - k;
         k = runStop;
       }
@@ -145,12 +115,214 @@ function readSeries(head: usize, from: i64, to: i64, f: i64, first: bool, limit:
   return i;
 }
 
+// ---- lockstep: the series of an aggregate read in step, chunk by chunk ----
+//
+// The series of one host's hwthreads (or sockets, ...) are written together,
+// so their chunks mostly start, end and hold data at the same slots. Then
+// every series' read walks the same stretches of data, and instead of series
+// after series the read goes stretch after stretch, adding the series in
+// their order for each stretch: every slot gets the same additions in the
+// same order, so the sums are bit for bit those of readSeries. A stretch
+// whose chunks are all sealed comes from the rollup cache (rollup.ts): no
+// decoding, no adding. Any difference between the series' stretches (or a
+// read readAggregate would adjust or refuse) leaves the read to the series
+// by series path, which alone decides errors.
+
+/** Stretches of series 0: u32 i, u32 m, u32 k, u32 chunk (0: m missing slots). Data slots [i, i+m) from slots [k, k+m) of the chunk. */
+const segs = changetype<Region>(memory.data(8));
+let segCount: i32 = 0;
+/** For each stretch, the chunk of every series: members[r * n + s]. */
+const members = changetype<Region>(memory.data(8));
+/** Planning series s > 0: its stretch r is compared with series 0's; false at the first difference. */
+let planSeries0 = true;
+let planN: i32 = 0;
+let planS: i32 = 0;
+let planR: i32 = 0;
+let planOk = true;
+let nanFrom: i32 = 0;
+let nanCount: i32 = 0;
+/** Past this many members (n x stretches), the read goes series by series (bounded scratch). */
+// @ts-ignore: decorator
+@inline const MAX_MEMBERS: i64 = 1 << 20;
+
+function emit(i: i32, m: i32, k: i32, c: usize): void {
+  if (!planOk) return;
+  if (planSeries0) {
+    if (!ensure(segs, <usize>(segCount + 1) << 4, <usize>segCount << 4)) {
+      planOk = false;
+      return;
+    }
+    const p = segs.ptr + (<usize>segCount << 4);
+    store<u32>(p, <u32>i);
+    store<u32>(p, <u32>m, 4);
+    store<u32>(p, <u32>k, 8);
+    store<u32>(p, <u32>c, 12);
+    segCount++;
+    return;
+  }
+  if (planR >= segCount) {
+    planOk = false;
+    return;
+  }
+  const p = segs.ptr + (<usize>planR << 4);
+  if (<i32>load<u32>(p) != i || <i32>load<u32>(p, 4) != m || <i32>load<u32>(p, 8) != k || (load<u32>(p, 12) == 0) != (c == 0)) {
+    planOk = false;
+    return;
+  }
+  store<u32>(members.ptr + ((<usize>planR * <usize>planN + <usize>planS) << 2), <u32>c);
+  planR++;
+}
+
+// @ts-ignore: decorator
+@inline function flushNaN(): void {
+  if (nanCount > 0) emit(nanFrom, nanCount, 0, 0);
+  nanCount = 0;
+}
+
+// @ts-ignore: decorator
+@inline function nanSlot(i: i32): void {
+  if (nanCount > 0 && nanFrom + nanCount == i) {
+    nanCount++;
+    return;
+  }
+  flushNaN();
+  nanFrom = i;
+  nanCount = 1;
+}
+
+/** readSeries without the values: the stretches it would read, to emit(). Sets readFrom/readTo, returns the count. */
+function planSeries(head: usize, from: i64, to: i64, f: i64, limit: i32): i32 {
+  let b = walkBack(head, from, f / 2);
+  const actualFrom = walkFrom;
+  let i: i32 = 0;
+  let t = actualFrom;
+  nanCount = 0;
+  while (t < to && i < limit && planOk) {
+    let start = cStart(b);
+    let idx = (t - start) / f;
+    if (idx >= <i64>cCap(b)) {
+      const next = cNext(b);
+      if (next == 0) break;
+      b = next;
+      start = cStart(b);
+      idx = (t - start) / f;
+    }
+    const len = <i64>cLen(b);
+    if (idx >= len) {
+      const next = cNext(b);
+      if (next == 0 || to <= cStart(next)) break;
+      nanSlot(i);
+    } else if (t < start) {
+      nanSlot(i);
+    } else {
+      let steps = (to - t + f - 1) / f;
+      const avail = len - idx;
+      if (steps > avail) steps = avail;
+      if (steps > <i64>(limit - i)) steps = <i64>(limit - i);
+      flushNaN();
+      emit(i, <i32>steps, <i32>idx, b);
+      i += <i32>steps;
+      t += steps * f;
+      continue;
+    }
+    i++;
+    t += f;
+  }
+  flushNaN();
+  readFrom = actualFrom;
+  readTo = t;
+  return i;
+}
+
+/** Slots [k, kEnd) of chunk b added into the f64 at dst (first: stored), run by run as readSeries reads them. */
+function addStretch(b: usize, k: i32, kEnd: i32, dst: usize, first: bool): void {
+  while (k < kEnd) {
+    const src = valueRun(b, k, kEnd);
+    const runStop = runEnd;
+    addValues(src, dst, runStop - k, first);
+    dst += <usize>(runStop - k) << 3;
+    k = runStop;
+  }
+}
+
+/**
+ * readAggregate in lockstep (see above), for n > 1; -1 when the series do
+ * not read alike (or scratch runs out): then nothing is decided, the caller
+ * reads series by series.
+ */
+function readLockstep(heads: usize, n: i32, metric: i32, fromIn: i64, toIn: i64): i32 {
+  const f = metricFreq(metric);
+  const head0 = <usize>load<u32>(heads);
+  const bound = pointBound(head0, fromIn, toIn, f);
+  if (bound > MAX_POINTS) return -1;
+  if (!ensure(data, <usize>(bound + 1) << 3, 0)) return -1;
+  planOk = true;
+  planSeries0 = true;
+  segCount = 0;
+  const len = planSeries(head0, fromIn, toIn, f, <i32>bound + 1);
+  const from = readFrom;
+  const to = readTo;
+  if (!planOk || <i64>n * <i64>segCount > MAX_MEMBERS) return -1;
+  if (!ensure(members, <usize>n * <usize>segCount << 2, 0)) return -1;
+  for (let r = 0; r < segCount; r++) {
+    store<u32>(members.ptr + (<usize>r * <usize>n << 2), load<u32>(segs.ptr + (<usize>r << 4), 12));
+  }
+  planSeries0 = false;
+  planN = n;
+  for (let s = 1; s < n; s++) {
+    planS = s;
+    planR = 0;
+    const clen = planSeries(<usize>load<u32>(heads + (<usize>s << 2)), from, to, f, len);
+    if (!planOk || planR != segCount || clen != len || readFrom != from || readTo != to) return -1;
+  }
+  const nan: f64 = NaN;
+  for (let r = 0; r < segCount; r++) {
+    const p = segs.ptr + (<usize>r << 4);
+    const i = <i32>load<u32>(p);
+    const m = <i32>load<u32>(p, 4);
+    const k = <i32>load<u32>(p, 8);
+    const dst = dataAt(i);
+    const group = members.ptr + (<usize>r * <usize>n << 2);
+    if (load<u32>(p, 12) == 0) {
+      for (let j = 0; j < m; j++) store<f64>(dst + (<usize>j << 3), nan);
+      for (let s = 1; s < n; s++) {
+        for (let j = 0; j < m; j++) store<f64>(dst + (<usize>j << 3), load<f64>(dst + (<usize>j << 3)) + nan);
+      }
+      continue;
+    }
+    const clen = cLen(<usize>load<u32>(group));
+    if (sealedGroup(group, n, clen)) {
+      const sums = rollupSums(group, n, clen);
+      if (sums != 0) {
+        memory.copy(dst, sums + (<usize>k << 3), <usize>m << 3);
+        continue;
+      }
+    }
+    for (let s = 0; s < n; s++) addStretch(<usize>load<u32>(group + (<usize>s << 2)), k, k + m, dst, s == 0);
+  }
+  const agg = metricAgg(metric);
+  if (agg == AGG_AVG) {
+    const normalize: f64 = 1.0 / <f64>n;
+    for (let i = 0; i < len; i++) store<f64>(dataAt(i), load<f64>(dataAt(i)) * normalize);
+  } else if (agg != AGG_SUM) {
+    return R_BAD_AGGREGATION;
+  }
+  dataLen = len;
+  readFrom = from;
+  readTo = to;
+  return R_OK;
+}
+
 /**
  * MemoryStore.Read over the series heads in `heads[0..n)` (already gathered
  * by the selector). Leaves the result in data[0..dataLen) with readFrom/readTo.
  */
 export function readAggregate(heads: usize, n: i32, metric: i32, fromIn: i64, toIn: i64): i32 {
   if (n == 0) return R_NOT_FOUND;
+  if (n > 1 && compressionOn && rollupBudget != 0) {
+    const r = readLockstep(heads, n, metric, fromIn, toIn);
+    if (r >= 0) return r;
+  }
   const f = metricFreq(metric);
   let from = fromIn;
   let to = toIn;

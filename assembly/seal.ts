@@ -18,7 +18,7 @@
 //   knows its place (C_RESEAL), so freeing it takes it off.
 import { alloc, allocScratch, free } from "./alloc";
 import {
-  C_BLOCK, C_BLOCK_SIZE, C_PAGES, C_RESEAL, cLen, cNext, cPage, cSealed, CHUNK_CAP, countPages, countSealed, PAGE_BYTES,
+  C_BLOCK, C_BLOCK_SIZE, C_PAGES, C_RESEAL, C_STAMP, cLen, cNext, cPage, cSealed, CHUNK_CAP, countPages, countSealed, PAGE_BYTES,
   PAGE_SLOTS,
 } from "./chunk-header";
 import { decodeChunk, encodeChunk, encodedBound } from "./codec/index";
@@ -95,9 +95,27 @@ function encodeValues(values: usize, len: i32): i32 {
   return size > 0 && size <= 0xffff ? size : 0;
 }
 
+/** The last seal stamp handed out; 64 bits never wrap. */
+let stampCounter: u64 = 0;
+
+/**
+ * A sealed chunk's stamp: a number no other sealing, of this chunk or any
+ * other, ever gets. While a chunk stays sealed its values and length cannot
+ * change (every write unseals first), so the stamp names its values: the
+ * rollup cache (rollup.ts) keys on it and needs no invalidation of its own.
+ * It lives in the slots of pages 6 and 7, which are 0 while a chunk is
+ * sealed; whoever gives a sealed chunk pages or frees it clears it first.
+ */
+// @ts-ignore: decorator
+@inline export function sealStamp(c: usize): u64 {
+  return load<u64>(c, C_STAMP);
+}
+
 function setBlock(c: usize, block: usize, size: i32): void {
   store<u32>(c, <u32>block, C_BLOCK);
   store<u16>(c, <u16>size, C_BLOCK_SIZE);
+  stampCounter++;
+  store<u64>(c, stampCounter, C_STAMP);
   countSealed(1, size);
   epoch++;
 }
@@ -200,7 +218,14 @@ function releaseBlock(c: usize): void {
  */
 export function unsealChunk(c: usize): bool {
   const len = cLen(c);
-  if (!restorePages(c, sealedValues(c), len)) return false;
+  // The page slots take pointers now; should they not all be had, the chunk
+  // stays sealed with the values it had, and so keeps its stamp.
+  const stamp = sealStamp(c);
+  store<u64>(c, 0, C_STAMP);
+  if (!restorePages(c, sealedValues(c), len)) {
+    store<u64>(c, stamp, C_STAMP);
+    return false;
+  }
   releaseBlock(c);
   if (cNext(c) != 0) resealLater(c);
   return true;
@@ -209,8 +234,10 @@ export function unsealChunk(c: usize): bool {
 /** Before a chunk is freed: off the reseal list, its block freed (the caller frees its pages). */
 export function forgetChunk(c: usize): void {
   leaveResealList(c);
-  if (cSealed(c)) releaseBlock(c);
-  else epoch++;
+  if (cSealed(c)) {
+    store<u64>(c, 0, C_STAMP);
+    releaseBlock(c);
+  } else epoch++;
 }
 
 // ---- reading ----

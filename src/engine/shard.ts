@@ -9,6 +9,8 @@ export interface EngineExports {
   ioBuffer(size: number): number;
   configure(): number;
   compression(on: number): void;
+  rollupCache(bytes: number): void;
+  statRollupBytes(): number;
   metrics(): number;
   beginCall(): void;
   continueCall(): void;

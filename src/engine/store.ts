@@ -18,6 +18,9 @@ import { EngineMemoryError, Shard, utf8 } from './shard.ts';
 import { hostHash } from './shard-hash.ts';
 import { WalParts } from './wal-parts.ts';
 
+/** StoreOptions.rollupCacheBytes by default, per shard. */
+const DEFAULT_ROLLUP_BYTES = 4 * 2 ** 20;
+
 /** Stored data of one shard: 4 GiB of linear memory less room for request/response buffers. */
 const MAX_DATA_BYTES = 4 * 2 ** 30 - 256 * 2 ** 20;
 const INGEST_FLUSH = 1;
@@ -73,6 +76,8 @@ export class Store implements MetricStore {
     const table = this.metricTable();
     const window = options.ingestWindow;
     const maxHosts = options.maxHostsPerBody ?? 0;
+    const rollupBytes = options.rollupCacheBytes ?? DEFAULT_ROLLUP_BYTES;
+    if (!Number.isInteger(rollupBytes) || rollupBytes < 0 || rollupBytes > 2 ** 31) throw new RangeError(`rollupCacheBytes must be a whole number from 0 to 2^31, not ${rollupBytes}`);
     if (!Number.isInteger(maxHosts) || maxHosts < 0 || maxHosts > 0xffffffff) throw new RangeError(`maxHostsPerBody must be a whole number >= 0, not ${maxHosts}`);
     this.shards = instances.map((inst, i) => {
       const s = new Shard(inst);
@@ -80,6 +85,7 @@ export class Store implements MetricStore {
       s.put(table);
       if (!s.x.configure()) throw new EngineMemoryError('metric table');
       s.x.compression(options.compression === false ? 0 : 1);
+      s.x.rollupCache(rollupBytes);
       s.x.limits(window ? window.pastSeconds : -1, window ? window.futureSeconds : -1, maxHosts);
       return s;
     });
@@ -508,6 +514,7 @@ export class Store implements MetricStore {
       sealedBytes: s.x.statSealedBytes(),
       rawBytes: s.x.statRawBytes(),
       touchedBytes: s.x.statTouched(),
+      rollupBytes: s.x.statRollupBytes(),
     }));
     const sum = (key: keyof ShardStats) => shards.reduce((a, s) => a + s[key], 0);
     return {
@@ -518,6 +525,7 @@ export class Store implements MetricStore {
       sealedBytes: sum('sealedBytes'),
       rawBytes: sum('rawBytes'),
       touchedBytes: sum('touchedBytes'),
+      rollupBytes: sum('rollupBytes'),
       shards,
     };
   }

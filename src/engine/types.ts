@@ -46,6 +46,14 @@ export interface StoreOptions {
    */
   compression?: boolean;
   /**
+   * Bytes per shard for the rollup cache (docs/engine.md "Rollups"): the
+   * per-slot sums of sealed chunks an aggregated query added up, kept so the
+   * next such query copies them. Answers are the same bytes with or without
+   * it. Default 4 MiB; 0 turns it off (every aggregated read decodes and adds
+   * each series).
+   */
+  rollupCacheBytes?: number;
+  /**
    * An ingest body goes to the engine in pieces of at most this many bytes,
    * cut after a newline (a longer line makes its piece longer), so request
    * buffers stay this small whatever the body; the result is the same as for
@@ -191,6 +199,8 @@ export interface ShardStats {
   rawBytes: number;
   /** Linear memory the allocator ever handed out: stored data, free blocks kept for reuse and scratch (what the process touched). */
   touchedBytes: number;
+  /** The rollup cache's entries (scratch: not in usedBytes, not counted against shardMemoryLimit). */
+  rollupBytes: number;
 }
 
 /** Store.stats(): the shards' figures and their sums. */
@@ -202,6 +212,7 @@ export interface StoreStats {
   sealedBytes: number;
   rawBytes: number;
   touchedBytes: number;
+  rollupBytes: number;
   shards: ShardStats[];
 }
 

@@ -1,0 +1,167 @@
+// The rollup cache: the per-slot sums of a group of sealed chunks, one of
+// each series an aggregated read adds up, kept so that the next read of the
+// same group copies 512 sums instead of decoding and adding n chunks.
+//
+// An entry is keyed by the seal stamps of its chunks in the read's series
+// order (seal.ts sealStamp: no two sealings ever share one, and a sealed
+// chunk's values cannot change while it stays sealed). So an entry can only
+// ever be found for exactly the values it was made of: a late write or an
+// overwrite unseals the chunk (its reseal gets a new stamp), a free or a
+// restore replaces it; nothing needs invalidating, stale entries are just
+// never found again and the clock evicts them.
+//
+// The sums are made as the series-major read makes them, slot by slot in the
+// series' order from 0 + v of the first (f64 additions of the promoted f32
+// values, the same lanes), so a cached answer is bit for bit the uncached one.
+//
+// Memory: entries are scratch (not stored data: a cache must not make a
+// write fail at the shard's limit), at most `rollupBudget` bytes a shard
+// (StoreOptions.rollupCacheBytes), reported as stats().rollupBytes.
+import { allocScratch, classOf, classSize, freeScratch } from "./alloc";
+import { cLen, cSealed } from "./chunk-header";
+import { sealStamp, valueRun } from "./seal";
+
+// @ts-ignore: decorator
+@inline const SLOTS: i32 = 1024;
+// @ts-ignore: decorator
+@inline const HEADER: usize = 24;
+/** Entry pointers by hash (direct-mapped: a new group takes its slot's place). */
+const table: usize = memory.data(SLOTS * 4, 16);
+let hand: i32 = 0;
+
+/** Bytes the entries may take (0: no cache). */
+export let rollupBudget: u64 = 4 << 20;
+/** Bytes the entries take (their allocator size classes). */
+export let rollupBytes: u64 = 0;
+/** Lookups answered from the cache and lookups that computed their sums (tests and bench). */
+export let rollupHits: u64 = 0;
+export let rollupMisses: u64 = 0;
+
+// Entry: u32 allocated size, u32 n, u32 len, u32 0, u64 hash, n x u64 stamps, len x f64 sums.
+
+export function setRollupBudget(bytes: u64): void {
+  rollupBudget = bytes;
+  while (rollupBytes > rollupBudget) evictOne();
+}
+
+function dropSlot(slot: i32): void {
+  const at = table + (<usize>slot << 2);
+  const e = <usize>load<u32>(at);
+  if (e == 0) return;
+  const size = <usize>load<u32>(e);
+  rollupBytes -= <u64>classSize(classOf(size));
+  freeScratch(e, size);
+  store<u32>(at, 0);
+}
+
+function evictOne(): void {
+  for (let k = 0; k < SLOTS; k++) {
+    const slot = hand;
+    hand = (hand + 1) & (SLOTS - 1);
+    if (load<u32>(table + (<usize>slot << 2)) != 0) {
+      dropSlot(slot);
+      return;
+    }
+  }
+}
+
+/** Adds (first: stores 0 + v) `count` f32 at src into the f64 at dst, as read.ts does. */
+// @ts-ignore: decorator
+@inline export function addValues(src: usize, dst: usize, count: i32, first: bool): void {
+  let s = 0;
+  // Four slots at a time: two 64-bit lanes per half. 0 + v as in the
+  // reference (which adds into zeroed memory): -0 becomes +0.
+  const zero = f64x2.splat(0);
+  if (first) {
+    for (; s + 4 <= count; s += 4) {
+      const v = v128.load(src);
+      v128.store(dst, f64x2.add(zero, f64x2.promote_low_f32x4(v)));
+      v128.store(dst, f64x2.add(zero, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+      src += 16;
+      dst += 32;
+    }
+    for (; s < count; s++) {
+      store<f64>(dst, 0.0 + <f64>load<f32>(src));
+      src += 4;
+      dst += 8;
+    }
+  } else {
+    for (; s + 4 <= count; s += 4) {
+      const v = v128.load(src);
+      v128.store(dst, f64x2.add(v128.load(dst), f64x2.promote_low_f32x4(v)));
+      v128.store(dst, f64x2.add(v128.load(dst, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+      src += 16;
+      dst += 32;
+    }
+    for (; s < count; s++) {
+      store<f64>(dst, load<f64>(dst) + <f64>load<f32>(src));
+      src += 4;
+      dst += 8;
+    }
+  }
+}
+
+/**
+ * The sums over slots [0, len) of the n sealed chunks at chunks[0..n) (u32
+ * pointers, each of length len), in that order; 0 when they cannot be cached
+ * (no cache, an entry too large for it, no memory): the caller adds them up
+ * itself.
+ */
+export function rollupSums(chunks: usize, n: i32, len: i32): usize {
+  if (rollupBudget == 0) return 0;
+  let h: u64 = 0x9e3779b97f4a7c15 ^ <u64>len;
+  for (let s = 0; s < n; s++) {
+    h = (h ^ sealStamp(<usize>load<u32>(chunks + (<usize>s << 2)))) * 0xff51afd7ed558ccd;
+    h ^= h >> 33;
+  }
+  const slot = <i32>((h ^ (h >> 29)) & <u64>(SLOTS - 1));
+  const at = table + (<usize>slot << 2);
+  const e = <usize>load<u32>(at);
+  const stamps = <usize>HEADER;
+  if (e != 0 && load<u64>(e, 16) == h && <i32>load<u32>(e, 4) == n && <i32>load<u32>(e, 8) == len) {
+    let same = true;
+    for (let s = 0; s < n; s++) {
+      if (load<u64>(e + stamps + (<usize>s << 3)) != sealStamp(<usize>load<u32>(chunks + (<usize>s << 2)))) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      rollupHits++;
+      return e + stamps + (<usize>n << 3);
+    }
+  }
+  rollupMisses++;
+  const size = stamps + (<usize>n << 3) + (<usize>len << 3);
+  const cost = <u64>classSize(classOf(size));
+  if (cost > rollupBudget >> 2) return 0;
+  dropSlot(slot);
+  while (rollupBytes + cost > rollupBudget) evictOne();
+  const p = allocScratch(size);
+  if (p == 0) return 0;
+  rollupBytes += cost;
+  store<u32>(p, <u32>size);
+  store<u32>(p, <u32>n, 4);
+  store<u32>(p, <u32>len, 8);
+  store<u32>(p, 0, 12);
+  store<u64>(p, h, 16);
+  const sums = p + stamps + (<usize>n << 3);
+  for (let s = 0; s < n; s++) {
+    const c = <usize>load<u32>(chunks + (<usize>s << 2));
+    store<u64>(p + stamps + (<usize>s << 3), sealStamp(c));
+    // A sealed chunk's run is the whole rest of it (valueRun), decoded once.
+    const src = valueRun(c, 0, len);
+    addValues(src, sums, len, s == 0);
+  }
+  store<u32>(at, <u32>p);
+  return sums;
+}
+
+/** Whether the n chunks at chunks[0..n) are all sealed with length len. */
+export function sealedGroup(chunks: usize, n: i32, len: i32): bool {
+  for (let s = 0; s < n; s++) {
+    const c = <usize>load<u32>(chunks + (<usize>s << 2));
+    if (!cSealed(c) || cLen(c) != len) return false;
+  }
+  return true;
+}
