@@ -33,9 +33,6 @@ let hand: i32 = 0;
 export let rollupBudget: u64 = 4 << 20;
 /** Bytes the entries take (their allocator size classes). */
 export let rollupBytes: u64 = 0;
-/** Lookups answered from the cache and lookups that computed their sums (tests and bench). */
-export let rollupHits: u64 = 0;
-export let rollupMisses: u64 = 0;
 
 // Entry: u32 allocated size, u32 n, u32 len, u32 0, u64 hash, n x u64 stamps, len x f64 sums.
 
@@ -126,12 +123,8 @@ export function rollupSums(chunks: usize, n: i32, len: i32): usize {
         break;
       }
     }
-    if (same) {
-      rollupHits++;
-      return e + stamps + (<usize>n << 3);
-    }
+    if (same) return e + stamps + (<usize>n << 3);
   }
-  rollupMisses++;
   const size = stamps + (<usize>n << 3) + (<usize>len << 3);
   const cost = <u64>classSize(classOf(size));
   if (cost > rollupBudget >> 2) return 0;

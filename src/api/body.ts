@@ -40,40 +40,13 @@ export function readIncomingBody(incoming: IncomingMessage, limit: number): Prom
 export function readIncomingChunks(incoming: IncomingMessage, limit: number): Promise<IngestBody> {
   const declared = Number(incoming.headers['content-length'] ?? NaN);
   if (declared > limit) return Promise.reject(tooLarge(limit));
-  if (incoming.readableEnded) return Promise.resolve(EMPTY);
-  return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    let length = 0;
-    const done = () => {
-      incoming.off('data', onData);
-      incoming.off('end', onEnd);
-      incoming.off('error', onError);
-      incoming.off('aborted', onAborted);
-    };
-    const onData = (chunk: Uint8Array) => {
-      length += chunk.byteLength;
-      if (length > limit) {
-        done();
-        incoming.pause();
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      done();
-      resolve(chunks.length === 1 ? chunks[0]! : chunks);
-    };
-    const onError = (error: Error) => {
-      done();
-      reject(error);
-    };
-    const onAborted = () => onError(new Error('client closed the connection before the body was complete'));
-    incoming.on('data', onData);
-    incoming.on('end', onEnd);
-    incoming.on('error', onError);
-    incoming.on('aborted', onAborted);
-  });
+  const chunks: Uint8Array[] = [];
+  return collectIncoming(
+    incoming,
+    limit,
+    (chunk) => chunks.push(chunk),
+    () => (chunks.length === 1 ? chunks[0]! : chunks),
+  );
 }
 
 function tooLarge(limit: number): HttpError {
@@ -82,16 +55,49 @@ function tooLarge(limit: number): HttpError {
 }
 
 function readIncoming(incoming: IncomingMessage, limit: number, declared: number): Promise<Uint8Array> {
+  // With a Content-Length the body ends up in one buffer: the socket's chunk
+  // itself when it holds the whole body (node:http gives a collector-sized
+  // body in one chunk), else a buffer of that length the chunks are copied
+  // into as they arrive. No second copy of the whole body is made at the end.
+  const sized = Number.isSafeInteger(declared) && declared > 0;
+  let whole: Uint8Array | null = null;
+  let filled = 0;
+  const chunks: Uint8Array[] = [];
+  const take = (chunk: Uint8Array, length: number) => {
+    const at = filled;
+    if (sized && chunks.length === 0 && length <= declared) {
+      if (at === 0 && length === declared) {
+        whole = chunk;
+      } else {
+        whole ??= new Uint8Array(declared);
+        whole.set(chunk, at);
+      }
+      filled = length;
+    } else {
+      chunks.push(chunk);
+    }
+  };
+  const finish = (): Uint8Array => {
+    if (!sized) return concatBytes(chunks);
+    if (whole && filled === declared && chunks.length === 0) return whole;
+    // Node's parser holds a body to its Content-Length; should another runtime not, the bytes still count.
+    return concatBytes(whole ? [whole.subarray(0, filled), ...chunks] : chunks);
+  };
+  return collectIncoming(incoming, limit, take, finish);
+}
+
+/**
+ * Reads a node:http body to its end, handing each chunk to `take` (with the
+ * body's length so far) while it stays within `limit`; `finish` makes the result.
+ */
+function collectIncoming<T>(
+  incoming: IncomingMessage,
+  limit: number,
+  take: (chunk: Uint8Array, length: number) => void,
+  finish: () => T,
+): Promise<T | Uint8Array> {
   if (incoming.readableEnded) return Promise.resolve(EMPTY);
   return new Promise((resolve, reject) => {
-    // With a Content-Length the body ends up in one buffer: the socket's chunk
-    // itself when it holds the whole body (node:http gives a collector-sized
-    // body in one chunk), else a buffer of that length the chunks are copied
-    // into as they arrive. No second copy of the whole body is made at the end.
-    const sized = Number.isSafeInteger(declared) && declared > 0;
-    let whole: Uint8Array | null = null;
-    let filled = 0;
-    const chunks: Uint8Array[] = [];
     let length = 0;
     const done = () => {
       incoming.off('data', onData);
@@ -100,7 +106,6 @@ function readIncoming(incoming: IncomingMessage, limit: number, declared: number
       incoming.off('aborted', onAborted);
     };
     const onData = (chunk: Uint8Array) => {
-      const at = filled;
       length += chunk.byteLength;
       if (length > limit) {
         done();
@@ -108,24 +113,11 @@ function readIncoming(incoming: IncomingMessage, limit: number, declared: number
         reject(tooLarge(limit));
         return;
       }
-      if (sized && chunks.length === 0 && length <= declared) {
-        if (at === 0 && length === declared) {
-          whole = chunk;
-        } else {
-          whole ??= new Uint8Array(declared);
-          whole.set(chunk, at);
-        }
-        filled = length;
-      } else {
-        chunks.push(chunk);
-      }
+      take(chunk, length);
     };
     const onEnd = () => {
       done();
-      if (!sized) resolve(concatBytes(chunks));
-      else if (whole && filled === declared && chunks.length === 0) resolve(whole);
-      // Node's parser holds a body to its Content-Length; should another runtime not, the bytes still count.
-      else resolve(concatBytes(whole ? [whole.subarray(0, filled), ...chunks] : chunks));
+      resolve(finish());
     };
     const onError = (error: Error) => {
       done();
