@@ -165,6 +165,23 @@ describe('rollup cache invalidation', () => {
     expect(all.results[0].data[1300]).not.toBeNull();
   });
 
+  it('(a) late writes into sealed chunks shorter than 512 slots, past their length', () => {
+    const sealed = makeStore();
+    const raw = makeStore({ compression: false });
+    // Gaps longer than a chunk: sealed chunks of 300 slots.
+    for (const from of [0, 600, 1200, 1800]) ingest([sealed, raw], body(from, 300));
+    expect(sealed.stats().sealedChunks).toBe(2 * HW * 3);
+    const to = T + 2100 * F;
+    // Slot 400 of the first chunk (its length was 300): in one series (the others still miss it: NaN
+    // sums, the same answer, read series by series now), then in all (each chunk grows to 401).
+    const first = same(sealed, raw, T, to);
+    ingest([sealed, raw], body(400, 1, 0, [9]));
+    expect(same(sealed, raw, T, to).text).toBe(first.text);
+    const { after } = across(sealed, raw, (s) => ingest([s], body(400, 1, 1)), { to });
+    expect(after.results[0].data[400]).not.toBeNull();
+    expect(after.results[0].data[399]).toBeNull();
+  });
+
   it('(b) an overwrite of a sealed sample with another value', () => {
     const [sealed, raw] = twins();
     const { before, after } = across(sealed, raw, (s) => ingest([s], body(700, 1, 5, [7])));
