@@ -13,7 +13,9 @@
 // scripts (e.g. a copy of another build's dist/cli.js) are measured in turns,
 // round by round, best of --rounds each. A collector round is --steps
 // timestamps of 256 hosts (one request each); a bulk round is --bulk bodies
-// over 2 connections. "engine / server" is the engine's CPU per body over
+// over 2 connections; the engine in this process ingests the same bodies
+// in the same rounds (its store at the same stage: chunks fill and are sealed
+// at the same steps). "engine / server" is the engine's CPU per body over
 // the server's: the share of the engine's in-process rate the server reaches
 // with the CPU to itself.
 
@@ -41,29 +43,35 @@ try {
     servers.push(s);
     stores.push({ name: entry.replace(ROOT, ''), server: s });
   }
-  const engine = await engineCpu();
+  const engine = await inProcessEngine();
   const best = {};
+  const keep = (key, m) => {
+    if (!best[key] || m.cpuUs < best[key].cpuUs) best[key] = m;
+  };
   for (let round = 0; round <= options.rounds; round++) {
     for (const load of options.loads) {
-      // Every store gets the same bodies (their timestamps after the last round's).
+      // Every store (and the engine in this process) gets the same bodies, their timestamps after the last round's.
       const bodies = load === 'collector' ? collectorBodies(round === 0 ? 2 : options.steps) : bulkBodies(round === 0 ? 2 : options.bulk);
       const list = stores.map((s) => [s.name, s.server]);
       if (round % 2 === 1) list.reverse();
       for (const [name, server] of list) {
         const m = await measure(server, bodies, load === 'bulk' ? 2 : options.connections);
-        const key = `${load}\t${name}`;
-        if (round > 0 && (!best[key] || m.cpuUs < best[key].cpuUs)) best[key] = m;
+        if (round > 0) keep(`${load}\t${name}`, m);
         log(`${round === 0 ? 'warm-up' : `round ${round}`}: ${load}, ${name}: ${m.cpuUs.toFixed(0)} us CPU/request (user ${m.userUs.toFixed(0)}), ${fmt(m.rate)} lines/s`);
       }
+      const e = engine.measure(bodies);
+      if (round > 0) keep(`${load}\tengine`, e);
+      log(`${round === 0 ? 'warm-up' : `round ${round}`}: ${load}, engine in-process: ${e.cpuUs.toFixed(0)} us CPU/body`);
     }
   }
   console.log(`\nbest of ${options.rounds} rounds; collector: ${fmt(options.steps * COLLECTOR_HOSTS)} requests of ${fmt(COLLECTOR_LINES)} lines over ${options.connections} connections; bulk: ${options.bulk} bodies of ${fmt(BULK_LINES)} lines over 2\n`);
   console.log('| load | server | CPU us/request | of it user | lines/s | engine CPU us/body | engine / server |');
   console.log('|---|---|---:|---:|---:|---:|---:|');
   for (const load of options.loads) {
+    const e = best[`${load}\tengine`].cpuUs;
     for (const s of stores) {
       const m = best[`${load}\t${s.name}`];
-      console.log(`| ${load} | ${s.name} | ${m.cpuUs.toFixed(0)} | ${m.userUs.toFixed(0)} | ${fmt(m.rate)} | ${engine[load].toFixed(0)} | ${((engine[load] / m.cpuUs) * 100).toFixed(0)} % |`);
+      console.log(`| ${load} | ${s.name} | ${m.cpuUs.toFixed(0)} | ${m.userUs.toFixed(0)} | ${fmt(m.rate)} | ${e.toFixed(0)} | ${((e / m.cpuUs) * 100).toFixed(0)} % |`);
     }
   }
 } finally {
@@ -84,17 +92,13 @@ function bulkBodies(n) {
   return out;
 }
 
-/** The engine's CPU us per body in this process, best of --rounds (after a warm-up round). */
-async function engineCpu() {
+/** The engine in this process, as the CLI sets it up: its CPU us per body of the same bodies the servers get. */
+async function inProcessEngine() {
   const { Store } = await import(new URL('../dist/engine/store.js', import.meta.url).href);
   const module = new WebAssembly.Module(readFileSync(new URL('../build/engine.wasm', import.meta.url)));
   const store = Store.fromModule(module, { metrics: METRIC_CONFIG, wal: true, ingestWindow: { pastSeconds: 48 * 3600, futureSeconds: 1e9 }, maxHostsPerBody: 10_000 });
-  const result = {};
-  const saved = ts;
-  for (const load of options.loads) {
-    let bestUs = Infinity;
-    for (let round = 0; round <= options.rounds; round++) {
-      const bodies = load === 'collector' ? collectorBodies(round === 0 ? 2 : options.steps) : bulkBodies(round === 0 ? 1 : options.bulk);
+  return {
+    measure(bodies) {
       collectGarbage();
       const c0 = process.cpuUsage();
       for (const body of bodies) {
@@ -102,13 +106,9 @@ async function engineCpu() {
         if (r.rejected) throw new Error(`engine ingest rejected ${r.rejected} lines: ${JSON.stringify(r.reasons)}`);
       }
       const c = process.cpuUsage(c0);
-      if (round > 0) bestUs = Math.min(bestUs, (c.user + c.system) / bodies.length);
-    }
-    result[load] = bestUs;
-    log(`engine in-process: ${load}: ${bestUs.toFixed(0)} us CPU/body`);
-  }
-  ts = saved;
-  return result;
+      return { cpuUs: (c.user + c.system) / bodies.length, userUs: c.user / bodies.length, rate: 0 };
+    },
+  };
 }
 
 /** The bodies over `connections` connections: the server's CPU us per request, and lines/s. */
