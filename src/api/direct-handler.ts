@@ -102,10 +102,15 @@ function routeOf(path: string, method: string | undefined): Route | null {
 }
 
 /** The first `cluster` parameter, as Hono's c.req.query('cluster') reads it (the query string has nothing encoded). */
-function clusterOf(query: string): string {
-  for (const pair of query.split('&')) {
-    if (pair === 'cluster') return '';
-    if (pair.startsWith('cluster=')) return pair.slice('cluster='.length);
+export function clusterOf(query: string): string {
+  for (let at = 0; at <= query.length; ) {
+    let end = query.indexOf('&', at);
+    if (end < 0) end = query.length;
+    if (query.startsWith('cluster', at)) {
+      if (end === at + 7) return '';
+      if (query.charCodeAt(at + 7) === 61 /* = */) return query.slice(at + 8, end);
+    }
+    at = end + 1;
   }
   return '';
 }

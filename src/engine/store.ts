@@ -16,7 +16,7 @@ import { jsonString } from './json-text.ts';
 import { DEFAULT_STEP, type QueryOptions, RowParts, answerOnShard, nextTurn, runToEnd, runWithTurns } from './query-steps.ts';
 import { EngineMemoryError, Shard, utf8 } from './shard.ts';
 import { hostHash } from './shard-hash.ts';
-import { WalParts } from './wal-parts.ts';
+import { WalArena, WalParts } from './wal-parts.ts';
 
 /** StoreOptions.rollupCacheBytes by default, per shard. */
 const DEFAULT_ROLLUP_BYTES = 4 * 2 ** 20;
@@ -43,6 +43,8 @@ export class Store implements MetricStore {
   private readonly pieceBytes: number;
   /** The WAL records of ingestHeld calls not taken yet. */
   private held: WalParts | null = null;
+  /** Where WalParts copies records, reused call after call. */
+  private readonly walArena = new WalArena();
   private lastCluster = '';
   private lastClusterBytes: Uint8Array = new Uint8Array(0);
 
@@ -154,7 +156,7 @@ export class Store implements MetricStore {
       else s.x.beginCall();
     }
     const cluster = this.clusterBytes(defaultCluster);
-    const wal = this.wal ? (this.held ?? new WalParts()) : null;
+    const wal = this.wal ? (this.held ?? new WalParts(this.walArena)) : null;
     // Held from here on: should the call fail half-way, what it stored still comes out with the batch's records.
     if (hold && wal) this.held = wal;
     // The body goes in pieces (ingest-pieces.ts), each one call after the other into the same parse.

@@ -11,9 +11,70 @@
 //
 // The result lists the hosts shard by shard, each shard's in order of first
 // appearance: the same order whether the body came in one piece or many.
+//
+// The copies (the parts, and a host's parts joined) go into a WalArena the
+// store keeps from call to call, so they are views valid until the next call,
+// like those of engine memory: a bulk body's 10 MB of records cost no new
+// buffers (each zeroed, and, as external memory, a reason for major
+// collections of the JavaScript heap) on every request.
 import type { WalAppend } from './types.ts';
-import { concatBytes } from './codec.ts';
 import { EngineMemoryError, type Shard } from './shard.ts';
+
+/** Bytes an arena keeps for the next call at most (a body whose parts need more gets buffers of its own beyond it). */
+export const WAL_ARENA_MAX_BYTES = 32 * 2 ** 20;
+const WAL_ARENA_MIN_BYTES = 2 ** 20;
+
+/**
+ * Room for the copies of one ingest call (or held batch), handed out anew by
+ * the next: what `take` returns is valid until `reset`. A view never spans
+ * the whole of its buffer: the WAL appender keeps a view's bytes by copying
+ * them, a whole buffer as it is.
+ */
+export class WalArena {
+  private buffer = new Uint8Array(0);
+  private used = 0;
+
+  /** A new call: what the last one was handed may be overwritten from now on. */
+  reset(): void {
+    this.used = 0;
+  }
+
+  /** `n` bytes to fill. */
+  take(n: number): Uint8Array {
+    if (this.used + n >= this.buffer.length) {
+      const size = Math.max(2 * this.buffer.length, n + 1, WAL_ARENA_MIN_BYTES);
+      // Beyond what the arena keeps: a buffer of its own, one byte longer (still a view), the arena left as it is.
+      if (size > WAL_ARENA_MAX_BYTES) return new Uint8Array(n + 1).subarray(0, n);
+      // Views of the buffer before stay valid: they hold it until they are dropped.
+      this.buffer = new Uint8Array(size);
+      this.used = 0;
+    }
+    const out = this.buffer.subarray(this.used, this.used + n);
+    this.used += n;
+    return out;
+  }
+
+  /** A copy of `bytes[start, end)`. */
+  copy(bytes: Uint8Array, start: number, end: number): Uint8Array {
+    const out = this.take(end - start);
+    out.set(bytes.subarray(start, end));
+    return out;
+  }
+
+  /** The parts end to end (a single part as it is). */
+  join(parts: readonly Uint8Array[]): Uint8Array {
+    if (parts.length === 1) return parts[0]!;
+    let size = 0;
+    for (const p of parts) size += p.length;
+    const out = this.take(size);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
 
 /** u32 words per host in the shard's table: level, offset, length, count, generation (assembly/wal.ts). */
 const TABLE_WORDS = 5;
@@ -36,6 +97,11 @@ interface ShardParts {
 
 export class WalParts {
   private readonly shards: ShardParts[] = [];
+
+  /** `arena`: the store's, reset here (the records of its last call are no longer valid). */
+  constructor(private readonly arena: WalArena) {
+    arena.reset();
+  }
 
   private of(index: number): ShardParts {
     while (this.shards.length <= index) this.shards.push({ out: [], split: new Map(), joined: [] });
@@ -61,7 +127,7 @@ export class WalParts {
         parts.joined.push(host);
         parts.out.push(host.append);
       }
-      host.parts.push(bytes.slice(words[t + 1], words[t + 1] + words[t + 2]));
+      host.parts.push(this.arena.copy(bytes, words[t + 1], words[t + 1] + words[t + 2]));
       host.append.count += words[t + 3];
     }
   }
@@ -92,7 +158,7 @@ export class WalParts {
   result(): WalAppend[] {
     const out: WalAppend[] = [];
     for (const parts of this.shards) {
-      for (const h of parts.joined) h.append.records = concatBytes(h.parts);
+      for (const h of parts.joined) h.append.records = this.arena.join(h.parts);
       for (const a of parts.out) out.push(a);
     }
     return out;
