@@ -229,6 +229,55 @@ function nextStop(p: usize): usize {
   return end;
 }
 
+// The fast path reads a line's stop bytes in one sweep: their positions, in
+// order, up to and including the first that ends the sweep (a backslash, a
+// control byte such as the newline, a byte outside ASCII) or `end` itself in
+// place of any stop at or past it. What nextStop(x) would return for x just
+// past a stop is then the next entry.
+const MAX_STOPS: i32 = 32;
+const stops: usize = memory.data(MAX_STOPS * 4);
+
+/** The stop bytes of 16 at p (low 16 bits) and the terminal ones among them (high 16). */
+// @ts-ignore: decorator
+@inline function stopsTerm16(p: usize): u32 {
+  const v = v128.load(p);
+  // Bytes outside 0x20..0x7e: v + 1 below 33 as a signed byte.
+  const t = v128.or(i8x16.lt_s(i8x16.add(v, i8x16.splat(1)), i8x16.splat(33)), i8x16.eq(v, i8x16.splat(92)));
+  const a = v128.or(v128.or(i8x16.eq(v, i8x16.splat(44)), i8x16.eq(v, i8x16.splat(32))), v128.or(i8x16.eq(v, i8x16.splat(61)), t));
+  return <u32>i8x16.bitmask(a) | (<u32>i8x16.bitmask(t) << 16);
+}
+
+/** Fills `stops` from p on; their count, or 0 when a line has more than MAX_STOPS (the general parser reads it). */
+function lineStops(p: usize): i32 {
+  let base = p;
+  let n = 0;
+  while (base < end) {
+    const m0 = stopsTerm16(base);
+    const m1 = stopsTerm16(base + 16);
+    const m2 = stopsTerm16(base + 32);
+    const m3 = stopsTerm16(base + 48);
+    const all = <u64>(m0 & 0xffff) | (<u64>(m1 & 0xffff) << 16) | (<u64>(m2 & 0xffff) << 32) | (<u64>(m3 & 0xffff) << 48);
+    const term = <u64>(m0 >>> 16) | (<u64>(m1 >>> 16) << 16) | (<u64>(m2 >>> 16) << 32) | (<u64>(m3 >>> 16) << 48);
+    // Up to and including the first terminal stop.
+    let bits = term != 0 ? all & (term ^ (term - 1)) : all;
+    while (bits != 0) {
+      const r = base + <usize>ctz<u64>(bits);
+      if (r >= end) break;
+      if (n == MAX_STOPS) return 0;
+      store<u32>(stops + (<usize>n << 2), <u32>r);
+      n++;
+      bits &= bits - 1;
+    }
+    // The terminal stop is the last one stored (unless it lies past `end`).
+    if (bits == 0 && term != 0) return n;
+    if (bits != 0) break;
+    base += 64;
+  }
+  if (n == MAX_STOPS) return 0;
+  store<u32>(stops + (<usize>n << 2), <u32>end);
+  return n + 1;
+}
+
 /** Go's takeEsc: the bytes of class `mask`, backslash escapes included. */
 function takeEsc(mask: u8, meas: bool): void {
   const start = pos;
@@ -780,7 +829,10 @@ const FAST_POW10: usize = memory.data<f64>([
  * (which knows every rule and error) reads the line instead.
  */
 function fastLine(): i32 {
-  let p = nextStop(pos);
+  if (lineStops(pos) == 0) return -1;
+  // Every check after taking a stop fails on the terminal one or `end`: no read runs past the last.
+  let sp = stops;
+  let p = <usize>load<u32>(sp);
   if (p >= end || p == pos) return -1;
   let c = <u32>load<u8>(p);
   if ((c != 44 && c != 32) || load<u8>(pos) == 35) return -1;
@@ -794,10 +846,11 @@ function fastLine(): i32 {
   subLen = 0;
   while (c == 44) {
     const k = p + 1;
-    const eq = nextStop(k);
+    const eq = <usize>load<u32>(sp, 4);
     if (eq >= end || eq == k || load<u8>(eq) != 61) return -1;
     const v = eq + 1;
-    p = nextStop(v);
+    p = <usize>load<u32>(sp, 8);
+    sp += 8;
     if (p >= end || p == v) return -1;
     c = <u32>load<u8>(p);
     if (c != 44 && c != 32) return -1;
@@ -809,7 +862,12 @@ function fastLine(): i32 {
   while (p < end && load<u8>(p) == 32) p++;
   if (p + 6 > end || !isValueKey(p, 5) || load<u8>(p + 5) != 61) return -1;
   const vs = p + 6;
-  const ve = nextStop(vs);
+  // Past the spaces and the '=' of "value=" (stops all, before any terminal one).
+  let ve = <usize>load<u32>(sp);
+  while (ve < vs) {
+    sp += 4;
+    ve = <usize>load<u32>(sp);
+  }
   if (ve == vs) return -1;
 
   // The value: [-]digits[.digits] or [-]digits'i', at most 19 digits (a u64).
