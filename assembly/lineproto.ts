@@ -9,7 +9,7 @@
 import { grownScratchCap, growScratch } from "./alloc";
 import { copySmall, isStorableName, utf8Valid } from "./bytes";
 import { approxDecimal, parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
-import { findMetric } from "./metrics";
+import { findMetric, findMetricCached } from "./metrics";
 import { floorDiv, INT_OK, INT_RANGE, isBool, parsedInt, parseInt64 } from "./lp-literals";
 import { msgAscii, msgQuoted, msgQuotedChar, msgRaw, msgReset } from "./lp-message";
 
@@ -115,13 +115,17 @@ export let subBuf: usize = 0;
 export let subLen: usize = 0;
 let subCap: usize = 0;
 
-function typeAdd(ptr: usize, len: usize, front: bool): bool {
-  if (typeLen + len > typeCap) {
-    const p = growScratch(typeBuf, typeCap, typeLen, typeLen + len, 64);
-    if (p == 0) return false;
-    typeBuf = p;
-    typeCap = grownScratchCap;
-  }
+function typeGrow(need: usize): bool {
+  const p = growScratch(typeBuf, typeCap, typeLen, need, 64);
+  if (p == 0) return false;
+  typeBuf = p;
+  typeCap = grownScratchCap;
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function typeAdd(ptr: usize, len: usize, front: bool): bool {
+  if (typeLen + len > typeCap && !typeGrow(typeLen + len)) return false;
   if (front) {
     memory.copy(typeBuf + len, typeBuf, typeLen);
     memory.copy(typeBuf, ptr, len);
@@ -149,13 +153,17 @@ function deviceUnderNode(): void {
   subLen = 0;
 }
 
-function subAdd(ptr: usize, len: usize, front: bool): bool {
-  if (subLen + len > subCap) {
-    const p = growScratch(subBuf, subCap, subLen, subLen + len, 64);
-    if (p == 0) return false;
-    subBuf = p;
-    subCap = grownScratchCap;
-  }
+function subGrow(need: usize): bool {
+  const p = growScratch(subBuf, subCap, subLen, need, 64);
+  if (p == 0) return false;
+  subBuf = p;
+  subCap = grownScratchCap;
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function subAdd(ptr: usize, len: usize, front: bool): bool {
+  if (subLen + len > subCap && !subGrow(subLen + len)) return false;
   if (front) {
     memory.copy(subBuf + len, subBuf, subLen);
     memory.copy(subBuf, ptr, len);
@@ -464,7 +472,8 @@ const W_VALUE: u64 = 0x00000065756c6176; // "value"
   return len == 5 && (load<u64>(ptr) & 0xffffffffff) == W_VALUE;
 }
 
-function applyTag(kPtr: usize, kLen: usize, vPtr: usize, vLen: usize): bool {
+// @ts-ignore: decorator
+@inline function applyTag(kPtr: usize, kLen: usize, vPtr: usize, vLen: usize): bool {
   if (kLen == 4) {
     const k = load<u32>(kPtr);
     if (k == W_HOST) {
@@ -818,6 +827,33 @@ function skipRest(fromTags: bool): void {
 
 // ---- the common case, in one pass ----
 
+/**
+ * isStorableName for a name in the padded input (the default cluster is
+ * copied there too), where 16 bytes may be read: up to 16 bytes by vector.
+ */
+// @ts-ignore: decorator
+@inline function storableInInput(ptr: usize, len: usize): bool {
+  // len - 1 wraps for an empty name (isStorableName refuses it).
+  if (len - 1 >= 16) return isStorableName(ptr, len);
+  const v = v128.load(ptr);
+  const keep: u32 = (<u32>1 << <u32>len) - 1;
+  const bad = <u32>i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(0x2f)), i8x16.eq(v, i8x16.splat(0x5c)))) & keep;
+  const dots = <u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x2e))) & keep;
+  return bad == 0 && (dots & (dots >> 1)) == 0 && (len != 1 || dots == 0);
+}
+
+/** 8 ASCII digits at p as a number, or -1 when they are not all digits. */
+// @ts-ignore: decorator
+@inline function eightDigits(p: usize): i64 {
+  const d = load<u64>(p) - 0x3030303030303030;
+  // A byte below '0' borrows (its top bit set); one above '9' gets it from + 0x76.
+  if (((d | (d + 0x7676767676767676)) & 0x8080808080808080) != 0) return -1;
+  // Pairs, then fours, then all eight (the first digit is the lowest byte).
+  const pairs = (d * 10 + (d >> 8)) & 0x00ff00ff00ff00ff;
+  const fours = (pairs * 100 + (pairs >> 16)) & 0x0000ffff0000ffff;
+  return <i64>((fours * 10000 + (fours >> 32)) & 0xffffffff);
+}
+
 const FAST_POW10: usize = memory.data<f64>([
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ]);
@@ -836,7 +872,7 @@ function fastLine(): i32 {
   if (p >= end || p == pos) return -1;
   let c = <u32>load<u8>(p);
   if ((c != 44 && c != 32) || load<u8>(pos) == 35) return -1;
-  const metric = findMetric(pos, p - pos);
+  const metric = findMetricCached(pos, p - pos);
   if (metric < 0) return -1;
   lineClusterPtr = defaultClusterPtr;
   lineClusterLen = defaultClusterLen;
@@ -856,7 +892,7 @@ function fastLine(): i32 {
     if (c != 44 && c != 32) return -1;
     if (!applyTag(k, eq - k, v, p - v)) return -1;
   }
-  if (!isStorableName(lineClusterPtr, lineClusterLen) || !isStorableName(lineHostPtr, lineHostLen) ||
+  if (!storableInInput(lineClusterPtr, lineClusterLen) || !storableInInput(lineHostPtr, lineHostLen) ||
     typeLen > 255 || subLen > 255) return -1;
   p++;
   while (p < end && load<u8>(p) == 32) p++;
@@ -926,6 +962,13 @@ function fastLine(): i32 {
       if (p < end && load<u8>(p) != 10 && load<u8>(p) != 13) {
         const ts0 = p;
         let n: u64 = 0;
+        if (p + 8 <= end) {
+          const e8 = eightDigits(p);
+          if (e8 >= 0) {
+            n = <u64>e8;
+            p += 8;
+          }
+        }
         while (p < end) {
           const d = <u32>load<u8>(p) - 48;
           if (d > 9) break;
