@@ -913,22 +913,36 @@ function fastLine(): i32 {
     neg = true;
     q++;
   }
+  // Digits, then a '.' and digits (8 at a time while they last); more than 19 is refused below anyway.
   let mant: u64 = 0;
-  let digits = 0;
   let frac = 0;
   let dot = false;
+  const i0 = q;
   while (q < ve) {
     const d = <u32>load<u8>(q) - 48;
-    if (d <= 9) {
-      mant = mant * 10 + <u64>d;
-      digits++;
-      if (dot) frac++;
-    } else if (d == <u32>(46 - 48) && !dot) {
-      dot = true;
-    } else {
-      break;
-    }
+    if (d > 9) break;
+    mant = mant * 10 + <u64>d;
     q++;
+  }
+  let digits = <i32>(q - i0);
+  if (q < ve && load<u8>(q) == 46) {
+    dot = true;
+    q++;
+    const f0 = q;
+    while (q + 8 <= ve) {
+      const e8 = eightDigits(q);
+      if (e8 < 0) break;
+      mant = mant * 100000000 + <u64>e8;
+      q += 8;
+    }
+    while (q < ve) {
+      const d = <u32>load<u8>(q) - 48;
+      if (d > 9) break;
+      mant = mant * 10 + <u64>d;
+      q++;
+    }
+    frac = <i32>(q - f0);
+    digits += frac;
   }
   if (digits == 0 || digits > 19) return -1;
   let value: f64;

@@ -399,3 +399,39 @@ describe('line protocol: the one-pass reader agrees with the general one', () =>
     expect(errors).toBeGreaterThan(100);
   });
 });
+
+describe('line protocol: sub-levels named in order', () => {
+  it('stores each sample at its own sub-level whether the lines name them in order, wrapped, reversed or shuffled', () => {
+    const store = makeStore();
+    const lines: string[] = [];
+    const expected = new Map<string, Array<[number, number]>>();
+    const orders = [
+      Array.from({ length: 12 }, (_, i) => i),
+      Array.from({ length: 12 }, (_, i) => (i + 5) % 12),
+      Array.from({ length: 14 }, (_, i) => 13 - i),
+      [3, 4, 5, 0, 1, 2, 9, 10, 11, 6, 7, 8, 12],
+    ];
+    let t = T;
+    for (const order of orders) {
+      for (const metric of ['cpu_user', 'mem_bw']) {
+        for (const id of order) {
+          const v = (id + 1) * 10 + (metric === 'mem_bw' ? 1 : 0);
+          lines.push(`${metric},cluster=fritz,hostname=h,type=hwthread,type-id=${id} value=${v} ${t}\n`);
+          const k = `${metric}/hwthread${id}`;
+          expected.set(k, [...(expected.get(k) ?? []), [t, v]]);
+        }
+        // A line of the host itself and one of another host between the runs.
+        lines.push(`${metric},cluster=fritz,hostname=h value=1 ${t}\n`, `${metric},cluster=fritz,hostname=g,type=hwthread,type-id=0 value=2 ${t}\n`);
+      }
+      t += 60;
+    }
+    const r = store.ingest(lp(lines.join('')), 'fritz', t);
+    expect(r.error).toBeNull();
+    expect(r.rejected).toBe(0);
+    for (const [k, samples] of expected) {
+      const [metric, level] = k.split('/');
+      expect(samplesOf(store, 'fritz', 'h', [level], metric)).toEqual(samples);
+    }
+    expect([...levelOf(store, 'fritz', 'h')!.children.keys()]).toEqual([...Array.from({ length: 12 }, (_, i) => `hwthread${i}`), 'hwthread13', 'hwthread12']);
+  });
+});
