@@ -10,7 +10,7 @@ import { bytesEqual, copySmall, hostHash } from "./bytes";
 import { writeSample } from "./chunk";
 import { WRITE_NO_ROOM, WRITE_OK } from "./chunk-header";
 import { HOST_ADMITTED, HOST_OVER_LIMIT, hostSetAdmit, hostSetReset } from "./host-set";
-import { childOrCreate, root, seriesSlot } from "./level";
+import { childAt, childCount, childOrCreate, nameLen, namePtr, root, seriesSlot } from "./level";
 import {
   LINE_EOF, LINE_ERROR, LINE_SKIP, LINE_UNSAFE_NAME, lineClusterLen, lineClusterPtr, lineFirst, lineHasTs,
   lineHostLen, lineHostPtr, lineMetric, lineNo, lineRanIntoEnd, lineStartPos, lineTs, lineValue, parseLine, parserContinue,
@@ -121,9 +121,33 @@ export function hostLevel(cPtr: usize, cLen: usize, hPtr: usize, hLen: usize): u
   return childOrCreate(cluster, hPtr, hLen);
 }
 
+// Consecutive lines often name the sub-levels of a host in the order they
+// were made (hwthread0, hwthread1, ...): the child after the last one found
+// is tried before the name is looked up.
+let nextParent: usize = 0;
+let nextIndex: u32 = 0;
+
+function childInOrder(l: usize, ptr: usize, len: usize): usize {
+  const n = childCount(l);
+  if (l == nextParent && nextIndex < n) {
+    const c = childAt(l, nextIndex);
+    if (nameLen(c) == len && bytesEqual(namePtr(c), ptr, len)) {
+      nextIndex++;
+      return c;
+    }
+  }
+  const c = childOrCreate(l, ptr, len);
+  nextParent = l;
+  // The index is known when the child is new or the first; else no guess next time.
+  if (c != 0 && childCount(l) > n) nextIndex = n + 1;
+  else if (c != 0 && n != 0 && childAt(l, 0) == c) nextIndex = 1;
+  else nextParent = 0;
+  return c;
+}
+
 function pathLevel(host: usize, tPtr: usize, tLen: usize, sPtr: usize, sLen: usize): usize {
   if (host == 0 || tLen == 0) return host;
-  const l1 = childOrCreate(host, tPtr, tLen);
+  const l1 = childInOrder(host, tPtr, tLen);
   if (l1 == 0 || sLen == 0) return l1;
   return childOrCreate(l1, sPtr, sLen);
 }
@@ -175,6 +199,22 @@ const REC_PATH: u8 = 2;
 const REC_SAMPLE: u8 = 3;
 
 // ---- the parse loop ----
+
+// Names compared and copied here all lie where 16 bytes may be read: the
+// padded input, the 256-byte buffers below, the type buffers (64 bytes at least).
+// @ts-ignore: decorator
+@inline function sameBytes(a: usize, b: usize, len: usize): bool {
+  if (len > 16) return bytesEqual(a, b, len);
+  const keep: u32 = (<u32>1 << <u32>len) - 1;
+  return (~<u32>i8x16.bitmask(i8x16.eq(v128.load(a), v128.load(b))) & keep) == 0;
+}
+
+/** Into a 256-byte buffer (with room for a 16-byte store at the end of the name). */
+// @ts-ignore: decorator
+@inline function copyName(dst: usize, src: usize, len: usize): void {
+  if (len <= 16) v128.store(dst, v128.load(src));
+  else copySmall(dst, src, len);
+}
 
 let now: i64 = 0;
 let prevCPtr: usize = 0;
@@ -293,7 +333,7 @@ export function ingestRun(): i32 {
       continue;
     }
     if (lineClusterLen != prevCLen || lineHostLen != prevHLen ||
-      !bytesEqual(lineClusterPtr, prevCPtr, lineClusterLen) || !bytesEqual(lineHostPtr, prevHPtr, lineHostLen)) {
+      !sameBytes(lineClusterPtr, prevCPtr, lineClusterLen) || !sameBytes(lineHostPtr, prevHPtr, lineHostLen)) {
       // Between hosts, WAL records past 2 MiB go to the caller: the record
       // buffer stays small whatever the body.
       if (walFlushDue()) {
@@ -315,11 +355,11 @@ export function ingestRun(): i32 {
       curShard = curHostReject != 0 ? NO_SHARD : shardCount == 1 ? 0 : hash % shardCount;
       curHost = curShard == shardIndex ? hostLevel(lineClusterPtr, lineClusterLen, lineHostPtr, lineHostLen) : 0;
     }
-    if (typeLen != prevTypeLen || subLen != prevSubLen || !bytesEqual(typeBuf, prevType, typeLen) ||
-      !bytesEqual(subBuf, prevSub, subLen)) {
-      copySmall(prevType, typeBuf, typeLen);
+    if (typeLen != prevTypeLen || subLen != prevSubLen || !sameBytes(typeBuf, prevType, typeLen) ||
+      !sameBytes(subBuf, prevSub, subLen)) {
+      copyName(prevType, typeBuf, typeLen);
       prevTypeLen = typeLen;
-      copySmall(prevSub, subBuf, subLen);
+      copyName(prevSub, subBuf, subLen);
       prevSubLen = subLen;
       pathEpoch++;
       curLevel = curShard == shardIndex ? pathLevel(curHost, typeBuf, typeLen, subBuf, subLen) : 0;

@@ -9,7 +9,7 @@
 import { grownScratchCap, growScratch } from "./alloc";
 import { copySmall, isStorableName, utf8Valid } from "./bytes";
 import { approxDecimal, parseFloatToken, parsedValue, PF_NONNUMBER, PF_OK, PF_RANGE } from "./floatparse";
-import { findMetric } from "./metrics";
+import { findMetric, findMetricCached } from "./metrics";
 import { floorDiv, INT_OK, INT_RANGE, isBool, parsedInt, parseInt64 } from "./lp-literals";
 import { msgAscii, msgQuoted, msgQuotedChar, msgRaw, msgReset } from "./lp-message";
 
@@ -115,13 +115,17 @@ export let subBuf: usize = 0;
 export let subLen: usize = 0;
 let subCap: usize = 0;
 
-function typeAdd(ptr: usize, len: usize, front: bool): bool {
-  if (typeLen + len > typeCap) {
-    const p = growScratch(typeBuf, typeCap, typeLen, typeLen + len, 64);
-    if (p == 0) return false;
-    typeBuf = p;
-    typeCap = grownScratchCap;
-  }
+function typeGrow(need: usize): bool {
+  const p = growScratch(typeBuf, typeCap, typeLen, need, 64);
+  if (p == 0) return false;
+  typeBuf = p;
+  typeCap = grownScratchCap;
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function typeAdd(ptr: usize, len: usize, front: bool): bool {
+  if (typeLen + len > typeCap && !typeGrow(typeLen + len)) return false;
   if (front) {
     memory.copy(typeBuf + len, typeBuf, typeLen);
     memory.copy(typeBuf, ptr, len);
@@ -149,13 +153,17 @@ function deviceUnderNode(): void {
   subLen = 0;
 }
 
-function subAdd(ptr: usize, len: usize, front: bool): bool {
-  if (subLen + len > subCap) {
-    const p = growScratch(subBuf, subCap, subLen, subLen + len, 64);
-    if (p == 0) return false;
-    subBuf = p;
-    subCap = grownScratchCap;
-  }
+function subGrow(need: usize): bool {
+  const p = growScratch(subBuf, subCap, subLen, need, 64);
+  if (p == 0) return false;
+  subBuf = p;
+  subCap = grownScratchCap;
+  return true;
+}
+
+// @ts-ignore: decorator
+@inline function subAdd(ptr: usize, len: usize, front: bool): bool {
+  if (subLen + len > subCap && !subGrow(subLen + len)) return false;
   if (front) {
     memory.copy(subBuf + len, subBuf, subLen);
     memory.copy(subBuf, ptr, len);
@@ -227,6 +235,55 @@ function nextStop(p: usize): usize {
     q = maskBase + 64;
   }
   return end;
+}
+
+// The fast path reads a line's stop bytes in one sweep: their positions, in
+// order, up to and including the first that ends the sweep (a backslash, a
+// control byte such as the newline, a byte outside ASCII) or `end` itself in
+// place of any stop at or past it. What nextStop(x) would return for x just
+// past a stop is then the next entry.
+const MAX_STOPS: i32 = 32;
+const stops: usize = memory.data(MAX_STOPS * 4);
+
+/** The stop bytes of 16 at p (low 16 bits) and the terminal ones among them (high 16). */
+// @ts-ignore: decorator
+@inline function stopsTerm16(p: usize): u32 {
+  const v = v128.load(p);
+  // Bytes outside 0x20..0x7e: v + 1 below 33 as a signed byte.
+  const t = v128.or(i8x16.lt_s(i8x16.add(v, i8x16.splat(1)), i8x16.splat(33)), i8x16.eq(v, i8x16.splat(92)));
+  const a = v128.or(v128.or(i8x16.eq(v, i8x16.splat(44)), i8x16.eq(v, i8x16.splat(32))), v128.or(i8x16.eq(v, i8x16.splat(61)), t));
+  return <u32>i8x16.bitmask(a) | (<u32>i8x16.bitmask(t) << 16);
+}
+
+/** Fills `stops` from p on; their count, or 0 when a line has more than MAX_STOPS (the general parser reads it). */
+function lineStops(p: usize): i32 {
+  let base = p;
+  let n = 0;
+  while (base < end) {
+    const m0 = stopsTerm16(base);
+    const m1 = stopsTerm16(base + 16);
+    const m2 = stopsTerm16(base + 32);
+    const m3 = stopsTerm16(base + 48);
+    const all = <u64>(m0 & 0xffff) | (<u64>(m1 & 0xffff) << 16) | (<u64>(m2 & 0xffff) << 32) | (<u64>(m3 & 0xffff) << 48);
+    const term = <u64>(m0 >>> 16) | (<u64>(m1 >>> 16) << 16) | (<u64>(m2 >>> 16) << 32) | (<u64>(m3 >>> 16) << 48);
+    // Up to and including the first terminal stop.
+    let bits = term != 0 ? all & (term ^ (term - 1)) : all;
+    while (bits != 0) {
+      const r = base + <usize>ctz<u64>(bits);
+      if (r >= end) break;
+      if (n == MAX_STOPS) return 0;
+      store<u32>(stops + (<usize>n << 2), <u32>r);
+      n++;
+      bits &= bits - 1;
+    }
+    // The terminal stop is the last one stored (unless it lies past `end`).
+    if (bits == 0 && term != 0) return n;
+    if (bits != 0) break;
+    base += 64;
+  }
+  if (n == MAX_STOPS) return 0;
+  store<u32>(stops + (<usize>n << 2), <u32>end);
+  return n + 1;
 }
 
 /** Go's takeEsc: the bytes of class `mask`, backslash escapes included. */
@@ -415,7 +472,8 @@ const W_VALUE: u64 = 0x00000065756c6176; // "value"
   return len == 5 && (load<u64>(ptr) & 0xffffffffff) == W_VALUE;
 }
 
-function applyTag(kPtr: usize, kLen: usize, vPtr: usize, vLen: usize): bool {
+// @ts-ignore: decorator
+@inline function applyTag(kPtr: usize, kLen: usize, vPtr: usize, vLen: usize): bool {
   if (kLen == 4) {
     const k = load<u32>(kPtr);
     if (k == W_HOST) {
@@ -769,6 +827,33 @@ function skipRest(fromTags: bool): void {
 
 // ---- the common case, in one pass ----
 
+/**
+ * isStorableName for a name in the padded input (the default cluster is
+ * copied there too), where 16 bytes may be read: up to 16 bytes by vector.
+ */
+// @ts-ignore: decorator
+@inline function storableInInput(ptr: usize, len: usize): bool {
+  // len - 1 wraps for an empty name (isStorableName refuses it).
+  if (len - 1 >= 16) return isStorableName(ptr, len);
+  const v = v128.load(ptr);
+  const keep: u32 = (<u32>1 << <u32>len) - 1;
+  const bad = <u32>i8x16.bitmask(v128.or(i8x16.eq(v, i8x16.splat(0x2f)), i8x16.eq(v, i8x16.splat(0x5c)))) & keep;
+  const dots = <u32>i8x16.bitmask(i8x16.eq(v, i8x16.splat(0x2e))) & keep;
+  return bad == 0 && (dots & (dots >> 1)) == 0 && (len != 1 || dots == 0);
+}
+
+/** 8 ASCII digits at p as a number, or -1 when they are not all digits. */
+// @ts-ignore: decorator
+@inline function eightDigits(p: usize): i64 {
+  const d = load<u64>(p) - 0x3030303030303030;
+  // A byte below '0' borrows (its top bit set); one above '9' gets it from + 0x76.
+  if (((d | (d + 0x7676767676767676)) & 0x8080808080808080) != 0) return -1;
+  // Pairs, then fours, then all eight (the first digit is the lowest byte).
+  const pairs = (d * 10 + (d >> 8)) & 0x00ff00ff00ff00ff;
+  const fours = (pairs * 100 + (pairs >> 16)) & 0x0000ffff0000ffff;
+  return <i64>((fours * 10000 + (fours >> 32)) & 0xffffffff);
+}
+
 const FAST_POW10: usize = memory.data<f64>([
   1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 ]);
@@ -780,11 +865,14 @@ const FAST_POW10: usize = memory.data<f64>([
  * (which knows every rule and error) reads the line instead.
  */
 function fastLine(): i32 {
-  let p = nextStop(pos);
+  if (lineStops(pos) == 0) return -1;
+  // Every check after taking a stop fails on the terminal one or `end`: no read runs past the last.
+  let sp = stops;
+  let p = <usize>load<u32>(sp);
   if (p >= end || p == pos) return -1;
   let c = <u32>load<u8>(p);
   if ((c != 44 && c != 32) || load<u8>(pos) == 35) return -1;
-  const metric = findMetric(pos, p - pos);
+  const metric = findMetricCached(pos, p - pos);
   if (metric < 0) return -1;
   lineClusterPtr = defaultClusterPtr;
   lineClusterLen = defaultClusterLen;
@@ -794,22 +882,28 @@ function fastLine(): i32 {
   subLen = 0;
   while (c == 44) {
     const k = p + 1;
-    const eq = nextStop(k);
+    const eq = <usize>load<u32>(sp, 4);
     if (eq >= end || eq == k || load<u8>(eq) != 61) return -1;
     const v = eq + 1;
-    p = nextStop(v);
+    p = <usize>load<u32>(sp, 8);
+    sp += 8;
     if (p >= end || p == v) return -1;
     c = <u32>load<u8>(p);
     if (c != 44 && c != 32) return -1;
     if (!applyTag(k, eq - k, v, p - v)) return -1;
   }
-  if (!isStorableName(lineClusterPtr, lineClusterLen) || !isStorableName(lineHostPtr, lineHostLen) ||
+  if (!storableInInput(lineClusterPtr, lineClusterLen) || !storableInInput(lineHostPtr, lineHostLen) ||
     typeLen > 255 || subLen > 255) return -1;
   p++;
   while (p < end && load<u8>(p) == 32) p++;
   if (p + 6 > end || !isValueKey(p, 5) || load<u8>(p + 5) != 61) return -1;
   const vs = p + 6;
-  const ve = nextStop(vs);
+  // Past the spaces and the '=' of "value=" (stops all, before any terminal one).
+  let ve = <usize>load<u32>(sp);
+  while (ve < vs) {
+    sp += 4;
+    ve = <usize>load<u32>(sp);
+  }
   if (ve == vs) return -1;
 
   // The value: [-]digits[.digits] or [-]digits'i', at most 19 digits (a u64).
@@ -819,22 +913,36 @@ function fastLine(): i32 {
     neg = true;
     q++;
   }
+  // Digits, then a '.' and digits (8 at a time while they last); more than 19 is refused below anyway.
   let mant: u64 = 0;
-  let digits = 0;
   let frac = 0;
   let dot = false;
+  const i0 = q;
   while (q < ve) {
     const d = <u32>load<u8>(q) - 48;
-    if (d <= 9) {
-      mant = mant * 10 + <u64>d;
-      digits++;
-      if (dot) frac++;
-    } else if (d == <u32>(46 - 48) && !dot) {
-      dot = true;
-    } else {
-      break;
-    }
+    if (d > 9) break;
+    mant = mant * 10 + <u64>d;
     q++;
+  }
+  let digits = <i32>(q - i0);
+  if (q < ve && load<u8>(q) == 46) {
+    dot = true;
+    q++;
+    const f0 = q;
+    while (q + 8 <= ve) {
+      const e8 = eightDigits(q);
+      if (e8 < 0) break;
+      mant = mant * 100000000 + <u64>e8;
+      q += 8;
+    }
+    while (q < ve) {
+      const d = <u32>load<u8>(q) - 48;
+      if (d > 9) break;
+      mant = mant * 10 + <u64>d;
+      q++;
+    }
+    frac = <i32>(q - f0);
+    digits += frac;
   }
   if (digits == 0 || digits > 19) return -1;
   let value: f64;
@@ -868,6 +976,13 @@ function fastLine(): i32 {
       if (p < end && load<u8>(p) != 10 && load<u8>(p) != 13) {
         const ts0 = p;
         let n: u64 = 0;
+        if (p + 8 <= end) {
+          const e8 = eightDigits(p);
+          if (e8 >= 0) {
+            n = <u64>e8;
+            p += 8;
+          }
+        }
         while (p < end) {
           const d = <u32>load<u8>(p) - 48;
           if (d > 9) break;

@@ -67,6 +67,7 @@ export function configureMetrics(ptr: usize): bool {
     store<u32>(table + (<usize>slot << 2), <u32>(i + 1));
   }
   metricCount = n;
+  lastLen = 0xffffffff;
   return true;
 }
 
@@ -81,4 +82,30 @@ export function findMetric(ptr: usize, len: usize): i32 {
     slot = (slot + 1) & tableMask;
   }
   return -1;
+}
+
+// The name findMetricCached() found last, padded: lines come in runs of one metric.
+const lastName: usize = memory.data(32, 16);
+let lastLen: usize = 0xffffffff;
+let lastId: i32 = -1;
+
+/**
+ * findMetric for a name in the padded input (32 bytes past `ptr` may be
+ * read): a name the same as the last one found is not looked up again.
+ */
+export function findMetricCached(ptr: usize, len: usize): i32 {
+  if (len == lastLen) {
+    const keep: u32 = len >= 32 ? 0xffffffff : (<u32>1 << <u32>len) - 1;
+    const same = <u32>i8x16.bitmask(i8x16.eq(v128.load(ptr), v128.load(lastName))) |
+      (<u32>i8x16.bitmask(i8x16.eq(v128.load(ptr, 16), v128.load(lastName, 16))) << 16);
+    if ((~same & keep) == 0) return lastId;
+  }
+  const id = findMetric(ptr, len);
+  if (id >= 0 && len <= 32) {
+    v128.store(lastName, v128.load(ptr));
+    v128.store(lastName, v128.load(ptr, 16), 16);
+    lastLen = len;
+    lastId = id;
+  }
+  return id;
 }

@@ -140,24 +140,32 @@ function encodeSelector(host: usize, level: usize): void {
     selCrc = 0; // reg(0, one zero byte)
     return;
   }
-  let depth = 0;
-  let l = level;
-  while (l != host && l != 0 && depth < 8) {
-    store<u32>(pathStack + (<usize>depth << 2), <u32>l);
-    depth++;
-    l = parentOf(l);
+  if (parentOf(level) == host) {
+    // One level below the host, the usual case.
+    const len = nameLen(level);
+    store<u16>(selBytes, <u16>(1 | (len << 8)));
+    copySmall(selBytes + 2, level + L_HEADER, len);
+    selLen = 2 + len;
+  } else {
+    let depth = 0;
+    let l = level;
+    while (l != host && l != 0 && depth < 8) {
+      store<u32>(pathStack + (<usize>depth << 2), <u32>l);
+      depth++;
+      l = parentOf(l);
+    }
+    let p = selBytes;
+    store<u8>(p, <u8>depth);
+    p++;
+    for (let i = depth - 1; i >= 0; i--) {
+      const lv = <usize>load<u32>(pathStack + (<usize>i << 2));
+      const len = nameLen(lv);
+      store<u8>(p, <u8>len);
+      copySmall(p + 1, lv + L_HEADER, len);
+      p += 1 + len;
+    }
+    selLen = p - selBytes;
   }
-  let p = selBytes;
-  store<u8>(p, <u8>depth);
-  p++;
-  for (let i = depth - 1; i >= 0; i--) {
-    const lv = <usize>load<u32>(pathStack + (<usize>i << 2));
-    const len = nameLen(lv);
-    store<u8>(p, <u8>len);
-    copySmall(p + 1, lv + L_HEADER, len);
-    p += 1 + len;
-  }
-  selLen = p - selBytes;
   // A level's place never changes: the register of its selector is computed once.
   if (load<u32>(level, L_SELLEN) == 0) {
     store<u32>(level, crcUpdate(0, selBytes, selLen), L_SELCRC);

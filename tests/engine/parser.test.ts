@@ -348,4 +348,90 @@ describe('line protocol: the one-pass reader agrees with the general one', () =>
       expect(fast.exportHost(c, h, { unsavedOnly: false })!.files).toEqual(general.exportHost(c, h, { unsavedOnly: false })!.files);
     }
   });
+
+  it('agrees on names, timestamps and metric runs at the edges of the one-pass reader', () => {
+    const lines: string[] = [];
+    let seed = 11;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
+    const names = ['a', '.', '..', 'a.b', 'a..b', 'x/y', 'x\\y', 'h'.repeat(15), 'h'.repeat(16), 'h'.repeat(17), 'h'.repeat(15) + '.', '.'.repeat(16),
+      'h'.repeat(14) + '..', 'h'.repeat(15) + '/', 'h'.repeat(16) + '/', 'f0001', 'f/0001', 'é'];
+    const metrics = ['cpu_load', 'cpu_loa', 'cpu_load_', 'cpu_user', 'mem_bw', 'nope', 'c'.repeat(31), 'c'.repeat(32), 'c'.repeat(33)];
+    const times = ['1725620400', '17256204', '172562040', '1725620400000', '172562040000000000', '1725620400000000000', '17256204a0', '1725620x00',
+      '-1725620400', '00000001725620400', '1725620400 ', '12345678', '1234567', '9999999999'];
+    const malformed = (t: string) => /[ax]/.test(t);
+    let metric = metrics[0];
+    const bad: string[] = [];
+    for (let i = 0; i < 30_000; i++) {
+      if (rnd(8) === 0) metric = metrics[rnd(metrics.length)];
+      const tags: string[] = [];
+      if (rnd(3)) tags.push(`cluster=${names[rnd(names.length)]}`);
+      tags.push(`hostname=${rnd(2) ? 'f0001' : names[rnd(names.length)]}`);
+      if (rnd(2)) tags.push('type=hwthread', `type-id=${rnd(80)}`);
+      const value = [`${rnd(1000)}.${rnd(100)}`, `${rnd(50)}i`, `145.4568819351921`, `0.${'1'.repeat(1 + rnd(20))}`][rnd(4)];
+      const t = times[rnd(times.length)];
+      lines.push(`${metric},${tags.join(',')} value=${value} ${t}\n`);
+      // A malformed line ends the body: those are compared one by one.
+      if (malformed(t)) bad.push(lines.pop()!);
+    }
+    const body = lp(lines.join(''));
+    const metricTable = { ...METRICS, cpu_loa: { frequency: 60, aggregation: null }, ['c'.repeat(32)]: { frequency: 60, aggregation: null },
+      ['c'.repeat(33)]: { frequency: 60, aggregation: null } };
+    const fast = makeStore({ metrics: metricTable });
+    const general = makeStore({ metrics: metricTable });
+    (general as any).shards[0].x.useFastPath(0);
+    const now = 1725620400 + 600;
+    const a = fast.ingest(body, 'fritz', now);
+    const b = general.ingest(body, 'fritz', now);
+    expect(a).toEqual(b);
+    expect(a.error).toBeNull();
+    expect(a.accepted).toBeGreaterThan(500);
+    expect(fast.hosts()).toEqual(general.hosts());
+    for (const [c, h] of fast.hosts()) {
+      expect(fast.exportHost(c, h, { unsavedOnly: false })!.files).toEqual(general.exportHost(c, h, { unsavedOnly: false })!.files);
+    }
+    expect(bad.length).toBeGreaterThan(100);
+    let errors = 0;
+    for (const line of bad.slice(0, 300)) {
+      const x = fast.ingest(lp(`cpu_load,hostname=f0001 value=1 ${now}\n${line}`), 'fritz', now);
+      if (x.error || x.rejected) errors++;
+      expect(x).toEqual(general.ingest(lp(`cpu_load,hostname=f0001 value=1 ${now}\n${line}`), 'fritz', now));
+    }
+    expect(errors).toBeGreaterThan(100);
+  });
+});
+
+describe('line protocol: sub-levels named in order', () => {
+  it('stores each sample at its own sub-level whether the lines name them in order, wrapped, reversed or shuffled', () => {
+    const store = makeStore();
+    const lines: string[] = [];
+    const expected = new Map<string, Array<[number, number]>>();
+    const orders = [
+      Array.from({ length: 12 }, (_, i) => i),
+      Array.from({ length: 12 }, (_, i) => (i + 5) % 12),
+      Array.from({ length: 14 }, (_, i) => 13 - i),
+      [3, 4, 5, 0, 1, 2, 9, 10, 11, 6, 7, 8, 12],
+    ];
+    let t = T;
+    for (const order of orders) {
+      for (const metric of ['cpu_user', 'mem_bw']) {
+        for (const id of order) {
+          const v = (id + 1) * 10 + (metric === 'mem_bw' ? 1 : 0);
+          lines.push(`${metric},cluster=fritz,hostname=h,type=hwthread,type-id=${id} value=${v} ${t}\n`);
+          const k = `${metric}/hwthread${id}`;
+          expected.set(k, [...(expected.get(k) ?? []), [t, v]]);
+        }
+        // A line of the host itself and one of another host between the runs.
+        lines.push(`${metric},cluster=fritz,hostname=h value=1 ${t}\n`, `${metric},cluster=fritz,hostname=g,type=hwthread,type-id=0 value=2 ${t}\n`);
+      }
+      t += 60;
+    }
+    const r = store.ingest(lp(lines.join('')), 'fritz', t);
+    expect(r.error).toBeNull();
+    expect(r.rejected).toBe(0);
+    for (const [k, samples] of expected) {
+      const [metric, level] = k.split('/');
+      expect(samplesOf(store, 'fritz', 'h', [level], metric)).toEqual(samples);
+    }
+    expect([...levelOf(store, 'fritz', 'h')!.children.keys()]).toEqual([...Array.from({ length: 12 }, (_, i) => `hwthread${i}`), 'hwthread13', 'hwthread12']);
+  });
 });
