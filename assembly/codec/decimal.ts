@@ -16,6 +16,7 @@ import { bitWidth, getVarint, packedBytes, packTail, putVarint, safeFields, unpa
 import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, MAX_EXCEPTIONS, narrow, narrowInts, reals, reference, toIntegers } from "./decimal-exponent";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 import { packNarrow, packWide } from "./decimal-pack";
+import { PACK_SLACK, packNarrowOr } from "./pack-or";
 import { decimalValues4, prefixSum4, SIMD_MAX_WIDTH, simdFields, unpack4, unpackTable } from "./unpack";
 
 export const CODEC_DECIMAL: i32 = 3;
@@ -171,8 +172,12 @@ export function decimalPayloadBytes(src: usize, n: i32): i32 {
   return bytes;
 }
 
-/** Writes the payload planned by the last decimalPayloadBytes(n); returns the address after it. */
-export function writeDecimal(p: usize, n: i32): usize {
+/**
+ * Writes the payload planned by the last decimalPayloadBytes(n); returns the
+ * address after it. `limit`: the end of the output (a block's area is packed
+ * the fast way when PACK_SLACK bytes past it are still inside).
+ */
+export function writeDecimal(p: usize, n: i32, limit: usize): usize {
   store<u8>(p, <u8>exponent);
   store<u8>(p, <u8>exceptionCount, 1);
   p += 2;
@@ -194,7 +199,7 @@ export function writeDecimal(p: usize, n: i32): usize {
     const delta = (mode & MODE_DELTA) != 0;
     if (narrow) {
       const src = narrowInts + (<usize>from << 2);
-      if (w != 0) p = packNarrow(p, src, c, w, base, delta);
+      if (w != 0) p = p + <usize>packedBytes(c, w) + PACK_SLACK <= limit ? packNarrowOr(p, src, c, w, base, delta) : packNarrow(p, src, c, w, base, delta);
       prev = <i64>load<i32>(src + (<usize>(c - 1) << 2));
     } else {
       const src = reals + (<usize>from << 3);

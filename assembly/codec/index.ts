@@ -74,7 +74,8 @@ export function encodeWith(values: usize, len: i32, out: usize, codec: i32): i32
   }
   if (chosen == 0 || head + payload >= limit) return 0;
   const p = writeHeader(out, chosen, true);
-  const end = chosen == CODEC_DECIMAL ? writeDecimal(p, n) : writeXor(p, src, n);
+  const limit_ = out + <usize>encodedBound(len);
+  const end = chosen == CODEC_DECIMAL ? writeDecimal(p, n, limit_) : writeXor(p, src, n, limit_);
   return <i32>(end - out);
 }
 

@@ -12,6 +12,7 @@
 // The mask is used when it is smaller: repeated values then cost a bit each.
 import { packedBytes, packTail, safeFields, unpackAt, widthMask } from "./bits";
 import { prefixXor4, SIMD_MAX_WIDTH, simdFields, unpack4Shl, unpack4Wide, unpackTable, unpackWideTable } from "./unpack";
+import { PACK_SLACK, packXorOr } from "./pack-or";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 
 export const CODEC_XOR: i32 = 4;
@@ -106,8 +107,12 @@ function packXor(q: usize, src: usize, c: i32, w: u32, shift: u32, prev: u32, ma
   return packTail(q, acc, bits);
 }
 
-/** Writes the payload planned by the last xorPayloadBytes(n); returns the address after it. */
-export function writeXor(p: usize, src: usize, n: i32): usize {
+/**
+ * Writes the payload planned by the last xorPayloadBytes(n); returns the
+ * address after it. `limit`: the end of the output (a block's area is packed
+ * the fast way when PACK_SLACK bytes past it are still inside).
+ */
+export function writeXor(p: usize, src: usize, n: i32, limit: usize): usize {
   let prev = load<u32>(src);
   store<u32>(p, prev);
   p += 4;
@@ -131,7 +136,8 @@ export function writeXor(p: usize, src: usize, n: i32): usize {
       store<u64>(p, load<u64>(planMask + (<usize>b << 3)));
       p += 8;
     }
-    p = packXor(p, q, c, w, shift, prev, masked);
+    const count = masked ? <i32>popcnt(load<u64>(planMask + (<usize>b << 3))) : c;
+    p = p + <usize>packedBytes(count, w) + PACK_SLACK <= limit ? packXorOr(p, q, c, w, shift, prev, masked, count) : packXor(p, q, c, w, shift, prev, masked);
     prev = load<u32>(q + (<usize>(c - 1) << 2));
   }
   return p;
