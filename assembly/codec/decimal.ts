@@ -31,6 +31,8 @@ export const CODEC_DECIMAL: i32 = 3;
 const planMode: usize = memory.data(MAX_BLOCKS, 8);
 const planBase: usize = memory.data(MAX_BLOCKS << 3, 8);
 let planCount: i32 = 0;
+/** The payload's bytes up to the end of each block (header, exceptions and ref included): XOR's yardstick. */
+export const planBytesTo: usize = memory.data(MAX_BLOCKS << 2, 8);
 
 /** Cost in bytes of a block of c fields over an unsigned range, its base a varint. */
 // @ts-ignore: decorator
@@ -168,6 +170,7 @@ export function decimalPayloadBytes(src: usize, n: i32): i32 {
       store<i64>(planBase + (<usize>b << 3), forBase);
       bytes += forBytes;
     }
+    store<i32>(planBytesTo + (<usize>b << 2), bytes);
   }
   return bytes;
 }

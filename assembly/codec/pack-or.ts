@@ -48,18 +48,33 @@ export function packNarrowOr(q: usize, src: usize, c: i32, w: u32, base: i64, de
       bit += w << 2;
     }
   } else if (w <= 28) {
-    // Two fields joined: 2w + 7 <= 63 bits.
-    const w1 = <u64>w;
-    const w2 = w << 1;
-    for (; j + 4 <= c; j += 4) {
+    // Eight fields a step as four pairs of 2w bits (<= 56): eight fields are
+    // w bytes, so pair k of every step sits at the same byte b_k and bit s_k
+    // from the step's first byte, and the shifts are made in SIMD.
+    const w1 = <i32>w;
+    const s1 = (w1 << 1) & 7;
+    const s2 = (w1 << 2) & 7;
+    const s3 = (w1 * 6) & 7;
+    const b1 = <usize>((w1 << 1) >> 3);
+    const b2 = <usize>((w1 << 2) >> 3);
+    const b3 = <usize>((w1 * 6) >> 3);
+    const high = i64x2.replace_lane(i64x2.splat(0), 1, -1);
+    let at = q;
+    for (; j + 8 <= c; j += 8) {
       const p = src + (<usize>j << 2);
-      const v = i32x4.sub(i32x4.sub(v128.load(p), v128.and(v128.load(p - 4), before)), base4);
-      const f0 = <u64><u32>i32x4.extract_lane(v, 0) | (<u64><u32>i32x4.extract_lane(v, 1) << w1);
-      const f1 = <u64><u32>i32x4.extract_lane(v, 2) | (<u64><u32>i32x4.extract_lane(v, 3) << w1);
-      orAt(q, bit, f0);
-      orAt(q, bit + w2, f1);
-      bit += w << 2;
+      const u = i32x4.sub(i32x4.sub(v128.load(p), v128.and(v128.load(p - 4), before)), base4);
+      const v = i32x4.sub(i32x4.sub(v128.load(p, 16), v128.and(v128.load(p, 12), before)), base4);
+      const a = v128.or(i64x2.extend_low_i32x4_u(i32x4.shuffle(u, u, 0, 2, 0, 2)), i64x2.shl(i64x2.extend_low_i32x4_u(i32x4.shuffle(u, u, 1, 3, 1, 3)), w1));
+      const b = v128.or(i64x2.extend_low_i32x4_u(i32x4.shuffle(v, v, 0, 2, 0, 2)), i64x2.shl(i64x2.extend_low_i32x4_u(i32x4.shuffle(v, v, 1, 3, 1, 3)), w1));
+      const a2 = v128.bitselect(i64x2.shl(a, s1), a, high);
+      const b2v = v128.bitselect(i64x2.shl(b, s3), i64x2.shl(b, s2), high);
+      store<u64>(at, load<u64>(at) | <u64>i64x2.extract_lane(a2, 0));
+      store<u64>(at + b1, load<u64>(at + b1) | <u64>i64x2.extract_lane(a2, 1));
+      store<u64>(at + b2, load<u64>(at + b2) | <u64>i64x2.extract_lane(b2v, 0));
+      store<u64>(at + b3, load<u64>(at + b3) | <u64>i64x2.extract_lane(b2v, 1));
+      at += <usize>w1;
     }
+    bit = <u32>(j * w1);
   }
   for (; j < c; j++, bit += w) {
     const p = src + (<usize>j << 2);

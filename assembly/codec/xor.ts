@@ -35,7 +35,7 @@ let planCount: i32 = 0;
  * (the other candidate's size): past it, or well over its pace after two
  * blocks.
  */
-export function xorPayloadBytes(src: usize, n: i32, budget: i32): i32 {
+export function xorPayloadBytes(src: usize, n: i32, budget: i32, rivalTo: usize = 0): i32 {
   let bytes = 4;
   planCount = (n + BLOCK - 1) / BLOCK;
   const zero = i32x4.splat(0);
@@ -81,6 +81,8 @@ export function xorPayloadBytes(src: usize, n: i32, budget: i32): i32 {
       }
     }
     if (bytes >= budget || (b >= 1 && <i64>bytes * <i64>planCount * 2 > <i64>budget * <i64>(b + 1) * 3)) return -1;
+    // The rival's blocks cover the same values: well behind it after a block, XOR seldom catches up.
+    if (rivalTo != 0 && b + 1 < planCount && bytes * 8 > load<i32>(rivalTo + (<usize>b << 2)) * 9) return -1;
   }
   return bytes;
 }
