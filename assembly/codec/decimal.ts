@@ -202,7 +202,7 @@ export function writeDecimal(p: usize, n: i32, limit: usize): usize {
     const delta = (mode & MODE_DELTA) != 0;
     if (narrow) {
       const src = narrowInts + (<usize>from << 2);
-      if (w != 0) p = p + <usize>packedBytes(c, w) + PACK_SLACK <= limit ? packNarrowOr(p, src, c, w, base, delta) : packNarrow(p, src, c, w, base, delta);
+      if (w != 0) p = w <= 56 && p + <usize>packedBytes(c, w) + PACK_SLACK <= limit ? packNarrowOr(p, src, c, w, base, delta) : packNarrow(p, src, c, w, base, delta);
       prev = <i64>load<i32>(src + (<usize>(c - 1) << 2));
     } else {
       const src = reals + (<usize>from << 3);

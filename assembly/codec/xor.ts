@@ -81,8 +81,8 @@ export function xorPayloadBytes(src: usize, n: i32, budget: i32, rivalTo: usize 
       }
     }
     if (bytes >= budget || (b >= 1 && <i64>bytes * <i64>planCount * 2 > <i64>budget * <i64>(b + 1) * 3)) return -1;
-    // The rival's blocks cover the same values: well behind it after a block, XOR seldom catches up.
-    if (rivalTo != 0 && b + 1 < planCount && bytes * 8 > load<i32>(rivalTo + (<usize>b << 2)) * 9) return -1;
+    // The rival's blocks cover the same values: a quarter behind it after two blocks, XOR seldom catches up.
+    if (rivalTo != 0 && b >= 1 && b + 1 < planCount && bytes * 4 > load<i32>(rivalTo + (<usize>b << 2)) * 5) return -1;
   }
   return bytes;
 }
@@ -138,8 +138,9 @@ export function writeXor(p: usize, src: usize, n: i32, limit: usize): usize {
       store<u64>(p, load<u64>(planMask + (<usize>b << 3)));
       p += 8;
     }
-    const count = masked ? <i32>popcnt(load<u64>(planMask + (<usize>b << 3))) : c;
-    p = p + <usize>packedBytes(count, w) + PACK_SLACK <= limit ? packXorOr(p, q, c, w, shift, prev, masked, count) : packXor(p, q, c, w, shift, prev, masked);
+    const nonzero = load<u64>(planMask + (<usize>b << 3));
+    const count = masked ? <i32>popcnt(nonzero) : c;
+    p = p + <usize>packedBytes(count, w) + PACK_SLACK <= limit ? packXorOr(p, q, c, w, shift, prev, masked, nonzero) : packXor(p, q, c, w, shift, prev, masked);
     prev = load<u32>(q + (<usize>(c - 1) << 2));
   }
   return p;
