@@ -4,7 +4,8 @@
 // export codecEncode. Files: `sines` (persist bench hostLevel) and `realistic`
 // (seriesValues per metric kind). Runs itself under callgrind.
 //
-//   node bench/encode-profile.mjs [--builds a.wasm,b.wasm] [--top N] [--hosts 4]
+//   node bench/encode-profile.mjs [--builds a.wasm,b.wasm] [--top N] [--hosts 4] [--time [--rounds 15]]
+// (--time: wall clock in one process instead, the builds alternating)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,7 +67,23 @@ function setUp(path, series) {
   return { run, values: series.length * (512 + 192) };
 }
 
-if (args.includes('--inner')) {
+if (args.includes('--time')) {
+  // Wall clock, in one process: the builds alternate, best of `--rounds` each (ns a value).
+  const rounds = Number(opt('--rounds', 15));
+  const files = { sines: [], realistic: [] };
+  for (let h = 0; h < hosts; h++) { files.sines.push(...sines(h)); files.realistic.push(...realistic(h)); }
+  for (const [name, series] of Object.entries(files)) {
+    const cases = builds.map((b) => ({ b, best: Infinity, ...setUp(b, series) }));
+    for (let r = 0; r < rounds; r++) {
+      for (const c of cases) {
+        const t = process.hrtime.bigint();
+        c.run();
+        c.best = Math.min(c.best, Number(process.hrtime.bigint() - t) / c.values);
+      }
+    }
+    for (const c of cases) console.log(`${name} ${c.b.split('/').pop()}: ${c.best.toFixed(2)} ns a value (best of ${rounds})`);
+  }
+} else if (args.includes('--inner')) {
   const files = { sines: [], realistic: [] };
   for (let h = 0; h < hosts; h++) { files.sines.push(...sines(h)); files.realistic.push(...realistic(h)); }
   const cases = [];
