@@ -79,6 +79,49 @@ function minExponent(bits: u32, from: i32 = 0): i32 {
   return -1;
 }
 
+/** Samples g..g+lanes of `samples` spread over the n values at src (lanes past them repeat the first). */
+// @ts-ignore: decorator
+@inline function sampleLanes(src: usize, n: i32, samples: i32, g: i32, lanes: i32): v128 {
+  let v = i32x4.splat(load<u32>(src + (<usize>((g * n) / samples) << 2)));
+  if (lanes > 1) v = i32x4.replace_lane(v, 1, load<u32>(src + (<usize>(((g + 1) * n) / samples) << 2)));
+  if (lanes > 2) v = i32x4.replace_lane(v, 2, load<u32>(src + (<usize>(((g + 2) * n) / samples) << 2)));
+  if (lanes > 3) v = i32x4.replace_lane(v, 3, load<u32>(src + (<usize>(((g + 3) * n) / samples) << 2)));
+  return v;
+}
+
+/** The largest of sampleExponents' lanes' exponents (-1: none fits). */
+let sampledExponent: i32 = -1;
+
+/**
+ * minExponent for four values at once: each lane's smallest e from `from` on
+ * at which it round-trips; returns the lanes that do at some e <= E_MAX and
+ * leaves the largest of their exponents in sampledExponent.
+ */
+function sampleExponents(v: v128, from: i32): v128 {
+  const lo = f64x2.promote_low_f32x4(v);
+  const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+  const magic = f64x2.splat(MAGIC);
+  const limit = f64x2.splat(N_LIMIT);
+  let found = i32x4.splat(0);
+  sampledExponent = -1;
+  for (let e = from; e <= E_MAX; e++) {
+    const scale = f64x2.splat(pow10(e));
+    const inv = f64x2.splat(inversePow10(e));
+    const rLo = f64x2.sub(f64x2.add(f64x2.mul(lo, scale), magic), magic);
+    const rHi = f64x2.sub(f64x2.add(f64x2.mul(hi, scale), magic), magic);
+    const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(rLo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(rHi, inv)), 0, 1, 4, 5);
+    // Out of range at e is out of range above it too (as minExponent gives up).
+    const inRange = i32x4.shuffle(f64x2.lt(f64x2.abs(rLo), limit), f64x2.lt(f64x2.abs(rHi), limit), 0, 2, 4, 6);
+    const ok = v128.and(i32x4.eq(back, v), inRange);
+    if (v128.any_true(v128.andnot(ok, found))) {
+      sampledExponent = e;
+      found = v128.or(found, ok);
+      if (i32x4.all_true(found)) break;
+    }
+  }
+  return found;
+}
+
 /**
  * Fills `ints` (and the exceptions) for the n values at src; false when the
  * values have no decimal form worth coding. The exponent is guessed from a
@@ -89,15 +132,18 @@ export function toIntegers(src: usize, n: i32): bool {
   const samples = n < SAMPLES ? n : SAMPLES;
   let e = -1;
   let misfits = 0;
-  for (let s = 0; s < samples; s++) {
-    const at = <usize>((s * n) / samples);
-    // Only an exponent above the largest so far matters: the search starts
-    // there (a value that fits at e nearly always fits above it, and the
-    // check of every value below catches one that does not).
-    const se = minExponent(load<u32>(src + (at << 2)), e < 0 ? 0 : e);
-    if (se < 0) {
-      if (++misfits * 4 > samples) return false;
-    } else if (se > e) e = se;
+  for (let g = 0; g < samples; g += 4) {
+    // Four samples a step: the smallest exponent from the largest so far on
+    // at which each fits, their largest, and how many fit at none.
+    const lanes = min(4, samples - g);
+    const from = e < 0 ? 0 : e;
+    const found = sampleExponents(sampleLanes(src, n, samples, g, lanes), from);
+    const fits = <i32>popcnt(<u32>i32x4.bitmask(found) & ((1 << lanes) - 1));
+    if (fits < lanes) {
+      misfits += lanes - fits;
+      if (misfits * 4 > samples) return false;
+    }
+    if (sampledExponent > e) e = sampledExponent;
   }
   if (e < 0) return false;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -152,6 +198,29 @@ export function toIntegers(src: usize, n: i32): bool {
   return 2;
 }
 
+/**
+ * convertFour's first case without its branches: stores both copies of the
+ * four n and returns a mask whose bits are all set exactly when all four
+ * round-trip at e with |n| < 2^30 (then t's low word is n). -0, NaN and
+ * infinities fail the round trip or the range (a NaN compares false). A
+ * caller that sees a bit clear converts the same values again with
+ * convertFour, which overwrites what this stored.
+ */
+// @ts-ignore: decorator
+@inline function convertFourNarrow(p: usize, at: usize, scale: v128, inv: v128, magic: v128, limit: v128): v128 {
+  const v = v128.load(p);
+  const tLo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scale), magic);
+  const tHi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), scale), magic);
+  const lo = f64x2.sub(tLo, magic);
+  const hi = f64x2.sub(tHi, magic);
+  const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(lo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(hi, inv)), 0, 1, 4, 5);
+  v128.store(narrowInts + (at >> 1), i32x4.shuffle(tLo, tHi, 0, 2, 4, 6));
+  v128.store(reals + at, lo);
+  v128.store(reals + at, hi, 16);
+  const inRange = v128.and(f64x2.lt(f64x2.abs(lo), limit), f64x2.lt(f64x2.abs(hi), limit));
+  return v128.and(i32x4.eq(back, v), inRange);
+}
+
 function convertAt(src: usize, n: i32, e: i32): bool {
   const scale = pow10(e);
   const inv = inversePow10(e);
@@ -162,7 +231,25 @@ function convertAt(src: usize, n: i32, e: i32): bool {
   let last: f64 = 0;
   let allNarrow = true;
   let i = 0;
+  const magic2 = f64x2.splat(MAGIC);
+  const narrow2 = f64x2.splat(NARROW_LIMIT);
   while (i < n) {
+    // Sixteen at a time with one test, when all are narrow and fit (most
+    // values of most chunks); otherwise the same values four at a time.
+    if (i + 16 <= n && (i & 3) == 0) {
+      const p = src + (<usize>i << 2);
+      const at = <usize>i << 3;
+      let ok = convertFourNarrow(p, at, scale2, inv2, magic2, narrow2);
+      ok = v128.and(ok, convertFourNarrow(p + 16, at + 32, scale2, inv2, magic2, narrow2));
+      ok = v128.and(ok, convertFourNarrow(p + 32, at + 64, scale2, inv2, magic2, narrow2));
+      ok = v128.and(ok, convertFourNarrow(p + 48, at + 96, scale2, inv2, magic2, narrow2));
+      if (i32x4.all_true(ok)) {
+        if (firstFit < 0) firstFit = i;
+        i += 16;
+        last = load<f64>(reals + (<usize>(i - 1) << 3));
+        continue;
+      }
+    }
     const four = i + 4 <= n ? convertFour(src + (<usize>i << 2), <usize>i << 3, scale2, inv2) : 0;
     if (four != 0) {
       // Wide n leave narrowInts unwritten: it is read only when every n is narrow.

@@ -16,6 +16,7 @@ import { bitWidth, getVarint, packedBytes, packTail, putVarint, safeFields, unpa
 import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, MAX_EXCEPTIONS, narrow, narrowInts, reals, reference, toIntegers } from "./decimal-exponent";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 import { packNarrow, packWide } from "./decimal-pack";
+import { PACK_SLACK, packNarrowOr } from "./pack-or";
 import { decimalValues4, prefixSum4, SIMD_MAX_WIDTH, simdFields, unpack4, unpackTable } from "./unpack";
 
 export const CODEC_DECIMAL: i32 = 3;
@@ -30,6 +31,8 @@ export const CODEC_DECIMAL: i32 = 3;
 const planMode: usize = memory.data(MAX_BLOCKS, 8);
 const planBase: usize = memory.data(MAX_BLOCKS << 3, 8);
 let planCount: i32 = 0;
+/** The payload's bytes up to the end of each block (header, exceptions and ref included): XOR's yardstick. */
+export const planBytesTo: usize = memory.data(MAX_BLOCKS << 2, 8);
 
 /** Cost in bytes of a block of c fields over an unsigned range, its base a varint. */
 // @ts-ignore: decorator
@@ -167,12 +170,17 @@ export function decimalPayloadBytes(src: usize, n: i32): i32 {
       store<i64>(planBase + (<usize>b << 3), forBase);
       bytes += forBytes;
     }
+    store<i32>(planBytesTo + (<usize>b << 2), bytes);
   }
   return bytes;
 }
 
-/** Writes the payload planned by the last decimalPayloadBytes(n); returns the address after it. */
-export function writeDecimal(p: usize, n: i32): usize {
+/**
+ * Writes the payload planned by the last decimalPayloadBytes(n); returns the
+ * address after it. `limit`: the end of the output (a block's area is packed
+ * the fast way when PACK_SLACK bytes past it are still inside).
+ */
+export function writeDecimal(p: usize, n: i32, limit: usize): usize {
   store<u8>(p, <u8>exponent);
   store<u8>(p, <u8>exceptionCount, 1);
   p += 2;
@@ -194,7 +202,7 @@ export function writeDecimal(p: usize, n: i32): usize {
     const delta = (mode & MODE_DELTA) != 0;
     if (narrow) {
       const src = narrowInts + (<usize>from << 2);
-      if (w != 0) p = packNarrow(p, src, c, w, base, delta);
+      if (w != 0) p = w <= 56 && p + <usize>packedBytes(c, w) + PACK_SLACK <= limit ? packNarrowOr(p, src, c, w, base, delta) : packNarrow(p, src, c, w, base, delta);
       prev = <i64>load<i32>(src + (<usize>(c - 1) << 2));
     } else {
       const src = reals + (<usize>from << 3);

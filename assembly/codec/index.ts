@@ -4,7 +4,7 @@
 // decoding gives back every bit. The first byte of a block names its codec.
 // This file picks the smallest; one file per codec does the work.
 import { CODEC_ALL_MISSING, CODEC_CONSTANT, decodeAllMissing, decodeConstant, isConstant, writeConstant } from "./constant";
-import { CODEC_DECIMAL, decimalPayloadBytes, decodeDecimal, writeDecimal } from "./decimal";
+import { CODEC_DECIMAL, decimalPayloadBytes, planBytesTo, decodeDecimal, writeDecimal } from "./decimal";
 import { HEADER_BYTES, layoutBytes, MAX_LEN, presentCount, readHeader, scanMissing, writeHeader } from "./layout";
 import { CODEC_XOR, decodeXor, writeXor, xorPayloadBytes } from "./xor";
 
@@ -66,7 +66,7 @@ export function encodeWith(values: usize, len: i32, out: usize, codec: i32): i32
   }
   // Below half a byte a value, the XOR codec does not win: skip measuring it.
   if (codec == CODEC_XOR || (best && payload > (n >> 1))) {
-    const x = xorPayloadBytes(src, n, best ? payload : i32.MAX_VALUE);
+    const x = xorPayloadBytes(src, n, best ? payload : i32.MAX_VALUE, best && chosen == CODEC_DECIMAL ? planBytesTo : 0);
     if (x >= 0 && x < payload) {
       chosen = CODEC_XOR;
       payload = x;
@@ -74,7 +74,8 @@ export function encodeWith(values: usize, len: i32, out: usize, codec: i32): i32
   }
   if (chosen == 0 || head + payload >= limit) return 0;
   const p = writeHeader(out, chosen, true);
-  const end = chosen == CODEC_DECIMAL ? writeDecimal(p, n) : writeXor(p, src, n);
+  const limit_ = out + <usize>encodedBound(len);
+  const end = chosen == CODEC_DECIMAL ? writeDecimal(p, n, limit_) : writeXor(p, src, n, limit_);
   return <i32>(end - out);
 }
 

@@ -12,6 +12,7 @@
 // The mask is used when it is smaller: repeated values then cost a bit each.
 import { packedBytes, packTail, safeFields, unpackAt, widthMask } from "./bits";
 import { prefixXor4, SIMD_MAX_WIDTH, simdFields, unpack4Shl, unpack4Wide, unpackTable, unpackWideTable } from "./unpack";
+import { PACK_SLACK, packXorOr } from "./pack-or";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 
 export const CODEC_XOR: i32 = 4;
@@ -34,7 +35,7 @@ let planCount: i32 = 0;
  * (the other candidate's size): past it, or well over its pace after two
  * blocks.
  */
-export function xorPayloadBytes(src: usize, n: i32, budget: i32): i32 {
+export function xorPayloadBytes(src: usize, n: i32, budget: i32, rivalTo: usize = 0): i32 {
   let bytes = 4;
   planCount = (n + BLOCK - 1) / BLOCK;
   const zero = i32x4.splat(0);
@@ -80,6 +81,8 @@ export function xorPayloadBytes(src: usize, n: i32, budget: i32): i32 {
       }
     }
     if (bytes >= budget || (b >= 1 && <i64>bytes * <i64>planCount * 2 > <i64>budget * <i64>(b + 1) * 3)) return -1;
+    // The rival's blocks cover the same values: a quarter behind it after two blocks, XOR seldom catches up.
+    if (rivalTo != 0 && b >= 1 && b + 1 < planCount && bytes * 4 > load<i32>(rivalTo + (<usize>b << 2)) * 5) return -1;
   }
   return bytes;
 }
@@ -106,8 +109,12 @@ function packXor(q: usize, src: usize, c: i32, w: u32, shift: u32, prev: u32, ma
   return packTail(q, acc, bits);
 }
 
-/** Writes the payload planned by the last xorPayloadBytes(n); returns the address after it. */
-export function writeXor(p: usize, src: usize, n: i32): usize {
+/**
+ * Writes the payload planned by the last xorPayloadBytes(n); returns the
+ * address after it. `limit`: the end of the output (a block's area is packed
+ * the fast way when PACK_SLACK bytes past it are still inside).
+ */
+export function writeXor(p: usize, src: usize, n: i32, limit: usize): usize {
   let prev = load<u32>(src);
   store<u32>(p, prev);
   p += 4;
@@ -131,7 +138,9 @@ export function writeXor(p: usize, src: usize, n: i32): usize {
       store<u64>(p, load<u64>(planMask + (<usize>b << 3)));
       p += 8;
     }
-    p = packXor(p, q, c, w, shift, prev, masked);
+    const nonzero = load<u64>(planMask + (<usize>b << 3));
+    const count = masked ? <i32>popcnt(nonzero) : c;
+    p = p + <usize>packedBytes(count, w) + PACK_SLACK <= limit ? packXorOr(p, q, c, w, shift, prev, masked, nonzero) : packXor(p, q, c, w, shift, prev, masked);
     prev = load<u32>(q + (<usize>(c - 1) << 2));
   }
   return p;

@@ -240,6 +240,35 @@ describe('chunk codecs: every packed width', () => {
   });
 });
 
+describe('chunk codecs: the encoder stays inside encodedBound', () => {
+  // The packers store 8 bytes at a time and may pass a block's area by up
+  // to 8 bytes (assembly/codec/pack-or.ts), only while that stays inside
+  // out[0, encodedBound(len)): a block forced to a codec close to the bound
+  // leaves the bytes after the bound alone, and every block decodes.
+  it('guard bytes after encodedBound(len) survive every codec on every shape', () => {
+    const r = rng(91);
+    const shapes = Object.keys(SHAPES);
+    for (const len of [512, 64, 61, 9]) {
+      const bound = len * 4 + 64;
+      for (let k = 0; k < 40; k++) {
+        const src = chunksOf(shapes[k % shapes.length], 1, 512, 300 + k)[0].subarray(0, len);
+        // Every other chunk: full-precision noise, which takes the widest fields.
+        const bits = k % 2 === 0 ? bitsOf(src.slice()) : fill(len, () => f32((r() - 0.5) * 1e6)[0]);
+        for (const codec of [BEST, DECIMAL, XOR]) {
+          words(VALUES, len).set(bits);
+          const guard = new Uint32Array(x.memory.buffer, io + BLOCK + bound, 8);
+          guard.fill(GUARD);
+          const size = x.codecEncode(VALUES, len, BLOCK, codec);
+          expect(Array.from(guard).every((g) => g === GUARD), `len ${len} chunk ${k} codec ${codec}`).toBe(true);
+          if (size === 0) continue;
+          const back = decode(new Uint8Array(x.memory.buffer, io + BLOCK, size).slice(), len);
+          if (back === null || back.some((v, i) => v !== bits[i])) expect.fail(`len ${len} chunk ${k} codec ${codec} decodes differently`);
+        }
+      }
+    }
+  });
+});
+
 describe('chunk codecs: every XOR width', () => {
   // The XOR decoder unpacks four fields at a time up to width 25 (plain
   // blocks) and spreads a masked block's fields without a branch: every

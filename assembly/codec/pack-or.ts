@@ -1,0 +1,158 @@
+// Bit packing with a branch-free writer, for areas the encoder may overrun by
+// a few bytes: the pending bits (fewer than 8 after each step) and the next
+// field (or two or four joined, at most 56 bits) go to memory as one
+// unaligned u64 store every step, then the writer moves on by the whole
+// bytes done. No branch a field, where an accumulator flushing whole words
+// needs one, and no load of what was just stored (an OR into memory would
+// wait on the store before it). The bytes are those of bits.ts's packing:
+// fields LSB first, the last byte's unused bits 0.
+import { packedBytes } from "./bits";
+
+/** Bytes past a packed area these packers may write (the last store's 8 bytes). */
+// @ts-ignore: decorator
+@inline export const PACK_SLACK: usize = 8;
+
+/**
+ * DECIMAL's fields (decimal-pack.ts packNarrow) for the i32 copies of n at
+ * src, w 1..56: n_j - base, or n_j - n_{j-1} - base when `delta`. Writes up to
+ * PACK_SLACK bytes past the area; returns the address after the area.
+ */
+export function packNarrowOr(q: usize, src: usize, c: i32, w: u32, base: i64, delta: bool): usize {
+  const bytes = packedBytes(c, <i32>w);
+  const base4 = i32x4.splat(<i32>base);
+  // FOR subtracts 0 instead of the n before: one loop for both modes.
+  const before = i32x4.splat(delta ? -1 : 0);
+  let at = q;
+  let acc: u64 = 0;
+  let bits: u64 = 0;
+  let j = 0;
+  const w64 = <u64>w;
+  if (w <= 14) {
+    // Four fields joined: 4w <= 56 bits.
+    const fw = w64 << 2;
+    const w2 = w64 << 1;
+    for (; j + 4 <= c; j += 4) {
+      const p = src + (<usize>j << 2);
+      const v = i32x4.sub(i32x4.sub(v128.load(p), v128.and(v128.load(p - 4), before)), base4);
+      // Lanes 0 and 2: field 2k | field 2k+1 << w (2w <= 28 bits).
+      const pairs = v128.or(v, i32x4.shl(i32x4.shuffle(v, v, 1, 0, 3, 0), w));
+      const f = <u64><u32>i32x4.extract_lane(pairs, 0) | (<u64><u32>i32x4.extract_lane(pairs, 2) << w2);
+      acc |= f << bits;
+      store<u64>(at, acc);
+      bits += fw;
+      at += <usize>(bits >> 3);
+      acc >>= bits & ~7;
+      bits &= 7;
+    }
+  } else if (w <= 28) {
+    // Two fields joined: 2w <= 56 bits.
+    const fw = w64 << 1;
+    for (; j + 4 <= c; j += 4) {
+      const p = src + (<usize>j << 2);
+      const v = i32x4.sub(i32x4.sub(v128.load(p), v128.and(v128.load(p - 4), before)), base4);
+      const f0 = <u64><u32>i32x4.extract_lane(v, 0) | (<u64><u32>i32x4.extract_lane(v, 1) << w64);
+      const f1 = <u64><u32>i32x4.extract_lane(v, 2) | (<u64><u32>i32x4.extract_lane(v, 3) << w64);
+      acc |= f0 << bits;
+      store<u64>(at, acc);
+      bits += fw;
+      at += <usize>(bits >> 3);
+      acc >>= bits & ~7;
+      bits &= 7;
+      acc |= f1 << bits;
+      store<u64>(at, acc);
+      bits += fw;
+      at += <usize>(bits >> 3);
+      acc >>= bits & ~7;
+      bits &= 7;
+    }
+  }
+  for (; j < c; j++) {
+    const p = src + (<usize>j << 2);
+    let n = <i64>load<i32>(p);
+    if (delta) n -= <i64>load<i32>(p - 4);
+    acc |= <u64>(n - base) << bits;
+    store<u64>(at, acc);
+    bits += w64;
+    at += <usize>(bits >> 3);
+    acc >>= bits & ~7;
+    bits &= 7;
+  }
+  return q + <usize>bytes;
+}
+
+/**
+ * XOR's fields (xor.ts packXor): (bits_j ^ bits_{j-1}) >> shift in w bits
+ * (1..32) for the c values at src after prev, the zero ones left out when
+ * `masked` (the set bits of `nonzero` say which). Writes up to PACK_SLACK bytes past the
+ * area; returns the address after it.
+ */
+export function packXorOr(q: usize, src: usize, c: i32, w: u32, shift: u32, prev: u32, masked: bool, nonzero: u64): usize {
+  const count = masked ? <i32>popcnt(nonzero) : c;
+  const bytes = packedBytes(count, <i32>w);
+  let at = q;
+  let acc: u64 = 0;
+  let bits: u64 = 0;
+  const w64 = <u64>w;
+  let j = 0;
+  if (!masked && w <= 28) {
+    const first = load<u32>(src) ^ prev;
+    acc = <u64>(first >> shift);
+    store<u64>(at, acc);
+    bits = w64;
+    at += <usize>(bits >> 3);
+    acc >>= bits & ~7;
+    bits &= 7;
+    j = 1;
+    const fw = w64 << 1;
+    for (; j + 4 <= c; j += 4) {
+      const p = src + (<usize>j << 2);
+      const x = i32x4.shr_u(v128.xor(v128.load(p), v128.load(p - 4)), shift);
+      const f0 = <u64><u32>i32x4.extract_lane(x, 0) | (<u64><u32>i32x4.extract_lane(x, 1) << w64);
+      const f1 = <u64><u32>i32x4.extract_lane(x, 2) | (<u64><u32>i32x4.extract_lane(x, 3) << w64);
+      acc |= f0 << bits;
+      store<u64>(at, acc);
+      bits += fw;
+      at += <usize>(bits >> 3);
+      acc >>= bits & ~7;
+      bits &= 7;
+      acc |= f1 << bits;
+      store<u64>(at, acc);
+      bits += fw;
+      at += <usize>(bits >> 3);
+      acc >>= bits & ~7;
+      bits &= 7;
+    }
+    prev = load<u32>(src + (<usize>(j - 1) << 2));
+  }
+  if (masked) {
+    // Only the nonzero x_j, found by the mask's set bits (x_0 against prev).
+    let m = nonzero;
+    while (m != 0) {
+      const k = <usize>ctz(m);
+      m &= m - 1;
+      const p = src + (k << 2);
+      const x = load<u32>(p) ^ (k == 0 ? prev : load<u32>(p - 4));
+      acc |= <u64>(x >> shift) << bits;
+      store<u64>(at, acc);
+      bits += w64;
+      at += <usize>(bits >> 3);
+      acc >>= bits & ~7;
+      bits &= 7;
+    }
+    j = c;
+  }
+  for (; j < c; j++) {
+    const cur = load<u32>(src + (<usize>j << 2));
+    const x = cur ^ prev;
+    prev = cur;
+    acc |= <u64>(x >> shift) << bits;
+    store<u64>(at, acc);
+    bits += w64;
+    at += <usize>(bits >> 3);
+    acc >>= bits & ~7;
+    bits &= 7;
+  }
+  // The last store holds every pending bit; an area with none left has them all.
+  if (bits != 0 || at == q) store<u64>(at, acc);
+  return q + <usize>bytes;
+}

@@ -1,0 +1,123 @@
+// Instructions a value of restore's encoding: the sealed chunk (the first 512
+// values of each series) and the newest chunk's full pages (64 values each), as
+// a restore of bench/persist.bench.mjs's files encodes them, through the test
+// export codecEncode. Files: `sines` (persist bench hostLevel) and `realistic`
+// (seriesValues per metric kind). Runs itself under callgrind.
+//
+//   node bench/encode-profile.mjs [--builds a.wasm,b.wasm] [--top N] [--hosts 4] [--time [--rounds 15]]
+// (--time: wall clock in one process instead, the builds alternating)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { METRICS, seriesValues } from './data/generator.mjs';
+
+const args = process.argv.slice(2);
+const opt = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
+const builds = opt('--builds', fileURLToPath(new URL('../build/engine.wasm', import.meta.url))).split(',');
+const hosts = Number(opt('--hosts', 4));
+const top = Number(opt('--top', 0));
+const SLOTS = 720;
+
+function sines(h) {
+  const out = [];
+  const series = (k) => {
+    const v = new Float32Array(SLOTS);
+    for (let i = 0; i < SLOTS; i++) v[i] = (i % 97 === 13) ? NaN : Math.sin(h + k + i / 50) * 100 + k;
+    return v;
+  };
+  for (let j = 0; j < 10; j++) out.push(series(j));
+  for (let t = 0; t < 64; t++) for (let j = 0; j < 8; j++) out.push(series(100 + t + j));
+  for (let s = 0; s < 2; s++) for (let j = 0; j < 4; j++) out.push(series(300 + s + j));
+  return out;
+}
+const NODE_KINDS = METRICS.filter((m) => m.level === 'node').map((m) => m.kind);
+const THREAD_KINDS = METRICS.filter((m) => m.level === 'hwthread').map((m) => m.kind);
+function realistic(h) {
+  const out = [];
+  const s = (kind, k) => seriesValues(kind, SLOTS, h * 1000 + k);
+  for (let j = 0; j < 10; j++) out.push(s(NODE_KINDS[j % NODE_KINDS.length], j));
+  for (let t = 0; t < 64; t++) for (let j = 0; j < 8; j++) out.push(s(THREAD_KINDS[j % THREAD_KINDS.length], 100 + 8 * t + j));
+  for (let b = 0; b < 2; b++) for (let j = 0; j < 4; j++) out.push(s(THREAD_KINDS.slice(6)[j % THREAD_KINDS.slice(6).length], 700 + 4 * b + j));
+  return out;
+}
+
+function setUp(path, series) {
+  const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), {});
+  if (!x.init(0, 1, 65536, 0)) throw new Error('engine init failed');
+  const io = x.ioBuffer(series.length * SLOTS * 4 + 8192) >>> 0;
+  const f32 = new Float32Array(x.memory.buffer, io, series.length * SLOTS);
+  series.forEach((v, k) => f32.set(v, k * SLOTS));
+  const out = series.length * SLOTS * 4;
+  let bytes = 0;
+  const run = () => {
+    bytes = 0;
+    for (let k = 0; k < series.length; k++) {
+      const at = k * SLOTS * 4;
+      const s = x.codecEncode(at, 512, out, 0);
+      bytes += s > 0 ? s : 2048;
+      for (let p = 0; p < 3; p++) {
+        const sp = x.codecEncode(at + (512 + 64 * p) * 4, 64, out, 0);
+        bytes += sp > 0 ? sp : 256;
+      }
+    }
+    return bytes;
+  };
+  return { run, values: series.length * (512 + 192) };
+}
+
+if (args.includes('--time')) {
+  // Wall clock, in one process: the builds alternate, best of `--rounds` each (ns a value).
+  const rounds = Number(opt('--rounds', 15));
+  const files = { sines: [], realistic: [] };
+  for (let h = 0; h < hosts; h++) { files.sines.push(...sines(h)); files.realistic.push(...realistic(h)); }
+  for (const [name, series] of Object.entries(files)) {
+    const cases = builds.map((b) => ({ b, best: Infinity, ...setUp(b, series) }));
+    for (let r = 0; r < rounds; r++) {
+      for (const c of cases) {
+        const t = process.hrtime.bigint();
+        c.run();
+        c.best = Math.min(c.best, Number(process.hrtime.bigint() - t) / c.values);
+      }
+    }
+    for (const c of cases) console.log(`${name} ${c.b.split('/').pop()}: ${c.best.toFixed(2)} ns a value (best of ${rounds})`);
+  }
+} else if (args.includes('--inner')) {
+  const files = { sines: [], realistic: [] };
+  for (let h = 0; h < hosts; h++) { files.sines.push(...sines(h)); files.realistic.push(...realistic(h)); }
+  const cases = [];
+  for (const b of builds) for (const [name, series] of Object.entries(files)) cases.push({ label: `${name} | ${b}`, ...setUp(b, series) });
+  for (const c of cases) for (let i = 0; i < 30; i++) c.run();
+  const one = [0];
+  for (const c of cases) one.findLastIndex(() => { c.bytes = c.run(); return false; });
+  process.stdout.write(JSON.stringify({ pid: process.pid, cases: cases.map((c) => ({ label: c.label, values: c.values, bytes: c.bytes })) }));
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'enc-callgrind-'));
+  try {
+    const r = spawnSync('valgrind', [
+      '--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.out')}`, '--collect-atstart=no',
+      '--toggle-collect=Builtins_ArrayPrototypeFindLastIndex', '--dump-after=Builtins_ArrayPrototypeFindLastIndex',
+      ...(top ? ['--dump-instr=yes', '--dump-line=no', '--compress-pos=no', '--compress-strings=no'] : []),
+      process.execPath, '--no-liftoff', ...(top ? ['--perf-basic-prof', '--no-wasm-lazy-compilation'] : []),
+      fileURLToPath(import.meta.url), '--inner', '--builds', builds.join(','), '--hosts', String(hosts),
+    ], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-2000)}`);
+    const { pid, cases } = JSON.parse(r.stdout);
+    const dumps = readdirSync(dir).filter((f) => /^cg\.out\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+    console.log('| file | build | instructions/value | bytes/value |\n|---|---|---:|---:|');
+    dumps.forEach((f, i) => {
+      const text = readFileSync(join(dir, f), 'utf8');
+      const m = /summary: (\d+)/.exec(text) ?? /totals: (\d+)/.exec(text);
+      const c = cases[i];
+      const [file, build] = c.label.split(' | ');
+      console.log(`| ${file} | ${build.split('/').pop()} | ${(Number(m[1]) / c.values).toFixed(2)} | ${(c.bytes / c.values).toFixed(3)} |`);
+      if (top) {
+        const p = spawnSync(process.execPath, [fileURLToPath(new URL('./lib/callgrind-wasm.mjs', import.meta.url)), join(dir, f), `/tmp/perf-${pid}.map`, String(top)], { encoding: 'utf8' });
+        console.log(p.stdout);
+      }
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
