@@ -240,6 +240,12 @@ export class Store implements MetricStore {
     return runWithTurns(this.answer(req, options));
   }
 
+  queryNow(req: QueryRequest, options: QueryOptions = {}): Uint8Array | Promise<Uint8Array> {
+    const steps = this.answer(req, options);
+    const first = steps.next();
+    return first.done ? first.value : nextTurn().then(() => runWithTurns(steps));
+  }
+
   async queryStream(req: QueryRequest, options: QueryOptions, write: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void> {
     let pending: Promise<void> | undefined;
     const steps = this.answer(req, options, (chunk) => {
