@@ -31,6 +31,32 @@ export function readIncomingBody(incoming: IncomingMessage, limit: number): Prom
 }
 
 /**
+ * Node's node:http parses a small request's body within the read of the
+ * socket that brought it, before anything queued from the 'request' event
+ * runs: by then the body waits in the request's buffer and is taken here at
+ * once, without listeners, a flowing stream and the promise of
+ * readIncomingBody. Null when it cannot be taken so (not complete yet, or
+ * already being read, or not Node's node:http): read it with readIncomingBody.
+ * Throws readIncomingBody's 413 for a body above `limit`.
+ */
+export function takeCompleteBody(incoming: IncomingMessage, limit: number): Uint8Array | null {
+  if (!NODE_HTTP || incoming.readableFlowing !== null || incoming.readableEnded) return null;
+  const declared = Number(incoming.headers['content-length'] ?? NaN);
+  if (declared > limit) throw tooLarge(limit);
+  const length = incoming.readableLength;
+  // The parser hands out no more than the Content-Length: that much buffered is
+  // the whole body, though the request is marked complete only a moment later.
+  if (!incoming.complete && !(Number.isSafeInteger(declared) && length === declared)) return null;
+  if (length > limit) throw tooLarge(limit);
+  if (length === 0) return EMPTY;
+  // read() of a paused stream hands out its whole buffer (the chunk itself when there is one).
+  return (incoming.read() as Uint8Array | null) ?? EMPTY;
+}
+
+/** Node itself (Bun and Deno have node:http too, with other insides: they read the body with listeners). */
+const NODE_HTTP = typeof process !== 'undefined' && !process.versions.bun && !('Deno' in globalThis);
+
+/**
  * A write's body as the chunks it arrived in (one chunk: a collector's body),
  * for the engine to read in place (engine/ingest-pieces.ts): a bulk body of
  * many megabytes is not copied into a buffer of its own first, which cost a

@@ -12,7 +12,7 @@ import type { Authenticator } from '../auth/jwt.ts';
 import type { Logger } from '../log.ts';
 import type { RequestMetrics } from '../monitor/http-metrics.ts';
 import { NO_HEADERS, acceptsGzip, encodeAnswer } from './answer-encoding.ts';
-import { readIncomingBody, readIncomingChunks } from './body.ts';
+import { readIncomingBody, readIncomingChunks, takeCompleteBody } from './body.ts';
 import { errorBody, failureOf } from './errors.ts';
 import type { QueryAnswerer } from './routes/query.ts';
 import type { WriteAnswerer } from './routes/write.ts';
@@ -46,20 +46,28 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
     let status = 500;
     try {
       if (auth) {
-        const failure = await auth.check(req.headers.authorization);
+        const checked = auth.check(req.headers.authorization);
+        const failure = checked instanceof Promise ? await checked : checked;
         if (failure !== null) {
           status = sendError(res, req, 401, failure, { 'www-authenticate': 'Bearer' });
           return;
         }
       }
       if (route === '/api/query') {
-        const query = answerers.query.prepare(await readIncomingBody(req, maxBodySize));
+        // A small query goes through without a promise (every step below is
+        // synchronous when it can be): the body already parsed whole, the token
+        // cached, the answer in one engine step, nothing to compress.
+        const body = takeCompleteBody(req, maxBodySize) ?? (await readIncomingBody(req, maxBodySize));
+        const query = answerers.query.prepare(body);
         const stream = gzipMinSize > 0 && acceptsGzip(req.headers['accept-encoding']) ? null : answerers.query.streamer(query);
         if (stream) {
           status = 200;
           await streamAnswer(res, stream);
         } else {
-          const sent = await encodeAnswer(await answerers.query.whole(query), req.headers['accept-encoding'], gzipMinSize);
+          const whole = answerers.query.whole(query);
+          const answer = whole instanceof Uint8Array ? whole : await whole;
+          const encoded = encodeAnswer(answer, req.headers['accept-encoding'], gzipMinSize);
+          const sent = encoded instanceof Promise ? await encoded : encoded;
           status = 200;
           send(res, 200, sent.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...sent.headers }, sent.body);
         }
@@ -90,7 +98,10 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
     if (route === null) return false;
     const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
     if (ENCODED_QUERY.test(query) || !PLAIN_HOST.test(req.headers.host ?? '')) return false;
-    void serve(route, req, res, query);
+    // A query waits for the rest of the socket's read: node:http parses its
+    // body after this event, and by the next tick it is there whole (takeCompleteBody).
+    if (route === '/api/query') process.nextTick(serve, route, req, res, query);
+    else void serve(route, req, res, query);
     return true;
   };
 }

@@ -11,8 +11,12 @@ import { nonCanonicalReason } from './canonical-token.ts';
 import { DEFAULT_TOKEN_CACHE_SIZE, VerifiedTokenCache } from './token-cache.ts';
 
 export interface Authenticator {
-  /** Null when the request may pass, else the reason it may not. */
-  check(authorization: string | undefined): Promise<string | null>;
+  /**
+   * Null when the request may pass, else the reason it may not. Known answers
+   * (no token, a token verified before and still cached, a malformed one) come
+   * at once, without a promise; a signature to check, as a promise.
+   */
+  check(authorization: string | undefined): string | null | Promise<string | null>;
 }
 
 export interface JwtAuthenticatorOptions {
@@ -34,8 +38,22 @@ export async function createJwtAuthenticator(
   const nowSeconds = options.nowSeconds ?? (() => Date.now() / 1000);
   const cache = new VerifiedTokenCache(options.cacheSize ?? DEFAULT_TOKEN_CACHE_SIZE, nowSeconds);
 
+  const verify = async (token: string): Promise<string | null> => {
+    try {
+      const now = nowSeconds();
+      const { payload } = await jwtVerify(token, key, { algorithms: ['EdDSA'], currentDate: new Date(now * 1000) });
+      if (typeof payload.iat === 'number' && payload.iat > now + IAT_SKEW_SECONDS) {
+        return `invalid token: "iat" claim is ${Math.round(payload.iat - now)} s in the future (allowed clock skew ${IAT_SKEW_SECONDS} s)`;
+      }
+      cache.add(token, typeof payload.exp === 'number' ? payload.exp : Infinity);
+      return null;
+    } catch (e) {
+      return `invalid token: ${describeJoseError(e)}`;
+    }
+  };
+
   return {
-    async check(authorization) {
+    check(authorization) {
       if (!authorization || !authorization.startsWith('Bearer ')) return MISSING_TOKEN;
       const token = authorization.slice('Bearer '.length);
       // Only tokens that passed every check below are cached, under their exact
@@ -43,17 +61,7 @@ export async function createJwtAuthenticator(
       if (cache.has(token)) return null;
       const nonCanonical = nonCanonicalReason(token);
       if (nonCanonical) return `invalid token: ${nonCanonical}`;
-      try {
-        const now = nowSeconds();
-        const { payload } = await jwtVerify(token, key, { algorithms: ['EdDSA'], currentDate: new Date(now * 1000) });
-        if (typeof payload.iat === 'number' && payload.iat > now + IAT_SKEW_SECONDS) {
-          return `invalid token: "iat" claim is ${Math.round(payload.iat - now)} s in the future (allowed clock skew ${IAT_SKEW_SECONDS} s)`;
-        }
-        cache.add(token, typeof payload.exp === 'number' ? payload.exp : Infinity);
-        return null;
-      } catch (e) {
-        return `invalid token: ${describeJoseError(e)}`;
-      }
+      return verify(token);
     },
   };
 }

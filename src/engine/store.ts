@@ -242,6 +242,12 @@ export class Store implements MetricStore {
     return runWithTurns(this.answer(req, options));
   }
 
+  queryNow(req: QueryRequest, options: QueryOptions = {}): Uint8Array | Promise<Uint8Array> {
+    const steps = this.answer(req, options);
+    const first = steps.next();
+    return first.done ? first.value : nextTurn().then(() => runWithTurns(steps));
+  }
+
   async queryStream(req: QueryRequest, options: QueryOptions, write: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void> {
     let pending: Promise<void> | undefined;
     const steps = this.answer(req, options, (chunk) => {
@@ -264,9 +270,10 @@ export class Store implements MetricStore {
    */
   private *answer(req: QueryRequest, options: QueryOptions, sink?: (chunk: Uint8Array) => void): Generator<void, Uint8Array> {
     const cluster = String(req.cluster ?? '');
-    const queries: QuerySpec[] = [...(req.queries ?? [])];
-    let echoed: QuerySpec[] | null = null;
     const fan = req['for-all-nodes'];
+    // The request's own list, copied only when for-all-nodes adds to it.
+    const queries: QuerySpec[] = fan != null ? [...(req.queries ?? [])] : (req.queries ?? []);
+    let echoed: QuerySpec[] | null = null;
     if (fan != null) {
       echoed = [];
       for (const node of this.listChildren([cluster])) {
@@ -293,7 +300,7 @@ export class Store implements MetricStore {
       list.push([row, q]);
     });
     const maxPoints = options.maxPoints ?? Infinity;
-    const step = { ...DEFAULT_STEP, ...options.step };
+    const step = options.step ? { ...DEFAULT_STEP, ...options.step } : DEFAULT_STEP;
     const parts = new RowParts(queries.length);
     const head = echoed && echoed.length > 0 ? utf8(`{"queries":[${echoed.map(echoQuery).join(',')}],"results":[`) : RESULTS_HEAD;
     let pointsLeft = maxPoints;

@@ -265,6 +265,13 @@ export interface MetricStore {
   queryAsync(req: QueryRequest, options?: QueryOptions): Promise<Uint8Array>;
 
   /**
+   * queryAsync, but the answer itself (no promise) when its first step is its
+   * last, as it is for a small query: a promise only when it takes more turns.
+   * Throws synchronously what the first step throws.
+   */
+  queryNow?(req: QueryRequest, options?: QueryOptions): Uint8Array | Promise<Uint8Array>;
+
+  /**
    * queryAsync's answer handed to `write` as it is produced (the rows ready at
    * each turn, in order); a promise from `write` holds the next step back until
    * it settles (the socket drained). Throws as queryAsync does, possibly after

@@ -69,6 +69,18 @@ describe('JWT authentication', () => {
     expect(await auth.check(bearer(token))).toMatch(/"exp" claim timestamp check failed/);
   });
 
+  it('answers at once, without a promise, for a missing, malformed or cached token', async () => {
+    const keys = await createTestKeys();
+    const auth = await createJwtAuthenticator(keys.publicKeyBase64);
+    expect(auth.check(undefined)).toBe(MISSING_TOKEN);
+    expect(auth.check('Bearer a.b=.c')).toMatch(/^invalid token: .*not canonical base64url/);
+    const token = await keys.sign({ user: 'x' }, Math.floor(Date.now() / 1000) + 60);
+    const first = auth.check(bearer(token));
+    expect(first).toBeInstanceOf(Promise); // the signature is checked
+    expect(await first).toBeNull();
+    expect(auth.check(bearer(token))).toBeNull(); // cached: no promise
+  });
+
   it('refuses a key that is not 32 bytes', async () => {
     await expect(createJwtAuthenticator(Buffer.alloc(16).toString('base64'))).rejects.toThrow(/32 bytes/);
   });

@@ -98,6 +98,18 @@ describe('a query answered in steps', () => {
     }
   });
 
+  it('queryNow: the answer itself when one step makes it, else a promise of the same bytes', async () => {
+    for (const [i, req] of reqs.entries()) {
+      const now = store.queryNow(req);
+      expect(now, `request ${i}`).toBeInstanceOf(Uint8Array);
+      expect(decoder.decode(now as Uint8Array)).toBe(whole[i]);
+      const stepped = store.queryNow(req, { step: { selectors: 1 } });
+      expect(stepped).toBeInstanceOf(Promise);
+      expect(decoder.decode(await stepped)).toBe(whole[i]);
+    }
+    expect(() => store.queryNow(reqs[0], { maxPoints: 1 })).toThrow(QueryLimitError); // in the first step
+  });
+
   it('lets the event loop run between steps', async () => {
     const { value, turns } = await turnsWhile(store.queryAsync(reqs[0], { step: { selectors: 1 } }));
     expect(decoder.decode(value)).toBe(whole[0]);
@@ -157,6 +169,8 @@ describe('the points an answer may hold', () => {
     expect(decoder.decode(store.query(req, { maxPoints: points, step }))).toBe(whole);
     await expect(store.queryAsync(req, { maxPoints: points - 1, step })).rejects.toThrow(QueryLimitError);
     expect(decoder.decode(await store.queryAsync(req, { maxPoints: points, step }))).toBe(whole);
+    await expect(Promise.resolve().then(() => store.queryNow(req, { maxPoints: points - 1, step }))).rejects.toThrow(QueryLimitError);
+    expect(decoder.decode(await store.queryNow(req, { maxPoints: points, step }))).toBe(whole);
   });
 
   it('are counted after resolution, and not at all without data', () => {

@@ -18,8 +18,11 @@ export interface PreparedQuery {
 export interface QueryAnswerer {
   /** Parses the body and checks its selectors; an HttpError for a bad body or too many selectors. */
   prepare(body: Uint8Array): PreparedQuery;
-  /** The whole answer; an HttpError when it would hold more than main.max-query-points. */
-  whole(query: PreparedQuery): Promise<Uint8Array>;
+  /**
+   * The whole answer; an HttpError when it would hold more than main.max-query-points.
+   * The answer itself when the engine had it in one step (a small query), else a promise.
+   */
+  whole(query: PreparedQuery): Uint8Array | Promise<Uint8Array>;
   /**
    * Null unless `query` is big enough to stream and cannot pass the points limit
    * (so no 400 can be due after the first byte); else writes the answer as it is
@@ -45,12 +48,15 @@ export function queryAnswerer(deps: RouteDeps): QueryAnswerer {
       checkSelectors(querySelectorCount(request, hostCount), maxQuerySelectors);
       return { request, pointsBound: answerPointsBound(request, store.metrics, hostCount) };
     },
-    async whole({ request }) {
+    whole({ request }) {
+      const limited = (e: unknown) => (e instanceof QueryLimitError ? tooManyPoints(maxQueryPoints) : e);
+      let answer: Uint8Array | Promise<Uint8Array>;
       try {
-        return await store.queryAsync(request, options);
+        answer = store.queryNow ? store.queryNow(request, options) : store.queryAsync(request, options);
       } catch (e) {
-        throw e instanceof QueryLimitError ? tooManyPoints(maxQueryPoints) : e;
+        throw limited(e);
       }
+      return answer instanceof Uint8Array ? answer : answer.catch((e: unknown) => Promise.reject(limited(e)));
     },
     streamer({ request, pointsBound }) {
       if (!store.queryStream || pointsBound < STREAM_MIN_POINTS || pointsBound > maxQueryPoints) return null;
