@@ -28,19 +28,17 @@
 // (wrk, 8 connections): 757,000 lines/s, 3,400 and 1,900 queries/s.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { DAY, preloadQueryHost, writeBenchConfig } from './lib/bench-store.mjs';
 import { collectGarbage } from './lib/collect-garbage.mjs';
 import { openConnection, queryRequest, roundTrip, writeRequest as clusterWriteRequest } from './lib/http-client.mjs';
-import {
-  BULK_LINES, COLLECTOR_HOSTS, COLLECTOR_LINES, FREQUENCY, HWTHREADS, METRIC_CONFIG, STEPS_PER_BODY, bulkBody, collectorBody,
-} from './lib/write-bodies.mjs';
+import { BULK_LINES, COLLECTOR_HOSTS, COLLECTOR_LINES, FREQUENCY, HWTHREADS, STEPS_PER_BODY, bulkBody, collectorBody } from './lib/write-bodies.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const DAY = 86_400;
 
 const { runtimes, seconds, connections, bodies, rounds, entry, ingestOnly } = parseArgs(process.argv.slice(2));
 // As many collector lines per round as bulk lines.
@@ -86,7 +84,7 @@ async function benchRuntime(runtime) {
     const start = end - DAY;
 
     log(`${runtime}: loading 24 h of one host for the query figures`);
-    await preloadQueryHost(port, start);
+    await preloadQueryHost(port, start, (body) => writeRequest(port, body));
     const singleBody = JSON.stringify({ cluster: 'bench', from: start, to: end, queries: [{ metric: 'cpu_load', host: 'q0' }] });
     const aggregatedBody = JSON.stringify({
       cluster: 'bench',
@@ -172,20 +170,6 @@ async function benchRuntime(runtime) {
 }
 
 // --- data -------------------------------------------------------------------
-
-async function preloadQueryHost(port, start) {
-  const batch = 60; // timestamps per request
-  for (let first = 0; first < DAY / FREQUENCY; first += batch) {
-    const parts = [];
-    for (let i = first; i < first + batch; i++) {
-      const ts = start + i * FREQUENCY;
-      parts.push(`cpu_load,cluster=bench,hostname=q0,type=node value=${(i % 50) * 0.25} ${ts}\n`);
-      for (let t = 0; t < HWTHREADS; t++) parts.push(`flops_any,cluster=bench,hostname=q0,type=hwthread,type-id=${t} value=${(i + t) % 13} ${ts}\n`);
-    }
-    const res = await roundTrip(port, writeRequest(port, Buffer.from(parts.join(''))));
-    if (res.status !== 200) throw new Error(`preload: HTTP ${res.status}: ${res.body}`);
-  }
-}
 
 async function checkQuery(port, body, points) {
   const res = await roundTrip(port, queryRequest(port, body));
@@ -275,22 +259,7 @@ function serverCommand(runtime, script) {
 
 /** The CLI (or `script`, started with the same flags) with its own directory and config. */
 function startServer(runtime, dir, script = entry ?? (runtime === 'node' ? join(ROOT, 'dist/cli.js') : join(ROOT, 'src/cli.ts'))) {
-  mkdirSync(dir, { recursive: true });
-  const config = {
-    main: { addr: '127.0.0.1:0' },
-    metrics: METRIC_CONFIG,
-    'metric-store': {
-      'retention-in-memory': '48h',
-      // The writes run on in order past the preloaded day, ahead of the clock; the
-      // ingest window checks every line all the same, so its cost is measured.
-      'max-future-skew': '100000h',
-      'memory-cap': 0,
-      checkpoints: { 'file-format': 'wal', directory: join(dir, 'checkpoints') },
-      cleanup: { mode: 'delete' },
-    },
-  };
-  const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const configPath = writeBenchConfig(dir);
   const [cmd, ...args] = serverCommand(runtime, script);
   const child = spawn(cmd, [...args, '-config', configPath, '-loglevel', 'info'], { cwd: dir, stdio: ['ignore', 'inherit', 'pipe'] });
   return listening(child);

@@ -26,12 +26,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { openConnection, queryRequest, roundTrip, writeRequest } from './lib/http-client.mjs';
-import { COLLECTOR_HOSTS, FREQUENCY, HWTHREADS, METRIC_CONFIG, bulkBody, collectorBody } from './lib/write-bodies.mjs';
+import { DAY, cpuSeconds, preloadQueryHost, writeBenchConfig } from './lib/bench-store.mjs';
+import { openConnection, queryRequest, writeRequest } from './lib/http-client.mjs';
+import { COLLECTOR_HOSTS, FREQUENCY, HWTHREADS, bulkBody, collectorBody } from './lib/write-bodies.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const DAY = 86_400;
-const TICKS = 100;
 
 const options = parseArgs(process.argv.slice(2));
 const out = options.out ?? mkdtempSync(join(tmpdir(), 'ccms-profile-'));
@@ -53,7 +52,7 @@ for (const load of options.loads) {
   mkdirSync(dir, { recursive: true });
   const server = await startServer(dir, load);
   try {
-    if (!options.bare) await preload(server.port);
+    if (!options.bare) await preloadQueryHost(server.port, start, (body) => writeRequest(server.port, 'bench', body));
     const run = await runLoad(server, load);
     const profile = await server.finish(run);
     writeFileSync(join(out, `${name}.cpuprofile`), JSON.stringify(profile.raw));
@@ -110,7 +109,7 @@ async function runLoad(server, load) {
   }
   const warmOffset = isQuery ? 0 : load === 'collector' ? COLLECTOR_HOSTS : 1;
   await server.beginProfile();
-  const cpu0 = cpuSeconds(server.pid);
+  const cpu0 = cpuSeconds(server.pid).total;
   const load0 = loadavg()[0];
   const t0 = performance.now();
   const until = t0 + options.seconds * 1000;
@@ -128,23 +127,10 @@ async function runLoad(server, load) {
     }),
   );
   const t1 = performance.now();
-  const cpu = cpuSeconds(server.pid) - cpu0;
+  const cpu = cpuSeconds(server.pid).total - cpu0;
   conns.forEach((c) => c.close());
   const seconds = (t1 - t0) / 1000;
   return { load, t0, t1, seconds, requests: done, lines, cpu, loadAverage: [load0, loadavg()[0]] };
-}
-
-async function preload(port) {
-  for (let first = 0; first < DAY / FREQUENCY; first += 60) {
-    const parts = [];
-    for (let i = first; i < first + 60; i++) {
-      const ts = start + i * FREQUENCY;
-      parts.push(`cpu_load,cluster=bench,hostname=q0,type=node value=${(i % 50) * 0.25} ${ts}\n`);
-      for (let t = 0; t < HWTHREADS; t++) parts.push(`flops_any,cluster=bench,hostname=q0,type=hwthread,type-id=${t} value=${(i + t) % 13} ${ts}\n`);
-    }
-    const res = await roundTrip(port, writeRequest(port, 'bench', Buffer.from(parts.join(''))));
-    if (res.status !== 200) throw new Error(`preload: HTTP ${res.status}: ${res.body}`);
-  }
 }
 
 // --- the server and its profiler --------------------------------------------
@@ -165,20 +151,9 @@ async function startServer(dir, load) {
     const bytes = await answerSize(load);
     args = [...runtimeArgs, join(ROOT, 'bench/lib/bare-server.mjs'), String(bytes), ...(options.bare === 'native' ? ['--native'] : [])];
   } else {
-    const config = {
-      main: { addr: '127.0.0.1:0' },
-      metrics: METRIC_CONFIG,
-      'metric-store': {
-        'retention-in-memory': '48h',
-        'max-future-skew': '100000h',
-        'memory-cap': 0,
-        checkpoints: { 'file-format': 'wal', directory: join(dir, 'checkpoints') },
-        cleanup: { mode: 'delete' },
-      },
-    };
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+    const configPath = writeBenchConfig(dir);
     const entry = options.runtime === 'node' ? join(ROOT, 'dist/cli.js') : join(ROOT, 'src/cli.ts');
-    args = [...runtimeArgs, entry, '-config', join(dir, 'config.json'), '-loglevel', 'info'];
+    args = [...runtimeArgs, entry, '-config', configPath, '-loglevel', 'info'];
   }
   const spawnedAt = performance.now();
   const child = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'inherit', 'pipe'] });
@@ -259,12 +234,6 @@ async function answerSize(load) {
   const sizes = { single: 6_125, aggregated: 5_873 }; // the store's answers to the two queries (bench/http.bench.mjs prints them)
   if (!(load in sizes)) throw new Error('--bare profiles the query loads only (single, aggregated)');
   return options.answerBytes?.[load] ?? sizes[load];
-}
-
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
 // --- the profile's shares ---------------------------------------------------

@@ -18,18 +18,16 @@
 // stores (src/cli.ts unless --entry) and the bare server under that runtime,
 // beside its native server (Bun.serve, Deno.serve) answering the same bytes.
 
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAY, cpuSeconds, preloadQueryHost, startChild, writeBenchConfig } from './lib/bench-store.mjs';
 import { openConnection, queryRequest, roundTrip, writeRequest } from './lib/http-client.mjs';
-import { FREQUENCY, HWTHREADS, METRIC_CONFIG } from './lib/write-bodies.mjs';
+import { FREQUENCY, HWTHREADS } from './lib/write-bodies.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const DAY = 86_400;
 /** USER_HZ, the unit of /proc/<pid>/stat's times: 100 on Linux's every architecture. */
-const TICKS = 100;
 
 const options = parseArgs(process.argv.slice(2));
 const dir = mkdtempSync(join(tmpdir(), 'ccms-query-cpu-'));
@@ -48,7 +46,7 @@ try {
   for (const [i, entry] of options.entries.entries()) {
     const s = await startStore(join(dir, `store-${i}`), entry);
     servers.push(s);
-    await preload(s.port, start);
+    await preloadQueryHost(s.port, start, (body) => writeRequest(s.port, 'bench', body));
     stores.push({ name: entry.replace(ROOT, ''), server: s });
   }
   const sizes = {};
@@ -109,7 +107,7 @@ async function measure(server, request) {
   try {
     for (const c of conns) await c.request(request);
     let left = options.requests;
-    const cpu0 = cpuSeconds(server.pid);
+    const cpu0 = cpuSeconds(server.pid).total;
     const t0 = performance.now();
     await Promise.all(
       conns.map(async (conn) => {
@@ -121,47 +119,15 @@ async function measure(server, request) {
       }),
     );
     const seconds = (performance.now() - t0) / 1000;
-    const cpu = cpuSeconds(server.pid) - cpu0;
+    const cpu = cpuSeconds(server.pid).total - cpu0;
     return { cpuUs: (cpu / options.requests) * 1e6, rate: options.requests / seconds };
   } finally {
     conns.forEach((c) => c.close());
   }
 }
 
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the name and state.
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
-
-async function preload(port, start) {
-  for (let first = 0; first < DAY / FREQUENCY; first += 60) {
-    const parts = [];
-    for (let i = first; i < first + 60; i++) {
-      const ts = start + i * FREQUENCY;
-      parts.push(`cpu_load,cluster=bench,hostname=q0,type=node value=${(i % 50) * 0.25} ${ts}\n`);
-      for (let t = 0; t < HWTHREADS; t++) parts.push(`flops_any,cluster=bench,hostname=q0,type=hwthread,type-id=${t} value=${(i + t) % 13} ${ts}\n`);
-    }
-    const res = await roundTrip(port, writeRequest(port, 'bench', Buffer.from(parts.join(''))));
-    if (res.status !== 200) throw new Error(`preload: HTTP ${res.status}: ${res.body}`);
-  }
-}
-
 function startStore(storeDir, entry) {
-  mkdirSync(storeDir, { recursive: true });
-  const config = {
-    main: { addr: '127.0.0.1:0' },
-    metrics: METRIC_CONFIG,
-    'metric-store': {
-      'retention-in-memory': '48h',
-      'memory-cap': 0,
-      checkpoints: { 'file-format': 'wal', directory: join(storeDir, 'checkpoints') },
-      cleanup: { mode: 'delete' },
-    },
-  };
-  const configPath = join(storeDir, 'config.json');
-  writeFileSync(configPath, JSON.stringify(config));
+  const configPath = writeBenchConfig(storeDir);
   return startChild([...runtimeCommand(), ...options.nodeFlags, entry, '-config', configPath, '-loglevel', 'info'], storeDir);
 }
 
@@ -172,30 +138,6 @@ function runtimeCommand() {
     case 'deno': return [join(ROOT, 'node_modules/deno/deno'), 'run', '-A'];
     default: throw new Error(`unknown runtime ${options.runtime}: use node, bun or deno`);
   }
-}
-
-/** Resolves once the child logs "listening at HOST:PORT". */
-function startChild([cmd, ...args], cwd) {
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'pipe'] });
-  let stderr = '';
-  return new Promise((resolveStart, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const match = /listening at [^\s]*:(\d+)/.exec(stderr);
-      if (!match || child.port) return;
-      child.port = Number(match[1]);
-      resolveStart({
-        pid: child.pid,
-        port: child.port,
-        stop: () => new Promise((done) => {
-          if (child.exitCode !== null) return done();
-          child.once('exit', done);
-          child.kill('SIGTERM');
-        }),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${stderr}`)));
-  });
 }
 
 function parseArgs(argv) {

@@ -19,18 +19,17 @@
 // the server's: the share of the engine's in-process rate the server reaches
 // with the CPU to itself.
 
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { collectGarbage } from './lib/collect-garbage.mjs';
+import { cpuSeconds, startChild, writeBenchConfig } from './lib/bench-store.mjs';
 import { openConnection, writeRequest } from './lib/http-client.mjs';
 import { BULK_LINES, COLLECTOR_HOSTS, COLLECTOR_LINES, FREQUENCY, METRIC_CONFIG, STEPS_PER_BODY, bulkBody, collectorBody } from './lib/write-bodies.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** USER_HZ, the unit of /proc/<pid>/stat's times. */
-const TICKS = 100;
 
 const options = parseArgs(process.argv.slice(2));
 const dir = mkdtempSync(join(tmpdir(), 'ccms-write-cpu-'));
@@ -137,53 +136,9 @@ async function measure(server, bodies, connections) {
   }
 }
 
-function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const user = Number(fields[11]) / TICKS;
-  return { user, total: user + Number(fields[12]) / TICKS };
-}
-
 function startStore(storeDir, entry) {
-  mkdirSync(storeDir, { recursive: true });
-  const config = {
-    main: { addr: '127.0.0.1:0' },
-    metrics: METRIC_CONFIG,
-    'metric-store': {
-      'retention-in-memory': '48h',
-      'max-future-skew': '100000h',
-      'memory-cap': 0,
-      checkpoints: { 'file-format': 'wal', directory: join(storeDir, 'checkpoints') },
-      cleanup: { mode: 'delete' },
-    },
-  };
-  const configPath = join(storeDir, 'config.json');
-  writeFileSync(configPath, JSON.stringify(config));
+  const configPath = writeBenchConfig(storeDir);
   return startChild([process.execPath, ...options.nodeFlags, entry, '-config', configPath, '-loglevel', 'info'], storeDir);
-}
-
-/** Resolves once the child logs "listening at HOST:PORT". */
-function startChild([cmd, ...args], cwd) {
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'inherit', 'pipe'] });
-  let stderr = '';
-  return new Promise((resolveStart, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const match = /listening at [^\s]*:(\d+)/.exec(stderr);
-      if (!match || child.port) return;
-      child.port = Number(match[1]);
-      resolveStart({
-        pid: child.pid,
-        port: child.port,
-        stop: () => new Promise((done) => {
-          if (child.exitCode !== null) return done();
-          child.once('exit', done);
-          child.kill('SIGTERM');
-        }),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${stderr}`)));
-  });
 }
 
 function parseArgs(argv) {
