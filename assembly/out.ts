@@ -244,15 +244,23 @@ export function valueStats(values: usize, n: i32): void {
   statMax = mx;
 }
 
+/** Sets the statistics (read-stats.ts gathers them elsewhere). */
+export function setStats(count: i32, sum: f64, mn: f64, mx: f64): void {
+  statCount = count;
+  statSum = sum;
+  statMin = mn;
+  statMax = mx;
+}
+
 /** acc with lane 0 plus v's lane 0, then plus v's lane 1 (lane 1 of acc: anything). */
 // @ts-ignore: decorator
-@inline function addInOrder(acc: v128, v: v128): v128 {
+@inline export function addInOrder(acc: v128, v: v128): v128 {
   return f64x2.add(f64x2.add(acc, v), i64x2.shuffle(v, v, 1, 1));
 }
 
 /** Whether a lane equals m with other bits than m (only +0 against -0). */
 // @ts-ignore: decorator
-@inline function lanesSplit(v: v128, m: f64): bool {
+@inline export function lanesSplit(v: v128, m: f64): bool {
   if (m != 0) return false;
   const bits = reinterpret<i64>(m);
   const a = f64x2.extract_lane(v, 0);

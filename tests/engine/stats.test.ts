@@ -54,8 +54,8 @@ describe('statistics without data', () => {
       () => 3.5,
     ];
     for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 31, 64, 65, 100, 511, 513, 1500]) {
-      for (const missRate of [0, 0.1, 0.9]) {
-        const s = makeStore();
+      for (const [missRate, compression] of [[0, true], [0.1, true], [0.9, true], [0, false], [0.1, false], [0.9, false]] as const) {
+        const s = makeStore({ compression });
         const kind = kinds[n % kinds.length];
         const lines: string[] = [];
         for (let i = 0; i < n; i++) {
@@ -71,6 +71,8 @@ describe('statistics without data', () => {
         expect(pick(bare)).toEqual(pick(whole));
         // Scaled, and from a later slot (another alignment of the lanes).
         expect(pick(stats(s, T + 60, to, false, { 'scale-by': 3 }))).toEqual(pick(stats(s, T + 60, to, true, { 'scale-by': 3 })));
+        // Resampled (the statistics of the points LTTB keeps).
+        expect(pick(stats(s, T, to, false, { resolution: 180 }))).toEqual(pick(stats(s, T, to, true, { resolution: 180 })));
       }
     }
   });
