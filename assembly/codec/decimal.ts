@@ -275,6 +275,16 @@ export function writeDecimal(p: usize, n: i32): usize {
   return cur;
 }
 
+/** Eight delta values after the n in every lane of prev4 into q (see unpackDelta); returns the last n in every lane. */
+// @ts-ignore: decorator
+@inline function deltaEight(q: usize, from: usize, half: usize, s0: v128, m0: v128, s1: v128, m1: v128, high: v128, base4: v128, inv2: v128, prev4: v128): v128 {
+  const a = i32x4.add(prefixSum4(i32x4.add(unpack4Low(from, s0, m0, high), base4)), prev4);
+  const b = i32x4.add(prefixSum4(i32x4.add(unpack4Low(from + half, s1, m1, high), base4)), i32x4.shuffle(a, a, 3, 3, 3, 3));
+  v128.store(q, decimalValues4(a, inv2));
+  v128.store(q, decimalValues4(b, inv2), 16);
+  return i32x4.shuffle(b, b, 3, 3, 3, 3);
+}
+
 /** c values of a delta block of width w > 0 after prev into q; returns the last n. */
 // @ts-ignore: decorator
 @inline function unpackDelta(q: usize, area: usize, c: i32, w: i32, base: i64, prev: i64, inv: f64, end: usize): i64 {
@@ -295,15 +305,15 @@ export function writeDecimal(p: usize, n: i32): usize {
     const half = <usize>((4 * w) >> 3);
     let from = area;
     let prev4 = i32x4.splat(<i32>prev);
-    for (; j < stop; j += 8) {
-      const a = i32x4.add(prefixSum4(i32x4.add(unpack4Low(from, s0, m0, high), base4)), prev4);
-      const aLast = i32x4.shuffle(a, a, 3, 3, 3, 3);
-      const b = i32x4.add(prefixSum4(i32x4.add(unpack4Low(from + half, s1, m1, high), base4)), aLast);
-      from += <usize>w;
-      prev4 = i32x4.shuffle(b, b, 3, 3, 3, 3);
-      const at = q + (<usize>j << 2);
-      v128.store(at, decimalValues4(a, inv2));
-      v128.store(at, decimalValues4(b, inv2), 16);
+    // Sixteen a turn, as in unpackFor.
+    for (; j + 16 <= stop; j += 16) {
+      prev4 = deltaEight(q + (<usize>j << 2), from, half, s0, m0, s1, m1, high, base4, inv2, prev4);
+      prev4 = deltaEight(q + (<usize>j << 2) + 32, from + <usize>w, half, s0, m0, s1, m1, high, base4, inv2, prev4);
+      from += <usize>(w << 1);
+    }
+    if (j < stop) {
+      prev4 = deltaEight(q + (<usize>j << 2), from, half, s0, m0, s1, m1, high, base4, inv2, prev4);
+      j += 8;
     }
     cur = <i64>i32x4.extract_lane(prev4, 0);
   }
