@@ -156,26 +156,116 @@ export let statSum: f64 = 0;
 export let statMin: f64 = 0;
 export let statMax: f64 = 0;
 
-/** Only the statistics of values[0..n) (see statCount). */
+/**
+ * Only the statistics of values[0..n) (see statCount), eight values a turn.
+ * The sum stays one chain of additions in slot order, in lane 0 of `acc`
+ * (lane 1 gathers what it may: it is never read). A stretch of 64 is added
+ * as it comes; when that makes the sum NaN (a missing value, or infinities
+ * that cancel) the stretch is added again with its NaN lanes zeroed and
+ * counted out: +0 leaves any sum but -0 as it was, and a sum that starts at
+ * +0 is never -0. The minimum and maximum run per lane (NaN never wins a
+ * comparison). In slot order, `x < mn ? x : mn` keeps the first value equal
+ * to the minimum, and so does each lane's chain of pmin. Where the two lanes
+ * end on equal values of different bits (+0 and -0) the order across lanes
+ * matters, and the scalar loop decides.
+ */
 export function valueStats(values: usize, n: i32): void {
+  let acc = f64x2.splat(0);
+  let lo = f64x2.splat(f64.MAX_VALUE);
+  let hi = f64x2.splat(-f64.MAX_VALUE);
   let count = 0;
-  let sum: f64 = 0;
-  let mn = f64.MAX_VALUE;
-  let mx = -f64.MAX_VALUE;
-  for (let i = 0; i < n; i++) {
-    const x = load<f64>(values + (<usize>i << 3));
-    if (isNaN(x)) continue;
-    count++;
-    sum += x;
-    // Reads never yield -0 (they add to 0), so comparisons pick what
-    // min() and max() would, for less than those cost in WASM engines.
-    mn = x < mn ? x : mn;
-    mx = x > mx ? x : mx;
+  let j = 0;
+  for (; j + 64 <= n; j += 64) {
+    const before = acc;
+    const stretch = values + (<usize>j << 3);
+    for (let k: usize = 0; k < 64 << 3; k += 64) {
+      const p = stretch + k;
+      const a = v128.load(p);
+      const b = v128.load(p, 16);
+      const c = v128.load(p, 32);
+      const d = v128.load(p, 48);
+      // The running minimum on the left: pmin(x, NaN) is x, pmin(NaN, x) NaN.
+      lo = f64x2.pmin(f64x2.pmin(f64x2.pmin(f64x2.pmin(lo, a), b), c), d);
+      hi = f64x2.pmax(f64x2.pmax(f64x2.pmax(f64x2.pmax(hi, a), b), c), d);
+      acc = addInOrder(acc, a);
+      acc = addInOrder(acc, b);
+      acc = addInOrder(acc, c);
+      acc = addInOrder(acc, d);
+    }
+    if (!isNaN(f64x2.extract_lane(acc, 0))) {
+      count += 64;
+      continue;
+    }
+    acc = before;
+    // Minus the count of present values, per lane (a present lane's mask is -1).
+    let counted = i64x2.splat(0);
+    for (let k: usize = 0; k < 64 << 3; k += 16) {
+      const a = v128.load(stretch + k);
+      const present = f64x2.eq(a, a);
+      acc = addInOrder(acc, v128.and(a, present));
+      counted = i64x2.add(counted, present);
+    }
+    count -= <i32>(i64x2.extract_lane(counted, 0) + i64x2.extract_lane(counted, 1));
+  }
+  let counted = i64x2.splat(0);
+  for (; j + 2 <= n; j += 2) {
+    const a = v128.load(values + (<usize>j << 3));
+    lo = f64x2.pmin(lo, a);
+    hi = f64x2.pmax(hi, a);
+    const present = f64x2.eq(a, a);
+    acc = addInOrder(acc, v128.and(a, present));
+    counted = i64x2.add(counted, present);
+  }
+  count -= <i32>(i64x2.extract_lane(counted, 0) + i64x2.extract_lane(counted, 1));
+  let sum = f64x2.extract_lane(acc, 0);
+  let mn = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
+  let mx = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  if (j > 0 && (lanesSplit(lo, mn) || lanesSplit(hi, mx))) {
+    mn = f64.MAX_VALUE;
+    mx = -f64.MAX_VALUE;
+    for (let i = 0; i < j; i++) {
+      const x = load<f64>(values + (<usize>i << 3));
+      mn = x < mn ? x : mn;
+      mx = x > mx ? x : mx;
+    }
+  }
+  if (j < n) {
+    const x = load<f64>(values + (<usize>j << 3));
+    if (!isNaN(x)) {
+      count++;
+      sum += x;
+      mn = x < mn ? x : mn;
+      mx = x > mx ? x : mx;
+    }
   }
   statCount = count;
   statSum = sum;
   statMin = mn;
   statMax = mx;
+}
+
+/** Sets the statistics (read-stats.ts gathers them elsewhere). */
+export function setStats(count: i32, sum: f64, mn: f64, mx: f64): void {
+  statCount = count;
+  statSum = sum;
+  statMin = mn;
+  statMax = mx;
+}
+
+/** acc with lane 0 plus v's lane 0, then plus v's lane 1 (lane 1 of acc: anything). */
+// @ts-ignore: decorator
+@inline export function addInOrder(acc: v128, v: v128): v128 {
+  return f64x2.add(f64x2.add(acc, v), i64x2.shuffle(v, v, 1, 1));
+}
+
+/** Whether a lane equals m with other bits than m (only +0 against -0). */
+// @ts-ignore: decorator
+@inline export function lanesSplit(v: v128, m: f64): bool {
+  if (m != 0) return false;
+  const bits = reinterpret<i64>(m);
+  const a = f64x2.extract_lane(v, 0);
+  const b = f64x2.extract_lane(v, 1);
+  return (a == 0 && reinterpret<i64>(a) != bits) || (b == 0 && reinterpret<i64>(b) != bits);
 }
 
 /**

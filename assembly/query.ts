@@ -15,6 +15,7 @@ import {
   readTo,
 } from "./read";
 import { ensure, Region } from "./scratch";
+import { readStatsFinish, readStatsStart, readStatsStop } from "./read-stats";
 
 // Selector elements: (u32 kind, u32 nNames, u32 firstName); names: (u32 ptr, u32 len).
 const ELEM_STRING: u32 = 0;
@@ -205,7 +206,11 @@ function answerSelector(): bool {
     writeErrorEntry(R_NO_MEMORY);
     return true;
   }
+  // One series, statistics and no data: they are gathered as it is read.
+  const gathered = withStats && !withData && nHeads == 1;
+  readStatsStart(gathered);
   const r = readAggregate(heads.ptr, nHeads, qMetric, reqFrom, reqTo);
+  readStatsStop();
   if (r == R_OK) pointsRead += <i64>nHeads * <i64>dataLen;
   if (r == R_NOT_FOUND) return false;
   if (r != R_OK) {
@@ -272,7 +277,8 @@ function answerSelector(): bool {
     writeValues(values, n, scaled ? scale : 1, <i32>pad);
     writeAscii('],');
   } else if (withStats) {
-    valueStats(values, n);
+    if (gathered && lr != LTTB_DONE) readStatsFinish(values, n);
+    else valueStats(values, n);
   }
   writeEntryTail(from, to, resolution, scaled ? scale : 1);
   return true;

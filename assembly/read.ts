@@ -5,6 +5,7 @@ import { compressionOn, runEnd, valueRun } from "./seal";
 import { addValues, rollupBudget, rollupSums, sealedGroup } from "./rollup";
 import { AGG_AVG, AGG_SUM, metricAgg, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
+import { addValuesStats, readStatsOn } from "./read-stats";
 
 export const R_OK: i32 = 0;
 export const R_NOT_FOUND: i32 = 1;
@@ -100,7 +101,8 @@ function readSeries(head: usize, from: i64, to: i64, f: i64, first: bool, limit:
         // A page of a raw chunk, or the rest of a sealed one decoded.
         const src = valueRun(b, k, kEnd);
         const runStop = runEnd;
-        addValues(src, dataAt(i), runStop - k, first);
+        if (readStatsOn) addValuesStats(src, dataAt(i), runStop - k);
+        else addValues(src, dataAt(i), runStop - k, first);
         i += runStop - k;
         k = runStop;
       }

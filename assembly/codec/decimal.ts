@@ -17,7 +17,7 @@ import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exp
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 import { packNarrow, packWide } from "./decimal-pack";
 import { PACK_SLACK, packNarrowOr } from "./pack-or";
-import { decimalValues4, prefixSum4, SIMD_MAX_WIDTH, simdFields, unpack4, unpackTable } from "./unpack";
+import { decimalValues4, lowMultipliers, prefixSum4, SIMD_MAX_WIDTH, simdFields, unpack4Low, unpackTable } from "./unpack";
 
 export const CODEC_DECIMAL: i32 = 3;
 
@@ -228,6 +228,15 @@ export function writeDecimal(p: usize, n: i32, limit: usize): usize {
   return lowest >= <i64>i32.MIN_VALUE && highest <= <i64>i32.MAX_VALUE;
 }
 
+/** Eight FOR values into q from the fields at `from` (see unpackFor). */
+// @ts-ignore: decorator
+@inline function forEight(q: usize, from: usize, half: usize, s0: v128, m0: v128, s1: v128, m1: v128, high: v128, base4: v128, inv2: v128): void {
+  const a = i32x4.add(unpack4Low(from, s0, m0, high), base4);
+  const b = i32x4.add(unpack4Low(from + half, s1, m1, high), base4);
+  v128.store(q, decimalValues4(a, inv2));
+  v128.store(q, decimalValues4(b, inv2), 16);
+}
+
 /** c values of a FOR block of width w > 0 into q; returns the last n. */
 // @ts-ignore: decorator
 @inline function unpackFor(q: usize, area: usize, c: i32, w: i32, base: i64, inv: f64, end: usize): i64 {
@@ -239,17 +248,25 @@ export function writeDecimal(p: usize, n: i32, limit: usize): usize {
     const even = unpackTable(w, 0);
     const odd = unpackTable(w, 1);
     const s0 = v128.load(even);
-    const m0 = v128.load(even, 16);
+    const m0 = lowMultipliers(v128.load(even, 16), w);
     const s1 = v128.load(odd);
-    const m1 = v128.load(odd, 16);
+    const m1 = lowMultipliers(v128.load(odd, 16), w);
+    const high = i32x4.splat(<i32>(<u32>mask << 7));
     const base4 = i32x4.splat(<i32>base);
     const inv2 = f64x2.splat(inv);
-    for (; j < stop; j += 8) {
-      const a = i32x4.add(unpack4(area, j, w, s0, m0), base4);
-      const b = i32x4.add(unpack4(area, j + 4, w, s1, m1), base4);
-      const at = q + (<usize>j << 2);
-      v128.store(at, decimalValues4(a, inv2));
-      v128.store(at, decimalValues4(b, inv2), 16);
+    // Eight fields are w bytes: the groups at j and j + 4 start at bytes jw/8 and jw/8 + 4w/8.
+    const half = <usize>((4 * w) >> 3);
+    let from = area;
+    // Sixteen a turn: a loop body this large V8 leaves as it is (unrolling a
+    // smaller one, it recomputed the splats above in every other copy).
+    for (; j + 16 <= stop; j += 16) {
+      forEight(q + (<usize>j << 2), from, half, s0, m0, s1, m1, high, base4, inv2);
+      forEight(q + (<usize>j << 2) + 32, from + <usize>w, half, s0, m0, s1, m1, high, base4, inv2);
+      from += <usize>(w << 1);
+    }
+    if (j < stop) {
+      forEight(q + (<usize>j << 2), from, half, s0, m0, s1, m1, high, base4, inv2);
+      j += 8;
     }
     if (j == c) return base + <i64>unpackAt(area, <u32>((c - 1) * w), mask, end);
   }
@@ -266,6 +283,16 @@ export function writeDecimal(p: usize, n: i32, limit: usize): usize {
   return cur;
 }
 
+/** Eight delta values after the n in every lane of prev4 into q (see unpackDelta); returns the last n in every lane. */
+// @ts-ignore: decorator
+@inline function deltaEight(q: usize, from: usize, half: usize, s0: v128, m0: v128, s1: v128, m1: v128, high: v128, base4: v128, inv2: v128, prev4: v128): v128 {
+  const a = i32x4.add(prefixSum4(i32x4.add(unpack4Low(from, s0, m0, high), base4)), prev4);
+  const b = i32x4.add(prefixSum4(i32x4.add(unpack4Low(from + half, s1, m1, high), base4)), i32x4.shuffle(a, a, 3, 3, 3, 3));
+  v128.store(q, decimalValues4(a, inv2));
+  v128.store(q, decimalValues4(b, inv2), 16);
+  return i32x4.shuffle(b, b, 3, 3, 3, 3);
+}
+
 /** c values of a delta block of width w > 0 after prev into q; returns the last n. */
 // @ts-ignore: decorator
 @inline function unpackDelta(q: usize, area: usize, c: i32, w: i32, base: i64, prev: i64, inv: f64, end: usize): i64 {
@@ -277,20 +304,24 @@ export function writeDecimal(p: usize, n: i32, limit: usize): usize {
     const even = unpackTable(w, 0);
     const odd = unpackTable(w, 1);
     const s0 = v128.load(even);
-    const m0 = v128.load(even, 16);
+    const m0 = lowMultipliers(v128.load(even, 16), w);
     const s1 = v128.load(odd);
-    const m1 = v128.load(odd, 16);
+    const m1 = lowMultipliers(v128.load(odd, 16), w);
+    const high = i32x4.splat(<i32>(<u32>mask << 7));
     const base4 = i32x4.splat(<i32>base);
     const inv2 = f64x2.splat(inv);
+    const half = <usize>((4 * w) >> 3);
+    let from = area;
     let prev4 = i32x4.splat(<i32>prev);
-    for (; j < stop; j += 8) {
-      const a = i32x4.add(prefixSum4(i32x4.add(unpack4(area, j, w, s0, m0), base4)), prev4);
-      const aLast = i32x4.shuffle(a, a, 3, 3, 3, 3);
-      const b = i32x4.add(prefixSum4(i32x4.add(unpack4(area, j + 4, w, s1, m1), base4)), aLast);
-      prev4 = i32x4.shuffle(b, b, 3, 3, 3, 3);
-      const at = q + (<usize>j << 2);
-      v128.store(at, decimalValues4(a, inv2));
-      v128.store(at, decimalValues4(b, inv2), 16);
+    // Sixteen a turn, as in unpackFor.
+    for (; j + 16 <= stop; j += 16) {
+      prev4 = deltaEight(q + (<usize>j << 2), from, half, s0, m0, s1, m1, high, base4, inv2, prev4);
+      prev4 = deltaEight(q + (<usize>j << 2) + 32, from + <usize>w, half, s0, m0, s1, m1, high, base4, inv2, prev4);
+      from += <usize>(w << 1);
+    }
+    if (j < stop) {
+      prev4 = deltaEight(q + (<usize>j << 2), from, half, s0, m0, s1, m1, high, base4, inv2, prev4);
+      j += 8;
     }
     cur = <i64>i32x4.extract_lane(prev4, 0);
   }

@@ -61,6 +61,24 @@ function buildTables(): void {
   return v128.and(i32x4.shr_u(i32x4.mul(i8x16.swizzle(raw, swizzle), scale), <i32>(32 - <u32>w - shift)), fieldMask);
 }
 
+/**
+ * unpack4 for a loop that keeps its own pointer (`at`, the group's first
+ * byte) and a fixed shift: `low` (lowMultipliers) puts each field at bits
+ * 7..7+w, `high` (the width's mask at bit 7) drops what lay beside it, and
+ * the shift right is then by a constant (a variable one costs three more
+ * instructions on x64, and the address of the group two or three).
+ */
+// @ts-ignore: decorator
+@inline export function unpack4Low(at: usize, swizzle: v128, low: v128, high: v128): v128 {
+  return i32x4.shr_u(v128.and(i32x4.mul(i8x16.swizzle(v128.load(at), swizzle), low), high), 7);
+}
+
+/** A group table's multipliers (2^(32 - w - shift), w <= 25) made 2^(7 - shift), for unpack4Low. */
+// @ts-ignore: decorator
+@inline export function lowMultipliers(scale: v128, w: i32): v128 {
+  return i32x4.shr_u(scale, SIMD_MAX_WIDTH - w);
+}
+
 /** Bytes from a group's first byte that unpack4 reads. */
 // @ts-ignore: decorator
 @inline export const GROUP_LOAD: i32 = 16;

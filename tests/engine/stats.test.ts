@@ -1,7 +1,8 @@
 // behaviour.md section 4, with-stats: avg/min/max over the non-NaN values,
 // computed in 64 bits, null when there are none.
 import { describe, expect, it } from 'vitest';
-import { lp, makeStore, read } from './helpers.ts';
+import { lp, makeStore, queryJson, read } from './helpers.ts';
+import type { QueryRequest } from '../../src/engine/types.ts';
 
 const T = 1725620400;
 
@@ -31,5 +32,58 @@ describe('statistics', () => {
     const s = makeStore();
     s.ingest(lp(`cpu_load,cluster=c,hostname=h value=1 ${T}\ncpu_load,cluster=c,hostname=h value=3 ${T + 60}\n`), 'c', T);
     expect(read(s, 'c', 'h', 'cpu_load', T, T + 120, { 'scale-by': -2 })).toMatchObject({ data: [-2, -6], avg: -4, min: -2, max: -6 });
+  });
+});
+
+// valueStats (an answer without data) works four values a turn; writeValues
+// (with data) one at a time, in slot order. Both must give the same bits.
+describe('statistics without data', () => {
+  const pick = (r: any) => ({ avg: r.avg, min: r.min, max: r.max });
+  const stats = (s: any, from: number, to: number, withData: boolean, extra: Record<string, unknown> = {}) =>
+    queryJson(s, { cluster: 'c', from, to, 'with-data': withData, 'with-padding': false, queries: [{ metric: 'cpu_load', host: 'h', ...extra }] } as QueryRequest)
+      .results[0][0];
+
+  it('match the statistics written with the data, for every length and mix of values', () => {
+    let seed = 12345;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const kinds = [
+      () => Math.fround((rnd() - 0.5) * 200),
+      () => 0,
+      () => Math.fround(rnd() * 1e30),
+      () => -Math.fround(rnd() * 1e-30),
+      () => 3.5,
+    ];
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 31, 64, 65, 100, 511, 513, 1500]) {
+      for (const [missRate, compression] of [[0, true], [0.1, true], [0.9, true], [0, false], [0.1, false], [0.9, false]] as const) {
+        const s = makeStore({ compression });
+        const kind = kinds[n % kinds.length];
+        const lines: string[] = [];
+        for (let i = 0; i < n; i++) {
+          if (i > 0 && rnd() < missRate) continue;
+          const v = rnd() < 0.3 ? kinds[Math.floor(rnd() * kinds.length)]() : kind();
+          lines.push(`cpu_load,cluster=c,hostname=h value=${v} ${T + i * 60}`);
+        }
+        s.ingest(lp(lines.join('\n')), 'c', T);
+        const to = T + n * 60;
+        const whole = stats(s, T, to, true);
+        const bare = stats(s, T, to, false);
+        expect(bare.data).toBeUndefined();
+        expect(pick(bare)).toEqual(pick(whole));
+        // Scaled, and from a later slot (another alignment of the lanes).
+        expect(pick(stats(s, T + 60, to, false, { 'scale-by': 3 }))).toEqual(pick(stats(s, T + 60, to, true, { 'scale-by': 3 })));
+        // Resampled (the statistics of the points LTTB keeps).
+        expect(pick(stats(s, T, to, false, { resolution: 180 }))).toEqual(pick(stats(s, T, to, true, { resolution: 180 })));
+      }
+    }
+  });
+
+  it('of a series of zeros and missing slots is zero, and null with no values at all', () => {
+    const s = makeStore();
+    const lines = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? '' : `cpu_load,cluster=c,hostname=h value=${i % 2 ? '-0' : '0'} ${T + i * 60}`)).filter(Boolean);
+    s.ingest(lp(lines.join('\n')), 'c', T);
+    const r = stats(s, T, T + 40 * 60, false);
+    expect(pick(r)).toEqual({ avg: 0, min: 0, max: 0 });
+    expect(Object.is(r.min, 0) && Object.is(r.max, 0)).toBe(true);
+    expect(pick(stats(s, T + 41 * 60, T + 60 * 60, false))).toEqual({ avg: null, min: null, max: null });
   });
 });

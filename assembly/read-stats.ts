@@ -1,0 +1,114 @@
+// The statistics of a single series' read gathered while it is read: an
+// answer with stats and without data then needs no second pass over the
+// values (valueStats). readSeries stores 0 + v of each run's f32 values as
+// always, and adds each to the same state valueStats keeps, in slot order:
+// the sum in lane 0 of `acc` (a run that turns it NaN is added again from
+// what it stored, its NaN lanes zeroed and counted out), the minimum and
+// maximum per lane, each lane in slot order, a +0/-0 tie across lanes left
+// to the scalar loop (out.ts, valueStats, says why each is exact). Missing
+// slots readSeries fills with NaN are skipped, as valueStats skips them.
+import { addInOrder, lanesSplit, setStats } from "./out";
+
+/** Set by the query for the next read: gather the statistics on the way. */
+export let readStatsOn = false;
+let acc: v128 = f64x2.splat(0);
+let lo: v128 = f64x2.splat(0);
+let hi: v128 = f64x2.splat(0);
+let count: i32 = 0;
+
+export function readStatsStart(on: bool): void {
+  readStatsOn = on;
+  acc = f64x2.splat(0);
+  lo = f64x2.splat(f64.MAX_VALUE);
+  hi = f64x2.splat(-f64.MAX_VALUE);
+  count = 0;
+}
+
+/** addValues(src, dst, n, true) and the statistics of the values stored. */
+export function addValuesStats(src: usize, dst: usize, n: i32): void {
+  const zero = f64x2.splat(0);
+  const start = dst;
+  const before = acc;
+  let a = acc;
+  let l = lo;
+  let h = hi;
+  let s = 0;
+  for (; s + 8 <= n; s += 8) {
+    const v = v128.load(src);
+    const w = v128.load(src, 16);
+    const x0 = f64x2.add(zero, f64x2.promote_low_f32x4(v));
+    const x1 = f64x2.add(zero, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+    const x2 = f64x2.add(zero, f64x2.promote_low_f32x4(w));
+    const x3 = f64x2.add(zero, f64x2.promote_low_f32x4(i32x4.shuffle(w, w, 2, 3, 0, 1)));
+    v128.store(dst, x0);
+    v128.store(dst, x1, 16);
+    v128.store(dst, x2, 32);
+    v128.store(dst, x3, 48);
+    l = f64x2.pmin(f64x2.pmin(f64x2.pmin(f64x2.pmin(l, x0), x1), x2), x3);
+    h = f64x2.pmax(f64x2.pmax(f64x2.pmax(f64x2.pmax(h, x0), x1), x2), x3);
+    a = addInOrder(addInOrder(addInOrder(addInOrder(a, x0), x1), x2), x3);
+    src += 32;
+    dst += 64;
+  }
+  for (; s + 4 <= n; s += 4) {
+    const v = v128.load(src);
+    const x0 = f64x2.add(zero, f64x2.promote_low_f32x4(v));
+    const x1 = f64x2.add(zero, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+    v128.store(dst, x0);
+    v128.store(dst, x1, 16);
+    l = f64x2.pmin(f64x2.pmin(l, x0), x1);
+    h = f64x2.pmax(f64x2.pmax(h, x0), x1);
+    a = addInOrder(addInOrder(a, x0), x1);
+    src += 16;
+    dst += 32;
+  }
+  if (isNaN(f64x2.extract_lane(a, 0))) {
+    a = before;
+    let counted = i64x2.splat(0);
+    for (let k: usize = 0; k < <usize>s << 3; k += 16) {
+      const x = v128.load(start + k);
+      const present = f64x2.eq(x, x);
+      a = addInOrder(a, v128.and(x, present));
+      counted = i64x2.add(counted, present);
+    }
+    count -= <i32>(i64x2.extract_lane(counted, 0) + i64x2.extract_lane(counted, 1));
+  } else {
+    count += s;
+  }
+  for (; s < n; s++) {
+    const x = 0.0 + <f64>load<f32>(src);
+    store<f64>(dst, x);
+    src += 4;
+    dst += 8;
+    if (isNaN(x)) continue;
+    const x2 = f64x2.splat(x);
+    l = f64x2.pmin(l, x2);
+    h = f64x2.pmax(h, x2);
+    a = f64x2.add(a, x2);
+    count++;
+  }
+  acc = a;
+  lo = l;
+  hi = h;
+}
+
+/** Ends the gathering after the read (the statistics stay for readStatsFinish). */
+export function readStatsStop(): void {
+  readStatsOn = false;
+}
+
+/** After readStatsStop: statCount and the others as valueStats(data, n) would set them. */
+export function readStatsFinish(values: usize, n: i32): void {
+  let mn = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
+  let mx = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  if (lanesSplit(lo, mn) || lanesSplit(hi, mx)) {
+    mn = f64.MAX_VALUE;
+    mx = -f64.MAX_VALUE;
+    for (let i = 0; i < n; i++) {
+      const x = load<f64>(values + (<usize>i << 3));
+      mn = x < mn ? x : mn;
+      mx = x > mx ? x : mx;
+    }
+  }
+  setStats(count, f64x2.extract_lane(acc, 0), mn, mx);
+}
