@@ -54,10 +54,13 @@ export function allocInit(limitBytes: u64): void {
 function grow(needEnd: u64): bool {
   if (needEnd > HARD_LIMIT) return false;
   const have = heapEnd;
-  // Grow by at least 1/64 of what we hold (min 1 MiB): few grow calls, little slack.
+  // Grow by at least 1/32 of what we hold (min 8 MiB): every grow makes V8
+  // count the whole memory as new external memory and run a full collection
+  // (one every ~20 ms under collector writes to a young store with 1 MiB
+  // steps). Pages grown but not yet written cost address space, not RSS.
   let want = needEnd - have;
-  let step = have >> 6;
-  if (step < 0x10_0000) step = 0x10_0000;
+  let step = have >> 5;
+  if (step < 0x80_0000) step = 0x80_0000;
   if (want < step) want = step;
   if (have + want > HARD_LIMIT) want = HARD_LIMIT - have;
   const pages = <i32>((want + 0xffff) >> 16);

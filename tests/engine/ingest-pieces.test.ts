@@ -150,8 +150,9 @@ describe('a body in pieces', () => {
     expect(beyondData(whole)[0]).toBeGreaterThan(body.length);
     const pieced = makeStore({ shards: 3, wal: true });
     for (let round = 0; round < 3; round++) expect(pieced.ingest(body, 'fritz', T).accepted).toBe(300_000);
-    // Input 4 MiB, outboxes 2 x 2 MiB, WAL records 4 MiB, the rest small: 16 MiB in the parsing shard.
-    for (const bytes of beyondData(pieced)) expect(bytes).toBeLessThanOrEqual(16 * MiB);
+    // Input 4 MiB, outboxes 2 x 2 MiB, WAL records 4 MiB, the rest small: 16 MiB in the parsing shard,
+    // plus at most one grow step (8 MiB while memory is small, alloc.ts) grown but not yet written.
+    for (const bytes of beyondData(pieced)) expect(bytes).toBeLessThanOrEqual(24 * MiB);
   });
 
   it('reads a body in chunks as the buffer the chunks make end to end', () => {
