@@ -151,8 +151,12 @@ export function formatF32(at: usize, x: f32): usize {
   if (s - 10 <= 33 - 10) {
     const mant = bits & 0x7fffff;
     const n = <u64>(mant | 0x800000) * 1000;
-    const r = roundShift(n, s);
-    if (readsBack(r, n, s, 1000, mant == 0)) {
+    // Rounded half up: at a tie |d| = 2^(s-1) >= 512 reads back either way
+    // round, so ties to even (roundShift) is not needed here. readsBack as
+    // one unsigned range test: -500 < d < 500, or -250 < d at a power of two.
+    const r = (n + (<u64>1 << (<u64>s - 1))) >> s;
+    const lo: u64 = mant == 0 ? 249 : 499;
+    if ((r << s) - n + lo < lo + 500) {
       store<u8>(at, 45);
       const v = <u32>r;
       const ip = v / 1000;
