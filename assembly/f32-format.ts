@@ -125,6 +125,14 @@ function putFraction(p: usize, m: u32, s: u32, lopsided: bool): usize {
     store<u16>(p, <u16>select<u32>(pair >> 8, pair, one));
     return p + 2 - <usize>one;
   }
+  if (v < 10000) {
+    // Three or four digits (clock rates, gigabytes) as one 4-byte store.
+    const hi = v / 100;
+    const text = <u32>load<u16>(DIGIT_PAIRS + (<usize>hi << 1)) | (<u32>load<u16>(DIGIT_PAIRS + (<usize>(v - hi * 100) << 1)) << 16);
+    const three = v < 1000;
+    store<u32>(p, text >> (<u32>three << 3));
+    return p + 4 - <usize>three;
+  }
   return putUint32(p, v);
 }
 
