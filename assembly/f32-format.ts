@@ -125,6 +125,14 @@ function putFraction(p: usize, m: u32, s: u32, lopsided: bool): usize {
     store<u16>(p, <u16>select<u32>(pair >> 8, pair, one));
     return p + 2 - <usize>one;
   }
+  if (v < 10000) {
+    // Three or four digits (clock rates, gigabytes) as one 4-byte store.
+    const hi = v / 100;
+    const text = <u32>load<u16>(DIGIT_PAIRS + (<usize>hi << 1)) | (<u32>load<u16>(DIGIT_PAIRS + (<usize>(v - hi * 100) << 1)) << 16);
+    const three = v < 1000;
+    store<u32>(p, text >> (<u32>three << 3));
+    return p + 4 - <usize>three;
+  }
   return putUint32(p, v);
 }
 
@@ -151,8 +159,12 @@ export function formatF32(at: usize, x: f32): usize {
   if (s - 10 <= 33 - 10) {
     const mant = bits & 0x7fffff;
     const n = <u64>(mant | 0x800000) * 1000;
-    const r = roundShift(n, s);
-    if (readsBack(r, n, s, 1000, mant == 0)) {
+    // Rounded half up: at a tie |d| = 2^(s-1) >= 512 reads back either way
+    // round, so ties to even (roundShift) is not needed here. readsBack as
+    // one unsigned range test: -500 < d < 500, or -250 < d at a power of two.
+    const r = (n + (<u64>1 << (<u64>s - 1))) >> s;
+    const lo: u64 = mant == 0 ? 249 : 499;
+    if ((r << s) - n + lo < lo + 500) {
       store<u8>(at, 45);
       const v = <u32>r;
       const ip = v / 1000;

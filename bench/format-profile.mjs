@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// The engine's JSON formatting of values alone (formatFloats: the loop of
+// writeValueRange less its statistics), one build against another, on
+// 1,440-point series of bench/data/generator.mjs's realistic shapes.
+//
+//   node bench/format-profile.mjs [--builds A,B] [--reps 300]   # callgrind: instructions a value
+//   node bench/format-profile.mjs --time [--builds A,B] [--rounds 12] [--reps 2000]  # ns a value, interleaved
+//
+// A build is a directory holding build/engine.wasm (default: this checkout).
+// Every build must print the same bytes for every series (checked first).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seriesValues } from './data/generator.mjs';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const builds = opt('--builds', ROOT).split(',').map((d) => resolve(d));
+const inner = args.includes('--inner');
+const time = args.includes('--time');
+const reps = Number(opt('--reps', time ? 2000 : 300));
+const rounds = Number(opt('--rounds', 12));
+const N = 1440;
+const KINDS = ['percent-busy', 'percent-small', 'load', 'memory-gb', 'clock', 'ipc', 'flops', 'bandwidth', 'net-rate', 'integer'];
+
+function setUp() {
+  const series = KINDS.map((k) => [k, seriesValues(k, N, 7)]);
+  const cases = [];
+  const want = new Map();
+  builds.forEach((dir, b) => {
+    const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(dir, 'build/engine.wasm'))), {}).exports;
+    if (!x.init(0, 1, 65536, 0)) throw new Error('engine init failed');
+    for (const [kind, values] of series) {
+      const run = () => {
+        const p = x.ioBuffer(values.byteLength) >>> 0;
+        new Float32Array(x.memory.buffer, p, values.length).set(values);
+        x.formatFloats(values.length, 0);
+      };
+      run();
+      const text = Buffer.from(new Uint8Array(x.memory.buffer, x.responsePtr() >>> 0, x.responseLength() >>> 0)).toString();
+      if (!want.has(kind)) want.set(kind, text);
+      else if (want.get(kind) !== text) throw new Error(`build ${dir} formats ${kind} differently`);
+      cases.push({ label: `${kind} | build ${b}`, run });
+    }
+  });
+  return cases;
+}
+
+if (inner) {
+  const cases = setUp();
+  for (const c of cases) for (let i = 0; i < 300; i++) c.run();
+  const slots = new Array(reps).fill(0);
+  for (const c of cases) slots.findLastIndex(() => (c.run(), false));
+  process.stdout.write(JSON.stringify(cases.map((c) => c.label)));
+} else if (!time) {
+  const dir = mkdtempSync(join(tmpdir(), 'format-callgrind-'));
+  try {
+    const r = spawnSync('valgrind', [
+      '--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.out')}`, '--collect-atstart=no',
+      '--toggle-collect=Builtins_ArrayPrototypeFindLastIndex', '--dump-after=Builtins_ArrayPrototypeFindLastIndex',
+      process.execPath, '--no-liftoff', fileURLToPath(import.meta.url), '--inner', '--builds', builds.join(','), '--reps', String(reps),
+    ], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-2000)}`);
+    const labels = JSON.parse(r.stdout);
+    const dumps = readdirSync(dir).filter((f) => /^cg\.out\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+    console.log(`instructions a value (callgrind, ${reps} x ${N} values a case, the copy in included)\n`);
+    console.log('| shape | build | instructions |\n|---|---|---:|');
+    dumps.forEach((f, i) => {
+      const total = Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))[1]);
+      const [kind, build] = labels[i].split(' | ');
+      console.log(`| ${kind} | ${build} | ${(total / reps / N).toFixed(1)} |`);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else {
+  const cases = setUp();
+  const times = cases.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    cases.forEach((c, i) => {
+      const t = process.hrtime.bigint();
+      for (let k = 0; k < reps; k++) c.run();
+      times[i].push(Number(process.hrtime.bigint() - t) / reps / N);
+    });
+  }
+  const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+  console.log(`ns a value, median of ${rounds} interleaved rounds of ${reps}\n\n| shape | build | ns |\n|---|---|---:|`);
+  cases.forEach((c, i) => console.log(`| ${c.label} | ${med(times[i]).toFixed(2)} |`));
+}
