@@ -20,14 +20,8 @@
 import type { WalAppend } from './types.ts';
 import { EngineMemoryError, type Shard } from './shard.ts';
 
-/**
- * Bytes an arena keeps for the next call at most (a body whose parts need more
- * gets buffers of its own beyond it). Small: what it holds stays resident for
- * good, while buffers of their own are freed by the next collections. 32 MiB
- * (a bulk body's records in the arena) cost 0.5 bytes of RSS a sample after a
- * 100 M-sample fill (bench/memory.bench.mjs: 2.52 against 2.06 at 4 MiB).
- */
-export const WAL_ARENA_MAX_BYTES = 4 * 2 ** 20;
+/** Bytes an arena keeps for the next call at most (a body whose parts need more gets buffers of its own beyond it). */
+export const WAL_ARENA_MAX_BYTES = 32 * 2 ** 20;
 const WAL_ARENA_MIN_BYTES = 2 ** 20;
 
 /**
