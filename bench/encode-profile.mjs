@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { METRICS, seriesValues } from './data/generator.mjs';
+import { option } from './lib/args.mjs';
 
 const args = process.argv.slice(2);
-const opt = (k, d) => (args.includes(k) ? args[args.indexOf(k) + 1] : d);
+const opt = (k, d) => option(args, k, d);
 const builds = opt('--builds', fileURLToPath(new URL('../build/engine.wasm', import.meta.url))).split(',');
 const hosts = Number(opt('--hosts', 4));
 const top = Number(opt('--top', 0));

@@ -14,13 +14,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seriesValues } from './data/generator.mjs';
+import { option } from './lib/args.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
+const opt = (name, dflt) => option(args, name, dflt);
 const builds = opt('--builds', ROOT).split(',').map((d) => resolve(d));
 const inner = args.includes('--inner');
 const time = args.includes('--time');
