@@ -27,13 +27,12 @@
 // Prints Markdown tables. The reference Go cc-metric-store on this machine
 // (wrk, 8 connections): 757,000 lines/s, 3,400 and 1,900 queries/s.
 
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { DAY, preloadQueryHost, writeBenchConfig } from './lib/bench-store.mjs';
+import { DAY, preloadQueryHost, startChild, writeBenchConfig } from './lib/bench-store.mjs';
 import { collectGarbage } from './lib/collect-garbage.mjs';
 import { openConnection, queryRequest, roundTrip, writeRequest as clusterWriteRequest } from './lib/http-client.mjs';
 import { BULK_LINES, COLLECTOR_HOSTS, COLLECTOR_LINES, FREQUENCY, HWTHREADS, STEPS_PER_BODY, bulkBody, collectorBody } from './lib/write-bodies.mjs';
@@ -260,31 +259,7 @@ function serverCommand(runtime, script) {
 /** The CLI (or `script`, started with the same flags) with its own directory and config. */
 function startServer(runtime, dir, script = entry ?? (runtime === 'node' ? join(ROOT, 'dist/cli.js') : join(ROOT, 'src/cli.ts'))) {
   const configPath = writeBenchConfig(dir);
-  const [cmd, ...args] = serverCommand(runtime, script);
-  const child = spawn(cmd, [...args, '-config', configPath, '-loglevel', 'info'], { cwd: dir, stdio: ['ignore', 'inherit', 'pipe'] });
-  return listening(child);
-}
-
-/** Resolves with the port once `child` logs "listening at HOST:PORT". */
-function listening(child) {
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      const match = /listening at [^\s]*:(\d+)/.exec(stderr);
-      if (!match || child.port) return;
-      child.port = Number(match[1]);
-      resolve({
-        port: child.port,
-        stop: () =>
-          new Promise((done) => {
-            child.once('exit', done);
-            child.kill('SIGTERM');
-          }),
-      });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${stderr}`)));
-  });
+  return startChild([...serverCommand(runtime, script), '-config', configPath, '-loglevel', 'info'], dir);
 }
 
 /** Lines/s of the engine in-process on the bench's bodies, under `runtime` (bench/lib/engine-ingest.mjs). */
@@ -298,8 +273,7 @@ function engineIngest(runtime) {
 /** bench/lib/bare-server.mjs under `runtime`, answering `bytes` bytes. */
 function startBareServer(runtime, bytes, native) {
   const [cmd, ...args] = serverCommand(runtime, join(ROOT, 'bench/lib/bare-server.mjs'));
-  const child = spawn(cmd, [...args, String(bytes), ...(native ? ['--native'] : [])], { stdio: ['ignore', 'inherit', 'pipe'] });
-  return listening(child);
+  return startChild([cmd, ...args, String(bytes), ...(native ? ['--native'] : [])]);
 }
 
 // --- helpers ----------------------------------------------------------------
