@@ -99,6 +99,19 @@ function* xorWidths(): Generator<Uint32Array> {
   }
 }
 
+/** n around 2^30, where the encoder's narrow route (i32 copies, |n| < 2^30) ends, at every exponent. */
+function* narrowEdge(): Generator<Uint32Array> {
+  const r = rng(1030);
+  for (let e = 0; e <= 7; e++) {
+    for (const len of [512, 64, 20]) {
+      for (const spread of [4, 4000]) {
+        yield fill(len, () => f32bits((2 ** 30 + Math.floor((r() - 0.5) * spread)) / 10 ** e));
+        yield fill(len, () => f32bits(-(2 ** 30 + Math.floor((r() - 0.7) * spread)) / 10 ** e));
+      }
+    }
+  }
+}
+
 function* restorePieces(): Generator<Uint32Array> {
   let seed = 1;
   for (const kind of KINDS) {
@@ -119,6 +132,9 @@ describe('chunk codecs: the encoder writes the same bytes', () => {
   });
   it('XOR windows of every width, plain and masked', () => {
     expect(digestOf(xorWidths())).toEqual({ digest: '990c1ce33951ffedac200158b84ace6aa9fe29ebc87d57cd930864220f6b55cc', blocks: 618 });
+  });
+  it('n around 2^30 at every exponent', () => {
+    expect(digestOf(narrowEdge())).toEqual({ digest: '2db5e51d20ff085f6a297e4c9921d24b1c423778aa3171a0e34eaca5e5275d65', blocks: 272 });
   });
   it("the generator's metric kinds cut into chunks and pages as restore cuts them", () => {
     expect(digestOf(restorePieces())).toEqual({ digest: '3759b6caa25cfede8972bd5595480b418a31407ef11ec05815333fc592f90852', blocks: 2943 });
