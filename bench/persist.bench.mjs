@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { METRICS, seriesValues } from './data/generator.mjs';
+import { metricTable, realisticHost, sinesHost, SLOTS, T0 } from './lib/restore-hosts.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(repo, 'test-output');
@@ -31,36 +31,11 @@ const wasm = new WebAssembly.Module(readFileSync(join(repo, 'build/engine.wasm')
 const engineStore = (metrics, wal = true, compression = true) => P.Store.create(wasm, { metrics, wal, compression });
 const HOSTS = Number(process.argv[2] ?? 100);
 const ONLY_RESTORE = process.argv[3] === 'restore';
-const SLOTS = 720; // 12 h at 60 s
-const T0 = 1725620030;
-
 /** A host as a cluster node looks: 10 node metrics, 64 hwthreads x 8, 2 sockets x 4. */
+const hostLevel = sinesHost;
+/** The same tree as hostLevel, its values as collectors send them. */
+const realisticHostLevel = realisticHost;
 const benchSettings = (checkpointDir) => P.walStoreSettings(checkpointDir);
-
-function hostLevel(seed) {
-  const series = (k) => {
-    const values = new Float32Array(SLOTS);
-    for (let i = 0; i < SLOTS; i++) values[i] = (i % 97 === 13) ? NaN : Math.sin(seed + k + i / 50) * 100 + k;
-    return { frequency: 60, start: T0, values };
-  };
-  const level = (names, k0) => ({ metrics: new Map(names.map((n, j) => [n, series(k0 + j)])), children: new Map() });
-  const root = level(Array.from({ length: 10 }, (_, j) => `node_metric_${j}`), 0);
-  for (let t = 0; t < 64; t++) root.children.set(`hwthread${t}`, level(Array.from({ length: 8 }, (_, j) => `thread_metric_${j}`), 100 + t));
-  for (let s = 0; s < 2; s++) root.children.set(`socket${s}`, level(Array.from({ length: 4 }, (_, j) => `socket_metric_${j}`), 300 + s));
-  return root;
-}
-
-const NODE_KINDS = METRICS.filter((m) => m.level === 'node').map((m) => m.kind);
-const THREAD_KINDS = METRICS.filter((m) => m.level === 'hwthread').map((m) => m.kind);
-/** The same tree as hostLevel, its values as collectors send them (seriesValues: the metric's shape, NaN for not sent). */
-function realisticHostLevel(seed) {
-  const series = (kind, k) => ({ frequency: 60, start: T0, values: seriesValues(kind, SLOTS, seed * 1000 + k) });
-  const level = (names, kinds, k0) => ({ metrics: new Map(names.map((n, j) => [n, series(kinds[j % kinds.length], k0 + j)])), children: new Map() });
-  const root = level(Array.from({ length: 10 }, (_, j) => `node_metric_${j}`), NODE_KINDS, 0);
-  for (let t = 0; t < 64; t++) root.children.set(`hwthread${t}`, level(Array.from({ length: 8 }, (_, j) => `thread_metric_${j}`), THREAD_KINDS, 100 + 8 * t));
-  for (let s = 0; s < 2; s++) root.children.set(`socket${s}`, level(Array.from({ length: 4 }, (_, j) => `socket_metric_${j}`), THREAD_KINDS.slice(6), 700 + 4 * s));
-  return root;
-}
 
 /** Writes host h's .bin under root/fritz/n<h>, as the checkpointer leaves it. */
 async function writeBin(root, h, level) {
@@ -82,8 +57,6 @@ async function timeAsync(fn) {
 const mbs = (bytes, secs) => `${(bytes / 1e6 / secs).toFixed(0)} MB/s`;
 const line = (what, detail) => console.log(`${what.padEnd(44)} ${detail}`);
 
-const metricNames = [...Array.from({ length: 10 }, (_, j) => `node_metric_${j}`), ...Array.from({ length: 8 }, (_, j) => `thread_metric_${j}`), ...Array.from({ length: 4 }, (_, j) => `socket_metric_${j}`)];
-const metricTable = Object.fromEntries(metricNames.map((m) => [m, { frequency: 60, aggregation: 'avg' }]));
 const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
 
 /**

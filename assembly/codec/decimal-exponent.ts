@@ -46,6 +46,8 @@ export let narrow: bool = false;
 export const exceptionIndex: usize = memory.data(MAX_EXCEPTIONS << 1, 4);
 export const exceptionBits: usize = memory.data(MAX_EXCEPTIONS << 2, 4);
 export let exceptionCount: i32 = 0;
+/** convertAt's groups of sixteen stored as i32 only: their first slots (at most MAX_LEN / 16). */
+const fastStarts: usize = memory.data((MAX_LEN >> 4) << 1, 4);
 export let exponent: i32 = 0;
 /** The n before the first value (delta blocks start from it). */
 export let reference: i64 = 0;
@@ -199,12 +201,16 @@ export function toIntegers(src: usize, n: i32): bool {
 }
 
 /**
- * convertFour's first case without its branches: stores both copies of the
- * four n and returns a mask whose bits are all set exactly when all four
- * round-trip at e with |n| < 2^30 (then t's low word is n). -0, NaN and
- * infinities fail the round trip or the range (a NaN compares false). A
- * caller that sees a bit clear converts the same values again with
- * convertFour, which overwrites what this stored.
+ * convertFour's first case without its branches: stores the i32 copies of
+ * the four n (convertAt makes the f64 ones from them only when a chunk turns
+ * out not to be narrow, rarely) and returns a mask whose bits are all set
+ * when all four round-trip at e and |v| < `limit`, an f32 bound below which
+ * |n| < 2^30 for sure (then t's low word is n): one f32 test instead of two
+ * f64 ones on n. A value the bound is too strict for (within a millionth of
+ * 2^30 / 10^e) only takes convertFour's way, which stores the same n. -0,
+ * NaN and infinities fail the round trip or the bound (a NaN compares
+ * false). A caller that sees a bit clear converts the same values again
+ * with convertFour, which overwrites what this stored.
  */
 // @ts-ignore: decorator
 @inline function convertFourNarrow(p: usize, at: usize, scale: v128, inv: v128, magic: v128, limit: v128): v128 {
@@ -215,10 +221,7 @@ export function toIntegers(src: usize, n: i32): bool {
   const hi = f64x2.sub(tHi, magic);
   const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(lo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(hi, inv)), 0, 1, 4, 5);
   v128.store(narrowInts + (at >> 1), i32x4.shuffle(tLo, tHi, 0, 2, 4, 6));
-  v128.store(reals + at, lo);
-  v128.store(reals + at, hi, 16);
-  const inRange = v128.and(f64x2.lt(f64x2.abs(lo), limit), f64x2.lt(f64x2.abs(hi), limit));
-  return v128.and(i32x4.eq(back, v), inRange);
+  return v128.and(i32x4.eq(back, v), f32x4.lt(f32x4.abs(v), limit));
 }
 
 function convertAt(src: usize, n: i32, e: i32): bool {
@@ -230,9 +233,13 @@ function convertAt(src: usize, n: i32, e: i32): bool {
   let firstFit = -1;
   let last: f64 = 0;
   let allNarrow = true;
+  // Groups of sixteen whose f64 copies are not written yet (their first slots).
+  let fastCount = 0;
   let i = 0;
   const magic2 = f64x2.splat(MAGIC);
-  const narrow2 = f64x2.splat(NARROW_LIMIT);
+  // |v| below this: |v * 10^e| < (2^30 - 2) * (1 - 10^-6) (10^-e as an f64 is off by far
+  // less than that margin, the f32 rounding of the bound too), so |n| < 2^30.
+  const narrow2 = f32x4.splat(<f32>((NARROW_LIMIT - 2) * 0.999999 * inv));
   while (i < n) {
     // Sixteen at a time with one test, when all are narrow and fit (most
     // values of most chunks); otherwise the same values four at a time.
@@ -245,8 +252,10 @@ function convertAt(src: usize, n: i32, e: i32): bool {
       ok = v128.and(ok, convertFourNarrow(p + 48, at + 96, scale2, inv2, magic2, narrow2));
       if (i32x4.all_true(ok)) {
         if (firstFit < 0) firstFit = i;
+        store<u16>(fastStarts + (<usize>fastCount << 1), <u16>i);
+        fastCount++;
         i += 16;
-        last = load<f64>(reals + (<usize>(i - 1) << 3));
+        last = <f64>load<i32>(narrowInts + (<usize>(i - 1) << 2));
         continue;
       }
     }
@@ -283,17 +292,37 @@ function convertAt(src: usize, n: i32, e: i32): bool {
     }
   }
   if (firstFit < 0) return false;
-  const fill = load<f64>(reals + (<usize>firstFit << 3));
+  // Every slot from firstFit on holds its n in one copy at least: the i32 one
+  // for all of them while every n is narrow, else the f64 one once filled in.
+  if (!allNarrow) fillReals(fastCount);
+  const fill = allNarrow ? <f64>load<i32>(narrowInts + (<usize>firstFit << 2)) : load<f64>(reals + (<usize>firstFit << 3));
   for (let k = 0; k < firstFit; k++) {
     store<f64>(reals + (<usize>k << 3), fill);
     store<i32>(narrowInts + (<usize>k << 2), <i32><i64>fill);
   }
   // The n before the first, for the first delta: one step back along the
   // first two (a counter's first delta is then like the others).
-  const before = n > 1 ? 2 * fill - load<f64>(reals + 8) : fill;
+  const second = allNarrow ? <f64>load<i32>(narrowInts + 4) : load<f64>(reals + 8);
+  const before = n > 1 ? 2 * fill - second : fill;
   store<f64>(reals - 8, before);
   store<i32>(narrowInts - 4, <i32><i64>before);
   reference = <i64>before;
   narrow = allNarrow && before >= -NARROW_LIMIT && before < NARROW_LIMIT;
+  // The reference alone is wide: the plan and the writer take the f64 copies.
+  if (allNarrow && !narrow) fillReals(fastCount);
   return true;
+}
+
+/** The f64 copies of the groups of sixteen that convertFourNarrow stored as i32 only (exact: |n| < 2^30). */
+function fillReals(count: i32): void {
+  for (let k = 0; k < count; k++) {
+    const g = <usize>load<u16>(fastStarts + (<usize>k << 1));
+    const from = narrowInts + (g << 2);
+    const to = reals + (g << 3);
+    for (let q: usize = 0; q < 16; q += 4) {
+      const v = v128.load(from + (q << 2));
+      v128.store(to + (q << 3), f64x2.convert_low_i32x4_s(v));
+      v128.store(to + (q << 3), f64x2.convert_low_i32x4_s(i32x4.shuffle(v, v, 2, 3, 0, 1)), 16);
+    }
+  }
 }

@@ -27,45 +27,61 @@ export function packNarrowOr(q: usize, src: usize, c: i32, w: u32, base: i64, de
   let bits: u64 = 0;
   let j = 0;
   const w64 = <u64>w;
+  // Eight fields are w bytes, so every group of eight starts on a byte, w
+  // bytes after the one before: the byte offsets and shifts inside a group
+  // are the same for all groups, and a group waits on no running bit count
+  // (the chain of adds and shifts through every field bounded this loop).
+  // Each store holds its own fields and the bits of the byte it starts in
+  // that the store before left there; later stores overwrite the zeros
+  // past their fields.
   if (w <= 14) {
-    // Four fields joined: 4w <= 56 bits.
-    const fw = w64 << 2;
+    // Two halves of four fields joined (4w <= 56 bits): at bits 0 and 4w.
     const w2 = w64 << 1;
-    for (; j + 4 <= c; j += 4) {
+    const half = <usize>((w << 2) >> 3);
+    const s = <u64>((w << 2) & 7);
+    const r = <u64>half << 3;
+    for (; j + 8 <= c; j += 8) {
       const p = src + (<usize>j << 2);
-      const v = i32x4.sub(i32x4.sub(v128.load(p), v128.and(v128.load(p - 4), before)), base4);
+      const a = i32x4.sub(i32x4.sub(v128.load(p), v128.and(v128.load(p - 4), before)), base4);
+      const b = i32x4.sub(i32x4.sub(v128.load(p, 16), v128.and(v128.load(p, 12), before)), base4);
       // Lanes 0 and 2: field 2k | field 2k+1 << w (2w <= 28 bits).
-      const pairs = v128.or(v, i32x4.shl(i32x4.shuffle(v, v, 1, 0, 3, 0), w));
-      const f = <u64><u32>i32x4.extract_lane(pairs, 0) | (<u64><u32>i32x4.extract_lane(pairs, 2) << w2);
-      acc |= f << bits;
-      store<u64>(at, acc);
-      bits += fw;
-      at += <usize>(bits >> 3);
-      acc >>= bits & ~7;
-      bits &= 7;
+      const pa = v128.or(a, i32x4.shl(i32x4.shuffle(a, a, 1, 0, 3, 0), w));
+      const pb = v128.or(b, i32x4.shl(i32x4.shuffle(b, b, 1, 0, 3, 0), w));
+      const fa = <u64><u32>i32x4.extract_lane(pa, 0) | (<u64><u32>i32x4.extract_lane(pa, 2) << w2);
+      const fb = <u64><u32>i32x4.extract_lane(pb, 0) | (<u64><u32>i32x4.extract_lane(pb, 2) << w2);
+      store<u64>(at, fa);
+      store<u64>(at + half, (fb << s) | (fa >> r));
+      at += <usize>w;
     }
   } else if (w <= 28) {
-    // Two fields joined: 2w <= 56 bits.
-    const fw = w64 << 1;
-    for (; j + 4 <= c; j += 4) {
+    // Four pairs of fields joined (2w <= 56 bits): at bits 0, 2w, 4w, 6w.
+    const w2 = w << 1;
+    const o1 = <usize>(w2 >> 3);
+    const o2 = <usize>((w2 << 1) >> 3);
+    const o3 = <usize>((w2 * 3) >> 3);
+    const s1 = <u64>(w2 & 7);
+    const s2 = <u64>((w2 << 1) & 7);
+    const s3 = <u64>((w2 * 3) & 7);
+    // Where the byte a pair starts in begins, counted from the pair before's first bit.
+    const r1 = <u64>o1 << 3;
+    const r2 = (<u64>o2 << 3) - <u64>w2;
+    const r3 = (<u64>o3 << 3) - (<u64>w2 << 1);
+    for (; j + 8 <= c; j += 8) {
       const p = src + (<usize>j << 2);
-      const v = i32x4.sub(i32x4.sub(v128.load(p), v128.and(v128.load(p - 4), before)), base4);
-      const f0 = <u64><u32>i32x4.extract_lane(v, 0) | (<u64><u32>i32x4.extract_lane(v, 1) << w64);
-      const f1 = <u64><u32>i32x4.extract_lane(v, 2) | (<u64><u32>i32x4.extract_lane(v, 3) << w64);
-      acc |= f0 << bits;
-      store<u64>(at, acc);
-      bits += fw;
-      at += <usize>(bits >> 3);
-      acc >>= bits & ~7;
-      bits &= 7;
-      acc |= f1 << bits;
-      store<u64>(at, acc);
-      bits += fw;
-      at += <usize>(bits >> 3);
-      acc >>= bits & ~7;
-      bits &= 7;
+      const a = i32x4.sub(i32x4.sub(v128.load(p), v128.and(v128.load(p - 4), before)), base4);
+      const b = i32x4.sub(i32x4.sub(v128.load(p, 16), v128.and(v128.load(p, 12), before)), base4);
+      const f0 = <u64><u32>i32x4.extract_lane(a, 0) | (<u64><u32>i32x4.extract_lane(a, 1) << w64);
+      const f1 = <u64><u32>i32x4.extract_lane(a, 2) | (<u64><u32>i32x4.extract_lane(a, 3) << w64);
+      const f2 = <u64><u32>i32x4.extract_lane(b, 0) | (<u64><u32>i32x4.extract_lane(b, 1) << w64);
+      const f3 = <u64><u32>i32x4.extract_lane(b, 2) | (<u64><u32>i32x4.extract_lane(b, 3) << w64);
+      store<u64>(at, f0);
+      store<u64>(at + o1, (f1 << s1) | (f0 >> r1));
+      store<u64>(at + o2, (f2 << s2) | (f1 >> r2));
+      store<u64>(at + o3, (f3 << s3) | (f2 >> r3));
+      at += <usize>w;
     }
   }
+  // The rest one at a time, from the byte the groups ended on.
   for (; j < c; j++) {
     const p = src + (<usize>j << 2);
     let n = <i64>load<i32>(p);
