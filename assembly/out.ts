@@ -2,7 +2,7 @@
 // strings of our JSON (floats: see f32-format.ts).
 import { freeScratch, grownScratchCap, growScratch } from "./alloc";
 import { decimalLength, putDigits } from "./digits";
-import { formatF32 } from "./f32-format";
+import { formatF32, formatF32Inline } from "./f32-format";
 import { keepValueText, valueTextSlot } from "./value-texts";
 
 export let outPtr: usize = 0;
@@ -384,7 +384,7 @@ function writeNew(values: usize, first: i32, last: i32, scale: f64): void {
       mn = x < mn ? x : mn;
       mx = x > mx ? x : mx;
     }
-    const e = formatF32(q, v);
+    const e = formatF32Inline(q, v);
     keepValueText(slot, bits, q, e);
     store<u8>(e, 44);
     q = e + 1;

@@ -2,8 +2,8 @@
 // The engine's JSON formatting of an entry's values as a query writes them
 // (formatValues: writeValueRange, its statistics included), one build against
 // another, on 1,440-point series of bench/data/generator.mjs's realistic
-// shapes and of the HTTP benches' single-host query (bench-store.mjs's
-// cpu_load: (i % 50) * 0.25).
+// shapes, of the HTTP benches' single-host query (bench-store.mjs's
+// cpu_load: (i % 50) * 0.25) and of random dd.ddd values (engine.bench.mjs).
 //
 //   node bench/format-profile.mjs [--builds A,B] [--reps 300]   # callgrind: instructions a value
 //   node bench/format-profile.mjs --time [--builds A,B] [--rounds 12] [--reps 2000]  # ns a value, interleaved
@@ -30,9 +30,14 @@ const N = 1440;
 const KINDS = ['percent-busy', 'percent-small', 'load', 'memory-gb', 'clock', 'ipc', 'flops', 'bandwidth', 'net-rate', 'integer'];
 /** The single-host query's series of bench/lib/bench-store.mjs. */
 const benchSeries = () => Float32Array.from({ length: N }, (_, i) => (i % 50) * 0.25);
+/** engine.bench.mjs's and read-profile.mjs's values: dd.ddd at random (few repeat). */
+const randomDecimals = () => {
+  let seed = 7919;
+  return Float32Array.from({ length: N }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) % 100000) / 1000);
+};
 
 function setUp() {
-  const series = [['bench single', benchSeries()], ...KINDS.map((k) => [k, seriesValues(k, N, 7)])];
+  const series = [['bench single', benchSeries()], ['random dd.ddd', randomDecimals()], ...KINDS.map((k) => [k, seriesValues(k, N, 7)])];
   const cases = [];
   const want = new Map();
   builds.forEach((dir, b) => {
