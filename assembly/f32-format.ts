@@ -8,6 +8,7 @@
 // formatF32Ryu keeps the plain Ryu route for the tests that compare both.
 import { DIGIT_PAIRS, decimalLength32, digitCount, putDigits32, putLast8, putUint32 } from "./digits";
 import { ryu32, ryuDigits, ryuExponent } from "./ryu";
+import { initValueTexts } from "./value-texts";
 
 const POW10: usize = memory.data<u64>([
   1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000,
@@ -18,6 +19,7 @@ const POW10: usize = memory.data<u64>([
 const FRAC3: usize = memory.data(1000 * 8, 8);
 
 export function initFloatFormat(): void {
+  initValueTexts();
   for (let f: u32 = 1; f < 1000; f++) {
     const text = 0x2e | ((48 + f / 100) << 8) | ((48 + f / 10 % 10) << 16) | ((48 + f % 10) << 24);
     const len: u64 = f % 100 == 0 ? 2 : f % 10 == 0 ? 3 : 4;

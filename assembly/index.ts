@@ -15,7 +15,7 @@ import { errorLine, initParser, setFastPath } from "./lineproto";
 import { errorLen, errorMsg } from "./lp-message";
 import { configureMetrics, metricCount } from "./metrics";
 import { formatF32Inline, formatF32Ryu, initFloatFormat } from "./f32-format";
-import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen } from "./out";
+import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen, outFailed, statCount, statMax, statMin, statReset, statSum, writeValueRange } from "./out";
 import { loadHost, writeColumns } from "./load";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing } from "./persist";
 import { fragmentCount, fragments, queryClose as closeCursor, queryCommand as commandOf, queryOpen as openCursor, queryStep as stepCursor, stepPointsLeft, toI64 } from "./query-step";
@@ -366,6 +366,31 @@ export function formatFloats(n: i32, ryuOnly: bool): bool {
   }
   setOutLen(q - outPtr);
   return true;
+}
+
+/**
+ * What a query writes of an entry's data (tests and bench): `pad` nulls, then
+ * the n f64 values in the I/O buffer times `scale`, in pieces of `piece` items
+ * (a long entry's steps; 0: one piece), into the response; the statistics of
+ * the unscaled values then in valueStat.
+ */
+export function formatValues(n: i32, scale: f64, pad: i32, piece: i32): bool {
+  outReset();
+  statReset();
+  const total = pad + n;
+  const step = piece > 0 ? piece : total;
+  let at = 0;
+  do {
+    const end = total - at > step ? at + step : total;
+    writeValueRange(ioPtr, n, scale, pad, at, end);
+    at = end;
+  } while (at < total);
+  return !outFailed;
+}
+
+/** The statistics of the last formatValues: 0 count, 1 sum, 2 min, 3 max. */
+export function valueStat(which: i32): f64 {
+  return which == 0 ? <f64>statCount : which == 1 ? statSum : which == 2 ? statMin : statMax;
 }
 
 // ---- chunk codecs (tests and bench; offsets into the I/O buffer) ----

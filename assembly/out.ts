@@ -1,9 +1,9 @@
 // The response buffer every answer is written into, and the numbers and
 // strings of our JSON (floats: see f32-format.ts).
 import { freeScratch, grownScratchCap, growScratch } from "./alloc";
-import { copySmall } from "./bytes";
 import { decimalLength, putDigits } from "./digits";
 import { formatF32, formatF32Inline } from "./f32-format";
+import { keepValueText, valueTextSlot } from "./value-texts";
 
 export let outPtr: usize = 0;
 export let outLen: usize = 0;
@@ -293,16 +293,13 @@ export function statReset(): void {
  * statistics carried on from the piece before (statReset before the first).
  */
 export function writeValueRange(values: usize, n: i32, scale: f64, pad: i32, begin: i32, end: i32): void {
-  let count = statCount;
-  let sum = statSum;
-  let mn = statMin;
-  let mx = statMax;
   const nullEnd = end < pad ? end : pad;
   const nulls = begin < nullEnd ? nullEnd - begin : 0;
   const first = begin > pad ? begin - pad : 0;
   const last = end - pad;
   const numbers: usize = last > first ? <usize>(last - first) : 0;
-  // 24 bytes is the longest number, plus its comma.
+  // 24 bytes is the longest number, plus its comma (and a remembered text is
+  // copied as 16 bytes whatever its length).
   if (!outReserve(<usize>nulls * 5 + numbers * 25 + 2)) return;
   let q = outPtr + outLen;
   for (let i = 0; i < nulls; i++) {
@@ -310,39 +307,92 @@ export function writeValueRange(values: usize, n: i32, scale: f64, pad: i32, beg
     store<u8>(q + 4, 44);
     q += 5;
   }
-  const scaled = scale != 1;
-  let prevBits: u64 = 0xffffffffffffffff;
-  let prevStart: usize = 0;
-  let prevLen: usize = 0;
-  for (let i = first; i < last; i++) {
-    let x = load<f64>(values + (<usize>i << 3));
+  outLen = q - outPtr;
+  runStop = first;
+  while (runStop < last) {
+    writeRemembered(values, runStop, last, scale);
+    if (runStop < last) writeNew(values, runStop, last, scale);
+  }
+  if (end == pad + n && end > begin) outLen--;
+}
+
+/** Where writeRemembered or writeNew stopped: at `last`, or where the other one takes over. */
+let runStop: i32 = 0;
+
+/**
+ * Values [first, last) as writeValueRange writes them, from outLen on, and
+ * their statistics, while each value's text is remembered (value-texts.ts).
+ * The loop calls nothing and ends with all it carries in globals (runStop,
+ * outLen, the statistics), so that V8 keeps it in registers: with a call or
+ * the formatter's many registers inside, it stores every one of them to the
+ * stack on every turn. The statistics ride along with the copying, where the
+ * sum's chain of additions costs no time of its own. x * 1 is x (a NaN of
+ * any bits is written null), so an unscaled entry multiplies by 1.
+ */
+function writeRemembered(values: usize, first: i32, last: i32, scale: f64): void {
+  let count = statCount;
+  let sum = statSum;
+  let mn = statMin;
+  let mx = statMax;
+  let q = outPtr + outLen;
+  let i = first;
+  for (; i < last; i++) {
+    const x = load<f64>(values + (<usize>i << 3));
+    const bits = reinterpret<u32>(<f32>(x * scale));
+    const slot = valueTextSlot(bits);
+    if (load<u32>(slot) != bits) break;
     if (!isNaN(x)) {
       count++;
       sum += x;
       mn = x < mn ? x : mn;
       mx = x > mx ? x : mx;
     }
-    if (scaled) x *= scale;
-    const v = <f32>x;
-    const bits = <u64>reinterpret<u32>(v);
-    if (bits == prevBits) {
-      // Flat stretches are common: copy the previous text.
-      copySmall(q, prevStart, prevLen);
-      q += prevLen;
-    } else {
-      const e = formatF32Inline(q, v);
-      prevStart = q;
-      prevLen = e - q;
-      prevBits = bits;
-      q = e;
-    }
+    v128.store(q, v128.load(slot, 16));
+    q += <usize>load<u8>(slot, 4);
     store<u8>(q, 44);
     q++;
   }
+  runStop = i;
+  outLen = q - outPtr;
   statCount = count;
   statSum = sum;
   statMin = mn;
   statMax = mx;
-  if (end == pad + n && end > begin) q--;
+}
+
+/**
+ * writeRemembered's other half: values whose text is not remembered,
+ * formatted (formatF32, a call: the registers it spills are a small part of
+ * a value's formatting) and remembered, up to one that is.
+ */
+function writeNew(values: usize, first: i32, last: i32, scale: f64): void {
+  let count = statCount;
+  let sum = statSum;
+  let mn = statMin;
+  let mx = statMax;
+  let q = outPtr + outLen;
+  let i = first;
+  for (; i < last; i++) {
+    const x = load<f64>(values + (<usize>i << 3));
+    const v = <f32>(x * scale);
+    const bits = reinterpret<u32>(v);
+    const slot = valueTextSlot(bits);
+    if (load<u32>(slot) == bits) break;
+    if (!isNaN(x)) {
+      count++;
+      sum += x;
+      mn = x < mn ? x : mn;
+      mx = x > mx ? x : mx;
+    }
+    const e = formatF32Inline(q, v);
+    keepValueText(slot, bits, q, e);
+    store<u8>(e, 44);
+    q = e + 1;
+  }
+  runStop = i;
   outLen = q - outPtr;
+  statCount = count;
+  statSum = sum;
+  statMin = mn;
+  statMax = mx;
 }

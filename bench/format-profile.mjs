@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// The engine's JSON formatting of values alone (formatFloats: the loop of
-// writeValueRange less its statistics), one build against another, on
-// 1,440-point series of bench/data/generator.mjs's realistic shapes.
+// The engine's JSON formatting of an entry's values as a query writes them
+// (formatValues: writeValueRange, its statistics included), one build against
+// another, on 1,440-point series of bench/data/generator.mjs's realistic
+// shapes, of the HTTP benches' single-host query (bench-store.mjs's
+// cpu_load: (i % 50) * 0.25) and of random dd.ddd values (engine.bench.mjs).
 //
 //   node bench/format-profile.mjs [--builds A,B] [--reps 300]   # callgrind: instructions a value
 //   node bench/format-profile.mjs --time [--builds A,B] [--rounds 12] [--reps 2000]  # ns a value, interleaved
 //
 // A build is a directory holding build/engine.wasm (default: this checkout).
-// Every build must print the same bytes for every series (checked first).
+// Every build must print the same bytes and statistics for every series (checked first).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,24 +28,34 @@ const reps = Number(opt('--reps', time ? 2000 : 300));
 const rounds = Number(opt('--rounds', 12));
 const N = 1440;
 const KINDS = ['percent-busy', 'percent-small', 'load', 'memory-gb', 'clock', 'ipc', 'flops', 'bandwidth', 'net-rate', 'integer'];
+/** The single-host query's series of bench/lib/bench-store.mjs. */
+const benchSeries = () => Float32Array.from({ length: N }, (_, i) => (i % 50) * 0.25);
+/** engine.bench.mjs's and read-profile.mjs's values: dd.ddd at random (few repeat). */
+const randomDecimals = () => {
+  let seed = 7919;
+  return Float32Array.from({ length: N }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) % 100000) / 1000);
+};
 
 function setUp() {
-  const series = KINDS.map((k) => [k, seriesValues(k, N, 7)]);
+  const series = [['bench single', benchSeries()], ['random dd.ddd', randomDecimals()], ...KINDS.map((k) => [k, seriesValues(k, N, 7)])];
   const cases = [];
   const want = new Map();
   builds.forEach((dir, b) => {
     const x = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(join(dir, 'build/engine.wasm'))), {}).exports;
     if (!x.init(0, 1, 65536, 0)) throw new Error('engine init failed');
     for (const [kind, values] of series) {
+      // As readSeries holds them: f64, NaN for a missing slot.
+      const wide = Float64Array.from(values);
       const run = () => {
-        const p = x.ioBuffer(values.byteLength) >>> 0;
-        new Float32Array(x.memory.buffer, p, values.length).set(values);
-        x.formatFloats(values.length, 0);
+        const p = x.ioBuffer(wide.byteLength) >>> 0;
+        new Float64Array(x.memory.buffer, p, wide.length).set(wide);
+        x.formatValues(wide.length, 1, 0, 0);
       };
       run();
       const text = Buffer.from(new Uint8Array(x.memory.buffer, x.responsePtr() >>> 0, x.responseLength() >>> 0)).toString();
-      if (!want.has(kind)) want.set(kind, text);
-      else if (want.get(kind) !== text) throw new Error(`build ${dir} formats ${kind} differently`);
+      const got = `${text} ${[0, 1, 2, 3].map((k) => x.valueStat(k)).join(' ')}`;
+      if (!want.has(kind)) want.set(kind, got);
+      else if (want.get(kind) !== got) throw new Error(`build ${dir} formats ${kind} differently`);
       cases.push({ label: `${kind} | build ${b}`, run });
     }
   });

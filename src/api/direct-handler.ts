@@ -69,7 +69,8 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
           const encoded = encodeAnswer(answer, req.headers['accept-encoding'], gzipMinSize);
           const sent = encoded instanceof Promise ? await encoded : encoded;
           status = 200;
-          send(res, 200, sent.headers === NO_HEADERS ? JSON_HEADERS : { ...JSON_HEADERS, ...sent.headers }, sent.body);
+          if (sent.headers === NO_HEADERS) sendJson(res, sent.body);
+          else send(res, 200, { ...JSON_HEADERS, ...sent.headers }, sent.body);
         }
       } else {
         const outcome = await answerers.write(await readIncomingChunks(req, maxBodySize), clusterOf(query));
@@ -160,6 +161,16 @@ async function streamAnswer(res: ServerResponse, stream: (write: (chunk: Uint8Ar
     return res.write(chunk) ? undefined : drained();
   });
   res.end();
+}
+
+/**
+ * A 200 of JSON, its head given whole to writeHead (node:http then writes it
+ * without the setHeader table: no per-header validation and bookkeeping),
+ * Content-Length spelled as node:http spells the one it adds.
+ */
+function sendJson(res: ServerResponse, body: Uint8Array): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'Content-Length': body.byteLength });
+  res.end(body);
 }
 
 /** Headers set before end(body), so that node:http adds Content-Length (in the order Hono's adapter gives). */

@@ -61,6 +61,8 @@ export interface EngineExports {
   loadTable(cLen: number, hLen: number, bytesOffset: number, bytesLen: number, colsOffset: number, nLevels: number, nSeries: number): number;
   writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
   formatFloats(n: number, ryuOnly: number): number;
+  formatValues(n: number, scale: number, pad: number, piece: number): number;
+  valueStat(which: number): number;
   statMemory(): number;
   statUsed(): number;
   statScratch(): number;
