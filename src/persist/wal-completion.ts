@@ -72,7 +72,7 @@ export class CallCompletion implements Waiter {
     }
     if (this.open === 1) {
       this.open = 0;
-      return this.failed ? Promise.reject(this.failure) : Promise.resolve();
+      return Promise.reject(this.failure);
     }
     this.done = deferred();
     const promise = this.done.promise;
