@@ -73,7 +73,12 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
           else send(res, 200, { ...JSON_HEADERS, ...sent.headers }, sent.body);
         }
       } else {
-        const outcome = await answerers.write(await readIncomingChunks(req, maxBodySize), clusterOf(query));
+        // A collector's write goes through without a promise too: its body
+        // came with the head (one read of the socket), and the write path
+        // answers as it is when the records are in the WAL files on return.
+        const body = takeCompleteBody(req, maxBodySize) ?? (await readIncomingChunks(req, maxBodySize));
+        const answered = answerers.write(body, clusterOf(query));
+        const outcome = answered instanceof Promise ? await answered : answered;
         status = outcome.status;
         if (outcome.body === null) {
           // Content-Length: 0, as the reference (Go's net/http) sends it: the head is the whole answer, one write.
@@ -99,10 +104,9 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
     if (route === null) return false;
     const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
     if (ENCODED_QUERY.test(query) || !PLAIN_HOST.test(req.headers.host ?? '')) return false;
-    // A query waits for the rest of the socket's read: node:http parses its
-    // body after this event, and by the next tick it is there whole (takeCompleteBody).
-    if (route === '/api/query') process.nextTick(serve, route, req, res, query);
-    else void serve(route, req, res, query);
+    // Wait for the rest of the socket's read: node:http parses the body after
+    // this event, and by the next tick a small one is there whole (takeCompleteBody).
+    process.nextTick(serve, route, req, res, query);
     return true;
   };
 }

@@ -106,13 +106,26 @@ export class IngestMetrics {
   /** `path`, counting every body that goes through it. */
   counting(path: WritePath, source: WriteSource): WritePath {
     return {
-      ingest: async (body, cluster) => {
-        let result: IngestResult;
+      // Without a promise when the path answers without one (a small write).
+      ingest: (body, cluster) => {
+        let result: IngestResult | Promise<IngestResult>;
         try {
-          result = await path.ingest(body, cluster);
+          result = path.ingest(body, cluster);
         } catch (err) {
           this.failed(source);
           throw err;
+        }
+        if (result instanceof Promise) {
+          return result.then(
+            (r) => {
+              this.count(source, r);
+              return r;
+            },
+            (err: unknown) => {
+              this.failed(source);
+              throw err;
+            },
+          );
         }
         this.count(source, result);
         return result;

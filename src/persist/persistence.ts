@@ -82,6 +82,8 @@ export interface IngestBatch {
    * mark, and a replay could then put an older value over a newer one.
    */
   commit(): Promise<void>;
+  /** As commit, but null when the records are in the files on return (the request can be answered in the same turn). */
+  commitNow(): Promise<void> | null;
 }
 
 export interface Persistence {
@@ -113,6 +115,8 @@ export interface Persistence {
   stop(): Promise<void>;
 }
 
+/** A commit with nothing left to wait for. */
+const DONE = Promise.resolve();
 const MEMORY_CHECK_NORMAL = 5 * 60;
 const MEMORY_CHECK_FAST = 30;
 
@@ -243,10 +247,19 @@ class PersistenceImpl implements Persistence {
           return store.ingest(body, cluster, now ?? Math.floor(this.now()));
         },
         commit: () => Promise.resolve(),
+        commitNow: () => null,
       };
     }
     // The store holds the records of the batch's bodies and groups them per host until the commit.
     let accepted = 0;
+    const commitNow = (): Promise<void> | null => {
+      const records = store.takeHeldWal();
+      if (accepted > 0 && records.length === 0) {
+        return Promise.reject(new Error('the store returned no WAL records for accepted samples: create it with { wal: true }'));
+      }
+      accepted = 0;
+      return wal.appendNow(records);
+    };
     return {
       ingest: (body, cluster, now) => {
         if (this.stopped) throw new Error('the store is shutting down');
@@ -254,14 +267,8 @@ class PersistenceImpl implements Persistence {
         accepted += result.accepted;
         return result;
       },
-      commit: () => {
-        const records = store.takeHeldWal();
-        if (accepted > 0 && records.length === 0) {
-          return Promise.reject(new Error('the store returned no WAL records for accepted samples: create it with { wal: true }'));
-        }
-        accepted = 0;
-        return wal.append(records);
-      },
+      commit: () => commitNow() ?? DONE,
+      commitNow,
     };
   }
 

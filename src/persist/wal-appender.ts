@@ -164,7 +164,16 @@ export class WalAppender {
    * host's write fails; the other hosts' records are written all the same.
    */
   append(batches: readonly WalAppend[]): Promise<void> {
-    if (batches.length === 0) return DONE;
+    return this.appendNow(batches) ?? DONE;
+  }
+
+  /**
+   * As append, but null when every record is in the files on return (the
+   * common case without fsync: each host's file open and idle), so that a
+   * request can be answered in the same turn, without a promise.
+   */
+  appendNow(batches: readonly WalAppend[]): Promise<void> | null {
+    if (batches.length === 0) return null;
     if (this.closed) return Promise.reject(new Error('WAL is closed'));
     const completion = new CallCompletion();
     const call = ++this.calls;
@@ -192,7 +201,7 @@ export class WalAppender {
     const queued: HostLog[] = [];
     for (const log of hosts) {
       try {
-        if (!this.appendNow(log, completion)) queued.push(log);
+        if (!this.writeNow(log, completion)) queued.push(log);
         else log.chunks = NO_CHUNKS;
       } catch (err) {
         log.chunks = NO_CHUNKS;
@@ -200,7 +209,7 @@ export class WalAppender {
       }
     }
     if (queued.length > 0) this.enqueueWrites(queued, completion);
-    return completion.seal();
+    return completion.sealNow();
   }
 
   /** Remembers where the host's log stands now, after every record appended or queued so far. Call in the same tick as the export. */
@@ -284,7 +293,7 @@ export class WalAppender {
    * idle and its file open (with fsync, `completion` then waits for the
    * fdatasync); false when they must be queued instead.
    */
-  private appendNow(log: HostLog, completion: CallCompletion): boolean {
+  private writeNow(log: HostLog, completion: CallCompletion): boolean {
     const file = this.idle(log) && log.known ? this.openNow(log) : null;
     if (!file) return false;
     try {

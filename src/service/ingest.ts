@@ -5,11 +5,13 @@
 import type { IngestBody, IngestResult, MetricStore } from '../engine/types.ts';
 
 /**
- * One body: stored, and its WAL records appended, when the promise resolves.
- * Rejects with WalWriteError when the samples were stored but their records
- * could not be written.
+ * One body: stored, and its WAL records appended, when the promise resolves,
+ * or on return when the result comes as it is (nothing was left to wait for:
+ * a small write answered in the same turn, without a promise). Rejects (or
+ * throws) WalWriteError when the samples were stored but their records could
+ * not be written.
  */
-export type Ingest = (body: IngestBody, defaultCluster: string) => Promise<IngestResult>;
+export type Ingest = (body: IngestBody, defaultCluster: string) => IngestResult | Promise<IngestResult>;
 
 /** The WAL append of a stored body failed: its samples are in memory only (until the next checkpoint). */
 export class WalWriteError extends Error {

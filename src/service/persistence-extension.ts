@@ -27,16 +27,19 @@ export const persistenceExtension: ExtensionFactory = async ({ config, store, lo
   });
   return {
     writePath: {
-      // persistence.ingest, keeping the counts of a body whose WAL append fails.
-      ingest: async (body, cluster) => {
+      // persistence.ingest, keeping the counts of a body whose WAL append fails;
+      // the result as it is when its records are in the files on return.
+      ingest: (body, cluster) => {
         const batch = persistence.openBatch();
         const result = batch.ingest(body, cluster);
-        try {
-          await batch.commit();
-        } catch (err) {
-          throw new WalWriteError(result, err);
-        }
-        return result;
+        const pending = batch.commitNow();
+        if (pending === null) return result;
+        return pending.then(
+          () => result,
+          (err: unknown) => {
+            throw new WalWriteError(result, err);
+          },
+        );
       },
       openBatch: () => persistence.openBatch(),
     },

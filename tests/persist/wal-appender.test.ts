@@ -193,6 +193,28 @@ describe('WAL appender', () => {
     await wal.close();
   });
 
+  it('appendNow gives null only when every record is in the file on return; a cold host, fsync or a failure give a promise', async () => {
+    const wal = appender();
+    const cold = wal.appendNow([batch('c', 'h', [s(60, 1)])]);
+    expect(cold).toBeInstanceOf(Promise); // the first append checks and opens the log
+    await cold;
+    expect(wal.appendNow([batch('c', 'h', [s(120, 2)])])).toBeNull();
+    expect(valuesOf('c', 'h')).toEqual([1, 2]);
+    expect(wal.appendNow([])).toBeNull();
+    await wal.close();
+    await expect(wal.appendNow([batch('c', 'h', [s(180, 3)])])).rejects.toThrow('WAL is closed');
+
+    const synced = appender({ fsync: true });
+    await synced.append([batch('c', 'f', [s(60, 1)])]);
+    const waiting = synced.appendNow([batch('c', 'f', [s(120, 2)])]);
+    expect(waiting).toBeInstanceOf(Promise); // answered only after its fdatasync
+    const syncs = synced.stats().syncs;
+    await waiting;
+    expect(synced.stats().syncs).toBeGreaterThan(syncs);
+    expect(valuesOf('c', 'f')).toEqual([1, 2]);
+    await synced.close();
+  });
+
   it('with fsync on, requests that write while an fdatasync runs share the next one (group commit)', async () => {
     const wal = appender({ fsync: true });
     await wal.append([batch('c', 'h', [s(0, 0)])]);

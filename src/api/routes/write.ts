@@ -16,7 +16,8 @@ export interface WriteOutcome {
   headers: Record<string, string>;
 }
 
-export type WriteAnswerer = (body: IngestBody, cluster: string) => Promise<WriteOutcome>;
+/** The outcome as it is when the write path answered without a promise (a small write: the direct handler answers in the same turn). */
+export type WriteAnswerer = (body: IngestBody, cluster: string) => WriteOutcome | Promise<WriteOutcome>;
 
 /** Content-Length: 0, as the reference (Go's net/http) answers: not chunked, the head is the whole answer. */
 const STORED: WriteOutcome = Object.freeze({ status: 200, body: null, headers: Object.freeze({ 'content-length': '0' }) as Record<string, string> });
@@ -33,18 +34,15 @@ const STORED: WriteOutcome = Object.freeze({ status: 200, body: null, headers: O
 export function writeAnswerer(deps: RouteDeps): WriteAnswerer {
   const rejectionLog = new LogLimiter(10, 10_000);
   const walFailureLog = new LogLimiter(5, 10_000);
-  return async (body, cluster) => {
-    let result: IngestResult;
-    try {
-      result = await deps.ingest(body, cluster);
-    } catch (err) {
-      if (!(err instanceof WalWriteError)) throw err;
-      const r = err.result;
-      const samples = `${r.accepted} sample${r.accepted === 1 ? '' : 's'}`;
-      const message = `the WAL could not be written (${err.message}); ${samples} stored in memory only, to be written by the next checkpoint`;
-      walFailureLog.log((m) => deps.log.error(m), `/api/write: ${message}`);
-      return failed(500, message, {}, rejectionCounts(r));
-    }
+  const walFailed = (err: unknown): WriteOutcome => {
+    if (!(err instanceof WalWriteError)) throw err;
+    const r = err.result;
+    const samples = `${r.accepted} sample${r.accepted === 1 ? '' : 's'}`;
+    const message = `the WAL could not be written (${err.message}); ${samples} stored in memory only, to be written by the next checkpoint`;
+    walFailureLog.log((m) => deps.log.error(m), `/api/write: ${message}`);
+    return failed(500, message, {}, rejectionCounts(r));
+  };
+  const answer = (result: IngestResult, cluster: string): WriteOutcome => {
     if (result.rejected === 0 && !result.error) {
       if (deps.log.enabled('debug')) {
         deps.log.debug(`/api/write: ${result.accepted} samples stored, ${result.skipped} lines skipped`);
@@ -55,6 +53,16 @@ export function writeAnswerer(deps: RouteDeps): WriteAnswerer {
     const full = (result.reasons['store-full'] ?? 0) > 0;
     rejectionLog.log((m) => deps.log.warn(m), `/api/write (cluster ${JSON.stringify(cluster)}): ${message}`);
     return failed(full ? 507 : 400, message, full ? { 'retry-after': String(STORE_FULL_RETRY_AFTER) } : {}, rejectionCounts(result));
+  };
+  return (body, cluster) => {
+    let result: IngestResult | Promise<IngestResult>;
+    try {
+      result = deps.ingest(body, cluster);
+    } catch (err) {
+      return walFailed(err);
+    }
+    if (result instanceof Promise) return result.then((r) => answer(r, cluster), walFailed);
+    return answer(result, cluster);
   };
 }
 
