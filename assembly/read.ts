@@ -1,8 +1,9 @@
 // Reading over [from, to) and aggregating several series, as the reference's
 // buffer.read and MemoryStore.Read do it, alignment errors included.
-import { cCap, cLen, cNext, cPrev, cStart } from "./chunk-header";
+import { cCap, cLen, cNext, cPrev, cSealed, cStart, PAGE_SLOTS } from "./chunk-header";
 import { compressionOn, runEnd, valueRun } from "./seal";
 import { addValues, rollupBudget, rollupSums, sealedGroup } from "./rollup";
+import { packedGroup, packedPageSums } from "./rollup-pages";
 import { AGG_AVG, AGG_SUM, metricAgg, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
 import { addValuesStats, readStatsOn } from "./read-stats";
@@ -247,6 +248,35 @@ function addStretch(b: usize, k: i32, kEnd: i32, dst: usize, first: bool): void 
   }
 }
 
+/** Whether none of the n chunks at group[0..n) is sealed. */
+function rawGroup(group: usize, n: i32): bool {
+  for (let s = 0; s < n; s++) {
+    if (cSealed(<usize>load<u32>(group + (<usize>s << 2)))) return false;
+  }
+  return true;
+}
+
+/**
+ * Slots [k, kEnd) of the n raw chunks at group[0..n) added up into the f64 at
+ * dst, page by page: a page packed in every chunk from the rollup cache
+ * (rollup-pages.ts), any other added series by series (their runs end at
+ * pages anyway).
+ */
+function addRawStretch(group: usize, n: i32, k: i32, kEnd: i32, dst: usize): void {
+  while (k < kEnd) {
+    const page = k >> 6;
+    const pageEnd = min((page + 1) << 6, kEnd);
+    const sums = packedGroup(group, n, page) ? packedPageSums(group, n, page) : 0;
+    if (sums != 0) {
+      memory.copy(dst, sums + (<usize>(k & (PAGE_SLOTS - 1)) << 3), <usize>(pageEnd - k) << 3);
+    } else {
+      for (let s = 0; s < n; s++) addStretch(<usize>load<u32>(group + (<usize>s << 2)), k, pageEnd, dst, s == 0);
+    }
+    dst += <usize>(pageEnd - k) << 3;
+    k = pageEnd;
+  }
+}
+
 /**
  * readAggregate in lockstep (see above), for n > 1; -1 when the series do
  * not read alike (or scratch runs out): then nothing is decided, the caller
@@ -297,6 +327,10 @@ function readLockstep(heads: usize, n: i32, metric: i32, fromIn: i64, toIn: i64)
         memory.copy(dst, sums + (<usize>k << 3), <usize>m << 3);
         continue;
       }
+    }
+    if (rawGroup(group, n)) {
+      addRawStretch(group, n, k, k + m, dst);
+      continue;
     }
     for (let s = 0; s < n; s++) addStretch(<usize>load<u32>(group + (<usize>s << 2)), k, k + m, dst, s == 0);
   }
