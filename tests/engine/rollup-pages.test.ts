@@ -62,12 +62,12 @@ function ask(s: Store, from: number, to: number): string {
   return new TextDecoder().decode(s.query({ cluster: 'c', from, to, queries, 'with-stats': true, 'with-padding': false }));
 }
 
-/** The packed-page entries of a shard: byte offsets of their sums (entry: u32 size, n, 64, 1, u64 hash, u64 0, 64 sums, blocks). */
+/** The packed-page entries of a shard: byte offsets of their sums (entry: u32 size, n, 64, 1, u64 hash, u64 epoch, 64 sums, addresses, blocks). */
 function pageEntries(s: Store): number[] {
   const u32 = new Uint32Array((s as any).shards[0].x.memory.buffer as ArrayBuffer);
   const out: number[] = [];
   for (let w = 0; w + 8 < u32.length; w += 4) {
-    if (u32[w + 2] !== 64 || u32[w + 3] !== 1 || u32[w + 1] < 2 || u32[w + 1] > HW || u32[w + 7] !== 0) continue;
+    if (u32[w + 2] !== 64 || u32[w + 3] !== 1 || u32[w + 1] < 2 || u32[w + 1] > HW || u32[w + 7] !== 0 || u32[w + 6] === 0) continue;
     const size = u32[w];
     if (size < 32 + 512 + 16 * u32[w + 1] || size % 16 !== 0) continue;
     out.push(w * 4 + 32);
@@ -139,6 +139,24 @@ describe('rollups of packed pages', () => {
     const second = ask(stores[0], T, now);
     expect(second).toBe(ask(stores[1], T, now));
     expect(JSON.parse(second).results[0][0].data[130]).not.toBe(JSON.parse(first).results[0][0].data[130]);
+  });
+
+  it('groups that share their first, middle and last child take one table slot in turns, each its own sums', () => {
+    const stores = [makeStore(), makeStore({ rollupCacheBytes: 0 })];
+    const now = T + 300 * F;
+    ingest(stores, body(range(0, 300), ALL), now);
+    const groups = [['0', '1', '2', '3', '4'], ['0', '5', '2', '6', '4'], ['0', '7', '2', '8', '4']];
+    const askGroup = (s: Store, ids: string[]) =>
+      new TextDecoder().decode(s.query({ cluster: 'c', from: T, to: now, queries: [{ metric: 'mem_bw', host: 'h', type: 'hwthread', 'type-ids': ids, aggreg: true }] }));
+    const answers = new Set<string>();
+    for (let round = 0; round < 3; round++) {
+      for (const ids of groups) {
+        const got = askGroup(stores[0], ids);
+        expect(got).toBe(askGroup(stores[1], ids));
+        answers.add(got);
+      }
+    }
+    expect(answers.size).toBe(3);
   });
 
   it('cached, uncached, few-entry and raw stores answer alike through a random run', () => {
