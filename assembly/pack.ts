@@ -37,6 +37,12 @@ let decodedEpoch: u64 = 0;
 /** Bumped whenever a packed block is freed: its address may come back holding other values. */
 let epoch: u64 = 1;
 
+/** The epoch of packed blocks: while it stays, every packed block still allocated holds the bytes it was packed with. */
+// @ts-ignore: decorator
+@inline export function packEpoch(): u64 {
+  return epoch;
+}
+
 // @ts-ignore: decorator
 @inline export function isPacked(p: usize): bool {
   return (p & PACKED_TAG) != 0;

@@ -2,6 +2,7 @@
 // builds them, findBuffers, Read, LTTB, stats, scale-by and padding, and the
 // JSON of one result entry. The command, and answering it in steps, is in
 // query-step.ts.
+import { copySmall } from "./bytes";
 import { childAt, childCount, findChild, root, seriesHead } from "./level";
 import { LTTB_BAD_RESOLUTION, LTTB_DONE, LTTB_NO_MEMORY, lttb, lttbLen, lttbOut } from "./lttb";
 import { findMetric, metricFreq } from "./metrics";
@@ -97,8 +98,9 @@ function addName(aPtr: usize, aLen: usize, bPtr: usize, bLen: usize): bool {
   if (!ensure(nameBytes, nameBytesLen + len + 1, nameBytesLen)) return false;
   if (!ensure(names, (<usize>nNames + 1) << 3, <usize>nNames << 3)) return false;
   const p = nameBytes.ptr + nameBytesLen;
-  memory.copy(p, aPtr, aLen);
-  memory.copy(p + aLen, bPtr, bLen);
+  // Short (a level type and an id, "hwthread" and "17"): no bulk-memory call per name of a selector of 72.
+  copySmall(p, aPtr, aLen);
+  copySmall(p + aLen, bPtr, bLen);
   // Names are stored as offsets: nameBytes may move while the selector grows.
   store<u32>(names.ptr + (<usize>nNames << 3), <u32>nameBytesLen);
   store<u32>(names.ptr + (<usize>nNames << 3), <u32>len, 4);

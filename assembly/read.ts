@@ -1,8 +1,9 @@
 // Reading over [from, to) and aggregating several series, as the reference's
 // buffer.read and MemoryStore.Read do it, alignment errors included.
-import { cCap, cLen, cNext, cPrev, cStart } from "./chunk-header";
+import { C_LEN, cCap, cLen, cNext, cPrev, cSealed, cStart, PAGE_SLOTS } from "./chunk-header";
 import { compressionOn, runEnd, valueRun } from "./seal";
 import { addValues, rollupBudget, rollupSums, sealedGroup } from "./rollup";
+import { packedGroup, packedPageSums } from "./rollup-pages";
 import { AGG_AVG, AGG_SUM, metricAgg, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
 import { addValuesStats, readStatsOn } from "./read-stats";
@@ -35,9 +36,12 @@ export let readTo: i64 = 0;
 
 /** Walks back from the newest chunk to the one covering `from`; returns it and sets walkFrom. */
 let walkFrom: i64 = 0;
+/** How many chunks before the head the chunk walkBack returned lies. */
+let walkSteps: i32 = 0;
 function walkBack(head: usize, from: i64, half: i64): usize {
   let b = head;
   walkFrom = from;
+  walkSteps = 0;
   while (walkFrom < cStart(b) + half) {
     const prev = cPrev(b);
     if (prev == 0) {
@@ -45,6 +49,7 @@ function walkBack(head: usize, from: i64, half: i64): usize {
       break;
     }
     b = prev;
+    walkSteps++;
   }
   return b;
 }
@@ -143,11 +148,16 @@ let planR: i32 = 0;
 let planOk = true;
 let nanFrom: i32 = 0;
 let nanCount: i32 = 0;
+/** Series 1's plan: for each stretch, how many chunks before the head its chunk lies; and the chunks it walked (head and back). */
+const segDepth = changetype<Region>(memory.data(8));
+let planChain: i32 = 0;
+/** A series' chunks from its head back (sameChain). */
+const chain = changetype<Region>(memory.data(8));
 /** Past this many members (n x stretches), the read goes series by series (bounded scratch). */
 // @ts-ignore: decorator
 @inline const MAX_MEMBERS: i64 = 1 << 20;
 
-function emit(i: i32, m: i32, k: i32, c: usize): void {
+function emit(i: i32, m: i32, k: i32, c: usize, depth: i32): void {
   if (!planOk) return;
   if (planSeries0) {
     if (!ensure(segs, <usize>(segCount + 1) << 4, <usize>segCount << 4)) {
@@ -172,12 +182,13 @@ function emit(i: i32, m: i32, k: i32, c: usize): void {
     return;
   }
   store<u32>(members.ptr + ((<usize>planR * <usize>planN + <usize>planS) << 2), <u32>c);
+  if (planS == 1) store<u32>(segDepth.ptr + (<usize>planR << 2), <u32>depth);
   planR++;
 }
 
 // @ts-ignore: decorator
 @inline function flushNaN(): void {
-  if (nanCount > 0) emit(nanFrom, nanCount, 0, 0);
+  if (nanCount > 0) emit(nanFrom, nanCount, 0, 0, 0);
   nanCount = 0;
 }
 
@@ -196,6 +207,8 @@ function emit(i: i32, m: i32, k: i32, c: usize): void {
 function planSeries(head: usize, from: i64, to: i64, f: i64, limit: i32): i32 {
   let b = walkBack(head, from, f / 2);
   const actualFrom = walkFrom;
+  let depth = walkSteps;
+  planChain = depth + 1;
   let i: i32 = 0;
   let t = actualFrom;
   nanCount = 0;
@@ -206,6 +219,7 @@ function planSeries(head: usize, from: i64, to: i64, f: i64, limit: i32): i32 {
       const next = cNext(b);
       if (next == 0) break;
       b = next;
+      depth--;
       start = cStart(b);
       idx = (t - start) / f;
     }
@@ -222,7 +236,7 @@ function planSeries(head: usize, from: i64, to: i64, f: i64, limit: i32): i32 {
       if (steps > avail) steps = avail;
       if (steps > <i64>(limit - i)) steps = <i64>(limit - i);
       flushNaN();
-      emit(i, <i32>steps, <i32>idx, b);
+      emit(i, <i32>steps, <i32>idx, b, depth);
       i += <i32>steps;
       t += steps * f;
       continue;
@@ -236,6 +250,30 @@ function planSeries(head: usize, from: i64, to: i64, f: i64, limit: i32): i32 {
   return i;
 }
 
+/**
+ * Whether the chain of chunks from `head` back has the shape of `ref`'s over
+ * its first `count` chunks (the same starts, capacities and lengths, and the
+ * last with an older chunk just when ref's has one): then a read or plan over
+ * the same range walks both alike. Its chunks are left in chain[0..count),
+ * head first.
+ */
+function sameChain(ref: usize, head: usize, count: i32): bool {
+  if (count <= 0 || !ensure(chain, <usize>count << 2, 0)) return false;
+  let a = ref;
+  let b = head;
+  for (let j = 0; j < count; j++) {
+    if (b == 0) return false;
+    // C_LEN and C_CAP: one u32.
+    if (cStart(a) != cStart(b) || load<u32>(a, C_LEN) != load<u32>(b, C_LEN)) return false;
+    store<u32>(chain.ptr + (<usize>j << 2), <u32>b);
+    if (j + 1 < count) {
+      a = cPrev(a);
+      b = cPrev(b);
+    }
+  }
+  return (cPrev(a) == 0) == (cPrev(b) == 0);
+}
+
 /** Slots [k, kEnd) of chunk b added into the f64 at dst (first: stored), run by run as readSeries reads them. */
 function addStretch(b: usize, k: i32, kEnd: i32, dst: usize, first: bool): void {
   while (k < kEnd) {
@@ -244,6 +282,35 @@ function addStretch(b: usize, k: i32, kEnd: i32, dst: usize, first: bool): void 
     addValues(src, dst, runStop - k, first);
     dst += <usize>(runStop - k) << 3;
     k = runStop;
+  }
+}
+
+/** Whether none of the n chunks at group[0..n) is sealed. */
+function rawGroup(group: usize, n: i32): bool {
+  for (let s = 0; s < n; s++) {
+    if (cSealed(<usize>load<u32>(group + (<usize>s << 2)))) return false;
+  }
+  return true;
+}
+
+/**
+ * Slots [k, kEnd) of the n raw chunks at group[0..n) added up into the f64 at
+ * dst, page by page: a page packed in every chunk from the rollup cache
+ * (rollup-pages.ts), any other added series by series (their runs end at
+ * pages anyway).
+ */
+function addRawStretch(group: usize, n: i32, k: i32, kEnd: i32, dst: usize): void {
+  while (k < kEnd) {
+    const page = k >> 6;
+    const pageEnd = min((page + 1) << 6, kEnd);
+    const sums = packedGroup(group, n, page) ? packedPageSums(group, n, page) : 0;
+    if (sums != 0) {
+      memory.copy(dst, sums + (<usize>(k & (PAGE_SLOTS - 1)) << 3), <usize>(pageEnd - k) << 3);
+    } else {
+      for (let s = 0; s < n; s++) addStretch(<usize>load<u32>(group + (<usize>s << 2)), k, pageEnd, dst, s == 0);
+    }
+    dst += <usize>(pageEnd - k) << 3;
+    k = pageEnd;
   }
 }
 
@@ -269,13 +336,27 @@ function readLockstep(heads: usize, n: i32, metric: i32, fromIn: i64, toIn: i64)
   for (let r = 0; r < segCount; r++) {
     store<u32>(members.ptr + (<usize>r * <usize>n << 2), load<u32>(segs.ptr + (<usize>r << 4), 12));
   }
+  if (!ensure(segDepth, <usize>segCount << 2, 0)) return -1;
   planSeries0 = false;
   planN = n;
+  let chain1: i32 = 0;
   for (let s = 1; s < n; s++) {
+    const head = <usize>load<u32>(heads + (<usize>s << 2));
+    // A series whose chunks are series 1's in shape plans as series 1 did
+    // (the plan reads nothing else): its chunks at series 1's depths.
+    if (s > 1 && sameChain(<usize>load<u32>(heads + 4), head, chain1)) {
+      for (let r = 0; r < segCount; r++) {
+        let c: u32 = 0;
+        if (load<u32>(segs.ptr + (<usize>r << 4), 12) != 0) c = load<u32>(chain.ptr + (<usize>load<u32>(segDepth.ptr + (<usize>r << 2)) << 2));
+        store<u32>(members.ptr + ((<usize>r * <usize>n + <usize>s) << 2), c);
+      }
+      continue;
+    }
     planS = s;
     planR = 0;
-    const clen = planSeries(<usize>load<u32>(heads + (<usize>s << 2)), from, to, f, len);
+    const clen = planSeries(head, from, to, f, len);
     if (!planOk || planR != segCount || clen != len || readFrom != from || readTo != to) return -1;
+    if (s == 1) chain1 = planChain;
   }
   const nan: f64 = NaN;
   for (let r = 0; r < segCount; r++) {
@@ -297,6 +378,10 @@ function readLockstep(heads: usize, n: i32, metric: i32, fromIn: i64, toIn: i64)
         memory.copy(dst, sums + (<usize>k << 3), <usize>m << 3);
         continue;
       }
+    }
+    if (rawGroup(group, n)) {
+      addRawStretch(group, n, k, k + m, dst);
+      continue;
     }
     for (let s = 0; s < n; s++) addStretch(<usize>load<u32>(group + (<usize>s << 2)), k, k + m, dst, s == 0);
   }

@@ -1,6 +1,8 @@
 // The rollup cache: the per-slot sums of a group of sealed chunks, one of
 // each series an aggregated read adds up, kept so that the next read of the
-// same group copies 512 sums instead of decoding and adding n chunks.
+// same group copies 512 sums instead of decoding and adding n chunks. The
+// same table holds the sums of packed pages of newest chunks
+// (rollup-pages.ts), keyed by their blocks' bytes.
 //
 // An entry is keyed by the seal stamps of its chunks in the read's series
 // order (seal.ts sealStamp: no two sealings ever share one, and a sealed
@@ -34,7 +36,13 @@ export let rollupBudget: u64 = 4 << 20;
 /** Bytes the entries take (their allocator size classes). */
 export let rollupBytes: u64 = 0;
 
-// Entry: u32 allocated size, u32 n, u32 len, u32 0, u64 hash, n x u64 stamps, len x f64 sums.
+// Entry: u32 allocated size, u32 n, u32 len, u32 kind, u64 hash, then what
+// the kind keys on and the sums. KIND_SEALED: n x u64 stamps, len x f64 sums;
+// KIND_PACKED (rollup-pages.ts): its own layout.
+// @ts-ignore: decorator
+@inline export const KIND_SEALED: u32 = 0;
+// @ts-ignore: decorator
+@inline export const KIND_PACKED: u32 = 1;
 
 export function setRollupBudget(bytes: u64): void {
   rollupBudget = bytes;
@@ -98,6 +106,30 @@ function evictOne(): void {
   }
 }
 
+/** The table slot of an entry hash (an address in `table`). */
+// @ts-ignore: decorator
+@inline export function slotOf(h: u64): usize {
+  return table + (<usize>((h ^ (h >> 29)) & <u64>(SLOTS - 1)) << 2);
+}
+
+/**
+ * A new entry of `size` bytes taking table slot `at` (what held it is
+ * dropped, others evicted until it fits), its size stored at offset 0; 0
+ * when it cannot be had (too large for the cache, no memory).
+ */
+export function newEntry(at: usize, size: usize): usize {
+  const cost = <u64>classSize(classOf(size));
+  if (cost > rollupBudget >> 2) return 0;
+  dropSlot(<i32>((at - table) >> 2));
+  while (rollupBytes + cost > rollupBudget) evictOne();
+  const p = allocScratch(size);
+  if (p == 0) return 0;
+  rollupBytes += cost;
+  store<u32>(p, <u32>size);
+  store<u32>(at, <u32>p);
+  return p;
+}
+
 /**
  * The sums over slots [0, len) of the n sealed chunks at chunks[0..n) (u32
  * pointers, each of length len), in that order; 0 when they cannot be cached
@@ -111,11 +143,10 @@ export function rollupSums(chunks: usize, n: i32, len: i32): usize {
     h = (h ^ sealStamp(<usize>load<u32>(chunks + (<usize>s << 2)))) * 0xff51afd7ed558ccd;
     h ^= h >> 33;
   }
-  const slot = <i32>((h ^ (h >> 29)) & <u64>(SLOTS - 1));
-  const at = table + (<usize>slot << 2);
+  const at = slotOf(h);
   const e = <usize>load<u32>(at);
   const stamps = <usize>HEADER;
-  if (e != 0 && load<u64>(e, 16) == h && <i32>load<u32>(e, 4) == n && <i32>load<u32>(e, 8) == len) {
+  if (e != 0 && load<u64>(e, 16) == h && <i32>load<u32>(e, 4) == n && <i32>load<u32>(e, 8) == len && load<u32>(e, 12) == KIND_SEALED) {
     let same = true;
     for (let s = 0; s < n; s++) {
       if (load<u64>(e + stamps + (<usize>s << 3)) != sealStamp(<usize>load<u32>(chunks + (<usize>s << 2)))) {
@@ -125,18 +156,11 @@ export function rollupSums(chunks: usize, n: i32, len: i32): usize {
     }
     if (same) return e + stamps + (<usize>n << 3);
   }
-  const size = stamps + (<usize>n << 3) + (<usize>len << 3);
-  const cost = <u64>classSize(classOf(size));
-  if (cost > rollupBudget >> 2) return 0;
-  dropSlot(slot);
-  while (rollupBytes + cost > rollupBudget) evictOne();
-  const p = allocScratch(size);
+  const p = newEntry(at, stamps + (<usize>n << 3) + (<usize>len << 3));
   if (p == 0) return 0;
-  rollupBytes += cost;
-  store<u32>(p, <u32>size);
   store<u32>(p, <u32>n, 4);
   store<u32>(p, <u32>len, 8);
-  store<u32>(p, 0, 12);
+  store<u32>(p, KIND_SEALED, 12);
   store<u64>(p, h, 16);
   const sums = p + stamps + (<usize>n << 3);
   for (let s = 0; s < n; s++) {
@@ -146,7 +170,6 @@ export function rollupSums(chunks: usize, n: i32, len: i32): usize {
     const src = valueRun(c, 0, len);
     addValues(src, sums, len, s == 0);
   }
-  store<u32>(at, <u32>p);
   return sums;
 }
 

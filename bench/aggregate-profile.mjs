@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// The query figures of bench/http.bench.mjs in-process, without HTTP: one
+// host's day as preloadQueryHost writes it (cpu_load, and flops_any of 72
+// hwthreads) and the two queries (single host; flops_any aggregated over the
+// 72 hwthreads), through Store.query, one build against another.
+//
+//   node bench/aggregate-profile.mjs [--builds A,B] [--query aggregated|single] [--reps 200] [--functions 20]
+//        # callgrind: instructions a query, and its top functions by self cost
+//   node bench/aggregate-profile.mjs --time [--builds A,B] [--rounds 9] [--reps 1000]
+//        # us a query, median of interleaved rounds
+//
+// A build is a directory holding dist/, build/engine.wasm and engine.wat
+// (default: this checkout; callgrind names its functions with that build's
+// bench/lib/callgrind-wasm.mjs, so copy bench/lib into another build's
+// directory). Every build must answer both queries with the same bytes.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { option } from './lib/args.mjs';
+import { FREQUENCY, HWTHREADS, METRIC_CONFIG } from './lib/write-bodies.mjs';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => option(args, name, dflt);
+const builds = opt('--builds', ROOT).split(',').map((d) => resolve(d));
+const inner = args.includes('--inner');
+const time = args.includes('--time');
+const which = opt('--query', 'aggregated');
+const reps = Number(opt('--reps', time ? 1000 : 200));
+const rounds = Number(opt('--rounds', 9));
+const topFunctions = Number(opt('--functions', 20));
+
+const DAY = 86_400;
+const END = 1764700020; // a multiple of 60
+const START = END - DAY;
+const QUERIES = {
+  single: { cluster: 'bench', from: START, to: END, queries: [{ metric: 'cpu_load', host: 'q0' }] },
+  aggregated: {
+    cluster: 'bench', from: START, to: END,
+    queries: [{ metric: 'flops_any', host: 'q0', type: 'hwthread', 'type-ids': Array.from({ length: HWTHREADS }, (_, i) => String(i)), aggreg: true }],
+  },
+};
+
+/** A store of `dir`'s build holding preloadQueryHost's day (bench/lib/bench-store.mjs), written the same way: 60 timestamps a body. */
+async function loadedStore(dir) {
+  const { Store } = await import(pathToFileURL(join(dir, 'dist/engine/store.js')).href);
+  const store = Store.fromModule(new WebAssembly.Module(readFileSync(join(dir, 'build/engine.wasm'))), { metrics: METRIC_CONFIG, compression: true });
+  for (let first = 0; first < DAY / FREQUENCY; first += 60) {
+    const parts = [];
+    for (let i = first; i < first + 60; i++) {
+      const ts = START + i * FREQUENCY;
+      parts.push(`cpu_load,cluster=bench,hostname=q0,type=node value=${(i % 50) * 0.25} ${ts}\n`);
+      for (let t = 0; t < HWTHREADS; t++) parts.push(`flops_any,cluster=bench,hostname=q0,type=hwthread,type-id=${t} value=${(i + t) % 13} ${ts}\n`);
+    }
+    store.ingest(Buffer.from(parts.join('')), 'bench', END);
+  }
+  return store;
+}
+
+async function setUp() {
+  const stores = [];
+  for (const dir of builds) stores.push(await loadedStore(dir));
+  for (const [name, q] of Object.entries(QUERIES)) {
+    const answers = stores.map((s) => Buffer.from(s.query(q)).toString());
+    if (answers.some((a) => a !== answers[0])) throw new Error(`the builds answer the ${name} query differently`);
+    if (JSON.parse(answers[0]).results[0][0].data.length !== 1440) throw new Error(`${name}: not 1,440 points`);
+  }
+  return stores;
+}
+
+if (inner) {
+  // Under callgrind: warm up, then the queries inside findLastIndex (the only code counted).
+  const [store] = await setUp();
+  const q = QUERIES[which];
+  for (let i = 0; i < 300; i++) store.query(q);
+  new Array(reps).fill(0).findLastIndex(() => (store.query(q), false));
+  process.stdout.write(String(process.pid));
+} else if (!time) {
+  for (const dir of builds) {
+    const out = mkdtempSync(join(tmpdir(), 'aggregate-callgrind-'));
+    try {
+      const r = spawnSync('valgrind', [
+        '--tool=callgrind', `--callgrind-out-file=${join(out, 'cg.out')}`, '--collect-atstart=no',
+        '--toggle-collect=Builtins_ArrayPrototypeFindLastIndex', '--dump-instr=yes', '--dump-line=no', '--compress-pos=no', '--compress-strings=no',
+        process.execPath, '--no-liftoff', '--perf-basic-prof', '--no-wasm-lazy-compilation', fileURLToPath(import.meta.url), '--inner',
+        '--builds', dir, '--query', which, '--reps', String(reps),
+      ], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-2000)}`);
+      const map = `/tmp/perf-${r.stdout.trim()}.map`;
+      const named = spawnSync(process.execPath, [join(dir, 'bench/lib/callgrind-wasm.mjs'), join(out, 'cg.out'), map, String(topFunctions)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      rmSync(map, { force: true });
+      if (named.status !== 0) throw new Error(named.stderr);
+      const lines = named.stdout.trim().split('\n');
+      const total = Number(/^total ([\d,]+)/.exec(lines[0])[1].replaceAll(',', ''));
+      console.log(`\n${dir}: ${which} query, ${Math.round(total / reps).toLocaleString('en-US')} instructions a query (callgrind, ${reps} queries); top functions a query:`);
+      for (const line of lines.slice(1)) {
+        const m = /^\s*([\d,]+) (.*)$/.exec(line);
+        if (m) console.log(`  ${String(Math.round(Number(m[1].replaceAll(',', '')) / reps)).padStart(9)}  ${m[2]}`);
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }
+} else {
+  const stores = await setUp();
+  const times = stores.map(() => ({ single: [], aggregated: [] }));
+  for (let round = 0; round <= rounds; round++) {
+    stores.forEach((s, b) => {
+      for (const [name, q] of Object.entries(QUERIES)) {
+        const t = process.hrtime.bigint();
+        for (let k = 0; k < reps; k++) s.query(q);
+        if (round > 0) times[b][name].push(Number(process.hrtime.bigint() - t) / 1e3 / reps); // round 0 warms up
+      }
+    });
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  console.log(`us a query, median of ${rounds} interleaved rounds of ${reps}\n\n| build | single | aggregated |\n|---|---:|---:|`);
+  builds.forEach((dir, b) => console.log(`| ${dir} | ${median(times[b].single).toFixed(1)} | ${median(times[b].aggregated).toFixed(1)} |`));
+}
