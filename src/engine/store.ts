@@ -138,6 +138,11 @@ export class Store implements MetricStore {
     return this.ingestCall(body, defaultCluster, now, true);
   }
 
+  releaseIdleMemory(): void {
+    // Records held for takeHeldWal live in engine memory or in views that keep their own buffer: both stay valid.
+    this.walArena.release();
+  }
+
   takeHeldWal(): WalAppend[] {
     const wal = this.held;
     if (!wal) return [];

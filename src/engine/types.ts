@@ -314,4 +314,11 @@ export interface MetricStore {
 
   /** Bytes of linear memory held by all shards, and per-shard detail. */
   stats(): StoreStats;
+
+  /**
+   * Writes have gone quiet: let go of what is kept for the next write (the
+   * WAL arena's buffer), so the next garbage collection frees it. Costs the
+   * next bulk write a fresh buffer; changes nothing stored.
+   */
+  releaseIdleMemory?(): void;
 }
