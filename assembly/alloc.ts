@@ -181,6 +181,30 @@ export function touchedBytes(): u64 {
   return heapTop - <u64>((__heap_base + 15) & ~(<usize>15));
 }
 
+/**
+ * Bytes on the free lists: blocks handed back and kept for reuse. With the
+ * blocks in use (bytesInUse) they make up touchedBytes exactly, since the
+ * bump region hands out whole class sizes.
+ */
+export function freeBytes(): u64 {
+  return touchedBytes() - bytesInUse;
+}
+
+/**
+ * The part of freeBytes in blocks larger than `size` (walks those classes'
+ * lists, so it is for statistics: above 2,048 bytes they hold the few
+ * request buffers outgrown, a handful of blocks).
+ */
+export function freeBytesAbove(size: usize): u64 {
+  let total: u64 = 0;
+  const first = size < FINE_LIMIT ? classOf(size + 1) : classOf(size) + 1;
+  for (let cls = first; cls < CLASS_COUNT; cls++) {
+    const bytes = <u64>classSize(cls);
+    for (let p = <usize>load<u32>(freeLists + (<usize>cls << 2)); p != 0; p = <usize>load<u32>(p)) total += bytes;
+  }
+  return total;
+}
+
 export function memoryBytes(): u64 {
   return <u64>memory.size() << 16;
 }

@@ -2,7 +2,7 @@
 // as i32/u32/f64 only (timestamps as f64: whole seconds, exact up to 2^53);
 // strings and structured inputs are bytes the TypeScript face writes into the
 // I/O buffer (ioBuffer); answers are bytes in the response buffer.
-import { allocFailures, allocInit, bytesInUse, freeScratch, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse, touchedBytes } from "./alloc";
+import { allocFailures, allocInit, bytesInUse, freeBytes, freeBytesAbove, freeScratch, grownScratchCap, growScratch, memoryBytes, reserve, scratchInUse, touchedBytes } from "./alloc";
 import { packedBytes } from "./pack";
 import { rollupBytes, setRollupBudget } from "./rollup";
 import { chunkCount, pageCount, PAGE_BYTES, sampleCount, sealedBytes, sealedCount } from "./chunk-header";
@@ -304,6 +304,14 @@ export function statMemory(): f64 {
 }
 export function statTouched(): f64 {
   return <f64>touchedBytes();
+}
+/** Bytes on the allocator's free lists (touched = used + free). */
+export function statFree(): f64 {
+  return <f64>freeBytes();
+}
+/** Of statFree, the blocks of more than 2,048 bytes: request buffers outgrown (the rest: pages and blocks of chunks). */
+export function statFreeLarge(): f64 {
+  return <f64>freeBytesAbove(2048);
 }
 export function statUsed(): f64 {
   return <f64>bytesInUse;

@@ -11,8 +11,9 @@
 // bodies of BENCH_LINES_PER_BODY lines (timestamps now-48h .. now, time-major,
 // one request at a time; only the requests are timed, the generator runs
 // between them), and reads VmRSS from /proc/<pid>/status before and after and
-// the store's stats from /api/debug. Against the filled server, every host in
-// turn: latency of one 2,880-point series (with data, and read + stats alone),
+// the store's memory figures from /metrics (not /api/debug: its whole-tree
+// dump grows the engine's output buffer, linear memory of its own). Against
+// the filled server, every host in turn: latency of one 2,880-point series (with data, and read + stats alone),
 // of 72 hwthreads aggregated, queries/s over BENCH_CONNECTIONS keep-alive
 // connections; then
 // SIGTERM (the final checkpoint writes .bin snapshots), a restart on the same
@@ -39,7 +40,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bodies, metricConfig, plannedLines, selectedMetrics } from './data/generator.mjs';
 import { medianLatency, openConnection, queryRequest, requestsPerSecond, writeRequest } from './lib/http-client.mjs';
-import { bytesOfFiles, residentBytes, startServer, storeStats, waitReady } from './lib/server-process.mjs';
+import { bytesOfFiles, residentBytes, startServer, storeMemory, waitReady } from './lib/server-process.mjs';
 
 const env = (name, fallback) => (process.env[name] === undefined || process.env[name] === '' ? fallback : process.env[name]);
 const SAMPLES = Number(env('BENCH_SAMPLES', 100e6));
@@ -101,9 +102,11 @@ async function serverFigures(mode, compression) {
     await waitReady(server.port);
     const before = residentBytes(server.pid);
     const ingest = await fillOver(server.port, mode);
-    await sleep(1000);
+    // The server collects the garbage of the last bodies once writes have been quiet for 1-2 s
+    // (src/runtime/idle-collection.ts): RSS is read after that, as an idle store holds it.
+    await sleep(3000);
     const after = residentBytes(server.pid);
-    const stats = await storeStats(server.port);
+    const stats = await storeMemory(server.port);
     const slots = stats.shards.reduce((n, s) => n + s.samples, 0);
     log(`  filled: ${fmt(ingest.lines)} samples, RSS ${mb(before.rss)} -> ${mb(after.rss)} MB (peak ${mb(after.peak)}), engine ${mb(stats.usedBytes)} MB used of ${mb(stats.memoryBytes)}`);
 

@@ -89,6 +89,32 @@ export async function waitReady(port, timeoutSeconds = 600) {
   throw new Error(`/readyz not 200 within ${timeoutSeconds} s`);
 }
 
+/**
+ * The store's memory figures from /metrics (memoryBytes, usedBytes, shards with their
+ * samples). Not from /api/debug: its answer without a selector holds the dump of the whole
+ * tree, and growing the engine's output buffer for it adds linear memory of its own (some
+ * 31 MB for 100 M samples, docs/engine.md "Memory layout"), which is not the store's.
+ */
+export async function storeMemory(port) {
+  const res = await httpGet(port, '/metrics');
+  if (res.status !== 200) throw new Error(`/metrics: HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+  const perShard = (name) => {
+    const values = [];
+    for (const m of res.body.matchAll(new RegExp(`^${name}\\{shard="(\\d+)"\\} (\\S+)$`, 'gm'))) values[Number(m[1])] = Number(m[2]);
+    if (values.length === 0) throw new Error(`/metrics: no ${name}`);
+    return values;
+  };
+  const memory = perShard('cc_metric_store_shard_memory_bytes');
+  const used = perShard('cc_metric_store_shard_used_bytes');
+  const samples = perShard('cc_metric_store_shard_samples');
+  const sum = (a) => a.reduce((x, y) => x + y, 0);
+  return {
+    memoryBytes: sum(memory),
+    usedBytes: sum(used),
+    shards: memory.map((m, i) => ({ memoryBytes: m, usedBytes: used[i], samples: samples[i] })),
+  };
+}
+
 /** The store's stats from /api/debug's "service" member (memoryBytes, usedBytes, shards). */
 export async function storeStats(port) {
   const res = await httpGet(port, '/api/debug');

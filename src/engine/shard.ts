@@ -73,6 +73,8 @@ export interface EngineExports {
   statSealedBytes(): number;
   statRawBytes(): number;
   statTouched(): number;
+  statFree(): number;
+  statFreeLarge(): number;
 }
 
 export class EngineMemoryError extends Error {

@@ -138,6 +138,11 @@ export class Store implements MetricStore {
     return this.ingestCall(body, defaultCluster, now, true);
   }
 
+  releaseIdleMemory(): void {
+    // Records held for takeHeldWal live in engine memory or in views that keep their own buffer: both stay valid.
+    this.walArena.release();
+  }
+
   takeHeldWal(): WalAppend[] {
     const wal = this.held;
     if (!wal) return [];
@@ -523,6 +528,9 @@ export class Store implements MetricStore {
       sealedBytes: s.x.statSealedBytes(),
       rawBytes: s.x.statRawBytes(),
       touchedBytes: s.x.statTouched(),
+      freeBytes: s.x.statFree(),
+      freeLargeBytes: s.x.statFreeLarge(),
+      scratchBytes: s.x.statScratch(),
       rollupBytes: s.x.statRollupBytes(),
     }));
     const sum = (key: keyof ShardStats) => shards.reduce((a, s) => a + s[key], 0);
@@ -534,6 +542,9 @@ export class Store implements MetricStore {
       sealedBytes: sum('sealedBytes'),
       rawBytes: sum('rawBytes'),
       touchedBytes: sum('touchedBytes'),
+      freeBytes: sum('freeBytes'),
+      freeLargeBytes: sum('freeLargeBytes'),
+      scratchBytes: sum('scratchBytes'),
       rollupBytes: sum('rollupBytes'),
       shards,
     };

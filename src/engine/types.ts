@@ -199,6 +199,14 @@ export interface ShardStats {
   rawBytes: number;
   /** Linear memory the allocator ever handed out: stored data, free blocks kept for reuse and scratch (what the process touched). */
   touchedBytes: number;
+  /**
+   * Of touchedBytes, the blocks on the allocator's free lists (kept for reuse; linear memory never shrinks)
+   * and those of them larger than 2,048 bytes (request buffers outgrown); touched = used + scratch + free.
+   */
+  freeBytes: number;
+  freeLargeBytes: number;
+  /** Request and response buffers (and the rollup cache) held now. */
+  scratchBytes: number;
   /** The rollup cache's entries (scratch: not in usedBytes, not counted against shardMemoryLimit). */
   rollupBytes: number;
 }
@@ -212,6 +220,9 @@ export interface StoreStats {
   sealedBytes: number;
   rawBytes: number;
   touchedBytes: number;
+  freeBytes: number;
+  freeLargeBytes: number;
+  scratchBytes: number;
   rollupBytes: number;
   shards: ShardStats[];
 }
@@ -314,4 +325,11 @@ export interface MetricStore {
 
   /** Bytes of linear memory held by all shards, and per-shard detail. */
   stats(): StoreStats;
+
+  /**
+   * Writes have gone quiet: let go of what is kept for the next write (the
+   * WAL arena's buffer), so the next garbage collection frees it. Costs the
+   * next bulk write a fresh buffer; changes nothing stored.
+   */
+  releaseIdleMemory?(): void;
 }

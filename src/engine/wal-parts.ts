@@ -39,6 +39,22 @@ export class WalArena {
     this.used = 0;
   }
 
+  /**
+   * Lets go of the buffer (the store gone quiet): up to WAL_ARENA_MAX_BYTES
+   * that would stay resident until the next bulk body. Views handed out
+   * before keep their bytes (they hold the old buffer); the next take starts
+   * a new one.
+   */
+  release(): void {
+    this.buffer = new Uint8Array(0);
+    this.used = 0;
+  }
+
+  /** Bytes the arena holds for the next call. */
+  heldBytes(): number {
+    return this.buffer.length;
+  }
+
   /** `n` bytes to fill. */
   take(n: number): Uint8Array {
     if (this.used + n >= this.buffer.length) {

@@ -26,6 +26,10 @@ export interface MemoryFigures extends Omit<ShardFigures, 'chunks'> {
    * for reuse, scratch): what of memoryBytes the process has touched.
    */
   touchedBytes: number;
+  /** Of touchedBytes: blocks on the engine's free lists (in use again before linear memory grows), those above 2,048 bytes, and request scratch. */
+  freeBytes: number;
+  freeLargeBytes: number;
+  scratchBytes: number;
   shards: ShardFigures[];
   /** Resident set size of the process, where the runtime tells it. */
   processRssBytes: number | null;
@@ -39,6 +43,9 @@ interface StoreStats {
   sealedBytes?: number;
   rawBytes?: number;
   touchedBytes?: number;
+  freeBytes?: number;
+  freeLargeBytes?: number;
+  scratchBytes?: number;
   shards: ReadonlyArray<{ memoryBytes: number; usedBytes: number; chunks: number; samples: number }>;
 }
 
@@ -63,6 +70,9 @@ export function memoryFigures(stats: StoreStats, rss: number | null): MemoryFigu
     sealedBytes: stats.sealedBytes ?? 0,
     rawBytes: stats.rawBytes ?? 0,
     touchedBytes: stats.touchedBytes ?? 0,
+    freeBytes: stats.freeBytes ?? 0,
+    freeLargeBytes: stats.freeLargeBytes ?? 0,
+    scratchBytes: stats.scratchBytes ?? 0,
     bytesPerSample: { linear: perSample(stats.memoryBytes, samples), used: perSample(stats.usedBytes, samples) },
     shards,
     processRssBytes: rss,

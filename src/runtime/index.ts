@@ -4,3 +4,4 @@ export * from './files.ts';
 export * from './connection-guard.ts';
 export * from './http-server.ts';
 export * from './platform.ts';
+export * from './idle-collection.ts';

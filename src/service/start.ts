@@ -11,6 +11,7 @@ import { memoryFigures } from '../monitor/memory-figures.ts';
 import { createServiceMonitor } from '../monitor/service-monitor.ts';
 import {
   type RunningHttpServer,
+  collectWhenQuiet,
   dropPrivileges,
   processRssBytes,
   readUrlFile,
@@ -20,6 +21,7 @@ import {
 import { connectionLimits } from './connection-cap.ts';
 import { EXTENSIONS, type Extension, type ExtensionContext, type ExtensionFactory } from './extensions.ts';
 import { type WritePath, storeWritePath } from './ingest.ts';
+import { MIN_BODY_BYTES, QUIET_MS, noteWrites } from './quiet-writes.ts';
 import { ingestLimitsOf } from '../ingest-report.ts';
 import { Lifecycle, type Service } from './lifecycle.ts';
 import { openStore, storeOptions } from './open-store.ts';
@@ -47,6 +49,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const store = options.store ?? (await openStore(storeOptions(config)));
 
   let write: WritePath | null = null;
+  // Once writes go quiet, the garbage of their bodies is collected (nothing else would in an idle process).
+  const idle = collectWhenQuiet({ quietMs: QUIET_MS, minBytes: MIN_BODY_BYTES, beforeCollect: () => store.releaseIdleMemory?.() });
   let http: RunningHttpServer | null = null;
   const extensions: Extension[] = [];
   const status = () => Object.assign({ store: memoryFigures(store.stats(), processRssBytes()), connections: http?.connections() }, ...extensions.map((e) => e.status?.() ?? {}));
@@ -61,14 +65,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
     config,
     store,
     log,
-    writePath: monitor.countWrites({ ingest: (body, cluster) => write!.ingest(body, cluster), openBatch: () => write!.openBatch() }, 'nats'),
+    writePath: monitor.countWrites(noteWrites({ ingest: (body, cluster) => write!.ingest(body, cluster), openBatch: () => write!.openBatch() }, idle), 'nats'),
   };
   for (const create of options.extensions ?? EXTENSIONS) extensions.push(await create(context));
   write = writePath(extensions, store);
 
   const { app, direct } = createApi({
     store,
-    ingest: monitor.countWrites(write, 'http').ingest,
+    ingest: monitor.countWrites(noteWrites(write, idle), 'http').ingest,
     auth,
     log,
     dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
@@ -103,6 +107,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     url: `${protocol}://${hostPort(host, port)}`,
     stop: () => {
       monitor.setPhase('stopping');
+      idle.stop();
       return lifecycle.stop();
     },
   };

@@ -90,4 +90,26 @@ describe('free', () => {
     expect(s.free([], T + 2000 * 60)).toBe(2 * 2 * 3 + 1);
     expect(s.hosts()).toEqual([]);
   });
+
+  it('counts what it frees on the free lists: touched = stored + scratch + free, and in use again by the next writes', () => {
+    const s = filled({ compression: false });
+    const account = () => {
+      const st = s.stats();
+      expect(st.touchedBytes).toBe(st.usedBytes + st.scratchBytes + st.freeBytes);
+      expect(st.freeLargeBytes).toBeLessThanOrEqual(st.freeBytes);
+      return st;
+    };
+    const before = account();
+    s.free([], T + 2000 * 60);
+    const freed = account();
+    // 12 chunks (1,100 slots a series: 512 + 512 + 76) of 64-byte headers and 72 pages of 256 bytes (raw: compression off), and their levels.
+    const pages = 4 * (8 + 8 + 2);
+    expect(freed.freeBytes - before.freeBytes).toBeGreaterThanOrEqual(12 * 64 + pages * 256);
+    expect(freed.usedBytes).toBeLessThan(before.usedBytes);
+    const lines = Array.from({ length: 4400 }, (_, i) => `cpu_load,cluster=fritz,hostname=z${i % 4} value=${i} ${T + (i >> 2) * 60}`);
+    s.ingest(lp(lines.join('\n')), 'fritz', T);
+    const refilled = account();
+    expect(refilled.freeBytes).toBeLessThanOrEqual(freed.freeBytes - pages * 256);
+    expect(refilled.touchedBytes).toBe(freed.touchedBytes);
+  });
 });

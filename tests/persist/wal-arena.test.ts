@@ -24,14 +24,20 @@ function body(step: number, hosts: number): Uint8Array {
   return new TextEncoder().encode(`${lines.join('\n')}\n`);
 }
 
-/** Every host's current.wal after `steps` bodies sent without waiting (the first ones to cold hosts), in pieces of `pieceBytes`. */
-async function walFiles(pieceBytes: number, steps: number): Promise<Record<string, string>> {
+/**
+ * Every host's current.wal after `steps` bodies sent without waiting (the first ones to cold hosts), in pieces of `pieceBytes`;
+ * `releaseBetween`: the store lets go of its arena after each (records still queued keep theirs).
+ */
+async function walFiles(pieceBytes: number, steps: number, releaseBetween = false): Promise<Record<string, string>> {
   const env = testEnv(T + 60 * 40 * steps);
   envs.push(env);
   const store = makeStore({ metrics: TEST_METRICS, wal: true, ingestPieceBytes: pieceBytes, ingestWindow: { pastSeconds: 1e9, futureSeconds: 1e9 } });
   const p = openPersistence({ store, settings: env.settings(), log: env.log, now: env.now });
   const written: Array<Promise<unknown>> = [];
-  for (let s = 0; s < steps; s++) written.push(p.ingest(body(s, 5), 'fritz'));
+  for (let s = 0; s < steps; s++) {
+    written.push(p.ingest(body(s, 5), 'fritz'));
+    if (releaseBetween) store.releaseIdleMemory();
+  }
   const results = (await Promise.all(written)) as Array<{ accepted: number; rejected: number }>;
   for (const r of results) expect(r).toMatchObject({ accepted: 200, rejected: 0 });
   const out: Record<string, string> = {};
@@ -66,5 +72,25 @@ describe('WAL records copied into the arena', () => {
     expect(arena.join([c])).toBe(c);
     const joined = arena.join([Uint8Array.of(1, 2), Uint8Array.of(3)]);
     expect([...joined]).toEqual([1, 2, 3]);
+  });
+});
+
+describe('WalArena.release', () => {
+  it('lets go of its buffer; views handed out before keep their bytes', () => {
+    const arena = new WalArena();
+    const a = arena.copy(Uint8Array.of(7, 8, 9), 0, 3);
+    expect(arena.heldBytes()).toBeGreaterThan(0);
+    arena.release();
+    expect(arena.heldBytes()).toBe(0);
+    expect([...a]).toEqual([7, 8, 9]);
+    const b = arena.take(3);
+    expect(b.buffer).not.toBe(a.buffer);
+    b.fill(1);
+    expect([...a]).toEqual([7, 8, 9]);
+  });
+
+  it('changes no WAL record written after it (the store gone quiet between bodies)', async () => {
+    const whole = await walFiles(2 ** 40, 6);
+    expect(await walFiles(500, 6, true)).toEqual(whole);
   });
 });

@@ -1,0 +1,87 @@
+// The full collection once writes go quiet (src/runtime/idle-collection.ts):
+// never while writes keep coming, once after they stop and only when enough
+// body bytes came in, the store's buffers let go of first.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { collectWhenQuiet, fullGarbageCollection } from '../../src/runtime/idle-collection.ts';
+
+const QUIET = 1000;
+const MIN = 1000;
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+function watched() {
+  const calls: string[] = [];
+  const idle = collectWhenQuiet({ quietMs: QUIET, minBytes: MIN, beforeCollect: () => calls.push('release'), collect: () => calls.push('collect') });
+  return { idle, calls };
+}
+
+describe('collectWhenQuiet', () => {
+  it('collects once after a burst goes quiet, never during it, the buffers released first', () => {
+    const { idle, calls } = watched();
+    // A write every 400 ms for 10 s: never a quiet period.
+    for (let t = 0; t < 10_000; t += 400) {
+      idle.noteWrite(600);
+      vi.advanceTimersByTime(400);
+    }
+    expect(calls).toEqual([]);
+    vi.advanceTimersByTime(2 * QUIET);
+    expect(calls).toEqual(['release', 'collect']);
+    expect(idle.collections()).toBe(1);
+    // Quiet on: nothing more, and no timer left.
+    vi.advanceTimersByTime(60_000);
+    expect(calls).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('waits at least quietMs and at most twice that after the last write', () => {
+    const { idle, calls } = watched();
+    idle.noteWrite(MIN);
+    vi.advanceTimersByTime(QUIET / 2);
+    idle.noteWrite(1);
+    vi.advanceTimersByTime(QUIET - 1);
+    expect(calls).toEqual([]);
+    vi.advanceTimersByTime(QUIET + 1);
+    expect(calls).toEqual(['release', 'collect']);
+  });
+
+  it('skips a collection for less than minBytes, counting on from there', () => {
+    const { idle, calls } = watched();
+    idle.noteWrite(MIN - 1);
+    vi.advanceTimersByTime(3 * QUIET);
+    expect(calls).toEqual([]);
+    idle.noteWrite(1);
+    vi.advanceTimersByTime(3 * QUIET);
+    expect(calls).toEqual(['release', 'collect']);
+    // A new burst starts from nothing.
+    idle.noteWrite(MIN - 1);
+    vi.advanceTimersByTime(3 * QUIET);
+    expect(idle.collections()).toBe(1);
+  });
+
+  it('runs no timer after stop', () => {
+    const { idle, calls } = watched();
+    idle.noteWrite(MIN);
+    idle.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    idle.noteWrite(MIN);
+    vi.advanceTimersByTime(3 * QUIET);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('fullGarbageCollection', () => {
+  it('is found on this runtime and frees what nothing refers to', async () => {
+    vi.useRealTimers();
+    const gc = fullGarbageCollection();
+    expect(gc).toBeTypeOf('function');
+    let ref: WeakRef<object> | null = null;
+    (() => {
+      ref = new WeakRef({ payload: new Array(1000).fill(1) });
+    })();
+    // A WeakRef's target stays alive until the end of the turn that made it.
+    await new Promise((r) => setTimeout(r, 0));
+    gc!();
+    expect(ref!.deref()).toBeUndefined();
+  });
+});
