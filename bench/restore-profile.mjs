@@ -7,12 +7,10 @@
 // before it); file reads, the scan and the event loop are not in the count.
 //
 //   node bench/restore-profile.mjs [--builds a.wasm,b.wasm] [--hosts 4] [--top N]
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { option } from './lib/args.mjs';
+import { callgrindMarked } from './lib/callgrind-marked.mjs';
 import { metricTable, realisticHost, sinesHost, T0 } from './lib/restore-hosts.mjs';
 
 const args = process.argv.slice(2);
@@ -58,31 +56,16 @@ if (args.includes('--inner')) {
   }
   process.stdout.write(JSON.stringify({ pid: process.pid, cases: cases.map((c) => ({ label: c.label, values: c.values, used: c.used })) }));
 } else {
-  const dir = mkdtempSync(join(tmpdir(), 'restore-callgrind-'));
+  const { result, dumps, done } = callgrindMarked(fileURLToPath(import.meta.url), ['--inner', '--builds', builds.join(','), '--hosts', String(hosts)], { top });
   try {
-    const r = spawnSync('valgrind', [
-      '--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.out')}`, '--collect-atstart=no',
-      '--toggle-collect=Builtins_ArrayPrototypeFindLastIndex', '--dump-after=Builtins_ArrayPrototypeFindLastIndex',
-      ...(top ? ['--dump-instr=yes', '--dump-line=no', '--compress-pos=no', '--compress-strings=no'] : []),
-      process.execPath, '--no-liftoff', ...(top ? ['--perf-basic-prof', '--no-wasm-lazy-compilation'] : []),
-      fileURLToPath(import.meta.url), '--inner', '--builds', builds.join(','), '--hosts', String(hosts),
-    ], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-2000)}`);
-    const { pid, cases } = JSON.parse(r.stdout);
-    const dumps = readdirSync(dir).filter((f) => /^cg\.out\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
     console.log('| file | chunks | build | instructions/value | stored bytes/value |\n|---|---|---|---:|---:|');
-    dumps.forEach((f, i) => {
-      const text = readFileSync(join(dir, f), 'utf8');
-      const m = /summary: (\d+)/.exec(text) ?? /totals: (\d+)/.exec(text);
-      const c = cases[i];
+    dumps.forEach((d, i) => {
+      const c = result.cases[i];
       const [file, chunks, build] = c.label.split(' | ');
-      console.log(`| ${file} | ${chunks} | ${build.split('/').pop()} | ${(Number(m[1]) / c.values).toFixed(2)} | ${(c.used / c.values).toFixed(3)} |`);
-      if (top) {
-        const p = spawnSync(process.execPath, [fileURLToPath(new URL('./lib/callgrind-wasm.mjs', import.meta.url)), join(dir, f), `/tmp/perf-${pid}.map`, String(top)], { encoding: 'utf8' });
-        console.log(p.stdout);
-      }
+      console.log(`| ${file} | ${chunks} | ${build.split('/').pop()} | ${(d.instructions / c.values).toFixed(2)} | ${(c.used / c.values).toFixed(3)} |`);
+      if (top) console.log(d.functions());
     });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    done();
   }
 }
