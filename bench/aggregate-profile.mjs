@@ -10,15 +10,14 @@
 //        # us a query, median of interleaved rounds
 //
 // A build is a directory holding dist/, build/engine.wasm and engine.wat
-// (default: this checkout; callgrind names its functions with that build's
-// bench/lib/callgrind-wasm.mjs, so copy bench/lib into another build's
-// directory). Every build must answer both queries with the same bytes.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// (default: this checkout; callgrind runs each build on its own and names its
+// WASM functions from that build's engine.wat). Every build must answer both
+// queries with the same bytes.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { option } from './lib/args.mjs';
+import { callgrindMarked } from './lib/callgrind-marked.mjs';
 import { FREQUENCY, HWTHREADS, METRIC_CONFIG } from './lib/write-bodies.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -76,31 +75,18 @@ if (inner) {
   const q = QUERIES[which];
   for (let i = 0; i < 300; i++) store.query(q);
   new Array(reps).fill(0).findLastIndex(() => (store.query(q), false));
-  process.stdout.write(String(process.pid));
+  process.stdout.write(JSON.stringify({ pid: process.pid }));
 } else if (!time) {
   for (const dir of builds) {
-    const out = mkdtempSync(join(tmpdir(), 'aggregate-callgrind-'));
+    const { dumps: [d], done } = callgrindMarked(fileURLToPath(import.meta.url),
+      ['--inner', '--builds', dir, '--query', which, '--reps', String(reps)],
+      { top: topFunctions, wat: [join(dir, 'build/engine.wat')] });
     try {
-      const r = spawnSync('valgrind', [
-        '--tool=callgrind', `--callgrind-out-file=${join(out, 'cg.out')}`, '--collect-atstart=no',
-        '--toggle-collect=Builtins_ArrayPrototypeFindLastIndex', '--dump-instr=yes', '--dump-line=no', '--compress-pos=no', '--compress-strings=no',
-        process.execPath, '--no-liftoff', '--perf-basic-prof', '--no-wasm-lazy-compilation', fileURLToPath(import.meta.url), '--inner',
-        '--builds', dir, '--query', which, '--reps', String(reps),
-      ], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-2000)}`);
-      const map = `/tmp/perf-${r.stdout.trim()}.map`;
-      const named = spawnSync(process.execPath, [join(dir, 'bench/lib/callgrind-wasm.mjs'), join(out, 'cg.out'), map, String(topFunctions)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-      rmSync(map, { force: true });
-      if (named.status !== 0) throw new Error(named.stderr);
-      const lines = named.stdout.trim().split('\n');
-      const total = Number(/^total ([\d,]+)/.exec(lines[0])[1].replaceAll(',', ''));
-      console.log(`\n${dir}: ${which} query, ${Math.round(total / reps).toLocaleString('en-US')} instructions a query (callgrind, ${reps} queries); top functions a query:`);
-      for (const line of lines.slice(1)) {
-        const m = /^\s*([\d,]+) (.*)$/.exec(line);
-        if (m) console.log(`  ${String(Math.round(Number(m[1].replaceAll(',', '')) / reps)).padStart(9)}  ${m[2]}`);
-      }
+      console.log(`\n${dir}: ${which} query, ${Math.round(d.instructions / reps).toLocaleString('en-US')} instructions a query (callgrind, ${reps} queries); top functions a query:`);
+      const top = topFunctions ? d.costs().costs.slice(0, topFunctions) : [];
+      for (const [name, ir] of top) console.log(`  ${String(Math.round(ir / reps)).padStart(9)}  ${name}`);
     } finally {
-      rmSync(out, { recursive: true, force: true });
+      done();
     }
   }
 } else {

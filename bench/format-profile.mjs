@@ -10,13 +10,12 @@
 //
 // A build is a directory holding build/engine.wasm (default: this checkout).
 // Every build must print the same bytes and statistics for every series (checked first).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seriesValues } from './data/generator.mjs';
 import { option } from './lib/args.mjs';
+import { callgrindMarked } from './lib/callgrind-marked.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
@@ -67,27 +66,18 @@ if (inner) {
   for (const c of cases) for (let i = 0; i < 300; i++) c.run();
   const slots = new Array(reps).fill(0);
   for (const c of cases) slots.findLastIndex(() => (c.run(), false));
-  process.stdout.write(JSON.stringify(cases.map((c) => c.label)));
+  process.stdout.write(JSON.stringify({ pid: process.pid, labels: cases.map((c) => c.label) }));
 } else if (!time) {
-  const dir = mkdtempSync(join(tmpdir(), 'format-callgrind-'));
+  const { result: { labels }, dumps, done } = callgrindMarked(fileURLToPath(import.meta.url), ['--inner', '--builds', builds.join(','), '--reps', String(reps)]);
   try {
-    const r = spawnSync('valgrind', [
-      '--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.out')}`, '--collect-atstart=no',
-      '--toggle-collect=Builtins_ArrayPrototypeFindLastIndex', '--dump-after=Builtins_ArrayPrototypeFindLastIndex',
-      process.execPath, '--no-liftoff', fileURLToPath(import.meta.url), '--inner', '--builds', builds.join(','), '--reps', String(reps),
-    ], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-2000)}`);
-    const labels = JSON.parse(r.stdout);
-    const dumps = readdirSync(dir).filter((f) => /^cg\.out\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
     console.log(`instructions a value (callgrind, ${reps} x ${N} values a case, the copy in included)\n`);
     console.log('| shape | build | instructions |\n|---|---|---:|');
-    dumps.forEach((f, i) => {
-      const total = Number(/^(?:summary|totals): (\d+)/m.exec(readFileSync(join(dir, f), 'utf8'))[1]);
+    dumps.forEach((d, i) => {
       const [kind, build] = labels[i].split(' | ');
-      console.log(`| ${kind} | ${build} | ${(total / reps / N).toFixed(1)} |`);
+      console.log(`| ${kind} | ${build} | ${(d.instructions / reps / N).toFixed(1)} |`);
     });
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    done();
   }
 } else {
   const cases = setUp();

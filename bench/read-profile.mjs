@@ -17,20 +17,21 @@
 //
 // Timing: the (build, store, query) cases take turns, --reps queries each, for
 // --rounds rounds; the median per case and the ratios to the first build are
-// printed. --callgrind runs this script (the --inner part) under valgrind:
+// printed. --callgrind runs this script (the --inner part) under valgrind
+// (bench/lib/callgrind-marked.mjs):
 // counting is on only inside Array.prototype.findLastIndex, which runs each
 // case's queries once, and a dump follows each case, so every figure is the
 // instructions of the queries alone (the engine and its JavaScript, all
 // threads inside that call), divided by --reps. With --functions N each
 // case's instructions are split by function (V8's --perf-basic-prof map names
 // the JIT code; WebAssembly functions by their index, which build/engine.wat
-// turns into names) and its top N are listed.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// turns into names, every build's name where builds differ: "a / b"; see
+// lib/callgrind-wasm.mjs) and its top N are listed.
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { option } from './lib/args.mjs';
+import { callgrindMarked } from './lib/callgrind-marked.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
@@ -136,39 +137,27 @@ if (inner) {
   }
   process.stdout.write(JSON.stringify({ pid: process.pid, labels: cases.map((c) => `${c.label} | ${buildName(c.build)}${c.name}`) }));
 } else if (callgrind) {
-  const dir = mkdtempSync(join(tmpdir(), 'read-callgrind-'));
+  const { result: { labels }, dumps, done } = callgrindMarked(fileURLToPath(import.meta.url),
+    ['--inner', '--builds', builds.join(','), '--reps', String(reps), ...(only ? ['--cases', only] : [])],
+    { top: topFunctions, wat: builds.map((dir) => join(dir, 'build/engine.wat')) });
   try {
-    const self = fileURLToPath(import.meta.url);
-    const r = spawnSync('valgrind', [
-      '--tool=callgrind', `--callgrind-out-file=${join(dir, 'cg.out')}`, '--collect-atstart=no',
-      '--toggle-collect=Builtins_ArrayPrototypeFindLastIndex', '--dump-after=Builtins_ArrayPrototypeFindLastIndex',
-      ...(topFunctions ? ['--dump-instr=yes', '--dump-line=no', '--compress-pos=no', '--compress-strings=no'] : []),
-      process.execPath, '--no-liftoff', ...(topFunctions ? ['--perf-basic-prof'] : []), self, '--inner', '--builds', builds.join(','), '--reps', String(reps),
-      ...(only ? ['--cases', only] : []),
-    ], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`valgrind failed: ${r.stderr.slice(-2000)}`);
-    const { pid, labels } = JSON.parse(r.stdout);
-    const names = topFunctions ? jitNames(pid) : null;
-    const dumps = readdirSync(dir).filter((f) => /^cg\.out\.\d+$/.test(f)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
     if (dumps.length !== labels.length) throw new Error(`${dumps.length} dumps for ${labels.length} cases`);
     console.log(`instructions a query (callgrind, ${reps} queries a case)\n`);
     console.log('| query | store | instructions |\n|---|---|---:|');
-    const byFunction = [];
-    dumps.forEach((f, i) => {
-      const text = readFileSync(join(dir, f), 'utf8');
-      const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)[1]);
+    dumps.forEach((d, i) => {
       const [label, store] = labels[i].split(' | ');
-      console.log(`| ${label} | ${store} | ${Math.round(total / reps).toLocaleString('en-US')} |`);
-      if (names) byFunction.push([labels[i], total, splitByFunction(text, names)]);
+      console.log(`| ${label} | ${store} | ${Math.round(d.instructions / reps).toLocaleString('en-US')} |`);
     });
-    for (const [label, total, costs] of byFunction) {
-      console.log(`\n${label}: top functions, instructions a query (self)`);
-      for (const [name, ir] of [...costs].sort((a, b) => b[1] - a[1]).slice(0, topFunctions)) {
-        console.log(`  ${String(Math.round(ir / reps)).padStart(8)}  ${(100 * ir / total).toFixed(1).padStart(5)} %  ${name}`);
-      }
+    if (topFunctions) {
+      dumps.forEach((d, i) => {
+        console.log(`\n${labels[i]}: top functions, instructions a query (self)`);
+        for (const [name, ir] of d.costs().costs.slice(0, topFunctions)) {
+          console.log(`  ${String(Math.round(ir / reps)).padStart(8)}  ${(100 * ir / d.instructions).toFixed(1).padStart(5)} %  ${name}`);
+        }
+      });
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    done();
   }
 } else {
   const cases = await setUp();
@@ -194,64 +183,4 @@ if (inner) {
     }
     console.log(`| ${c.label} | ${buildName(c.build)}${c.name} | ${m.toFixed(2)} |${extra}`);
   });
-}
-
-/** V8's perf map of the inner process: sorted [start, end, name], WebAssembly functions named from the .wat. */
-function jitNames(pid) {
-  const file = `/tmp/perf-${pid}.map`;
-  const wasmNames = [];
-  for (const dir of builds) {
-    const wat = readFileSync(join(dir, 'build/engine.wat'), 'utf8');
-    wasmNames.push([...wat.matchAll(/^ \(func \$(\S+)/gm)].map((m) => m[1]));
-  }
-  const ranges = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => {
-    const [start, size, ...rest] = line.split(' ');
-    let name = rest.join(' ');
-    const w = /wasm-function\[(\d+)\]/.exec(name);
-    // Builds may differ: the first build's names (a function of the same index may be another in a later build).
-    if (w) name = `wasm ${wasmNames.map((n) => n[Number(w[1])]).filter((x, i, a) => a.indexOf(x) === i).join(' / ')}`;
-    const s = parseInt(start, 16);
-    return [s, s + parseInt(size, 16), name];
-  });
-  rmSync(file, { force: true });
-  return ranges.sort((a, b) => a[0] - b[0]);
-}
-
-/** Self instructions of a callgrind dump (--dump-instr=yes, uncompressed) by function: JIT code by the perf map, the rest by callgrind's names. */
-function splitByFunction(text, ranges) {
-  const costs = new Map();
-  let fn = '?';
-  let skip = false;
-  for (const line of text.split('\n')) {
-    if (line.startsWith('fn=')) {
-      fn = line.slice(3);
-      continue;
-    }
-    if (line.startsWith('calls=')) {
-      skip = true; // the next line is the call's inclusive cost
-      continue;
-    }
-    const m = /^0x([0-9a-f]+) (\d+)/.exec(line);
-    if (!m) continue;
-    if (skip) {
-      skip = false;
-      continue;
-    }
-    const addr = parseInt(m[1], 16);
-    let lo = 0;
-    let hi = ranges.length - 1;
-    let name = null;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (ranges[mid][0] > addr) hi = mid - 1;
-      else if (ranges[mid][1] <= addr) lo = mid + 1;
-      else {
-        name = ranges[mid][2];
-        break;
-      }
-    }
-    const key = name ?? fn;
-    costs.set(key, (costs.get(key) ?? 0) + Number(m[2]));
-  }
-  return costs;
 }
