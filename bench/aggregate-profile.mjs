@@ -14,16 +14,15 @@
 // WASM functions from that build's engine.wat). Every build must answer both
 // queries with the same bytes.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { option } from './lib/args.mjs';
+import { buildDirs, option } from './lib/args.mjs';
 import { callgrindMarked } from './lib/callgrind-marked.mjs';
 import { FREQUENCY, HWTHREADS, METRIC_CONFIG } from './lib/write-bodies.mjs';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
 const opt = (name, dflt) => option(args, name, dflt);
-const builds = opt('--builds', ROOT).split(',').map((d) => resolve(d));
+const builds = buildDirs(args);
 const inner = args.includes('--inner');
 const time = args.includes('--time');
 const which = opt('--query', 'aggregated');

@@ -11,16 +11,15 @@
 // A build is a directory holding build/engine.wasm (default: this checkout).
 // Every build must print the same bytes and statistics for every series (checked first).
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seriesValues } from './data/generator.mjs';
-import { option } from './lib/args.mjs';
+import { buildDirs, option } from './lib/args.mjs';
 import { callgrindMarked } from './lib/callgrind-marked.mjs';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
 const opt = (name, dflt) => option(args, name, dflt);
-const builds = opt('--builds', ROOT).split(',').map((d) => resolve(d));
+const builds = buildDirs(args);
 const inner = args.includes('--inner');
 const time = args.includes('--time');
 const reps = Number(opt('--reps', time ? 2000 : 300));

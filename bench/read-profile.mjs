@@ -28,15 +28,14 @@
 // turns into names, every build's name where builds differ: "a / b"; see
 // lib/callgrind-wasm.mjs) and its top N are listed.
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { option } from './lib/args.mjs';
+import { buildDirs, option } from './lib/args.mjs';
 import { callgrindMarked } from './lib/callgrind-marked.mjs';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
 const opt = (name, dflt) => option(args, name, dflt);
-const builds = opt('--builds', ROOT).split(',').map((d) => resolve(d));
+const builds = buildDirs(args);
 const inner = args.includes('--inner');
 const callgrind = args.includes('--callgrind');
 const reps = Number(opt('--reps', callgrind || inner ? 1000 : 2000));
