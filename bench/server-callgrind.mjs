@@ -8,7 +8,11 @@
 // one build) to decide between two builds on a machine shared with other work.
 //
 //   node bench/server-callgrind.mjs [--entry dist/cli.js ...] [--bare] [--query single|aggregated]
-//        [--warmup 3000] [--requests 1000] [--connections 8] [--functions 30]
+//        [--write collector] [--warmup 3000] [--requests 1000] [--connections 8] [--functions 30]
+//
+// --write collector counts collector writes instead (bench/http.bench.mjs's:
+// 720 lines of one host a request, 256 hosts, the timestamp a step on after
+// every 256 requests, WAL on); --bare then answers them with an empty 200.
 //
 // --functions N prints the top N functions of each server by instructions
 // (self), V8's JIT code and the engine's WebAssembly named (lib/callgrind-wasm.mjs).
@@ -21,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { option } from './lib/args.mjs';
 import { DAY, preloadQueryHost, startChild, writeBenchConfig } from './lib/bench-store.mjs';
 import { openConnection, queryRequest, roundTrip, writeRequest } from './lib/http-client.mjs';
-import { FREQUENCY, HWTHREADS } from './lib/write-bodies.mjs';
+import { COLLECTOR_HOSTS, FREQUENCY, HWTHREADS, collectorBody } from './lib/write-bodies.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
@@ -29,6 +33,8 @@ const opt = (name, dflt) => option(args, name, dflt);
 const entries = args.flatMap((a, i) => (a === '--entry' ? [resolve(args[i + 1])] : []));
 if (entries.length === 0 && !args.includes('--bare')) entries.push(join(ROOT, 'dist/cli.js'));
 const which = opt('--query', 'single');
+const writes = opt('--write', null);
+if (writes !== null && writes !== 'collector') throw new Error(`--write collector is the one write shape (not ${writes})`);
 const warmup = Number(opt('--warmup', 3000));
 const requests = Number(opt('--requests', 1000));
 const connections = Number(opt('--connections', 8));
@@ -51,7 +57,7 @@ let answerSize = 0;
 try {
   for (const entry of entries) rows.push(await count(entry.replace(ROOT, ''), (d) => [entry, '-config', writeBenchConfig(d), '-loglevel', 'info'], true));
   if (args.includes('--bare')) rows.push(await count('bare node:http', () => [join(ROOT, 'bench/lib/bare-server.mjs'), String(answerSize)], false));
-  console.log(`\n${which} query: instructions a request (callgrind, whole server process, ${requests} requests after ${warmup} of warm-up, ${connections} connections)\n`);
+  console.log(`\n${writes ? 'collector write' : `${which} query`}: instructions a request (callgrind, whole server process, ${requests} requests after ${warmup} of warm-up, ${connections} connections)\n`);
   console.log('| server | instructions |\n|---|---:|');
   for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.total / requests).toLocaleString('en-US')} |`);
   for (const r of rows.filter((x) => x.top)) console.log(`\n${r.name}: top functions, instructions a request (self)\n${r.top}`);
@@ -68,18 +74,29 @@ async function count(name, argvOf, isStore) {
     process.execPath, ...(functions ? ['--perf-basic-prof', '--no-wasm-lazy-compilation'] : []), ...argvOf(d),
   ], d);
   try {
-    if (isStore) await preloadQueryHost(server.port, start, (b) => writeRequest(server.port, 'bench', b));
-    const request = queryRequest(server.port, body);
-    const answer = await roundTrip(server.port, request);
-    if (answer.status !== 200) throw new Error(`${name}: HTTP ${answer.status}`);
-    if (isStore) answerSize ||= Buffer.byteLength(answer.body);
+    let sent = 0;
+    let request;
+    if (writes) {
+      // Every server gets the same bodies in the same order: host by host, then the next step.
+      request = () => {
+        const i = sent++;
+        return writeRequest(server.port, 'bench', collectorBody(i % COLLECTOR_HOSTS, end + Math.floor(i / COLLECTOR_HOSTS) * FREQUENCY));
+      };
+    } else {
+      if (isStore) await preloadQueryHost(server.port, start, (b) => writeRequest(server.port, 'bench', b));
+      const bytes = queryRequest(server.port, body);
+      const answer = await roundTrip(server.port, bytes);
+      if (answer.status !== 200) throw new Error(`${name}: HTTP ${answer.status}`);
+      if (isStore) answerSize ||= Buffer.byteLength(answer.body);
+      request = () => bytes;
+    }
     const conns = await Promise.all(Array.from({ length: connections }, () => openConnection(server.port)));
     const load = async (n) => {
       let left = n;
       await Promise.all(conns.map(async (c) => {
         while (left > 0) {
           left--;
-          const res = await c.request(request);
+          const res = await c.request(request());
           if (res.status !== 200) throw new Error(`${name}: HTTP ${res.status}`);
         }
       }));

@@ -14,6 +14,7 @@ import type { RequestMetrics } from '../monitor/http-metrics.ts';
 import { NO_HEADERS, acceptsGzip, encodeAnswer } from './answer-encoding.ts';
 import { readIncomingBody, readIncomingChunks, takeCompleteBody } from './body.ts';
 import { errorBody, failureOf } from './errors.ts';
+import { releaseBody } from './release-body.ts';
 import type { QueryAnswerer } from './routes/query.ts';
 import type { WriteAnswerer } from './routes/write.ts';
 
@@ -77,7 +78,13 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
         // came with the head (one read of the socket), and the write path
         // answers as it is when the records are in the WAL files on return.
         const body = takeCompleteBody(req, maxBodySize) ?? (await readIncomingChunks(req, maxBodySize));
-        const answered = answerers.write(body, clusterOf(query));
+        let answered: ReturnType<WriteAnswerer>;
+        try {
+          answered = answerers.write(body, clusterOf(query));
+        } finally {
+          // The write path has copied the body into the engine: its buffers can go now (release-body.ts).
+          releaseBody(body);
+        }
         const outcome = answered instanceof Promise ? await answered : answered;
         status = outcome.status;
         if (outcome.body === null) {

@@ -9,7 +9,8 @@ import type { IngestBody, IngestResult, MetricStore } from '../engine/types.ts';
  * or on return when the result comes as it is (nothing was left to wait for:
  * a small write answered in the same turn, without a promise). Rejects (or
  * throws) WalWriteError when the samples were stored but their records could
- * not be written.
+ * not be written. The body is read within the call, never after it returns:
+ * the caller may free its buffers then (api/release-body.ts).
  */
 export type Ingest = (body: IngestBody, defaultCluster: string) => IngestResult | Promise<IngestResult>;
 

@@ -16,7 +16,11 @@ export interface WriteOutcome {
   headers: Record<string, string>;
 }
 
-/** The outcome as it is when the write path answered without a promise (a small write: the direct handler answers in the same turn). */
+/**
+ * The outcome as it is when the write path answered without a promise (a
+ * small write: the direct handler answers in the same turn). The body is read
+ * within the call (service/ingest.ts), so its buffers may be freed on return.
+ */
 export type WriteAnswerer = (body: IngestBody, cluster: string) => WriteOutcome | Promise<WriteOutcome>;
 
 /** Content-Length: 0, as the reference (Go's net/http) answers: not chunked, the head is the whole answer. */
