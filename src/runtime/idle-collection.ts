@@ -14,9 +14,9 @@
 // the young ArrayBuffers the write path moved each answered body's memory to
 // (api/body-release.ts). Not a full collection: with no request in flight,
 // the maps only requests keep alive die in it, and the optimised code that
-// depends on them is thrown away and compiled again by the next writes, 40-60 %
-// more CPU a write for the first second of them (docs/engine.md). Deno (V8,
-// its bodies not released) and Bun get their full collection.
+// depends on them is thrown away and compiled again by the next writes: 15-40 %
+// more CPU a write for the first second of them (docs/engine.md "Memory after a
+// fill"). Deno (V8, its bodies not released) and Bun get their full collection.
 //
 // Nothing of this runs on a write: noting one adds to two numbers and, when no
 // timer is armed, arms one (unref'd, so it never keeps a process alive).

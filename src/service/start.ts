@@ -51,7 +51,8 @@ export async function startService(options: StartOptions): Promise<RunningServic
   let write: WritePath | null = null;
   // Once writes go quiet, the store lets go of the buffers it keeps for the next bulk body, and the
   // runtime collects what the last bodies left (runtime/idle-collection.ts: a scavenge on Node, not a
-  // full collection, which cost the writes after it 40-60 % more CPU while V8 compiled again).
+  // full collection, which cost the first second of writes after it 15-40 % more CPU while V8
+  // compiled the write path again).
   const idle = collectWhenQuiet({ quietMs: QUIET_MS, minBytes: MIN_BODY_BYTES, beforeCollect: () => store.releaseIdleMemory?.() });
   let http: RunningHttpServer | null = null;
   const extensions: Extension[] = [];
