@@ -12,11 +12,12 @@
 //
 // Which collection (idleGarbageCollection): on Node a scavenge, which frees
 // the young ArrayBuffers the write path moved each answered body's memory to
-// (api/body-release.ts). Not a full collection: with no request in flight,
-// the maps only requests keep alive die in it, and the optimised code that
-// depends on them is thrown away and compiled again by the next writes: 15-40 %
-// more CPU a write for the first second of them (docs/engine.md "Memory after a
-// fill"). Deno (V8, its bodies not released) and Bun get their full collection.
+// (api/body-release.ts) and the WAL arena's. Not a full collection: with no
+// request in flight, the maps only requests keep alive die in it, and the
+// optimised code that depends on them is thrown away and compiled again by the
+// next writes: 15-40 % more CPU a write for the first second of them
+// (docs/engine.md "Memory after a fill"). Deno: the same scavenge (its bodies
+// are not detached); Bun: none.
 //
 // Nothing of this runs on a write: noting one adds to two numbers and, when no
 // timer is armed, arms one (unref'd, so it never keeps a process alive).
@@ -89,13 +90,15 @@ export function collectWhenQuiet(options: IdleCollectionOptions): IdleCollection
 }
 
 /**
- * The collection for an idle store: on Node, V8's scavenge (young generation
- * only: what body-release.ts let go of is there); elsewhere the runtime's full
- * collection. Null where the runtime offers none.
+ * The collection for an idle store: on V8 (Node, Deno) a scavenge, young
+ * generation only, where what the store detached is (the WAL arena; on Node
+ * the bodies' buffers too, body-release.ts). None on Bun: JavaScriptCore
+ * collects on timers of its own, and whether a forced full collection there
+ * costs the writes after it as V8's does was not measured. Null where there
+ * is none.
  */
 export function idleGarbageCollection(): (() => void) | null {
-  const runtime = globalThis as { Bun?: unknown; Deno?: unknown };
-  if (runtime.Bun || runtime.Deno) return fullGarbageCollection();
+  if ((globalThis as { Bun?: unknown }).Bun) return null;
   const gc = v8Gc();
   return gc ? () => gc({ type: 'minor' }) : null;
 }
