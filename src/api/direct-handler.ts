@@ -13,6 +13,7 @@ import type { Logger } from '../log.ts';
 import type { RequestMetrics } from '../monitor/http-metrics.ts';
 import { NO_HEADERS, acceptsGzip, encodeAnswer } from './answer-encoding.ts';
 import { readIncomingBody, readIncomingChunks, takeCompleteBody } from './body.ts';
+import { releaseBodyMemory } from './body-release.ts';
 import { errorBody, failureOf } from './errors.ts';
 import { releaseBody } from './release-body.ts';
 import type { QueryAnswerer } from './routes/query.ts';
@@ -86,6 +87,8 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
           releaseBody(body);
         }
         const outcome = answered instanceof Promise ? await answered : answered;
+        // The engine has the body's bytes (and the WAL its records): its socket buffers can go now.
+        releaseBodyMemory(body);
         status = outcome.status;
         if (outcome.body === null) {
           // Content-Length: 0, as the reference (Go's net/http) sends it: the head is the whole answer, one write.

@@ -140,7 +140,7 @@ export class Store implements MetricStore {
 
   releaseIdleMemory(): void {
     // Records held for takeHeldWal live in engine memory or in views that keep their own buffer: both stay valid.
-    this.walArena.release();
+    this.walArena.release(this.held !== null);
   }
 
   takeHeldWal(): WalAppend[] {

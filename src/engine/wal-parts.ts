@@ -17,6 +17,7 @@
 // like those of engine memory: a bulk body's 10 MB of records cost no new
 // buffers (each zeroed, and, as external memory, a reason for major
 // collections of the JavaScript heap) on every request.
+import { detachBuffer } from './detach-buffer.ts';
 import type { WalAppend } from './types.ts';
 import { EngineMemoryError, type Shard } from './shard.ts';
 
@@ -41,11 +42,15 @@ export class WalArena {
 
   /**
    * Lets go of the buffer (the store gone quiet): up to WAL_ARENA_MAX_BYTES
-   * that would stay resident until the next bulk body. Views handed out
-   * before keep their bytes (they hold the old buffer); the next take starts
-   * a new one.
+   * that would stay resident until the next bulk body; the next take starts a
+   * new one. `inUse`: views handed out may still be read (records held for a
+   * batch), so they keep their bytes (they hold the old buffer). Otherwise the
+   * buffer is detached, its memory left to the next scavenge rather than the
+   * next full collection (detach-buffer.ts): the views of the last call are
+   * invalid from its end on anyway (the next call would overwrite them).
    */
-  release(): void {
+  release(inUse: boolean): void {
+    if (!inUse) detachBuffer(this.buffer.buffer);
     this.buffer = new Uint8Array(0);
     this.used = 0;
   }

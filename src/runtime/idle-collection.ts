@@ -1,14 +1,23 @@
-// A full garbage collection once writes have gone quiet.
+// A garbage collection once writes have gone quiet.
 //
 // Each write body arrives as socket chunks (node:http: one malloc'd buffer per
-// read, below the mmap threshold, so in the brk heap or a malloc arena) and
-// leaves garbage behind; V8 collects it when allocation pressure says so. A
-// store that stops receiving writes (the end of a burst, a backfill, a
-// cluster's collectors stopped) allocates nothing more, so nothing collects
-// the last bodies' buffers and their memory stays resident for good: 60 MB
-// after a fill of 300,000-line bodies (README "Performance"). Collecting once,
-// when the writes have been quiet for a while, frees them, and with them the
-// buffers the store let go of when it went quiet (`beforeCollect`).
+// read, outside the JavaScript heap) and leaves garbage behind; V8 collects it
+// when allocation pressure says so. A store that stops receiving writes (the
+// end of a burst, a backfill, a cluster's collectors stopped) allocates
+// nothing more, so nothing collects the last bodies' buffers and their memory
+// stays resident: 60 MB after a fill of 300,000-line bodies (README
+// "Performance"). Collecting once, when the writes have been quiet for a
+// while, frees them, and with them the buffers the store let go of when it
+// went quiet (`beforeCollect`).
+//
+// Which collection (idleGarbageCollection): on Node a scavenge, which frees
+// the young ArrayBuffers the write path moved each answered body's memory to
+// (api/body-release.ts) and the WAL arena's. Not a full collection: with no
+// request in flight, the maps only requests keep alive die in it, and the
+// optimised code that depends on them is thrown away and compiled again by the
+// next writes: 15-40 % more CPU a write for the first second of them
+// (docs/engine.md "Memory after a fill"). Deno: the same scavenge (its bodies
+// are not detached); Bun: none.
 //
 // Nothing of this runs on a write: noting one adds to two numbers and, when no
 // timer is armed, arms one (unref'd, so it never keeps a process alive).
@@ -23,7 +32,7 @@ export interface IdleCollectionOptions {
   minBytes: number;
   /** Runs first: let go of buffers kept for the next write. */
   beforeCollect?: () => void;
-  /** The collection itself; by default the runtime's full collection (nothing where there is none). */
+  /** The collection itself; by default idleGarbageCollection() (nothing where there is none). */
   collect?: (() => void) | null;
 }
 
@@ -37,7 +46,7 @@ export interface IdleCollection {
 }
 
 export function collectWhenQuiet(options: IdleCollectionOptions): IdleCollection {
-  const collect = options.collect === undefined ? fullGarbageCollection() : options.collect;
+  const collect = options.collect === undefined ? idleGarbageCollection() : options.collect;
   let bytes = 0;
   let writes = 0;
   let writesSeen = 0;
@@ -81,20 +90,44 @@ export function collectWhenQuiet(options: IdleCollectionOptions): IdleCollection
 }
 
 /**
+ * The collection for an idle store: on V8 (Node, Deno) a scavenge, young
+ * generation only, where what the store detached is (the WAL arena; on Node
+ * the bodies' buffers too, body-release.ts). None on Bun: JavaScriptCore
+ * collects on timers of its own, and whether a forced full collection there
+ * costs the writes after it as V8's does was not measured. Null where there
+ * is none.
+ */
+export function idleGarbageCollection(): (() => void) | null {
+  if ((globalThis as { Bun?: unknown }).Bun) return null;
+  const gc = v8Gc();
+  return gc ? () => gc({ type: 'minor' }) : null;
+}
+
+/**
  * The runtime's full, synchronous garbage collection, or null where it offers
- * none. Node and Deno: V8's gc(), exposed by setting --expose-gc at run time
- * and taken from a context made after that (the main context was made
- * before); Bun: Bun.gc(true).
+ * none. Node and Deno: V8's gc(); Bun: Bun.gc(true).
  */
 export function fullGarbageCollection(): (() => void) | null {
   const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
   if (bun) return () => bun.gc(true);
+  const gc = v8Gc();
+  return gc ? () => gc() : null;
+}
+
+type V8Gc = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
+
+/**
+ * V8's gc() (its options pick a scavenge or a full collection), exposed by
+ * setting --expose-gc at run time and taken from a context made after that
+ * (the main context was made before).
+ */
+function v8Gc(): V8Gc | null {
   const exposed = (globalThis as { gc?: unknown }).gc;
-  if (typeof exposed === 'function') return exposed as () => void;
+  if (typeof exposed === 'function') return exposed as V8Gc;
   try {
     setFlagsFromString('--expose-gc');
     const gc: unknown = runInNewContext('gc');
-    return typeof gc === 'function' ? (gc as () => void) : null;
+    return typeof gc === 'function' ? (gc as V8Gc) : null;
   } catch {
     return null;
   }

@@ -49,11 +49,11 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const store = options.store ?? (await openStore(storeOptions(config)));
 
   let write: WritePath | null = null;
-  // Once writes go quiet, the store lets go of the buffers it keeps for the next bulk body. No
-  // forced collection after it (collect: null): V8's gc() made every collector write after it
-  // cost 40-60 % more server CPU (write-cpu.bench, 2026-12-03: 800-1,100 against 500-750 us a
-  // request; with --expose-gc from the start as well), for RSS that glibc mostly keeps anyway.
-  const idle = collectWhenQuiet({ quietMs: QUIET_MS, minBytes: MIN_BODY_BYTES, beforeCollect: () => store.releaseIdleMemory?.(), collect: null });
+  // Once writes go quiet, the store lets go of the buffers it keeps for the next bulk body, and the
+  // runtime collects what the last bodies left (runtime/idle-collection.ts: a scavenge on Node, not a
+  // full collection, which cost the first second of writes after it 15-40 % more CPU while V8
+  // compiled the write path again).
+  const idle = collectWhenQuiet({ quietMs: QUIET_MS, minBytes: MIN_BODY_BYTES, beforeCollect: () => store.releaseIdleMemory?.() });
   let http: RunningHttpServer | null = null;
   const extensions: Extension[] = [];
   const status = () => Object.assign({ store: memoryFigures(store.stats(), processRssBytes()), connections: http?.connections() }, ...extensions.map((e) => e.status?.() ?? {}));

@@ -105,3 +105,62 @@ describe.each(RUNTIMES)('collector writes on one keep-alive connection on %s', (
     }
   });
 });
+
+// Pipelined bulk writes: one socket write carries every request, so the
+// server's reads split bodies anywhere and hold one body's end with the next
+// request's head. The direct handler empties a body's chunks once it is
+// stored (src/api/body-release.ts: only chunks that own their buffer whole,
+// which Node's parser makes them): the next request's bytes must stay intact.
+const PIPELINED = 6;
+const PIPELINED_STEPS = 20;
+/** Two hours of minutes before now: every step in the past. */
+const T0_PIPELINED = Math.floor(Date.now() / 60_000) * 60 - 2 * 3600;
+
+function bulkBody(request: number): string {
+  const lines: string[] = [];
+  for (let s = 0; s < PIPELINED_STEPS; s++) {
+    const step = request * PIPELINED_STEPS + s;
+    for (const metric of METRICS) {
+      for (let t = 0; t < HWTHREADS; t++) lines.push(`${metric},cluster=fritz,hostname=pipe,type=hwthread,type-id=${t} value=${step * 100 + t}.25 ${T0_PIPELINED + 60 * step}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe.each(RUNTIMES)('pipelined bulk writes on one connection on %s', (runtime) => {
+  let server: ServerProcess | undefined;
+  afterAll(() => server?.stop('SIGKILL'));
+
+  it('answers every one and stores every sample of each', async () => {
+    server = await startServer(cliCommand(runtime), testConfig({}));
+    const port = server.port;
+    const requests = Array.from({ length: PIPELINED }, (_, i) => {
+      const body = bulkBody(i);
+      return `POST /api/write?cluster=fritz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    });
+    expect(requests[0]!.length).toBeGreaterThan(256 * 1024);
+    const statuses = await new Promise<string[]>((resolve, reject) => {
+      const socket: Socket = connect({ port, host: '127.0.0.1' });
+      let text = '';
+      socket.on('data', (d) => {
+        text += d.toString('latin1');
+        const heads = text.match(/HTTP\/1\.1 \d+ [^\r]*/g) ?? [];
+        if (heads.length === PIPELINED) {
+          socket.destroy();
+          resolve(heads);
+        }
+      });
+      socket.once('error', reject);
+      socket.once('connect', () => socket.write(requests.join('')));
+    });
+    expect(statuses).toEqual(Array.from({ length: PIPELINED }, () => 'HTTP/1.1 200 OK'));
+    const steps = PIPELINED * PIPELINED_STEPS;
+    const queries = METRICS.map((metric) => ({ metric, host: 'pipe', type: 'hwthread', 'type-ids': ['0', '71'] }));
+    const res = await send(port, { method: 'GET', path: '/api/query', body: JSON.stringify({ cluster: 'fritz', from: T0_PIPELINED, to: T0_PIPELINED + 60 * steps, 'with-stats': false, queries }) });
+    expect(res.status).toBe(200);
+    const results = JSON.parse(res.body).results as Array<Array<{ data: Array<number | null> }>>;
+    for (const perTypeId of results) {
+      expect(perTypeId.map((r) => r.data)).toEqual([0, 71].map((t) => Array.from({ length: steps }, (_, step) => step * 100 + t + 0.25)));
+    }
+  });
+});

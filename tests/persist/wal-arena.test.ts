@@ -76,17 +76,30 @@ describe('WAL records copied into the arena', () => {
 });
 
 describe('WalArena.release', () => {
-  it('lets go of its buffer; views handed out before keep their bytes', () => {
+  it('lets go of its buffer; views handed out before and still in use keep their bytes', () => {
     const arena = new WalArena();
     const a = arena.copy(Uint8Array.of(7, 8, 9), 0, 3);
     expect(arena.heldBytes()).toBeGreaterThan(0);
-    arena.release();
+    arena.release(true);
     expect(arena.heldBytes()).toBe(0);
     expect([...a]).toEqual([7, 8, 9]);
     const b = arena.take(3);
     expect(b.buffer).not.toBe(a.buffer);
     b.fill(1);
     expect([...a]).toEqual([7, 8, 9]);
+  });
+
+  it('detaches its buffer when no view is in use (its memory left to the next scavenge), and starts a new one', () => {
+    const arena = new WalArena();
+    const a = arena.copy(Uint8Array.of(7, 8, 9), 0, 3);
+    const old = a.buffer;
+    arena.release(false);
+    expect(arena.heldBytes()).toBe(0);
+    expect(old.byteLength).toBe(0);
+    expect(a.byteLength).toBe(0);
+    const b = arena.copy(Uint8Array.of(4, 5), 0, 2);
+    expect([...b]).toEqual([4, 5]);
+    expect(arena.heldBytes()).toBeGreaterThan(0);
   });
 
   it('changes no WAL record written after it (the store gone quiet between bodies)', async () => {

@@ -1,8 +1,9 @@
-// The full collection once writes go quiet (src/runtime/idle-collection.ts):
+// The collection once writes go quiet (src/runtime/idle-collection.ts):
 // never while writes keep coming, once after they stop and only when enough
 // body bytes came in, the store's buffers let go of first.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { collectWhenQuiet, fullGarbageCollection } from '../../src/runtime/idle-collection.ts';
+import { detachBuffer } from '../../src/engine/detach-buffer.ts';
+import { collectWhenQuiet, fullGarbageCollection, idleGarbageCollection } from '../../src/runtime/idle-collection.ts';
 
 const QUIET = 1000;
 const MIN = 1000;
@@ -83,5 +84,30 @@ describe('fullGarbageCollection', () => {
     await new Promise((r) => setTimeout(r, 0));
     gc!();
     expect(ref!.deref()).toBeUndefined();
+  });
+});
+
+describe('idleGarbageCollection', () => {
+  it("frees the memory of a detached old buffer (a scavenge on Node: no full collection needed)", async () => {
+    vi.useRealTimers();
+    const full = fullGarbageCollection()!;
+    const idle = idleGarbageCollection();
+    expect(idle).toBeTypeOf('function');
+    const size = 64 * 2 ** 20;
+    const old = new Uint8Array(size).fill(1);
+    // Two full collections: the buffer is in the old generation, out of a scavenge's reach.
+    full();
+    full();
+    const before = process.memoryUsage().arrayBuffers;
+    expect(detachBuffer(old.buffer)).toBe(true);
+    await new Promise((r) => setTimeout(r, 0));
+    idle!();
+    // V8 frees a young buffer's memory in a sweep after the scavenge, off the main thread: wait for it.
+    let after = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 50 && before - after < size / 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = process.memoryUsage().arrayBuffers;
+    }
+    expect(before - after).toBeGreaterThanOrEqual(size / 2);
   });
 });
