@@ -11,9 +11,12 @@
 // objects die with it, and every optimised function specialised on them is
 // deoptimised and compiled again (docs/engine.md "Memory after a fill").
 //
-// Detaching a chunk's ArrayBuffer (engine/detach-buffer.ts) hands its memory
-// to the next scavenge instead: frequent and cheap under load, and the
-// collection the idle store runs on Node for the last bodies.
+// Detaching a chunk's ArrayBuffer (engine/detach-buffer.ts) gives its memory
+// back at once (transfer), or hands it to the next scavenge (the fallback):
+// frequent and cheap under load, and the collection the idle store runs on
+// Node for the last bodies. Dead bodies then no longer count as V8's external
+// memory, whose growth started a mark-compact every ~270 collector requests
+// (docs/architecture.md, "Collector writes: the body's memory").
 
 import { detachBuffer } from '../engine/detach-buffer.ts';
 import type { IngestBody } from '../engine/types.ts';

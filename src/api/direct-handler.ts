@@ -15,7 +15,6 @@ import { NO_HEADERS, acceptsGzip, encodeAnswer } from './answer-encoding.ts';
 import { readIncomingBody, readIncomingChunks, takeCompleteBody } from './body.ts';
 import { releaseBodyMemory } from './body-release.ts';
 import { errorBody, failureOf } from './errors.ts';
-import { releaseBody } from './release-body.ts';
 import type { QueryAnswerer } from './routes/query.ts';
 import type { WriteAnswerer } from './routes/write.ts';
 
@@ -83,12 +82,11 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
         try {
           answered = answerers.write(body, clusterOf(query));
         } finally {
-          // The write path has copied the body into the engine: its buffers can go now (release-body.ts).
-          releaseBody(body);
+          // The write path has copied the body into the engine within the call (its WAL records are
+          // engine memory): the socket buffers can go now, also while the answer waits for an fsync.
+          releaseBodyMemory(body);
         }
         const outcome = answered instanceof Promise ? await answered : answered;
-        // The engine has the body's bytes (and the WAL its records): its socket buffers can go now.
-        releaseBodyMemory(body);
         status = outcome.status;
         if (outcome.body === null) {
           // Content-Length: 0, as the reference (Go's net/http) sends it: the head is the whole answer, one write.

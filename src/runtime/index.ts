@@ -5,3 +5,4 @@ export * from './connection-guard.ts';
 export * from './http-server.ts';
 export * from './platform.ts';
 export * from './idle-collection.ts';
+export * from './buffer-transfer.ts';

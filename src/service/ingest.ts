@@ -10,7 +10,7 @@ import type { IngestBody, IngestResult, MetricStore } from '../engine/types.ts';
  * a small write answered in the same turn, without a promise). Rejects (or
  * throws) WalWriteError when the samples were stored but their records could
  * not be written. The body is read within the call, never after it returns:
- * the caller may free its buffers then (api/release-body.ts).
+ * the caller may free its buffers then (api/body-release.ts).
  */
 export type Ingest = (body: IngestBody, defaultCluster: string) => IngestResult | Promise<IngestResult>;
 

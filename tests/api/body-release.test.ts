@@ -2,8 +2,11 @@
 // (src/api/body-release.ts): only chunks that own their buffer whole, so that
 // a buffer shared with another request, a head or Node's Buffer pool is never
 // emptied under someone else.
-import { describe, expect, it } from 'vitest';
+import { type Server, createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detachOwned, releaseBodyMemory } from '../../src/api/body-release.ts';
+import { takeCompleteBody } from '../../src/api/body.ts';
 
 const KB = 1024;
 
@@ -38,5 +41,39 @@ describe('releaseBodyMemory', () => {
     const detached = new Uint8Array(32 * KB);
     detachOwned(detached);
     expect(detachOwned(detached)).toBe(false);
+  });
+});
+
+describe('a node:http body', () => {
+  let server: Server;
+  let port = 0;
+  beforeAll(async () => {
+    // What the direct handler does: take the parsed body, use it, release it; answer whether its buffer went.
+    server = createServer((req, res) => {
+      process.nextTick(() => {
+        const body = takeCompleteBody(req, 1 << 20);
+        const length = body?.byteLength ?? -1;
+        const first = body?.[0];
+        if (body) releaseBodyMemory(body);
+        res.setHeader('connection', 'close');
+        res.end(`${length} ${first} ${body?.buffer.byteLength}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("is a buffer of its own, freed by releaseBodyMemory (the parser's copy, nothing shared)", async () => {
+    const body = 'x'.repeat(59_000);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let got = '';
+      socket.on('data', (d) => (got += d));
+      socket.on('end', () => resolve(got.slice(got.indexOf('\r\n\r\n') + 4)));
+      socket.on('error', reject);
+      socket.once('connect', () => socket.write(`POST /api/write HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n${body}`));
+    });
+    expect(answer).toBe(`59000 ${'x'.charCodeAt(0)} 0`);
   });
 });

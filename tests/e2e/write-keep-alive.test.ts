@@ -65,7 +65,7 @@ describe.each(RUNTIMES)('collector writes on one keep-alive connection on %s', (
   let server: ServerProcess | undefined;
   afterAll(() => server?.stop('SIGKILL'));
 
-  // With fsync the answer waits for the fdatasync, a promise after the body's buffers were freed (api/release-body.ts).
+  // With fsync the answer waits for the fdatasync, a promise after the body's buffers were freed (api/body-release.ts).
   it.each([false, true])('answers each, reads the next, and stores every sample durably, whether the body came with its head or later (fsync %s)', async (fsync) => {
     await server?.stop('SIGKILL');
     const config = testConfig({}, { checkpoints: { 'file-format': 'wal', directory: './var/checkpoints', fsync } });
