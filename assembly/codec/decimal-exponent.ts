@@ -79,13 +79,19 @@ function minExponent(bits: u32, from: i32 = 0): i32 {
   return -1;
 }
 
+/** Sample k of `samples` spread over n values: k * n / samples, a shift for the usual 16 (and k itself when n < 16, all of them sampled). */
+// @ts-ignore: decorator
+@inline function sampleAt(src: usize, n: i32, k: i32): u32 {
+  return load<u32>(src + (<usize>(n < SAMPLES ? k : (k * n) >> 4) << 2));
+}
+
 /** Samples g..g+lanes of `samples` spread over the n values at src (lanes past them repeat the first). */
 // @ts-ignore: decorator
-@inline function sampleLanes(src: usize, n: i32, samples: i32, g: i32, lanes: i32): v128 {
-  let v = i32x4.splat(load<u32>(src + (<usize>((g * n) / samples) << 2)));
-  if (lanes > 1) v = i32x4.replace_lane(v, 1, load<u32>(src + (<usize>(((g + 1) * n) / samples) << 2)));
-  if (lanes > 2) v = i32x4.replace_lane(v, 2, load<u32>(src + (<usize>(((g + 2) * n) / samples) << 2)));
-  if (lanes > 3) v = i32x4.replace_lane(v, 3, load<u32>(src + (<usize>(((g + 3) * n) / samples) << 2)));
+@inline function sampleLanes(src: usize, n: i32, g: i32, lanes: i32): v128 {
+  let v = i32x4.splat(sampleAt(src, n, g));
+  if (lanes > 1) v = i32x4.replace_lane(v, 1, sampleAt(src, n, g + 1));
+  if (lanes > 2) v = i32x4.replace_lane(v, 2, sampleAt(src, n, g + 2));
+  if (lanes > 3) v = i32x4.replace_lane(v, 3, sampleAt(src, n, g + 3));
   return v;
 }
 
@@ -137,7 +143,7 @@ export function toIntegers(src: usize, n: i32): bool {
     // at which each fits, their largest, and how many fit at none.
     const lanes = min(4, samples - g);
     const from = e < 0 ? 0 : e;
-    const found = sampleExponents(sampleLanes(src, n, samples, g, lanes), from);
+    const found = sampleExponents(sampleLanes(src, n, g, lanes), from);
     const fits = <i32>popcnt(<u32>i32x4.bitmask(found) & ((1 << lanes) - 1));
     if (fits < lanes) {
       misfits += lanes - fits;
