@@ -95,6 +95,14 @@ function minExponent(bits: u32, from: i32 = 0): i32 {
   return v;
 }
 
+/**
+ * Vector constants, loaded so that V8 keeps them in registers instead of
+ * rebuilding them in every loop turn: MAGIC in both f64 lanes (0), the
+ * sign-clearing mask in four i32 lanes (16), N_LIMIT in both f64 lanes (32),
+ * the f64 sign-clearing mask (48).
+ */
+const CONSTANTS: usize = memory.data<u64>([MAGIC_BITS, MAGIC_BITS, 0x7fffffff7fffffff, 0x7fffffff7fffffff, 0x4320000000000000, 0x4320000000000000, 0x7fffffffffffffff, 0x7fffffffffffffff]);
+
 /** The largest of sampleExponents' lanes' exponents (-1: none fits). */
 let sampledExponent: i32 = -1;
 
@@ -106,8 +114,9 @@ let sampledExponent: i32 = -1;
 function sampleExponents(v: v128, from: i32): v128 {
   const lo = f64x2.promote_low_f32x4(v);
   const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
-  const magic = f64x2.splat(MAGIC);
-  const limit = f64x2.splat(N_LIMIT);
+  const magic = v128.load(CONSTANTS);
+  const limit = v128.load(CONSTANTS, 32);
+  const absMask = v128.load(CONSTANTS, 48);
   let found = i32x4.splat(0);
   sampledExponent = -1;
   for (let e = from; e <= E_MAX; e++) {
@@ -117,7 +126,7 @@ function sampleExponents(v: v128, from: i32): v128 {
     const rHi = f64x2.sub(f64x2.add(f64x2.mul(hi, scale), magic), magic);
     const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(rLo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(rHi, inv)), 0, 1, 4, 5);
     // Out of range at e is out of range above it too (as minExponent gives up).
-    const inRange = i32x4.shuffle(f64x2.lt(f64x2.abs(rLo), limit), f64x2.lt(f64x2.abs(rHi), limit), 0, 2, 4, 6);
+    const inRange = i32x4.shuffle(f64x2.lt(v128.and(rLo, absMask), limit), f64x2.lt(v128.and(rHi, absMask), limit), 0, 2, 4, 6);
     const ok = v128.and(i32x4.eq(back, v), inRange);
     if (v128.any_true(v128.andnot(ok, found))) {
       sampledExponent = e;
@@ -174,8 +183,6 @@ export function toIntegers(src: usize, n: i32): bool {
 // the first wide n turns the chunk wide: the f64 copies are made for the
 // slots before it, and from then on only they are kept.
 
-/** MAGIC in both f64 lanes, then the sign-clearing mask in four i32 lanes: loaded, so V8 keeps them in registers instead of rebuilding them in every loop turn. */
-const CONSTANTS: usize = memory.data<u64>([MAGIC_BITS, MAGIC_BITS, 0x7fffffff7fffffff, 0x7fffffff7fffffff]);
 
 let wide: bool = false;
 let firstFit: i32 = -1;
