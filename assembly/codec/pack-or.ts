@@ -7,7 +7,7 @@
 // wait on the store before it). The bytes are those of bits.ts's packing:
 // fields LSB first, the last byte's unused bits 0.
 import { packedBytes } from "./bits";
-import { packGroups } from "./pack-groups";
+import { packGroups, packXorGroups } from "./pack-groups";
 
 /** Bytes past a packed area these packers may write (the last store's 8 bytes). */
 // @ts-ignore: decorator
@@ -57,34 +57,12 @@ export function packXorOr(q: usize, src: usize, c: i32, w: u32, shift: u32, prev
   let bits: u64 = 0;
   const w64 = <u64>w;
   let j = 0;
-  if (!masked && w <= 28) {
-    const first = load<u32>(src) ^ prev;
-    acc = <u64>(first >> shift);
-    store<u64>(at, acc);
-    bits = w64;
-    at += <usize>(bits >> 3);
-    acc >>= bits & ~7;
-    bits &= 7;
-    j = 1;
-    const fw = w64 << 1;
-    for (; j + 4 <= c; j += 4) {
-      const p = src + (<usize>j << 2);
-      const x = i32x4.shr_u(v128.xor(v128.load(p), v128.load(p - 4)), shift);
-      const f0 = <u64><u32>i32x4.extract_lane(x, 0) | (<u64><u32>i32x4.extract_lane(x, 1) << w64);
-      const f1 = <u64><u32>i32x4.extract_lane(x, 2) | (<u64><u32>i32x4.extract_lane(x, 3) << w64);
-      acc |= f0 << bits;
-      store<u64>(at, acc);
-      bits += fw;
-      at += <usize>(bits >> 3);
-      acc >>= bits & ~7;
-      bits &= 7;
-      acc |= f1 << bits;
-      store<u64>(at, acc);
-      bits += fw;
-      at += <usize>(bits >> 3);
-      acc >>= bits & ~7;
-      bits &= 7;
-    }
+  if (!masked && w <= 28 && c >= 8) {
+    // Whole groups of eight fields (pack-groups.ts).
+    const groups = c >> 3;
+    packXorGroups(q, src, groups, w, shift, prev);
+    j = groups << 3;
+    at = q + <usize>(groups * <i32>w);
     prev = load<u32>(src + (<usize>(j - 1) << 2));
   }
   if (masked) {
