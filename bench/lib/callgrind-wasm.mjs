@@ -81,4 +81,14 @@ for (const [addr, ir] of perAddr) {
   byObject.set(k, (byObject.get(k) ?? 0) + ir);
 }
 console.log(`total ${total.toLocaleString()}  wasm ${wasm.toLocaleString()}`);
+// CALLGRIND_WASM_FN=<part of a name>: that function's instructions by offset
+// from its start, to read beside `node --print-wasm-code` (same flags, same code).
+const only = process.env.CALLGRIND_WASM_FN;
+if (only) {
+  const hits = [...perAddr].map(([addr, ir]) => {
+    const r = ranges.find((x) => addr >= x.from && addr < x.to);
+    return r && (rangeOf(addr) ?? '').includes(only) ? [addr - r.from, ir] : null;
+  }).filter(Boolean).sort((x, y) => x[0] - y[0]);
+  for (const [off, ir] of hits) console.log(`  +0x${off.toString(16)} ${ir}`);
+}
 for (const [fn, ir] of [...byObject].sort((x, y) => y[1] - x[1]).slice(0, top)) console.log(ir.toLocaleString().padStart(14), fn);
