@@ -111,13 +111,15 @@ function unpackTail(at: usize, shift: u32, mask: u64, end: usize): u64 {
   return <i64>(u >> 1) ^ -(<i64>(u & 1));
 }
 
-/** (64 - k + 6) / 7 for k = 0..63: the varint bytes of a value with k leading zero bits. */
-const VARINT_BYTES: usize = memory.data<u8>([10, 9, 9, 9, 9, 9, 9, 9, 8, 8, 8, 8, 8, 8, 8, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, 6, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1]);
-
-/** Bytes of the LEB128 varint of u (7 bits a byte, low first, high bit = more): a table by leading zeros, where the division by 7 took a multiply and four more steps (planning costs two a block). */
+/**
+ * Bytes of the LEB128 varint of u (7 bits a byte, low first, high bit = more):
+ * (bits + 6) / 7, the division as * 37 >> 8 (exact for bits + 6 in 7..70),
+ * where V8's signed division by 7 took a multiply and four more steps
+ * (planning takes two a block).
+ */
 // @ts-ignore: decorator
 @inline export function varintBytes(u: u64): i32 {
-  return <i32>load<u8>(VARINT_BYTES + <usize>clz(u | 1));
+  return <i32>((<u32>bitWidth(u | 1) + 6) * 37 >> 8);
 }
 
 export function putVarint(p: usize, u: u64): usize {

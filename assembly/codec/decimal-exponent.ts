@@ -46,6 +46,15 @@ export let narrow: bool = false;
 export const exceptionIndex: usize = memory.data(MAX_EXCEPTIONS << 1, 4);
 export const exceptionBits: usize = memory.data(MAX_EXCEPTIONS << 2, 4);
 export let exceptionCount: i32 = 0;
+/**
+ * Vector constants, loaded so that V8 keeps them in registers instead of
+ * rebuilding them in every loop turn: MAGIC in both f64 lanes (0), the
+ * sign-clearing mask in four i32 lanes (16), N_LIMIT in both f64 lanes (32),
+ * the f64 sign-clearing mask (48). 64 bytes aligned to 4 where convertAt's list
+ * of fast groups was: the static data keeps its size, so every address after
+ * it (chunks, and the rollup cache's slots hashed from them) stays as it was.
+ */
+const CONSTANTS: usize = memory.data<u64>([MAGIC_BITS, MAGIC_BITS, 0x7fffffff7fffffff, 0x7fffffff7fffffff, 0x4320000000000000, 0x4320000000000000, 0x7fffffffffffffff, 0x7fffffffffffffff], 4);
 export let exponent: i32 = 0;
 /** The n before the first value (delta blocks start from it). */
 export let reference: i64 = 0;
@@ -94,14 +103,6 @@ function minExponent(bits: u32, from: i32 = 0): i32 {
   if (lanes > 3) v = i32x4.replace_lane(v, 3, sampleAt(src, n, g + 3));
   return v;
 }
-
-/**
- * Vector constants, loaded so that V8 keeps them in registers instead of
- * rebuilding them in every loop turn: MAGIC in both f64 lanes (0), the
- * sign-clearing mask in four i32 lanes (16), N_LIMIT in both f64 lanes (32),
- * the f64 sign-clearing mask (48).
- */
-const CONSTANTS: usize = memory.data<u64>([MAGIC_BITS, MAGIC_BITS, 0x7fffffff7fffffff, 0x7fffffff7fffffff, 0x4320000000000000, 0x4320000000000000, 0x7fffffffffffffff, 0x7fffffffffffffff]);
 
 /** The largest of sampleExponents' lanes' exponents (-1: none fits). */
 let sampledExponent: i32 = -1;
@@ -182,7 +183,6 @@ export function toIntegers(src: usize, n: i32): bool {
 // it fails. While every n so far is narrow, only the i32 copies are kept;
 // the first wide n turns the chunk wide: the f64 copies are made for the
 // slots before it, and from then on only they are kept.
-
 
 let wide: bool = false;
 let firstFit: i32 = -1;

@@ -9,9 +9,6 @@
 // starts in that the store before left there; later stores overwrite the
 // zeros past their fields. Up to 8 bytes past the groups are written.
 
-/** The low 32 bits of both u64 lanes: loaded, so V8 keeps it in a register instead of rebuilding it every turn. */
-const LOW_WORDS: usize = memory.data<u64>([0xffffffff, 0xffffffff]);
-
 /**
  * Four fields from the values at p (`second`: the next four). DECIMAL
  * (`isXor` false): n_j - base (FOR: `before` all 0) or n_j - n_{j-1} - base
@@ -57,7 +54,6 @@ const LOW_WORDS: usize = memory.data<u64>([0xffffffff, 0xffffffff]);
 /** Widths 15..28: four pairs of fields joined (2w <= 56 bits), at bits 0, 2w, 4w, 6w. */
 // @ts-ignore: decorator
 @inline function pairs(q: usize, src: usize, groups: i32, w: u32, base4: v128, before: v128, shift: u32, firstX: i32, isXor: bool): void {
-  const lowWords = v128.load(LOW_WORDS);
   const w2 = w << 1;
   const o1 = <usize>(w2 >> 3);
   const o2 = <usize>((w2 << 1) >> 3);
@@ -75,9 +71,10 @@ const LOW_WORDS: usize = memory.data<u64>([0xffffffff, 0xffffffff]);
   for (; p < end; p += 32) {
     const a = fields(p, src, base4, before, shift, firstX, isXor, false);
     const b = fields(p, src, base4, before, shift, firstX, isXor, true);
-    // Each u64 lane's pair joined in place: its low field, its high one shifted down to bit w.
-    const ja = v128.or(v128.and(a, lowWords), i64x2.shl(i64x2.shr_u(a, 32), w));
-    const jb = v128.or(v128.and(b, lowWords), i64x2.shl(i64x2.shr_u(b, 32), w));
+    // Each u64 lane's pair joined in place: its low field (shifted up and down to clear the
+    // high one: no mask constant, which V8 would rebuild every turn), its high one moved to bit w.
+    const ja = v128.or(i64x2.shr_u(i64x2.shl(a, 32), 32), i64x2.shl(i64x2.shr_u(a, 32), w));
+    const jb = v128.or(i64x2.shr_u(i64x2.shl(b, 32), 32), i64x2.shl(i64x2.shr_u(b, 32), w));
     const f0 = <u64>i64x2.extract_lane(ja, 0);
     const f1 = <u64>i64x2.extract_lane(ja, 1);
     const f2 = <u64>i64x2.extract_lane(jb, 0);
