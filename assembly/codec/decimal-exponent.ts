@@ -94,7 +94,7 @@ function minExponent(bits: u32, from: i32 = 0): i32 {
   return load<u32>(src + (<usize>(n < SAMPLES ? k : (k * n) >> 4) << 2));
 }
 
-/** Samples g..g+lanes of `samples` spread over the n values at src (lanes past them repeat the first). */
+/** Samples g..g+lanes (sampleAt) of the n values at src (lanes past them repeat the first). */
 // @ts-ignore: decorator
 @inline function sampleLanes(src: usize, n: i32, g: i32, lanes: i32): v128 {
   let v = i32x4.splat(sampleAt(src, n, g));
