@@ -46,8 +46,15 @@ export let narrow: bool = false;
 export const exceptionIndex: usize = memory.data(MAX_EXCEPTIONS << 1, 4);
 export const exceptionBits: usize = memory.data(MAX_EXCEPTIONS << 2, 4);
 export let exceptionCount: i32 = 0;
-/** convertAt's groups of sixteen stored as i32 only: their first slots (at most MAX_LEN / 16). */
-const fastStarts: usize = memory.data((MAX_LEN >> 4) << 1, 4);
+/**
+ * Vector constants, loaded so that V8 keeps them in registers instead of
+ * rebuilding them in every loop turn: MAGIC in both f64 lanes (0), the
+ * sign-clearing mask in four i32 lanes (16), N_LIMIT in both f64 lanes (32),
+ * the f64 sign-clearing mask (48). 64 bytes aligned to 4 where convertAt's list
+ * of fast groups was: the static data keeps its size, so every address after
+ * it (chunks, and the rollup cache's slots hashed from them) stays as it was.
+ */
+const CONSTANTS: usize = memory.data<u64>([MAGIC_BITS, MAGIC_BITS, 0x7fffffff7fffffff, 0x7fffffff7fffffff, 0x4320000000000000, 0x4320000000000000, 0x7fffffffffffffff, 0x7fffffffffffffff], 4);
 export let exponent: i32 = 0;
 /** The n before the first value (delta blocks start from it). */
 export let reference: i64 = 0;
@@ -81,13 +88,19 @@ function minExponent(bits: u32, from: i32 = 0): i32 {
   return -1;
 }
 
-/** Samples g..g+lanes of `samples` spread over the n values at src (lanes past them repeat the first). */
+/** Sample k of `samples` spread over n values: k * n / samples, a shift for the usual 16 (and k itself when n < 16, all of them sampled). */
 // @ts-ignore: decorator
-@inline function sampleLanes(src: usize, n: i32, samples: i32, g: i32, lanes: i32): v128 {
-  let v = i32x4.splat(load<u32>(src + (<usize>((g * n) / samples) << 2)));
-  if (lanes > 1) v = i32x4.replace_lane(v, 1, load<u32>(src + (<usize>(((g + 1) * n) / samples) << 2)));
-  if (lanes > 2) v = i32x4.replace_lane(v, 2, load<u32>(src + (<usize>(((g + 2) * n) / samples) << 2)));
-  if (lanes > 3) v = i32x4.replace_lane(v, 3, load<u32>(src + (<usize>(((g + 3) * n) / samples) << 2)));
+@inline function sampleAt(src: usize, n: i32, k: i32): u32 {
+  return load<u32>(src + (<usize>(n < SAMPLES ? k : (k * n) >> 4) << 2));
+}
+
+/** Samples g..g+lanes (sampleAt) of the n values at src (lanes past them repeat the first). */
+// @ts-ignore: decorator
+@inline function sampleLanes(src: usize, n: i32, g: i32, lanes: i32): v128 {
+  let v = i32x4.splat(sampleAt(src, n, g));
+  if (lanes > 1) v = i32x4.replace_lane(v, 1, sampleAt(src, n, g + 1));
+  if (lanes > 2) v = i32x4.replace_lane(v, 2, sampleAt(src, n, g + 2));
+  if (lanes > 3) v = i32x4.replace_lane(v, 3, sampleAt(src, n, g + 3));
   return v;
 }
 
@@ -102,8 +115,9 @@ let sampledExponent: i32 = -1;
 function sampleExponents(v: v128, from: i32): v128 {
   const lo = f64x2.promote_low_f32x4(v);
   const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
-  const magic = f64x2.splat(MAGIC);
-  const limit = f64x2.splat(N_LIMIT);
+  const magic = v128.load(CONSTANTS);
+  const limit = v128.load(CONSTANTS, 32);
+  const absMask = v128.load(CONSTANTS, 48);
   let found = i32x4.splat(0);
   sampledExponent = -1;
   for (let e = from; e <= E_MAX; e++) {
@@ -113,7 +127,7 @@ function sampleExponents(v: v128, from: i32): v128 {
     const rHi = f64x2.sub(f64x2.add(f64x2.mul(hi, scale), magic), magic);
     const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(rLo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(rHi, inv)), 0, 1, 4, 5);
     // Out of range at e is out of range above it too (as minExponent gives up).
-    const inRange = i32x4.shuffle(f64x2.lt(f64x2.abs(rLo), limit), f64x2.lt(f64x2.abs(rHi), limit), 0, 2, 4, 6);
+    const inRange = i32x4.shuffle(f64x2.lt(v128.and(rLo, absMask), limit), f64x2.lt(v128.and(rHi, absMask), limit), 0, 2, 4, 6);
     const ok = v128.and(i32x4.eq(back, v), inRange);
     if (v128.any_true(v128.andnot(ok, found))) {
       sampledExponent = e;
@@ -139,7 +153,7 @@ export function toIntegers(src: usize, n: i32): bool {
     // at which each fits, their largest, and how many fit at none.
     const lanes = min(4, samples - g);
     const from = e < 0 ? 0 : e;
-    const found = sampleExponents(sampleLanes(src, n, samples, g, lanes), from);
+    const found = sampleExponents(sampleLanes(src, n, g, lanes), from);
     const fits = <i32>popcnt(<u32>i32x4.bitmask(found) & ((1 << lanes) - 1));
     if (fits < lanes) {
       misfits += lanes - fits;
@@ -160,169 +174,172 @@ export function toIntegers(src: usize, n: i32): bool {
   return false;
 }
 
+// ---- converting every value at the chosen exponent ----
+//
+// Which value fits (round-trips at e with |n| < 2^51) and its n decide every
+// output (the n, the exceptions in slot order, the reference, narrow), so
+// the values may be grouped any way: most go sixteen at a time with one
+// test, whose n are stored before the test and stored again one by one when
+// it fails. While every n so far is narrow, only the i32 copies are kept;
+// the first wide n turns the chunk wide: the f64 copies are made for the
+// slots before it, and from then on only they are kept.
+
+let wide: bool = false;
+let firstFit: i32 = -1;
+let convertScale: f64 = 0;
+let convertInv: f64 = 0;
+
 /**
- * Four values at once: when all four round-trip at e and are narrow, both
- * copies of their n are stored. Adding MAGIC rounds v * 10^e to the nearest
- * integer n and puts it in the low bits (t = 1.5 * 2^52 + n; t - MAGIC is n
- * as f64, +0 for -0 as the decoder's f64(n) is), which the check multiplies
- * back as the decoder does. t's high word is 0x43380000 plus n's sign exactly
- * when t kept the binade, so n is the low word; adding 2^30 keeps it
- * non-negative exactly when |n| is narrow. Returns 1 then; 2 when all four
- * round-trip with wider n (only the f64 copies are stored); 0 when one does
- * not, and they go one by one.
+ * Four values at p: their n go to slot `at` of the chunk's copy (i32 while
+ * narrow, f64 once wide); returns a mask with a bit set in each lane whose
+ * value does not round-trip at e or whose |v| is above `bound` (the bits of
+ * the largest f32 at which n is narrow, wide: below 2^51, for sure; gt_s is
+ * one x64 compare where ge_s is two). A value the
+ * bound is too strict for (within a millionth of it) only takes the slow way,
+ * which stores the same n. -0, NaN and infinities fail the round trip or the
+ * bound (their sign-cleared bits compare above it).
  */
 // @ts-ignore: decorator
-@inline function convertFour(p: usize, at: usize, scale: v128, inv: v128): i32 {
+@inline function convertFour(p: usize, at: usize, scale: v128, inv: v128, magic: v128, absMask: v128, bound: v128, isWide: bool): v128 {
   const v = v128.load(p);
-  const magic = f64x2.splat(MAGIC);
   const tLo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scale), magic);
   const tHi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), scale), magic);
   const lo = f64x2.sub(tLo, magic);
   const hi = f64x2.sub(tHi, magic);
-  const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(lo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(hi, inv)), 0, 1, 4, 5);
-  const n4 = i32x4.shuffle(tLo, tHi, 0, 2, 4, 6);
-  const high = i32x4.shuffle(tLo, tHi, 1, 3, 5, 7);
-  const same = i32x4.eq(back, v);
-  let narrowOk = v128.and(same, i32x4.eq(high, i32x4.add(i32x4.splat(0x43380000), i32x4.shr_s(n4, 31))));
-  narrowOk = v128.and(narrowOk, i32x4.ge_s(i32x4.add(n4, i32x4.splat(<i32>NARROW_LIMIT)), i32x4.splat(0)));
-  if (i32x4.all_true(narrowOk)) {
-    v128.store(narrowInts + (at >> 1), n4);
-    v128.store(reals + at, lo);
-    v128.store(reals + at, hi, 16);
-    return 1;
+  if (isWide) {
+    v128.store(reals + (at << 3), lo);
+    v128.store(reals + (at << 3), hi, 16);
+  } else {
+    // Below the bound |n| < 2^30, so t's low word is n.
+    v128.store(narrowInts + (at << 2), i32x4.shuffle(tLo, tHi, 0, 2, 4, 6));
   }
-  // Wide n: the scalar check (|n| < 2^51 and the value read back), four at once.
-  const limit = f64x2.splat(N_LIMIT);
-  const inRange = i32x4.shuffle(f64x2.lt(f64x2.abs(lo), limit), f64x2.lt(f64x2.abs(hi), limit), 0, 2, 4, 6);
-  if (!i32x4.all_true(v128.and(same, inRange))) return 0;
-  v128.store(reals + at, lo);
-  v128.store(reals + at, hi, 16);
-  return 2;
+  const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(lo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(hi, inv)), 0, 1, 4, 5);
+  return v128.or(v128.xor(back, v), i32x4.gt_s(v128.and(v, absMask), bound));
+}
+
+/** The f64 copies of the n in slots [0, to) from the i32 ones (a few past `to` too: harmless, they are written again). */
+function widen(to: i32): void {
+  for (let k = 0; k < to; k += 4) {
+    const v = v128.load(narrowInts + (<usize>k << 2));
+    v128.store(reals + (<usize>k << 3), f64x2.convert_low_i32x4_s(v));
+    v128.store(reals + (<usize>k << 3), f64x2.convert_low_i32x4_s(i32x4.shuffle(v, v, 2, 3, 0, 1)), 16);
+  }
+  wide = true;
+}
+
+/** n of slot i as f64, from the copy kept. */
+// @ts-ignore: decorator
+@inline function slotN(i: i32): f64 {
+  return wide ? load<f64>(reals + (<usize>i << 3)) : <f64>load<i32>(narrowInts + (<usize>i << 2));
+}
+
+// @ts-ignore: decorator
+@inline function storeN(i: i32, r: f64): void {
+  if (wide) store<f64>(reals + (<usize>i << 3), r);
+  else store<i32>(narrowInts + (<usize>i << 2), <i32><i64>r);
 }
 
 /**
- * convertFour's first case without its branches: stores the i32 copies of
- * the four n (convertAt makes the f64 ones from them only when a chunk turns
- * out not to be narrow, rarely) and returns a mask whose bits are all set
- * when all four round-trip at e and |v| < `limit`, an f32 bound below which
- * |n| < 2^30 for sure (then t's low word is n): one f32 test instead of two
- * f64 ones on n. A value the bound is too strict for (within a millionth of
- * 2^30 / 10^e) only takes convertFour's way, which stores the same n. -0,
- * NaN and infinities fail the round trip or the bound (a NaN compares
- * false). A caller that sees a bit clear converts the same values again
- * with convertFour, which overwrites what this stored.
+ * Values [i, to) one at a time, the exact test; an exception's slot repeats
+ * the n before it (0 before the first fit; convertAt fills those slots), so
+ * that it costs nothing in either FOR or delta. False at the 25th exception.
  */
+function convertOneByOne(src: usize, i: i32, to: i32): bool {
+  const scale = convertScale;
+  const inv = convertInv;
+  for (; i < to; i++) {
+    const bits = load<u32>(src + (<usize>i << 2));
+    const r = (<f64>reinterpret<f32>(bits) * scale + MAGIC) - MAGIC;
+    if (Math.abs(r) < N_LIMIT && reinterpret<u32>(<f32>(r * inv)) == bits) {
+      if (firstFit < 0) firstFit = i;
+      if (!wide && !(r >= -NARROW_LIMIT && r < NARROW_LIMIT)) widen(i);
+      storeN(i, r);
+    } else {
+      if (exceptionCount == MAX_EXCEPTIONS) {
+        failedBits = bits;
+        return false;
+      }
+      store<u16>(exceptionIndex + (<usize>exceptionCount << 1), <u16>i);
+      store<u32>(exceptionBits + (<usize>exceptionCount << 2), bits);
+      exceptionCount++;
+      storeN(i, i > 0 ? slotN(i - 1) : 0);
+    }
+  }
+  return true;
+}
+
+/** Values [i, i + 4): four at once when all fit below the bound, else one at a time. */
 // @ts-ignore: decorator
-@inline function convertFourNarrow(p: usize, at: usize, scale: v128, inv: v128, magic: v128, limit: v128): v128 {
-  const v = v128.load(p);
-  const tLo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v), scale), magic);
-  const tHi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), scale), magic);
-  const lo = f64x2.sub(tLo, magic);
-  const hi = f64x2.sub(tHi, magic);
-  const back = i32x4.shuffle(f32x4.demote_f64x2_zero(f64x2.mul(lo, inv)), f32x4.demote_f64x2_zero(f64x2.mul(hi, inv)), 0, 1, 4, 5);
-  v128.store(narrowInts + (at >> 1), i32x4.shuffle(tLo, tHi, 0, 2, 4, 6));
-  return v128.and(i32x4.eq(back, v), f32x4.lt(f32x4.abs(v), limit));
+@inline function convertFourOrOne(src: usize, i: i32, scale: v128, inv: v128, magic: v128, absMask: v128, narrowBound: v128, wideBound: v128): bool {
+  const p = src + (<usize>i << 2);
+  const bad = wide
+    ? convertFour(p, <usize>i, scale, inv, magic, absMask, wideBound, true)
+    : convertFour(p, <usize>i, scale, inv, magic, absMask, narrowBound, false);
+  if (!v128.any_true(bad)) {
+    if (firstFit < 0) firstFit = i;
+    return true;
+  }
+  return convertOneByOne(src, i, i + 4);
 }
 
 function convertAt(src: usize, n: i32, e: i32): bool {
   const scale = pow10(e);
   const inv = inversePow10(e);
+  convertScale = scale;
+  convertInv = inv;
   const scale2 = f64x2.splat(scale);
   const inv2 = f64x2.splat(inv);
+  const magic2 = v128.load(CONSTANTS);
+  const absMask = v128.load(CONSTANTS, 16);
+  // |v| below these: |v * 10^e| < limit * (1 - 10^-6) (10^-e as an f64 is off
+  // by far less than that margin, the f32 rounding of the bound too), so
+  // |n| < 2^30 (narrow) or < 2^51; compared as the sign-cleared bits.
+  const narrowBound = i32x4.splat(reinterpret<i32>(<f32>((NARROW_LIMIT - 2) * 0.999999 * inv)) - 1);
+  const wideBound = i32x4.splat(reinterpret<i32>(<f32>((N_LIMIT - 2) * 0.999999 * inv)) - 1);
   exceptionCount = 0;
-  let firstFit = -1;
-  let last: f64 = 0;
-  let allNarrow = true;
-  // Groups of sixteen whose f64 copies are not written yet (their first slots).
-  let fastCount = 0;
+  firstFit = -1;
+  wide = false;
   let i = 0;
-  const magic2 = f64x2.splat(MAGIC);
-  // |v| below this: |v * 10^e| < (2^30 - 2) * (1 - 10^-6) (10^-e as an f64 is off by far
-  // less than that margin, the f32 rounding of the bound too), so |n| < 2^30.
-  const narrow2 = f32x4.splat(<f32>((NARROW_LIMIT - 2) * 0.999999 * inv));
-  while (i < n) {
-    // Sixteen at a time with one test, when all are narrow and fit (most
-    // values of most chunks); otherwise the same values four at a time.
-    if (i + 16 <= n && (i & 3) == 0) {
-      const p = src + (<usize>i << 2);
-      const at = <usize>i << 3;
-      let ok = convertFourNarrow(p, at, scale2, inv2, magic2, narrow2);
-      ok = v128.and(ok, convertFourNarrow(p + 16, at + 32, scale2, inv2, magic2, narrow2));
-      ok = v128.and(ok, convertFourNarrow(p + 32, at + 64, scale2, inv2, magic2, narrow2));
-      ok = v128.and(ok, convertFourNarrow(p + 48, at + 96, scale2, inv2, magic2, narrow2));
-      if (i32x4.all_true(ok)) {
-        if (firstFit < 0) firstFit = i;
-        store<u16>(fastStarts + (<usize>fastCount << 1), <u16>i);
-        fastCount++;
-        i += 16;
-        last = <f64>load<i32>(narrowInts + (<usize>(i - 1) << 2));
-        continue;
-      }
+  for (; i + 16 <= n; i += 16) {
+    const p = src + (<usize>i << 2);
+    const at = <usize>i;
+    let bad: v128;
+    if (wide) {
+      bad = convertFour(p, at, scale2, inv2, magic2, absMask, wideBound, true);
+      bad = v128.or(bad, convertFour(p + 16, at + 4, scale2, inv2, magic2, absMask, wideBound, true));
+      bad = v128.or(bad, convertFour(p + 32, at + 8, scale2, inv2, magic2, absMask, wideBound, true));
+      bad = v128.or(bad, convertFour(p + 48, at + 12, scale2, inv2, magic2, absMask, wideBound, true));
+    } else {
+      bad = convertFour(p, at, scale2, inv2, magic2, absMask, narrowBound, false);
+      bad = v128.or(bad, convertFour(p + 16, at + 4, scale2, inv2, magic2, absMask, narrowBound, false));
+      bad = v128.or(bad, convertFour(p + 32, at + 8, scale2, inv2, magic2, absMask, narrowBound, false));
+      bad = v128.or(bad, convertFour(p + 48, at + 12, scale2, inv2, magic2, absMask, narrowBound, false));
     }
-    const four = i + 4 <= n ? convertFour(src + (<usize>i << 2), <usize>i << 3, scale2, inv2) : 0;
-    if (four != 0) {
-      // Wide n leave narrowInts unwritten: it is read only when every n is narrow.
-      allNarrow &= four == 1;
+    if (!v128.any_true(bad)) {
       if (firstFit < 0) firstFit = i;
-      last = load<f64>(reals + (<usize>(i + 3) << 3));
-      i += 4;
       continue;
     }
-    // One at a time until the next group of four.
-    const stop = min(n, (i & ~3) + 4);
-    for (; i < stop; i++) {
-      const bits = load<u32>(src + (<usize>i << 2));
-      const r = (<f64>reinterpret<f32>(bits) * scale + MAGIC) - MAGIC;
-      if (Math.abs(r) < N_LIMIT && reinterpret<u32>(<f32>(r * inv)) == bits) {
-        last = r;
-        if (firstFit < 0) firstFit = i;
-      } else {
-        if (exceptionCount == MAX_EXCEPTIONS) {
-          failedBits = bits;
-          return false;
-        }
-        store<u16>(exceptionIndex + (<usize>exceptionCount << 1), <u16>i);
-        store<u32>(exceptionBits + (<usize>exceptionCount << 2), bits);
-        exceptionCount++;
-      }
-      // An exception's slot repeats its neighbour's n: no cost in either FOR or delta.
-      store<f64>(reals + (<usize>i << 3), last);
-      store<i32>(narrowInts + (<usize>i << 2), <i32><i64>last);
-      allNarrow &= last >= -NARROW_LIMIT && last < NARROW_LIMIT;
+    // An exception or a wide n among them: four at a time, the group that holds it one by one.
+    for (let k = i; k < i + 16; k += 4) {
+      if (!convertFourOrOne(src, k, scale2, inv2, magic2, absMask, narrowBound, wideBound)) return false;
     }
   }
-  if (firstFit < 0) return false;
-  // Every slot from firstFit on holds its n in one copy at least: the i32 one
-  // for all of them while every n is narrow, else the f64 one once filled in.
-  if (!allNarrow) fillReals(fastCount);
-  const fill = allNarrow ? <f64>load<i32>(narrowInts + (<usize>firstFit << 2)) : load<f64>(reals + (<usize>firstFit << 3));
-  for (let k = 0; k < firstFit; k++) {
-    store<f64>(reals + (<usize>k << 3), fill);
-    store<i32>(narrowInts + (<usize>k << 2), <i32><i64>fill);
+  for (; i + 4 <= n; i += 4) {
+    if (!convertFourOrOne(src, i, scale2, inv2, magic2, absMask, narrowBound, wideBound)) return false;
   }
+  if (!convertOneByOne(src, i, n)) return false;
+  if (firstFit < 0) return false;
+  // The slots before the first fit take its n.
+  const fill = slotN(firstFit);
+  for (let k = 0; k < firstFit; k++) storeN(k, fill);
   // The n before the first, for the first delta: one step back along the
   // first two (a counter's first delta is then like the others).
-  const second = allNarrow ? <f64>load<i32>(narrowInts + 4) : load<f64>(reals + 8);
-  const before = n > 1 ? 2 * fill - second : fill;
+  const before = n > 1 ? 2 * fill - slotN(1) : fill;
   store<f64>(reals - 8, before);
   store<i32>(narrowInts - 4, <i32><i64>before);
   reference = <i64>before;
-  narrow = allNarrow && before >= -NARROW_LIMIT && before < NARROW_LIMIT;
+  narrow = !wide && before >= -NARROW_LIMIT && before < NARROW_LIMIT;
   // The reference alone is wide: the plan and the writer take the f64 copies.
-  if (allNarrow && !narrow) fillReals(fastCount);
+  if (!wide && !narrow) widen(n);
   return true;
-}
-
-/** The f64 copies of the groups of sixteen that convertFourNarrow stored as i32 only (exact: |n| < 2^30). */
-function fillReals(count: i32): void {
-  for (let k = 0; k < count; k++) {
-    const g = <usize>load<u16>(fastStarts + (<usize>k << 1));
-    const from = narrowInts + (g << 2);
-    const to = reals + (g << 3);
-    for (let q: usize = 0; q < 16; q += 4) {
-      const v = v128.load(from + (q << 2));
-      v128.store(to + (q << 3), f64x2.convert_low_i32x4_s(v));
-      v128.store(to + (q << 3), f64x2.convert_low_i32x4_s(i32x4.shuffle(v, v, 2, 3, 0, 1)), 16);
-    }
-  }
 }

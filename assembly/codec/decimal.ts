@@ -105,7 +105,7 @@ function planWide(p: usize, c: i32): void {
   planDeltaHi = <i64>dh;
 }
 
-/** planWide for narrow values: i32, four at a time. */
+/** planWide for narrow values: i32, sixteen at a time, then four, then one. */
 function planNarrow(p: usize, c: i32): void {
   const first = i32x4.splat(load<i32>(p));
   const firstDelta = i32x4.splat(load<i32>(p) - load<i32>(p - 4));
@@ -114,6 +114,21 @@ function planNarrow(p: usize, c: i32): void {
   let dlo = firstDelta;
   let dhi = firstDelta;
   let j = 0;
+  for (; j + 16 <= c; j += 16) {
+    const q = p + (<usize>j << 2);
+    const v0 = v128.load(q);
+    const v1 = v128.load(q, 16);
+    const v2 = v128.load(q, 32);
+    const v3 = v128.load(q, 48);
+    const d0 = i32x4.sub(v0, v128.load(q - 4));
+    const d1 = i32x4.sub(v1, v128.load(q, 12));
+    const d2 = i32x4.sub(v2, v128.load(q, 28));
+    const d3 = i32x4.sub(v3, v128.load(q, 44));
+    lo = i32x4.min_s(lo, i32x4.min_s(i32x4.min_s(v0, v1), i32x4.min_s(v2, v3)));
+    hi = i32x4.max_s(hi, i32x4.max_s(i32x4.max_s(v0, v1), i32x4.max_s(v2, v3)));
+    dlo = i32x4.min_s(dlo, i32x4.min_s(i32x4.min_s(d0, d1), i32x4.min_s(d2, d3)));
+    dhi = i32x4.max_s(dhi, i32x4.max_s(i32x4.max_s(d0, d1), i32x4.max_s(d2, d3)));
+  }
   for (; j + 4 <= c; j += 4) {
     const q = p + (<usize>j << 2);
     const v = v128.load(q);
@@ -123,10 +138,15 @@ function planNarrow(p: usize, c: i32): void {
     dlo = i32x4.min_s(dlo, d);
     dhi = i32x4.max_s(dhi, d);
   }
-  let l = min(min(i32x4.extract_lane(lo, 0), i32x4.extract_lane(lo, 1)), min(i32x4.extract_lane(lo, 2), i32x4.extract_lane(lo, 3)));
-  let h = max(max(i32x4.extract_lane(hi, 0), i32x4.extract_lane(hi, 1)), max(i32x4.extract_lane(hi, 2), i32x4.extract_lane(hi, 3)));
-  let dl = min(min(i32x4.extract_lane(dlo, 0), i32x4.extract_lane(dlo, 1)), min(i32x4.extract_lane(dlo, 2), i32x4.extract_lane(dlo, 3)));
-  let dh = max(max(i32x4.extract_lane(dhi, 0), i32x4.extract_lane(dhi, 1)), max(i32x4.extract_lane(dhi, 2), i32x4.extract_lane(dhi, 3)));
+  // Across the lanes, values and deltas side by side: lane 0 the values', lane 2 the deltas'.
+  let mins = i32x4.min_s(i32x4.shuffle(lo, dlo, 0, 1, 4, 5), i32x4.shuffle(lo, dlo, 2, 3, 6, 7));
+  mins = i32x4.min_s(mins, i32x4.shuffle(mins, mins, 1, 0, 3, 2));
+  let maxs = i32x4.max_s(i32x4.shuffle(hi, dhi, 0, 1, 4, 5), i32x4.shuffle(hi, dhi, 2, 3, 6, 7));
+  maxs = i32x4.max_s(maxs, i32x4.shuffle(maxs, maxs, 1, 0, 3, 2));
+  let l = i32x4.extract_lane(mins, 0);
+  let h = i32x4.extract_lane(maxs, 0);
+  let dl = i32x4.extract_lane(mins, 2);
+  let dh = i32x4.extract_lane(maxs, 2);
   for (; j < c; j++) {
     const v = load<i32>(p + (<usize>j << 2));
     const d = v - load<i32>(p + (<usize>j << 2) - 4);

@@ -104,6 +104,12 @@ export function scanMissing(values: usize, len: i32): usize {
       // leaves WebAssembly for the host's memmove on every call.
       const bytes = <usize>run << 2;
       let k: usize = 0;
+      for (; k + 64 <= bytes; k += 64) {
+        v128.store(q + k, v128.load(from + k));
+        v128.store(q + k, v128.load(from + k, 16), 16);
+        v128.store(q + k, v128.load(from + k, 32), 32);
+        v128.store(q + k, v128.load(from + k, 48), 48);
+      }
       for (; k + 16 <= bytes; k += 16) v128.store(q + k, v128.load(from + k));
       for (; k < bytes; k += 4) store<u32>(q + k, load<u32>(from + k));
       q += bytes;

@@ -37,16 +37,22 @@ function jitRanges(mapFile, nameOfWasm) {
     const [a, s, ...n] = l.split(' ');
     return { from: parseInt(a, 16), to: parseInt(a, 16) + parseInt(s, 16), name: n.join(' ') };
   }).sort((x, y) => x.from - y.from);
-  return (addr) => {
+  const rangeAt = (addr) => {
     let lo = 0, hi = ranges.length - 1, hit = null;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       if (ranges[mid].from <= addr) { hit = ranges[mid]; lo = mid + 1; } else hi = mid - 1;
     }
-    if (!hit || addr >= hit.to) return null;
+    return hit && addr < hit.to ? hit : null;
+  };
+  const rangeOf = (addr) => {
+    const hit = rangeAt(addr);
+    if (!hit) return null;
     const w = /wasm-function\[(\d+)\]/.exec(hit.name);
     return w ? `wasm ${nameOfWasm(Number(w[1]))}` : hit.name;
   };
+  rangeOf.startOf = (addr) => rangeAt(addr)?.from ?? null;
+  return rangeOf;
 }
 
 /**
@@ -108,12 +114,19 @@ export function costsByFunction(dumpFile, mapFile, watFiles = [THIS_CHECKOUT_WAT
     if (k.startsWith('wasm ')) wasm += ir;
     byObject.set(k, (byObject.get(k) ?? 0) + ir);
   }
-  return { total, wasm, costs: [...byObject].sort((x, y) => y[1] - x[1]) };
+  // CALLGRIND_WASM_FN=<part of a name>: that function's instructions by offset from its start,
+  // to read beside `node --print-wasm-code` (same flags, same code).
+  const only = process.env.CALLGRIND_WASM_FN;
+  const offsets = only
+    ? [...perAddr].filter(([addr]) => (rangeOf(addr) ?? '').includes(only)).map(([addr, ir]) => [addr - rangeOf.startOf(addr), ir]).sort((x, y) => x[0] - y[0])
+    : [];
+  return { total, wasm, costs: [...byObject].sort((x, y) => y[1] - x[1]), offsets };
 }
 
 /** The total and the top functions, one a line, as the command prints them. */
-export function printCosts({ total, wasm, costs }, top) {
+export function printCosts({ total, wasm, costs, offsets = [] }, top) {
   const lines = [`total ${total.toLocaleString()}  wasm ${wasm.toLocaleString()}`];
+  for (const [off, ir] of offsets) lines.push(`  +0x${off.toString(16)} ${ir}`);
   for (const [fn, ir] of costs.slice(0, top)) lines.push(`${ir.toLocaleString().padStart(14)} ${fn}`);
   return `${lines.join('\n')}\n`;
 }
