@@ -25,6 +25,17 @@ const KEPT_BUFFERS = 2;
 /** The smallest buffer made for a body without a Content-Length (it grows by doubling). */
 const MIN_CAPACITY = 64 * 1024;
 
+/**
+ * A new buffer's size for `want` bytes: 1/16 more, in whole 64 KiB, within
+ * `limit`. Bodies of one shape differ by a few bytes (their timestamps): a
+ * buffer made exactly to size would be too small for the next body that is a
+ * byte longer, and a new one of 18 MB each time is what this is to avoid.
+ */
+function capacityFor(want: number, limit: number): number {
+  const roomy = Math.ceil((want + want / 16) / MIN_CAPACITY) * MIN_CAPACITY;
+  return Math.max(1, Math.min(limit, Math.max(roomy, MIN_CAPACITY)));
+}
+
 /** One body's gathering: its bytes so far at the start of a lent buffer. */
 export interface BodyGathering {
   /** Appends `chunk` (the body's length stays within the limit: the caller checks) and lets go of its memory. */
@@ -52,7 +63,7 @@ export class BodyBuffers {
         if (need <= buffer.byteLength) return;
       }
       // Too small (more bytes than declared, or no Content-Length): a larger one, the bytes so far moved over.
-      const larger = new Uint8Array(Math.min(limit, Math.max(need, buffer.byteLength * 2, MIN_CAPACITY)));
+      const larger = new Uint8Array(capacityFor(Math.max(need, buffer.byteLength * 2), limit));
       larger.set(buffer.subarray(0, filled));
       this.lent.delete(buffer.buffer);
       detachBuffer(buffer.buffer);
@@ -107,7 +118,7 @@ export class BodyBuffers {
       const size = this.free[i]!.byteLength;
       if (size >= want && (best < 0 || size < this.free[best]!.byteLength)) best = i;
     }
-    const buffer = best >= 0 ? this.free.splice(best, 1)[0]! : new Uint8Array(Math.min(limit, Math.max(want, MIN_CAPACITY)));
+    const buffer = best >= 0 ? this.free.splice(best, 1)[0]! : new Uint8Array(capacityFor(want, limit));
     this.lent.set(buffer.buffer, buffer);
     return buffer;
   }
