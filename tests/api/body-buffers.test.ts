@@ -42,7 +42,9 @@ describe('BodyBuffers', () => {
     expect(buffers.keptBytes()).toBe(0); // lent, not free
     expect(buffers.giveBackBody(body)).toBe(true);
     expect(body.byteLength).toBe(5 * 64 * KB); // kept as it is (overwritten by the next body), not detached
-    expect(buffers.keptBytes()).toBe(5 * 64 * KB);
+    // Kept, with room for a body a little longer (bodies of one shape differ by a few bytes).
+    expect(buffers.keptBytes()).toBeGreaterThan(5 * 64 * KB);
+    expect(buffers.keptBytes()).toBeLessThanOrEqual(6 * 64 * KB);
     expect(buffers.giveBackBody(body)).toBe(false); // not lent any more
   });
 
@@ -55,11 +57,15 @@ describe('BodyBuffers', () => {
     expect(second.buffer).toBe(kept);
     expect(same(second, expected(2, 32 * KB))).toBe(true);
     buffers.giveBackBody(second);
+    const longer = (await readIncomingChunks(request(chunksOf(4, 32 * KB), 4 * 32 * KB + 100), 1 << 20, buffers)) as Uint8Array;
+    expect(longer.buffer).toBe(kept); // a few bytes more fit the same buffer
+    buffers.giveBackBody(longer);
     const larger = (await readIncomingChunks(request(chunksOf(8, 32 * KB), 8 * 32 * KB), 1 << 20, buffers)) as Uint8Array;
     expect(same(larger, expected(8, 32 * KB))).toBe(true);
+    expect(larger.buffer).not.toBe(kept);
     buffers.giveBackBody(larger);
-    // Both kept (up to two), the larger one taken first for a body it fits.
-    expect(buffers.keptBytes()).toBe(4 * 32 * KB + 8 * 32 * KB);
+    // Both kept (up to two).
+    expect(buffers.keptBytes()).toBe(kept.byteLength + larger.buffer.byteLength);
   });
 
   it('lends a buffer to one body at a time', () => {
@@ -122,7 +128,8 @@ describe('BodyBuffers', () => {
       g.add(new Uint8Array(n * 64 * KB));
       return g;
     });
+    const sizes = gatherings.map((g) => g.bytes().buffer.byteLength);
     for (const g of gatherings) g.end();
-    expect(buffers.keptBytes()).toBe((2 + 3) * 64 * KB);
+    expect(buffers.keptBytes()).toBe(sizes[1]! + sizes[2]!);
   });
 });
