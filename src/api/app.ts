@@ -10,6 +10,7 @@ import { type Logger, silentLogger } from '../log.ts';
 import { type Ingest, createIngest } from '../service/ingest.ts';
 import type { IngestLimits } from '../ingest-report.ts';
 import { requireAuth } from './auth-middleware.ts';
+import type { BodyBuffers } from './body-buffers.ts';
 import { errorResponse, failureOf } from './errors.ts';
 import type { AppEnv, RouteDeps } from './routes/context.ts';
 import { debugRoute } from './routes/debug.ts';
@@ -33,6 +34,8 @@ export interface AppOptions {
   dev?: { readSwaggerAsset: SwaggerAssetReader } | false;
   /** Largest request body in bytes (main.max-body-size). */
   maxBodySize?: number;
+  /** Kept buffers the direct handler gathers write bodies into (api/body-buffers.ts); the owner releases them when idle. */
+  bodyBuffers?: BodyBuffers;
   /** main.gzip-min-size (0: never gzip); default DEFAULT_GZIP_MIN_SIZE. */
   gzipMinSize?: number;
   /** Request limits (main.max-query-selectors, ...); those not given take their defaults. */
@@ -122,6 +125,7 @@ export function createApi(options: AppOptions): Api {
     maxBodySize: deps.maxBodySize,
     gzipMinSize: deps.gzipMinSize,
     requests: options.monitoring?.requests ?? null,
+    bodyBuffers: options.bodyBuffers,
   });
   return { app, direct };
 }

@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { concatBytes } from '../engine/codec.ts';
 import type { IngestBody } from '../engine/types.ts';
+import type { BodyBuffers } from './body-buffers.ts';
 import { HttpError } from './errors.ts';
 
 export interface BodySource {
@@ -57,15 +58,22 @@ export function takeCompleteBody(incoming: IncomingMessage, limit: number): Uint
 const NODE_HTTP = typeof process !== 'undefined' && !process.versions.bun && !('Deno' in globalThis);
 
 /**
- * A write's body as the chunks it arrived in (one chunk: a collector's body),
- * for the engine to read in place (engine/ingest-pieces.ts): a bulk body of
- * many megabytes is not copied into a buffer of its own first, which cost a
- * copy, the zeroing of a new buffer and, through the external memory it
- * adds, major collections of the JavaScript heap. Same limit and errors.
+ * A write's body, for the engine to read in place (engine/ingest-pieces.ts).
+ * On Node, with `buffers`, it is gathered as it arrives into a buffer kept
+ * from body to body, each socket chunk let go of once copied
+ * (api/body-buffers.ts): a bulk body's chunks held to its end started a
+ * mark-compact about once a body. The result is then a view of a lent
+ * buffer: give it back with `buffers.giveBackBody` once the write path has
+ * returned. Elsewhere, the chunks it arrived in (one chunk: a collector's
+ * body), not copied into a buffer of their own. Same limit and errors.
  */
-export function readIncomingChunks(incoming: IncomingMessage, limit: number): Promise<IngestBody> {
+export function readIncomingChunks(incoming: IncomingMessage, limit: number, buffers?: BodyBuffers): Promise<IngestBody> {
   const declared = Number(incoming.headers['content-length'] ?? NaN);
   if (declared > limit) return Promise.reject(tooLarge(limit));
+  if (buffers && NODE_HTTP) {
+    const gathering = buffers.gather(declared, limit);
+    return collectIncoming(incoming, limit, gathering.add, gathering.bytes, gathering.end);
+  }
   const chunks: Uint8Array[] = [];
   return collectIncoming(
     incoming,
@@ -114,13 +122,15 @@ function readIncoming(incoming: IncomingMessage, limit: number, declared: number
 
 /**
  * Reads a node:http body to its end, handing each chunk to `take` (with the
- * body's length so far) while it stays within `limit`; `finish` makes the result.
+ * body's length so far) while it stays within `limit`; `finish` makes the result,
+ * `fail` (if any) is called when there is none (too large, aborted, an error).
  */
 function collectIncoming<T>(
   incoming: IncomingMessage,
   limit: number,
   take: (chunk: Uint8Array, length: number) => void,
   finish: () => T,
+  fail?: () => void,
 ): Promise<T | Uint8Array> {
   if (incoming.readableEnded) return Promise.resolve(EMPTY);
   return new Promise((resolve, reject) => {
@@ -135,11 +145,20 @@ function collectIncoming<T>(
       length += chunk.byteLength;
       if (length > limit) {
         done();
+        fail?.();
         incoming.pause();
         reject(tooLarge(limit));
         return;
       }
-      take(chunk, length);
+      try {
+        take(chunk, length);
+      } catch (error) {
+        // A buffer for the body could not be had (out of memory): the request fails, not the process.
+        done();
+        fail?.();
+        incoming.pause();
+        reject(error);
+      }
     };
     const onEnd = () => {
       done();
@@ -147,6 +166,7 @@ function collectIncoming<T>(
     };
     const onError = (error: Error) => {
       done();
+      fail?.();
       reject(error);
     };
     const onAborted = () => onError(new Error('client closed the connection before the body was complete'));

@@ -12,6 +12,7 @@ import type { Authenticator } from '../auth/jwt.ts';
 import type { Logger } from '../log.ts';
 import type { RequestMetrics } from '../monitor/http-metrics.ts';
 import { NO_HEADERS, acceptsGzip, encodeAnswer } from './answer-encoding.ts';
+import type { BodyBuffers } from './body-buffers.ts';
 import { readIncomingBody, readIncomingChunks, takeCompleteBody } from './body.ts';
 import { releaseBodyMemory } from './body-release.ts';
 import { errorBody, failureOf } from './errors.ts';
@@ -28,6 +29,8 @@ export interface DirectHandlerOptions {
   maxBodySize: number;
   gzipMinSize: number;
   requests: RequestMetrics | null;
+  /** Kept buffers a write body is gathered into as it arrives (api/body-buffers.ts); none: its chunks are kept. */
+  bodyBuffers?: BodyBuffers | undefined;
 }
 
 type Route = '/api/query' | '/api/write';
@@ -40,7 +43,7 @@ const ENCODED_QUERY = /[%+#\\]/;
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 
 export function directHandler(options: DirectHandlerOptions): DirectHandler {
-  const { answerers, auth, log, maxBodySize, gzipMinSize, requests } = options;
+  const { answerers, auth, log, maxBodySize, gzipMinSize, requests, bodyBuffers } = options;
 
   const serve = async (route: Route, req: IncomingMessage, res: ServerResponse, query: string): Promise<void> => {
     const started = requests ? requests.begin() : 0;
@@ -77,14 +80,15 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
         // A collector's write goes through without a promise too: its body
         // came with the head (one read of the socket), and the write path
         // answers as it is when the records are in the WAL files on return.
-        const body = takeCompleteBody(req, maxBodySize) ?? (await readIncomingChunks(req, maxBodySize));
+        const body = takeCompleteBody(req, maxBodySize) ?? (await readIncomingChunks(req, maxBodySize, bodyBuffers));
         let answered: ReturnType<WriteAnswerer>;
         try {
           answered = answerers.write(body, clusterOf(query));
         } finally {
           // The write path has copied the body into the engine within the call (its WAL records are
-          // engine memory): the socket buffers can go now, also while the answer waits for an fsync.
-          releaseBodyMemory(body);
+          // engine memory): the socket buffers can go now, also while the answer waits for an fsync;
+          // a kept buffer the body was gathered into goes back for the next body instead.
+          if (!bodyBuffers?.giveBackBody(body)) releaseBodyMemory(body);
         }
         const outcome = answered instanceof Promise ? await answered : answered;
         status = outcome.status;

@@ -2,6 +2,7 @@
 // runtime layer it calls: store, extensions (persistence, NATS), HTTP API.
 
 import { API_ROUTES, createApi } from '../api/app.ts';
+import { BodyBuffers } from '../api/body-buffers.ts';
 import { MONITORING_PATHS } from '../api/routes/monitoring.ts';
 import { type Authenticator, createJwtAuthenticator } from '../auth/jwt.ts';
 import type { ServiceConfig } from '../config/types.ts';
@@ -56,7 +57,16 @@ export async function startService(options: StartOptions): Promise<RunningServic
   // runtime collects what the last bodies left (runtime/idle-collection.ts: a scavenge on Node, not a
   // full collection, which cost the first second of writes after it 15-40 % more CPU while V8
   // compiled the write path again).
-  const idle = collectWhenQuiet({ quietMs: QUIET_MS, minBytes: MIN_BODY_BYTES, beforeCollect: () => store.releaseIdleMemory?.() });
+  // Write bodies are gathered as they arrive into buffers kept from body to body (api/body-buffers.ts), let go of then too.
+  const bodyBuffers = new BodyBuffers();
+  const idle = collectWhenQuiet({
+    quietMs: QUIET_MS,
+    minBytes: MIN_BODY_BYTES,
+    beforeCollect: () => {
+      store.releaseIdleMemory?.();
+      bodyBuffers.release();
+    },
+  });
   let http: RunningHttpServer | null = null;
   const extensions: Extension[] = [];
   const status = () => Object.assign({ store: memoryFigures(store.stats(), processRssBytes()), connections: http?.connections() }, ...extensions.map((e) => e.status?.() ?? {}));
@@ -83,6 +93,7 @@ export async function startService(options: StartOptions): Promise<RunningServic
     log,
     dev: options.dev ? { readSwaggerAsset: swaggerAssetReader() } : false,
     maxBodySize: config.main.maxBodySize,
+    bodyBuffers,
     gzipMinSize: config.main.gzipMinSize,
     limits: config.main.limits,
     ingestLimits: ingestLimitsOf(config),
