@@ -347,10 +347,9 @@ function writeRemembered(values: usize, first: i32, last: i32, scale: f64): void
       mn = x < mn ? x : mn;
       mx = x > mx ? x : mx;
     }
+    // The remembered text ends in its comma.
     v128.store(q, v128.load(slot, 16));
     q += <usize>load<u8>(slot, 4);
-    store<u8>(q, 44);
-    q++;
   }
   runStop = i;
   outLen = q - outPtr;
@@ -398,13 +397,11 @@ function writeNew(values: usize, first: i32, last: i32, scale: f64): void {
       }
       v128.store(q, v128.load(text, 16));
       q += <usize>load<u8>(text, 4);
-      store<u8>(q, 44);
-      q++;
       continue;
     }
     const e = formatF32Inline(q, v);
-    keepValueText(slot, bits, q, e);
     store<u8>(e, 44);
+    keepValueText(slot, bits, q, e + 1);
     q = e + 1;
   }
   runStop = i;

@@ -20,8 +20,9 @@
 // remembered texts reads the first table alone and costs not an instruction more.
 //
 // A slot: the float's bits (u32), the text's length (u8), 11 bytes unused,
-// the text (up to 16 bytes) at offset 16. Every slot starts as the entry of
-// 0xffffffff, a NaN, whose text "null" is right for it wherever it is looked up.
+// the text and the comma that follows it in an answer (up to 16 bytes: the
+// copy then writes both at once) at offset 16. Every slot starts as the entry
+// of 0xffffffff, a NaN, whose text "null," is right for it wherever it is looked up.
 
 export const VALUE_TEXT_SLOTS: u32 = 512;
 const SLOT_SHIFT: u32 = 5;
@@ -33,8 +34,9 @@ export function initValueTexts(): void {
   for (let s: usize = 0; s < <usize>VALUE_TEXT_SLOTS * 2; s++) {
     const slot = VALUE_TEXTS + (s << SLOT_SHIFT);
     store<u32>(slot, 0xffffffff);
-    store<u8>(slot, 4, 4);
-    store<u32>(slot, 0x6c6c756e, 16); // "null"
+    store<u8>(slot, 5, 4);
+    store<u32>(slot, 0x6c6c756e, 16); // "null,"
+    store<u8>(slot, 44, 20);
   }
 }
 
@@ -62,8 +64,8 @@ export function initValueTexts(): void {
 }
 
 /**
- * Remembers the text at [at, end) (just written, 16 bytes readable at `at`)
- * as the text of `bits`; a text longer than 16 bytes is not kept.
+ * Remembers the text at [at, end) (just written with its comma, 16 bytes
+ * readable at `at`) as the text of `bits`; one longer than 16 bytes is not kept.
  */
 // @ts-ignore: decorator
 @inline export function keepValueText(slot: usize, bits: u32, at: usize, end: usize): void {
