@@ -69,12 +69,23 @@ class Scanner {
     const t = this.text;
     const start = this.at;
     let i = start;
-    if (codeAt(t, i) === 0x2d) i++;
+    const negative = codeAt(t, i) === 0x2d;
+    if (negative) i++;
+    const intStart = i;
     const first = codeAt(t, i);
     if (first === 0x30) i++;
     else if (first >= 0x31 && first <= 0x39) i = digits(t, i);
     else throw GIVE_UP;
-    if (codeAt(t, i) === 0x2e) {
+    const next = codeAt(t, i);
+    if (next !== 0x2e && next !== 0x65 && next !== 0x45 && i - intStart <= 15) {
+      // A whole number of up to 15 digits is exact as a double: added up here,
+      // without the substring and Number() (timestamps: from and to of every body).
+      let n = 0;
+      for (let k = intStart; k < i; k++) n = n * 10 + (t.charCodeAt(k) - 0x30);
+      this.at = i;
+      return negative ? -n : n;
+    }
+    if (next === 0x2e) {
       const end = digits(t, i + 1);
       if (end === i + 1) throw GIVE_UP;
       i = end;
