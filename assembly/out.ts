@@ -3,7 +3,7 @@
 import { freeScratch, grownScratchCap, growScratch } from "./alloc";
 import { decimalLength, putDigits } from "./digits";
 import { formatF32, formatF32Inline } from "./f32-format";
-import { keepValueText, valueTextSlot } from "./value-texts";
+import { keepValueText, swapSlots, valueTextSlot, victimSlot } from "./value-texts";
 
 export let outPtr: usize = 0;
 export let outLen: usize = 0;
@@ -347,10 +347,9 @@ function writeRemembered(values: usize, first: i32, last: i32, scale: f64): void
       mn = x < mn ? x : mn;
       mx = x > mx ? x : mx;
     }
+    // The remembered text ends in its comma.
     v128.store(q, v128.load(slot, 16));
     q += <usize>load<u8>(slot, 4);
-    store<u8>(q, 44);
-    q++;
   }
   runStop = i;
   outLen = q - outPtr;
@@ -384,9 +383,25 @@ function writeNew(values: usize, first: i32, last: i32, scale: f64): void {
       mn = x < mn ? x : mn;
       mx = x > mx ? x : mx;
     }
+    // Pushed out of its slot by a value that shares it, its text waits among
+    // the victims. A value that is also the next point's (held for a while)
+    // takes its slot back, the two swapping, so that writeRemembered finds it
+    // from that point on; two values that take turns are left where they are
+    // (swapping them on every point would send both through here).
+    const victim = victimSlot(slot);
+    if (load<u32>(victim) == bits) {
+      let text = victim;
+      if (i + 1 < last && reinterpret<u32>(<f32>(load<f64>(values + (<usize>(i + 1) << 3)) * scale)) == bits) {
+        swapSlots(slot, victim);
+        text = slot;
+      }
+      v128.store(q, v128.load(text, 16));
+      q += <usize>load<u8>(text, 4);
+      continue;
+    }
     const e = formatF32Inline(q, v);
-    keepValueText(slot, bits, q, e);
     store<u8>(e, 44);
+    keepValueText(slot, bits, q, e + 1);
     q = e + 1;
   }
   runStop = i;

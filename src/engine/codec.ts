@@ -82,7 +82,9 @@ export class ByteWriter {
       if (c >= 0x80) return false;
       buf[at + i] = c;
     }
-    this.view.setUint16(this.pos, s.length, true);
+    // The length (below 256 here) as u16, two bytes: no DataView call.
+    buf[this.pos] = s.length;
+    buf[this.pos + 1] = 0;
     this.pos = at + s.length;
     return true;
   }
@@ -100,6 +102,10 @@ export class ByteWriter {
   result(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
+}
+
+function stringOf(x: unknown): string {
+  return typeof x === 'string' ? x : String(x);
 }
 
 /** A path of level names: u8 count, count x (u16 len, name). */
@@ -154,13 +160,14 @@ export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): U
     if (type !== null) w.str16(String(type));
     const typeIds = q['type-ids'] ?? [];
     w.u32(typeIds.length);
-    for (const id of typeIds) w.str16(String(id));
+    // Ids are strings but for a caller of the engine that passes numbers (String() only then: 72 of them a query of a node's hwthreads).
+    for (let k = 0; k < typeIds.length; k++) w.str16(stringOf(typeIds[k]));
     const subtype = q.subtype ?? null;
     w.u8(subtype === null ? 0 : 1);
     if (subtype !== null) w.str16(String(subtype));
     const subIds = q['subtype-ids'] ?? [];
     w.u32(subIds.length);
-    for (const id of subIds) w.str16(String(id));
+    for (let k = 0; k < subIds.length; k++) w.str16(stringOf(subIds[k]));
     w.f64(wholeNumber(q.resolution ?? 0));
     const scale = Number(q['scale-by'] ?? 0);
     w.f64(Number.isFinite(scale) ? scale : 0);

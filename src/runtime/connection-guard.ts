@@ -45,11 +45,20 @@ interface Tracked {
   timer: ReturnType<typeof setTimeout> | null;
   /** When `timer` fires (ms, performance.now()); it may fire before `deadline` and then waits on. */
   firesAt: number;
-  /** When the connection is closed unless `spare()` says the client has done its part. */
+  /** When the connection is closed unless `spare(t)` says the client has done its part. */
   deadline: number;
-  spare: (() => boolean) | undefined;
+  spare: ((t: Tracked) => boolean) | undefined;
   dropped: boolean;
+  /** The latest request (what the request timeout waits for). */
+  request: IncomingMessage | null;
 }
+
+/** The connection of a response whose end has not been counted yet (null once it has). */
+const TRACKED = Symbol('connection-guard tracked');
+type GuardedResponse = ServerResponse & { [TRACKED]?: Tracked | null };
+
+/** The request timeout's spare: the latest request arrived whole. */
+const requestReceived = (t: Tracked): boolean => t.request?.complete === true;
 
 /** Watches `server`'s connections from now on; returns their counters. */
 export function guardConnections(server: Server, limits: ConnectionLimits): { stats(): ConnectionStats } {
@@ -75,7 +84,7 @@ export function guardConnections(server: Server, limits: ConnectionLimits): { st
    * is waited for when it fires), so a keep-alive connection costs about one
    * setTimeout a minute rather than two clearTimeout and setTimeout a request.
    */
-  const arm = (t: Tracked, ms: number, spare?: () => boolean) => {
+  const arm = (t: Tracked, ms: number, spare?: (t: Tracked) => boolean) => {
     const now = performance.now();
     t.deadline = now + ms;
     t.spare = spare;
@@ -99,13 +108,13 @@ export function guardConnections(server: Server, limits: ConnectionLimits): { st
       schedule(t, now);
       return;
     }
-    if (t.spare?.()) return;
+    if (t.spare?.(t)) return;
     stats.timedOut++;
     drop(t, true);
   };
 
   server.on('connection', (socket: Socket) => {
-    const t: Tracked = { socket, active: 0, timer: null, firesAt: 0, deadline: 0, spare: undefined, dropped: false };
+    const t: Tracked = { socket, active: 0, timer: null, firesAt: 0, deadline: 0, spare: undefined, dropped: false, request: null };
     stats.open++;
     if (stats.open > limits.maxConnections) {
       const oldest = idle.values().next();
@@ -131,18 +140,27 @@ export function guardConnections(server: Server, limits: ConnectionLimits): { st
     idle.delete(t.socket);
     // The request timeout bounds the client's sending (headers and body): a
     // request received whole is the server's to answer, however long that takes.
-    arm(t, limits.requestTimeoutMs, () => req.complete);
-    let finished = false;
-    const done = () => {
-      if (finished || t.dropped) return;
-      finished = true;
-      if (--t.active > 0) return;
-      idle.set(t.socket, t); // now the most recently idle
-      arm(t, limits.idleTimeoutMs);
-    };
-    res.once('finish', done);
-    res.once('close', done);
+    t.request = req;
+    arm(t, limits.requestTimeoutMs, requestReceived);
+    // One listener shared by every response, the connection on the response
+    // itself: no closures, and no once() (a wrapper and its state a listener,
+    // and a removal when it fires) per request. The response is dropped after
+    // its 'close', listeners and all.
+    (res as GuardedResponse)[TRACKED] = t;
+    res.on('finish', responseDone);
+    res.on('close', responseDone);
   });
+
+  /** A response's 'finish' or 'close', whichever comes first (the other finds it counted). */
+  function responseDone(this: GuardedResponse): void {
+    const t = this[TRACKED];
+    if (!t) return;
+    this[TRACKED] = null;
+    if (t.dropped || --t.active > 0) return;
+    t.request = null;
+    idle.set(t.socket, t); // now the most recently idle
+    arm(t, limits.idleTimeoutMs);
+  }
 
   return { stats: () => ({ ...stats }) };
 }

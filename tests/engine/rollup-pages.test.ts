@@ -77,20 +77,31 @@ function pageEntries(s: Store): number[] {
 
 describe('rollups of packed pages', () => {
   it('serves the sums of pages packed in every child from the cache (a poisoned entry shows up)', () => {
-    const cached = makeStore();
-    const uncached = makeStore({ rollupCacheBytes: 0 });
-    // 300 slots: pages 0-3 of the (only, newest) chunk packed in every series, page 4 raw.
-    ingest([cached, uncached], body(range(0, 300), ALL), T + 300 * F);
-    expect(cached.stats().sealedChunks).toBe(0);
     const from = T;
     const to = T + 300 * F;
-    const first = ask(cached, from, to);
-    expect(first).toBe(ask(uncached, from, to));
-    // Two groupings (all hwthreads, the subset) of mem_bw and one of cpu_user (its two queries read alike), 4 pages each.
-    // The cache's table is direct-mapped by chunk address: a change of the engine's static data
-    // size moves every chunk, and two of these 12 entries may then share a slot (11 found, the
-    // answers still equal). Such a failure after an engine change is that, not a wrong rollup.
-    const found = pageEntries(cached);
+    // The cache's table is direct-mapped (1024 slots) by a hash of the chunks'
+    // addresses: in about 6 % of memory layouts (the engine's static data
+    // decides them) two of the 12 entries share a slot and one evicts the
+    // other, which is the cache working as meant but hides an entry from the
+    // checks below. Such a layout is shifted (another metric's series first)
+    // until every entry has a slot of its own.
+    let cached = makeStore();
+    let uncached = makeStore({ rollupCacheBytes: 0 });
+    let first = '';
+    let found: number[] = [];
+    for (let shift = 0; shift < 8; shift++) {
+      cached = makeStore();
+      uncached = makeStore({ rollupCacheBytes: 0 });
+      if (shift > 0) ingest([cached, uncached], range(0, shift).map((k) => `cpu_load,cluster=c,hostname=h,type=hwthread,type-id=${k} value=1 ${T}`).join('\n'), T + 300 * F);
+      // 300 slots: pages 0-3 of the (only, newest) chunk packed in every series, page 4 raw.
+      ingest([cached, uncached], body(range(0, 300), ALL), T + 300 * F);
+      expect(cached.stats().sealedChunks).toBe(0);
+      first = ask(cached, from, to);
+      expect(first).toBe(ask(uncached, from, to));
+      // Two groupings (all hwthreads, the subset) of mem_bw and one of cpu_user (its two queries read alike), 4 pages each.
+      found = pageEntries(cached);
+      if (found.length === 12) break;
+    }
     expect(found.length).toBe(12);
     expect(cached.stats().rollupBytes).toBeGreaterThan(0);
     expect(uncached.stats().rollupBytes).toBe(0);
