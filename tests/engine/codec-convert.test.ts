@@ -10,20 +10,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { rng } from '../../bench/chunk-shapes.mjs';
-import { engineModule } from './helpers.ts';
-
-interface Exports {
-  memory: WebAssembly.Memory;
-  init(index: number, count: number, limitPages: number, wal: number): number;
-  ioBuffer(size: number): number;
-  codecEncode(valuesOffset: number, len: number, outOffset: number, codec: number): number;
-  codecDecode(blockOffset: number, size: number, outOffset: number): number;
-}
+import { codecInstance } from './helpers.ts';
 
 const BEST = 0, DECIMAL = 3;
-const x = new WebAssembly.Instance(engineModule, {}).exports as unknown as Exports;
-x.init(0, 1, 65536, 0);
-const io = x.ioBuffer(16384) >>> 0;
+const { x, io } = codecInstance();
 const BLOCK = 4096, BACK = 8192;
 const f32bits = (v: number) => new Uint32Array(Float32Array.of(v).buffer)[0];
 const EXCEPTIONS = [0x80000000, 0x7fc00001, 0x7f800000, 0xff800000, f32bits(1 / 3)];

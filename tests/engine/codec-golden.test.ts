@@ -11,22 +11,13 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { chunksOf, rng, SHAPES } from '../../bench/chunk-shapes.mjs';
 import { KINDS, seriesValues } from '../../bench/data/generator.mjs';
-import { engineModule } from './helpers.ts';
-
-interface Exports {
-  memory: WebAssembly.Memory;
-  init(index: number, count: number, limitPages: number, wal: number): number;
-  ioBuffer(size: number): number;
-  codecEncode(valuesOffset: number, len: number, outOffset: number, codec: number): number;
-}
+import { codecInstance } from './helpers.ts';
 
 const BEST = 0, DECIMAL = 3, XOR = 4;
 const MISSING = 0x7fc00000;
 const SPECIALS = [0x80000000, 0x00000001, 0x007fffff, 0x7fc00001, 0xffc00000, 0x7f800001, 0x7f800000, 0xff800000, 0x7f7fffff];
 
-const x = new WebAssembly.Instance(engineModule, {}).exports as unknown as Exports;
-x.init(0, 1, 65536, 0);
-const io = x.ioBuffer(16384) >>> 0;
+const { x, io } = codecInstance();
 const BLOCK = 4096;
 
 function digestOf(corpus: Iterable<Uint32Array>): { digest: string; blocks: number } {

@@ -5,7 +5,7 @@
 // shard's I/O buffer at fixed offsets.
 import { describe, expect, it } from 'vitest';
 import { chunksOf, rng, SHAPES } from '../../bench/chunk-shapes.mjs';
-import { engineModule } from './helpers.ts';
+import { codecInstance } from './helpers.ts';
 
 const VALUES = 0;
 const BLOCK = 4096;
@@ -15,17 +15,7 @@ const MISSING = 0x7fc00000;
 const BEST = 0, ALL_MISSING = 1, CONSTANT = 2, DECIMAL = 3, XOR = 4;
 const CODECS = [ALL_MISSING, CONSTANT, DECIMAL, XOR];
 
-interface Exports {
-  memory: WebAssembly.Memory;
-  init(index: number, count: number, limitPages: number, wal: number): number;
-  ioBuffer(size: number): number;
-  codecEncode(valuesOffset: number, len: number, outOffset: number, codec: number): number;
-  codecDecode(blockOffset: number, size: number, outOffset: number): number;
-}
-
-const x = new WebAssembly.Instance(engineModule, {}).exports as unknown as Exports;
-x.init(0, 1, 65536, 0);
-const io = x.ioBuffer(16384) >>> 0;
+const { x, io } = codecInstance();
 const words = (offset: number, n: number) => new Uint32Array(x.memory.buffer, io + offset, n);
 
 /** The block for `bits` (null when the codec declines), its codec id in block[0] & 15. */

@@ -60,3 +60,19 @@ export function read(store: Store, cluster: string, host: string, metric: string
   const res = queryJson(store, { cluster, from, to, queries: [{ metric, host, ...extra }], 'with-padding': false } as QueryRequest);
   return res.results[0][0];
 }
+
+/** The engine's codec exports, for tests that encode and decode chunks directly. */
+export interface CodecExports {
+  memory: WebAssembly.Memory;
+  init(index: number, count: number, limitPages: number, wal: number): number;
+  ioBuffer(size: number): number;
+  codecEncode(valuesOffset: number, len: number, outOffset: number, codec: number): number;
+  codecDecode(blockOffset: number, size: number, outOffset: number): number;
+}
+
+/** A fresh engine instance of one shard set up for codec calls, and its io buffer's offset (`ioBytes` long). */
+export function codecInstance(ioBytes = 16384): { x: CodecExports; io: number } {
+  const x = new WebAssembly.Instance(engineModule, {}).exports as unknown as CodecExports;
+  x.init(0, 1, 65536, 0);
+  return { x, io: x.ioBuffer(ioBytes) >>> 0 };
+}
