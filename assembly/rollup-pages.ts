@@ -22,7 +22,7 @@
 // The sums are made as readSeries makes them (rollup.ts addValues, series in
 // order, 0 + v for the first), so a cached answer is bit for bit the
 // uncached one.
-import { C_BLOCK, cPage, PAGE_SLOTS } from "./chunk-header";
+import { cPage, PAGE_SLOTS } from "./chunk-header";
 import { isPacked, PACKED_TAG, packEpoch, packedValues } from "./pack";
 import { addValues, KIND_PACKED, newEntry, rollupBudget, slotOf } from "./rollup";
 
@@ -61,12 +61,16 @@ const LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 
   return (bytes + 15) & ~<usize>15;
 }
 
-/** Whether page `page` of each of the n chunks at chunks[0..n) (u32 pointers) is packed, every chunk raw. */
+/**
+ * Whether page `page` of each of the n chunks at chunks[0..n) (u32 pointers)
+ * is packed. The caller has found every chunk raw (read.ts rawGroup): a
+ * sealed chunk's page slots 6 and 7 hold its seal stamp, no page, and the
+ * check is not repeated here for each of a stretch's pages (72 series x up
+ * to 8 pages a chunk).
+ */
 export function packedGroup(chunks: usize, n: i32, page: i32): bool {
   for (let s = 0; s < n; s++) {
-    const c = <usize>load<u32>(chunks + (<usize>s << 2));
-    // A sealed chunk's page slots 6 and 7 hold its seal stamp, no page.
-    if (load<u32>(c, C_BLOCK) != 0 || !isPacked(cPage(c, page))) return false;
+    if (!isPacked(cPage(<usize>load<u32>(chunks + (<usize>s << 2)), page))) return false;
   }
   return true;
 }
