@@ -3,7 +3,7 @@
 import { C_LEN, cCap, cLen, cNext, cPrev, cSealed, cStart, PAGE_SLOTS } from "./chunk-header";
 import { compressionOn, runEnd, valueRun } from "./seal";
 import { addValues, rollupBudget, rollupSums, sealedGroup } from "./rollup";
-import { packedGroup, packedPageSums } from "./rollup-pages";
+import { packedPageSums } from "./rollup-pages";
 import { AGG_AVG, AGG_SUM, metricAgg, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
 import { addValuesStats, readStatsOn } from "./read-stats";
@@ -303,7 +303,8 @@ function addRawStretch(group: usize, n: i32, k: i32, kEnd: i32, dst: usize): voi
   while (k < kEnd) {
     const page = k >> 6;
     const pageEnd = min((page + 1) << 6, kEnd);
-    const sums = packedGroup(group, n, page) ? packedPageSums(group, n, page) : 0;
+    // 0 also when a page is not packed in every chunk (checked with the cache's comparison).
+    const sums = packedPageSums(group, n, page);
     if (sums != 0) {
       memory.copy(dst, sums + (<usize>(k & (PAGE_SLOTS - 1)) << 3), <usize>(pageEnd - k) << 3);
     } else {

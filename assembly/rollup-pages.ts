@@ -22,7 +22,7 @@
 // The sums are made as readSeries makes them (rollup.ts addValues, series in
 // order, 0 + v for the first), so a cached answer is bit for bit the
 // uncached one.
-import { C_BLOCK, cPage, PAGE_SLOTS } from "./chunk-header";
+import { cPage, PAGE_SLOTS } from "./chunk-header";
 import { isPacked, PACKED_TAG, packEpoch, packedValues } from "./pack";
 import { addValues, KIND_PACKED, newEntry, rollupBudget, slotOf } from "./rollup";
 
@@ -61,21 +61,25 @@ const LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 
   return (bytes + 15) & ~<usize>15;
 }
 
-/** Whether page `page` of each of the n chunks at chunks[0..n) (u32 pointers) is packed, every chunk raw. */
+/**
+ * Whether page `page` of each of the n chunks at chunks[0..n) (u32 pointers)
+ * is packed. The caller has found every chunk raw (read.ts rawGroup): a
+ * sealed chunk's page slots 6 and 7 hold its seal stamp, no page, and the
+ * check is not repeated here for each of a stretch's pages (72 series x up
+ * to 8 pages a chunk).
+ */
 export function packedGroup(chunks: usize, n: i32, page: i32): bool {
   for (let s = 0; s < n; s++) {
-    const c = <usize>load<u32>(chunks + (<usize>s << 2));
-    // A sealed chunk's page slots 6 and 7 hold its seal stamp, no page.
-    if (load<u32>(c, C_BLOCK) != 0 || !isPacked(cPage(c, page))) return false;
+    if (!isPacked(cPage(<usize>load<u32>(chunks + (<usize>s << 2)), page))) return false;
   }
   return true;
 }
 
 /**
- * The PAGE_SLOTS sums of page `page` of the n chunks at chunks[0..n) (every
- * one of those pages packed: packedGroup), in that order; 0 when they cannot
- * be cached (no cache, an entry too large for it, no memory): the caller adds
- * them up itself. Valid until the next entry is made.
+ * The PAGE_SLOTS sums of page `page` of the n raw chunks at chunks[0..n)
+ * (read.ts rawGroup), in that order; 0 when one of those pages is not packed
+ * or they cannot be cached (no cache, an entry too large for it, no memory):
+ * the caller adds them up itself. Valid until the next entry is made.
  */
 export function packedPageSums(chunks: usize, n: i32, page: i32): usize {
   if (rollupBudget == 0) return 0;
@@ -88,12 +92,14 @@ export function packedPageSums(chunks: usize, n: i32, page: i32): usize {
   const at = slotOf(h);
   const e = <usize>load<u32>(at);
   if (e != 0 && load<u64>(e, 16) == h && load<u32>(e, 12) == KIND_PACKED && <i32>load<u32>(e, 4) == n) {
-    if (load<u64>(e, 24) == packEpoch() && sameAddresses(e, chunks, n, page)) return e + HEADER;
+    // Packed pages at the addresses seen: the packedGroup check comes with the comparison.
+    if (load<u64>(e, 24) == packEpoch() && samePackedAddresses(e, chunks, n, page)) return e + HEADER;
+    if (!packedGroup(chunks, n, page)) return 0;
     if (sameBlocks(e, chunks, n, page)) {
       store<u64>(e, packEpoch(), 24);
       return e + HEADER;
     }
-  }
+  } else if (!packedGroup(chunks, n, page)) return 0;
   let copies: usize = 0;
   for (let s = 0; s < n; s++) copies += padded(blockBytes(blockOf(<usize>load<u32>(chunks + (<usize>s << 2)), page)));
   const p = newEntry(at, copiesOf(n) + copies);
@@ -151,10 +157,15 @@ function sameBlocks(e: usize, chunks: usize, n: i32, page: i32): bool {
   return q == end && !v128.any_true(diff);
 }
 
-/** Whether the blocks read now are at the addresses entry e's last comparison saw. */
-function sameAddresses(e: usize, chunks: usize, n: i32, page: i32): bool {
+/**
+ * Whether the pages read now are packed blocks at the addresses entry e's
+ * last comparison saw: a packed page is its block's address tagged
+ * (pack.ts), so one comparison a series answers both (a raw page, untagged,
+ * never equals a tagged address).
+ */
+function samePackedAddresses(e: usize, chunks: usize, n: i32, page: i32): bool {
   for (let s = 0; s < n; s++) {
-    if (<usize>load<u32>(e + ADDRESSES + (<usize>s << 2)) != blockOf(<usize>load<u32>(chunks + (<usize>s << 2)), page)) return false;
+    if ((<usize>load<u32>(e + ADDRESSES + (<usize>s << 2)) | PACKED_TAG) != cPage(<usize>load<u32>(chunks + (<usize>s << 2)), page)) return false;
   }
   return true;
 }

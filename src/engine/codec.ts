@@ -89,6 +89,44 @@ export class ByteWriter {
     return true;
   }
 
+  /**
+   * str16 of each of `list` (a String() of what is not a string), the same
+   * bytes: the 72 ids of a node's hwthreads are short ASCII strings, written
+   * here with one room() and a local position instead of 72 calls.
+   */
+  strs16(list: readonly unknown[]): void {
+    let size = 0;
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k];
+      if (typeof s !== 'string' || s.length >= 256) return this.eachStr16(list, 0);
+      size += 2 + s.length;
+    }
+    this.room(size);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < list.length; k++) {
+      const s = list[k] as string;
+      const start = p;
+      // The length (below 256) as u16, two bytes.
+      buf[p] = s.length;
+      buf[p + 1] = 0;
+      p += 2;
+      for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) {
+          // Not ASCII: this one and the rest as str16 writes them (UTF-8).
+          this.pos = start;
+          return this.eachStr16(list, k);
+        }
+        buf[p++] = c;
+      }
+    }
+    this.pos = p;
+  }
+  private eachStr16(list: readonly unknown[], from: number): void {
+    for (let k = from; k < list.length; k++) this.str16(stringOf(list[k]));
+  }
+
   /** u8 length + UTF-8 bytes (cut at 255 bytes). */
   str8(s: string): void {
     const b = utf8(s);
@@ -161,13 +199,13 @@ export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): U
     const typeIds = q['type-ids'] ?? [];
     w.u32(typeIds.length);
     // Ids are strings but for a caller of the engine that passes numbers (String() only then: 72 of them a query of a node's hwthreads).
-    for (let k = 0; k < typeIds.length; k++) w.str16(stringOf(typeIds[k]));
+    w.strs16(typeIds);
     const subtype = q.subtype ?? null;
     w.u8(subtype === null ? 0 : 1);
     if (subtype !== null) w.str16(String(subtype));
     const subIds = q['subtype-ids'] ?? [];
     w.u32(subIds.length);
-    for (let k = 0; k < subIds.length; k++) w.str16(stringOf(subIds[k]));
+    w.strs16(subIds);
     w.f64(wholeNumber(q.resolution ?? 0));
     const scale = Number(q['scale-by'] ?? 0);
     w.f64(Number.isFinite(scale) ? scale : 0);

@@ -44,6 +44,16 @@ describe('aggregation', () => {
     expect(q(s, { metric: 'mem_bw', type: 'hwthread', 'type-ids': ['1'], aggreg: true })[0].data).toEqual([10]);
   });
 
+  it('combines a group of many ids of mixed lengths, missing ones skipped (one reservation for all names)', () => {
+    // 600 ids of 1 to 3 digits: the selector's names grow past the scratch's first size.
+    const lines: string[] = [];
+    for (let id = 0; id < 600; id++) lines.push(`mem_bw,cluster=fritz,hostname=h,type=hwthread,type-id=${id} value=${id % 7} ${T}`);
+    const s = store(lines);
+    const ids = Array.from({ length: 600 }, (_, i) => String(i)).filter((id) => id !== '5');
+    const want = ids.reduce((a, id) => a + (Number(id) % 7), 0);
+    expect(q(s, { metric: 'mem_bw', type: 'hwthread', 'type-ids': [...ids, '1000', '77x'], aggreg: true })[0].data).toEqual([want]);
+  });
+
   it('is an error for a metric without aggregation over several series', () => {
     const s = store([...hw('cpu_load', 0, 0, [1]), ...hw('cpu_load', 1, 0, [2])]);
     expect(q(s, { metric: 'cpu_load' })).toEqual([
