@@ -16,15 +16,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildDirs, option } from './lib/args.mjs';
+import { profileArgs } from './lib/args.mjs';
 import { callgrindMarked } from './lib/callgrind-marked.mjs';
 import { FREQUENCY, HWTHREADS, METRIC_CONFIG } from './lib/write-bodies.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => option(args, name, dflt);
-const builds = buildDirs(args);
-const inner = args.includes('--inner');
-const time = args.includes('--time');
+const { args, opt, builds, inner, time } = profileArgs();
 const which = opt('--query', 'aggregated');
 const reps = Number(opt('--reps', time ? 1000 : 200));
 const rounds = Number(opt('--rounds', 9));

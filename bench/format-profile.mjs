@@ -14,14 +14,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seriesValues } from './data/generator.mjs';
-import { buildDirs, option } from './lib/args.mjs';
+import { profileArgs } from './lib/args.mjs';
 import { callgrindMarked } from './lib/callgrind-marked.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => option(args, name, dflt);
-const builds = buildDirs(args);
-const inner = args.includes('--inner');
-const time = args.includes('--time');
+const { args, opt, builds, inner, time } = profileArgs();
 const reps = Number(opt('--reps', time ? 2000 : 300));
 const rounds = Number(opt('--rounds', 12));
 const N = 1440;

@@ -30,14 +30,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildDirs, option } from './lib/args.mjs';
+import { profileArgs } from './lib/args.mjs';
 import { callgrindMarked } from './lib/callgrind-marked.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => option(args, name, dflt);
-const builds = buildDirs(args);
-const inner = args.includes('--inner');
-const callgrind = args.includes('--callgrind');
+const { args, opt, builds, inner, callgrind } = profileArgs();
 const reps = Number(opt('--reps', callgrind || inner ? 1000 : 2000));
 const rounds = Number(opt('--rounds', 12));
 const only = opt('--cases', null);

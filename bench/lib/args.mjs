@@ -18,3 +18,19 @@ export function option(args, name, dflt) {
 export function buildDirs(args) {
   return option(args, '--builds', CHECKOUT).split(',').map((d) => resolve(d));
 }
+
+/**
+ * What every profiling script reads first: its arguments, `opt(name, dflt)`,
+ * the builds, and the flags that pick its half and mode (`--inner`: the half
+ * run under callgrind; `--time`; `--callgrind`).
+ */
+export function profileArgs(args = process.argv.slice(2)) {
+  return {
+    args,
+    opt: (name, dflt) => option(args, name, dflt),
+    builds: buildDirs(args),
+    inner: args.includes('--inner'),
+    time: args.includes('--time'),
+    callgrind: args.includes('--callgrind'),
+  };
+}
