@@ -20,9 +20,8 @@
 
 import { detachBuffer } from '../engine/detach-buffer.ts';
 import type { IngestBody } from '../engine/types.ts';
+import { NODE_HTTP } from './body.ts';
 
-/** Node itself: its node:http hands out chunks we know the ownership of (Bun's and Deno's are left alone). */
-const NODE_HTTP = typeof process !== 'undefined' && !process.versions.bun && !('Deno' in globalThis);
 
 /** Chunks smaller than this are not worth the detach (about 2 us each on Node 20). */
 const MIN_BYTES = 16 * 1024;
@@ -36,6 +35,7 @@ const MIN_BYTES = 16 * 1024;
  * nothing reads them any more.
  */
 export function releaseBodyMemory(body: IngestBody): void {
+  // Node's node:http only: its chunks are known to own their buffers (Bun's and Deno's are left alone).
   if (!NODE_HTTP) return;
   if (Array.isArray(body)) {
     for (const chunk of body as readonly Uint8Array[]) detachOwned(chunk);

@@ -54,8 +54,8 @@ export function takeCompleteBody(incoming: IncomingMessage, limit: number): Uint
   return (incoming.read() as Uint8Array | null) ?? EMPTY;
 }
 
-/** Node itself (Bun and Deno have node:http too, with other insides: they read the body with listeners). */
-const NODE_HTTP = typeof process !== 'undefined' && !process.versions.bun && !('Deno' in globalThis);
+/** Node itself (Bun and Deno have node:http too, with other insides: they read the body with listeners, and their chunks' buffers are not known to be unshared). */
+export const NODE_HTTP = typeof process !== 'undefined' && !process.versions.bun && !('Deno' in globalThis);
 
 /**
  * A write's body, for the engine to read in place (engine/ingest-pieces.ts).

@@ -99,29 +99,18 @@ export function collectWhenQuiet(options: IdleCollectionOptions): IdleCollection
  */
 export function idleGarbageCollection(): (() => void) | null {
   if ((globalThis as { Bun?: unknown }).Bun) return null;
-  const gc = v8Gc();
+  const gc = v8GarbageCollection();
   return gc ? () => gc({ type: 'minor' }) : null;
-}
-
-/**
- * The runtime's full, synchronous garbage collection, or null where it offers
- * none. Node and Deno: V8's gc(); Bun: Bun.gc(true).
- */
-export function fullGarbageCollection(): (() => void) | null {
-  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
-  if (bun) return () => bun.gc(true);
-  const gc = v8Gc();
-  return gc ? () => gc() : null;
 }
 
 type V8Gc = (options?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void;
 
 /**
- * V8's gc() (its options pick a scavenge or a full collection), exposed by
- * setting --expose-gc at run time and taken from a context made after that
- * (the main context was made before).
+ * V8's gc() (its options pick a scavenge or a full collection; none: a full
+ * one), exposed by setting --expose-gc at run time and taken from a context
+ * made after that (the main context was made before). Null off V8.
  */
-function v8Gc(): V8Gc | null {
+export function v8GarbageCollection(): V8Gc | null {
   const exposed = (globalThis as { gc?: unknown }).gc;
   if (typeof exposed === 'function') return exposed as V8Gc;
   try {

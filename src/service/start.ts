@@ -51,14 +51,14 @@ export async function startService(options: StartOptions): Promise<RunningServic
   const store = options.store ?? (await openStore(storeOptions(config)));
 
   let write: WritePath | null = null;
-  // The written bodies' buffers are detached once stored (api/body-release.ts): at once where transfer exists.
+  // The written bodies' buffers are detached once stored (api/body-release.ts): freed at once where transfer exists.
   lendBufferTransfer();
-  // Once writes go quiet, the store lets go of the buffers it keeps for the next bulk body, and the
-  // runtime collects what the last bodies left (runtime/idle-collection.ts: a scavenge on Node, not a
-  // full collection, which cost the first second of writes after it 15-40 % more CPU while V8
-  // compiled the write path again).
-  // Write bodies are gathered as they arrive into buffers kept from body to body (api/body-buffers.ts), let go of then too.
+  // Bulk bodies are gathered as they arrive into buffers kept from body to body (api/body-buffers.ts).
   const bodyBuffers = new BodyBuffers();
+  // Once writes go quiet, the store and the body buffers let go of what they keep for the next bulk
+  // body, and the runtime collects what the last bodies left (runtime/idle-collection.ts: a scavenge
+  // on Node, not a full collection, which cost the first second of writes after it 15-40 % more CPU
+  // while V8 compiled the write path again).
   const idle = collectWhenQuiet({
     quietMs: QUIET_MS,
     minBytes: MIN_BODY_BYTES,

@@ -3,7 +3,7 @@
 // body bytes came in, the store's buffers let go of first.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { detachBuffer } from '../../src/engine/detach-buffer.ts';
-import { collectWhenQuiet, fullGarbageCollection, idleGarbageCollection } from '../../src/runtime/idle-collection.ts';
+import { collectWhenQuiet, idleGarbageCollection, v8GarbageCollection } from '../../src/runtime/idle-collection.ts';
 
 const QUIET = 1000;
 const MIN = 1000;
@@ -71,10 +71,10 @@ describe('collectWhenQuiet', () => {
   });
 });
 
-describe('fullGarbageCollection', () => {
+describe('v8GarbageCollection', () => {
   it('is found on this runtime and frees what nothing refers to', async () => {
     vi.useRealTimers();
-    const gc = fullGarbageCollection();
+    const gc = v8GarbageCollection();
     expect(gc).toBeTypeOf('function');
     let ref: WeakRef<object> | null = null;
     (() => {
@@ -90,7 +90,7 @@ describe('fullGarbageCollection', () => {
 describe('idleGarbageCollection', () => {
   it("frees the memory of a detached old buffer (a scavenge on Node: no full collection needed)", async () => {
     vi.useRealTimers();
-    const full = fullGarbageCollection()!;
+    const full = v8GarbageCollection()!;
     const idle = idleGarbageCollection();
     expect(idle).toBeTypeOf('function');
     const size = 64 * 2 ** 20;
