@@ -8,7 +8,7 @@ import { LTTB_BAD_RESOLUTION, LTTB_DONE, LTTB_NO_MEMORY, lttb, lttbLen, lttbOut 
 import { findMetric, metricFreq } from "./metrics";
 import {
   outReserve, putF32, statCount, statMax, statMin, statReset, statSum, valueStats, writeAscii, writeByte, writeI64,
-  writeJsonStringBody, writeValueRange, writeValues,
+  writeJsonStringBody, writeValueRange, writeValues, writeValuesOnly,
 } from "./out";
 import {
   data, dataLen, MAX_POINTS, R_BAD_AGGREGATION, R_BAD_RANGE, R_BAD_RESOLUTION, R_LEN_MISMATCH, R_MISSING_BACK,
@@ -208,8 +208,9 @@ function answerSelector(): bool {
     writeErrorEntry(R_NO_MEMORY);
     return true;
   }
-  // One series, statistics and no data: they are gathered as it is read.
-  const gathered = withStats && !withData && nHeads == 1;
+  // One series with statistics: they are gathered as it is read (with its
+  // data too: then the values' formatting loop carries none).
+  const gathered = withStats && nHeads == 1;
   readStatsStart(gathered);
   const r = readAggregate(heads.ptr, nHeads, qMetric, reqFrom, reqTo);
   readStatsStop();
@@ -259,7 +260,8 @@ function answerSelector(): bool {
   if (writeData) pointsLeft -= <f64>points;
 
   writeByte(123); // {
-  // writeValues gathers the statistics as it goes.
+  // writeValues gathers the statistics as it goes (writeValuesOnly: they
+  // were gathered by the read, or are not wanted).
   if (writeData) {
     writeAscii('"data":[');
     if (points > piecePoints) {
@@ -276,7 +278,11 @@ function answerSelector(): bool {
       writePiece();
       return true;
     }
-    writeValues(values, n, scaled ? scale : 1, <i32>pad);
+    if (!withStats) writeValuesOnly(values, n, scaled ? scale : 1, <i32>pad);
+    else if (gathered && lr != LTTB_DONE) {
+      writeValuesOnly(values, n, scaled ? scale : 1, <i32>pad);
+      readStatsFinish(values, n);
+    } else writeValues(values, n, scaled ? scale : 1, <i32>pad);
     writeAscii('],');
   } else if (withStats) {
     if (gathered && lr != LTTB_DONE) readStatsFinish(values, n);

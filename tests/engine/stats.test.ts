@@ -37,6 +37,33 @@ describe('statistics', () => {
 
 // valueStats (an answer without data) works four values a turn; writeValues
 // (with data) one at a time, in slot order. Both must give the same bits.
+/**
+ * The statistics of an answer's data as the reference makes them: the values
+ * in slot order, summed in 64 bits, the first of equal minima (maxima) kept;
+ * each as the 32-bit float the answer writes.
+ */
+function statsOfAnswered(data: Array<number | null>) {
+  let count = 0;
+  let sum = 0;
+  let mn = Number.MAX_VALUE;
+  let mx = -Number.MAX_VALUE;
+  for (const v of data) {
+    if (v === null) continue;
+    const x = Math.fround(v);
+    count++;
+    sum += x;
+    mn = x < mn ? x : mn;
+    mx = x > mx ? x : mx;
+  }
+  if (count === 0) return { avg: null, min: null, max: null };
+  return { avg: Math.fround(sum / count), min: Math.fround(mn), max: Math.fround(mx) };
+}
+
+function roundedStats(r: { avg: number | null; min: number | null; max: number | null }) {
+  const f = (v: number | null) => (v === null ? null : Math.fround(v));
+  return { avg: f(r.avg), min: f(r.min), max: f(r.max) };
+}
+
 describe('statistics without data', () => {
   const pick = (r: any) => ({ avg: r.avg, min: r.min, max: r.max });
   const stats = (s: any, from: number, to: number, withData: boolean, extra: Record<string, unknown> = {}) =>
@@ -69,6 +96,8 @@ describe('statistics without data', () => {
         const bare = stats(s, T, to, false);
         expect(bare.data).toBeUndefined();
         expect(pick(bare)).toEqual(pick(whole));
+        // Both are gathered as the series is read now: against the values answered, summed here in slot order.
+        expect(roundedStats(pick(whole))).toEqual(statsOfAnswered(whole.data));
         // Scaled, and from a later slot (another alignment of the lanes).
         expect(pick(stats(s, T + 60, to, false, { 'scale-by': 3 }))).toEqual(pick(stats(s, T + 60, to, true, { 'scale-by': 3 })));
         // Resampled (the statistics of the points LTTB keeps).
@@ -84,6 +113,9 @@ describe('statistics without data', () => {
     const r = stats(s, T, T + 40 * 60, false);
     expect(pick(r)).toEqual({ avg: 0, min: 0, max: 0 });
     expect(Object.is(r.min, 0) && Object.is(r.max, 0)).toBe(true);
+    const withData = stats(s, T, T + 40 * 60, true);
+    expect(pick(withData)).toEqual({ avg: 0, min: 0, max: 0 });
+    expect(Object.is(withData.min, r.min) && Object.is(withData.max, r.max)).toBe(true);
     expect(pick(stats(s, T + 41 * 60, T + 60 * 60, false))).toEqual({ avg: null, min: null, max: null });
   });
 });
