@@ -15,7 +15,7 @@ import { errorLine, initParser, setFastPath } from "./lineproto";
 import { errorLen, errorMsg } from "./lp-message";
 import { configureMetrics, metricCount } from "./metrics";
 import { formatF32Inline, formatF32Ryu, initFloatFormat } from "./f32-format";
-import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen, outFailed, statCount, statMax, statMin, statReset, statSum, writeValueRange } from "./out";
+import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen, outFailed, statCount, statMax, statMin, statReset, statSum, writeValueRange, writeValuesOnly } from "./out";
 import { loadHost, writeColumns } from "./load";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing } from "./persist";
 import { fragmentCount, fragments, queryClose as closeCursor, queryCommand as commandOf, queryOpen as openCursor, queryStep as stepCursor, stepPointsLeft, toI64 } from "./query-step";
@@ -393,6 +393,13 @@ export function formatValues(n: i32, scale: f64, pad: i32, piece: i32): bool {
     writeValueRange(ioPtr, n, scale, pad, at, end);
     at = end;
   } while (at < total);
+  return !outFailed;
+}
+
+/** formatValues in one piece as a query writes an entry whose statistics the read gathered (writeValuesOnly): the text alone. */
+export function formatValuesOnly(n: i32, scale: f64, pad: i32): bool {
+  outReset();
+  writeValuesOnly(ioPtr, n, scale, pad);
   return !outFailed;
 }
 

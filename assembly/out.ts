@@ -3,7 +3,7 @@
 import { freeScratch, grownScratchCap, growScratch } from "./alloc";
 import { decimalLength, putDigits } from "./digits";
 import { formatF32, formatF32Inline } from "./f32-format";
-import { keepValueText, swapSlots, valueTextSlot, victimSlot } from "./value-texts";
+import { keepValueText, valueTextSlot, victimSlot } from "./value-texts";
 
 export let outPtr: usize = 0;
 export let outLen: usize = 0;
@@ -356,8 +356,11 @@ function writeRemembered(values: usize, first: i32, last: i32, scale: f64): void
   for (; i < last; i++) {
     const x = load<f64>(values + (<usize>i << 3));
     const bits = reinterpret<u32>(<f32>(x * scale));
-    const slot = valueTextSlot(bits);
-    if (load<u32>(slot) != bits) break;
+    let text = valueTextSlot(bits);
+    if (load<u32>(text) != bits) {
+      text = victimSlot(text);
+      if (load<u32>(text) != bits) break;
+    }
     if (!isNaN(x)) {
       count++;
       sum += x;
@@ -365,8 +368,8 @@ function writeRemembered(values: usize, first: i32, last: i32, scale: f64): void
       mx = x > mx ? x : mx;
     }
     // The remembered text ends in its comma.
-    v128.store(q, v128.load(slot, 16));
-    q += <usize>load<u8>(slot, 4);
+    v128.store(q, v128.load(text, 16));
+    q += <usize>load<u8>(text, 4);
   }
   runStop = i;
   outLen = q - outPtr;
@@ -382,10 +385,13 @@ function writeRememberedTexts(values: usize, first: i32, last: i32, scale: f64):
   let i = first;
   for (; i < last; i++) {
     const bits = reinterpret<u32>(<f32>(load<f64>(values + (<usize>i << 3)) * scale));
-    const slot = valueTextSlot(bits);
-    if (load<u32>(slot) != bits) break;
-    v128.store(q, v128.load(slot, 16));
-    q += <usize>load<u8>(slot, 4);
+    let text = valueTextSlot(bits);
+    if (load<u32>(text) != bits) {
+      text = victimSlot(text);
+      if (load<u32>(text) != bits) break;
+    }
+    v128.store(q, v128.load(text, 16));
+    q += <usize>load<u8>(text, 4);
   }
   runStop = i;
   outLen = q - outPtr;
@@ -408,28 +414,13 @@ function writeNew(values: usize, first: i32, last: i32, scale: f64): void {
     const v = <f32>(x * scale);
     const bits = reinterpret<u32>(v);
     const slot = valueTextSlot(bits);
-    if (load<u32>(slot) == bits) break;
+    // Remembered in either table: the loops over remembered texts copy it.
+    if (load<u32>(slot) == bits || load<u32>(victimSlot(slot)) == bits) break;
     if (!isNaN(x)) {
       count++;
       sum += x;
       mn = x < mn ? x : mn;
       mx = x > mx ? x : mx;
-    }
-    // Pushed out of its slot by a value that shares it, its text waits among
-    // the victims. A value that is also the next point's (held for a while)
-    // takes its slot back, the two swapping, so that writeRemembered finds it
-    // from that point on; two values that take turns are left where they are
-    // (swapping them on every point would send both through here).
-    const victim = victimSlot(slot);
-    if (load<u32>(victim) == bits) {
-      let text = victim;
-      if (i + 1 < last && reinterpret<u32>(<f32>(load<f64>(values + (<usize>(i + 1) << 3)) * scale)) == bits) {
-        swapSlots(slot, victim);
-        text = slot;
-      }
-      v128.store(q, v128.load(text, 16));
-      q += <usize>load<u8>(text, 4);
-      continue;
     }
     const e = formatF32Inline(q, v);
     store<u8>(e, 44);

@@ -62,6 +62,7 @@ export interface EngineExports {
   writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
   formatFloats(n: number, ryuOnly: number): number;
   formatValues(n: number, scale: number, pad: number, piece: number): number;
+  formatValuesOnly(n: number, scale: number, pad: number): number;
   valueStat(which: number): number;
   statMemory(): number;
   statUsed(): number;
