@@ -15,9 +15,9 @@
 // Beside it, a second table of as many slots (the victims), by the same index:
 // a text pushed out of its slot by a newcomer moves there, so that two values
 // of a series that share a slot (the HTTP benches' cpu_load has a few such
-// pairs) both stay found; found there, it swaps back into its slot. Only the
-// rare route looks at it (writeNew, before it formats a value): the loop over
-// remembered texts reads the first table alone and costs not an instruction more.
+// pairs) both stay found. The loops over remembered texts look there when the
+// first table misses (a compare and a branch more, on that route only), and
+// copy the text from where they found it.
 //
 // A slot: the float's bits (u32), the text's length (u8), 11 bytes unused,
 // the text and the comma that follows it in an answer (up to 16 bytes: the
@@ -44,17 +44,6 @@ export function initValueTexts(): void {
 // @ts-ignore: decorator
 @inline export function victimSlot(slot: usize): usize {
   return slot + VICTIM_OFFSET;
-}
-
-/** Exchanges two slots' entries (32 bytes each). */
-// @ts-ignore: decorator
-@inline export function swapSlots(a: usize, b: usize): void {
-  const a0 = v128.load(a);
-  const a1 = v128.load(a, 16);
-  v128.store(a, v128.load(b));
-  v128.store(a, v128.load(b, 16), 16);
-  v128.store(b, a0);
-  v128.store(b, a1, 16);
 }
 
 /** The slot of a float's bits (Fibonacci hashing: the top 9 bits of bits * 2^32 / phi). */
