@@ -3,6 +3,7 @@
 // the engine's response buffer stays small whatever the answer; between
 // steps the caller may let other work run (queryAsync).
 
+import { answerBuffer } from './answer-buffers.ts';
 import { EngineMemoryError, type Shard } from './shard.ts';
 
 /** How much one engine call answers at most. */
@@ -124,7 +125,7 @@ export class RowParts {
     let size = head.length + tail.length + Math.max(0, rows.length - 1);
     for (let i = 0; i < rows.length; i++) size += sizeOf(rows[i]);
     // Every byte of it is written below: no need to zero it first.
-    const out = uninitialized(size);
+    const out = answerBuffer(size);
     out.set(head, 0);
     let p = head.length;
     for (let i = 0; i < rows.length; i++) {
@@ -144,20 +145,6 @@ export class RowParts {
     out.set(tail, p);
     return out;
   }
-}
-
-const NodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer;
-
-/**
- * `size` bytes not zeroed first, where the runtime has Node's Buffer (Node,
- * Bun, Deno): zeroing an answer's 6-11 KB is a memset the size of the copy
- * that fills them. A plain Uint8Array over that memory, not the Buffer
- * (whose slice() is a view, not a copy); a small one as always.
- */
-function uninitialized(size: number): Uint8Array {
-  if (NodeBuffer === undefined || size < 2048) return new Uint8Array(size);
-  const bytes = NodeBuffer.allocUnsafeSlow(size);
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, size);
 }
 
 function sizeOf(row: Uint8Array | Uint8Array[] | undefined): number {
