@@ -52,20 +52,19 @@ const STEP_BROKEN = 5;
 export class RowParts {
   private readonly rows: Array<Uint8Array | Uint8Array[] | undefined>;
   private views: number[] = [];
-  /** Rows whose every part is in (for takeReady). */
-  private readonly complete: Uint8Array;
+  /** Rows whose every part is in (for takeReady; made on the first markComplete: a whole answer needs none). */
+  private complete: Uint8Array | null = null;
   /** Rows before it were handed out by takeReady. */
   private next = 0;
   private headOut = false;
 
   constructor(count: number) {
     this.rows = new Array(count);
-    this.complete = new Uint8Array(count);
   }
 
   /** `row` has all its parts (its shard went past it). */
   markComplete(row: number): void {
-    this.complete[row] = 1;
+    (this.complete ??= new Uint8Array(this.rows.length))[row] = 1;
   }
 
   /**
@@ -77,7 +76,8 @@ export class RowParts {
   takeReady(head: Uint8Array): Uint8Array | null {
     const first = this.next;
     let end = first;
-    while (end < this.rows.length && this.complete[end] === 1) end++;
+    const complete = this.complete;
+    if (complete) while (end < this.rows.length && complete[end] === 1) end++;
     if (end === first && this.headOut) return null;
     let size = this.headOut ? 0 : head.length;
     for (let i = first; i < end; i++) size += (i > 0 ? 1 : 0) + partsOf(this.rows[i]).reduce((a, b) => a + b.length, 0);
@@ -180,15 +180,17 @@ export function* answerOnShard(
       pointsLeft = x.queryPointsLeft();
       // The next call into this shard overwrites the response: copy unless this was the last.
       const last = status === STEP_DONE;
-      const body = shard.response();
+      // A fragment's offset is into the response: one view of memory each, no view of the response first.
+      const at = x.responsePtr() >>> 0;
       const n = x.queryFragmentCount();
       const table = x.queryFragments() >>> 0;
       const dv = shard.dv();
+      const memory = shard.u8();
       for (let i = 0; i < n; i++) {
         const row = dv.getUint32(table + i * 12, true);
-        const off = dv.getUint32(table + i * 12 + 4, true);
+        const off = at + dv.getUint32(table + i * 12 + 4, true);
         const len = dv.getUint32(table + i * 12 + 8, true);
-        const bytes = body.subarray(off, off + len);
+        const bytes = memory.subarray(off, off + len);
         parts.add(row, last ? bytes : bytes.slice(), last);
         if (rows) while (done < rows.length && rows[done]! < row) parts.markComplete(rows[done++]!);
       }
