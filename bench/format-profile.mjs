@@ -8,6 +8,9 @@
 //   node bench/format-profile.mjs [--builds A,B] [--reps 300]   # callgrind: instructions a value
 //   node bench/format-profile.mjs --time [--builds A,B] [--rounds 12] [--reps 2000]  # ns a value, interleaved
 //
+// --no-stats: formatValuesOnly instead, the loop a single series' query runs
+// since its read gathers the statistics (builds that have the export).
+//
 // A build is a directory holding build/engine.wasm (default: this checkout).
 // Every build must print the same bytes and statistics for every series (checked first).
 import { readFileSync } from 'node:fs';
@@ -21,6 +24,7 @@ const { args, opt, builds, inner, time } = profileArgs();
 const reps = Number(opt('--reps', time ? 2000 : 300));
 const rounds = Number(opt('--rounds', 12));
 const N = 1440;
+const noStats = args.includes('--no-stats');
 const KINDS = ['percent-busy', 'percent-small', 'load', 'memory-gb', 'clock', 'ipc', 'flops', 'bandwidth', 'net-rate', 'integer'];
 /** The single-host query's series of bench/lib/bench-store.mjs. */
 const benchSeries = () => Float32Array.from({ length: N }, (_, i) => (i % 50) * 0.25);
@@ -43,11 +47,12 @@ function setUp() {
       const run = () => {
         const p = x.ioBuffer(wide.byteLength) >>> 0;
         new Float64Array(x.memory.buffer, p, wide.length).set(wide);
-        x.formatValues(wide.length, 1, 0, 0);
+        if (noStats) x.formatValuesOnly(wide.length, 1, 0);
+        else x.formatValues(wide.length, 1, 0, 0);
       };
       run();
       const text = Buffer.from(new Uint8Array(x.memory.buffer, x.responsePtr() >>> 0, x.responseLength() >>> 0)).toString();
-      const got = `${text} ${[0, 1, 2, 3].map((k) => x.valueStat(k)).join(' ')}`;
+      const got = noStats ? text : `${text} ${[0, 1, 2, 3].map((k) => x.valueStat(k)).join(' ')}`;
       if (!want.has(kind)) want.set(kind, got);
       else if (want.get(kind) !== got) throw new Error(`build ${dir} formats ${kind} differently`);
       cases.push({ label: `${kind} | build ${b}`, run });
@@ -63,7 +68,7 @@ if (inner) {
   for (const c of cases) slots.findLastIndex(() => (c.run(), false));
   process.stdout.write(JSON.stringify({ pid: process.pid, labels: cases.map((c) => c.label) }));
 } else if (!time) {
-  const { result: { labels }, dumps, done } = callgrindMarked(fileURLToPath(import.meta.url), ['--inner', '--builds', builds.join(','), '--reps', String(reps)]);
+  const { result: { labels }, dumps, done } = callgrindMarked(fileURLToPath(import.meta.url), ['--inner', '--builds', builds.join(','), '--reps', String(reps), ...(noStats ? ['--no-stats'] : [])]);
   try {
     console.log(`instructions a value (callgrind, ${reps} x ${N} values a case, the copy in included)\n`);
     console.log('| shape | build | instructions |\n|---|---|---:|');
