@@ -108,6 +108,9 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
     }
   };
 
+  // The last Host header found plain: a client sends the same one on every
+  // request, and comparing it is cheaper than the pattern (no other state).
+  let plainHost: string | null = null;
   return (req, res) => {
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
@@ -115,7 +118,12 @@ export function directHandler(options: DirectHandlerOptions): DirectHandler {
     const route = routeOf(path, req.method);
     if (route === null) return false;
     const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
-    if (ENCODED_QUERY.test(query) || !PLAIN_HOST.test(req.headers.host ?? '')) return false;
+    if (query !== '' && ENCODED_QUERY.test(query)) return false;
+    const host = req.headers.host ?? '';
+    if (host !== plainHost) {
+      if (!PLAIN_HOST.test(host)) return false;
+      plainHost = host;
+    }
     // Wait for the rest of the socket's read: node:http parses the body after
     // this event, and by the next tick a small one is there whole (takeCompleteBody).
     process.nextTick(serve, route, req, res, query);
