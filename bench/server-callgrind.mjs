@@ -15,7 +15,11 @@
 // every 256 requests, WAL on); --bare then answers them with an empty 200.
 //
 // --functions N prints the top N functions of each server by instructions
-// (self), V8's JIT code and the engine's WebAssembly named (lib/callgrind-wasm.mjs).
+// (self), V8's JIT code and the engine's WebAssembly named (lib/callgrind-wasm.mjs),
+// and the instructions by kind: the engine, memcpy, V8's GC, the compilers and
+// the rest. A build's total moves with a collection or a compile falling in
+// the window (a mark-compact is some 70,000 a request of 1,024 collector
+// writes); the rest is the figure to compare the JavaScript around the engine by.
 // About a minute a server.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -60,6 +64,10 @@ try {
   console.log(`\n${writes ? 'collector write' : `${which} query`}: instructions a request (callgrind, whole server process, ${requests} requests after ${warmup} of warm-up, ${connections} connections)\n`);
   console.log('| server | instructions |\n|---|---:|');
   for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.total / requests).toLocaleString('en-US')} |`);
+  if (rows.some((r) => r.split)) {
+    console.log(`\nby kind, instructions a request\n\n| kind | ${rows.map((r) => r.name).join(' | ')} |\n|---|${rows.map(() => '---:').join('|')}|`);
+    for (const [i, [kind]] of rows[0].split.entries()) console.log(`| ${kind} | ${rows.map((r) => Math.round(r.split[i][1] / requests).toLocaleString('en-US')).join(' | ')} |`);
+  }
   for (const r of rows.filter((x) => x.top)) console.log(`\n${r.name}: top functions, instructions a request (self)\n${r.top}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -116,16 +124,37 @@ async function count(name, argvOf, isStore) {
   const text = readFileSync(file, 'utf8');
   const total = Number(/^(?:summary|totals): (\d+)/m.exec(text)[1]);
   let top = '';
+  let split = null;
   if (functions) {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bench/lib/callgrind-wasm.mjs'), file, `/tmp/perf-${server.pid}.map`, String(functions)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    top = r.stdout.split('\n').slice(1).filter(Boolean).map((l) => {
+    // Every function (the split below needs them all); the first `functions` of them printed.
+    const r = spawnSync(process.execPath, [join(ROOT, 'bench/lib/callgrind-wasm.mjs'), file, `/tmp/perf-${server.pid}.map`, '1000000'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const rows = r.stdout.split('\n').slice(1).filter(Boolean).map((l) => {
       const m = /^\s*([\d,]+)\s+(.*)$/.exec(l);
-      return m ? `${String(Math.round(Number(m[1].replace(/,/g, '')) / requests)).padStart(8)}  ${m[2]}` : l;
-    }).join('\n');
+      return m ? [Number(m[1].replace(/,/g, '')), m[2]] : [0, l];
+    });
+    top = rows.slice(0, functions).map(([ir, fn]) => `${String(Math.round(ir / requests)).padStart(8)}  ${fn}`).join('\n');
+    split = splitOf(rows);
     rmSync(`/tmp/perf-${server.pid}.map`, { force: true });
   }
   console.error(`${name}: ${Math.round(total / requests).toLocaleString('en-US')} instructions a request`);
-  return { name, total, top };
+  return { name, total, top, split };
+}
+
+/** Instructions by kind, [[kind, instructions], ...]: what is left once the engine, memcpy, GC and the compiler are apart is the JavaScript around them (node:http's and the store's) and V8's runtime. */
+function splitOf(rows) {
+  const kinds = [
+    ['engine (WASM)', (fn) => fn.startsWith('wasm ')],
+    ['memcpy', (fn) => /memcpy|memmove/.test(fn)],
+    ['V8 garbage collection', (fn) => /Marking|Sweep|Scaveng|MarkCompact|Evacuat|PointersUpdating|IteratePointers|SizeFromMap|MemoryChunk|StringTableCleaner|WhiteToGrey|RememberedSet|SlotSet|ArrayBufferSweeper|ActiveSystemPages|heap::|Heap::|FreeList/.test(fn)],
+    ['TurboFan and the other compilers', (fn) => /compiler::|wasm::|Compile|Parser::Parse|Bytecode/.test(fn) && !/llhttp|node::/.test(fn)],
+    ['the rest (JavaScript, builtins, node, libc)', () => true],
+  ];
+  const sums = new Map(kinds.map(([k]) => [k, 0]));
+  for (const [ir, fn] of rows) {
+    const [k] = kinds.find(([, test]) => test(fn));
+    sums.set(k, sums.get(k) + ir);
+  }
+  return [...sums];
 }
 
 function callgrindControl(flag, pid) {

@@ -5,6 +5,7 @@
 // the kernel too where perf_event_paranoid allows), on the real CLI under Node:
 //
 //   node bench/write-perf.mjs [--entry dist/cli.js ...] [--warmup 2048] [--requests 4096] [--top 0]
+//        [--call-graph] [--keep DIR]
 //
 // bench/http.bench.mjs's collector shape (720 lines of one host a request,
 // 256 hosts, 8 connections, WAL on). Each --entry runs on a fresh server
@@ -13,12 +14,18 @@
 // kernel, memcpy, JavaScript, TurboFan, other natives of node and libc. The
 // shares carry the machine's other load; the server's CPU a request (from
 // /proc) is printed beside them. --top N also lists the N hottest symbols.
+// --call-graph records the stacks too (perf record -g) and splits the samples
+// by them as well (lib/perf-stacks.mjs: the WAL's write, the answer's send and
+// the request's read apart in the kernel; the store's JavaScript apart from
+// node:http's by the innermost JS frame); --keep DIR leaves each run's perf.data (and V8's
+// perf map, needed to name the JIT code) in DIR/run-N for `perf report`.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { option } from './lib/args.mjs';
+import { stackSplit } from './lib/perf-stacks.mjs';
 import { cpuSeconds, startChild, writeBenchConfig } from './lib/bench-store.mjs';
 import { openConnection, writeRequest } from './lib/http-client.mjs';
 import { COLLECTOR_HOSTS, FREQUENCY, collectorBody } from './lib/write-bodies.mjs';
@@ -30,6 +37,8 @@ if (entries.length === 0) entries.push(join(ROOT, 'dist/cli.js'));
 const warmup = Number(option(args, '--warmup', 2048));
 const requests = Number(option(args, '--requests', 4096));
 const top = Number(option(args, '--top', 0));
+const callGraph = args.includes('--call-graph');
+const keep = option(args, '--keep', null);
 
 const ROWS = [
   ['engine (WASM)', (s) => /wasm-function/.test(s)],
@@ -46,6 +55,7 @@ const end = Math.floor(Date.now() / 1000 / FREQUENCY) * FREQUENCY;
 const bodies = Array.from({ length: warmup + requests }, (_, i) => collectorBody(i % COLLECTOR_HOSTS, end + Math.floor(i / COLLECTOR_HOSTS) * FREQUENCY));
 try {
   for (const [i, entry] of entries.entries()) await profile(entry, join(dir, `run-${i}`));
+  if (keep) for (const i of entries.keys()) cpSync(join(dir, `run-${i}`), join(resolve(keep), `run-${i}`), { recursive: true, filter: (f) => !f.includes('/checkpoints') });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
@@ -68,7 +78,7 @@ async function profile(entry, runDir) {
       }));
     };
     await load(warmup);
-    const perf = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '4000', '-p', String(server.pid), '-o', data], { stdio: 'inherit' });
+    const perf = spawn('perf', ['record', '-q', ...(callGraph ? ['-g'] : []), '-e', 'cpu-clock', '-F', '4000', '-p', String(server.pid), '-o', data], { stdio: 'inherit' });
     await new Promise((r) => setTimeout(r, 300));
     const c0 = cpuSeconds(server.pid);
     await load(requests);
@@ -80,7 +90,7 @@ async function profile(entry, runDir) {
   } finally {
     await server.stop();
   }
-  const report = spawnSync('perf', ['report', '-i', data, '--sort', 'dso,sym', '--stdio'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const report = spawnSync('perf', ['report', '-i', data, ...(callGraph ? ['--no-children', '-g', 'none'] : []), '--sort', 'dso,sym', '--stdio'], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const lines = report.stdout.split('\n').filter((l) => /^\s+[\d.]+%/.test(l));
   const shares = new Map(ROWS.map(([name]) => [name, 0]));
   for (const line of lines) {
@@ -91,5 +101,11 @@ async function profile(entry, runDir) {
   console.log(`\n${entry.replace(ROOT, '')}: ${cpu.total.toFixed(0)} us server CPU a request (user ${cpu.user.toFixed(0)}), ${requests} collector requests after ${warmup}\n`);
   console.log('| where | share of the samples |\n|---|---:|');
   for (const [name, pct] of shares) console.log(`| ${name} | ${pct.toFixed(1)} % |`);
+  if (callGraph) {
+    const split = stackSplit(data);
+    console.log(`\nby stack (${split.total} samples; us a request: the share of the server's CPU a request above)\n`);
+    console.log('| where | share | us a request |\n|---|---:|---:|');
+    for (const [name, share] of split.shares) console.log(`| ${name} | ${(share * 100).toFixed(1)} % | ${(share * cpu.total).toFixed(1)} |`);
+  }
   if (top > 0) console.log(`\n${lines.slice(0, top).map((l) => l.trim().replace(/\s+/g, ' ').slice(0, 160)).join('\n')}`);
 }

@@ -116,21 +116,25 @@ export class Shard {
 
   /** Byte view of linear memory (re-made after the memory grew). */
   u8(): Uint8Array {
-    if (this.x.memory.buffer !== this.buffer) this.refresh();
+    if (this.buffer.byteLength === 0) this.refresh();
     return this.bytes;
   }
 
   /** u32 view of linear memory: the word at byte address p (a multiple of 4) is u32()[p >>> 2]. */
   u32(): Uint32Array {
-    if (this.x.memory.buffer !== this.buffer) this.refresh();
+    if (this.buffer.byteLength === 0) this.refresh();
     return this.words;
   }
 
   dv(): DataView {
-    if (this.x.memory.buffer !== this.buffer) this.refresh();
+    if (this.buffer.byteLength === 0) this.refresh();
     return this.view;
   }
 
+  // Growing a (non-shared) WebAssembly.Memory detaches its old ArrayBuffer, so
+  // a held buffer of length 0 is the sign to re-make the views. Tested so, not
+  // by comparing with `memory.buffer`: that getter is a call into the runtime
+  // (V8's API callback), several a request, where byteLength is a field load.
   private refresh(): void {
     this.buffer = this.x.memory.buffer;
     this.bytes = new Uint8Array(this.buffer);

@@ -147,7 +147,7 @@ export class Store implements MetricStore {
     const wal = this.held;
     if (!wal) return [];
     this.held = null;
-    this.shards.forEach((s, i) => wal.takeFinal(s, i));
+    for (let i = 0; i < this.shards.length; i++) wal.takeFinal(this.shards[i]!, i);
     return wal.result();
   }
 
@@ -181,7 +181,7 @@ export class Store implements MetricStore {
       piece = pieces.next(first.x.ingestConsumed() >>> 0);
       status = first.x.ingestNext(this.putPiece(body, piece, cluster), cluster.length, piece.last ? 1 : 0);
     }
-    if (wal && !hold) this.shards.forEach((s, i) => wal.takeFinal(s, i));
+    if (wal && !hold) for (let i = 0; i < this.shards.length; i++) wal.takeFinal(this.shards[i]!, i);
     const error = status === INGEST_ERROR
       ? { line: first.x.errorLineNumber(), message: first.text(first.x.errorMessage(), first.x.errorMessageLength()) }
       : null;

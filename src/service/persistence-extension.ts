@@ -25,12 +25,16 @@ export const persistenceExtension: ExtensionFactory = async ({ config, store, lo
     fsync: config.metricStore.checkpoints.fsync,
     log,
   });
+  // One batch for every body of `ingest`, opened once (not a batch and its
+  // closures a request): each body's ingest and commitNow run in one call, so
+  // no two bodies are ever in it at once, and commitNow leaves it empty.
+  const oneBody = persistence.openBatch();
   return {
     writePath: {
       // persistence.ingest, keeping the counts of a body whose WAL append fails;
       // the result as it is when its records are in the files on return.
       ingest: (body, cluster) => {
-        const batch = persistence.openBatch();
+        const batch = oneBody;
         const result = batch.ingest(body, cluster);
         const pending = batch.commitNow();
         if (pending === null) return result;
