@@ -15,11 +15,6 @@
 //   host's queue holds anything, its writes join the queue (those that queued
 //   up go out together in one writev), so nothing overtakes an operation
 //   before it and no record lands in a file that is being replaced.
-// - A big call (ASYNC_WRITE_MIN_BYTES of records and more, a bulk body) is
-//   copied into a buffer of WalCopyBuffers and queued instead: its hosts' writes
-//   run on the thread pool while the event loop goes on with the next request,
-//   and the call resolves once they are all written (and with fsync
-//   fdatasync'd). No buffer free: written synchronously, as a small call is.
 // - Nothing is ever dropped: a failed write rejects the requests whose records
 //   it held (the service answers 5xx), and the file is cut back to its last
 //   whole record so later records stay reachable.
@@ -40,7 +35,6 @@ import type { PersistLogger } from './log.ts';
 import { errorText } from './log.ts';
 import { CallCompletion, type Deferred, type Waiter, deferred } from './wal-completion.ts';
 import { BoundedRunner } from './bounded-runner.ts';
-import { type CopyLease, WalCopyBuffers } from './wal-copy-buffers.ts';
 import { WalFile } from './wal-file.ts';
 import { checkLogFile, keepTail } from './wal-log-files.ts';
 
@@ -58,8 +52,6 @@ export class WalWriteError extends Error {
 interface WriteOp {
   kind: 'write';
   chunks: Uint8Array[];
-  /** The buffer the chunks were copied into for a write on the thread pool; dropped once written. */
-  lease: CopyLease | null;
   /** The completion of the `append` call the records came with. */
   done: Waiter;
 }
@@ -130,12 +122,6 @@ export const COLD_OPENS = 64;
 /** WAL file descriptors kept open at most by default. */
 export const DEFAULT_MAX_OPEN_WAL_FILES = 1024;
 const NO_CHUNKS: Uint8Array[] = [];
-/**
- * Bytes of records in one call from which its writes go to the thread pool.
- * A collector's request (tens of KB) stays synchronous: the round trip through
- * the pool would cost it more than the write.
- */
-export const ASYNC_WRITE_MIN_BYTES = 2 ** 20;
 
 export interface WalStats {
   /** Bytes appended since start (records and file headers). */
@@ -160,7 +146,6 @@ export class WalAppender {
   private readonly madeDirs = new Set<string>();
   /** Hosts whose first queued write needs their file opened. */
   private readonly coldHosts = new BoundedRunner<HostLog>(COLD_OPENS, (log) => this.pump(log));
-  private readonly copyBuffers = new WalCopyBuffers();
   /** Hosts with a queue being worked on (or waiting in the cold queue); `close` waits for them. */
   private busyLogs = 0;
   private whenIdle: Array<() => void> = [];
@@ -216,11 +201,6 @@ export class WalAppender {
       if (parts) for (const p of parts) log.chunks.push(p);
       else log.chunks.push(b.records);
     }
-    const lease = this.leaseFor(hosts);
-    if (lease) {
-      this.enqueueWrites(hosts, completion, lease);
-      return completion.sealNow();
-    }
     const queued: HostLog[] = [];
     for (const log of hosts) {
       try {
@@ -231,15 +211,8 @@ export class WalAppender {
         completion.fail(err);
       }
     }
-    if (queued.length > 0) this.enqueueWrites(queued, completion, null);
+    if (queued.length > 0) this.enqueueWrites(queued, completion);
     return completion.sealNow();
-  }
-
-  /** A copy buffer for the call's records when they are many enough to be written on the thread pool (and one is free). */
-  private leaseFor(hosts: readonly HostLog[]): CopyLease | null {
-    let bytes = 0;
-    for (const log of hosts) for (const c of log.chunks) bytes += c.byteLength;
-    return bytes >= ASYNC_WRITE_MIN_BYTES ? this.copyBuffers.lease(bytes) : null;
   }
 
   /** Remembers where the host's log stands now, after every record appended or queued so far. Call in the same tick as the export. */
@@ -338,13 +311,12 @@ export class WalAppender {
   /**
    * Queues each host's records of one call (`log.chunks`). They outlive the
    * call, and a view may be engine memory that the next ingest reuses: views
-   * are copied, all of them into one buffer (`lease`'s when given: then the
-   * writes go to the thread pool).
+   * are copied, all of them into one buffer.
    */
-  private enqueueWrites(logs: readonly HostLog[], completion: CallCompletion, lease: CopyLease | null): void {
+  private enqueueWrites(logs: readonly HostLog[], completion: CallCompletion): void {
     let viewBytes = 0;
     for (const log of logs) for (const c of log.chunks) if (c.byteLength !== c.buffer.byteLength) viewBytes += c.byteLength;
-    const copy = lease ? lease.bytes : viewBytes > 0 ? new Uint8Array(viewBytes) : null;
+    const copy = viewBytes > 0 ? new Uint8Array(viewBytes) : null;
     let at = 0;
     for (const log of logs) {
       const chunks = log.chunks;
@@ -356,9 +328,8 @@ export class WalAppender {
         chunks[i] = copy!.subarray(at, at + c.byteLength);
         at += c.byteLength;
       }
-      this.enqueue(log, { kind: 'write', chunks, lease: lease?.hold() ?? null, done: completion.expect() });
+      this.enqueue(log, { kind: 'write', chunks, done: completion.expect() });
     }
-    lease?.drop();
   }
 
   private durable(file: WalFile): Promise<void> {
@@ -399,18 +370,13 @@ export class WalAppender {
           try {
             const file = await this.openChecked(log);
             try {
-              const chunks = batch.flatMap((w) => w.chunks);
-              if (batch.some((w) => w.lease)) await this.writeAsync(log, file, chunks);
-              else this.write(log, file, chunks);
+              this.write(log, file, batch.flatMap((w) => w.chunks));
             } catch (err) {
               throw this.failure(log, err);
-            } finally {
-              dropLeases(batch);
             }
             if (this.opts.fsync) await this.durable(file);
             for (const w of batch) w.done.resolve();
           } catch (err) {
-            dropLeases(batch);
             const failure = err instanceof WalWriteError ? err : this.failure(log, err);
             for (const w of batch) w.done.reject(failure);
           }
@@ -443,37 +409,15 @@ export class WalAppender {
 
   /** Appends `chunks` (after the file header when the log is empty) in one writev; on failure cuts the file back and throws. */
   private write(log: HostLog, file: WalFile, chunks: Uint8Array[]): void {
-    const total = this.withHeader(log, chunks);
+    if (log.size === 0) chunks.unshift(HEADER);
+    let total = 0;
+    for (const c of chunks) total += c.length;
     try {
       file.write(chunks, total);
     } catch (err) {
       this.cutBack(log);
       throw err;
     }
-    this.written(log, total);
-  }
-
-  /** As write, on the thread pool (the host's queue runs meanwhile, so nothing else writes its file). */
-  private async writeAsync(log: HostLog, file: WalFile, chunks: Uint8Array[]): Promise<void> {
-    const total = this.withHeader(log, chunks);
-    try {
-      await file.writeAsync(chunks, total);
-    } catch (err) {
-      this.cutBack(log);
-      throw err;
-    }
-    this.written(log, total);
-  }
-
-  /** Puts the file header before `chunks` when the log is empty; the bytes to write. */
-  private withHeader(log: HostLog, chunks: Uint8Array[]): number {
-    if (log.size === 0) chunks.unshift(HEADER);
-    let total = 0;
-    for (const c of chunks) total += c.length;
-    return total;
-  }
-
-  private written(log: HostLog, total: number): void {
     log.size += total;
     this.bytesAppended += total;
     const max = this.opts.maxBytes;
@@ -598,14 +542,6 @@ export class WalAppender {
       if (!this.idle(log)) continue;
       this.closeFile(log);
     }
-  }
-}
-
-/** Gives back the copy buffers of written (or failed) writes; each once. */
-function dropLeases(batch: WriteOp[]): void {
-  for (const w of batch) {
-    w.lease?.drop();
-    w.lease = null;
   }
 }
 

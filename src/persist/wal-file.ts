@@ -12,17 +12,12 @@
 // Closing waits for a running fdatasync, so the descriptor is never closed (and
 // its number reused by another file) under it.
 //
-// A big write (a bulk body's records, copied out of engine memory first) may go
-// through the thread pool instead (`writeAsync`), so that the event loop parses
-// the next body meanwhile: then the round trip costs little beside the copy
-// into the page cache. The appender runs one write per file at a time.
-//
 // Opening and closing go through the thread pool: they touch the directory
 // (and the inode on close), which costs far more than an append, and a write
 // of many hosts that are not open would otherwise hold the event loop for all
 // of them in a row.
 
-import { close, fdatasync, fstat, ftruncateSync, open, write, writeSync, writev, writevSync } from 'node:fs';
+import { close, fdatasync, fstat, ftruncateSync, open, writeSync, writevSync } from 'node:fs';
 
 export interface Waiter {
   resolve(): void;
@@ -83,25 +78,6 @@ export class WalFile {
       if (n === 0) throw new Error('write made no progress');
       list = rest(list, n);
     }
-  }
-
-  /** As write, on the thread pool: resolves once every byte is written, rejects on failure (bytes may be written in part). */
-  writeAsync(chunks: readonly Uint8Array[], total: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let written = 0;
-      const next = (list: readonly Uint8Array[]): void => {
-        const done = (err: NodeJS.ErrnoException | null, n: number): void => {
-          if (err) return reject(err);
-          written += n;
-          if (written >= total) return resolve();
-          if (n === 0) return reject(new Error('write made no progress'));
-          next(rest(list, n));
-        };
-        if (list.length === 1) write(this.fd, list[0]!, 0, list[0]!.length, null, done);
-        else writev(this.fd, list as Uint8Array[], done);
-      };
-      next(chunks);
-    });
   }
 
   truncate(size: number): void {
