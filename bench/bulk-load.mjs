@@ -12,7 +12,8 @@
 // sends --bodies more over 2 keep-alive connections (all made before the
 // clock starts, each with timestamps of its own, as the bench sends them) and
 // stops CMD with SIGINT. Prints lines/s, the server's CPU (utime + stime)
-// a body and its RSS after the bodies (and its peak). --kill ends the server
+// a body (and of it its main thread's, the one that parses: the ceiling of
+// the rate when the other threads have a core of their own) and its RSS after the bodies (and its peak). --kill ends the server
 // with SIGKILL instead of SIGTERM, so that its final checkpoint stays out of
 // a GC trace or profile taken to the end.
 
@@ -21,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSeconds, startChild, writeBenchConfig } from './lib/bench-store.mjs';
+import { cpuSeconds, mainThreadCpuSeconds, startChild, writeBenchConfig } from './lib/bench-store.mjs';
 import { openConnection, writeRequest } from './lib/http-client.mjs';
 import { BULK_LINES, FREQUENCY, STEPS_PER_BODY, bulkBody } from './lib/write-bodies.mjs';
 
@@ -47,6 +48,7 @@ try {
   // Time for the tool to attach before the first counted byte.
   if (tool) await new Promise((r) => setTimeout(r, 500));
   const cpuBefore = cpuSeconds(server.pid).total;
+  const mainBefore = mainThreadCpuSeconds(server.pid).total;
   const started = performance.now();
   let next = WARM_UP;
   await Promise.all(connections.map(async (connection) => {
@@ -54,6 +56,7 @@ try {
   }));
   const seconds = (performance.now() - started) / 1000;
   const cpuMs = ((cpuSeconds(server.pid).total - cpuBefore) * 1000) / options.bodies;
+  const mainMs = ((mainThreadCpuSeconds(server.pid).total - mainBefore) * 1000) / options.bodies;
   const memory = readFileSync(`/proc/${server.pid}/status`, 'utf8');
   const mb = (field) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(memory)?.[1]) / 1024);
   if (tool) {
@@ -62,7 +65,8 @@ try {
   }
   for (const c of connections) c.close();
   console.log(`${options.bodies} bodies of ${BULK_LINES.toLocaleString('en-US')} lines in ${seconds.toFixed(2)} s: ` +
-    `${Math.round((options.bodies * BULK_LINES) / seconds).toLocaleString('en-US')} lines/s, server CPU ${cpuMs.toFixed(1)} ms a body, ` +
+    `${Math.round((options.bodies * BULK_LINES) / seconds).toLocaleString('en-US')} lines/s, server CPU ${cpuMs.toFixed(1)} ms a body ` +
+    `(main thread ${mainMs.toFixed(1)}), ` +
     `RSS ${mb('VmRSS')} MB (peak ${mb('VmHWM')} MB)`);
 } finally {
   if (options.kill) {

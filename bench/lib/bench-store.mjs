@@ -13,7 +13,16 @@ const TICKS = 100; // USER_HZ, the unit of /proc/<pid>/stat's times on Linux
 
 /** User and user + system CPU seconds of a process. */
 export function cpuSeconds(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return statCpu(`/proc/${pid}/stat`);
+}
+
+/** As cpuSeconds, the main thread's alone (its task id is the pid): the thread that parses, without V8's helpers or the thread pool. */
+export function mainThreadCpuSeconds(pid) {
+  return statCpu(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpu(path) {
+  const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the name and state.
   const user = Number(fields[11]) / TICKS;

@@ -131,6 +131,13 @@ export interface WalAppend {
    * or copy it before that.
    */
   records: Uint8Array;
+  /**
+   * When set, the records in the order they were written, `records` being
+   * their join: a host whose records the engine handed over in parts (a body
+   * in pieces). Same lifetime as `records`. The WAL appender writes the parts
+   * as they are (its writev takes a list), so the join is never made.
+   */
+  parts?: readonly Uint8Array[];
   count: number;
 }
 

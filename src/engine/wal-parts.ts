@@ -2,17 +2,20 @@
 // A shard may hand its records over in parts during the call (the parsing
 // shard between hosts once they pass 2 MiB, every shard at the end of each
 // piece of a body) and hands over the rest at its end; a host whose records
-// span parts gets them joined.
+// span parts gets them as a list (`WalAppend.parts`).
 //
 // Records handed over at the end of the call stay where they are: the result
 // holds views of engine memory, valid until the next call into the store (the
 // WAL appender writes them at once and copies only what must wait). Parts
 // handed over during the call are copied, since the shard reuses that buffer.
+// A host's parts are not joined unless someone reads its `records`: the WAL
+// appender takes `parts` and writes them in one writev (the join was some 2 %
+// of a bulk body's main-thread time).
 //
 // The result lists the hosts shard by shard, each shard's in order of first
 // appearance: the same order whether the body came in one piece or many.
 //
-// The copies (the parts, and a host's parts joined) go into a WalArena the
+// The copies (the parts, and a join should one be asked for) go into a WalArena the
 // store keeps from call to call, so they are views valid until the next call,
 // like those of engine memory: a bulk body's 10 MB of records cost no new
 // buffers (each zeroed, and, as external memory, a reason for major
@@ -99,12 +102,43 @@ export class WalArena {
 
 /** u32 words per host in the shard's table: level, offset, length, count, generation (assembly/wal.ts). */
 const TABLE_WORDS = 5;
-const NO_RECORDS = new Uint8Array(0);
+
+/**
+ * A host handed over in parts: `records` joins them (into the arena) only when
+ * read. Only cluster, host and count are own properties, so that a copy made
+ * by spreading (`{ ...w, records }`) looks like any other entry.
+ */
+class PartedAppend implements WalAppend {
+  count = 0;
+  readonly #parts: Uint8Array[] = [];
+  readonly #arena: WalArena;
+  #joined: Uint8Array | null = null;
+
+  constructor(
+    readonly cluster: string,
+    readonly host: string,
+    arena: WalArena,
+  ) {
+    this.#arena = arena;
+  }
+
+  get parts(): readonly Uint8Array[] {
+    return this.#parts;
+  }
+
+  get records(): Uint8Array {
+    return (this.#joined ??= this.#arena.join(this.#parts));
+  }
+
+  push(part: Uint8Array, count: number): void {
+    this.#parts.push(part);
+    this.count += count;
+  }
+}
 
 interface SplitHost {
-  append: WalAppend;
+  append: PartedAppend;
   generation: number;
-  parts: Uint8Array[];
 }
 
 interface ShardParts {
@@ -112,8 +146,6 @@ interface ShardParts {
   out: WalAppend[];
   /** Hosts handed over in parts, by level (a level's address and generation name one host). */
   split: Map<number, SplitHost>;
-  /** Every host handed over in parts (a level's entry in split may have been taken over by a newer generation). */
-  joined: SplitHost[];
 }
 
 export class WalParts {
@@ -125,7 +157,7 @@ export class WalParts {
   }
 
   private of(index: number): ShardParts {
-    while (this.shards.length <= index) this.shards.push({ out: [], split: new Map(), joined: [] });
+    while (this.shards.length <= index) this.shards.push({ out: [], split: new Map() });
     return this.shards[index]!;
   }
 
@@ -143,13 +175,11 @@ export class WalParts {
       let host = parts.split.get(level);
       if (host === undefined || host.generation !== generation) {
         const names = shard.hostNames(level, generation);
-        host = { append: { cluster: names.cluster, host: names.host, records: NO_RECORDS, count: 0 }, generation, parts: [] };
+        host = { append: new PartedAppend(names.cluster, names.host, this.arena), generation };
         parts.split.set(level, host);
-        parts.joined.push(host);
         parts.out.push(host.append);
       }
-      host.parts.push(this.arena.copy(bytes, words[t + 1], words[t + 1] + words[t + 2]));
-      host.append.count += words[t + 3];
+      host.append.push(this.arena.copy(bytes, words[t + 1], words[t + 1] + words[t + 2]), words[t + 3]);
     }
   }
 
@@ -167,8 +197,7 @@ export class WalParts {
       const records = bytes.subarray(words[t + 1], words[t + 1] + words[t + 2]);
       const earlier = parts.split.get(level);
       if (earlier !== undefined && earlier.generation === generation) {
-        earlier.parts.push(records);
-        earlier.append.count += words[t + 3];
+        earlier.append.push(records, words[t + 3]);
         continue;
       }
       const names = shard.hostNames(level, generation);
@@ -179,7 +208,6 @@ export class WalParts {
   result(): WalAppend[] {
     const out: WalAppend[] = [];
     for (const parts of this.shards) {
-      for (const h of parts.joined) h.append.records = this.arena.join(h.parts);
       for (const a of parts.out) out.push(a);
     }
     return out;

@@ -179,7 +179,8 @@ export class WalAppender {
     const call = ++this.calls;
     const hosts: HostLog[] = [];
     for (const b of batches) {
-      if (b.records.length === 0) {
+      const parts = b.parts;
+      if (parts ? hasEmptyPart(parts) : b.records.length === 0) {
         // A view of engine memory kept past the next store call can come back empty (the memory grew).
         if (b.count > 0) completion.fail(new WalWriteError(b.cluster, b.host, new Error(`${b.count} records came without their bytes`)));
         continue;
@@ -196,7 +197,9 @@ export class WalAppender {
         log.chunks = [];
         hosts.push(log);
       }
-      log.chunks.push(b.records);
+      // A host handed over in parts: they go into the writev as they are, never joined.
+      if (parts) for (const p of parts) log.chunks.push(p);
+      else log.chunks.push(b.records);
     }
     const queued: HostLog[] = [];
     for (const log of hosts) {
@@ -540,6 +543,12 @@ export class WalAppender {
       this.closeFile(log);
     }
   }
+}
+
+/** A part without bytes: a view of engine memory read after the memory grew. (No part is empty when it is made: a host in the engine's table has a record.) */
+function hasEmptyPart(parts: readonly Uint8Array[]): boolean {
+  for (const p of parts) if (p.length === 0) return true;
+  return parts.length === 0;
 }
 
 function key(cluster: string, host: string): string {

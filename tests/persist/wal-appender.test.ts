@@ -286,6 +286,22 @@ describe('WAL appender', () => {
     await wal.close();
   });
 
+  it('writes a host handed over in parts (WalAppend.parts) as their join, without reading records', async () => {
+    const wal = appender();
+    const parts = [encodeWalRecords([s(60, 1)]), encodeWalRecords([s(120, 2), s(180, 3)]), encodeWalRecords([s(240, 4)])];
+    const parted = {
+      cluster: 'c', host: 'h', count: 4, parts,
+      get records(): Uint8Array { throw new Error('records read: the parts should have been written as they are'); },
+    };
+    await wal.append([parted]);
+    expect(Buffer.from(walOf('c', 'h'))).toEqual(Buffer.concat([walFileHeader(), ...parts]));
+    // A part emptied (a view of engine memory after the memory grew) fails the write instead of losing records.
+    const emptied = { cluster: 'c', host: 'h', count: 2, parts: [encodeWalRecords([s(300, 5)]), new Uint8Array(0)], records: new Uint8Array(0) };
+    await expect(wal.append([emptied])).rejects.toThrow(/2 records came without their bytes/);
+    expect(valuesOf('c', 'h')).toEqual([1, 2, 3, 4]);
+    await wal.close();
+  });
+
   it('a mark that fails and is never restarted (its snapshot failed too) is no unhandled rejection', async () => {
     writeFileSync(join(root, 'c'), 'a file where the cluster directory should be');
     const wal = appender();
