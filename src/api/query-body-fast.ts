@@ -158,7 +158,8 @@ class Scanner {
   }
 
   /**
-   * strings() of a list of ids: the same strings (small whole numbers the
+   * strings() of a list of ids: the run "0" to "n-1" one shared frozen list
+   * (idRunEnd, idRun); other lists the same strings (small whole numbers the
    * shared ones of SMALL_IDS), read from the body's bytes when the scanner
    * has them (a charCodeAt costs several times a byte's load: about 400
    * instructions an id of the text, 72 ids a node's hwthreads), and, when
@@ -181,10 +182,10 @@ class Scanner {
       this.at = i + 1;
       return out;
     }
-    const run = idRunEnd(b, i);
-    if (run >= 0) {
-      this.at = run;
-      return idRun(runLength);
+    const runEnd = idRunEnd(t, i);
+    if (runEnd >= 0) {
+      this.at = runEnd + 1;
+      return idRun(RUN_OF_LENGTH[runEnd - i]!);
     }
     let room = idScratch;
     let p = 0;
@@ -249,40 +250,40 @@ class Scanner {
   }
 }
 
-/** The ids of the run idRunEnd found last: "0" to String(runLength - 1). */
-let runLength = 0;
+/** The text of the longest run: "0","1",...,"1023" (each id of SMALL_IDS in quotes, commas between). */
+const RUN_TEXT = SMALL_IDS.map((id) => `"${id}"`).join(',');
+
+/** By the length of a run's text (up to its last quote), the run's n; 0 for the lengths no run has. */
+const RUN_OF_LENGTH = (() => {
+  const of = new Uint16Array(RUN_TEXT.length + 1);
+  let length = -1;
+  SMALL_IDS.forEach((id, k) => {
+    length += id.length + 3;
+    of[length] = k + 1;
+  });
+  return of;
+})();
 
 /**
- * The index after the `]` of the list whose first id is at b[i] when the list
- * is the run "0","1",...,"n-1" (n at most SMALL_IDS.length, written without
- * whitespace, as cc-backend and JSON.stringify write it: a node's hwthreads
- * or cores), its n in runLength; else -1 (then ids() reads the list id by id).
+ * The index of the "]" of the list whose first id is at text[from] when the
+ * list is the run "0","1",...,"n-1" (n at most SMALL_IDS.length, written
+ * without whitespace, as cc-backend and JSON.stringify write it: a node's
+ * hwthreads or cores; n is RUN_OF_LENGTH[end - from]), else -1 (then ids()
+ * reads the list id by id). Native string searches and one comparison
+ * instead of a loop a byte (that cost 9,300 instructions for 72 ids in the
+ * server, bench/server-callgrind.mjs): the first "]"
+ * must end the run's text, and the text up to it be RUN_TEXT's start. A "]"
+ * inside an id only makes a length no run has, or the comparison fail. The
+ * search stops at the list's own "]" (or, in a body that is not JSON, at the
+ * end, once: then the fast path gives up).
  */
-function idRunEnd(b: Uint8Array, from: number): number {
-  let i = from;
-  for (let k = 0; k < SMALL_IDS.length; k++) {
-    if (b[i] !== QUOTE) return -1;
-    const start = ++i;
-    let value = 0;
-    for (;;) {
-      // Past the end: undefined, not a digit.
-      const c = b[i]!;
-      if (!(c >= 0x30 && c <= 0x39)) break;
-      value = value * 10 + (c - 0x30);
-      i++;
-    }
-    // k's digits exactly: no leading zero, nothing else in the string.
-    if (value !== k || i === start || (b[start] === 0x30 && i - start > 1) || b[i] !== QUOTE) return -1;
-    i++;
-    const next = b[i];
-    if (next === 0x5d) {
-      runLength = k + 1;
-      return i + 1;
-    }
-    if (next !== 0x2c) return -1;
-    i++;
-  }
-  return -1;
+function idRunEnd(t: string, from: number): number {
+  const end = t.indexOf(']', from);
+  const length = end - from;
+  if (end < 0 || length >= RUN_OF_LENGTH.length || RUN_OF_LENGTH[length] === 0) return -1;
+  // Two slices (of 13 characters and more a view, not a copy) and the
+  // builtin comparison: TurboFan makes startsWith a loop a character.
+  return t.slice(from, end) === RUN_TEXT.slice(0, length) ? end : -1;
 }
 
 /** The runs met so far by length, each one frozen list for all bodies, its bytes registered once. */

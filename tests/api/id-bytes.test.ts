@@ -64,7 +64,7 @@ describe('ids read with their bytes', () => {
   });
 
   it('reads lists that are almost a run id by id', () => {
-    const almost: unknown[][] = [['0', '2'], ['1', '2'], ['0', '01'], ['00'], ['0', '1', '1'], ['0', '1 '], ['0', '1', '2', 'x'], ['0', '', '2']];
+    const almost: unknown[][] = [['0', '2'], ['1', '2'], ['0', '01'], ['00'], ['0', '1', '1'], ['0', '1 '], ['0', '1', '2', 'x'], ['0', '', '2'], ['0', '1', '2', '4'], ['0', '1]'], ['0]', '1'], [']']];
     for (const list of almost) {
       const { req } = checked(body(list));
       expect(req.queries[0]!['type-ids']).toEqual(list);
