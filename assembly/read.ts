@@ -346,10 +346,18 @@ function readLockstep(heads: usize, n: i32, metric: i32, fromIn: i64, toIn: i64)
     // A series whose chunks are series 1's in shape plans as series 1 did
     // (the plan reads nothing else): its chunks at series 1's depths.
     if (s > 1 && sameChain(<usize>load<u32>(heads + 4), head, chain1)) {
+      // The regions' addresses read once: nothing in this loop moves them (the
+      // stores below could alias their fields for all the compiler knows).
+      const seg = segs.ptr;
+      const depth = segDepth.ptr;
+      const chunks = chain.ptr;
+      const stride = <usize>n << 2;
+      let member = members.ptr + (<usize>s << 2);
       for (let r = 0; r < segCount; r++) {
         let c: u32 = 0;
-        if (load<u32>(segs.ptr + (<usize>r << 4), 12) != 0) c = load<u32>(chain.ptr + (<usize>load<u32>(segDepth.ptr + (<usize>r << 2)) << 2));
-        store<u32>(members.ptr + ((<usize>r * <usize>n + <usize>s) << 2), c);
+        if (load<u32>(seg + (<usize>r << 4), 12) != 0) c = load<u32>(chunks + (<usize>load<u32>(depth + (<usize>r << 2)) << 2));
+        store<u32>(member, c);
+        member += stride;
       }
       continue;
     }

@@ -22,7 +22,7 @@ const QUERY_FIELDS = ['type', 'subtype', 'metric', 'host', 'resolution', 'type-i
 
 export function parseQueryRequest(body: Uint8Array): QueryRequest {
   const text = body.byteLength === 0 ? '' : utf8.decode(body);
-  return fastQueryRequest(text) ?? parseQueryText(text);
+  return fastQueryRequest(text, body) ?? parseQueryText(text);
 }
 
 /** The general way, for any body (exported for the tests that compare it with the fast one). */

@@ -3,6 +3,7 @@
 // Little endian throughout; see the matching comments in assembly/.
 import type { LevelData, QuerySpec, SampleColumns, SeriesTable } from './types.ts';
 import { withDeviceLevel } from './device-query.ts';
+import { idBytesOf } from './id-bytes.ts';
 import { utf8 } from './shard.ts';
 
 /** The bytes of `parts` one after the other (the part itself when there is one). */
@@ -198,14 +199,13 @@ export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): U
     if (type !== null) w.str16(String(type));
     const typeIds = q['type-ids'] ?? [];
     w.u32(typeIds.length);
-    // Ids are strings but for a caller of the engine that passes numbers (String() only then: 72 of them a query of a node's hwthreads).
-    w.strs16(typeIds);
+    writeIds(w, typeIds);
     const subtype = q.subtype ?? null;
     w.u8(subtype === null ? 0 : 1);
     if (subtype !== null) w.str16(String(subtype));
     const subIds = q['subtype-ids'] ?? [];
     w.u32(subIds.length);
-    w.strs16(subIds);
+    writeIds(w, subIds);
     w.f64(wholeNumber(q.resolution ?? 0));
     const scale = Number(q['scale-by'] ?? 0);
     w.f64(Number.isFinite(scale) ? scale : 0);
@@ -214,6 +214,17 @@ export function encodeQuery(h: QueryHeader, rows: Array<[number, QuerySpec]>): U
   const command = w.result();
   if (w.buf.length > KEEP_QUERY_WRITER) queryWriter = new ByteWriter(4096);
   return command;
+}
+
+/**
+ * str16 of each id: the bytes the body parser made for the list when it
+ * registered them (id-bytes.ts), else written from the strings (ids are
+ * strings but for a caller of the engine that passes numbers: String() then).
+ */
+function writeIds(w: ByteWriter, ids: readonly unknown[]): void {
+  const bytes = idBytesOf(ids);
+  if (bytes) w.bytes(bytes);
+  else w.strs16(ids);
 }
 
 /** A checkpoint tree as a SeriesTable (see types.ts): names and values packed into one buffer. */
