@@ -15,6 +15,7 @@
 
 import type { LevelData, SeriesTable } from '../engine/types.ts';
 import { forEachSeries } from './format/checkpoint-file.ts';
+import type { TableNames } from './format/series-table.ts';
 import { tableNames } from './format/series-table.ts';
 
 export function seriesKey(path: readonly string[], metric: string): string {
@@ -126,6 +127,10 @@ function isTable(f: FileSeries): f is SeriesTable {
  * has work to do).
  */
 export function startsInOrder(files: readonly FileSeries[]): StartsTree | null {
+  if (files.length === 1 && isTable(files[0])) {
+    const lazy = startsOfKnownLayout(files[0]);
+    if (lazy) return lazy;
+  }
   const tree = newTree();
   for (const f of files) {
     if (!isTable(f)) {
@@ -140,16 +145,98 @@ export function startsInOrder(files: readonly FileSeries[]): StartsTree | null {
     for (let i = 0; i < nodes.length; i++) {
       nodes[i] = childTree(f.levelParent[i] < 0 ? tree : nodes[f.levelParent[i]], names.levels[i]);
     }
+    let twice = false;
     for (let i = 0; i < f.seriesLevel.length; i++) {
       const node = f.seriesLevel[i] < 0 ? tree : nodes[f.seriesLevel[i]];
       const name = names.series[i];
       const prev = node.metrics.get(name);
       const start = f.start[i];
+      if (prev !== undefined) twice = true;
       if (prev === undefined || start > prev) node.metrics.set(name, start);
       else if (start < prev) return null;
     }
+    if (files.length === 1 && !twice) rememberLayout(f, names);
   }
   return tree;
+}
+
+// ---- hosts laid out as the one before ----
+//
+// The hosts of a cluster have the same levels and series in the same order,
+// so their files differ in values and starts only. A host whose single .bin
+// has the layout of the last one summed up (the same names, parents and
+// levels), which held no series twice, cannot break the order within itself:
+// its tree is the same shape with other starts. It is kept as the starts
+// column and built when first read (the first checkpoint's breaksOrder), so
+// restore makes no maps for it (~350,000 instructions a host of 530 series,
+// 2.5 % of a sealed restore, callgrind).
+
+interface Layout {
+  names: TableNames;
+  levelParent: Int32Array;
+  seriesLevel: Int32Array;
+}
+
+let lastLayout: Layout | null = null;
+
+function rememberLayout(f: SeriesTable, names: TableNames): void {
+  lastLayout = { names, levelParent: f.levelParent.slice(), seriesLevel: f.seriesLevel.slice() };
+}
+
+function sameInts(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function startsOfKnownLayout(f: SeriesTable): StartsTree | null {
+  const layout = lastLayout;
+  if (!layout || layout.levelParent.length !== f.levelParent.length || layout.seriesLevel.length !== f.seriesLevel.length) return null;
+  // tableNames hands out the same object for the same names (series-table.ts).
+  if (tableNames(f) !== layout.names || !sameInts(layout.levelParent, f.levelParent) || !sameInts(layout.seriesLevel, f.seriesLevel)) {
+    return null;
+  }
+  return new TableStarts(layout, f.start.slice());
+}
+
+/** A StartsTree kept as a layout and a starts column until it is first read. */
+class TableStarts implements StartsTree {
+  private tree: StartsTree | null = null;
+  private layout: Layout | null;
+  private starts: Float64Array | null;
+
+  constructor(layout: Layout, starts: Float64Array) {
+    this.layout = layout;
+    this.starts = starts;
+  }
+
+  get metrics(): Map<string, number> {
+    return this.built().metrics;
+  }
+
+  get children(): Map<string, StartsTree> {
+    return this.built().children;
+  }
+
+  set children(children: Map<string, StartsTree>) {
+    this.built().children = children;
+  }
+
+  private built(): StartsTree {
+    if (this.tree) return this.tree;
+    const { names, levelParent, seriesLevel } = this.layout!;
+    const starts = this.starts!;
+    const tree = newTree();
+    const nodes: StartsTree[] = new Array(levelParent.length);
+    for (let i = 0; i < nodes.length; i++) nodes[i] = childTree(levelParent[i] < 0 ? tree : nodes[levelParent[i]], names.levels[i]);
+    for (let i = 0; i < seriesLevel.length; i++) {
+      (seriesLevel[i] < 0 ? tree : nodes[seriesLevel[i]]).metrics.set(names.series[i], starts[i]);
+    }
+    this.tree = tree;
+    this.layout = null;
+    this.starts = null;
+    return tree;
+  }
 }
 
 function startsEarlier(tree: StartsTree, level: LevelData): boolean {

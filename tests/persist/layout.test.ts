@@ -5,6 +5,7 @@ import { parseCheckpointName, selectCleanupFiles, selectRestoreFiles, sortCheckp
 import { loadConfig } from '../../src/config/load.ts';
 import { validateConfig } from '../../src/config/validate.ts';
 import { persistSettings } from '../../src/persist/settings.ts';
+import type { StartsTree } from '../../src/persist/series-starts.ts';
 import { SeriesStarts, repairOrder, startsInOrder, trimBelow } from '../../src/persist/series-starts.ts';
 import { encodeBinSnapshot, scanBinSnapshot } from '../../src/persist/format/index.ts';
 import { level, plain, series } from '../support/levels.ts';
@@ -108,6 +109,35 @@ describe('keeping the Go loader order', () => {
     expect(viaTables.breaksOrder('c', 'h', level({ a: series(180, [1]) }))).toBe(false);
   });
 
+  it('sums up a host laid out as the one before from its starts column, as from its tables', () => {
+    const table = (root: ReturnType<typeof level>) => scanBinSnapshot(encodeBinSnapshot({ from: 0, to: 0, root })).table;
+    const host = (t: number) => level({ a: series(t, [1, 2]) }, { s0: level({ b: series(t + 60, [1]) }), s1: level({ b: series(t + 120, [1]), c: series(t, [1]) }) });
+    expect(startsInOrder([table(host(0))])).not.toBeNull();
+    // The same layout: kept as its starts until read, then the same tree as the maps' way.
+    const lazy = startsInOrder([table(host(600))])!;
+    const viaTrees = new SeriesStarts();
+    viaTrees.noteFile('c', 'h', host(600));
+    const viaStarts = new SeriesStarts();
+    viaStarts.noteStarts('c', 'h', lazy);
+    for (const t of [0, 600, 660, 1200]) {
+      expect(viaStarts.breaksOrder('c', 'h', host(t))).toBe(viaTrees.breaksOrder('c', 'h', host(t)));
+    }
+    expect(viaStarts.breaksOrder('c', 'h', host(0))).toBe(true);
+    expect(viaStarts.breaksOrder('c', 'h', host(600))).toBe(false);
+    const plainStarts = (t: StartsTree): unknown => ({
+      metrics: Object.fromEntries(t.metrics),
+      children: Object.fromEntries([...t.children].map(([k, c]) => [k, plainStarts(c)])),
+    });
+    expect(plainStarts(lazy)).toEqual({
+      metrics: { a: 600 },
+      children: { s0: { metrics: { b: 660 }, children: {} }, s1: { metrics: { b: 720, c: 600 }, children: {} } },
+    });
+    // A file whose layout holds a series twice is checked in full every time.
+    const twice = (first: number, second: number) => binWithTwinChildren(first, second);
+    expect(startsInOrder([scanBinSnapshot(twice(60, 120)).table])).not.toBeNull();
+    expect(startsInOrder([scanBinSnapshot(twice(120, 60)).table])).toBeNull();
+  });
+
   it('repairs files whose series a later file starts earlier', () => {
     const roots = [level({ a: series(0, [1, 2, 3]) }), level({ a: series(180, [4]) }), level({ a: series(60, [9, 9, 9, 9]) })];
     expect(repairOrder(roots)).toEqual([0, 1]);
@@ -116,3 +146,28 @@ describe('keeping the Go loader order', () => {
     expect(repairOrder([level({ a: series(0, [1]) }), level({ a: series(60, [1]) })])).toEqual([]);
   });
 });
+
+/** A .bin whose host has two children named s0, each with series b (starting at `first`, then `second`): no tree can say that. */
+function binWithTwinChildren(first: number, second: number): Uint8Array {
+  const parts: number[] = [];
+  const u16 = (v: number) => parts.push(v & 255, v >> 8);
+  const u32 = (v: number) => { for (let i = 0; i < 4; i++) parts.push((v >>> (8 * i)) & 255); };
+  const i64 = (v: number) => { u32(v); u32(0); };
+  const name = (n: string) => { u16(n.length); for (const ch of n) parts.push(ch.charCodeAt(0)); };
+  u32(0xcc5b0001);
+  i64(0);
+  i64(0);
+  u32(0); // host: no series
+  u32(2);
+  for (const start of [first, second]) {
+    name('s0');
+    u32(1);
+    name('b');
+    i64(60);
+    i64(start);
+    u32(1);
+    u32(0x3f800000); // 1.0f
+    u32(0);
+  }
+  return Uint8Array.from(parts);
+}

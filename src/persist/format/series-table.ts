@@ -83,7 +83,7 @@ export interface TableNames {
 // levels and metrics in the same order, so the next table's names are
 // usually the very same: comparing their bytes is cheaper than decoding them.
 let lastNames: TableNames = { levels: [], series: [] };
-let lastBytes = new Uint8Array(0);
+let lastView = new DataView(new ArrayBuffer(0));
 let lastEnds = new Uint32Array(0);
 
 /** The level and series names of a table. */
@@ -114,21 +114,37 @@ export function tableNames(table: SeriesTable): TableNames {
     copy.set(bytes.subarray(at, end), ends[nLevels + i] - table.seriesNameLength[i]);
   }
   lastNames = { levels, series };
-  lastBytes = copy;
+  lastView = new DataView(copy.buffer);
   lastEnds = ends;
   return lastNames;
 }
 
 function sameNames(table: SeriesTable, nLevels: number, nSeries: number): boolean {
   const { bytes } = table;
-  let from = 0;
-  for (let k = 0; k < nLevels + nSeries; k++) {
-    const at = k < nLevels ? table.levelNameAt[k] : table.seriesNameAt[k - nLevels];
-    const length = k < nLevels ? table.levelNameLength[k] : table.seriesNameLength[k - nLevels];
-    const end = lastEnds[k];
-    if (end - from !== length) return false;
-    for (let j = 0; j < length; j++) if (bytes[at + j] !== lastBytes[from + j]) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const from = sameRun(view, table.levelNameAt, table.levelNameLength, nLevels, 0, 0);
+  return from >= 0 && sameRun(view, table.seriesNameAt, table.seriesNameLength, nSeries, nLevels, from) >= 0;
+}
+
+/**
+ * Compares `n` names of a table (at[i], length[i] in `view`) with the last
+ * table's names from entry k0 (byte `from` of lastView) on; the byte after
+ * them in lastView, -1 at the first difference. Four bytes a step (a
+ * byte-by-byte loop over both columns took ~45 instructions a byte, 1.5 % of
+ * a sealed restore's instructions).
+ */
+function sameRun(view: DataView, at: Uint32Array, length: Uint32Array, n: number, k0: number, from: number): number {
+  const last = lastView;
+  const ends = lastEnds;
+  for (let i = 0; i < n; i++) {
+    const a = at[i];
+    const end = ends[k0 + i];
+    const l = length[i];
+    if (end - from !== l) return -1;
+    let j = 0;
+    for (; j + 4 <= l; j += 4) if (view.getUint32(a + j) !== last.getUint32(from + j)) return -1;
+    for (; j < l; j++) if (view.getUint8(a + j) !== last.getUint8(from + j)) return -1;
     from = end;
   }
-  return true;
+  return from;
 }
