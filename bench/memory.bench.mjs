@@ -31,6 +31,8 @@
 //   BENCH_LATENCY_REPS        requests per latency median (default 300)
 //   BENCH_QPS_SECONDS         seconds per queries/s figure (default 5)
 //   BENCH_CONNECTIONS         connections for queries/s (default 8)
+//   BENCH_KEEP                "1": the server's temporary directory (config.json, checkpoints/)
+//                             is kept and its path logged, to time restores of its files again
 // Prints one Markdown table, compression off beside on for each data set.
 
 import { spawnSync } from 'node:child_process';
@@ -53,6 +55,7 @@ const COMPRESSION = env('BENCH_COMPRESSION', 'false,true').split(',').map((c) =>
 const LATENCY_REPS = Number(env('BENCH_LATENCY_REPS', 300));
 const QPS_SECONDS = Number(env('BENCH_QPS_SECONDS', 5));
 const CONNECTIONS = Number(env('BENCH_CONNECTIONS', 8));
+const KEEP = env('BENCH_KEEP', '') === '1';
 const STEP = 60;
 const CLUSTER = 'fritz';
 
@@ -139,7 +142,8 @@ async function serverFigures(mode, compression) {
     };
   } finally {
     await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (KEEP) log(`  kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
