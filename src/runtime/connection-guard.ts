@@ -60,8 +60,28 @@ type GuardedResponse = ServerResponse & { [TRACKED]?: Tracked | null };
 /** The request timeout's spare: the latest request arrived whole. */
 const requestReceived = (t: Tracked): boolean => t.request?.complete === true;
 
-/** Watches `server`'s connections from now on; returns their counters. */
+export interface ConnectionGuard {
+  stats(): ConnectionStats;
+  /**
+   * Tells the guard a request has begun; call it for every request, before the
+   * request is answered (it listens for the response's end).
+   */
+  request(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/** Watches `server`'s connections from now on, its requests through a 'request' listener of its own. */
 export function guardConnections(server: Server, limits: ConnectionLimits): { stats(): ConnectionStats } {
+  const guard = trackConnections(server, limits);
+  server.on('request', guard.request);
+  return { stats: guard.stats };
+}
+
+/**
+ * Watches `server`'s connections from now on; the caller reports each request
+ * with `request()`. A server that calls it from its own 'request' listener saves
+ * the emitter's second listener a request (an array copy and a call through it).
+ */
+export function trackConnections(server: Server, limits: ConnectionLimits): ConnectionGuard {
   const all = new Map<Socket, Tracked>();
   /** Connections without a request in progress, longest idle first. */
   const idle = new Map<Socket, Tracked>();
@@ -133,7 +153,7 @@ export function guardConnections(server: Server, limits: ConnectionLimits): { st
     socket.once('close', () => drop(t, false));
   });
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const request = (req: IncomingMessage, res: ServerResponse): void => {
     const t = all.get(rawSocket(req.socket));
     if (!t) return;
     t.active++;
@@ -149,7 +169,7 @@ export function guardConnections(server: Server, limits: ConnectionLimits): { st
     (res as GuardedResponse)[TRACKED] = t;
     res.on('finish', responseDone);
     res.on('close', responseDone);
-  });
+  };
 
   /** A response's 'finish' or 'close', whichever comes first (the other finds it counted). */
   function responseDone(this: GuardedResponse): void {
@@ -162,7 +182,7 @@ export function guardConnections(server: Server, limits: ConnectionLimits): { st
     arm(t, limits.idleTimeoutMs);
   }
 
-  return { stats: () => ({ ...stats }) };
+  return { stats: () => ({ ...stats }), request };
 }
 
 /** The TCP socket under a TLS socket (Node, Deno), or the socket itself. */

@@ -7,7 +7,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer as
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
-import { type ConnectionLimits, type ConnectionStats, guardConnections } from './connection-guard.ts';
+import { type ConnectionLimits, type ConnectionStats, trackConnections } from './connection-guard.ts';
 
 type FetchCallback = Parameters<typeof getRequestListener>[0];
 
@@ -40,13 +40,23 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const serverOptions = { ...nodeTimeouts(options.limits), ...tls };
   const viaFetch = getRequestListener(options.fetch);
   const direct = options.direct;
-  const listener = direct
+  const server = (tls ? createHttpsServer(serverOptions) : createPlainServer(serverOptions)) as Server;
+  const guard = options.limits ? trackConnections(server, options.limits) : null;
+  // One 'request' listener that tells the guard first (before anything can
+  // answer, so it sees the response's end) rather than a listener of each.
+  const track = guard?.request;
+  const answer = direct
     ? (req: IncomingMessage, res: ServerResponse) => {
         if (!direct(req, res)) void viaFetch(req, res);
       }
     : viaFetch;
-  const server = (tls ? createHttpsServer(serverOptions, listener) : createPlainServer(serverOptions, listener)) as Server;
-  const guard = options.limits ? guardConnections(server, options.limits) : null;
+  const listener = track
+    ? (req: IncomingMessage, res: ServerResponse) => {
+        track(req, res);
+        answer(req, res);
+      }
+    : answer;
+  server.on('request', listener);
 
   let open = 0;
   server.on('connection', (socket: Socket) => {

@@ -2,7 +2,7 @@
 import { createServer, request, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { guardConnections } from '../../src/runtime/connection-guard.ts';
+import { guardConnections, trackConnections } from '../../src/runtime/connection-guard.ts';
 
 let server: Server | null = null;
 const sockets: Socket[] = [];
@@ -44,6 +44,28 @@ function get(port: number): Promise<string> {
 }
 
 const settled = (p: Promise<unknown>) => Promise.race([p.then(() => true), new Promise((r) => setTimeout(() => r(false), 50))]);
+
+describe('trackConnections (the guard told of requests by the server\'s own listener)', () => {
+  it('adds no request listener, and a request it is told of keeps its connection from eviction', async () => {
+    const release: Array<() => void> = [];
+    server = createServer({ keepAliveTimeout: 60_000 });
+    const guard = trackConnections(server, { maxConnections: 2, headerTimeoutMs: 30_000, idleTimeoutMs: 30_000, requestTimeoutMs: 30_000 });
+    expect(server.listenerCount('request')).toBe(0);
+    server.on('request', (req, res) => {
+      guard.request(req, res);
+      release.push(() => res.end('late'));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const busy = [get(port), get(port)];
+    while (release.length < 2) await new Promise((r) => setTimeout(r, 5));
+    // Both connections are busy (the guard saw their requests): the newcomer is refused, not let in by evicting one.
+    await expect(get(port)).rejects.toThrow();
+    expect(guard.stats()).toMatchObject({ refused: 1, evicted: 0 });
+    for (const r of release) r();
+    expect(await Promise.all(busy)).toEqual(['late', 'late']);
+  });
+});
 
 describe('the connection guard', () => {
   it('admits a newcomer beyond the cap by closing the connection idle the longest', async () => {
