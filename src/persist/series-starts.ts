@@ -46,6 +46,13 @@ const NO_CHILDREN: Map<string, StartsTree> = new Map();
 
 const newTree = (): StartsTree => ({ metrics: new Map(), children: NO_CHILDREN });
 
+/** The tree node of each level of a table (its parent's child of its name; parent -1: the root `tree`), made where missing. */
+function levelNodes(tree: StartsTree, levelParent: Int32Array, levelNames: readonly string[]): StartsTree[] {
+  const nodes: StartsTree[] = new Array(levelParent.length);
+  for (let i = 0; i < nodes.length; i++) nodes[i] = childTree(levelParent[i] < 0 ? tree : nodes[levelParent[i]], levelNames[i]);
+  return nodes;
+}
+
 function childTree(tree: StartsTree, name: string): StartsTree {
   let sub = tree.children.get(name);
   if (!sub) {
@@ -141,10 +148,7 @@ export function startsInOrder(files: readonly FileSeries[]): StartsTree | null {
     // One pass: a series that starts before the same series of an earlier file
     // (or, in a malformed file, an earlier entry of this one) breaks the order.
     const names = tableNames(f);
-    const nodes: StartsTree[] = new Array(f.levelParent.length);
-    for (let i = 0; i < nodes.length; i++) {
-      nodes[i] = childTree(f.levelParent[i] < 0 ? tree : nodes[f.levelParent[i]], names.levels[i]);
-    }
+    const nodes = levelNodes(tree, f.levelParent, names.levels);
     let twice = false;
     for (let i = 0; i < f.seriesLevel.length; i++) {
       const node = f.seriesLevel[i] < 0 ? tree : nodes[f.seriesLevel[i]];
@@ -227,8 +231,7 @@ class TableStarts implements StartsTree {
     const { names, levelParent, seriesLevel } = this.layout!;
     const starts = this.starts!;
     const tree = newTree();
-    const nodes: StartsTree[] = new Array(levelParent.length);
-    for (let i = 0; i < nodes.length; i++) nodes[i] = childTree(levelParent[i] < 0 ? tree : nodes[levelParent[i]], names.levels[i]);
+    const nodes = levelNodes(tree, levelParent, names.levels);
     for (let i = 0; i < seriesLevel.length; i++) {
       (seriesLevel[i] < 0 ? tree : nodes[seriesLevel[i]]).metrics.set(names.series[i], starts[i]);
     }
