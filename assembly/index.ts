@@ -181,7 +181,7 @@ export function apply(len: u32): void {
   resealPending();
 }
 
-/** Groups the call's WAL records per host; see walTable (u32 host level, offset, length, count, generation per host). */
+/** Lists the call's WAL records by host; see walTable (u32 host level, offset, length, count, generation per host, or per run: a host's runs together). */
 export function walGroups(): u32 {
   return walFinish();
 }

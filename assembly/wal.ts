@@ -1,6 +1,6 @@
-// WAL records (formats.md) for every sample ingest stores, grouped per host
-// in arrival order; handed over at the end of a call and, between hosts, as
-// soon as they pass FLUSH_BYTES (src/engine/wal-parts.ts joins the parts):
+// WAL records (formats.md) for every sample ingest stores, per host in
+// arrival order; handed over at the end of a call and, between hosts, as
+// soon as they pass FLUSH_BYTES (src/engine/wal-parts.ts keeps the parts):
 //   u32 0xCC1DA7A1, u32 payloadLen, payload, u32 crc32(payload)
 //   payload := i64 ts, u16 metricLen, metric, u8 nSel, nSel x (u8 len, name), f32 value
 //
@@ -28,7 +28,9 @@ let recBuf: usize = 0;
 let recCap: usize = 0;
 let recLen: usize = 0;
 
-// Runs of consecutive records of one host: (u32 host slot, u32 start offset).
+// Runs of consecutive records of one host, RUN_ENTRY bytes each: u32 host
+// slot, u32 start offset, u32 records (set when the run closes).
+const RUN_ENTRY: usize = 12;
 let runBuf: usize = 0;
 let runCap: usize = 0;
 let runCount: u32 = 0;
@@ -38,19 +40,18 @@ let runStart: usize = 0;
 let runRecords: u32 = 0;
 
 // Hosts of this call in order of first appearance, 16 bytes each: u32 level,
-// u32 offset of its first record (the write cursor while grouping), u32
-// records, u32 bytes.
+// u32 offset of its first record (while walFinish lists the runs: the index
+// of the host's next table entry), u32 records, u32 bytes.
 let hostBuf: usize = 0;
 let hostCap: usize = 0;
 let hostCount: u32 = 0;
 
-// Grouped output.
-let groupBuf: usize = 0;
-let groupCap: usize = 0;
 /**
- * Per host, TABLE_ENTRY bytes: u32 hostLevel, u32 offset, u32 length, u32
- * count, u32 the host's generation (a level's address and generation name one
- * host for good: the caller may cache its names under them).
+ * Per host, or per run when a host's records are in several runs (its runs
+ * then one after the other, in order): TABLE_ENTRY bytes: u32 hostLevel, u32
+ * offset, u32 length, u32 count, u32 the host's generation (a level's address
+ * and generation name one host for good: the caller may cache its names under
+ * them).
  */
 const TABLE_ENTRY: usize = 20;
 let tableBuf: usize = 0;
@@ -196,8 +197,8 @@ function walReserveSlow(metric: i32, level: usize, host: usize): bool {
     recCap = grownScratchCap;
   }
   if (host != runHost) {
-    if ((<usize>runCount + 1) << 3 > runCap) {
-      const p = growScratch(runBuf, runCap, <usize>runCount << 3, (<usize>runCount + 1) << 3, MIN_BUFFER);
+    if ((<usize>runCount + 1) * RUN_ENTRY > runCap) {
+      const p = growScratch(runBuf, runCap, <usize>runCount * RUN_ENTRY, (<usize>runCount + 1) * RUN_ENTRY, MIN_BUFFER);
       if (p == 0) return false;
       runBuf = p;
       runCap = grownScratchCap;
@@ -217,6 +218,7 @@ function closeRun(): void {
   const h = hostBuf + (<usize>runSlot << 4);
   store<u32>(h, load<u32>(h, 8) + runRecords, 8);
   store<u32>(h, load<u32>(h, 12) + <u32>(recLen - runStart), 12);
+  store<u32>(runBuf + <usize>(runCount - 1) * RUN_ENTRY, runRecords, 8);
   runHost = 0;
 }
 
@@ -235,9 +237,10 @@ function openRun(host: usize): void {
     store<u32>(h, <u32>recLen, 4);
     store<u64>(h, 0, 8);
   }
-  const r = runBuf + (<usize>runCount << 3);
+  const r = runBuf + <usize>runCount * RUN_ENTRY;
   store<u32>(r, slot);
   store<u32>(r, <u32>recLen, 4);
+  store<u32>(r, 0, 8);
   runCount++;
   runHost = host;
   runSlot = slot;
@@ -307,12 +310,19 @@ function openRun(host: usize): void {
   runRecords++;
 }
 
-/** Groups the call's records by host; returns the number of hosts (see walTable), 0xffffffff when out of memory. */
+/**
+ * Lists the call's records by host (see walTable); returns the number of
+ * table entries, 0xffffffff when out of memory. A host whose records are in
+ * one run gets one entry; when some host's are in several (hosts interleaved
+ * in the body), every run gets one, a host's runs together: the caller writes
+ * them one after the other, so the records are not copied to group them.
+ */
 export function walFinish(): u32 {
   closeRun();
   if (hostCount == 0) return 0;
-  if (<usize>hostCount * TABLE_ENTRY > tableCap) {
-    const p = growScratch(tableBuf, tableCap, 0, <usize>hostCount * TABLE_ENTRY, MIN_BUFFER);
+  const entries = runCount;
+  if (<usize>entries * TABLE_ENTRY > tableCap) {
+    const p = growScratch(tableBuf, tableCap, 0, <usize>entries * TABLE_ENTRY, MIN_BUFFER);
     if (p == 0) return 0xffffffff;
     tableBuf = p;
     tableCap = grownScratchCap;
@@ -331,37 +341,35 @@ export function walFinish(): u32 {
     }
     return hostCount;
   }
-  if (recLen > groupCap) {
-    const p = growScratch(groupBuf, groupCap, 0, recLen, MIN_BUFFER);
-    if (p == 0) return 0xffffffff;
-    groupBuf = p;
-    groupCap = grownScratchCap;
+  // Per host: its runs counted, then the index of its next entry (hosts in order of first appearance).
+  for (let i: u32 = 0; i < hostCount; i++) store<u32>(hostBuf + (<usize>i << 4), 0, 4);
+  for (let r: u32 = 0; r < runCount; r++) {
+    const h = hostBuf + (<usize>load<u32>(runBuf + <usize>r * RUN_ENTRY) << 4);
+    store<u32>(h, load<u32>(h, 4) + 1, 4);
   }
-  // Per host: its place in the grouped output, then a write cursor.
-  let off: u32 = <u32>groupBuf;
+  let next: u32 = 0;
   for (let i: u32 = 0; i < hostCount; i++) {
     const h = hostBuf + (<usize>i << 4);
-    const t = tableBuf + <usize>i * TABLE_ENTRY;
-    const host = <usize>load<u32>(h);
-    const bytes = load<u32>(h, 12);
-    store<u32>(t, <u32>host);
-    store<u32>(t, off, 4);
-    store<u32>(t, bytes, 8);
-    store<u32>(t, load<u32>(h, 8), 12);
-    store<u32>(t, load<u32>(host, L_GEN), 16);
-    store<u32>(h, off, 4);
-    off += bytes;
+    const runs = load<u32>(h, 4);
+    store<u32>(h, next, 4);
+    next += runs;
   }
   for (let r: u32 = 0; r < runCount; r++) {
-    const slot = load<u32>(runBuf + (<usize>r << 3));
-    const from = load<u32>(runBuf + (<usize>r << 3), 4);
-    const to = r + 1 < runCount ? load<u32>(runBuf + (<usize>(r + 1) << 3), 4) : <u32>recLen;
-    const h = hostBuf + (<usize>slot << 4);
-    const cursor = load<u32>(h, 4);
-    memory.copy(<usize>cursor, recBuf + <usize>from, <usize>(to - from));
-    store<u32>(h, cursor + (to - from), 4);
+    const run = runBuf + <usize>r * RUN_ENTRY;
+    const from = load<u32>(run, 4);
+    const to = r + 1 < runCount ? load<u32>(run + RUN_ENTRY, 4) : <u32>recLen;
+    const h = hostBuf + (<usize>load<u32>(run) << 4);
+    const at = load<u32>(h, 4);
+    store<u32>(h, at + 1, 4);
+    const host = <usize>load<u32>(h);
+    const t = tableBuf + <usize>at * TABLE_ENTRY;
+    store<u32>(t, <u32>host);
+    store<u32>(t, <u32>recBuf + from, 4);
+    store<u32>(t, to - from, 8);
+    store<u32>(t, load<u32>(run, 8), 12);
+    store<u32>(t, load<u32>(host, L_GEN), 16);
   }
-  return hostCount;
+  return entries;
 }
 
 export function walTable(): usize {

@@ -8,11 +8,14 @@
 // one build) to decide between two builds on a machine shared with other work.
 //
 //   node bench/server-callgrind.mjs [--entry dist/cli.js ...] [--bare] [--query single|aggregated]
-//        [--write collector] [--warmup 3000] [--requests 1000] [--connections 8] [--functions 30]
+//        [--write collector|bulk] [--warmup 3000] [--requests 1000] [--connections 8] [--functions 30]
 //
 // --write collector counts collector writes instead (bench/http.bench.mjs's:
 // 720 lines of one host a request, 256 hosts, the timestamp a step on after
 // every 256 requests, WAL on); --bare then answers them with an empty 200.
+// --write bulk counts bulk bodies (230,400 lines of 64 hosts, 18.6 MB, each
+// the next 5 steps; e.g. --warmup 6 --requests 4 --connections 2): a body
+// takes valgrind some seconds.
 //
 // --functions N prints the top N functions of each server by instructions
 // (self), V8's JIT code and the engine's WebAssembly named (lib/callgrind-wasm.mjs),
@@ -29,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { option } from './lib/args.mjs';
 import { DAY, preloadQueryHost, startChild, writeBenchConfig } from './lib/bench-store.mjs';
 import { openConnection, queryRequest, roundTrip, writeRequest } from './lib/http-client.mjs';
-import { COLLECTOR_HOSTS, FREQUENCY, HWTHREADS, collectorBody } from './lib/write-bodies.mjs';
+import { COLLECTOR_HOSTS, FREQUENCY, HWTHREADS, STEPS_PER_BODY, bulkBody, collectorBody } from './lib/write-bodies.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
@@ -38,7 +41,7 @@ const entries = args.flatMap((a, i) => (a === '--entry' ? [resolve(args[i + 1])]
 if (entries.length === 0 && !args.includes('--bare')) entries.push(join(ROOT, 'dist/cli.js'));
 const which = opt('--query', 'single');
 const writes = opt('--write', null);
-if (writes !== null && writes !== 'collector') throw new Error(`--write collector is the one write shape (not ${writes})`);
+if (writes !== null && writes !== 'collector' && writes !== 'bulk') throw new Error(`--write collector|bulk (not ${writes})`);
 const warmup = Number(opt('--warmup', 3000));
 const requests = Number(opt('--requests', 1000));
 const connections = Number(opt('--connections', 8));
@@ -61,7 +64,7 @@ let answerSize = 0;
 try {
   for (const entry of entries) rows.push(await count(entry.replace(ROOT, ''), (d) => [entry, '-config', writeBenchConfig(d), '-loglevel', 'info'], true));
   if (args.includes('--bare')) rows.push(await count('bare node:http', () => [join(ROOT, 'bench/lib/bare-server.mjs'), String(answerSize)], false));
-  console.log(`\n${writes ? 'collector write' : `${which} query`}: instructions a request (callgrind, whole server process, ${requests} requests after ${warmup} of warm-up, ${connections} connections)\n`);
+  console.log(`\n${writes ? `${writes} write` : `${which} query`}: instructions a request (callgrind, whole server process, ${requests} requests after ${warmup} of warm-up, ${connections} connections)\n`);
   console.log('| server | instructions |\n|---|---:|');
   for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.total / requests).toLocaleString('en-US')} |`);
   if (rows.some((r) => r.split)) {
@@ -84,7 +87,10 @@ async function count(name, argvOf, isStore) {
   try {
     let sent = 0;
     let request;
-    if (writes) {
+    if (writes === 'bulk') {
+      // Every server gets the same bodies in the same order, each the next steps of every host.
+      request = () => writeRequest(server.port, 'bench', bulkBody(end + sent++ * STEPS_PER_BODY * FREQUENCY));
+    } else if (writes) {
       // Every server gets the same bodies in the same order: host by host, then the next step.
       request = () => {
         const i = sent++;

@@ -134,7 +134,8 @@ export interface WalAppend {
   /**
    * When set, the records in the order they were written, `records` being
    * their join: a host whose records the engine handed over in parts (a body
-   * in pieces). Same lifetime as `records`. The WAL appender writes the parts
+   * in pieces, or the host's lines interleaved with other hosts' in the body:
+   * its runs are not copied together). Same lifetime as `records`. The WAL appender writes the parts
    * as they are (its writev takes a list), so the join is never made.
    */
   parts?: readonly Uint8Array[];

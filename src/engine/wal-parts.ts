@@ -8,6 +8,10 @@
 // holds views of engine memory, valid until the next call into the store (the
 // WAL appender writes them at once and copies only what must wait). Parts
 // handed over during the call are copied, since the shard reuses that buffer.
+// The engine lists a host whose records are in several runs (hosts
+// interleaved in the body) run by run, its runs together (assembly/wal.ts
+// walFinish): handed over during the call, they are copied into one part, so
+// the copy groups them; at the end, they are parts of their own.
 // A host's parts are not joined unless someone reads its `records`: the WAL
 // appender takes `parts` and writes them in one writev (the join was some 2 %
 // of a bulk body's main-thread time).
@@ -100,7 +104,7 @@ export class WalArena {
   }
 }
 
-/** u32 words per host in the shard's table: level, offset, length, count, generation (assembly/wal.ts). */
+/** u32 words per entry (a host, or one of its runs) in the shard's table: level, offset, length, count, generation (assembly/wal.ts). */
 const TABLE_WORDS = 5;
 
 /**
@@ -169,9 +173,11 @@ export class WalParts {
     const table = shard.x.walTablePtr() >>> 2;
     const words = shard.u32();
     const bytes = shard.u8();
-    for (let i = 0, t = table; i < n; i++, t += TABLE_WORDS) {
+    for (let i = 0, t = table; i < n; ) {
       const level = words[t];
       const generation = words[t + 4];
+      // The host's entries: one, or its runs one after the other.
+      const runs = runsOf(words, t, i, n);
       let host = parts.split.get(level);
       if (host === undefined || host.generation !== generation) {
         const names = shard.hostNames(level, generation);
@@ -179,7 +185,24 @@ export class WalParts {
         parts.split.set(level, host);
         parts.out.push(host.append);
       }
-      host.append.push(this.arena.copy(bytes, words[t + 1], words[t + 1] + words[t + 2]), words[t + 3]);
+      if (runs === 1) {
+        host.append.push(this.arena.copy(bytes, words[t + 1], words[t + 1] + words[t + 2]), words[t + 3]);
+      } else {
+        let size = 0;
+        let count = 0;
+        for (let r = 0, e = t; r < runs; r++, e += TABLE_WORDS) {
+          size += words[e + 2];
+          count += words[e + 3];
+        }
+        const out = this.arena.take(size);
+        for (let r = 0, e = t, at = 0; r < runs; r++, e += TABLE_WORDS) {
+          out.set(bytes.subarray(words[e + 1], words[e + 1] + words[e + 2]), at);
+          at += words[e + 2];
+        }
+        host.append.push(out, count);
+      }
+      i += runs;
+      t += runs * TABLE_WORDS;
     }
   }
 
@@ -191,17 +214,27 @@ export class WalParts {
     const table = shard.x.walTablePtr() >>> 2;
     const words = shard.u32();
     const bytes = shard.u8();
-    for (let i = 0, t = table; i < n; i++, t += TABLE_WORDS) {
+    for (let i = 0, t = table; i < n; ) {
       const level = words[t];
       const generation = words[t + 4];
-      const records = bytes.subarray(words[t + 1], words[t + 1] + words[t + 2]);
+      const runs = runsOf(words, t, i, n);
       const earlier = parts.split.get(level);
-      if (earlier !== undefined && earlier.generation === generation) {
-        earlier.append.push(records, words[t + 3]);
-        continue;
+      let append: PartedAppend | null = earlier !== undefined && earlier.generation === generation ? earlier.append : null;
+      if (append === null && runs === 1) {
+        const names = shard.hostNames(level, generation);
+        parts.out.push({ cluster: names.cluster, host: names.host, records: bytes.subarray(words[t + 1], words[t + 1] + words[t + 2]), count: words[t + 3] });
+      } else {
+        if (append === null) {
+          const names = shard.hostNames(level, generation);
+          append = new PartedAppend(names.cluster, names.host, this.arena);
+          parts.out.push(append);
+        }
+        for (let r = 0, e = t; r < runs; r++, e += TABLE_WORDS) {
+          append.push(bytes.subarray(words[e + 1], words[e + 1] + words[e + 2]), words[e + 3]);
+        }
       }
-      const names = shard.hostNames(level, generation);
-      parts.out.push({ cluster: names.cluster, host: names.host, records, count: words[t + 3] });
+      i += runs;
+      t += runs * TABLE_WORDS;
     }
   }
 
@@ -214,9 +247,18 @@ export class WalParts {
   }
 }
 
-/** Groups the shard's records per host (walGroups); the number of hosts. */
+/** Lists the shard's records by host (walGroups); the number of table entries. */
 function groups(shard: Shard): number {
   const n = shard.x.walGroups() >>> 0;
   if (n === 0xffffffff) throw new EngineMemoryError('WAL records');
   return n;
+}
+
+/** How many entries from entry `i` (at word `t`) of `n` are runs of the same host (its level and generation). */
+function runsOf(words: Uint32Array, t: number, i: number, n: number): number {
+  const level = words[t];
+  const generation = words[t + 4];
+  let runs = 1;
+  for (let e = t + TABLE_WORDS; i + runs < n && words[e] === level && words[e + 4] === generation; e += TABLE_WORDS) runs++;
+  return runs;
 }

@@ -171,6 +171,36 @@ describe('WAL records', () => {
     }
   });
 
+  it('hands a host whose records are in several runs over as those runs, in order, not copied together', () => {
+    // Three rounds over four hosts (the step-major order of a bulk body), then
+    // a host with one run: a small body, so everything is handed over at the end.
+    const lines: string[] = [];
+    const want = new Map<string, WalSample[]>();
+    const add = (host: string, ts: number, value: number) => {
+      lines.push(`mem_bw,cluster=fritz,hostname=${host},type=socket,type-id=0 value=${value} ${ts}`);
+      if (!want.has(host)) want.set(host, []);
+      want.get(host)!.push({ ts, metric: 'mem_bw', path: ['socket0'], value });
+    };
+    for (let round = 0; round < 3; round++) {
+      for (let h = 0; h < 4; h++) for (let i = 0; i < 10; i++) add(`node${h}`, T + round * 10 + i, Math.fround(h + i / 8));
+    }
+    add('single', T, 1);
+    const r = makeStore({ wal: true }).ingest(lp(lines.join('\n')), 'fritz', T);
+    expect(r).toMatchObject({ error: null, accepted: lines.length });
+    expect(r.wal.map((w) => w.host)).toEqual(['node0', 'node1', 'node2', 'node3', 'single']);
+    for (const w of r.wal) {
+      const expected = Buffer.from(encodeWalRecords(want.get(w.host)!));
+      if (w.host === 'single') {
+        expect(w.parts).toBeUndefined();
+      } else {
+        expect(w.parts).toHaveLength(3);
+        expect(w.count).toBe(30);
+        expect(Buffer.compare(Buffer.concat(w.parts!.map((p) => Buffer.from(p))), expected)).toBe(0);
+      }
+      expect(Buffer.compare(Buffer.from(w.records), expected)).toBe(0);
+    }
+  });
+
   it('holds the records of a batch of calls and hands them over together, one entry per host in order', () => {
     // A batch of bodies as NATS delivers them: every body spreads over all hosts;
     // the third is large enough to be handed over in parts within its call.
