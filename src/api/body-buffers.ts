@@ -104,6 +104,11 @@ export class BodyBuffers {
     for (const buffer of this.free.splice(0)) detachBuffer(buffer.buffer);
   }
 
+  /** True while a body is being gathered (a buffer is lent): writes are under way, though none has reached the store yet. */
+  gathering(): boolean {
+    return this.lent.size > 0;
+  }
+
   /** Bytes held in free buffers (for tests and status). */
   keptBytes(): number {
     let n = 0;

@@ -32,6 +32,13 @@ export interface IdleCollectionOptions {
   minBytes: number;
   /** Runs first: let go of buffers kept for the next write. */
   beforeCollect?: () => void;
+  /**
+   * True while a write is under way though none has been noted for a while (a
+   * bulk body still arriving): not quiet then. A body noted when it is whole
+   * that takes longer than quietMs to arrive would otherwise let go of the
+   * buffers it and the next body need, every body.
+   */
+  busy?: () => boolean;
   /** The collection itself; by default idleGarbageCollection() (nothing where there is none). */
   collect?: (() => void) | null;
 }
@@ -61,7 +68,7 @@ export function collectWhenQuiet(options: IdleCollectionOptions): IdleCollection
   const check = () => {
     timer = null;
     if (stopped) return;
-    if (writes !== writesSeen) {
+    if (writes !== writesSeen || options.busy?.() === true) {
       // Not quiet yet: look again a period later.
       writesSeen = writes;
       arm();

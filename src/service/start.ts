@@ -66,6 +66,9 @@ export async function startService(options: StartOptions): Promise<RunningServic
       store.releaseIdleMemory?.();
       bodyBuffers.release();
     },
+    // A bulk body is noted when it is whole: one that takes more than QUIET_MS to arrive (a slow
+    // link) would otherwise see the WAL arena let go of, and grown again (31 MB zeroed), every body.
+    busy: () => bodyBuffers.gathering(),
   });
   let http: RunningHttpServer | null = null;
   const extensions: Extension[] = [];

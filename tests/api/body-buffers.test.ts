@@ -79,6 +79,20 @@ describe('BodyBuffers', () => {
     expect(b.bytes()[0]).toBe(2);
   });
 
+  it('says whether a body is being gathered: from its first chunk until its buffer is given back', () => {
+    const buffers = new BodyBuffers();
+    const a = buffers.gather(64 * KB, 1 << 20);
+    expect(buffers.gathering()).toBe(false);
+    a.add(new Uint8Array(64 * KB).fill(1));
+    expect(buffers.gathering()).toBe(true);
+    a.end();
+    expect(buffers.gathering()).toBe(false);
+    const b = buffers.gather(64 * KB, 1 << 20);
+    b.add(new Uint8Array(64 * KB).fill(2));
+    expect(buffers.giveBackBody(b.bytes())).toBe(true);
+    expect(buffers.gathering()).toBe(false);
+  });
+
   it('grows by doubling without a Content-Length, within the limit, and keeps every byte', async () => {
     const buffers = new BodyBuffers();
     const body = (await readIncomingChunks(request(chunksOf(7, 40 * KB)), 7 * 40 * KB, buffers)) as Uint8Array;

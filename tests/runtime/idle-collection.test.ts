@@ -46,6 +46,22 @@ describe('collectWhenQuiet', () => {
     expect(calls).toEqual(['release', 'collect']);
   });
 
+  it('is not quiet while a write is under way (busy), however long since the last noted one', () => {
+    const calls: string[] = [];
+    let arriving = true;
+    const idle = collectWhenQuiet({ quietMs: QUIET, minBytes: MIN, beforeCollect: () => calls.push('release'), collect: () => calls.push('collect'), busy: () => arriving });
+    idle.noteWrite(MIN);
+    // A body taking 5 s to arrive, noted only once whole.
+    vi.advanceTimersByTime(5 * QUIET);
+    expect(calls).toEqual([]);
+    arriving = false;
+    idle.noteWrite(MIN);
+    vi.advanceTimersByTime(2 * QUIET);
+    expect(calls).toEqual(['release', 'collect']);
+    vi.advanceTimersByTime(60_000);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('skips a collection for less than minBytes, counting on from there', () => {
     const { idle, calls } = watched();
     idle.noteWrite(MIN - 1);
