@@ -12,13 +12,19 @@ const ROUND = 1 << 16;
 export class ReadBuffers {
   private readonly free: Uint8Array[] = [];
 
+  /** `shared`: buffers in SharedArrayBuffers, which restore's worker thread reads without a copy. */
+  constructor(private readonly shared = false) {}
+
   /** A buffer of at least `size` bytes (the smallest free one that fits). */
   take(size: number): Uint8Array {
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       if (this.free[i].length >= size && (best < 0 || this.free[i].length < this.free[best].length)) best = i;
     }
-    if (best < 0) return new Uint8Array(Math.ceil((size * 1.125) / ROUND) * ROUND || ROUND);
+    if (best < 0) {
+      const bytes = Math.ceil((size * 1.125) / ROUND) * ROUND || ROUND;
+      return new Uint8Array(this.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    }
     const [b] = this.free.splice(best, 1);
     return b;
   }
