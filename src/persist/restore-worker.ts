@@ -94,7 +94,7 @@ export class RestoreWorker {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
-  private constructor(private readonly port: ThreadPort) {
+  private constructor(private readonly port: ThreadPort, private readonly takeBack: boolean) {
     port.onMessage((message) => {
       const m = message as { online?: boolean; id?: number; blocks?: Uint8Array | null; busy?: number };
       if (m.id === undefined) return;
@@ -109,10 +109,14 @@ export class RestoreWorker {
     port.onEnd((error) => this.fail(error ?? new Error('restore worker exited')));
   }
 
-  /** A worker for `module`, or null where worker threads are not to be had. */
-  static start(module: WebAssembly.Module): RestoreWorker | null {
+  /**
+   * A worker for `module`, or null where worker threads are not to be had.
+   * `takeBack: false` (tests): loading waits for every file handed in, even
+   * one the worker has not started.
+   */
+  static start(module: WebAssembly.Module, opts: { takeBack?: boolean } = {}): RestoreWorker | null {
     const port = startThread(WORKER_SOURCE, { module });
-    return port ? new RestoreWorker(port) : null;
+    return port ? new RestoreWorker(port, opts.takeBack !== false) : null;
   }
 
   get usable(): boolean {
@@ -139,7 +143,7 @@ export class RestoreWorker {
     return {
       take: async () => {
         if (p.blocks !== undefined) return p.blocks;
-        if (Atomics.compareExchange(state, 0, QUEUED, STOLEN) === QUEUED) {
+        if (this.takeBack && Atomics.compareExchange(state, 0, QUEUED, STOLEN) === QUEUED) {
           this.pending.delete(id);
           this.takenBack++;
           p.blocks = null;

@@ -49,6 +49,8 @@ export interface RestoreOptions {
    * (restore-worker.ts); 1: loading encodes them. Default: restore-threads.ts.
    */
   threads?: number;
+  /** A worker owned by the caller (tests), instead of one of the restore's own; null: none. */
+  worker?: RestoreWorker | null;
 }
 
 export interface RestoreSummary {
@@ -97,12 +99,13 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = { hosts: hosts.length, files: 0, failedFiles: 0, walSamples: 0, bytes: 0, seconds: 0 };
   log.info(`restore: ${hosts.length} hosts below ${opts.root}, loading data newer than ${new Date(opts.restorePoint * 1000).toISOString()}`);
 
-  const module = (opts.threads ?? restoreThreads()) >= 2 && hosts.length > 1 ? opts.store.encoderModule?.() : null;
-  const worker = module ? RestoreWorker.start(module) : null;
+  const module = opts.worker === undefined && (opts.threads ?? restoreThreads()) >= 2 && hosts.length > 1 ? opts.store.encoderModule?.() : null;
+  const own = module ? RestoreWorker.start(module) : null;
+  const worker = opts.worker ?? own;
   try {
     await loadHosts(opts, hosts, summary, new ReadBuffers(worker !== null), started, worker);
   } finally {
-    worker?.close();
+    own?.close();
   }
   if (worker) {
     if (worker.failure !== undefined) log.warn(`restore: the encoding thread failed (${errorText(worker.failure)}); the main thread encoded the rest`);
