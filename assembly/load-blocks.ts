@@ -45,26 +45,39 @@ function entriesOf(valuesAt: usize, n: usize, bytesLen: usize): u32 {
   return size > 0 && size <= 0xffff ? <u32>size : 0;
 }
 
+/** Set by encodePieces when the blocks reached their limit: later calls for the file add nothing. */
+export let piecesFull = false;
+
 /**
- * The worker's half: encodes a file's entries (columns u32 valuesAt[nS], u32
- * valueCount[nS], as in loadHost) into `out` in the format above, at most
- * `limit` bytes of it; returns its size. `out` needs limit + encodedBound(512)
- * bytes (the encoder may write past what is kept).
+ * The worker's half: encodes the entries of series [first, last) of a file
+ * (columns u32 valuesAt[nS], u32 valueCount[nS], as in loadHost) into `out`
+ * in the format above, at most `limit` bytes of it; returns its size. The
+ * worker calls it for one run of series after another (first = 0 starts the
+ * file), so that it can stop between runs when loading wants the file. `out`
+ * needs limit + encodedBound(512) bytes (the encoder may write past what is
+ * kept).
  */
-export function encodePieces(bytes: usize, bytesLen: usize, valuesAtCol: usize, countCol: usize, nS: u32, out: usize, limit: usize): usize {
-  let entries: u32 = 0;
-  for (let i: usize = 0; i < <usize>nS; i++) {
-    entries += entriesOf(<usize>load<u32>(valuesAtCol + (i << 2)), <usize>load<u32>(countCol + (i << 2)), bytesLen);
-  }
+export function encodePieces(bytes: usize, bytesLen: usize, valuesAtCol: usize, countCol: usize, nS: u32, out: usize, limit: usize,
+  first: u32, last: u32): usize {
   const ends = out + 8;
+  if (first == 0) {
+    piecesFull = false;
+    let entries: u32 = 0;
+    for (let i: usize = 0; i < <usize>nS; i++) {
+      entries += entriesOf(<usize>load<u32>(valuesAtCol + (i << 2)), <usize>load<u32>(countCol + (i << 2)), bytesLen);
+    }
+    store<u32>(out, 0);
+    store<u32>(out, entries, 4);
+    if (<usize>8 + (<usize>entries << 2) > limit) piecesFull = true;
+  }
+  const entries = load<u32>(out, 4);
   const data = ends + (<usize>entries << 2);
-  store<u32>(out, 0);
-  store<u32>(out, entries, 4);
-  if (data - out > limit) return 8;
+  let k = load<u32>(out);
+  let at: usize = k == 0 ? 0 : <usize>load<u32>(ends + (<usize>(k - 1) << 2));
+  if (piecesFull) return data + at - out;
   const room = limit - (data - out);
-  let k: u32 = 0;
-  let at: usize = 0;
-  for (let i: usize = 0; i < <usize>nS; i++) {
+  if (last > nS) last = nS;
+  for (let i: usize = <usize>first; i < <usize>last; i++) {
     const valuesAt = <usize>load<u32>(valuesAtCol + (i << 2));
     const n = <usize>load<u32>(countCol + (i << 2));
     if (entriesOf(valuesAt, n, bytesLen) == 0) continue;
@@ -76,6 +89,7 @@ export function encodePieces(bytes: usize, bytesLen: usize, valuesAtCol: usize, 
       const from = j < sealed ? <usize>j * <usize>CHUNK_CAP : <usize>sealed * <usize>CHUNK_CAP + <usize>(j - sealed) * <usize>PAGE_SLOTS;
       const size = blockSize(encodeChunk(values + (from << 2), len, data + at));
       if (at + <usize>size > room) {
+        piecesFull = true;
         store<u32>(out, k);
         return data + at - out;
       }

@@ -7,14 +7,20 @@
 // counters) runs on the main thread as without the worker, so the store comes
 // out the same.
 //
-// The file's bytes are not copied for the worker: restore reads files into
-// SharedArrayBuffers (read-buffers.ts) and the worker reads them there. Each
-// job has a state word both threads change atomically: queued, taken by the
-// worker, taken back by the main thread (which then encodes while loading, as
-// without a worker), done. So the main thread waits only for a file the
-// worker is on, never for one it has not started (at start-up, or when the
-// worker falls behind), and a buffer goes back to the pool only once the
-// worker is done with it or never touched it.
+// Nothing is copied for the worker and the main thread never waits for it.
+// Restore reads files into SharedArrayBuffers (read-buffers.ts), which the
+// worker reads; it writes the blocks into a SharedArrayBuffer of the job, a
+// run of series (RUN_BYTES of values) at a time, and after each run publishes
+// how many entries are complete. When loading reaches the file it takes what
+// is complete at that moment and tells the worker to stop; the entries past
+// it are encoded while loading, as without a worker. So the two threads meet
+// somewhere in a file whenever the worker has not run ahead, and whatever the
+// worker does after that (finishing its run over a buffer the pool may have
+// handed out again) lands past what was taken.
+//
+// A job's state words: [0] queued (0), taken by the worker (1), taken back
+// before it started (2), done (3); [1] 1 once loading wants the file; [2] the
+// entries complete.
 
 import type { SeriesTable } from '../engine/types.ts';
 import { startThread, type ThreadPort } from '../runtime/index.ts';
@@ -25,34 +31,64 @@ const { parentPort, workerData } = require('node:worker_threads');
 const x = new WebAssembly.Instance(workerData.module, {}).exports;
 if (!x.init(0, 1, 65536, 0)) throw new Error('restore worker: engine init failed');
 const slack = x.encodeTablePiecesSlack() >>> 0;
+// Values a run of series holds: loading may take the file between runs.
+const RUN_BYTES = workerData.runBytes;
+const MAX_RUNS = workerData.maxRuns;
 const queue = [];
 let scheduled = false;
 let busy = 0;
 function encode(job) {
-  const { bytes, valuesAt, valueCount, limit } = job;
+  const { bytes, valuesAt, valueCount, limit, state, out } = job;
   const n = valuesAt.length;
   const colsAt = (bytes.length + 7) & ~7;
   const outAt = colsAt + n * 8;
   const io = x.ioBuffer(outAt + limit + slack) >>> 0;
-  if (io === 0) return null;
-  new Uint8Array(x.memory.buffer).set(bytes, io);
+  if (io === 0) return;
+  const mem = new Uint8Array(x.memory.buffer);
   new Uint32Array(x.memory.buffer, io + colsAt, n).set(valuesAt);
   new Uint32Array(x.memory.buffer, io + colsAt + n * 4, n).set(valueCount);
-  const size = x.encodeTablePieces(0, bytes.length, colsAt, colsAt + n * 4, n, outAt, limit) >>> 0;
-  return new Uint8Array(x.memory.buffer, io + outAt, size).slice();
+  let done = 0;
+  let size = 0;
+  for (let first = 0, runs = 0; first < n; runs++) {
+    if (Atomics.load(state, 1) !== 0 || runs === MAX_RUNS) return;
+    let last = first;
+    let lo = bytes.length;
+    let hi = 0;
+    let run = 0;
+    while (last < n && (last === first || run < RUN_BYTES)) {
+      const at = valuesAt[last];
+      const end = Math.min(bytes.length, at + valueCount[last] * 4);
+      if (at < end) { lo = Math.min(lo, at); hi = Math.max(hi, end); run += end - at; }
+      last++;
+    }
+    // Only the values of the run come over (names are not encoded).
+    if (lo < hi) mem.set(bytes.subarray(lo, hi), io + lo);
+    const full = x.encodeTablePieces(0, bytes.length, colsAt, colsAt + n * 4, n, outAt, limit, first, last) >>> 0;
+    first = last;
+    // The new entries' ends and bytes, then their count (the entry count word with the first run).
+    const w = new Uint8Array(x.memory.buffer, io + outAt, full);
+    const entries = w[4] | (w[5] << 8) | (w[6] << 16) | (w[7] << 24);
+    const k = (w[0] | (w[1] << 8) | (w[2] << 16) | (w[3] << 24)) >>> 0;
+    if (done === 0) out.set(w.subarray(4, 8), 4);
+    out.set(w.subarray(8 + 4 * done, 8 + 4 * k), 8 + 4 * done);
+    out.set(w.subarray(Math.max(size, 8 + 4 * (entries >>> 0)), full), Math.max(size, 8 + 4 * (entries >>> 0)));
+    size = full;
+    done = k;
+    Atomics.store(state, 2, k);
+    if (x.encodeTablePiecesFull()) return;
+  }
 }
 function next() {
   scheduled = false;
   const job = queue.shift();
   if (!job) return;
-  // 0 queued -> 1 taken; the main thread may have taken it back (2).
   if (Atomics.compareExchange(job.state, 0, 0, 1) === 0) {
     const t = performance.now();
-    let blocks = null;
-    try { blocks = encode(job); } catch { blocks = null; }
+    try { encode(job); } catch (err) { parentPort.postMessage({ error: String(err) }); }
     busy += performance.now() - t;
     Atomics.store(job.state, 0, 3);
-    parentPort.postMessage({ id: job.id, blocks, busy }, blocks ? [blocks.buffer] : []);
+    Atomics.notify(job.state, 0);
+    parentPort.postMessage({ busy });
   }
   // One file at a time: new jobs are taken between files.
   if (queue.length > 0 && !scheduled) { scheduled = true; setImmediate(next); }
@@ -61,62 +97,62 @@ parentPort.on('message', (m) => {
   queue.push(m);
   if (!scheduled) { scheduled = true; setImmediate(next); }
 });
-parentPort.postMessage({ online: true });
 `;
 
 const QUEUED = 0;
-const STOLEN = 2;
+const TAKEN_BACK = 2;
+const DONE = 3;
+const RUN_BYTES = 256 << 10;
+/** Output buffers kept for later jobs: about the files read ahead. */
+const MAX_SPARES = 12;
 
 /** A file handed to the worker. */
 export interface EncodeJob {
   /**
-   * The blocks: at once when the worker is done; null at once when it had
-   * not started (it never will: the caller encodes); otherwise once the
-   * worker is done (null when it failed). Never rejects.
+   * The blocks the worker has completed by now (null: none), and the worker
+   * stops on this file. Answers the same when called again.
    */
-  take(): Promise<Uint8Array | null>;
+  take(): Uint8Array | null;
 }
 
-interface Pending {
-  blocks?: Uint8Array | null;
-  settle: () => void;
+interface Output {
+  buffer: SharedArrayBuffer;
+  /** The state words of the job last given it: reusable once loading took that job and the worker is off it. */
+  state: Int32Array;
+  taken: boolean;
 }
 
 export class RestoreWorker {
   /** Milliseconds the worker spent encoding, as it last reported. */
   busyMs = 0;
-  /** Files whose blocks the worker made, and files taken back before it started them. */
-  encoded = 0;
+  /** Files taken with all their blocks, with some, and taken back before the worker started them. */
+  whole = 0;
+  partial = 0;
   takenBack = 0;
-  /** Set once the worker failed; its jobs answer null. */
+  /** Set once the worker failed. */
   failure: unknown = undefined;
   private broken = false;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly outputs: Output[] = [];
 
-  private constructor(private readonly port: ThreadPort, private readonly takeBack: boolean) {
+  private constructor(private readonly port: ThreadPort, private readonly wait: boolean) {
     port.onMessage((message) => {
-      const m = message as { online?: boolean; id?: number; blocks?: Uint8Array | null; busy?: number };
-      if (m.id === undefined) return;
+      const m = message as { busy?: number; error?: string };
       if (m.busy !== undefined) this.busyMs = m.busy;
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      p.blocks = m.blocks ?? null;
-      if (p.blocks) this.encoded++;
-      p.settle();
+      if (m.error !== undefined) this.fail(new Error(m.error));
     });
     port.onEnd((error) => this.fail(error ?? new Error('restore worker exited')));
   }
 
   /**
    * A worker for `module`, or null where worker threads are not to be had.
-   * `takeBack: false` (tests): loading waits for every file handed in, even
-   * one the worker has not started.
+   * For tests: `wait`: take() blocks until the worker is through with the
+   * file (it never takes one back); `maxRuns`: the worker stops after that
+   * many runs of a file, so loading gets part of its blocks; `runBytes`:
+   * values of a run.
    */
-  static start(module: WebAssembly.Module, opts: { takeBack?: boolean } = {}): RestoreWorker | null {
-    const port = startThread(WORKER_SOURCE, { module });
-    return port ? new RestoreWorker(port, opts.takeBack !== false) : null;
+  static start(module: WebAssembly.Module, opts: { runBytes?: number; maxRuns?: number; wait?: boolean } = {}): RestoreWorker | null {
+    const port = startThread(WORKER_SOURCE, { module, runBytes: opts.runBytes ?? RUN_BYTES, maxRuns: opts.maxRuns ?? -1 });
+    return port ? new RestoreWorker(port, opts.wait === true) : null;
   }
 
   get usable(): boolean {
@@ -128,54 +164,71 @@ export class RestoreWorker {
    * most `limit` bytes of blocks of; null when it cannot take it.
    */
   submit(table: SeriesTable, limit: number): EncodeJob | null {
-    if (this.broken || !(table.bytes.buffer instanceof SharedArrayBuffer)) return null;
-    const id = this.nextId++;
-    const state = new Int32Array(new SharedArrayBuffer(4));
-    let settle!: () => void;
-    const done = new Promise<void>((resolve) => (settle = resolve));
-    const p: Pending = { settle };
+    if (this.broken || typeof SharedArrayBuffer === 'undefined' || !(table.bytes.buffer instanceof SharedArrayBuffer)) return null;
+    const state = new Int32Array(new SharedArrayBuffer(12));
+    const output = this.output(limit, state);
+    const out = output.buffer;
     try {
-      this.port.post({ id, bytes: table.bytes, valuesAt: table.valuesAt.slice(), valueCount: table.valueCount.slice(), limit, state });
+      this.port.post({ bytes: table.bytes, valuesAt: table.valuesAt.slice(), valueCount: table.valueCount.slice(), limit, state, out: new Uint8Array(out, 0, limit) });
     } catch {
       return null;
     }
-    this.pending.set(id, p);
+    let taken: Uint8Array | null | undefined;
     return {
-      take: async () => {
-        if (p.blocks !== undefined) return p.blocks;
-        if (this.takeBack && Atomics.compareExchange(state, 0, QUEUED, STOLEN) === QUEUED) {
-          this.pending.delete(id);
-          this.takenBack++;
-          p.blocks = null;
-          return null;
+      // Synchronous, and the caller copies the blocks at once: the buffer is handed out again only after this.
+      take: () => {
+        if (taken !== undefined) return taken;
+        output.taken = true;
+        if (this.wait) {
+          for (let s = Atomics.load(state, 0); s !== DONE && !this.broken; s = Atomics.load(state, 0)) Atomics.wait(state, 0, s, 50);
         }
-        await done;
-        return p.blocks ?? null;
+        if (Atomics.compareExchange(state, 0, QUEUED, TAKEN_BACK) === QUEUED) {
+          this.takenBack++;
+          return (taken = null);
+        }
+        Atomics.store(state, 1, 1);
+        const finished = Atomics.load(state, 0) === DONE;
+        const k = Atomics.load(state, 2);
+        if (k === 0) return (taken = null);
+        const view = new DataView(out);
+        const entries = view.getUint32(4, true);
+        view.setUint32(0, k, true);
+        if (finished && k === entries) this.whole++;
+        else this.partial++;
+        return (taken = new Uint8Array(out, 0, 8 + 4 * entries + view.getUint32(8 + 4 * (k - 1), true)));
       },
     };
   }
 
-  /** Gives the worker up: the blocks it owed come as null. */
+  /** An output buffer of at least `size` bytes whose last job is over, or a new one; given to the job of `state`. */
+  private output(size: number, state: Int32Array): Output {
+    let best: Output | undefined;
+    for (const o of this.outputs) {
+      const s = Atomics.load(o.state, 0);
+      if (o.taken && (s === DONE || s === TAKEN_BACK) && o.buffer.byteLength >= size && (!best || o.buffer.byteLength < best.buffer.byteLength)) best = o;
+    }
+    if (best) {
+      best.state = state;
+      best.taken = false;
+      return best;
+    }
+    const o: Output = { buffer: new SharedArrayBuffer(Math.ceil(Math.max(size, 1) / 65536) * 65536), state, taken: false };
+    if (this.outputs.length >= MAX_SPARES) this.outputs.shift();
+    this.outputs.push(o);
+    return o;
+  }
+
+  /** Gives the worker up: what it completed stays valid, nothing more comes. */
   fail(error: unknown): void {
     if (this.broken) return;
-    this.broken = true;
     this.failure = error;
-    for (const [, p] of this.pending) {
-      p.blocks = null;
-      p.settle();
-    }
-    this.pending.clear();
-    this.port.terminate();
+    this.close();
   }
 
   close(): void {
     if (this.broken) return;
     this.broken = true;
-    for (const [, p] of this.pending) {
-      p.blocks = null;
-      p.settle();
-    }
-    this.pending.clear();
+    this.outputs.length = 0;
     this.port.terminate();
   }
 }

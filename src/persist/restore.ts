@@ -109,7 +109,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   }
   if (worker) {
     if (worker.failure !== undefined) log.warn(`restore: the encoding thread failed (${errorText(worker.failure)}); the main thread encoded the rest`);
-    log.debug(`restore: the encoding thread did ${worker.encoded} files in ${(worker.busyMs / 1000).toFixed(2)} s, ${worker.takenBack} were encoded while loading`);
+    log.debug(`restore: the encoding thread worked ${(worker.busyMs / 1000).toFixed(2)} s; files with all their blocks from it ${worker.whole}, with some ${worker.partial}, encoded while loading ${worker.takenBack}`);
   }
   summary.seconds = (performance.now() - started) / 1000;
   log.info(
@@ -146,8 +146,8 @@ async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, s
     try {
       await loadHost(opts, files, summary, buffers);
     } finally {
-      // The worker reads the buffers: each is given back once it is done with it or never started.
-      for (const f of files.selected) if (f.job) await f.job.take();
+      // Stops the worker on files not loaded (skipped, repaired): what it does after that is never read.
+      for (const f of files.selected) f.job?.take();
       for (const f of files.selected) if (f.buffer) buffers.give(f.buffer);
     }
     // What the first host took, not the size of its files: a file padded with
@@ -318,7 +318,7 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
         store.loadHost(h.cluster, h.host, series);
       } else {
         const job = jobs.get(series);
-        const blocks = job ? await job.take() : null;
+        const blocks = job ? job.take() : null;
         store.loadTable(h.cluster, h.host, blocks ? { ...series, blocks } : series);
       }
       summary.files++;
