@@ -8,26 +8,32 @@
 // out the same.
 //
 // Nothing is copied for the worker and the main thread never waits for it.
-// Restore reads files into SharedArrayBuffers (read-buffers.ts), which the
-// worker reads; it writes the blocks into a SharedArrayBuffer of the job, a
-// run of series (RUN_BYTES of values) at a time, and after each run publishes
-// how many entries are complete. When loading reaches the file it takes what
-// is complete at that moment and tells the worker to stop; the entries past
-// it are encoded while loading, as without a worker. So the two threads meet
+// The worker reads the file again, straight into its own instance (from the
+// page cache; it checks that the file is the one loading read: same device,
+// inode, size and time, before and after its read). Copying the bytes loading
+// read through a SharedArrayBuffer would have cost more: V8 copies from and to
+// shared memory word by word (relaxed_memmove), and the main thread's copy of
+// every file into its instance went that way too (18 % of its instructions).
+// The worker writes the blocks into a SharedArrayBuffer of the job, a run of
+// series (RUN_BYTES of values) at a time, and after each run publishes how
+// many entries are complete. When loading reaches the file it takes what is
+// complete at that moment and tells the worker to stop; the entries past it
+// are encoded while loading, as without a worker. So the two threads meet
 // somewhere in a file whenever the worker has not run ahead, and whatever the
-// worker does after that (finishing its run over a buffer the pool may have
-// handed out again) lands past what was taken.
+// worker does after that lands past what was taken.
 //
 // A job's state words: [0] queued (0), taken by the worker (1), taken back
 // before it started (2), done (3); [1] 1 once loading wants the file; [2] the
 // entries complete.
 
 import type { SeriesTable } from '../engine/types.ts';
+import type { FileIdentity } from './read-buffers.ts';
 import { startThread, type ThreadPort } from '../runtime/index.ts';
 
 /** The worker's whole program (CommonJS, run with `eval`, so that it needs no file of its own in any build). */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
 const x = new WebAssembly.Instance(workerData.module, {}).exports;
 if (!x.init(0, 1, 65536, 0)) throw new Error('restore worker: engine init failed');
 const slack = x.encodeTablePiecesSlack() >>> 0;
@@ -37,14 +43,31 @@ const MAX_RUNS = workerData.maxRuns;
 const queue = [];
 let scheduled = false;
 let busy = 0;
+// The file as loading read it: the same device, inode, size and time (a checkpoint replaces a file by a rename).
+function same(st, id) {
+  return st.dev === id.dev && st.ino === id.ino && st.size === id.size && st.mtimeMs === id.mtimeMs;
+}
 function encode(job) {
-  const { bytes, valuesAt, valueCount, limit, state, out } = job;
+  const { path, identity, valuesAt, valueCount, limit, state, out } = job;
   const n = valuesAt.length;
-  const colsAt = (bytes.length + 7) & ~7;
+  const size0 = identity.size;
+  const colsAt = (size0 + 7) & ~7;
   const outAt = colsAt + n * 8;
   const io = x.ioBuffer(outAt + limit + slack) >>> 0;
   if (io === 0) return;
-  const mem = new Uint8Array(x.memory.buffer);
+  // Read straight into this instance (a copy out of a SharedArrayBuffer would go byte-wise and cost more).
+  const fd = fs.openSync(path, 'r');
+  try {
+    if (!same(fs.fstatSync(fd), identity)) return;
+    for (let at = 0; at < size0; ) {
+      const got = fs.readSync(fd, new Uint8Array(x.memory.buffer, io + at, size0 - at), 0, size0 - at, at);
+      if (got === 0) return;
+      at += got;
+    }
+    if (!same(fs.fstatSync(fd), identity)) return;
+  } finally {
+    fs.closeSync(fd);
+  }
   new Uint32Array(x.memory.buffer, io + colsAt, n).set(valuesAt);
   new Uint32Array(x.memory.buffer, io + colsAt + n * 4, n).set(valueCount);
   let done = 0;
@@ -52,26 +75,20 @@ function encode(job) {
   for (let first = 0, runs = 0; first < n; runs++) {
     if (Atomics.load(state, 1) !== 0 || runs === MAX_RUNS) return;
     let last = first;
-    let lo = bytes.length;
-    let hi = 0;
     let run = 0;
     while (last < n && (last === first || run < RUN_BYTES)) {
-      const at = valuesAt[last];
-      const end = Math.min(bytes.length, at + valueCount[last] * 4);
-      if (at < end) { lo = Math.min(lo, at); hi = Math.max(hi, end); run += end - at; }
+      run += valueCount[last] * 4;
       last++;
     }
-    // Only the values of the run come over (names are not encoded).
-    if (lo < hi) mem.set(bytes.subarray(lo, hi), io + lo);
-    const full = x.encodeTablePieces(0, bytes.length, colsAt, colsAt + n * 4, n, outAt, limit, first, last) >>> 0;
+    const full = x.encodeTablePieces(0, size0, colsAt, colsAt + n * 4, n, outAt, limit, first, last) >>> 0;
     first = last;
     // The new entries' ends and bytes, then their count (the entry count word with the first run).
     const w = new Uint8Array(x.memory.buffer, io + outAt, full);
-    const entries = w[4] | (w[5] << 8) | (w[6] << 16) | (w[7] << 24);
+    const entries = (w[4] | (w[5] << 8) | (w[6] << 16) | (w[7] << 24)) >>> 0;
     const k = (w[0] | (w[1] << 8) | (w[2] << 16) | (w[3] << 24)) >>> 0;
     if (done === 0) out.set(w.subarray(4, 8), 4);
     out.set(w.subarray(8 + 4 * done, 8 + 4 * k), 8 + 4 * done);
-    out.set(w.subarray(Math.max(size, 8 + 4 * (entries >>> 0)), full), Math.max(size, 8 + 4 * (entries >>> 0)));
+    out.set(w.subarray(Math.max(size, 8 + 4 * entries), full), Math.max(size, 8 + 4 * entries));
     size = full;
     done = k;
     Atomics.store(state, 2, k);
@@ -160,16 +177,18 @@ export class RestoreWorker {
   }
 
   /**
-   * Hands the worker `table` (its bytes in a SharedArrayBuffer) to make at
-   * most `limit` bytes of blocks of; null when it cannot take it.
+   * Hands the worker the file at `path` that loading read as `table` (found
+   * as `identity`), to make at most `limit` bytes of blocks of; null when it
+   * cannot take it. The worker reads the file again, and makes nothing when
+   * it is no longer the same file.
    */
-  submit(table: SeriesTable, limit: number): EncodeJob | null {
-    if (this.broken || typeof SharedArrayBuffer === 'undefined' || !(table.bytes.buffer instanceof SharedArrayBuffer)) return null;
+  submit(table: SeriesTable, limit: number, path: string, identity: FileIdentity): EncodeJob | null {
+    if (this.broken || typeof SharedArrayBuffer === 'undefined' || identity.size !== table.bytes.length) return null;
     const state = new Int32Array(new SharedArrayBuffer(12));
     const output = this.output(limit, state);
     const out = output.buffer;
     try {
-      this.port.post({ bytes: table.bytes, valuesAt: table.valuesAt.slice(), valueCount: table.valueCount.slice(), limit, state, out: new Uint8Array(out, 0, limit) });
+      this.port.post({ path, identity, valuesAt: table.valuesAt.slice(), valueCount: table.valueCount.slice(), limit, state, out: new Uint8Array(out, 0, limit) });
     } catch {
       return null;
     }

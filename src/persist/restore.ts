@@ -23,7 +23,7 @@ import type { CheckpointName } from './layout.ts';
 import { WAL_FILE, parseCheckpointName, selectRestoreFiles, sortCheckpoints } from './layout.ts';
 import type { PersistLogger } from './log.ts';
 import { errorText } from './log.ts';
-import { ReadBuffers } from './read-buffers.ts';
+import { type FileIdentity, ReadBuffers } from './read-buffers.ts';
 import { type EncodeJob, RestoreWorker } from './restore-worker.ts';
 import { restoreThreads } from './restore-threads.ts';
 import { loadBlocksRoom } from '../engine/load-blocks-room.ts';
@@ -65,8 +65,10 @@ export interface RestoreSummary {
 
 interface SelectedFile {
   name: CheckpointName;
+  path: string;
   buffer?: Uint8Array;
   bytes: Uint8Array | null;
+  identity?: FileIdentity;
   error?: unknown;
   /** A `.bin` scanned as soon as it was read, or why it could not be. */
   scanned?: { from: number; to: number; table: SeriesTable };
@@ -103,7 +105,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   const own = module ? RestoreWorker.start(module) : null;
   const worker = opts.worker ?? own;
   try {
-    await loadHosts(opts, hosts, summary, new ReadBuffers(worker !== null), started, worker);
+    await loadHosts(opts, hosts, summary, new ReadBuffers(), started, worker);
   } finally {
     own?.close();
   }
@@ -213,10 +215,11 @@ async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: str
   const all = sortCheckpoints(names);
   const chosen = await withEarlierPieces(dir, all, selectRestoreFiles(all, opts.restorePoint), opts.restorePoint);
   const read = async (name: CheckpointName): Promise<SelectedFile> => {
+    const path = join(dir, name.name);
     try {
-      return { name, ...(await buffers.readFile(join(dir, name.name))) };
+      return { name, path, ...(await buffers.readFile(path)) };
     } catch (error) {
-      return { name, bytes: null, error };
+      return { name, path, bytes: null, error };
     }
   };
   const selected = await Promise.all(chosen.map(read));
@@ -227,8 +230,8 @@ async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: str
 
 /**
  * Scans a `.bin` as soon as it is read, and hands it to the worker (when
- * there is one and the file is to be loaded) to encode while the main thread
- * loads the hosts before it.
+ * there is one and the file is to be loaded) to read again and encode while
+ * the main thread loads the hosts before it.
  */
 function scanAndSubmit(opts: RestoreOptions, f: SelectedFile, worker: RestoreWorker | null): void {
   if (f.name.ext !== 'bin' || !f.bytes) return;
@@ -239,8 +242,8 @@ function scanAndSubmit(opts: RestoreOptions, f: SelectedFile, worker: RestoreWor
     return;
   }
   const { to, table } = f.scanned;
-  if (!worker?.usable || (to !== 0 && to < opts.restorePoint) || table.valuesAt.length === 0) return;
-  f.job = worker.submit(table, loadBlocksRoom(table.bytes.length)) ?? undefined;
+  if (!worker?.usable || !f.identity || (to !== 0 && to < opts.restorePoint) || table.valuesAt.length === 0) return;
+  f.job = worker.submit(table, loadBlocksRoom(table.bytes.length), f.path, f.identity) ?? undefined;
 }
 
 /**

@@ -22,6 +22,9 @@ import { encodeBinSnapshot, encodeJsonCheckpoint, encodeWalRecords, walFileHeade
 import type { WalSample } from '../../src/persist/format/wal.ts';
 import { restore } from '../../src/persist/restore.ts';
 import { RestoreWorker } from '../../src/persist/restore-worker.ts';
+import { ReadBuffers } from '../../src/persist/read-buffers.ts';
+import { scanBinSnapshot } from '../../src/persist/format/bin-snapshot.ts';
+import { loadBlocksRoom } from '../../src/engine/load-blocks-room.ts';
 import { seriesValues } from '../../bench/data/generator.mjs';
 import { engineModule } from '../engine/helpers.ts';
 
@@ -252,6 +255,21 @@ describe('restore on two threads', () => {
       expect(snapshot(two)).toEqual(snapshot(one));
     } finally {
       worker?.close();
+    }
+  });
+
+  it('makes no blocks of a file that is no longer the one loading read', async () => {
+    const worker = RestoreWorker.start(engineModule, { wait: true })!;
+    try {
+      const path = join(template, 'dir', 'fritz', 'n0', `${T0 - 40}.bin`);
+      const buffers = new ReadBuffers();
+      const { bytes, identity } = await buffers.readFile(path);
+      const { table } = scanBinSnapshot(bytes);
+      expect(worker.submit(table, loadBlocksRoom(bytes.length), path, identity)!.take()!.length).toBeGreaterThan(1000);
+      expect(worker.submit(table, loadBlocksRoom(bytes.length), path, { ...identity, mtimeMs: identity.mtimeMs + 1 })!.take()).toBeNull();
+      expect(worker.submit(table, loadBlocksRoom(bytes.length), path, { ...identity, ino: identity.ino + 1 })!.take()).toBeNull();
+    } finally {
+      worker.close();
     }
   });
 
