@@ -17,6 +17,7 @@ import { configureMetrics, metricCount } from "./metrics";
 import { formatF32Inline, formatF32Ryu, initFloatFormat } from "./f32-format";
 import { outLen, outPtr, outReserve as outReserveBytes, outReset, setOutLen, outFailed, statCount, statMax, statMin, statReset, statSum, writeValueRange, writeValuesOnly } from "./out";
 import { loadHost, writeColumns } from "./load";
+import { dropBlocks, encodePieces, encodePiecesSlack, piecesFull, useBlocks } from "./load-blocks";
 import { commitCount, commitExport, commitRecords, exportGeneration, exportHost as exportHostTree, exportMissing } from "./persist";
 import { fragmentCount, fragments, queryClose as closeCursor, queryCommand as commandOf, queryOpen as openCursor, queryStep as stepCursor, stepPointsLeft, toI64 } from "./query-step";
 import { decodeChunk, encodeWith } from "./codec/index";
@@ -284,8 +285,38 @@ export function reserveData(bytes: f64): void {
 export function loadTable(cLen: u32, hLen: u32, bytesOffset: u32, bytesLen: u32, colsOffset: u32, nLevels: u32, nSeries: u32): u32 {
   const dropped = loadHost(ioPtr, <usize>cLen, ioPtr + <usize>cLen, <usize>hLen, ioPtr + <usize>bytesOffset, <usize>bytesLen,
     ioPtr + <usize>colsOffset, nLevels, nSeries);
+  dropBlocks();
   resealPending();
   return dropped;
+}
+
+/**
+ * Blocks restore's worker encoded for the next loadTable's file (load-blocks.ts),
+ * `len` bytes at `offset` of the I/O buffer; loadTable forgets them.
+ */
+export function loadBlocks(offset: u32, len: u32): void {
+  useBlocks(ioPtr + <usize>offset, <usize>len);
+}
+
+/**
+ * Restore's worker (src/persist/restore-worker.ts): the blocks of a file's
+ * entries of series [first, last) (load-blocks.ts), offsets into the I/O
+ * buffer, at most `limit` bytes; returns their size so far. limit + encodePiecesSlack() bytes at outOffset
+ * must be free.
+ */
+export function encodeTablePieces(bytesOffset: u32, bytesLen: u32, valuesAtOffset: u32, countOffset: u32, nSeries: u32,
+  outOffset: u32, limit: u32, first: u32, last: u32): u32 {
+  return <u32>encodePieces(ioPtr + <usize>bytesOffset, <usize>bytesLen, ioPtr + <usize>valuesAtOffset, ioPtr + <usize>countOffset,
+    nSeries, ioPtr + <usize>outOffset, <usize>limit, first, last);
+}
+
+/** Whether the last encodeTablePieces filled its limit (the file's later series get no blocks). */
+export function encodeTablePiecesFull(): bool {
+  return piecesFull;
+}
+
+export function encodeTablePiecesSlack(): u32 {
+  return <u32>encodePiecesSlack();
 }
 
 /** WAL replay; offsets into the I/O buffer (see load.ts writeColumns). */

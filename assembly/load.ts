@@ -10,6 +10,7 @@ import {
 import { childOrCreate, root, seriesSlot } from "./level";
 import { findMetric, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
+import { nextSeriesBlocks } from "./load-blocks";
 import { putPage } from "./pack";
 import { compressionOn, sealChunk, sealValues, unsealChunk } from "./seal";
 
@@ -250,6 +251,8 @@ export function loadHost(cPtr: usize, cLen_: usize, hPtr: usize, hLen: usize, by
     const nameLen = <usize>load<u32>(sNameLenCol + (i << 2));
     const valuesAt = <usize>load<u32>(valuesAtCol + (i << 2));
     const n = <usize>load<u32>(countCol + (i << 2));
+    // Every series in table order, skipped or not: the blocks are numbered so.
+    nextSeriesBlocks(bytes, valuesAt, n, bytesLen);
     const freq = load<f64>(freqCol + (i << 3));
     const start = load<f64>(startCol + (i << 3));
     if (n == 0 || li >= <i32>nL || nameAt > bytesLen || nameLen > bytesLen - nameAt) continue;

@@ -18,6 +18,7 @@
 import { alloc, free } from "./alloc";
 import { C_PAGES, countPages, PAGE_BYTES, PAGE_SLOTS } from "./chunk-header";
 import { decodeChunk, encodeChunk } from "./codec/index";
+import { preAt, preBlock } from "./load-blocks";
 
 // @ts-ignore: decorator
 @inline export const PACKED_TAG: usize = 1;
@@ -59,12 +60,15 @@ function countPacked(n: i32, bytes: i32): void {
  * no codec makes them smaller or no block can be had.
  */
 function packInto(c: usize, i: i32, values: usize): bool {
-  const size = encodeChunk(values, PAGE_SLOTS, encodedPage);
+  // A block restore's worker made of these values, if any (load-blocks.ts).
+  const pre = preBlock(values, PAGE_SLOTS);
+  const from = pre >= 0 ? preAt : encodedPage;
+  const size = pre >= 0 ? pre : encodeChunk(values, PAGE_SLOTS, encodedPage);
   if (size == 0) return false;
   const block = alloc(SIZE_BYTES + <usize>size);
   if (block == 0) return false;
   store<u16>(block, <u16>size);
-  memory.copy(block + SIZE_BYTES, encodedPage, <usize>size);
+  memory.copy(block + SIZE_BYTES, from, <usize>size);
   store<u32>(c + C_PAGES + (<usize>i << 2), <u32>(block | PACKED_TAG));
   countPacked(1, <i32>SIZE_BYTES + size);
   return true;

@@ -22,6 +22,7 @@ import {
   PAGE_SLOTS,
 } from "./chunk-header";
 import { decodeChunk, encodeChunk, encodedBound } from "./codec/index";
+import { preAt, preBlock } from "./load-blocks";
 import { isPacked, packedValues, putPage, releasePage } from "./pack";
 
 /** StoreOptions.compression: false seals nothing (the engine as before sealed chunks). */
@@ -85,12 +86,15 @@ export function resealPending(): void {
 
 // ---- sealing ----
 
+/** The encoder's scratch, allocated at the first seal; false when memory ran out. */
+function haveEncoded(): bool {
+  if (encoded == 0) encoded = allocScratch(<usize>encodedBound(CHUNK_CAP));
+  return encoded != 0;
+}
+
 /** Encodes `len` contiguous values into `encoded`; the block's size, 0 to keep them raw. */
 function encodeValues(values: usize, len: i32): i32 {
-  if (encoded == 0) {
-    encoded = allocScratch(<usize>encodedBound(CHUNK_CAP));
-    if (encoded == 0) return 0;
-  }
+  if (!haveEncoded()) return 0;
   const size = encodeChunk(values, len, encoded);
   return size > 0 && size <= 0xffff ? size : 0;
 }
@@ -158,6 +162,10 @@ export function sealChunk(c: usize): void {
 /** Seals a new chunk (no pages yet) straight from `len` contiguous values; false when it stays raw. */
 export function sealValues(c: usize, values: usize, len: i32): bool {
   if (!compressionOn || len == 0) return false;
+  // A block restore's worker made of these values (load-blocks.ts). The
+  // scratch is still taken, so memory is laid out as when encoding here.
+  const pre = preBlock(values, len);
+  if (pre >= 0) return haveEncoded() && sealEncoded(c, preAt, pre);
   // First the size: the first call allocates `encoded`.
   const size = encodeValues(values, len);
   return sealEncoded(c, encoded, size);

@@ -6,7 +6,10 @@
 // time the event loop sat in the poll with nothing to run).
 //
 //   node bench/restore-wall.mjs [--builds DIR,DIR] [--hosts 100] [--rounds 5]
-//       [--kinds realistic,sines] [--modes sealed,raw] [--dir DIR]
+//       [--kinds realistic,sines] [--modes sealed,raw] [--dir DIR] [--threads 1,2]
+//
+// `--threads 1,2`: each build restores with restore's encoding worker off (1)
+// and on (2) in turns (restore({ threads }); builds before it ignore it).
 //
 // `--dir DIR`: the files are kept in DIR (written only if it has none), so a
 // profile of a second run sees restore alone, not the files' generation.
@@ -26,6 +29,7 @@ const hosts = Number(opt('--hosts', 100));
 const rounds = Number(opt('--rounds', 5));
 const kinds = opt('--kinds', 'realistic,sines').split(',');
 const modes = opt('--modes', 'sealed,raw').split(',');
+const threadCounts = opt('--threads', '').split(',').filter(Boolean).map(Number);
 const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
 
 const loaded = [];
@@ -34,10 +38,12 @@ for (const dir of builds) {
   const { restore } = await import(pathToFileURL(join(dir, 'dist/persist/restore.js')).href);
   const { DiskState } = await import(pathToFileURL(join(dir, 'dist/persist/disk-state.js')).href);
   const module = new WebAssembly.Module(readFileSync(join(dir, 'build/engine.wasm')));
-  loaded.push({ dir, Store, restore, DiskState, module });
+  for (const threads of threadCounts.length ? threadCounts : [undefined]) {
+    loaded.push({ dir: threads ? `${dir} (${threads} threads)` : dir, threads, Store, restore, DiskState, module });
+  }
 }
 // Files written by the first build's encoder (the format is the same for all).
-const { encodeBinSnapshot } = await import(pathToFileURL(join(builds[0], 'dist/persist/format/index.js')).href);
+const { encodeBinSnapshot } = await import(pathToFileURL(join(loaded[0].dir.replace(/ \(.*$/, ''), 'dist/persist/format/index.js')).href);
 
 const kept = opt('--dir', '');
 const root = kept || mkdtempSync(join(tmpdir(), 'ccms-restore-wall-'));
@@ -56,7 +62,7 @@ try {
   const results = new Map();
   const once = async (b, kind, mode) => {
     const store = b.Store.fromModule(b.module, { metrics: metricTable, compression: mode === 'sealed' });
-    const opts = { store, root: roots[kind], restorePoint: 0, log: quiet, disk: new b.DiskState(), sync: false };
+    const opts = { store, root: roots[kind], restorePoint: 0, log: quiet, disk: new b.DiskState(), sync: false, threads: b.threads };
     const elu0 = performance.eventLoopUtilization();
     const t0 = performance.now();
     const summary = await b.restore(opts);

@@ -59,6 +59,11 @@ export interface EngineExports {
   commit(generation: number, recordsOffset: number, n: number): number;
   reserveData(bytes: number): void;
   loadTable(cLen: number, hLen: number, bytesOffset: number, bytesLen: number, colsOffset: number, nLevels: number, nSeries: number): number;
+  loadBlocks(offset: number, len: number): void;
+  encodeTablePieces(bytesOffset: number, bytesLen: number, valuesAtOffset: number, countOffset: number, nSeries: number, outOffset: number, limit: number,
+    first: number, last: number): number;
+  encodeTablePiecesFull(): number;
+  encodeTablePiecesSlack(): number;
   writeSamples(cLen: number, hLen: number, header: number, ts: number, value: number, metric: number, path: number, notBefore: number): number;
   formatFloats(n: number, ryuOnly: number): number;
   formatValues(n: number, scale: number, pad: number, piece: number): number;

@@ -16,6 +16,7 @@ import { jsonString } from './json-text.ts';
 import { DEFAULT_STEP, type QueryOptions, RowParts, answerOnShard, nextTurn, runToEnd, runWithTurns } from './query-steps.ts';
 import { EngineMemoryError, Shard, utf8 } from './shard.ts';
 import { hostHash } from './shard-hash.ts';
+import { loadBlocksRoom } from './load-blocks-room.ts';
 import { WalArena, WalParts } from './wal-parts.ts';
 
 /** StoreOptions.rollupCacheBytes by default, per shard. */
@@ -39,6 +40,7 @@ export class Store implements MetricStore {
   private readonly metricIds: Map<string, number>;
   private readonly shards: Shard[];
   private readonly wal: boolean;
+  private readonly compressed: boolean;
   /** Largest piece of a body handed to the engine at once (StoreOptions.ingestPieceBytes). */
   private readonly pieceBytes: number;
   /** The WAL records of ingestHeld calls not taken yet. */
@@ -54,7 +56,7 @@ export class Store implements MetricStore {
     const count = shardCount(options);
     const instances: WebAssembly.Instance[] = [];
     for (let i = 0; i < count; i++) instances.push(await WebAssembly.instantiate(module, {}));
-    return new Store(instances, options);
+    return new Store(instances, options, module);
   }
 
   /** Synchronous variant for an already compiled module (where synchronous instantiation is allowed). */
@@ -62,10 +64,11 @@ export class Store implements MetricStore {
     const count = shardCount(options);
     const instances: WebAssembly.Instance[] = [];
     for (let i = 0; i < count; i++) instances.push(new WebAssembly.Instance(module, {}));
-    return new Store(instances, options);
+    return new Store(instances, options, module);
   }
 
-  private constructor(instances: WebAssembly.Instance[], options: StoreOptions) {
+  private constructor(instances: WebAssembly.Instance[], options: StoreOptions, private readonly module: WebAssembly.Module) {
+    this.compressed = options.compression !== false;
     this.metrics = options.metrics;
     this.metricNames = Object.keys(options.metrics);
     this.metricIds = new Map(this.metricNames.map((n, i) => [n, i]));
@@ -486,6 +489,13 @@ export class Store implements MetricStore {
     ];
     let size = colsOffset;
     for (const col of columns) size += col.byteLength;
+    // Room for the blocks restore's worker encoded ahead (SeriesTable.blocks),
+    // taken whether they came or not: the I/O buffer, which lives in the
+    // store's heap, grows the same way either way, so the store is laid out
+    // the same (down to the rollup cache's address-hashed slots).
+    const blocksOffset = align8(size);
+    const room = this.compressed ? loadBlocksRoom(table.bytes.length) : 0;
+    if (room > 0) size = blocksOffset + room;
     const p = s.io(size);
     const mem = s.u8();
     mem.set(c, p);
@@ -496,7 +506,16 @@ export class Store implements MetricStore {
       mem.set(new Uint8Array(col.buffer, col.byteOffset, col.byteLength), at);
       at += col.byteLength;
     }
+    const blocks = table.blocks;
+    if (blocks && blocks.length <= room) {
+      mem.set(blocks, p + blocksOffset);
+      s.x.loadBlocks(blocksOffset, blocks.length);
+    }
     s.x.loadTable(c.length, h.length, bytesOffset, table.bytes.length, colsOffset, nLevels, nSeries);
+  }
+
+  encoderModule(): WebAssembly.Module | null {
+    return this.compressed ? this.module : null;
   }
 
   reserve(bytes: number): void {

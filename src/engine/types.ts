@@ -99,6 +99,13 @@ export interface SeriesTable {
   /** Offset in `bytes` and count of each series' values. */
   valuesAt: Uint32Array;
   valueCount: Uint32Array;
+  /**
+   * Blocks encoded ahead for these `bytes` by restore's worker thread
+   * (src/persist/restore-worker.ts; format in assembly/load-blocks.ts):
+   * loading copies them where it would encode. At most
+   * loadBlocksRoom(bytes.length) bytes; more are ignored.
+   */
+  blocks?: Uint8Array;
 }
 
 /** Column-wise samples, the shape a decoded current.wal comes in. */
@@ -320,6 +327,13 @@ export interface MetricStore {
 
   /** loadHost for a file in flat form (a `.bin` snapshot as decoded by restore). */
   loadTable(cluster: string, host: string, table: SeriesTable): void;
+
+  /**
+   * The engine module, when loading seals chunks: restore's worker encodes
+   * tables' pieces with it (SeriesTable.blocks). Absent or null: loading
+   * encodes them itself.
+   */
+  encoderModule?(): WebAssembly.Module | null;
 
   /**
    * A hint before a bulk load (restore): about `bytes` of values are coming.

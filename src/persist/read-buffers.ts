@@ -9,6 +9,14 @@ import { close, fstat, open, read } from 'node:fs';
 /** Growth step of new buffers: files of a host that grows a little still fit. */
 const ROUND = 1 << 16;
 
+/** Which file a read found: a file with the same identity later holds the same bytes (files are replaced by renames). */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
 export class ReadBuffers {
   private readonly free: Uint8Array[] = [];
 
@@ -30,29 +38,31 @@ export class ReadBuffers {
 
   /**
    * Reads a whole file into a buffer of the pool: the buffer (to give back)
-   * and the file's bytes in it. Plain callbacks: the promise API's file
-   * handles cost restore more main-thread time than its reads take.
+   * and the file's bytes in it, and the file's identity. Plain callbacks: the
+   * promise API's file handles cost restore more main-thread time than its
+   * reads take.
    */
-  readFile(path: string): Promise<{ buffer: Uint8Array; bytes: Uint8Array }> {
+  readFile(path: string): Promise<{ buffer: Uint8Array; bytes: Uint8Array; identity: FileIdentity }> {
     return new Promise((resolve, reject) => {
       open(path, 'r', (err, fd) => {
         if (err) return reject(err);
-        const finish = (error: Error | null, result?: { buffer: Uint8Array; bytes: Uint8Array }) => {
+        const finish = (error: Error | null, result?: { buffer: Uint8Array; bytes: Uint8Array; identity: FileIdentity }) => {
           close(fd, () => (error ? reject(error) : resolve(result!)));
         };
         fstat(fd, (err, stat) => {
           if (err) return finish(err);
           const size = stat.size;
+          const identity = { dev: stat.dev, ino: stat.ino, size, mtimeMs: stat.mtimeMs };
           const buffer = this.take(size);
           const step = (at: number): void => {
-            if (at >= size) return finish(null, { buffer, bytes: buffer.subarray(0, at) });
+            if (at >= size) return finish(null, { buffer, bytes: buffer.subarray(0, at), identity });
             read(fd, buffer, at, size - at, at, (err, bytesRead) => {
               if (err) {
                 this.give(buffer);
                 return finish(err);
               }
               // A file cut short while we read: what is there.
-              if (bytesRead === 0) return finish(null, { buffer, bytes: buffer.subarray(0, at) });
+              if (bytesRead === 0) return finish(null, { buffer, bytes: buffer.subarray(0, at), identity: { ...identity, size: at } });
               step(at + bytesRead);
             });
           };

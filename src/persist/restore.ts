@@ -23,7 +23,10 @@ import type { CheckpointName } from './layout.ts';
 import { WAL_FILE, parseCheckpointName, selectRestoreFiles, sortCheckpoints } from './layout.ts';
 import type { PersistLogger } from './log.ts';
 import { errorText } from './log.ts';
-import { ReadBuffers } from './read-buffers.ts';
+import { type FileIdentity, ReadBuffers } from './read-buffers.ts';
+import { type EncodeJob, RestoreWorker } from './restore-worker.ts';
+import { restoreThreads } from './restore-threads.ts';
+import { loadBlocksRoom } from '../engine/load-blocks-room.ts';
 import { repairOrder, startsInOrder } from './series-starts.ts';
 import type { WalAppender } from './wal-appender.ts';
 
@@ -41,6 +44,13 @@ export interface RestoreOptions {
   progressEvery?: number;
   /** How many hosts are read ahead of the one being loaded. */
   readAhead?: number;
+  /**
+   * 2: a worker thread encodes `.bin` files' values ahead of loading
+   * (restore-worker.ts); 1: loading encodes them. Default: restore-threads.ts.
+   */
+  threads?: number;
+  /** A worker owned by the caller (tests), instead of one of the restore's own; null: none. */
+  worker?: RestoreWorker | null;
 }
 
 export interface RestoreSummary {
@@ -55,9 +65,16 @@ export interface RestoreSummary {
 
 interface SelectedFile {
   name: CheckpointName;
+  path: string;
   buffer?: Uint8Array;
   bytes: Uint8Array | null;
+  identity?: FileIdentity;
   error?: unknown;
+  /** A `.bin` scanned as soon as it was read, or why it could not be. */
+  scanned?: { from: number; to: number; table: SeriesTable };
+  scanError?: unknown;
+  /** Its blocks, being encoded by the worker; taken before `buffer` goes back. */
+  job?: EncodeJob;
 }
 
 interface HostFiles {
@@ -84,7 +101,18 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
   const summary: RestoreSummary = { hosts: hosts.length, files: 0, failedFiles: 0, walSamples: 0, bytes: 0, seconds: 0 };
   log.info(`restore: ${hosts.length} hosts below ${opts.root}, loading data newer than ${new Date(opts.restorePoint * 1000).toISOString()}`);
 
-  await loadHosts(opts, hosts, summary, new ReadBuffers(), started);
+  const module = opts.worker === undefined && (opts.threads ?? restoreThreads()) >= 2 && hosts.length > 1 ? opts.store.encoderModule?.() : null;
+  const own = module ? RestoreWorker.start(module) : null;
+  const worker = opts.worker ?? own;
+  try {
+    await loadHosts(opts, hosts, summary, new ReadBuffers(), started, worker);
+  } finally {
+    own?.close();
+  }
+  if (worker) {
+    if (worker.failure !== undefined) log.warn(`restore: the encoding thread failed (${errorText(worker.failure)}); the main thread encoded the rest`);
+    log.debug(`restore: the encoding thread worked ${(worker.busyMs / 1000).toFixed(2)} s; files with all their blocks from it ${worker.whole}, with some ${worker.partial}, encoded while loading ${worker.takenBack}`);
+  }
   summary.seconds = (performance.now() - started) / 1000;
   log.info(
     `restore done: ${summary.hosts} hosts, ${summary.files} files, ${summary.walSamples} WAL samples, ${progress(summary, started)}` +
@@ -94,7 +122,7 @@ export async function restore(opts: RestoreOptions): Promise<RestoreSummary> {
 }
 
 async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, summary: RestoreSummary, buffers: ReadBuffers,
-  started: number): Promise<void> {
+  started: number, worker: RestoreWorker | null): Promise<void> {
   const { log } = opts;
   const ahead = Math.max(1, opts.readAhead ?? 8);
   const reads: Array<Promise<HostFiles> | undefined> = [];
@@ -102,7 +130,7 @@ async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, s
   let buffered = 0;
   const startRead = (i: number) => {
     if (i >= hosts.length || reads[i] || buffered > READ_AHEAD_BYTES) return;
-    reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1]).then((h) => {
+    reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1], worker).then((h) => {
       buffered += h.bytes;
       return h;
     });
@@ -112,7 +140,7 @@ async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, s
   const every = (opts.progressEvery ?? 5) * 1000;
   for (let i = 0; i < hosts.length; i++) {
     for (let j = i + 1; j < i + ahead; j++) startRead(j);
-    if (!reads[i]) reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1]).then((h) => ((buffered += h.bytes), h));
+    if (!reads[i]) reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1], worker).then((h) => ((buffered += h.bytes), h));
     const files = await reads[i]!;
     reads[i] = undefined;
     buffered -= files.bytes;
@@ -120,6 +148,8 @@ async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, s
     try {
       await loadHost(opts, files, summary, buffers);
     } finally {
+      // Stops the worker on files not loaded (skipped, repaired): what it does after that is never read.
+      for (const f of files.selected) f.job?.take();
       for (const f of files.selected) if (f.buffer) buffers.give(f.buffer);
     }
     // What the first host took, not the size of its files: a file padded with
@@ -165,7 +195,8 @@ async function enumerateHosts(root: string, log: PersistLogger): Promise<Array<[
   return out;
 }
 
-async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: string, host: string): Promise<HostFiles> {
+async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: string, host: string,
+  worker: RestoreWorker | null): Promise<HostFiles> {
   const dir = join(opts.root, cluster, host);
   const names: CheckpointName[] = [];
   let hasWal = false;
@@ -184,15 +215,35 @@ async function readHost(opts: RestoreOptions, buffers: ReadBuffers, cluster: str
   const all = sortCheckpoints(names);
   const chosen = await withEarlierPieces(dir, all, selectRestoreFiles(all, opts.restorePoint), opts.restorePoint);
   const read = async (name: CheckpointName): Promise<SelectedFile> => {
+    const path = join(dir, name.name);
     try {
-      return { name, ...(await buffers.readFile(join(dir, name.name))) };
+      return { name, path, ...(await buffers.readFile(path)) };
     } catch (error) {
-      return { name, bytes: null, error };
+      return { name, path, bytes: null, error };
     }
   };
   const selected = await Promise.all(chosen.map(read));
+  for (const f of selected) scanAndSubmit(opts, f, worker);
   const bytes = selected.reduce((n, f) => n + (f.bytes?.length ?? 0), 0);
   return { cluster, host, dir, all, selected, bytes, hasWal };
+}
+
+/**
+ * Scans a `.bin` as soon as it is read, and hands it to the worker (when
+ * there is one and the file is to be loaded) to read again and encode while
+ * the main thread loads the hosts before it.
+ */
+function scanAndSubmit(opts: RestoreOptions, f: SelectedFile, worker: RestoreWorker | null): void {
+  if (f.name.ext !== 'bin' || !f.bytes) return;
+  try {
+    f.scanned = scanBinSnapshot(f.bytes);
+  } catch (err) {
+    f.scanError = err;
+    return;
+  }
+  const { to, table } = f.scanned;
+  if (!worker?.usable || !f.identity || (to !== 0 && to < opts.restorePoint) || table.valuesAt.length === 0) return;
+  f.job = worker.submit(table, loadBlocksRoom(table.bytes.length), f.path, f.identity) ?? undefined;
 }
 
 /**
@@ -230,6 +281,7 @@ interface LoadedFile {
 async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSummary, buffers: ReadBuffers): Promise<void> {
   const { store, log, disk } = opts;
   const loaded: LoadedFile[] = [];
+  const jobs = new Map<SeriesTable, EncodeJob>();
   for (const f of h.selected) {
     const { name, bytes, error } = f;
     const path = join(h.dir, name.name);
@@ -242,8 +294,10 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
     let file: LoadedFile;
     try {
       if (name.ext === 'bin') {
-        const { from, to, table } = scanBinSnapshot(bytes);
+        if (f.scanError !== undefined) throw f.scanError;
+        const { from, to, table } = f.scanned ?? scanBinSnapshot(bytes);
         file = { name, from, to, series: table };
+        if (f.job) jobs.set(table, f.job);
       } else {
         const { from, to, root } = decodeJsonCheckpoint(bytes);
         file = { name, from, to, series: root };
@@ -266,7 +320,9 @@ async function loadHost(opts: RestoreOptions, h: HostFiles, summary: RestoreSumm
       if (isTree(series)) {
         store.loadHost(h.cluster, h.host, series);
       } else {
-        store.loadTable(h.cluster, h.host, series);
+        const job = jobs.get(series);
+        const blocks = job ? job.take() : null;
+        store.loadTable(h.cluster, h.host, blocks ? { ...series, blocks } : series);
       }
       summary.files++;
     } catch (err) {

@@ -6,3 +6,4 @@ export * from './http-server.ts';
 export * from './platform.ts';
 export * from './idle-collection.ts';
 export * from './buffer-transfer.ts';
+export * from './threads.ts';
