@@ -118,7 +118,8 @@ function planWide(p: usize, c: i32, b: i32): i32 {
 }
 
 /** planWide for narrow values: i32, sixteen at a time, then four, then one. */
-function planNarrow(p: usize, c: i32, b: i32): i32 {
+// @ts-ignore: decorator
+@inline function planNarrow(p: usize, c: i32, b: i32): i32 {
   const first = i32x4.splat(load<i32>(p));
   const firstDelta = i32x4.splat(load<i32>(p) - load<i32>(p - 4));
   let lo = first;
