@@ -61,7 +61,8 @@ export const planBytesTo: usize = memory.data(MAX_BLOCKS << 2, 8);
 }
 
 /** Block b's plan (planBlock) for its c values at p, from the f64 copies (exact integers below 2^52), two at a time; returns its bytes. */
-function planWide(p: usize, c: i32, b: i32): i32 {
+// @ts-ignore: decorator
+@inline function planWide(p: usize, c: i32, b: i32): i32 {
   const first = load<f64>(p);
   const firstDelta = first - load<f64>(p - 8);
   let lo = f64x2.splat(first);
