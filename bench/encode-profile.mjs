@@ -5,12 +5,15 @@
 // (seriesValues per metric kind). Runs itself under callgrind.
 //
 //   node bench/encode-profile.mjs [--builds a.wasm,b.wasm] [--top N] [--hosts 4] [--time [--rounds 15]]
+//     [--bin DIR [--bin-files 1]]   (also the series of DIR's .bin files, e.g. memory.bench's, kept)
 // (--time: wall clock in one process instead, the builds alternating)
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { METRICS, seriesValues } from './data/generator.mjs';
 import { option } from './lib/args.mjs';
 import { callgrindMarked } from './lib/callgrind-marked.mjs';
+import { scanBinSnapshot } from '../dist/persist/format/index.js';
 
 const args = process.argv.slice(2);
 const opt = (k, d) => option(args, k, d);
@@ -42,35 +45,76 @@ function realistic(h) {
   return out;
 }
 
+/**
+ * A series cut as restore cuts it (assembly/load.ts): pieces of 512 from its
+ * start, each but the last a sealed chunk; the last (the newest chunk) has its
+ * full pages but the last packed. [offset, length] pairs within the series.
+ */
+function restorePieces(len) {
+  const pieces = [];
+  let at = 0;
+  for (; len - at > 512; at += 512) pieces.push([at, 512]);
+  for (let p = 0; p < Math.ceil((len - at) / 64) - 1; p++) pieces.push([at + 64 * p, 64]);
+  return pieces;
+}
+
 function setUp(path, series) {
   const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), {});
   if (!x.init(0, 1, 65536, 0)) throw new Error('engine init failed');
-  const io = x.ioBuffer(series.length * SLOTS * 4 + 8192) >>> 0;
-  const f32 = new Float32Array(x.memory.buffer, io, series.length * SLOTS);
-  series.forEach((v, k) => f32.set(v, k * SLOTS));
-  const out = series.length * SLOTS * 4;
+  const total = series.reduce((n, v) => n + v.length, 0);
+  const io = x.ioBuffer(total * 4 + 8192) >>> 0;
+  const f32 = new Float32Array(x.memory.buffer, io, total);
+  const pieces = [];
+  let at = 0;
+  for (const v of series) {
+    f32.set(v, at);
+    for (const [from, len] of restorePieces(v.length)) pieces.push([(at + from) * 4, len]);
+    at += v.length;
+  }
+  const out = total * 4;
   let bytes = 0;
   const run = () => {
     bytes = 0;
-    for (let k = 0; k < series.length; k++) {
-      const at = k * SLOTS * 4;
-      const s = x.codecEncode(at, 512, out, 0);
-      bytes += s > 0 ? s : 2048;
-      for (let p = 0; p < 3; p++) {
-        const sp = x.codecEncode(at + (512 + 64 * p) * 4, 64, out, 0);
-        bytes += sp > 0 ? sp : 256;
-      }
+    for (const [p, len] of pieces) {
+      const s = x.codecEncode(p, len, out, 0);
+      bytes += s > 0 ? s : len * 4;
     }
     return bytes;
   };
-  return { run, values: series.length * (512 + 192) };
+  return { run, values: pieces.reduce((n, [, len]) => n + len, 0) };
+}
+
+/**
+ * The series of the first `count` .bin files under `dir` (a directory kept by
+ * BENCH_KEEP=1 node bench/memory.bench.mjs: values that came in as line-protocol text).
+ */
+function keptSeries(dir, count) {
+  const bins = readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.bin')).sort().slice(0, count);
+  const out = [];
+  for (const f of bins) {
+    const bytes = readFileSync(join(dir, f));
+    const { table } = scanBinSnapshot(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    for (let k = 0; k < table.valueCount.length; k++) {
+      const at = table.valuesAt[k];
+      out.push(new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + table.valueCount[k] * 4)));
+    }
+  }
+  return out;
+}
+
+/** The cases' series: sines and realistic of `hosts` hosts, and with --bin DIR the kept files' (--bin-files, default 1). */
+function allFiles() {
+  const files = { sines: [], realistic: [] };
+  for (let h = 0; h < hosts; h++) { files.sines.push(...sines(h)); files.realistic.push(...realistic(h)); }
+  const kept = opt('--bin', '');
+  if (kept) files.kept = keptSeries(kept, Number(opt('--bin-files', 1)));
+  return files;
 }
 
 if (args.includes('--time')) {
   // Wall clock, in one process: the builds alternate, best of `--rounds` each (ns a value).
   const rounds = Number(opt('--rounds', 15));
-  const files = { sines: [], realistic: [] };
-  for (let h = 0; h < hosts; h++) { files.sines.push(...sines(h)); files.realistic.push(...realistic(h)); }
+  const files = allFiles();
   for (const [name, series] of Object.entries(files)) {
     const cases = builds.map((b) => ({ b, best: Infinity, ...setUp(b, series) }));
     for (let r = 0; r < rounds; r++) {
@@ -83,8 +127,7 @@ if (args.includes('--time')) {
     for (const c of cases) console.log(`${name} ${c.b.split('/').pop()}: ${c.best.toFixed(2)} ns a value (best of ${rounds})`);
   }
 } else if (args.includes('--inner')) {
-  const files = { sines: [], realistic: [] };
-  for (let h = 0; h < hosts; h++) { files.sines.push(...sines(h)); files.realistic.push(...realistic(h)); }
+  const files = allFiles();
   const cases = [];
   for (const b of builds) for (const [name, series] of Object.entries(files)) cases.push({ label: `${name} | ${b}`, ...setUp(b, series) });
   for (const c of cases) for (let i = 0; i < 30; i++) c.run();
@@ -92,7 +135,8 @@ if (args.includes('--time')) {
   for (const c of cases) one.findLastIndex(() => { c.bytes = c.run(); return false; });
   process.stdout.write(JSON.stringify({ pid: process.pid, cases: cases.map((c) => ({ label: c.label, values: c.values, bytes: c.bytes })) }));
 } else {
-  const { result, dumps, done } = callgrindMarked(fileURLToPath(import.meta.url), ['--inner', '--builds', builds.join(','), '--hosts', String(hosts)], { top });
+  const kept = opt('--bin', '') ? ['--bin', opt('--bin', ''), '--bin-files', opt('--bin-files', '1')] : [];
+  const { result, dumps, done } = callgrindMarked(fileURLToPath(import.meta.url), ['--inner', '--builds', builds.join(','), '--hosts', String(hosts), ...kept], { top });
   try {
     console.log('| file | build | instructions/value | bytes/value |\n|---|---|---:|---:|');
     dumps.forEach((d, i) => {

@@ -40,13 +40,29 @@ export const planBytesTo: usize = memory.data(MAX_BLOCKS << 2, 8);
   return 1 + varintBytes(zigzag(base)) + packedBytes(c, bitWidth(range));
 }
 
-let planLo: i64 = 0;
-let planHi: i64 = 0;
-let planDeltaLo: i64 = 0;
-let planDeltaHi: i64 = 0;
+/**
+ * Block b's plan from the minimum and maximum of its c values and of their
+ * deltas: the smaller of FOR and delta, its mode and base stored; returns its bytes.
+ */
+// @ts-ignore: decorator
+@inline function planBlock(b: i32, c: i32, lo: i64, hi: i64, deltaLo: i64, deltaHi: i64): i32 {
+  const forRange = <u64>(hi - lo);
+  const deltaRange = <u64>(deltaHi - deltaLo);
+  const forBytes = blockBytes(c, lo, forRange);
+  const deltaBytes = blockBytes(c, deltaLo, deltaRange);
+  if (deltaBytes < forBytes) {
+    store<u8>(planMode + <usize>b, <u8>(MODE_DELTA | bitWidth(deltaRange)));
+    store<i64>(planBase + (<usize>b << 3), deltaLo);
+    return deltaBytes;
+  }
+  store<u8>(planMode + <usize>b, <u8>bitWidth(forRange));
+  store<i64>(planBase + (<usize>b << 3), lo);
+  return forBytes;
+}
 
-/** Minimum and maximum of c values and of their deltas, from the f64 copies (exact integers below 2^52), two at a time. */
-function planWide(p: usize, c: i32): void {
+/** Block b's plan (planBlock) for its c values at p, from the f64 copies (exact integers below 2^52), two at a time; returns its bytes. */
+// @ts-ignore: decorator
+@inline function planWide(p: usize, c: i32, b: i32): i32 {
   const first = load<f64>(p);
   const firstDelta = first - load<f64>(p - 8);
   let lo = f64x2.splat(first);
@@ -99,14 +115,12 @@ function planWide(p: usize, c: i32): void {
     dl = min(dl, d);
     dh = max(dh, d);
   }
-  planLo = <i64>l;
-  planHi = <i64>h;
-  planDeltaLo = <i64>dl;
-  planDeltaHi = <i64>dh;
+  return planBlock(b, c, <i64>l, <i64>h, <i64>dl, <i64>dh);
 }
 
 /** planWide for narrow values: i32, sixteen at a time, then four, then one. */
-function planNarrow(p: usize, c: i32): void {
+// @ts-ignore: decorator
+@inline function planNarrow(p: usize, c: i32, b: i32): i32 {
   const first = i32x4.splat(load<i32>(p));
   const firstDelta = i32x4.splat(load<i32>(p) - load<i32>(p - 4));
   let lo = first;
@@ -155,10 +169,7 @@ function planNarrow(p: usize, c: i32): void {
     dl = min(dl, d);
     dh = max(dh, d);
   }
-  planLo = l;
-  planHi = h;
-  planDeltaLo = dl;
-  planDeltaHi = dh;
+  return planBlock(b, c, l, h, dl, dh);
 }
 
 /**
@@ -173,23 +184,7 @@ export function decimalPayloadBytes(src: usize, n: i32): i32 {
   for (let b = 0; b < planCount; b++) {
     const from = b * BLOCK;
     const c = min(BLOCK, n - from);
-    if (narrow) planNarrow(narrowInts + (<usize>from << 2), c);
-    else planWide(reals + (<usize>from << 3), c);
-    const forBase = planLo;
-    const deltaBase = planDeltaLo;
-    const forRange = <u64>(planHi - forBase);
-    const deltaRange = <u64>(planDeltaHi - deltaBase);
-    const forBytes = blockBytes(c, forBase, forRange);
-    const deltaBytes = blockBytes(c, deltaBase, deltaRange);
-    if (deltaBytes < forBytes) {
-      store<u8>(planMode + <usize>b, <u8>(MODE_DELTA | bitWidth(deltaRange)));
-      store<i64>(planBase + (<usize>b << 3), deltaBase);
-      bytes += deltaBytes;
-    } else {
-      store<u8>(planMode + <usize>b, <u8>bitWidth(forRange));
-      store<i64>(planBase + (<usize>b << 3), forBase);
-      bytes += forBytes;
-    }
+    bytes += narrow ? planNarrow(narrowInts + (<usize>from << 2), c, b) : planWide(reals + (<usize>from << 3), c, b);
     store<i32>(planBytesTo + (<usize>b << 2), bytes);
   }
   return bytes;

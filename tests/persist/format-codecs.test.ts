@@ -179,6 +179,50 @@ describe('binary snapshot as a table over its bytes (what restore loads)', () =>
   });
 });
 
+describe('binary snapshots scanned one after another (columns sized by the one before)', () => {
+  const columns = (t: ReturnType<typeof scanBinSnapshot>['table']) => {
+    const { bytes: _bytes, ...cols } = t;
+    return Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Array.from(v as ArrayLike<number>)]));
+  };
+  const small = () => encodeBinSnapshot({ from: 0, to: 0, root: level({ a: series(60, [1]) }, { s0: level({ b: series(60, [2, 3]) }) }) });
+
+  it('gives the same table as a first scan, for a bigger, a smaller and the same layout', () => {
+    const big = encodeBinSnapshot(sample());
+    const first = { big: columns(scanBinSnapshot(big).table), small: columns(scanBinSnapshot(small()).table) };
+    for (const order of [['big', 'small', 'small', 'big', 'big'], ['small', 'big', 'small']] as const) {
+      for (const which of order) {
+        const { table } = scanBinSnapshot(which === 'big' ? big : small());
+        expect(columns(table)).toEqual(first[which]);
+        expect(table.seriesLevel.length).toBe(which === 'big' ? 6 : 2);
+        expect(plain(levelOfTable(table))).toEqual(plain(decodeBinSnapshot(which === 'big' ? big : small()).root));
+      }
+    }
+  });
+
+  it('reports a damaged file as a first scan does', () => {
+    const big = encodeBinSnapshot(sample());
+    const messages = (bytes: Uint8Array) => {
+      try {
+        scanBinSnapshot(bytes);
+        return 'no error';
+      } catch (err) {
+        return String(err);
+      }
+    };
+    const cuts = [25, 40, 60, 100, big.length - 30, big.length - 1];
+    const errors = cuts.map(() => '');
+    for (const [i, cut] of cuts.entries()) {
+      scanBinSnapshot(small()); // room for 2 series: the cut file overflows it after that
+      errors[i] = messages(big.subarray(0, cut));
+    }
+    for (const [i, cut] of cuts.entries()) {
+      scanBinSnapshot(big); // room for all of it: the one-pass scan meets the cut
+      expect(messages(big.subarray(0, cut))).toBe(errors[i]);
+      expect(errors[i]).toMatch(/FormatError|truncated/);
+    }
+  });
+});
+
 describe('names of a table', () => {
   it('are right for tables of the same layout (shared) and of another one', () => {
     const scan = (root: ReturnType<typeof level>) => scanBinSnapshot(encodeBinSnapshot({ from: 0, to: 0, root })).table;

@@ -13,7 +13,7 @@
 
 import type { LevelData, SeriesTable } from '../../engine/types.ts';
 import { FormatError, decodeName, encodeName, getSafeInt64, putFloat32s, putInt64 } from './bytes.ts';
-import { levelOfTable, newSeriesTable } from './series-table.ts';
+import { levelOfTable, newSeriesTable, trimSeriesTable } from './series-table.ts';
 import type { CheckpointFile } from './checkpoint-file.ts';
 
 export const BIN_SNAPSHOT_MAGIC = 0xcc5b0001;
@@ -96,6 +96,13 @@ export interface BinSnapshotTable {
   table: SeriesTable;
 }
 
+// The counts of the last snapshot scanned: the hosts of a cluster have the
+// same levels and series, so the next one's columns are allocated with this
+// much room and filled in the one pass that checks them (two passes, one to
+// count and one to fill, cost ~1 % of a sealed restore's instructions).
+let lastLevels = 0;
+let lastSeries = 0;
+
 /**
  * Reads a snapshot's structure (ours or the Go store's) into a SeriesTable
  * over `bytes`: the names and values stay where they are. Throws a
@@ -104,11 +111,27 @@ export interface BinSnapshotTable {
  */
 export function scanBinSnapshot(bytes: Uint8Array): BinSnapshotTable {
   const { from, to } = readBinSnapshotHeader(bytes);
-  // First pass: check every bound and count, so that the columns are allocated once.
-  const checker = new LevelChecker(bytes);
-  checker.level(BIN_HEADER_SIZE, 0);
-  const table = newSeriesTable(bytes, checker.levels, checker.series);
-  new LevelReader(bytes, table).level(BIN_HEADER_SIZE, -1);
+  if (lastSeries > 0 || lastLevels > 0) {
+    // One pass: check and fill at once, in columns with the last snapshot's room.
+    const roomy = newSeriesTable(bytes, lastLevels, lastSeries);
+    const scanner = new LevelScanner(bytes, roomy);
+    try {
+      scanner.level(BIN_HEADER_SIZE, -1, 0);
+      lastLevels = scanner.levels;
+      lastSeries = scanner.series;
+      return { from, to, table: trimSeriesTable(roomy, scanner.levels, scanner.series) };
+    } catch (err) {
+      if (err !== NO_ROOM) throw err;
+    }
+  }
+  // More levels or series than the room (or the first snapshot): count them
+  // first (checking every bound), then fill columns of the right size.
+  const counter = new LevelScanner(bytes, null);
+  counter.level(BIN_HEADER_SIZE, -1, 0);
+  const table = newSeriesTable(bytes, counter.levels, counter.series);
+  new LevelScanner(bytes, table).level(BIN_HEADER_SIZE, -1, 0);
+  lastLevels = counter.levels;
+  lastSeries = counter.series;
   return { from, to, table };
 }
 
@@ -122,13 +145,22 @@ export function decodeBinSnapshot(bytes: Uint8Array): CheckpointFile {
 // exhausting the stack.
 const MAX_DEPTH = 64;
 
-/** Checks the bounds of every field and counts levels and series (the first pass). */
-class LevelChecker {
+/** Thrown when a table's columns have no room for the next level or series. */
+const NO_ROOM = new Error('no room in the columns');
+
+/**
+ * Checks the bounds of every field and counts levels and series; with a
+ * table, also fills its columns (NO_ROOM when they are too short).
+ */
+class LevelScanner {
   private readonly view: DataView;
   levels = 0;
   series = 0;
 
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly table: SeriesTable | null,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -140,10 +172,10 @@ class LevelChecker {
     return decodeName(this.bytes, at, at + length);
   }
 
-  /** The level at `at`; returns its end. */
-  level(at: number, depth: number): number {
+  /** The level at `at` (index `self`, -1 for the host); returns its end. */
+  level(at: number, self: number, depth: number): number {
     if (depth > MAX_DEPTH) throw new FormatError(FORMAT, at, `levels nested deeper than ${MAX_DEPTH}`);
-    const view = this.view;
+    const { view, table } = this;
     const size = this.bytes.length;
     this.need(at, 4, 'metric count');
     const nMetrics = view.getUint32(at, true);
@@ -156,12 +188,24 @@ class LevelChecker {
       at = nameAt + nameLength;
       if (at + 20 > size) this.need(at, 20, `header of metric ${this.name(nameAt, nameLength)}`);
       const n = view.getUint32(at + 16, true);
-      if (!safeInt64(view, at)) getSafeInt64(view, at, FORMAT, `frequency of ${this.name(nameAt, nameLength)}`);
-      if (!safeInt64(view, at + 8)) getSafeInt64(view, at + 8, FORMAT, `start of ${this.name(nameAt, nameLength)}`);
+      const frequency = int64(view, at);
+      if (!Number.isSafeInteger(frequency)) getSafeInt64(view, at, FORMAT, `frequency of ${this.name(nameAt, nameLength)}`);
+      const start = int64(view, at + 8);
+      if (!Number.isSafeInteger(start)) getSafeInt64(view, at + 8, FORMAT, `start of ${this.name(nameAt, nameLength)}`);
       at += 20;
       if (at + n * 4 > size) this.need(at, n * 4, `${n} values of metric ${this.name(nameAt, nameLength)}`);
+      const k = this.series++;
+      if (table) {
+        if (k >= table.seriesLevel.length) throw NO_ROOM;
+        table.seriesLevel[k] = self;
+        table.seriesNameAt[k] = nameAt;
+        table.seriesNameLength[k] = nameLength;
+        table.frequency[k] = frequency;
+        table.start[k] = start;
+        table.valuesAt[k] = at;
+        table.valueCount[k] = n;
+      }
       at += n * 4;
-      this.series++;
     }
     this.need(at, 4, 'child count');
     const nChildren = view.getUint32(at, true);
@@ -170,8 +214,14 @@ class LevelChecker {
       this.need(at, 2, 'child name length');
       const nameLength = view.getUint16(at, true);
       this.need(at + 2, nameLength, 'child name');
-      this.levels++;
-      at = this.level(at + 2 + nameLength, depth + 1);
+      const index = this.levels++;
+      if (table) {
+        if (index >= table.levelParent.length) throw NO_ROOM;
+        table.levelParent[index] = self;
+        table.levelNameAt[index] = at + 2;
+        table.levelNameLength[index] = nameLength;
+      }
+      at = this.level(at + 2 + nameLength, index, depth + 1);
     }
     return at;
   }
@@ -179,54 +229,4 @@ class LevelChecker {
 
 function int64(view: DataView, at: number): number {
   return view.getInt32(at + 4, true) * 0x1_0000_0000 + view.getUint32(at, true);
-}
-
-function safeInt64(view: DataView, at: number): boolean {
-  return Number.isSafeInteger(int64(view, at));
-}
-
-/** Fills a table from a snapshot that LevelChecker has found sound (the second pass: no checks). */
-class LevelReader {
-  private readonly view: DataView;
-  private levels = 0;
-  private series = 0;
-
-  constructor(
-    bytes: Uint8Array,
-    private readonly table: SeriesTable,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  /** The level at `at` (index `self`, -1 for the host); returns its end. */
-  level(at: number, self: number): number {
-    const { view, table } = this;
-    const nMetrics = view.getUint32(at, true);
-    at += 4;
-    for (let i = 0; i < nMetrics; i++) {
-      const nameLength = view.getUint16(at, true);
-      const k = this.series++;
-      table.seriesLevel[k] = self;
-      table.seriesNameAt[k] = at + 2;
-      table.seriesNameLength[k] = nameLength;
-      at += 2 + nameLength;
-      table.frequency[k] = int64(view, at);
-      table.start[k] = int64(view, at + 8);
-      const n = view.getUint32(at + 16, true);
-      table.valuesAt[k] = at + 20;
-      table.valueCount[k] = n;
-      at += 20 + n * 4;
-    }
-    const nChildren = view.getUint32(at, true);
-    at += 4;
-    for (let i = 0; i < nChildren; i++) {
-      const nameLength = view.getUint16(at, true);
-      const index = this.levels++;
-      table.levelParent[index] = self;
-      table.levelNameAt[index] = at + 2;
-      table.levelNameLength[index] = nameLength;
-      at = this.level(at + 2 + nameLength, index);
-    }
-    return at;
-  }
 }

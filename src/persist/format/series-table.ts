@@ -32,6 +32,24 @@ export function newSeriesTable(bytes: Uint8Array, levels: number, series: number
   };
 }
 
+/** The table's columns cut to `levels` levels and `series` series (views of the same memory). */
+export function trimSeriesTable(table: SeriesTable, levels: number, series: number): SeriesTable {
+  if (levels === table.levelParent.length && series === table.seriesLevel.length) return table;
+  return {
+    bytes: table.bytes,
+    frequency: table.frequency.subarray(0, series),
+    start: table.start.subarray(0, series),
+    levelParent: table.levelParent.subarray(0, levels),
+    levelNameAt: table.levelNameAt.subarray(0, levels),
+    levelNameLength: table.levelNameLength.subarray(0, levels),
+    seriesLevel: table.seriesLevel.subarray(0, series),
+    seriesNameAt: table.seriesNameAt.subarray(0, series),
+    seriesNameLength: table.seriesNameLength.subarray(0, series),
+    valuesAt: table.valuesAt.subarray(0, series),
+    valueCount: table.valueCount.subarray(0, series),
+  };
+}
+
 /**
  * The table as a tree; values are copied (into one allocation on
  * little-endian hosts), so the tree does not hold on to `table.bytes`.
