@@ -26,8 +26,22 @@ export function readStatsStart(on: bool): void {
 
 /** addValues(src, dst, n, true) and the statistics of the values stored. */
 export function addValuesStats(src: usize, dst: usize, n: i32): void {
+  gather(src, dst, n, true);
+}
+
+/**
+ * The statistics of the f32 values src[0..n) as addValuesStats gathers them,
+ * nothing stored: read-answer.ts writes their text straight from src.
+ */
+export function runStats(src: usize, n: i32): void {
+  gather(src, 0, n, false);
+}
+
+/** The statistics of src[0..n) added, each value's 0 + v stored at dst when `keep`. */
+// @ts-ignore: decorator
+@inline function gather(src: usize, dst: usize, n: i32, keep: bool): void {
   const zero = f64x2.splat(0);
-  const start = dst;
+  const first = src;
   const before = acc;
   let a = acc;
   let l = lo;
@@ -40,33 +54,38 @@ export function addValuesStats(src: usize, dst: usize, n: i32): void {
     const x1 = f64x2.add(zero, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
     const x2 = f64x2.add(zero, f64x2.promote_low_f32x4(w));
     const x3 = f64x2.add(zero, f64x2.promote_low_f32x4(i32x4.shuffle(w, w, 2, 3, 0, 1)));
-    v128.store(dst, x0);
-    v128.store(dst, x1, 16);
-    v128.store(dst, x2, 32);
-    v128.store(dst, x3, 48);
+    if (keep) {
+      v128.store(dst, x0);
+      v128.store(dst, x1, 16);
+      v128.store(dst, x2, 32);
+      v128.store(dst, x3, 48);
+      dst += 64;
+    }
     l = f64x2.pmin(f64x2.pmin(f64x2.pmin(f64x2.pmin(l, x0), x1), x2), x3);
     h = f64x2.pmax(f64x2.pmax(f64x2.pmax(f64x2.pmax(h, x0), x1), x2), x3);
     a = addInOrder(addInOrder(addInOrder(addInOrder(a, x0), x1), x2), x3);
     src += 32;
-    dst += 64;
   }
   for (; s + 4 <= n; s += 4) {
     const v = v128.load(src);
     const x0 = f64x2.add(zero, f64x2.promote_low_f32x4(v));
     const x1 = f64x2.add(zero, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
-    v128.store(dst, x0);
-    v128.store(dst, x1, 16);
+    if (keep) {
+      v128.store(dst, x0);
+      v128.store(dst, x1, 16);
+      dst += 32;
+    }
     l = f64x2.pmin(f64x2.pmin(l, x0), x1);
     h = f64x2.pmax(f64x2.pmax(h, x0), x1);
     a = addInOrder(addInOrder(a, x0), x1);
     src += 16;
-    dst += 32;
   }
   if (isNaN(f64x2.extract_lane(a, 0))) {
+    // Again from the values read (0 + v, two at a time), NaN lanes zeroed and counted out.
     a = before;
     let counted = i64x2.splat(0);
-    for (let k: usize = 0; k < <usize>s << 3; k += 16) {
-      const x = v128.load(start + k);
+    for (let k: usize = 0; k < <usize>s << 2; k += 8) {
+      const x = f64x2.add(zero, f64x2.promote_low_f32x4(v128.load64_zero(first + k)));
       const present = f64x2.eq(x, x);
       a = addInOrder(a, v128.and(x, present));
       counted = i64x2.add(counted, present);
@@ -77,9 +96,11 @@ export function addValuesStats(src: usize, dst: usize, n: i32): void {
   }
   for (; s < n; s++) {
     const x = 0.0 + <f64>load<f32>(src);
-    store<f64>(dst, x);
+    if (keep) {
+      store<f64>(dst, x);
+      dst += 8;
+    }
     src += 4;
-    dst += 8;
     if (isNaN(x)) continue;
     const x2 = f64x2.splat(x);
     l = f64x2.pmin(l, x2);
@@ -95,6 +116,17 @@ export function addValuesStats(src: usize, dst: usize, n: i32): void {
 /** Ends the gathering after the read (the statistics stay for readStatsFinish). */
 export function readStatsStop(): void {
   readStatsOn = false;
+}
+
+/**
+ * Whether the lanes' minimum or maximum end on +0 and -0 (then
+ * readStatsFinish looks at the values again). Never after a read, whose
+ * 0 + v is never -0; read-answer.ts, which keeps no values, asks.
+ */
+export function readStatsSplit(): bool {
+  const mn = min(f64x2.extract_lane(lo, 0), f64x2.extract_lane(lo, 1));
+  const mx = max(f64x2.extract_lane(hi, 0), f64x2.extract_lane(hi, 1));
+  return lanesSplit(lo, mn) || lanesSplit(hi, mx);
 }
 
 /** After readStatsStop: statCount and the others as valueStats(data, n) would set them. */

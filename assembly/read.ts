@@ -35,10 +35,10 @@ export let readTo: i64 = 0;
 }
 
 /** Walks back from the newest chunk to the one covering `from`; returns it and sets walkFrom. */
-let walkFrom: i64 = 0;
+export let walkFrom: i64 = 0;
 /** How many chunks before the head the chunk walkBack returned lies. */
 let walkSteps: i32 = 0;
-function walkBack(head: usize, from: i64, half: i64): usize {
+export function walkBack(head: usize, from: i64, half: i64): usize {
   let b = head;
   walkFrom = from;
   walkSteps = 0;
@@ -55,7 +55,7 @@ function walkBack(head: usize, from: i64, half: i64): usize {
 }
 
 /** Points a read of this series over [from, to) can produce at most. */
-function pointBound(head: usize, from: i64, to: i64, f: i64): i64 {
+export function pointBound(head: usize, from: i64, to: i64, f: i64): i64 {
   walkBack(head, from, f / 2);
   const start = walkFrom;
   if (to <= start) return 0;
