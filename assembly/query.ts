@@ -17,7 +17,7 @@ import {
 } from "./read";
 import { seriesFrom, seriesTo, writeSeriesValues } from "./read-answer";
 import { ensure, Region } from "./scratch";
-import { readStatsFinish, readStatsSplit, readStatsStart, readStatsStop } from "./read-stats";
+import { readStatsFinish, readStatsStart, readStatsStop } from "./read-stats";
 
 // Selector elements: (u32 kind, u32 nNames, u32 firstName); names: (u32 ptr, u32 len).
 const ELEM_STRING: u32 = 0;
@@ -293,11 +293,11 @@ function answerSelector(): bool {
     if (!withStats) writeValuesOnly(values, n, scaled ? scale : 1, <i32>pad);
     else if (gathered && lr != LTTB_DONE) {
       writeValuesOnly(values, n, scaled ? scale : 1, <i32>pad);
-      readStatsFinish(values, n);
+      readStatsFinish();
     } else writeValues(values, n, scaled ? scale : 1, <i32>pad);
     writeAscii('],');
   } else if (withStats) {
-    if (gathered && lr != LTTB_DONE) readStatsFinish(values, n);
+    if (gathered && lr != LTTB_DONE) readStatsFinish();
     else valueStats(values, n);
   }
   writeEntryTail(from, to, resolution, scaled ? scale : 1);
@@ -311,8 +311,7 @@ function answerSelector(): bool {
  * scale, and at most as many points as the answer may still hold and a
  * piece takes, counted by the read's bound. False (nothing written) leaves
  * the entry to the usual way, which also decides what this does not look
- * at: an entry without points, a read past MAX_POINTS, the rare ±0 tie of
- * the statistics.
+ * at: an entry without points, a read past MAX_POINTS.
  */
 function answerSeries(head: usize): bool {
   const f = metricFreq(qMetric);
@@ -331,7 +330,7 @@ function answerSeries(head: usize): bool {
   readStatsStart(withStats);
   const n = writeSeriesValues(head, reqFrom, reqTo, f, <i32>bound + 1);
   readStatsStop();
-  if (pad + <i64>n == 0 || (withStats && readStatsSplit())) {
+  if (pad + <i64>n == 0) {
     setOutLen(start);
     return false;
   }
@@ -339,7 +338,7 @@ function answerSeries(head: usize): bool {
   pointsLeft -= <f64>(pad + <i64>n);
   setOutLen(outLen - 1); // the last comma
   writeAscii('],');
-  if (withStats) readStatsFinish(0, 0);
+  if (withStats) readStatsFinish();
   writeEntryTail(seriesFrom, seriesTo, f, 1);
   return true;
 }

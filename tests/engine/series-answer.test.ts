@@ -82,6 +82,35 @@ describe('a single series written as it is read', () => {
     }
   });
 
+  it('says 0, not -0, for a zero minimum or maximum of stored -0 and 0, in either lane order', () => {
+    const store = makeStore();
+    const shapes: Record<string, (i: number) => string> = {
+      allNegativeZero: () => '-0',
+      negativeFirst: (i) => (i % 2 ? '0' : '-0'),
+      positiveFirst: (i) => (i % 2 ? '-0' : '0'),
+      belowZero: (i) => (i % 3 === 0 ? '-2.5' : '-0'),
+      aboveZero: (i) => (i % 3 === 0 ? '2.5' : '-0'),
+    };
+    for (const [host, value] of Object.entries(shapes)) store.ingest(lp(lines(host, 0, 700, value)), 'c');
+    const expected: Record<string, string> = {
+      allNegativeZero: '"avg":0,"min":0,"max":0',
+      negativeFirst: '"avg":0,"min":0,"max":0',
+      positiveFirst: '"avg":0,"min":0,"max":0',
+      belowZero: '"min":-2.5,"max":0',
+      aboveZero: '"min":0,"max":2.5',
+    };
+    for (const host of Object.keys(shapes)) {
+      for (const [from, to] of [[T, T + 700 * 60], [T + 60, T + 9 * 60], [T + 61 * 60, T + 700 * 60]]) {
+        for (const flags of [{}, { 'with-data': false }]) {
+          const direct = answer(store, host, from!, to!, {}, flags);
+          expect(direct, host).toContain(expected[host]);
+          expect(direct).not.toMatch(/[:[,]-0[,\]}]/);
+          expect(direct).toBe(answer(store, host, from!, to!, { resolution: 120 }, flags));
+        }
+      }
+    }
+  });
+
   it('leaves what it does not take to the usual way: points past the limit, LTTB, a scale', () => {
     const store = makeStore();
     store.ingest(lp(lines('h', 0, 1500, SHAPES.decimals!)), 'c');
