@@ -8,8 +8,9 @@ import { LTTB_BAD_RESOLUTION, LTTB_DONE, LTTB_NO_MEMORY, lttb, lttbLen, lttbOut 
 import { findMetric, metricFreq } from "./metrics";
 import {
   outLen, outReserve, putF32, putNulls, setOutLen, statCount, statMax, statMin, statReset, statSum, valueStats, writeAscii,
-  writeByte, writeI64, writeJsonStringBody, writeValueRange, writeValues, writeValuesOnly,
+  writeByte, writeI64, writeValueRange, writeValues, writeValuesOnly,
 } from "./out";
+import { writeJsonStringBody } from "./json-string";
 import {
   data, dataLen, MAX_POINTS, R_BAD_AGGREGATION, R_BAD_RANGE, R_BAD_RESOLUTION, R_LEN_MISMATCH, R_MISSING_BACK,
   R_MISSING_FRONT, R_NO_MEMORY, R_NOT_FOUND, R_OK, R_TOO_MANY_POINTS, R_UNKNOWN_METRIC, pointBound, readAggregate, readFrom,
