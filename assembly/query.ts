@@ -7,14 +7,16 @@ import { childAt, childCount, findChild, root, seriesHead } from "./level";
 import { LTTB_BAD_RESOLUTION, LTTB_DONE, LTTB_NO_MEMORY, lttb, lttbLen, lttbOut } from "./lttb";
 import { findMetric, metricFreq } from "./metrics";
 import {
-  outReserve, putF32, statCount, statMax, statMin, statReset, statSum, valueStats, writeAscii, writeByte, writeI64,
-  writeJsonStringBody, writeValueRange, writeValues, writeValuesOnly,
+  outLen, outReserve, putF32, putNulls, setOutLen, statCount, statMax, statMin, statReset, statSum, valueStats, writeAscii,
+  writeByte, writeI64, writeValueRange, writeValues, writeValuesOnly,
 } from "./out";
+import { writeJsonStringBody } from "./json-string";
 import {
   data, dataLen, MAX_POINTS, R_BAD_AGGREGATION, R_BAD_RANGE, R_BAD_RESOLUTION, R_LEN_MISMATCH, R_MISSING_BACK,
-  R_MISSING_FRONT, R_NO_MEMORY, R_NOT_FOUND, R_OK, R_TOO_MANY_POINTS, R_UNKNOWN_METRIC, readAggregate, readFrom,
-  readTo,
+  R_MISSING_FRONT, R_NO_MEMORY, R_NOT_FOUND, R_OK, R_TOO_MANY_POINTS, R_UNKNOWN_METRIC, pointBound, readAggregate, readFrom,
+  readTo, walkFrom,
 } from "./read";
+import { seriesFrom, seriesTo, writeSeriesValues } from "./read-answer";
 import { ensure, Region } from "./scratch";
 import { readStatsFinish, readStatsStart, readStatsStop } from "./read-stats";
 
@@ -218,6 +220,7 @@ function answerSelector(): bool {
     writeErrorEntry(R_NO_MEMORY);
     return true;
   }
+  if (nHeads == 1 && answerSeries(<usize>load<u32>(heads.ptr))) return true;
   // One series with statistics: they are gathered as it is read (with its
   // data too: then the values' formatting loop carries none).
   const gathered = withStats && nHeads == 1;
@@ -291,14 +294,53 @@ function answerSelector(): bool {
     if (!withStats) writeValuesOnly(values, n, scaled ? scale : 1, <i32>pad);
     else if (gathered && lr != LTTB_DONE) {
       writeValuesOnly(values, n, scaled ? scale : 1, <i32>pad);
-      readStatsFinish(values, n);
+      readStatsFinish();
     } else writeValues(values, n, scaled ? scale : 1, <i32>pad);
     writeAscii('],');
   } else if (withStats) {
-    if (gathered && lr != LTTB_DONE) readStatsFinish(values, n);
+    if (gathered && lr != LTTB_DONE) readStatsFinish();
     else valueStats(values, n);
   }
   writeEntryTail(from, to, resolution, scaled ? scale : 1);
+  return true;
+}
+
+/**
+ * The entry of one series with its data, written as the series is read
+ * (read-answer.ts), when nothing but the values' text can differ from the
+ * usual way: no LTTB (no resolution above the metric's frequency), no
+ * scale, and at most as many points as the answer may still hold and a
+ * piece takes, counted by the read's bound. False (nothing written) leaves
+ * the entry to the usual way, which also decides what this does not look
+ * at: an entry without points, a read past MAX_POINTS.
+ */
+function answerSeries(head: usize): bool {
+  const f = metricFreq(qMetric);
+  if (!withData || (qScale != 0 && qScale != 1) || (f != 0 && qResolution > f)) return false;
+  const bound = pointBound(head, reqFrom, reqTo, f);
+  // pointBound walked back as the read will: walkFrom is where it starts.
+  const from = walkFrom;
+  let pad: i64 = 0;
+  if (withPadding && from / f > reqFrom / f) pad = from / f - reqFrom / f;
+  const most = pad + bound + 1;
+  if (bound > MAX_POINTS || most > MAX_POINTS || <f64>most > pointsLeft || most > piecePoints) return false;
+  const start = outLen;
+  if (!outReserve(<usize>most * 25 + 16)) return false;
+  writeAscii('{"data":[');
+  putNulls(<i32>pad);
+  readStatsStart(withStats);
+  const n = writeSeriesValues(head, reqFrom, reqTo, f, <i32>bound + 1);
+  readStatsStop();
+  if (pad + <i64>n == 0) {
+    setOutLen(start);
+    return false;
+  }
+  pointsRead += <i64>n;
+  pointsLeft -= <f64>(pad + <i64>n);
+  setOutLen(outLen - 1); // the last comma
+  writeAscii('],');
+  if (withStats) readStatsFinish();
+  writeEntryTail(seriesFrom, seriesTo, f, 1);
   return true;
 }
 

@@ -35,10 +35,10 @@ export let readTo: i64 = 0;
 }
 
 /** Walks back from the newest chunk to the one covering `from`; returns it and sets walkFrom. */
-let walkFrom: i64 = 0;
+export let walkFrom: i64 = 0;
 /** How many chunks before the head the chunk walkBack returned lies. */
 let walkSteps: i32 = 0;
-function walkBack(head: usize, from: i64, half: i64): usize {
+export function walkBack(head: usize, from: i64, half: i64): usize {
   let b = head;
   walkFrom = from;
   walkSteps = 0;
@@ -54,8 +54,9 @@ function walkBack(head: usize, from: i64, half: i64): usize {
   return b;
 }
 
-/** Points a read of this series over [from, to) can produce at most. */
-function pointBound(head: usize, from: i64, to: i64, f: i64): i64 {
+/** Points a read of this series over [from, to) can produce at most. Inlined: a call of it cost readLockstep some 370 instructions a query in V8's code. */
+// @ts-ignore: decorator
+@inline export function pointBound(head: usize, from: i64, to: i64, f: i64): i64 {
   walkBack(head, from, f / 2);
   const start = walkFrom;
   if (to <= start) return 0;

@@ -7,7 +7,8 @@ import {
   nextGeneration, root, depthOf,
 } from "./level";
 import { metricCount, metricFreq, metricNameLen, metricNamePtr } from "./metrics";
-import { outReset, writeAscii, writeByte, writeBytes, writeI64, writeJsonString } from "./out";
+import { outReset, writeAscii, writeByte, writeBytes, writeI64 } from "./out";
+import { writeJsonString } from "./json-string";
 import { ensure, Region } from "./scratch";
 
 // ---- free ----

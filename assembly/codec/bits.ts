@@ -73,6 +73,20 @@ export function packEnd(): usize {
   return unpackTail(at, bit & 7, mask, end);
 }
 
+/**
+ * How far the field loads of a block ending at `end` may reach: 16 bytes
+ * (unpack4's load) past it when that is still inside linear memory, so that
+ * the block's last fields take the wide loads too instead of a byte at a time
+ * (a chunk's or page's last group of eight: 8 of its 64 or 512 values, a
+ * fifth of a packed page's decoding). The bytes past `end` belong to no
+ * field: a decoder masks each field out of what it loads, and refuses a
+ * block whose fields would pass `end` (its values are then dropped).
+ */
+export function readableEnd(end: usize): usize {
+  const reach = <u64>end + 16;
+  return reach <= (<u64>memory.size() << 16) ? <usize>reach : end;
+}
+
 /** How many of c fields of width w from `area` can be read by an 8-byte load that stays before `end`. */
 // @ts-ignore: decorator
 @inline export function safeFields(area: usize, end: usize, c: i32, w: i32): i32 {

@@ -12,7 +12,7 @@
 //   FOR:   n_j = base + field_j.
 //   delta: n_j = n_{j-1} + base + field_j, n_{-1} the previous block's last n (ref for the first).
 // A value is f32(f64(n) * 10^-e); an exception's index then takes its bits.
-import { bitWidth, getVarint, packedBytes, packTail, putVarint, safeFields, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
+import { bitWidth, getVarint, packedBytes, packTail, putVarint, readableEnd, safeFields, unpackAt, unzigzag, varintBytes, varintEnd, widthMask, zigzag } from "./bits";
 import { decimalValue, E_MAX, exceptionBits, exceptionCount, exceptionIndex, exponent, inversePow10, MAX_EXCEPTIONS, narrow, narrowInts, reals, reference, toIntegers } from "./decimal-exponent";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
 import { packNarrow, packWide } from "./decimal-pack";
@@ -252,7 +252,7 @@ export function writeDecimal(p: usize, n: i32, limit: usize): usize {
   v128.store(q, decimalValues4(b, inv2), 16);
 }
 
-/** c values of a FOR block of width w > 0 into q; returns the last n. */
+/** c values of a FOR block of width w > 0 into q; returns the last n. Loads stay before `end` (readableEnd). */
 // @ts-ignore: decorator
 @inline function unpackFor(q: usize, area: usize, c: i32, w: i32, base: i64, inv: f64, end: usize): i64 {
   const mask = widthMask(w);
@@ -308,7 +308,7 @@ export function writeDecimal(p: usize, n: i32, limit: usize): usize {
   return i32x4.shuffle(b, b, 3, 3, 3, 3);
 }
 
-/** c values of a delta block of width w > 0 after prev into q; returns the last n. */
+/** c values of a delta block of width w > 0 after prev into q; returns the last n. Loads stay before `end` (readableEnd). */
 // @ts-ignore: decorator
 @inline function unpackDelta(q: usize, area: usize, c: i32, w: i32, base: i64, prev: i64, inv: f64, end: usize): i64 {
   const mask = widthMask(w);
@@ -368,6 +368,8 @@ export function decodeDecimal(out: usize, end: usize): i32 {
   p = varintEnd;
   const dst = packedTarget(out);
   const n = blockPresent;
+  // The fields' loads may reach past the block (readableEnd); its checks stay with `end`.
+  const reach = readableEnd(end);
   for (let from = 0; from < n; from += BLOCK) {
     const c = min(BLOCK, n - from);
     if (p >= end) return -1;
@@ -378,7 +380,7 @@ export function decodeDecimal(out: usize, end: usize): i32 {
     const q = dst + (<usize>from << 2);
     if (w > 57 || area > end) return -1;
     if (w != 0) {
-      prev = (mode & MODE_DELTA) != 0 ? unpackDelta(q, area, c, w, base, prev, inv, end) : unpackFor(q, area, c, w, base, inv, end);
+      prev = (mode & MODE_DELTA) != 0 ? unpackDelta(q, area, c, w, base, prev, inv, reach) : unpackFor(q, area, c, w, base, inv, reach);
     } else if ((mode & MODE_DELTA) != 0) {
       for (let j = 0; j < c; j++) {
         prev += base;

@@ -10,7 +10,7 @@
 //     if mask: u64 LE, bit j = 1 when x_j != 0,
 //     fields (x_j >> s) of w bits for every j (no mask) or the nonzero x_j (mask).
 // The mask is used when it is smaller: repeated values then cost a bit each.
-import { packedBytes, packTail, safeFields, unpackAt, widthMask } from "./bits";
+import { packedBytes, packTail, readableEnd, safeFields, unpackAt, widthMask } from "./bits";
 import { prefixXor4, SIMD_MAX_WIDTH, simdFields, unpack4Shl, unpack4Wide, unpackTable, unpackWideTable } from "./unpack";
 import { PACK_SLACK, packXorOr } from "./pack-or";
 import { blockLen, blockPresent, expand, MAX_LEN, packedTarget, payloadAt } from "./layout";
@@ -325,6 +325,8 @@ export function decodeXor(out: usize, end: usize): i32 {
   p += 4;
   const dst = packedTarget(out);
   const n = blockPresent;
+  // The fields' loads may reach past the block (readableEnd); its checks stay with `end`.
+  const reach = readableEnd(end);
   for (let from = 0; from < n; from += BLOCK) {
     const c = min(BLOCK, n - from);
     const q = dst + (<usize>from << 2);
@@ -350,11 +352,11 @@ export function decodeXor(out: usize, end: usize): i32 {
       const nonzero = load<u64>(p) & (c == BLOCK ? <u64>-1 : (<u64>1 << <u64>c) - 1);
       p += 8;
       const count = <i32>popcnt(nonzero);
-      unpackShifted(fields, p, count, w, shift, end);
+      unpackShifted(fields, p, count, w, shift, reach);
       cur = spreadMasked(q, c, nonzero, cur);
       p += <usize>packedBytes(count, w);
     } else {
-      cur = decodePlain(q, p, c, w, shift, cur, end);
+      cur = decodePlain(q, p, c, w, shift, cur, reach);
       p += <usize>packedBytes(c, w);
     }
   }

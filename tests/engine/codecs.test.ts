@@ -155,6 +155,63 @@ describe('chunk codecs: round trips of edge values', () => {
   });
 });
 
+describe('chunk codecs: the bytes around a block', () => {
+  // The decoders' last loads of a block reach up to 16 bytes past it when
+  // memory goes on (codec/bits.ts readableEnd): what lies there must not show
+  // in the values, and a block at the very end of memory decodes the same.
+  const shapes = ['load2', 'percent2', 'clock', 'ipc', 'missing', 'counter', 'jumps'];
+  it('the same values whatever follows the block, and at the end of memory', () => {
+    const afterBlock = (block: Uint8Array, byte: number) => new Uint8Array(x.memory.buffer, io + BLOCK + block.length, 64).fill(byte);
+    let checked = 0;
+    for (const shape of shapes) {
+      for (const len of [512, 509, 64, 67, 9]) {
+        const bits = bitsOf(chunksOf(shape, 1, len, 5)[0]);
+        for (const codec of [DECIMAL, XOR]) {
+          const block = encode(bits, codec);
+          if (block === null) continue;
+          for (const byte of [0x00, 0xff, 0x5a]) {
+            new Uint8Array(x.memory.buffer, io + BLOCK, block.length).set(block);
+            afterBlock(block, byte);
+            const n = x.codecDecode(BLOCK, block.length, DECODED);
+            expect(hex(words(DECODED, n)), `${shape} len ${len} codec ${codec} before ${byte}`).toEqual(hex(bits));
+          }
+          // The block's last byte on the last byte of linear memory.
+          const last = x.memory.buffer.byteLength - io - block.length;
+          new Uint8Array(x.memory.buffer, io + last, block.length).set(block);
+          const n = x.codecDecode(last, block.length, DECODED);
+          expect(hex(words(DECODED, n)), `${shape} len ${len} codec ${codec} at the end of memory`).toEqual(hex(bits));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  it('a cut block decodes the same whatever follows it (refused, or its values when the cut took no field)', () => {
+    let refused = 0;
+    for (const shape of shapes) {
+      const bits = bitsOf(chunksOf(shape, 1, 512, 7)[0]);
+      for (const codec of [DECIMAL, XOR]) {
+        const block = encode(bits, codec);
+        if (block === null) continue;
+        for (const cut of [block.length - 1, block.length - 2, block.length - 3, block.length - 8, block.length - 17]) {
+          const answers = [0x00, 0xff, 0xa5].map((byte) => {
+            new Uint8Array(x.memory.buffer, io + BLOCK, block.length).set(block);
+            new Uint8Array(x.memory.buffer, io + BLOCK + cut, 80).fill(byte);
+            const n = x.codecDecode(BLOCK, cut, DECODED);
+            return hex(words(DECODED, n));
+          });
+          expect(answers[1], `${shape} codec ${codec} cut to ${cut}`).toEqual(answers[0]);
+          expect(answers[2], `${shape} codec ${codec} cut to ${cut}`).toEqual(answers[0]);
+          if (answers[0].length === 0) refused++;
+          else expect(answers[0]).toEqual(hex(bits));
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(20);
+  });
+});
+
 describe('chunk codecs: bytes that are not a block of ours', () => {
   it('a bitmap with bits past len is refused, not written past the chunk', () => {
     const bits = fill(509, (i) => (i % 2 ? MISSING : f32(2.5)[0]));
