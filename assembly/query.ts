@@ -202,9 +202,7 @@ function gatherChildren(level: usize): void {
  */
 function gatherSelector(): void {
   if (memoFound) {
-    const levels = memoLevels;
-    const count = memoCount;
-    for (let i = 0; i < count; i++) gatherEnd(<usize>load<u32>(levels + (<usize>i << 2)));
+    replayMemo(memoLevels, memoCount);
     return;
   }
   nReached = 0;
@@ -213,6 +211,39 @@ function gatherSelector(): void {
   if (memoKeyLen != 0 && !reachedFailed && !headsFailed) {
     memoKeep(memoCPtr, memoCLen, memoKeyPtr, memoKeyLen, reachedLevels.ptr, nReached);
   }
+}
+
+/**
+ * gatherEnd of each level the memo holds, the heads kept in locals: room for
+ * one a level made at once, and again after a level without the metric (rare:
+ * its children answer for it, and may be more).
+ */
+function replayMemo(levels: usize, count: i32): void {
+  if (!ensure(heads, <usize>count << 2, 0)) {
+    headsFailed = true;
+    return;
+  }
+  const metric = qMetric;
+  let at = heads.ptr;
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    const level = <usize>load<u32>(levels + (<usize>i << 2));
+    const h = seriesHead(level, metric);
+    if (h != 0) {
+      store<u32>(at + (<usize>n << 2), <u32>h);
+      n++;
+      continue;
+    }
+    nHeads = n;
+    gatherChildren(level);
+    n = nHeads;
+    if (headsFailed || !ensure(heads, <usize>(n + count - i - 1) << 2, <usize>n << 2)) {
+      headsFailed = true;
+      return;
+    }
+    at = heads.ptr;
+  }
+  nHeads = n;
 }
 
 // ---- result entries ----
