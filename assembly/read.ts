@@ -2,7 +2,7 @@
 // buffer.read and MemoryStore.Read do it, alignment errors included.
 import { C_LEN, cCap, cLen, cNext, cPrev, cSealed, cStart, PAGE_SLOTS } from "./chunk-header";
 import { compressionOn, runEnd, valueRun } from "./seal";
-import { addValues, rollupBudget, rollupSums, sealedGroup } from "./rollup";
+import { addValues, rollupBudget, rollupSums } from "./rollup";
 import { packedPageSums } from "./rollup-pages";
 import { addRawPage } from "./raw-page-add";
 import { AGG_AVG, AGG_SUM, metricAgg, metricFreq } from "./metrics";
@@ -409,12 +409,11 @@ function readLockstep(heads: usize, n: i32, metric: i32, fromIn: i64, toIn: i64)
       continue;
     }
     const clen = cLen(<usize>load<u32>(group));
-    if (sealedGroup(group, n, clen)) {
-      const sums = rollupSums(group, n, clen);
-      if (sums != 0) {
-        memory.copy(dst, sums + (<usize>k << 3), <usize>m << 3);
-        continue;
-      }
+    // Sealed in every child, with series 0's length: the cache's sums.
+    const sums = rollupSums(group, n, clen);
+    if (sums != 0) {
+      memory.copy(dst, sums + (<usize>k << 3), <usize>m << 3);
+      continue;
     }
     if (rawGroup(group, n)) {
       addRawStretch(group, n, k, k + m, dst);
