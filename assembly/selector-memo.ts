@@ -69,7 +69,8 @@ export function memoFind(cPtr: usize, cLen: usize, hPtr: usize, hLen: usize, kPt
 
 /** Remembers what the selector of the last memoFind (which missed) reached: count levels at `levels`. */
 export function memoKeep(cPtr: usize, cLen: usize, kPtr: usize, kLen: usize, levels: usize, count: i32): void {
-  if (cLen + kLen > MAX_KEY || count > MAX_LEVELS) return;
+  // Each length on its own first: their sum cannot wrap then.
+  if (cLen > MAX_KEY || kLen > MAX_KEY || cLen + kLen > MAX_KEY || count > MAX_LEVELS) return;
   const size = levelsAt(0, cLen, kLen) + (<usize>count << 2);
   const old = <usize>load<u32>(slotAt);
   if (old != 0) {
