@@ -23,6 +23,7 @@ import { fragmentCount, fragments, queryClose as closeCursor, queryCommand as co
 import { decodeChunk, encodeWith } from "./codec/index";
 import { debugDump, freePath, healthCheck, listChildren, listHosts } from "./tree-ops";
 import { resealPending, setCompression } from "./seal";
+import { memoClear } from "./selector-memo";
 import { walBegin, walConfigure, walFinish, walInit, walTable } from "./wal";
 
 let ioPtr: usize = 0;
@@ -35,6 +36,7 @@ export function init(index: u32, count: u32, limitPages: u32, wal: u32): bool {
   initParser();
   initFloatFormat();
   walInit(wal != 0);
+  memoClear();
   return initTree();
 }
 

@@ -41,6 +41,12 @@ const HASH_THRESHOLD: u32 = 8;
 
 export let root: usize = 0;
 export let generation: u32 = 1;
+/**
+ * Moves on whenever a level is made or freed: what a selector's names reach
+ * stays what it was while this stays (selector-memo.ts). 64 bits: it never
+ * comes back to a value it had.
+ */
+export let treeShape: u64 = 0;
 
 // @ts-ignore: decorator
 @inline export function nameLen(l: usize): usize {
@@ -72,6 +78,7 @@ export function nextGeneration(): u32 {
 function newLevel(parent: usize, ptr: usize, len: usize, hash: u32): usize {
   const l = alloc(L_HEADER + len);
   if (l == 0) return 0;
+  treeShape++;
   memory.fill(l, 0, L_HEADER);
   store<u32>(l, <u32>len, L_NAMELEN);
   store<u32>(l, <u32>parent, L_PARENT);
@@ -198,6 +205,7 @@ export function hasAnySeries(l: usize): bool {
 
 /** Frees an empty level (no series, no children) and its tables. */
 export function releaseLevel(l: usize): void {
+  treeShape++;
   const s = <usize>load<u32>(l, L_SERIES);
   if (s != 0) free(s, <usize>metricCount << 2);
   const arr = <usize>load<u32>(l, L_CHILDREN);

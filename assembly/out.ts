@@ -110,7 +110,7 @@ export function writeF32(x: f32): void {
   putF32(x);
 }
 
-/** Count, sum, min and max of the non-NaN values of the last writeValues or valueStats. */
+/** Count, sum, min and max of the non-NaN values of the last writeValueRange (from statReset on) or valueStats. */
 export let statCount: i32 = 0;
 export let statSum: f64 = 0;
 export let statMin: f64 = 0;
@@ -230,18 +230,9 @@ export function setStats(count: i32, sum: f64, mn: f64, mx: f64): void {
 
 /**
  * `pad` nulls, then values[0..n) (f64, multiplied by `scale` unless it is 1)
- * as 32-bit floats, comma-separated, without brackets; on the way, the
- * statistics of the unscaled values as valueStats gives them (the chain of
- * additions of the sum then hides behind the formatting).
- */
-export function writeValues(values: usize, n: i32, scale: f64, pad: i32): void {
-  statReset();
-  writeValueRange(values, n, scale, pad, 0, pad + n);
-}
-
-/**
- * writeValues for a caller that has the statistics already (read-stats.ts
- * gathered them as the series was read) or needs none: the loop over
+ * as 32-bit floats, comma-separated, without brackets, for a caller that has
+ * the statistics already (read-stats.ts gathered them as the series was read,
+ * or valueStats takes them in a pass of its own) or needs none: the loop over
  * remembered texts then carries no statistics (writeRememberedTexts), which
  * is about a third of its instructions a value. The statistics globals are
  * left with whatever writeNew added to them: the caller sets them after.
@@ -258,7 +249,7 @@ export function statReset(): void {
 }
 
 /**
- * Items [begin, end) of what writeValues writes (item k < pad is a null, the
+ * Items [begin, end) of what writeValuesOnly writes (item k < pad is a null, the
  * others values[k - pad]), each followed by a comma but the very last one: a
  * long entry is written in pieces, one call each, with the same bytes and the
  * statistics carried on from the piece before (statReset before the first).

@@ -64,6 +64,9 @@ class Cursor {
   scale: f64;
   aggreg: u32;
   next: usize;
+  /** The record's bytes from the host's name to the last subtype id: the selector's key (selector-memo.ts). */
+  keyPtr: usize;
+  keyLen: usize;
   /** The next selector: type-id i (at ip), subtype-id j (at sp); entries written into the row so far. */
   i: i32;
   j: i32;
@@ -154,6 +157,7 @@ function readRecord(c: Cursor): void {
   c.mLen = u16at();
   c.mPtr = cp;
   cp += c.mLen;
+  c.keyPtr = cp;
   c.hLen = u16at();
   c.hPtr = cp;
   cp += c.hLen;
@@ -179,6 +183,7 @@ function readRecord(c: Cursor): void {
   c.nSubIds = <i32>u32at();
   c.subIds = cp;
   for (let i = 0; i < c.nSubIds; i++) cp += 2 + <usize>load<u16>(cp);
+  c.keyLen = cp - c.keyPtr;
   c.resolution = toI64(f64at());
   c.scale = f64at();
   c.aggreg = u8at();
@@ -280,7 +285,7 @@ function stepGrouped(c: Cursor): i32 {
   stepCount += c.hasType != 0 ? nT * nS : 1;
   const r = answerGrouped(
     c.cPtr, c.cLen, c.hPtr, c.hLen, c.hasType != 0, c.tPtr, c.tLen, c.typeIds, c.nTypeIds,
-    c.hasSub != 0, c.sPtr, c.sLen, c.subIds, c.nSubIds,
+    c.hasSub != 0, c.sPtr, c.sLen, c.subIds, c.nSubIds, c.keyPtr, c.keyLen,
   );
   if (r < 0) return STEP_FAILED;
   if (overLimit) return STEP_OVER;

@@ -8,7 +8,7 @@ import { LTTB_BAD_RESOLUTION, LTTB_DONE, LTTB_NO_MEMORY, lttb, lttbLen, lttbOut 
 import { findMetric, metricFreq } from "./metrics";
 import {
   outLen, outReserve, putF32, putNulls, setOutLen, statCount, statMax, statMin, statReset, statSum, valueStats, writeAscii,
-  writeByte, writeI64, writeValueRange, writeValues, writeValuesOnly,
+  writeByte, writeI64, writeValueRange, writeValuesOnly,
 } from "./out";
 import { writeJsonStringBody } from "./json-string";
 import {
@@ -19,6 +19,7 @@ import {
 import { seriesFrom, seriesTo, writeSeriesValues } from "./read-answer";
 import { ensure, Region } from "./scratch";
 import { readStatsFinish, readStatsStart, readStatsStop } from "./read-stats";
+import { memoCount, memoFind, memoKeep, memoLevels } from "./selector-memo";
 
 // Selector elements: (u32 kind, u32 nNames, u32 firstName); names: (u32 ptr, u32 len).
 const ELEM_STRING: u32 = 0;
@@ -33,6 +34,17 @@ let nameBytesLen: usize = 0;
 const heads = changetype<Region>(memory.data(8));
 let nHeads: i32 = 0;
 let headsFailed = false;
+
+/** The levels the walk over the selector's names reached (gather), for its memo. */
+const reachedLevels = changetype<Region>(memory.data(8));
+let nReached: i32 = 0;
+let reachedFailed = false;
+/** The selector being answered: found in the memo, or its key to keep it by (memoKeyLen 0: not kept). */
+let memoFound = false;
+let memoCPtr: usize = 0;
+let memoCLen: usize = 0;
+let memoKeyPtr: usize = 0;
+let memoKeyLen: usize = 0;
 
 // Per query while answering.
 let qMetric: i32 = -1;
@@ -134,7 +146,7 @@ function addElem(kind: u32, first: i32, count: i32): bool {
 /** findBuffers: a level holding the metric answers with it; otherwise all its children do. */
 function gather(level: usize, e: i32): void {
   if (e == nElems) {
-    gatherEnd(level);
+    reached(level);
     return;
   }
   const el = elems.ptr + <usize>e * 12;
@@ -148,9 +160,19 @@ function gather(level: usize, e: i32): void {
     const child = findChild(level, nameBytes.ptr + <usize>load<u32>(nm), len);
     if (child == 0) continue;
     // The selector's last element (each of a node's 72 hwthreads): its series here, without a call of gather each.
-    if (e + 1 == nElems) gatherEnd(child);
+    if (e + 1 == nElems) reached(child);
     else gather(child, e + 1);
   }
+}
+
+/** A level the selector's names lead to: noted for the selector's memo (selector-memo.ts), then its series gathered. */
+// @ts-ignore: decorator
+@inline function reached(level: usize): void {
+  if (ensure(reachedLevels, (<usize>nReached + 1) << 2, <usize>nReached << 2)) {
+    store<u32>(reachedLevels.ptr + (<usize>nReached << 2), <u32>level);
+    nReached++;
+  } else reachedFailed = true;
+  gatherEnd(level);
 }
 
 /** gather past the selector's last element: the level's series, or, when it has none, its children's. */
@@ -161,8 +183,69 @@ function gather(level: usize, e: i32): void {
     pushHead(h);
     return;
   }
+  gatherChildren(level);
+}
+
+/** gatherEnd of each child of a level without the metric. */
+function gatherChildren(level: usize): void {
   const n = childCount(level);
-  for (let i: u32 = 0; i < n; i++) gather(childAt(level, i), nElems);
+  for (let i: u32 = 0; i < n; i++) {
+    const child = childAt(level, i);
+    const h = seriesHead(child, qMetric);
+    if (h != 0) pushHead(h);
+    else gatherChildren(child);
+  }
+}
+
+/**
+ * The selector's series: from what its memo holds, or by the walk over its
+ * names, whose reached levels the memo then keeps (a grouped selector; a
+ * single's key is empty).
+ */
+function gatherSelector(): void {
+  if (memoFound) {
+    replayMemo(memoLevels, memoCount);
+    return;
+  }
+  nReached = 0;
+  reachedFailed = false;
+  gather(root, 0);
+  if (memoKeyLen != 0 && !reachedFailed && !headsFailed) {
+    memoKeep(memoCPtr, memoCLen, memoKeyPtr, memoKeyLen, reachedLevels.ptr, nReached);
+  }
+}
+
+/**
+ * gatherEnd of each level the memo holds, the heads kept in locals: room for
+ * one a level made at once, and again after a level without the metric (rare:
+ * its children answer for it, and may be more).
+ */
+function replayMemo(levels: usize, count: i32): void {
+  if (!ensure(heads, <usize>count << 2, 0)) {
+    headsFailed = true;
+    return;
+  }
+  const metric = qMetric;
+  let at = heads.ptr;
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    const level = <usize>load<u32>(levels + (<usize>i << 2));
+    const h = seriesHead(level, metric);
+    if (h != 0) {
+      store<u32>(at + (<usize>n << 2), <u32>h);
+      n++;
+      continue;
+    }
+    nHeads = n;
+    gatherChildren(level);
+    n = nHeads;
+    if (headsFailed || !ensure(heads, <usize>(n + count - i - 1) << 2, <usize>n << 2)) {
+      headsFailed = true;
+      return;
+    }
+    at = heads.ptr;
+  }
+  nHeads = n;
 }
 
 // ---- result entries ----
@@ -215,7 +298,7 @@ function answerSelector(): bool {
   }
   nHeads = 0;
   headsFailed = false;
-  gather(root, 0);
+  gatherSelector();
   if (headsFailed) {
     writeErrorEntry(R_NO_MEMORY);
     return true;
@@ -273,11 +356,10 @@ function answerSelector(): bool {
   if (writeData) pointsLeft -= <f64>points;
 
   writeByte(123); // {
-  // writeValues gathers the statistics as it goes (writeValuesOnly: they
-  // were gathered by the read, or are not wanted).
   if (writeData) {
     writeAscii('"data":[');
     if (points > piecePoints) {
+      // The pieces' loop gathers the statistics as it goes (writeValueRange).
       pieceOpen = true;
       pieceValues = values;
       pieceN = n;
@@ -291,13 +373,13 @@ function answerSelector(): bool {
       writePiece();
       return true;
     }
-    if (!withStats) writeValuesOnly(values, n, scaled ? scale : 1, <i32>pad);
-    else if (gathered && lr != LTTB_DONE) {
-      writeValuesOnly(values, n, scaled ? scale : 1, <i32>pad);
-      readStatsFinish();
-    } else writeValues(values, n, scaled ? scale : 1, <i32>pad);
+    writeValuesOnly(values, n, scaled ? scale : 1, <i32>pad);
     writeAscii('],');
-  } else if (withStats) {
+  }
+  // The statistics were gathered by a single series' read; otherwise (several
+  // series added up, LTTB's points) they take a pass of their own, two values
+  // a turn: a third of the formatting loop's instructions when it carried them.
+  if (withStats) {
     if (gathered && lr != LTTB_DONE) readStatsFinish();
     else valueStats(values, n);
   }
@@ -407,16 +489,24 @@ function writeEntryTail(from: i64, to: i64, resolution: i64, scale: f64): void {
  */
 export function answerGrouped(
   cPtr: usize, cLen: usize, hPtr: usize, hLen: usize, hasType: bool, tPtr: usize, tLen: usize, typeIds: usize,
-  nTypeIds: i32, hasSub: bool, sPtr: usize, sLen: usize, subIds: usize, nSubIds: i32,
+  nTypeIds: i32, hasSub: bool, sPtr: usize, sLen: usize, subIds: usize, nSubIds: i32, keyPtr: usize, keyLen: usize,
 ): i32 {
-  resetSelector();
-  let ok = addName(cPtr, cLen, 0, 0) && addElem(ELEM_STRING, 0, 1);
-  ok = ok && addName(hPtr, hLen, 0, 0) && addElem(ELEM_STRING, 1, 1);
-  if (hasType) {
-    ok = ok && addIds(tPtr, tLen, typeIds, nTypeIds);
-    if (hasSub) ok = ok && addIds(sPtr, sLen, subIds, nSubIds);
+  memoCPtr = cPtr;
+  memoCLen = cLen;
+  memoKeyPtr = keyPtr;
+  memoKeyLen = keyLen;
+  // Only a selector that will be walked is looked up (a bad range or metric answers without).
+  memoFound = reqFrom <= reqTo && qMetric >= 0 && memoFind(cPtr, cLen, hPtr, hLen, keyPtr, keyLen);
+  if (!memoFound) {
+    resetSelector();
+    let ok = addName(cPtr, cLen, 0, 0) && addElem(ELEM_STRING, 0, 1);
+    ok = ok && addName(hPtr, hLen, 0, 0) && addElem(ELEM_STRING, 1, 1);
+    if (hasType) {
+      ok = ok && addIds(tPtr, tLen, typeIds, nTypeIds);
+      if (hasSub) ok = ok && addIds(sPtr, sLen, subIds, nSubIds);
+    }
+    if (!ok) return -1;
   }
-  if (!ok) return -1;
   return answerSelector() ? 1 : 0;
 }
 
@@ -425,6 +515,8 @@ export function answerSingle(
   cPtr: usize, cLen: usize, hPtr: usize, hLen: usize, tPtr: usize, tLen: usize, idPtr: usize, idLen: usize,
   hasSub: bool, sPtr: usize, sLen: usize, sidPtr: usize, sidLen: usize,
 ): i32 {
+  memoFound = false;
+  memoKeyLen = 0;
   resetSelector();
   let ok = addName(cPtr, cLen, 0, 0) && addElem(ELEM_STRING, 0, 1);
   ok = ok && addName(hPtr, hLen, 0, 0) && addElem(ELEM_STRING, 1, 1);

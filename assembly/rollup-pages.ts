@@ -22,7 +22,7 @@
 // The sums are made as readSeries makes them (rollup.ts addValues, series in
 // order, 0 + v for the first), so a cached answer is bit for bit the
 // uncached one.
-import { cPage, PAGE_SLOTS } from "./chunk-header";
+import { C_PAGES, cPage, PAGE_SLOTS } from "./chunk-header";
 import { isPacked, PACKED_TAG, packEpoch, packedValues } from "./pack";
 import { addValues, KIND_PACKED, newEntry, rollupBudget, slotOf } from "./rollup";
 
@@ -164,8 +164,25 @@ function sameBlocks(e: usize, chunks: usize, n: i32, page: i32): bool {
  * never equals a tagged address).
  */
 function samePackedAddresses(e: usize, chunks: usize, n: i32, page: i32): bool {
-  for (let s = 0; s < n; s++) {
-    if ((<usize>load<u32>(e + ADDRESSES + (<usize>s << 2)) | PACKED_TAG) != cPage(<usize>load<u32>(chunks + (<usize>s << 2)), page)) return false;
+  // Four series a turn: the page words gathered into lanes, compared with
+  // the four addresses seen (tagged) at once; a difference is only looked at
+  // after the loop (they are rare: the next write moves the epoch first).
+  const seen = e + ADDRESSES;
+  const word = C_PAGES + (<usize>page << 2);
+  const tag = i32x4.splat(<i32>PACKED_TAG);
+  let diff = i32x4.splat(0);
+  let s = 0;
+  for (; s + 4 <= n; s += 4) {
+    const group = chunks + (<usize>s << 2);
+    let now = i32x4.splat(load<i32>(<usize>load<u32>(group) + word));
+    now = i32x4.replace_lane(now, 1, load<i32>(<usize>load<u32>(group, 4) + word));
+    now = i32x4.replace_lane(now, 2, load<i32>(<usize>load<u32>(group, 8) + word));
+    now = i32x4.replace_lane(now, 3, load<i32>(<usize>load<u32>(group, 12) + word));
+    diff = v128.or(diff, v128.xor(v128.or(v128.load(seen + (<usize>s << 2)), tag), now));
+  }
+  if (v128.any_true(diff)) return false;
+  for (; s < n; s++) {
+    if ((<usize>load<u32>(seen + (<usize>s << 2)) | PACKED_TAG) != cPage(<usize>load<u32>(chunks + (<usize>s << 2)), page)) return false;
   }
   return true;
 }

@@ -131,16 +131,19 @@ export function newEntry(at: usize, size: usize): usize {
 }
 
 /**
- * The sums over slots [0, len) of the n sealed chunks at chunks[0..n) (u32
- * pointers, each of length len), in that order; 0 when they cannot be cached
- * (no cache, an entry too large for it, no memory): the caller adds them up
- * itself.
+ * The sums over slots [0, len) of the n chunks at chunks[0..n) (u32
+ * pointers), in that order, when every one is sealed with length len; 0 when
+ * one is not (found on the way of the hash, not in a pass of its own) or they
+ * cannot be cached (no cache, an entry too large for it, no memory): the
+ * caller adds them up itself.
  */
 export function rollupSums(chunks: usize, n: i32, len: i32): usize {
   if (rollupBudget == 0) return 0;
   let h: u64 = 0x9e3779b97f4a7c15 ^ <u64>len;
   for (let s = 0; s < n; s++) {
-    h = (h ^ sealStamp(<usize>load<u32>(chunks + (<usize>s << 2)))) * 0xff51afd7ed558ccd;
+    const c = <usize>load<u32>(chunks + (<usize>s << 2));
+    if (!cSealed(c) || cLen(c) != len) return 0;
+    h = (h ^ sealStamp(c)) * 0xff51afd7ed558ccd;
     h ^= h >> 33;
   }
   const at = slotOf(h);
@@ -171,13 +174,4 @@ export function rollupSums(chunks: usize, n: i32, len: i32): usize {
     addValues(src, sums, len, s == 0);
   }
   return sums;
-}
-
-/** Whether the n chunks at chunks[0..n) are all sealed with length len. */
-export function sealedGroup(chunks: usize, n: i32, len: i32): bool {
-  for (let s = 0; s < n; s++) {
-    const c = <usize>load<u32>(chunks + (<usize>s << 2));
-    if (!cSealed(c) || cLen(c) != len) return false;
-  }
-  return true;
 }
