@@ -148,6 +148,8 @@ let planN: i32 = 0;
 let planS: i32 = 0;
 let planR: i32 = 0;
 let planOk = true;
+/** planSeries for its count and span alone (alignmentError): nothing emitted. */
+let planSpanOnly = false;
 let nanFrom: i32 = 0;
 let nanCount: i32 = 0;
 /** Series 1's plan: for each stretch, how many chunks before the head its chunk lies; and the chunks it walked (head and back). */
@@ -168,7 +170,7 @@ let refHasPrev = false;
 @inline const MAX_MEMBERS: i64 = 1 << 20;
 
 function emit(i: i32, m: i32, k: i32, c: usize, depth: i32): void {
-  if (!planOk) return;
+  if (!planOk || planSpanOnly) return;
   if (planSeries0) {
     if (!ensure(segs, <usize>(segCount + 1) << 4, <usize>segCount << 4)) {
       planOk = false;
@@ -455,6 +457,10 @@ export function readAggregate(heads: usize, n: i32, metric: i32, fromIn: i64, to
       const bound = pointBound(head, from, to, f);
       if (bound > MAX_POINTS) return R_TOO_MANY_POINTS;
       if (!ensure(data, <usize>(bound + 1) << 3, 0)) return R_NO_MEMORY;
+      if (n > 1 && compressionOn) {
+        const e = alignmentError(heads, n, f, from, to, <i32>bound + 1);
+        if (e != R_OK) return e;
+      }
       len = readSeries(head, from, to, f, true, <i32>bound + 1);
       from = readFrom;
       to = readTo;
@@ -487,4 +493,48 @@ export function readAggregate(heads: usize, n: i32, metric: i32, fromIn: i64, to
   readFrom = from;
   readTo = to;
   return R_OK;
+}
+
+/**
+ * The error readAggregate's series-by-series loop below would return for
+ * children that do not align (R_OK when none), found from the children's
+ * spans alone: planSeries counts exactly as readSeries reads, without the
+ * values. With compression on, reading a child decodes its sealed chunks,
+ * and a realistic host's aggregate that ends in such an error (a hwthread
+ * missing the first or last sample) decoded every child before the one
+ * that differs, only to throw the sums away.
+ */
+function alignmentError(heads: usize, n: i32, f: i64, fromIn: i64, toIn: i64, limit: i32): i32 {
+  planSpanOnly = true;
+  planOk = true;
+  let from = fromIn;
+  let to = toIn;
+  const len = planSeries(<usize>load<u32>(heads), from, to, f, limit);
+  from = readFrom;
+  to = readTo;
+  let r = R_OK;
+  for (let s = 1; s < n; s++) {
+    const clen = planSeries(<usize>load<u32>(heads + (<usize>s << 2)), from, to, f, len);
+    const cfrom = readFrom;
+    const cto = readTo;
+    if (from != cfrom || to != cto || len != clen) {
+      if ((from - cfrom) / f != 0) {
+        r = R_MISSING_FRONT;
+        break;
+      }
+      const newLen = <i64>clen - (to - cto) / f;
+      if (newLen < 1) {
+        r = R_MISSING_BACK;
+        break;
+      }
+      if (newLen != <i64>len) {
+        r = R_LEN_MISMATCH;
+        break;
+      }
+      from = cfrom;
+      to = cto;
+    }
+  }
+  planSpanOnly = false;
+  return r;
 }
