@@ -6,7 +6,14 @@
 // restore of the process (the JIT's and WASM's first calls, the process's
 // first memory), and `--fresh` runs every round in a new process of its own.
 //
-//   node bench/restore-kept.mjs --dir DIR [--builds DIR,DIR] [--rounds 5] [--fresh] [--threads 1,2]
+//   node bench/restore-kept.mjs --dir DIR [--builds DIR,DIR] [--rounds 5] [--fresh] [--threads 1,2] [--raw]
+//
+// `--raw`: compression off whatever config.json says (the same files restored
+// as raw chunks). Every round also gives the milliseconds until loading
+// began (the first host's files listed, read and scanned) and, on Linux, how
+// long the main thread sat runnable but not running (/proc schedstat: the
+// machine's other load; the wall time less that is what a quiet machine
+// would have taken, roughly).
 //
 // `--threads 1,2`: each build restores with restore's encoding worker off (1)
 // and on (2) in turns (a build before the worker restores on one thread
@@ -29,6 +36,17 @@ const rounds = Number(opt('--rounds', 5));
 const readAhead = opt('--read-ahead', '') ? Number(opt('--read-ahead', '')) : undefined;
 const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
 const threadCounts = opt('--threads', '').split(',').filter(Boolean).map(Number);
+const raw = args.includes('--raw');
+
+/** Nanoseconds the main thread ran and waited to run so far (Linux), else zeros. */
+function mainSched() {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number);
+    return { run, wait };
+  } catch {
+    return { run: 0, wait: 0 };
+  }
+}
 
 /** CPU seconds of each thread of this process by its id (empty where /proc is not there). */
 async function threadCpu() {
@@ -57,7 +75,15 @@ async function restoreOnce(build, threads) {
   const { restore } = await load('persist/restore.js');
   const { DiskState } = await load('persist/disk-state.js');
   const config = await loadConfig({ path: join(dir, 'config.json'), readTextFile: (p) => readFile(p, 'utf8') });
-  const store = await openStore(storeOptions(config));
+  const options = storeOptions(config);
+  if (raw) options.compression = false;
+  const store = await openStore(options);
+  let firstLoad = 0;
+  const loadTable = store.loadTable.bind(store);
+  store.loadTable = (...a) => {
+    if (firstLoad === 0) firstLoad = performance.now();
+    return loadTable(...a);
+  };
   // Restore starts and ends its worker: its CPU time is read just before it ends.
   let atClose = null;
   if (threads >= 2) {
@@ -72,9 +98,11 @@ async function restoreOnce(build, threads) {
   }
   const cpu0 = await threadCpu();
   const elu0 = performance.eventLoopUtilization();
+  const sched0 = mainSched();
   const t0 = performance.now();
   const summary = await restore({ store, root: join(dir, 'checkpoints'), restorePoint: 0, log: quiet, disk: new DiskState(), sync: false, readAhead, threads });
   const secs = (performance.now() - t0) / 1000;
+  const waited = (mainSched().wait - sched0.wait) / 1e9;
   const elu = performance.eventLoopUtilization(elu0);
   const cpu1 = await threadCpu();
   for (const [t, v] of atClose ?? []) if (!cpu1.has(t)) cpu1.set(t, v);
@@ -86,7 +114,8 @@ async function restoreOnce(build, threads) {
     if (cpu0.has(t)) others += v - cpu0.get(t);
     else fresh += v;
   }
-  return { mbs: summary.bytes / 1e6 / secs, files: summary.files, idle: elu.idle / (elu.idle + elu.active), cpu: { main, worker: fresh, others } };
+  return { mbs: summary.bytes / 1e6 / secs, files: summary.files, idle: elu.idle / (elu.idle + elu.active), cpu: { main, worker: fresh, others },
+    firstMs: firstLoad ? firstLoad - t0 : NaN, waitMs: waited * 1000, quietMbs: summary.bytes / 1e6 / (secs - waited) };
 }
 
 if (args.includes('--inner')) {
@@ -103,7 +132,7 @@ for (let r = 0; r < rounds; r++) {
     let res;
     if (fresh) {
       const child = spawnSync(process.execPath, [...process.execArgv, self, '--inner', '--build', b, '--dir', dir, ...(readAhead ? ['--read-ahead', String(readAhead)] : []),
-        ...(t ? ['--threads', String(t)] : [])], { encoding: 'utf8' });
+        ...(t ? ['--threads', String(t)] : []), ...(raw ? ['--raw'] : [])], { encoding: 'utf8' });
       if (child.status !== 0) throw new Error(child.stderr);
       res = JSON.parse(child.stdout.trim().split('\n').pop());
     } else {
@@ -112,10 +141,12 @@ for (let r = 0; r < rounds; r++) {
     results.get(key).push(res);
   }
 }
-console.log(`restore of ${dir}, ${rounds} rounds, ${fresh ? 'each in a fresh process' : 'in one process (round 1 is its first)'}, builds in turns`);
-console.log('| build | files | MB/s by round | median | idle, median round | CPU s main / worker / other threads, median round |\n|---|---:|---|---:|---:|---|');
+console.log(`restore of ${dir}${raw ? ' (compression off)' : ''}, ${rounds} rounds, ${fresh ? 'each in a fresh process' : 'in one process (round 1 is its first)'}, builds in turns`);
+console.log('| build | files | MB/s by round | median | idle, median round | CPU s main / worker / other threads, median round | loading began (ms), main thread runnable, not running (ms), medians | MB/s less that wait, median |\n|---|---:|---|---:|---:|---|---|---:|');
 for (const [b, rs] of results) {
   const median = [...rs].sort((x, y) => x.mbs - y.mbs)[rs.length >> 1];
   const c = median.cpu;
-  console.log(`| ${b} | ${rs[0].files} | ${rs.map((x) => x.mbs.toFixed(0)).join(', ')} | ${median.mbs.toFixed(0)} | ${(100 * median.idle).toFixed(0)} % | ${c.main.toFixed(2)} / ${c.worker.toFixed(2)} / ${c.others.toFixed(2)} |`);
+  const mid = (f) => [...rs].map(f).sort((x, y) => x - y)[rs.length >> 1];
+  console.log(`| ${b} | ${rs[0].files} | ${rs.map((x) => x.mbs.toFixed(0)).join(', ')} | ${median.mbs.toFixed(0)} | ${(100 * median.idle).toFixed(0)} % | ${c.main.toFixed(2)} / ${c.worker.toFixed(2)} / ${c.others.toFixed(2)} |` +
+    ` ${mid((x) => x.firstMs).toFixed(0)}, ${mid((x) => x.waitMs).toFixed(0)} | ${mid((x) => x.quietMbs).toFixed(0)} |`);
 }
