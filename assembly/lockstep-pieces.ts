@@ -10,8 +10,8 @@
 // piece holds, for every child, one chunk and the slot it is read from there
 // (or none: missing slots). In a piece every child reads one run of one
 // chunk, so the sums are still made slot by slot, child after child in their
-// order (0 + v of the first, NaN added for a child that misses the slot):
-// the additions of the series-by-series path, the same bits. A piece sealed
+// order (0 + v of the first): the additions of the series-by-series path,
+// the same bits; a slot some child misses is NaN (written null, whatever its bits). A piece sealed
 // in every child takes its sums from the rollup cache keyed by the stamps
 // and the children's offsets (rollup.ts rollupShiftedSums): a shifted child
 // splits a 512-slot stretch into a 1-slot and a 511-slot piece, both cached.
@@ -19,7 +19,8 @@ import { cLen, cSealed, PAGE_SLOTS } from "./chunk-header";
 import { runEnd, valueRun } from "./seal";
 import { addValues, rollupShiftedSums, rollupSums, shiftedLo } from "./rollup";
 import { packedPageSums } from "./rollup-pages";
-import { addRawPage } from "./raw-page-add";
+import { packedShiftedSums, shiftedPageLo } from "./rollup-pages-shifted";
+import { addRawPage, addRawPageAt } from "./raw-page-add";
 import { ensure, Region } from "./scratch";
 
 /** Slots [k, kEnd) of chunk b added into the f64 at dst (first: stored), run by run as readSeries reads them. */
@@ -204,11 +205,14 @@ export function readPieces(data: usize, n: i32): void {
       if (load<u32>(ks + (<usize>s << 2)) != k0) sameK = false;
       if (cLen(c) != len0) sameLen = false;
     }
-    if (missing == n) {
+    if (missing > 0) {
+      // A child misses these slots: NaN plus anything is NaN, and a NaN of any
+      // bits is written null, so each sum is NaN without decoding the others
+      // (a child missing a chunk's last line would decode every sibling's chunk for one slot).
       for (let j = 0; j < m; j++) store<f64>(dst + (<usize>j << 3), nan);
       continue;
     }
-    if (missing == 0 && sealed == n) {
+    if (sealed == n) {
       // In step here (a stretch the odd children read alike): the entries of the in-step read.
       const inStep = sameK && sameLen;
       const sums = inStep ? rollupSums(chunks, n, len0) : rollupShiftedSums(chunks, ks, n);
@@ -218,23 +222,64 @@ export function readPieces(data: usize, n: i32): void {
         continue;
       }
     }
-    if (missing == 0 && sealed == 0 && sameK) {
-      addRawStretch(chunks, n, <i32>k0, <i32>k0 + m, dst);
+    if (sealed == 0) {
+      if (sameK) addRawStretch(chunks, n, <i32>k0, <i32>k0 + m, dst);
+      else addShiftedRaw(chunks, ks, n, m, dst);
       continue;
     }
-    // Series by series, as readSeries: a missing slot adds NaN.
+    // Series by series, as readSeries.
     for (let s = 0; s < n; s++) {
       const c = <usize>load<u32>(chunks + (<usize>s << 2));
-      if (c == 0) {
-        if (s == 0) {
-          for (let j = 0; j < m; j++) store<f64>(dst + (<usize>j << 3), nan);
-        } else {
-          for (let j = 0; j < m; j++) store<f64>(dst + (<usize>j << 3), load<f64>(dst + (<usize>j << 3)) + nan);
-        }
-        continue;
-      }
       const k = <i32>load<u32>(ks + (<usize>s << 2));
       addStretch(c, k, k + m, dst, s == 0);
     }
+  }
+}
+
+/** Per child, the page and the slot in it of a cut (addShiftedRaw). */
+const cutPages = changetype<Region>(memory.data(8));
+const cutOffs = changetype<Region>(memory.data(8));
+
+/**
+ * m slots of the n raw chunks at chunks[0..n), child s from slot ks[s] on
+ * (not all alike: the newest chunks of children not in step) added up into
+ * the f64 at dst: cut where any child's page starts or ends, so that each
+ * cut lies in one page of every child; packed in every child, its sums come
+ * from the cache (rollup-pages-shifted.ts), raw in every child it is added
+ * slot by slot (raw-page-add.ts), else series by series.
+ */
+function addShiftedRaw(chunks: usize, ks: usize, n: i32, m: i32, dst: usize): void {
+  const bytes = <usize>n << 2;
+  const scratch = ensure(cutPages, bytes, 0) && ensure(cutOffs, bytes, 0);
+  let j: i32 = 0;
+  while (j < m) {
+    let cut = m - j;
+    for (let s = 0; s < n; s++) {
+      const room = PAGE_SLOTS - ((<i32>load<u32>(ks + (<usize>s << 2)) + j) & (PAGE_SLOTS - 1));
+      if (room < cut) cut = room;
+    }
+    const at = dst + (<usize>j << 3);
+    let done = false;
+    if (scratch) {
+      for (let s = 0; s < n; s++) {
+        const slot = <u32>(<i32>load<u32>(ks + (<usize>s << 2)) + j);
+        store<u32>(cutPages.ptr + (<usize>s << 2), slot >> 6);
+        store<u32>(cutOffs.ptr + (<usize>s << 2), slot & (PAGE_SLOTS - 1));
+      }
+      const sums = packedShiftedSums(chunks, cutPages.ptr, cutOffs.ptr, n);
+      if (sums != 0) {
+        memory.copy(at, sums + (<usize>(<i32>load<u32>(cutOffs.ptr) - shiftedPageLo) << 3), <usize>cut << 3);
+        done = true;
+      } else {
+        done = addRawPageAt(chunks, cutPages.ptr, cutOffs.ptr, n, cut, at);
+      }
+    }
+    if (!done) {
+      for (let s = 0; s < n; s++) {
+        const k = <i32>load<u32>(ks + (<usize>s << 2)) + j;
+        addStretch(<usize>load<u32>(chunks + (<usize>s << 2)), k, k + cut, at, s == 0);
+      }
+    }
+    j += cut;
   }
 }
