@@ -19,7 +19,7 @@ import { cLen, cSealed, PAGE_SLOTS } from "./chunk-header";
 import { runEnd, valueRun } from "./seal";
 import { addValues, rollupShiftedSums, rollupSums, shiftedLo } from "./rollup";
 import { packedPageSums } from "./rollup-pages";
-import { packedShiftedSums, shiftedPageLo } from "./rollup-pages-shifted";
+import { pageCutSums, shiftedPageLo } from "./rollup-pages-shifted";
 import { addRawPage, addRawPageAt } from "./raw-page-add";
 import { ensure, Region } from "./scratch";
 
@@ -56,12 +56,34 @@ export function addRawStretch(group: usize, n: i32, k: i32, kEnd: i32, dst: usiz
     const sums = packedPageSums(group, n, page);
     if (sums != 0) {
       memory.copy(dst, sums + (<usize>(k & (PAGE_SLOTS - 1)) << 3), <usize>(pageEnd - k) << 3);
-    } else if (!addRawPage(group, n, page, k, pageEnd, dst)) {
+    } else if (!addRawPage(group, n, page, k, pageEnd, dst) && !mixedPage(group, n, page, k, pageEnd, dst)) {
       for (let s = 0; s < n; s++) addStretch(<usize>load<u32>(group + (<usize>s << 2)), k, pageEnd, dst, s == 0);
     }
     dst += <usize>(pageEnd - k) << 3;
     k = pageEnd;
   }
+}
+
+/** Per child, the page and the slot in it of a cut (addShiftedRaw, mixedPage). */
+const cutPages = changetype<Region>(memory.data(8));
+const cutOffs = changetype<Region>(memory.data(8));
+
+/**
+ * Slots [k, kEnd) of page `page` of the n raw chunks at group[0..n), packed
+ * in some and raw in others, from the cache (rollup-pages-shifted.ts, every
+ * child at the same slot); false when they cannot be cached.
+ */
+function mixedPage(group: usize, n: i32, page: i32, k: i32, kEnd: i32, dst: usize): bool {
+  const bytes = <usize>n << 2;
+  if (!ensure(cutPages, bytes, 0) || !ensure(cutOffs, bytes, 0)) return false;
+  for (let s = 0; s < n; s++) {
+    store<u32>(cutPages.ptr + (<usize>s << 2), <u32>page);
+    store<u32>(cutOffs.ptr + (<usize>s << 2), <u32>(k & (PAGE_SLOTS - 1)));
+  }
+  const sums = pageCutSums(group, cutPages.ptr, cutOffs.ptr, n);
+  if (sums == 0) return false;
+  memory.copy(dst, sums + (<usize>((k & (PAGE_SLOTS - 1)) - shiftedPageLo) << 3), <usize>(kEnd - k) << 3);
+  return true;
 }
 
 // ---- odd children: their own plans ----
@@ -236,17 +258,13 @@ export function readPieces(data: usize, n: i32): void {
   }
 }
 
-/** Per child, the page and the slot in it of a cut (addShiftedRaw). */
-const cutPages = changetype<Region>(memory.data(8));
-const cutOffs = changetype<Region>(memory.data(8));
-
 /**
  * m slots of the n raw chunks at chunks[0..n), child s from slot ks[s] on
  * (not all alike: the newest chunks of children not in step) added up into
  * the f64 at dst: cut where any child's page starts or ends, so that each
- * cut lies in one page of every child; packed in every child, its sums come
- * from the cache (rollup-pages-shifted.ts), raw in every child it is added
- * slot by slot (raw-page-add.ts), else series by series.
+ * cut lies in one page of every child; raw in every child it is added slot
+ * by slot (raw-page-add.ts), else its sums come from the cache
+ * (rollup-pages-shifted.ts), else (not cacheable) series by series.
  */
 function addShiftedRaw(chunks: usize, ks: usize, n: i32, m: i32, dst: usize): void {
   const bytes = <usize>n << 2;
@@ -266,12 +284,13 @@ function addShiftedRaw(chunks: usize, ks: usize, n: i32, m: i32, dst: usize): vo
         store<u32>(cutPages.ptr + (<usize>s << 2), slot >> 6);
         store<u32>(cutOffs.ptr + (<usize>s << 2), slot & (PAGE_SLOTS - 1));
       }
-      const sums = packedShiftedSums(chunks, cutPages.ptr, cutOffs.ptr, n);
-      if (sums != 0) {
-        memory.copy(at, sums + (<usize>(<i32>load<u32>(cutOffs.ptr) - shiftedPageLo) << 3), <usize>cut << 3);
-        done = true;
-      } else {
-        done = addRawPageAt(chunks, cutPages.ptr, cutOffs.ptr, n, cut, at);
+      done = addRawPageAt(chunks, cutPages.ptr, cutOffs.ptr, n, cut, at);
+      if (!done) {
+        const sums = pageCutSums(chunks, cutPages.ptr, cutOffs.ptr, n);
+        if (sums != 0) {
+          memory.copy(at, sums + (<usize>(<i32>load<u32>(cutOffs.ptr) - shiftedPageLo) << 3), <usize>cut << 3);
+          done = true;
+        }
       }
     }
     if (!done) {

@@ -1,16 +1,19 @@
-// Rollups of packed pages of newest chunks not in step (lockstep-pieces.ts):
-// a child whose newest chunk started a slot late has its page boundaries a
-// slot off its siblings', so the read cuts the chunks' stretch where any
-// child's page starts or ends, and each cut lies in one page of every child
-// (a 63-slot and a 1-slot one a page for one child shifted by a slot). Such
-// a cut's sums are kept as rollup-pages.ts keeps a page's: keyed by a copy
-// of the n blocks' bytes (the bytes decide the values, whatever happened to
-// the blocks in between), with the addresses of the last comparison taken
-// instead while the pack epoch stays (no packed block freed since); and by
-// the children's offsets in their pages, relative to series 0's, so that a
-// group read at other offsets (or in step: rollup-pages.ts, another kind)
-// is another entry. An entry holds the sums of every slot x of series 0's
-// page whose slot x + rel[s] each child's page has.
+// Rollups of cuts of the newest chunks' pages where rollup-pages.ts has none:
+// children not in step (lockstep-pieces.ts: a child whose newest chunk
+// started a slot late has its page boundaries a slot off its siblings', so
+// the stretch is cut where any child's page starts or ends, and each cut lies
+// in one page of every child: a 63-slot and a 1-slot one a page for one child
+// shifted by a slot), and pages packed in some children and raw in others (a
+// full page no codec shrinks by 64 bytes stays raw: busy hwthreads' noisy
+// values), in step or not. Keyed as rollup-pages.ts keys a page: by copies
+// of what decides the values, each packed block's bytes and each raw page's
+// slots the cut reads (a raw page can be written without a trace, so its
+// slots are compared every time; the addresses of the last comparison stand
+// in for the bytes only while the pack epoch stays and no child is raw); and
+// by the children's offsets in their pages relative to series 0's, so a
+// group read at other offsets (or in step and packed in all: rollup-pages.ts,
+// another kind) is another entry. An entry holds the sums of every slot x of
+// series 0's page whose slot x + rel[s] each child's page has.
 import { cPage, PAGE_SLOTS } from "./chunk-header";
 import { isPacked, PACKED_TAG, packEpoch, packedValues } from "./pack";
 import { addValues, newEntry, rollupBudget, slotOf } from "./rollup";
@@ -19,10 +22,12 @@ import { addValues, newEntry, rollupBudget, slotOf } from "./rollup";
 @inline export const KIND_PACKED_SHIFTED: u32 = 3;
 
 // Entry: u32 allocated size, u32 n, u32 len, u32 KIND_PACKED_SHIFTED, u64 hash,
-// u64 the pack epoch of the last comparison, u32 lo, 12 bytes 0, len x f64
-// sums (padded to 16), n x i32 offsets (padded to 16), n x u32 the block
-// addresses of the last comparison (padded to 16), then each block's bytes
-// ([u16 size][size bytes]) padded with zeros to a multiple of 16.
+// u64 the pack epoch of the last comparison, u32 lo, u32 raw pages, 8 bytes
+// 0, len x f64 sums (padded to 16), n x i32 offsets (padded to 16), n x u32
+// the page words of the last comparison (a packed block's address tagged, a
+// raw page's address; padded to 16), then per child its block's bytes ([u16
+// size][size bytes]) or its raw page's len slots from lo + rel, padded with
+// zeros to a multiple of 16.
 // @ts-ignore: decorator
 @inline const HEADER: usize = 48;
 
@@ -44,11 +49,12 @@ const LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 
 
 /**
  * The sums of the n raw chunks at chunks[0..n), child s read from page
- * pageOf[s] at slot offs[s] of it (u32 each), when each of those pages is
- * packed; 0 when one is not or the sums cannot be cached. The caller reads
- * them from series 0's slot offs[0] - shiftedPageLo on.
+ * pageOf[s] at slot offs[s] of it (u32 each); 0 when they cannot be cached
+ * (no cache, an entry too large for it, no memory). The caller has found
+ * some page packed (else raw-page-add.ts adds them without copies to
+ * compare) and reads the sums from series 0's slot offs[0] - shiftedPageLo on.
  */
-export function packedShiftedSums(chunks: usize, pageOf: usize, offs: usize, n: i32): usize {
+export function pageCutSums(chunks: usize, pageOf: usize, offs: usize, n: i32): usize {
   if (rollupBudget == 0) return 0;
   const o0 = <i32>load<u32>(offs);
   let lo: i32 = 0;
@@ -77,15 +83,23 @@ export function packedShiftedSums(chunks: usize, pageOf: usize, offs: usize, n: 
   const e = <usize>load<u32>(at);
   if (e != 0 && load<u64>(e, 16) == h && load<u32>(e, 12) == KIND_PACKED_SHIFTED && <i32>load<u32>(e, 4) == n
     && <i32>load<u32>(e, 8) == len && <i32>load<u32>(e, 32) == lo && sameOffsets(e + rels, offs, n, o0)) {
-    if (load<u64>(e, 24) == packEpoch() && sameAddresses(e + addresses, chunks, pageOf, n)) return e + HEADER;
-    if (!allPacked(chunks, pageOf, n)) return 0;
-    if (sameBlocks(e, e + addresses, e + copiesAt, chunks, pageOf, n)) {
-      store<u64>(e, packEpoch(), 24);
+    if (load<u32>(e, 36) == 0 && load<u64>(e, 24) == packEpoch() && sameWords(e + addresses, chunks, pageOf, n)) return e + HEADER;
+    if (sameCopies(e, e + addresses, e + copiesAt, chunks, pageOf, offs, n, lo, len)) {
+      if (load<u32>(e, 36) == 0) store<u64>(e, packEpoch(), 24);
       return e + HEADER;
     }
-  } else if (!allPacked(chunks, pageOf, n)) return 0;
+  }
   let copies: usize = 0;
-  for (let s = 0; s < n; s++) copies += padded(<usize>2 + <usize>load<u16>(pageWord(chunks, pageOf, s) & ~PACKED_TAG));
+  let raw: u32 = 0;
+  for (let s = 0; s < n; s++) {
+    const word = pageWord(chunks, pageOf, s);
+    if (isPacked(word)) {
+      copies += padded(<usize>2 + <usize>load<u16>(word & ~PACKED_TAG));
+    } else {
+      copies += padded(<usize>len << 2);
+      raw++;
+    }
+  }
   const p = newEntry(at, copiesAt + copies);
   if (p == 0) return 0;
   store<u32>(p, <u32>n, 4);
@@ -94,19 +108,28 @@ export function packedShiftedSums(chunks: usize, pageOf: usize, offs: usize, n: 
   store<u64>(p, h, 16);
   store<u64>(p, packEpoch(), 24);
   store<u32>(p, <u32>lo, 32);
-  memory.fill(p + 36, 0, 12);
+  store<u32>(p, raw, 36);
+  memory.fill(p + 40, 0, 8);
   const sums = p + HEADER;
   let q = p + copiesAt;
   for (let s = 0; s < n; s++) {
-    const tagged = pageWord(chunks, pageOf, s);
+    const word = pageWord(chunks, pageOf, s);
     const rel = <i32>load<u32>(offs + (<usize>s << 2)) - o0;
-    addValues(packedValues(tagged) + (<usize>(lo + rel) << 2), sums, len, s == 0);
     store<i32>(p + rels + (<usize>s << 2), rel);
-    const block = tagged & ~PACKED_TAG;
-    store<u32>(p + addresses + (<usize>s << 2), <u32>block);
-    const bytes = <usize>2 + <usize>load<u16>(block);
+    store<u32>(p + addresses + (<usize>s << 2), <u32>word);
+    let from: usize;
+    let bytes: usize;
+    if (isPacked(word)) {
+      addValues(packedValues(word) + (<usize>(lo + rel) << 2), sums, len, s == 0);
+      from = word & ~PACKED_TAG;
+      bytes = <usize>2 + <usize>load<u16>(from);
+    } else {
+      from = word + (<usize>(lo + rel) << 2);
+      bytes = <usize>len << 2;
+      addValues(from, sums, len, s == 0);
+    }
     const room = padded(bytes);
-    memory.copy(q, block, bytes);
+    memory.copy(q, from, bytes);
     memory.fill(q + bytes, 0, room - bytes);
     q += room;
   }
@@ -121,40 +144,57 @@ function sameOffsets(rels: usize, offs: usize, n: i32, o0: i32): bool {
   return true;
 }
 
-function allPacked(chunks: usize, pageOf: usize, n: i32): bool {
-  for (let s = 0; s < n; s++) {
-    if (!isPacked(pageWord(chunks, pageOf, s))) return false;
-  }
-  return true;
-}
-
 /** Whether the pages read now are packed blocks at the addresses the last comparison saw (a raw page, untagged, never equals one). */
-function sameAddresses(seen: usize, chunks: usize, pageOf: usize, n: i32): bool {
+function sameWords(seen: usize, chunks: usize, pageOf: usize, n: i32): bool {
   for (let s = 0; s < n; s++) {
-    if ((<usize>load<u32>(seen + (<usize>s << 2)) | PACKED_TAG) != pageWord(chunks, pageOf, s)) return false;
+    if (<usize>load<u32>(seen + (<usize>s << 2)) != pageWord(chunks, pageOf, s)) return false;
   }
   return true;
 }
 
-/** Whether the entry's copies are the bytes of the blocks read now (rollup-pages.ts sameBlocks, each child its own page). */
-function sameBlocks(e: usize, seen: usize, q: usize, chunks: usize, pageOf: usize, n: i32): bool {
-  // The addresses are overwritten on the way: no epoch (it starts at 1) lets them count until the copies are found equal.
+/**
+ * Whether the entry's copies are what the pages read now hold: each packed
+ * block's bytes (rollup-pages.ts sameBlocks), each raw page's len slots from
+ * slot `first` + rel, a page packed where the copy is of a raw one (or the
+ * other way) never alike.
+ */
+function sameCopies(e: usize, seen: usize, q: usize, chunks: usize, pageOf: usize, offs: usize, n: i32, first: i32, len: i32): bool {
+  // The words are overwritten on the way: no epoch (it starts at 1) lets them count until the copies are found equal.
   store<u64>(e, 0, 24);
   const end = e + <usize>load<u32>(e);
+  const o0 = <i32>load<u32>(offs);
   let diff = i64x2.splat(0);
   const lanes = v128.load(LANES);
   for (let s = 0; s < n; s++) {
-    const block = pageWord(chunks, pageOf, s) & ~PACKED_TAG;
-    store<u32>(seen + (<usize>s << 2), <u32>block);
-    const bytes = <usize>2 + <usize>load<u16>(block);
+    const word = pageWord(chunks, pageOf, s);
+    const was = <usize>load<u32>(seen + (<usize>s << 2));
+    if (isPacked(word) != isPacked(was)) return false;
+    store<u32>(seen + (<usize>s << 2), <u32>word);
+    let from: usize;
+    let bytes: usize;
+    if (isPacked(word)) {
+      from = word & ~PACKED_TAG;
+      bytes = <usize>2 + <usize>load<u16>(from);
+    } else {
+      from = word + (<usize>(first + <i32>load<u32>(offs + (<usize>s << 2)) - o0) << 2);
+      bytes = <usize>len << 2;
+    }
     const room = padded(bytes);
     if (q + room > end) return false;
     const whole = bytes & ~<usize>15;
     let k: usize = 0;
-    for (; k < whole; k += 16) diff = v128.or(diff, v128.xor(v128.load(block + k), v128.load(q + k)));
+    for (; k < whole; k += 16) diff = v128.or(diff, v128.xor(v128.load(from + k), v128.load(q + k)));
     if (k < bytes) {
-      const mask = i8x16.gt_u(i8x16.splat(<i8>(bytes - k)), lanes);
-      diff = v128.or(diff, v128.and(v128.xor(v128.load(block + k), v128.load(q + k)), mask));
+      if (isPacked(word)) {
+        // The block's allocation runs to the next multiple of 16; what lies past its bytes is not compared.
+        const mask = i8x16.gt_u(i8x16.splat(<i8>(bytes - k)), lanes);
+        diff = v128.or(diff, v128.and(v128.xor(v128.load(from + k), v128.load(q + k)), mask));
+      } else {
+        // A raw page's slots may end its allocation: slot by slot.
+        for (; k < bytes; k += 4) {
+          if (load<u32>(from + k) != load<u32>(q + k)) return false;
+        }
+      }
     }
     q += room;
   }

@@ -226,4 +226,60 @@ describe('lockstep read of shifted children', () => {
       }
     }
   });
+
+  it('pages packed in some children and raw in others: cached, and a write into a raw page is never answered stale', () => {
+    // Children 0-5 tame (their full pages pack), 6-11 noisy (no codec shrinks a page: raw), child 4 a slot late from chunk 1 on.
+    const hw = 12;
+    const noisy = (t: number) => t >= 6;
+    const value = (i: number, t: number, salt: number) => noisy(t)
+      ? String(Math.fround(Math.sin(i * 7.1 + t * 3.3 + salt) * 1e6 + i * 0.001))
+      : String(((i * 7 + t + salt) % 23) / 4);
+    const lines = (from: number, n: number, threads: number[], salt = 0) => {
+      const out: string[] = [];
+      for (let i = from; i < from + n; i++) {
+        for (const t of threads) {
+          if (t === 4 && i === 512 && salt === 0) continue;
+          out.push(`mem_bw,cluster=c,hostname=h,type=hwthread,type-id=${t} value=${value(i, t, salt)} ${T + i * F}`);
+        }
+      }
+      return out.join('\n');
+    };
+    const all = [...Array(hw).keys()];
+    const stores = [makeStore(), makeStore({ rollupCacheBytes: 0 }), makeStore({ compression: false })];
+    const end = 512 + 300;
+    ingest(stores, lines(0, end, all));
+    const ids = all.map(String);
+    const query = (s: Store, from: number) => new TextDecoder().decode(s.query({
+      cluster: 'c', from, to: T + end * F, 'with-stats': true, 'with-padding': false,
+      queries: [
+        { metric: 'mem_bw', host: 'h', type: 'hwthread', 'type-ids': ids, aggreg: true },
+        { metric: 'mem_bw', host: 'h', type: 'hwthread', 'type-ids': ['0', '7', '9'], aggreg: true },
+      ],
+    }));
+    const check = () => {
+      let first = '';
+      for (const from of [T, T + 530 * F + 17, T + 640 * F]) {
+        const want = query(stores[2], from);
+        for (let k = 0; k < 2; k++) for (const s of stores.slice(0, 2)) expect(query(s, from)).toBe(want);
+        if (from === T) first = want;
+      }
+      return first;
+    };
+    const before = check();
+    // Entries of cuts with raw pages (kind 3, a count of raw pages at word 9), the shifted and the in-step subset's.
+    const u32 = new Uint32Array((stores[0] as any).shards[0].x.memory.buffer as ArrayBuffer);
+    let mixed = 0;
+    for (let w = 0; w + 12 < u32.length; w += 4) if (u32[w + 3] === 3 && (u32[w + 1] === hw || u32[w + 1] === 3) && u32[w + 2] >= 1 && u32[w + 2] <= 64 && u32[w + 9] > 0 && u32[w + 9] <= hw) mixed++;
+    expect(mixed).toBeGreaterThan(4);
+    // Overwrites into full raw pages of the newest chunks (noisy children: they stay raw, nothing is unpacked).
+    ingest(stores, lines(600, 1, [8], 5));
+    const second = check();
+    expect(second).not.toBe(before);
+    ingest(stores, lines(700, 3, [7, 9], 6));
+    expect(check()).not.toBe(second);
+    // And into a packed page (unpacked, packed again by the next page started) and the late child.
+    ingest(stores, lines(650, 2, [2, 4], 7));
+    ingest(stores, lines(end, 70, all, 1));
+    check();
+  });
 });
