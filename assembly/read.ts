@@ -132,9 +132,11 @@ function readSeries(head: usize, from: i64, to: i64, f: i64, first: bool, limit:
 // their order for each stretch: every slot gets the same additions in the
 // same order, so the sums are bit for bit those of readSeries. A stretch
 // whose chunks are all sealed comes from the rollup cache (rollup.ts): no
-// decoding, no adding. Any difference between the series' stretches (or a
-// read readAggregate would adjust or refuse) leaves the read to the series
-// by series path, which alone decides errors.
+// decoding, no adding. A series whose stretches differ from series 0's (a
+// chunk started a slot late) is planned on its own and the read goes piece
+// by piece (lockstep-pieces.ts); a read readAggregate would adjust or refuse
+// (another span or count) is left to the series by series path, which alone
+// decides errors.
 
 /** Stretches of series 0: u32 i, u32 m, u32 k, u32 chunk (0: m missing slots). Data slots [i, i+m) from slots [k, k+m) of the chunk. */
 const segs = changetype<Region>(memory.data(8));
