@@ -53,7 +53,8 @@ export function addRawPageAt(group: usize, pageOf: usize, offs: usize, n: i32, c
 }
 
 /** count values from each of the n pointers in `pages` added up, slot by slot in the pointers' order, into the f64 at dst. */
-function addPointed(n: i32, count: i32, dst: usize): void {
+// @ts-ignore: decorator
+@inline function addPointed(n: i32, count: i32, dst: usize): void {
   const at = pages.ptr;
   const end = at + (<usize>n << 2);
   const zero = f64x2.splat(0);
