@@ -19,7 +19,7 @@ import { cLen, cSealed, PAGE_SLOTS } from "./chunk-header";
 import { runEnd, valueRun } from "./seal";
 import { addValues, rollupShiftedSums, rollupSums, shiftedLo } from "./rollup";
 import { packedPageSums } from "./rollup-pages";
-import { pageCutSums, shiftedPageLo } from "./rollup-pages-shifted";
+import { pageCutSums, SEALED_PAGE, shiftedPageLo } from "./rollup-pages-shifted";
 import { addRawPage, addRawPageAt } from "./raw-page-add";
 import { ensure, Region } from "./scratch";
 
@@ -64,7 +64,7 @@ export function addRawStretch(group: usize, n: i32, k: i32, kEnd: i32, dst: usiz
   }
 }
 
-/** Per child, the page and the slot in it of a cut (addShiftedRaw, mixedPage). */
+/** Per child, the page and the slot in it of a cut (addCuts, mixedPage). */
 const cutPages = changetype<Region>(memory.data(8));
 const cutOffs = changetype<Region>(memory.data(8));
 
@@ -244,35 +244,30 @@ export function readPieces(data: usize, n: i32): void {
         continue;
       }
     }
-    if (sealed == 0) {
-      if (sameK) addRawStretch(chunks, n, <i32>k0, <i32>k0 + m, dst);
-      else addShiftedRaw(chunks, ks, n, m, dst);
-      continue;
-    }
-    // Series by series, as readSeries.
-    for (let s = 0; s < n; s++) {
-      const c = <usize>load<u32>(chunks + (<usize>s << 2));
-      const k = <i32>load<u32>(ks + (<usize>s << 2));
-      addStretch(c, k, k + m, dst, s == 0);
-    }
+    if (sealed == 0 && sameK) addRawStretch(chunks, n, <i32>k0, <i32>k0 + m, dst);
+    else addCuts(chunks, ks, n, m, dst);
   }
 }
 
 /**
- * m slots of the n raw chunks at chunks[0..n), child s from slot ks[s] on
- * (not all alike: the newest chunks of children not in step) added up into
- * the f64 at dst: cut where any child's page starts or ends, so that each
- * cut lies in one page of every child; raw in every child it is added slot
- * by slot (raw-page-add.ts), else its sums come from the cache
- * (rollup-pages-shifted.ts), else (not cacheable) series by series.
+ * m slots of the n chunks at chunks[0..n), child s from slot ks[s] on, not
+ * all sealed and not all raw at one slot (the newest chunks of children not
+ * in step; a late child's older sealed chunk where its siblings' newest
+ * start) added up into the f64 at dst: cut where any raw child's page starts
+ * or ends, so that each cut lies in one page of every raw child; raw in
+ * every child it is added slot by slot (raw-page-add.ts), else its sums come
+ * from the cache (rollup-pages-shifted.ts: a sealed child keyed by its
+ * stamp), else (not cacheable) series by series.
  */
-function addShiftedRaw(chunks: usize, ks: usize, n: i32, m: i32, dst: usize): void {
+function addCuts(chunks: usize, ks: usize, n: i32, m: i32, dst: usize): void {
   const bytes = <usize>n << 2;
   const scratch = ensure(cutPages, bytes, 0) && ensure(cutOffs, bytes, 0);
   let j: i32 = 0;
   while (j < m) {
     let cut = m - j;
     for (let s = 0; s < n; s++) {
+      // A sealed child's run is the rest of the piece (it lies in the chunk).
+      if (cSealed(<usize>load<u32>(chunks + (<usize>s << 2)))) continue;
       const room = PAGE_SLOTS - ((<i32>load<u32>(ks + (<usize>s << 2)) + j) & (PAGE_SLOTS - 1));
       if (room < cut) cut = room;
     }
@@ -281,8 +276,9 @@ function addShiftedRaw(chunks: usize, ks: usize, n: i32, m: i32, dst: usize): vo
     if (scratch) {
       for (let s = 0; s < n; s++) {
         const slot = <u32>(<i32>load<u32>(ks + (<usize>s << 2)) + j);
-        store<u32>(cutPages.ptr + (<usize>s << 2), slot >> 6);
-        store<u32>(cutOffs.ptr + (<usize>s << 2), slot & (PAGE_SLOTS - 1));
+        const sealed = cSealed(<usize>load<u32>(chunks + (<usize>s << 2)));
+        store<u32>(cutPages.ptr + (<usize>s << 2), sealed ? SEALED_PAGE : slot >> 6);
+        store<u32>(cutOffs.ptr + (<usize>s << 2), sealed ? slot : slot & (PAGE_SLOTS - 1));
       }
       done = addRawPageAt(chunks, cutPages.ptr, cutOffs.ptr, n, cut, at);
       if (!done) {

@@ -44,7 +44,10 @@ export function addRawPageAt(group: usize, pageOf: usize, offs: usize, n: i32, c
   const at = pages.ptr;
   for (let s = 0; s < n; s++) {
     const q = <usize>s << 2;
-    const p = cPage(<usize>load<u32>(group + q), <i32>load<u32>(pageOf + q));
+    const page = load<u32>(pageOf + q);
+    // A sealed chunk (rollup-pages-shifted.ts SEALED_PAGE) has no pages.
+    if (page == 0xffffffff) return false;
+    const p = cPage(<usize>load<u32>(group + q), <i32>page);
     if (isPacked(p)) return false;
     store<u32>(at + q, <u32>(p + (<usize>load<u32>(offs + q) << 2)));
   }

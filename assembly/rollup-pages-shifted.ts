@@ -14,24 +14,36 @@
 // group read at other offsets (or in step and packed in all: rollup-pages.ts,
 // another kind) is another entry. An entry holds the sums of every slot x of
 // series 0's page whose slot x + rel[s] each child's page has.
-import { cPage, PAGE_SLOTS } from "./chunk-header";
+import { cLen, cPage, PAGE_SLOTS } from "./chunk-header";
 import { isPacked, PACKED_TAG, packEpoch, packedValues } from "./pack";
 import { addValues, newEntry, rollupBudget, slotOf } from "./rollup";
+import { sealStamp, valueRun } from "./seal";
+
+/**
+ * pageOf of a child whose chunk is sealed (a late child's older chunk where
+ * the others' newest ones start): offs then holds its slot in the chunk, and
+ * the key its seal stamp (seal.ts: never two sealings alike).
+ */
+// @ts-ignore: decorator
+@inline export const SEALED_PAGE: u32 = 0xffffffff;
+/** A page word's tag for a sealed chunk (its address: chunk headers are 16-byte aligned, like blocks and pages). */
+// @ts-ignore: decorator
+@inline const SEALED_TAG: usize = 2;
 
 // @ts-ignore: decorator
 @inline export const KIND_PACKED_SHIFTED: u32 = 3;
 
 // Entry: u32 allocated size, u32 n, u32 len, u32 KIND_PACKED_SHIFTED, u64 hash,
-// u64 the pack epoch of the last comparison, u32 lo, u32 raw pages, 8 bytes
-// 0, len x f64 sums (padded to 16), n x i32 offsets (padded to 16), n x u32
+// u64 the pack epoch of the last comparison, u32 lo, u32 raw pages, u32
+// sealed chunks, u32 0, len x f64 sums (padded to 16), n x i32 offsets (padded to 16), n x u32
 // the page words of the last comparison (a packed block's address tagged, a
 // raw page's address; padded to 16), then per child its block's bytes ([u16
-// size][size bytes]) or its raw page's len slots from lo + rel, padded with
-// zeros to a multiple of 16.
+// size][size bytes]), its raw page's len slots from lo + rel, or its sealed
+// chunk's stamp, padded with zeros to a multiple of 16.
 // @ts-ignore: decorator
 @inline const HEADER: usize = 48;
 
-/** Series 0's slot in its page of the sums packedShiftedSums returned. */
+/** Series 0's slot in its page (or sealed chunk) of the sums pageCutSums returned. */
 export let shiftedPageLo: i32 = 0;
 
 const LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
@@ -44,7 +56,14 @@ const LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 
 // @ts-ignore: decorator
 @inline function pageWord(chunks: usize, pageOf: usize, s: i32): usize {
   const q = <usize>s << 2;
-  return cPage(<usize>load<u32>(chunks + q), <i32>load<u32>(pageOf + q));
+  const c = <usize>load<u32>(chunks + q);
+  const page = load<u32>(pageOf + q);
+  return page == SEALED_PAGE ? c | SEALED_TAG : cPage(c, <i32>page);
+}
+
+// @ts-ignore: decorator
+@inline function isSealedWord(word: usize): bool {
+  return (word & SEALED_TAG) != 0;
 }
 
 /**
@@ -58,12 +77,14 @@ export function pageCutSums(chunks: usize, pageOf: usize, offs: usize, n: i32): 
   if (rollupBudget == 0) return 0;
   const o0 = <i32>load<u32>(offs);
   let lo: i32 = 0;
-  let hi: i32 = PAGE_SLOTS;
+  let hi: i32 = 0x7fffffff;
   let h: u64 = 0x27d4eb2f165667c5 ^ <u64>n;
   for (let s = 0; s < n; s++) {
     const rel = <i32>load<u32>(offs + (<usize>s << 2)) - o0;
+    // A page holds slots [0, 64) of the cut's child, a sealed chunk [0, its length).
+    const size = load<u32>(pageOf + (<usize>s << 2)) == SEALED_PAGE ? cLen(<usize>load<u32>(chunks + (<usize>s << 2))) : PAGE_SLOTS;
     if (-rel > lo) lo = -rel;
-    if (PAGE_SLOTS - rel < hi) hi = PAGE_SLOTS - rel;
+    if (size - rel < hi) hi = size - rel;
     h = (h ^ <u64><u32>rel) * 0xff51afd7ed558ccd;
   }
   // The slot by the group's first, middle and last chunk and page: the bytes decide the rest.
@@ -83,17 +104,21 @@ export function pageCutSums(chunks: usize, pageOf: usize, offs: usize, n: i32): 
   const e = <usize>load<u32>(at);
   if (e != 0 && load<u64>(e, 16) == h && load<u32>(e, 12) == KIND_PACKED_SHIFTED && <i32>load<u32>(e, 4) == n
     && <i32>load<u32>(e, 8) == len && <i32>load<u32>(e, 32) == lo && sameOffsets(e + rels, offs, n, o0)) {
-    if (load<u32>(e, 36) == 0 && load<u64>(e, 24) == packEpoch() && sameWords(e + addresses, chunks, pageOf, n)) return e + HEADER;
+    if (load<u32>(e, 36) == 0 && load<u32>(e, 40) == 0 && load<u64>(e, 24) == packEpoch() && sameWords(e + addresses, chunks, pageOf, n)) return e + HEADER;
     if (sameCopies(e, e + addresses, e + copiesAt, chunks, pageOf, offs, n, lo, len)) {
-      if (load<u32>(e, 36) == 0) store<u64>(e, packEpoch(), 24);
+      if (load<u32>(e, 36) == 0 && load<u32>(e, 40) == 0) store<u64>(e, packEpoch(), 24);
       return e + HEADER;
     }
   }
   let copies: usize = 0;
   let raw: u32 = 0;
+  let sealed: u32 = 0;
   for (let s = 0; s < n; s++) {
     const word = pageWord(chunks, pageOf, s);
-    if (isPacked(word)) {
+    if (isSealedWord(word)) {
+      copies += 16;
+      sealed++;
+    } else if (isPacked(word)) {
       copies += padded(<usize>2 + <usize>load<u16>(word & ~PACKED_TAG));
     } else {
       copies += padded(<usize>len << 2);
@@ -109,7 +134,8 @@ export function pageCutSums(chunks: usize, pageOf: usize, offs: usize, n: i32): 
   store<u64>(p, packEpoch(), 24);
   store<u32>(p, <u32>lo, 32);
   store<u32>(p, raw, 36);
-  memory.fill(p + 40, 0, 8);
+  store<u32>(p, sealed, 40);
+  store<u32>(p, 0, 44);
   const sums = p + HEADER;
   let q = p + copiesAt;
   for (let s = 0; s < n; s++) {
@@ -119,6 +145,15 @@ export function pageCutSums(chunks: usize, pageOf: usize, offs: usize, n: i32): 
     store<u32>(p + addresses + (<usize>s << 2), <u32>word);
     let from: usize;
     let bytes: usize;
+    if (isSealedWord(word)) {
+      const c = word & ~SEALED_TAG;
+      // A sealed chunk's run is the whole rest of it (valueRun), decoded once.
+      addValues(valueRun(c, lo + rel, hi + rel), sums, len, s == 0);
+      store<u64>(q, sealStamp(c));
+      store<u64>(q, 0, 8);
+      q += 16;
+      continue;
+    }
     if (isPacked(word)) {
       addValues(packedValues(word) + (<usize>(lo + rel) << 2), sums, len, s == 0);
       from = word & ~PACKED_TAG;
@@ -168,8 +203,13 @@ function sameCopies(e: usize, seen: usize, q: usize, chunks: usize, pageOf: usiz
   for (let s = 0; s < n; s++) {
     const word = pageWord(chunks, pageOf, s);
     const was = <usize>load<u32>(seen + (<usize>s << 2));
-    if (isPacked(word) != isPacked(was)) return false;
+    if (((word ^ was) & (PACKED_TAG | SEALED_TAG)) != 0) return false;
     store<u32>(seen + (<usize>s << 2), <u32>word);
+    if (isSealedWord(word)) {
+      if (q + 16 > end || load<u64>(q) != sealStamp(word & ~SEALED_TAG)) return false;
+      q += 16;
+      continue;
+    }
     let from: usize;
     let bytes: usize;
     if (isPacked(word)) {
