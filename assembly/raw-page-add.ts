@@ -30,9 +30,37 @@ export function addRawPage(group: usize, n: i32, page: i32, k: i32, kEnd: i32, d
     if (isPacked(p)) return false;
     store<u32>(at + (<usize>s << 2), <u32>(p + slot));
   }
+  addPointed(n, kEnd - k, dst);
+  return true;
+}
+
+/**
+ * addRawPage for children not in step (lockstep-pieces.ts): count slots of
+ * the n raw chunks at group[0..n), child s's from page pages[s] at slot
+ * offs[s] of it (all inside that page), when each of those pages is raw.
+ */
+export function addRawPageAt(group: usize, pageOf: usize, offs: usize, n: i32, count: i32, dst: usize): bool {
+  if (!ensure(pages, <usize>n << 2, 0)) return false;
+  const at = pages.ptr;
+  for (let s = 0; s < n; s++) {
+    const q = <usize>s << 2;
+    const page = load<u32>(pageOf + q);
+    // A sealed chunk (rollup-pages-shifted.ts SEALED_PAGE) has no pages.
+    if (page == 0xffffffff) return false;
+    const p = cPage(<usize>load<u32>(group + q), <i32>page);
+    if (isPacked(p)) return false;
+    store<u32>(at + q, <u32>(p + (<usize>load<u32>(offs + q) << 2)));
+  }
+  addPointed(n, count, dst);
+  return true;
+}
+
+/** count values from each of the n pointers in `pages` added up, slot by slot in the pointers' order, into the f64 at dst. */
+// @ts-ignore: decorator
+@inline function addPointed(n: i32, count: i32, dst: usize): void {
+  const at = pages.ptr;
   const end = at + (<usize>n << 2);
   const zero = f64x2.splat(0);
-  let count = kEnd - k;
   let off: usize = 0;
   for (; count >= 8; count -= 8) {
     const first = <usize>load<u32>(at) + off;
@@ -65,5 +93,4 @@ export function addRawPage(group: usize, n: i32, page: i32, k: i32, kEnd: i32, d
     dst += 8;
     off += 4;
   }
-  return true;
 }

@@ -3,8 +3,7 @@
 import { C_LEN, cCap, cLen, cNext, cPrev, cSealed, cStart, PAGE_SLOTS } from "./chunk-header";
 import { compressionOn, runEnd, valueRun } from "./seal";
 import { addValues, rollupBudget, rollupSums } from "./rollup";
-import { packedPageSums } from "./rollup-pages";
-import { addRawPage } from "./raw-page-add";
+import { addRawStretch, addStretch, buildPieces, oddCount, oddEmit, rawGroup, readPieces, resetOdd, startOdd } from "./lockstep-pieces";
 import { AGG_AVG, AGG_SUM, metricAgg, metricFreq } from "./metrics";
 import { ensure, Region } from "./scratch";
 import { addValuesStats, readStatsOn } from "./read-stats";
@@ -133,9 +132,11 @@ function readSeries(head: usize, from: i64, to: i64, f: i64, first: bool, limit:
 // their order for each stretch: every slot gets the same additions in the
 // same order, so the sums are bit for bit those of readSeries. A stretch
 // whose chunks are all sealed comes from the rollup cache (rollup.ts): no
-// decoding, no adding. Any difference between the series' stretches (or a
-// read readAggregate would adjust or refuse) leaves the read to the series
-// by series path, which alone decides errors.
+// decoding, no adding. A series whose stretches differ from series 0's (a
+// chunk started a slot late) is planned on its own and the read goes piece
+// by piece (lockstep-pieces.ts); a read readAggregate would adjust or refuse
+// (another span or count) is left to the series by series path, which alone
+// decides errors.
 
 /** Stretches of series 0: u32 i, u32 m, u32 k, u32 chunk (0: m missing slots). Data slots [i, i+m) from slots [k, k+m) of the chunk. */
 const segs = changetype<Region>(memory.data(8));
@@ -150,16 +151,18 @@ let planR: i32 = 0;
 let planOk = true;
 /** planSeries for its count and span alone (alignmentError): nothing emitted. */
 let planSpanOnly = false;
+/** Planning a series that is not in step with series 0: its stretches go to its own list (lockstep-pieces.ts). */
+let planOdd = false;
 let nanFrom: i32 = 0;
 let nanCount: i32 = 0;
-/** Series 1's plan: for each stretch, how many chunks before the head its chunk lies; and the chunks it walked (head and back). */
+/** The last in-step series' plan (series 1's unless it is odd): for each stretch, how many chunks before the head its chunk lies; and the chunks it walked (head and back). */
 const segDepth = changetype<Region>(memory.data(8));
 let planChain: i32 = 0;
 /**
- * Series 1's chain from its head back over the chunks its plan walked, one
+ * The reference chain (the first in-step series past 0, series 1 unless it is odd) from its head back over the chunks its plan walked, one
  * 16-byte record a chunk: i64 start, u32 length and capacity (C_LEN and
  * C_CAP), u32 the byte offset in `members` of the row of the stretch read
- * from that chunk (none: the spare row past the last). A series with that shape plans as series 1 did
+ * from that chunk (none: the spare row past the last).  A series with that shape plans as that one did
  * (followsChain).
  */
 const refChain = changetype<Region>(memory.data(8));
@@ -171,6 +174,10 @@ let refHasPrev = false;
 
 function emit(i: i32, m: i32, k: i32, c: usize, depth: i32): void {
   if (!planOk || planSpanOnly) return;
+  if (planOdd) {
+    if (!oddEmit(i, m, k, c)) planOk = false;
+    return;
+  }
   if (planSeries0) {
     if (!ensure(segs, <usize>(segCount + 1) << 4, <usize>segCount << 4)) {
       planOk = false;
@@ -194,7 +201,7 @@ function emit(i: i32, m: i32, k: i32, c: usize, depth: i32): void {
     return;
   }
   store<u32>(members.ptr + ((<usize>planR * <usize>planN + <usize>planS) << 2), <u32>c);
-  if (planS == 1) store<u32>(segDepth.ptr + (<usize>planR << 2), <u32>depth);
+  store<u32>(segDepth.ptr + (<usize>planR << 2), <u32>depth);
   planR++;
 }
 
@@ -319,47 +326,6 @@ function followsChain(head: usize, count: i32, column: usize): bool {
   return (b != 0) == refHasPrev;
 }
 
-/** Slots [k, kEnd) of chunk b added into the f64 at dst (first: stored), run by run as readSeries reads them. */
-function addStretch(b: usize, k: i32, kEnd: i32, dst: usize, first: bool): void {
-  while (k < kEnd) {
-    const src = valueRun(b, k, kEnd);
-    const runStop = runEnd;
-    addValues(src, dst, runStop - k, first);
-    dst += <usize>(runStop - k) << 3;
-    k = runStop;
-  }
-}
-
-/** Whether none of the n chunks at group[0..n) is sealed. */
-function rawGroup(group: usize, n: i32): bool {
-  for (let s = 0; s < n; s++) {
-    if (cSealed(<usize>load<u32>(group + (<usize>s << 2)))) return false;
-  }
-  return true;
-}
-
-/**
- * Slots [k, kEnd) of the n raw chunks at group[0..n) added up into the f64 at
- * dst, page by page: a page packed in every chunk from the rollup cache
- * (rollup-pages.ts), one raw in every chunk slot by slot (raw-page-add.ts),
- * any other added series by series (their runs end at pages anyway).
- */
-function addRawStretch(group: usize, n: i32, k: i32, kEnd: i32, dst: usize): void {
-  while (k < kEnd) {
-    const page = k >> 6;
-    const pageEnd = min((page + 1) << 6, kEnd);
-    // 0 also when a page is not packed in every chunk (checked with the cache's comparison).
-    const sums = packedPageSums(group, n, page);
-    if (sums != 0) {
-      memory.copy(dst, sums + (<usize>(k & (PAGE_SLOTS - 1)) << 3), <usize>(pageEnd - k) << 3);
-    } else if (!addRawPage(group, n, page, k, pageEnd, dst)) {
-      for (let s = 0; s < n; s++) addStretch(<usize>load<u32>(group + (<usize>s << 2)), k, pageEnd, dst, s == 0);
-    }
-    dst += <usize>(pageEnd - k) << 3;
-    k = pageEnd;
-  }
-}
-
 /**
  * readAggregate in lockstep (see above), for n > 1; -1 when the series do
  * not read alike (or scratch runs out): then nothing is decided, the caller
@@ -386,17 +352,37 @@ function readLockstep(heads: usize, n: i32, metric: i32, fromIn: i64, toIn: i64)
   if (!ensure(segDepth, <usize>segCount << 2, 0)) return -1;
   planSeries0 = false;
   planN = n;
+  resetOdd();
   let chain1: i32 = 0;
+  let chainTried = false;
   for (let s = 1; s < n; s++) {
     const head = <usize>load<u32>(heads + (<usize>s << 2));
-    // A series whose chunks are series 1's in shape plans as series 1 did
-    // (the plan reads nothing else): its chunks at series 1's depths.
+    // A series whose chunks are the first in-step series' in shape plans as
+    // that one did (the plan reads nothing else): its chunks at its depths.
     if (chain1 > 0 && followsChain(head, chain1, members.ptr + (<usize>s << 2))) continue;
     planS = s;
     planR = 0;
-    const clen = planSeries(head, from, to, f, len);
-    if (!planOk || planR != segCount || clen != len || readFrom != from || readTo != to) return -1;
-    if (s == 1 && n > 2 && keepRefChain(head, planChain, n)) chain1 = planChain;
+    let clen = planSeries(head, from, to, f, len);
+    if (!planOk || planR != segCount) {
+      // Not in step (a chunk started a slot late, a missing slot at a chunk's end): planned on its own.
+      planOk = true;
+      planOdd = true;
+      if (!startOdd(s)) planOk = false;
+      else clen = planSeries(head, from, to, f, len);
+      planOdd = false;
+      if (!planOk || clen != len || readFrom != from || readTo != to) return -1;
+      continue;
+    }
+    if (clen != len || readFrom != from || readTo != to) return -1;
+    if (!chainTried && s < n - 1) {
+      chainTried = true;
+      if (keepRefChain(head, planChain, n)) chain1 = planChain;
+    }
+  }
+  if (oddCount > 0) {
+    if (!buildPieces(segs.ptr, segCount, members.ptr, n, len)) return -1;
+    readPieces(data.ptr, n);
+    return lockstepDone(n, metric, len, from, to);
   }
   const nan: f64 = NaN;
   for (let r = 0; r < segCount; r++) {
@@ -424,6 +410,11 @@ function readLockstep(heads: usize, n: i32, metric: i32, fromIn: i64, toIn: i64)
     }
     for (let s = 0; s < n; s++) addStretch(<usize>load<u32>(group + (<usize>s << 2)), k, k + m, dst, s == 0);
   }
+  return lockstepDone(n, metric, len, from, to);
+}
+
+/** The end of readLockstep: the sums of n children as readAggregate answers them. */
+function lockstepDone(n: i32, metric: i32, len: i32, from: i64, to: i64): i32 {
   const agg = metricAgg(metric);
   if (agg == AGG_AVG) {
     const normalize: f64 = 1.0 / <f64>n;

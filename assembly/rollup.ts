@@ -27,8 +27,16 @@ import { sealStamp, valueRun } from "./seal";
 @inline const SLOTS: i32 = 1024;
 // @ts-ignore: decorator
 @inline const HEADER: usize = 24;
-/** Entry pointers by hash (direct-mapped: a new group takes its slot's place). */
+/**
+ * Entry pointers by hash, two ways: a hash names a pair of slots, an entry
+ * takes either, a new one an empty slot of its pair or the one not found
+ * last. Direct-mapped, two groups read by every query of a host whose slots
+ * met (some 10 % of hosts, with a few dozen entries each) evicted each other
+ * on every query, each rebuilt anew (decoding and adding 72 chunks).
+ */
 const table: usize = memory.data(SLOTS * 4, 16);
+/** Per pair of slots, which one a lookup last found (0 or 1). */
+const lastFound: usize = memory.data(SLOTS / 2);
 let hand: i32 = 0;
 
 /** Bytes the entries may take (0: no cache). */
@@ -43,6 +51,10 @@ export let rollupBytes: u64 = 0;
 @inline export const KIND_SEALED: u32 = 0;
 // @ts-ignore: decorator
 @inline export const KIND_PACKED: u32 = 1;
+// KIND_SHIFTED: sealed chunks not in step (rollupShiftedSums): u32 lo, u32 0,
+// n x u64 stamps, n x i32 offsets (padded to 8), len x f64 sums.
+// @ts-ignore: decorator
+@inline export const KIND_SHIFTED: u32 = 2;
 
 export function setRollupBudget(bytes: u64): void {
   rollupBudget = bytes;
@@ -106,10 +118,30 @@ function evictOne(): void {
   }
 }
 
-/** The table slot of an entry hash (an address in `table`). */
+/**
+ * The table slot of an entry hash (an address in `table`): of its pair, the
+ * one whose entry has that hash, else an empty one, else the one not found
+ * last (what a new entry takes: newEntry drops what holds it). The caller
+ * compares the entry's key itself. Inlined, as it was direct-mapped: a call cost the
+ * in-step read some 300 instructions a query (callgrind).
+ */
 // @ts-ignore: decorator
 @inline export function slotOf(h: u64): usize {
-  return table + (<usize>((h ^ (h >> 29)) & <u64>(SLOTS - 1)) << 2);
+  const pair = <usize>((h ^ (h >> 29)) & <u64>(SLOTS / 2 - 1));
+  const at = table + (pair << 3);
+  const e0 = <usize>load<u32>(at);
+  const e1 = <usize>load<u32>(at, 4);
+  if (e0 != 0 && load<u64>(e0, 16) == h) {
+    store<u8>(lastFound + pair, 0);
+    return at;
+  }
+  if (e1 != 0 && load<u64>(e1, 16) == h) {
+    store<u8>(lastFound + pair, 1);
+    return at + 4;
+  }
+  if (e0 == 0) return at;
+  if (e1 == 0) return at + 4;
+  return load<u8>(lastFound + pair) != 0 ? at : at + 4;
 }
 
 /**
@@ -171,6 +203,75 @@ export function rollupSums(chunks: usize, n: i32, len: i32): usize {
     store<u64>(p + stamps + (<usize>s << 3), sealStamp(c));
     // A sealed chunk's run is the whole rest of it (valueRun), decoded once.
     const src = valueRun(c, 0, len);
+    addValues(src, sums, len, s == 0);
+  }
+  return sums;
+}
+
+/** Where the sums rollupShiftedSums returned start: series 0's slot of sums[0]. */
+export let shiftedLo: i32 = 0;
+
+/**
+ * The sums of the n sealed chunks at chunks[0..n) read with series s at slot
+ * ks[s] where series 0 is at ks[0] (u32 each): a group not in step (a child
+ * that missed a chunk's first line starts every later chunk a slot late),
+ * whose pieces are cut where any child's chunk starts or ends (read.ts). The
+ * entry holds the sums of every series-0 slot x whose slot x + (ks[s] -
+ * ks[0]) each chunk has, from shiftedLo on, so the reads of any range over
+ * the group share it. Keyed by the stamps and those offsets: a group read at
+ * other offsets, or in step (rollupSums, another kind), is another entry. 0
+ * when one is not sealed or the sums cannot be cached.
+ */
+export function rollupShiftedSums(chunks: usize, ks: usize, n: i32): usize {
+  if (rollupBudget == 0) return 0;
+  const k0 = <i32>load<u32>(ks);
+  let lo: i32 = 0;
+  let hi: i32 = 0x7fffffff;
+  let h: u64 = 0x165667b19e3779f9 ^ <u64>n;
+  for (let s = 0; s < n; s++) {
+    const c = <usize>load<u32>(chunks + (<usize>s << 2));
+    if (!cSealed(c)) return 0;
+    const rel = <i32>load<u32>(ks + (<usize>s << 2)) - k0;
+    if (-rel > lo) lo = -rel;
+    const end = cLen(c) - rel;
+    if (end < hi) hi = end;
+    h = (h ^ sealStamp(c) ^ (<u64><u32>rel << 40)) * 0xff51afd7ed558ccd;
+    h ^= h >> 33;
+  }
+  if (hi <= lo) return 0;
+  const len = hi - lo;
+  const at = slotOf(h);
+  const e = <usize>load<u32>(at);
+  const stamps: usize = 32;
+  const offsets = stamps + (<usize>n << 3);
+  const sumsAt = offsets + (((<usize>n << 2) + 7) & ~<usize>7);
+  shiftedLo = lo;
+  if (e != 0 && load<u64>(e, 16) == h && <i32>load<u32>(e, 4) == n && <i32>load<u32>(e, 8) == len && load<u32>(e, 12) == KIND_SHIFTED && <i32>load<u32>(e, 24) == lo) {
+    let same = true;
+    for (let s = 0; s < n; s++) {
+      const rel = <i32>load<u32>(ks + (<usize>s << 2)) - k0;
+      if (load<u64>(e + stamps + (<usize>s << 3)) != sealStamp(<usize>load<u32>(chunks + (<usize>s << 2))) || load<i32>(e + offsets + (<usize>s << 2)) != rel) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return e + sumsAt;
+  }
+  const p = newEntry(at, sumsAt + (<usize>len << 3));
+  if (p == 0) return 0;
+  store<u32>(p, <u32>n, 4);
+  store<u32>(p, <u32>len, 8);
+  store<u32>(p, KIND_SHIFTED, 12);
+  store<u64>(p, h, 16);
+  store<u32>(p, <u32>lo, 24);
+  store<u32>(p, 0, 28);
+  const sums = p + sumsAt;
+  for (let s = 0; s < n; s++) {
+    const c = <usize>load<u32>(chunks + (<usize>s << 2));
+    const rel = <i32>load<u32>(ks + (<usize>s << 2)) - k0;
+    store<u64>(p + stamps + (<usize>s << 3), sealStamp(c));
+    store<i32>(p + offsets + (<usize>s << 2), rel);
+    const src = valueRun(c, lo + rel, hi + rel);
     addValues(src, sums, len, s == 0);
   }
   return sums;

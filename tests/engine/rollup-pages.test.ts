@@ -79,12 +79,12 @@ describe('rollups of packed pages', () => {
   it('serves the sums of pages packed in every child from the cache (a poisoned entry shows up)', () => {
     const from = T;
     const to = T + 300 * F;
-    // The cache's table is direct-mapped (1024 slots) by a hash of the chunks'
-    // addresses: in about 6 % of memory layouts (the engine's static data
-    // decides them) two of the 12 entries share a slot and one evicts the
-    // other, which is the cache working as meant but hides an entry from the
-    // checks below. Such a layout is shifted (another metric's series first)
-    // until every entry has a slot of its own.
+    // The cache's table (1024 slots, two-way) is hashed from the chunks'
+    // addresses: in some memory layouts (the engine's static data decides
+    // them) three of the 12 entries meet in one pair of slots and one evicts
+    // another, which is the cache working as meant but hides an entry from
+    // the checks below. Such a layout is shifted (another metric's series
+    // first) until every entry has a slot of its own.
     let cached = makeStore();
     let uncached = makeStore({ rollupCacheBytes: 0 });
     let first = '';
