@@ -1,6 +1,7 @@
 // Shared set-up for the engine tests: one compiled module, stores on demand,
 // and ways to look at what a store holds.
 import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import { Store } from '../../src/engine/store.ts';
 import type { LevelData, MetricTable, QueryRequest, SeriesData, StoreOptions } from '../../src/engine/types.ts';
 
@@ -24,6 +25,16 @@ export function makeStore(options: Partial<StoreOptions> = {}): Store {
 const enc = new TextEncoder();
 export function lp(text: string): Uint8Array {
   return enc.encode(text);
+}
+
+/** The same line-protocol text into every store (twins that must stay alike), each accepting all of it. */
+export function ingestAll(stores: Store[], text: string, cluster: string, now: number): void {
+  if (text === '') return;
+  for (const s of stores) {
+    const r = s.ingest(lp(text), cluster, now);
+    expect(r.error).toBeNull();
+    expect(r.reasons).toEqual({});
+  }
 }
 
 export function queryJson(store: Store, req: QueryRequest): any {

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/engine/store.ts';
 import type { QueryRequest, StoreOptions } from '../../src/engine/types.ts';
 import { enforceMemoryCap } from '../../src/persist/retention.ts';
-import { lp, makeStore } from './helpers.ts';
+import { ingestAll, makeStore } from './helpers.ts';
 
 const T = 1725620400;
 const F = 60;
@@ -38,11 +38,7 @@ function body(from: number, n: number, salt = 0, threads: number[] = [...Array(H
 }
 
 function ingest(stores: Store[], text: string): void {
-  for (const s of stores) {
-    const r = s.ingest(lp(text), 'c', T + N * F);
-    expect(r.error).toBeNull();
-    expect(r.reasons).toEqual({});
-  }
+  ingestAll(stores, text, 'c', T + N * F);
 }
 
 /** A compressed store and its raw twin with the same N samples of every series. */

@@ -13,7 +13,7 @@ import type { Store } from '../../src/engine/store.ts';
 import type { QueryRequest, StoreOptions } from '../../src/engine/types.ts';
 import { enforceMemoryCap } from '../../src/persist/retention.ts';
 import { mulberry32 } from './support/seeded-workload.ts';
-import { lp, makeStore } from './helpers.ts';
+import { ingestAll, makeStore } from './helpers.ts';
 
 const T = 1725620400;
 const F = 60;
@@ -44,12 +44,7 @@ const range = (from: number, n: number) => Array.from({ length: n }, (_, k) => f
 const ALL = range(0, HW);
 
 function ingest(stores: Store[], text: string, now: number): void {
-  if (text === '') return;
-  for (const s of stores) {
-    const r = s.ingest(lp(text), 'c', now);
-    expect(r.error).toBeNull();
-    expect(r.reasons).toEqual({});
-  }
+  ingestAll(stores, text, 'c', now);
 }
 
 function ask(s: Store, from: number, to: number): string {

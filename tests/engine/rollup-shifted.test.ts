@@ -13,7 +13,7 @@ import type { Store } from '../../src/engine/store.ts';
 import type { QueryRequest, StoreOptions } from '../../src/engine/types.ts';
 import { enforceMemoryCap } from '../../src/persist/retention.ts';
 import { mulberry32 } from './support/seeded-workload.ts';
-import { lp, makeStore } from './helpers.ts';
+import { ingestAll, lp, makeStore } from './helpers.ts';
 
 const T = 1725620400;
 const F = 60;
@@ -39,11 +39,7 @@ function body(from: number, n: number, salt = 0, threads: number[] = [...Array(H
 }
 
 function ingest(stores: Store[], text: string): void {
-  for (const s of stores) {
-    const r = s.ingest(lp(text), 'c', T + N * F);
-    expect(r.error).toBeNull();
-    expect(r.reasons).toEqual({});
-  }
+  ingestAll(stores, text, 'c', T + N * F);
 }
 
 /** A compressed store with the cache, one without it and a raw one, with the same data. */
