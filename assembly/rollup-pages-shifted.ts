@@ -17,6 +17,7 @@
 import { cLen, cPage, PAGE_SLOTS } from "./chunk-header";
 import { isPacked, PACKED_TAG, packEpoch, packedValues } from "./pack";
 import { addValues, newEntry, rollupBudget, slotOf } from "./rollup";
+import { LANES, padded } from "./rollup-pages";
 import { sealStamp, valueRun } from "./seal";
 
 /**
@@ -45,13 +46,6 @@ import { sealStamp, valueRun } from "./seal";
 
 /** Series 0's slot in its page (or sealed chunk) of the sums pageCutSums returned. */
 export let shiftedPageLo: i32 = 0;
-
-const LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
-
-// @ts-ignore: decorator
-@inline function padded(bytes: usize): usize {
-  return (bytes + 15) & ~<usize>15;
-}
 
 // @ts-ignore: decorator
 @inline function pageWord(chunks: usize, pageOf: usize, s: i32): usize {

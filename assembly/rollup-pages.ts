@@ -43,7 +43,7 @@ import { addValues, KIND_PACKED, newEntry, rollupBudget, slotOf } from "./rollup
 }
 
 /** Lanes 0..15, for the mask of a block's last partial vector. */
-const LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+export const LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
 
 // @ts-ignore: decorator
 @inline function blockOf(c: usize, page: i32): usize {
@@ -56,8 +56,9 @@ const LANES: usize = memory.data<u8>([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 
   return 2 + <usize>load<u16>(block);
 }
 
+/** A copy's room in an entry: its bytes rounded up to 16 (copies are compared a vector at a time). */
 // @ts-ignore: decorator
-@inline function padded(bytes: usize): usize {
+@inline export function padded(bytes: usize): usize {
   return (bytes + 15) & ~<usize>15;
 }
 

@@ -138,19 +138,22 @@ async function loadHosts(opts: RestoreOptions, hosts: Array<[string, string]>, s
   const reads: Array<Promise<HostFiles> | undefined> = [];
   // Bytes read but not loaded yet: hosts with huge files are not read far ahead.
   let buffered = 0;
-  const startRead = (i: number) => {
-    if (i >= hosts.length || reads[i] || buffered > READ_AHEAD_BYTES) return;
+  const readAt = (i: number) => {
     reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1], worker, i).then((h) => {
       buffered += h.bytes;
       return h;
     });
+  };
+  const startRead = (i: number) => {
+    if (i >= hosts.length || reads[i] || buffered > READ_AHEAD_BYTES) return;
+    readAt(i);
   };
   let reserved = false;
   let lastReport = performance.now();
   const every = (opts.progressEvery ?? 5) * 1000;
   for (let i = 0; i < hosts.length; i++) {
     // The host loading waits for first: reads start in the order asked for.
-    if (!reads[i]) reads[i] = readHost(opts, buffers, hosts[i][0], hosts[i][1], worker, i).then((h) => ((buffered += h.bytes), h));
+    if (!reads[i]) readAt(i);
     for (let j = i + 1; j < i + ahead; j++) startRead(j);
     const files = await reads[i]!;
     reads[i] = undefined;
